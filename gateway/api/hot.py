@@ -1,0 +1,142 @@
+"""Hot routes: the few endpoints every model call goes through, served as plain ASGI.
+
+FastAPI's per-request machinery (dependency solving, its middleware chain, the Request
+wrapper) cost about as much CPU as the whole rest of a proxied call (BENCHMARKS.md), so the
+invoke endpoints bypass it. Everything else (admin, health, model lists) stays FastAPI.
+The routes still appear in the OpenAPI schema, from the models declared here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from pydantic import BaseModel
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+from gateway.api.rendering import error_response
+from gateway.errors import PayloadTooLarge, StrataError
+from gateway.lifespan import AppState
+from gateway.services.context import CallContext
+
+
+class HotRequest:
+    """The little of a request a hot route needs: headers and a size-limited body."""
+
+    __slots__ = ("scope", "_receive")
+
+    def __init__(self, scope: Scope, receive: Receive) -> None:
+        self.scope = scope
+        self._receive = receive
+
+    def header(self, name: bytes) -> str | None:
+        for key, value in self.scope["headers"]:
+            if key == name:
+                return str(value.decode("latin-1"))
+        return None
+
+    def api_key(self) -> str | None:
+        """The key from 'Authorization: Bearer', 'x-api-key' or Azure's 'api-key'."""
+        authorization = self.header(b"authorization")
+        if authorization is not None:
+            scheme, _, token = authorization.partition(" ")
+            return token.strip() or None if scheme.lower() == "bearer" else None
+        return self.header(b"x-api-key") or self.header(b"api-key")
+
+    async def body(self, limit: int) -> bytes:
+        declared = self.header(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            raise PayloadTooLarge(f"The request body is {declared} bytes; the limit is {limit} bytes.")
+        chunks: list[bytes] = []
+        size = 0
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                raise ClientGone
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > limit:
+                raise PayloadTooLarge(f"The request body exceeds the limit of {limit} bytes.")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                return chunks[0] if len(chunks) == 1 else b"".join(chunks)
+
+
+class ClientGone(Exception):
+    """The caller disconnected before it finished sending; there is nobody to answer."""
+
+
+Handler = Callable[[AppState, CallContext, HotRequest], Awaitable[Response]]
+
+
+@dataclass(frozen=True, slots=True)
+class HotRoute:
+    path: str
+    method: str
+    handler: Handler
+    summary: str
+    request_model: type[BaseModel]
+    response_model: type[BaseModel]
+    tag: str
+
+    async def __call__(self, state: AppState, scope: Scope, receive: Receive, send: Send) -> None:
+        call: CallContext = scope["strata.call"]
+        try:
+            if scope["method"] != self.method:
+                raise StrataError(
+                    f"Method {scope['method']} is not allowed on {self.path}; use {self.method}.", status=405
+                )
+            response = await self.handler(state, call, HotRequest(scope, receive))
+        except StrataError as error:
+            response = error_response(call, error)
+        except ClientGone:
+            return
+        await response(scope, receive, send)
+
+
+class HotRoutes:
+    def __init__(self) -> None:
+        self._routes: dict[str, HotRoute] = {}
+
+    def post(
+        self, path: str, *, summary: str, request_model: type[BaseModel], response_model: type[BaseModel], tag: str
+    ) -> Callable[[Handler], Handler]:
+        def register(handler: Handler) -> Handler:
+            self._routes[path] = HotRoute(path, "POST", handler, summary, request_model, response_model, tag)
+            return handler
+
+        return register
+
+    def match(self, path: str) -> HotRoute | None:
+        return self._routes.get(path)
+
+    def include(self, other: HotRoutes) -> None:
+        self._routes.update(other._routes)
+
+    def openapi_paths(self, ref: Callable[[type[BaseModel]], dict[str, Any]]) -> dict[str, Any]:
+        paths: dict[str, Any] = {}
+        for route in self._routes.values():
+            paths[route.path] = {
+                route.method.lower(): {
+                    "tags": [route.tag],
+                    "summary": route.summary,
+                    "operationId": route.handler.__name__,
+                    "requestBody": {
+                        "required": True,
+                        "content": {"application/json": {"schema": ref(route.request_model)}},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Success (or an SSE stream when `stream` is true)",
+                            "content": {"application/json": {"schema": ref(route.response_model)}},
+                        },
+                        "default": {"description": "Error in the surface's error shape"},
+                    },
+                }
+            }
+        return paths
+
+    def models(self) -> list[type[BaseModel]]:
+        return [m for r in self._routes.values() for m in (r.request_model, r.response_model)]

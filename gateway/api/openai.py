@@ -1,0 +1,100 @@
+"""The OpenAI-compatible surface: /v1/chat/completions, /v1/embeddings, /v1/models."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from dataclasses import asdict
+
+import orjson
+from fastapi import APIRouter
+from starlette.responses import Response
+
+from gateway.api.body import parse_json
+from gateway.api.hot import HotRequest, HotRoutes
+from gateway.api.stream_response import StreamResponse
+from gateway.deps import ApiKey, Call, State
+from gateway.errors import StrataError, openai_error_body
+from gateway.lifespan import AppState
+from gateway.schemas.canonical import (
+    ChatCompletion,
+    ChatCompletionRequest,
+    EmbeddingRequest,
+    EmbeddingResponse,
+)
+from gateway.schemas.openai import ModelList, ModelObject
+from gateway.services.catalog import PublicModel
+from gateway.services.context import CallContext
+from gateway.streaming import ChatStream
+
+TAG = "OpenAI-compatible"
+router = APIRouter(prefix="/v1", tags=[TAG])
+hot = HotRoutes()
+
+JSON = "application/json"
+
+
+def _headers(call: CallContext) -> dict[str, str]:
+    headers = {}
+    if call.model:
+        headers["x-strata-model"] = call.model
+    if call.deployment:
+        headers["x-strata-deployment"] = call.deployment
+    return headers
+
+
+@hot.post(
+    "/v1/chat/completions",
+    summary="Create a chat completion",
+    request_model=ChatCompletionRequest,
+    response_model=ChatCompletion,
+    tag=TAG,
+)
+async def chat_completions(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    body = parse_json(ChatCompletionRequest, await request.body(state.settings.max_body_bytes))
+    if body.stream:
+        stream = await state.invoker.chat_stream(call, request.api_key(), body)
+        return StreamResponse(_sse(stream), stream.aclose, headers=_headers(call))
+    completion = await state.invoker.chat(call, request.api_key(), body)
+    return Response(completion.model_dump_json(exclude_unset=True), media_type=JSON, headers=_headers(call))
+
+
+async def _sse(stream: ChatStream) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in stream:
+            yield b"data: " + chunk.model_dump_json(exclude_unset=True).encode() + b"\n\n"
+    except StrataError as exc:
+        # After the first byte the status is sent; OpenAI's SDKs raise on an `error` event.
+        yield b"data: " + orjson.dumps(openai_error_body(exc)) + b"\n\n"
+        return
+    yield b"data: [DONE]\n\n"
+
+
+@hot.post(
+    "/v1/embeddings",
+    summary="Create embeddings",
+    request_model=EmbeddingRequest,
+    response_model=EmbeddingResponse,
+    tag=TAG,
+)
+async def embeddings(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    body = parse_json(EmbeddingRequest, await request.body(state.settings.max_body_bytes))
+    response = await state.invoker.embeddings(call, request.api_key(), body)
+    return Response(response.model_dump_json(exclude_unset=True), media_type=JSON, headers=_headers(call))
+
+
+def _model_object(model: PublicModel) -> ModelObject:
+    return ModelObject(
+        id=model.name, created=model.created, description=model.description, capabilities=asdict(model.capabilities)
+    )
+
+
+@router.get("/models", response_model=ModelList)
+async def list_models(state: State, call: Call, key: ApiKey) -> ModelList:
+    principal = state.invoker.authenticate(call, key)
+    return ModelList(data=[_model_object(m) for m in state.catalog.visible_to(principal)])
+
+
+@router.get("/models/{model_id:path}", response_model=ModelObject)
+async def get_model(model_id: str, state: State, call: Call, key: ApiKey) -> ModelObject:
+    principal = state.invoker.authenticate(call, key)
+    return _model_object(state.catalog.resolve(model_id, principal))

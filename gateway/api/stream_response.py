@@ -1,0 +1,62 @@
+"""A streaming response that notices a departed client at once, not at its next write.
+
+Starlette's StreamingResponse (ASGI spec 2.4) learns of a disconnect only when a write fails,
+so an upstream that is slow between chunks would keep running for nobody. This one watches
+``http.disconnect`` alongside the stream and cancels it, then closes the upstream.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+
+import anyio
+from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
+
+
+class StreamResponse(Response):
+    media_type = "text/event-stream; charset=utf-8"
+
+    def __init__(
+        self,
+        content: AsyncIterator[bytes],
+        on_close: Callable[[], Awaitable[None]],
+        headers: Mapping[str, str] | None = None,
+        media_type: str | None = None,
+    ) -> None:
+        # Not Response.__init__: it would declare a Content-Length of the (empty) body.
+        self.status_code = 200
+        self.background = None
+        if media_type is not None:
+            self.media_type = media_type
+        self.init_headers({"cache-control": "no-cache", "x-accel-buffering": "no", **(headers or {})})
+        self._content = content
+        self._on_close = on_close
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        async with anyio.create_task_group() as group:
+
+            async def watch_disconnect() -> None:
+                while (await receive())["type"] != "http.disconnect":
+                    pass
+                group.cancel_scope.cancel()
+
+            group.start_soon(watch_disconnect)
+            try:
+                await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+                async for chunk in self._content:
+                    await send({"type": "http.response.body", "body": chunk, "more_body": True})
+                await send({"type": "http.response.body", "body": b"", "more_body": False})
+            except OSError:
+                pass  # the client went away while we wrote
+            finally:
+                with anyio.CancelScope(shield=True):
+                    await _aclose(self._content)
+                    await self._on_close()
+                group.cancel_scope.cancel()
+
+
+async def _aclose(content: AsyncIterator[bytes]) -> None:
+    closer = getattr(content, "aclose", None)
+    if closer is not None:
+        await closer()

@@ -1,0 +1,99 @@
+"""The `strata` command: serve, check a config."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from gateway import __version__
+from gateway.bootstrap import load_configuration
+from gateway.config import ConfigError, load_catalog
+
+
+def _serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    from gateway.app import create_app
+    from gateway.keys import ensure_master_key
+
+    if args.config is not None:
+        os.environ["STRATA_CONFIG"] = str(args.config)  # workers rebuild settings from the environment
+    try:
+        settings, catalog = load_configuration(args.config)
+        settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
+        key, created = ensure_master_key(settings)
+    except ConfigError as exc:
+        print(f"strata: invalid configuration\n{exc}", file=sys.stderr)
+        return 2
+    if created:
+        print(
+            f"Generated a master key (shown once; kept in {settings.data_dir / 'master.key'}, mode 0600):\n  {key}",
+            file=sys.stderr,
+        )
+    source = settings.config or "the embedded default catalog"
+    print(
+        f"Strata {__version__}: serving {', '.join(catalog.models)} from {source} "
+        f"on http{'s' if args.ssl_certfile else ''}://{settings.host}:{settings.port}",
+        file=sys.stderr,
+    )
+    common: dict[str, object] = dict(
+        host=settings.host,
+        port=settings.port,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level=settings.log_level,
+        ssl_certfile=args.ssl_certfile,
+        ssl_keyfile=args.ssl_keyfile,
+        timeout_graceful_shutdown=30,
+    )
+    if settings.workers > 1:
+        uvicorn.run("gateway.app:app_from_environment", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+    else:
+        uvicorn.run(create_app(settings, catalog, key), **common)  # type: ignore[arg-type]
+    return 0
+
+
+def _config_check(args: argparse.Namespace) -> int:
+    try:
+        catalog = load_catalog(args.file)
+    except ConfigError as exc:
+        print(exc, file=sys.stderr)
+        return 1
+    deployments = sum(len(m.deployments) for m in catalog.models.values())
+    print(f"{args.file}: OK ({len(catalog.models)} models, {deployments} deployments)")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="strata", description="Strata model gateway")
+    parser.add_argument("--version", action="version", version=f"strata {__version__}")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    serve = commands.add_parser("serve", help="run the gateway")
+    serve.add_argument("--config", type=Path, help="YAML catalog (default: $STRATA_CONFIG or ./strata.yaml)")
+    serve.add_argument("--host", help="bind address (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port (default 4000)")
+    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
+    serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
+    serve.set_defaults(handler=_serve)
+
+    config = commands.add_parser("config", help="configuration tools")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    check = config_commands.add_parser("check", help="validate a config file without starting")
+    check.add_argument("file", type=Path)
+    check.set_defaults(handler=_config_check)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    code: int = args.handler(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,146 @@
+"""The gateway's one exception tree. Surfaces render these in their own error shape.
+
+Each error knows its HTTP status and an OpenAI-style ``type``/``code``; the Bedrock surface maps
+the same errors to its ``x-amzn-ErrorType`` names.
+"""
+
+from __future__ import annotations
+
+import math
+
+from providers import errors as perr
+
+
+class StrataError(Exception):
+    status: int = 500
+    type: str = "api_error"
+    code: str | None = None
+    bedrock_type: str = "InternalServerException"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        code: str | None = None,
+        param: str | None = None,
+        retry_after: float | None = None,
+        status: int | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+        if status is not None:
+            self.status = status
+        self.param = param
+        self.retry_after = retry_after
+
+
+class InvalidRequest(StrataError):
+    status = 400
+    type = "invalid_request_error"
+    bedrock_type = "ValidationException"
+
+
+class Unprocessable(InvalidRequest):
+    status = 422
+
+
+class ContextWindowExceeded(InvalidRequest):
+    code = "context_length_exceeded"
+
+
+class ContentPolicyViolation(InvalidRequest):
+    code = "content_policy_violation"
+
+
+class PayloadTooLarge(InvalidRequest):
+    status = 413
+    code = "request_too_large"
+
+
+class AuthenticationFailed(StrataError):
+    status = 401
+    type = "authentication_error"
+    code = "invalid_api_key"
+    bedrock_type = "UnrecognizedClientException"
+
+
+class PermissionDenied(StrataError):
+    status = 403
+    type = "permission_error"
+    bedrock_type = "AccessDeniedException"
+
+
+class NotFound(StrataError):
+    status = 404
+    type = "not_found_error"
+    bedrock_type = "ResourceNotFoundException"
+
+
+class ModelNotFound(NotFound):
+    code = "model_not_found"
+
+
+class RateLimited(StrataError):
+    status = 429
+    type = "rate_limit_error"
+    code = "rate_limit_exceeded"
+    bedrock_type = "ThrottlingException"
+
+
+class InternalError(StrataError):
+    status = 500
+    type = "api_error"
+    bedrock_type = "InternalServerException"
+
+
+class UpstreamError(StrataError):
+    status = 502
+    type = "upstream_error"
+    bedrock_type = "ModelErrorException"
+
+
+class ServiceUnavailable(StrataError):
+    status = 503
+    type = "service_unavailable"
+    bedrock_type = "ServiceUnavailableException"
+
+
+class GatewayTimeout(StrataError):
+    status = 504
+    type = "timeout"
+    bedrock_type = "ModelTimeoutException"
+
+
+_FROM_PROVIDER: dict[type[perr.ProviderError], type[StrataError]] = {
+    perr.ContextWindowExceeded: ContextWindowExceeded,
+    perr.ContentPolicyViolation: ContentPolicyViolation,
+    perr.ProviderBadRequest: InvalidRequest,
+    perr.UnsupportedOperation: InvalidRequest,
+    perr.ProviderAuthError: UpstreamError,
+    perr.ProviderNotFound: NotFound,
+    perr.ProviderRateLimited: RateLimited,
+    perr.ProviderTimeout: GatewayTimeout,
+    perr.ProviderUnavailable: ServiceUnavailable,
+    perr.ProviderUpstreamError: UpstreamError,
+}
+
+
+def from_provider_error(error: perr.ProviderError) -> StrataError:
+    """The gateway error a caller sees for a provider failure."""
+    target = next((_FROM_PROVIDER[k] for k in type(error).__mro__ if k in _FROM_PROVIDER), UpstreamError)
+    if target is InvalidRequest:
+        target = {413: PayloadTooLarge, 422: Unprocessable}.get(error.status, InvalidRequest)
+    return target(error.message, code=error.code, param=error.param, retry_after=error.retry_after)
+
+
+def openai_error_body(error: StrataError) -> dict[str, object]:
+    """OpenAI's error JSON, which its SDKs turn into typed exceptions by status."""
+    return {"error": {"message": error.message, "type": error.type, "param": error.param, "code": error.code}}
+
+
+def retry_after_header(error: StrataError) -> dict[str, str]:
+    if error.retry_after is None:
+        return {}
+    return {"retry-after": str(max(1, math.ceil(error.retry_after)))}  # never earlier than told

@@ -1,0 +1,94 @@
+"""Request id, access log line and the last-resort error boundary, as plain ASGI (no per-request task).
+
+Every response carries ``x-request-id`` (the caller's, when it sent a sane one). An exception
+nothing else handled becomes a 500 in the caller's error shape, logged with the request id.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+import uuid
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from gateway.api.rendering import error_response
+from gateway.errors import InternalError
+from gateway.logs import LOG, AccessLog
+from gateway.services.context import CallContext
+
+_SANE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+
+
+def surface_for(path: str) -> str:
+    if path.startswith("/v1/"):
+        return "openai"
+    if path.startswith(("/model/", "/foundation-models")):
+        return "bedrock"
+    if path.startswith("/admin"):
+        return "admin"
+    return "other"
+
+
+def _incoming_request_id(scope: Scope) -> str | None:
+    for name, value in scope["headers"]:
+        if name == b"x-request-id":
+            return value.decode() if _SANE_ID.fullmatch(value) else None
+    return None
+
+
+class RequestContextMiddleware:
+    def __init__(self, app: ASGIApp, access_log: AccessLog) -> None:
+        self.app = app
+        self.access_log = access_log
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        call = CallContext(request_id=request_id, surface=surface_for(scope["path"]))
+        scope["strata.call"] = call
+        header = (b"x-request-id", request_id.encode())
+        status = 0
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+                message["headers"] = [*message.get("headers", ()), header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception:  # boundary: anything unhandled below becomes a clean 500
+            LOG.exception("unhandled error", extra={"fields": {"request_id": request_id}})
+            if status == 0:
+                error = InternalError(f"The server had an error processing your request (request id {request_id}).")
+                await error_response(call, error)(scope, receive, send_with_id)
+        finally:
+            if self.access_log.enabled:
+                self.access_log.record(_access_fields(scope, call, status))
+
+
+def _access_fields(scope: Scope, call: CallContext, status: int) -> dict[str, object]:
+    fields = {
+        "request_id": call.request_id,
+        "method": scope["method"],
+        "path": scope["path"],
+        "status": status,
+        "duration_ms": round((time.perf_counter() - call.started) * 1000, 2),
+        "surface": call.surface,
+        "key_id": call.principal.key_id if call.principal else None,
+        "model": call.model,
+        "deployment": call.deployment,
+        "provider": call.provider,
+        "stream": call.stream,
+        "attempts": call.attempts or None,
+        "prompt_tokens": call.prompt_tokens,
+        "completion_tokens": call.completion_tokens,
+        "usage_estimated": call.usage_estimated or None,
+        "ttft_ms": round(call.first_token_s * 1000, 2) if call.first_token_s is not None else None,
+        "error_type": call.error_type,
+    }
+    return {k: v for k, v in fields.items() if v is not None}

@@ -1,0 +1,1 @@
+"""Wire and canonical models. The canonical form is OpenAI's chat-completions shape."""

@@ -1,0 +1,220 @@
+"""The canonical request and response types every surface translates to and from.
+
+They follow OpenAI's chat-completions and embeddings shapes. Fields Strata does not know are
+kept (``extra="allow"``) so that vendor parameters pass through to upstreams untouched.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, ClassVar, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+
+class _Open(BaseModel):
+    """A model that keeps unknown fields, for forward compatibility with the OpenAI API.
+
+    Strata renders with ``exclude_unset`` so that what an upstream sent passes through as sent;
+    ``_always`` names defaulted fields that must still appear when Strata builds the object.
+    """
+
+    model_config = ConfigDict(extra="allow")
+    _always: ClassVar[frozenset[str]] = frozenset()
+
+    def model_post_init(self, context: Any, /) -> None:
+        if self._always:
+            self.__pydantic_fields_set__.update(self._always)
+
+
+class ContentPart(_Open):
+    """One part of a multi-part message: text, image_url, input_audio, file..."""
+
+    type: str
+    text: str | None = None
+    image_url: dict[str, Any] | None = None
+
+
+class FunctionCall(_Open):
+    name: str
+    arguments: str
+
+
+class ToolCall(_Open):
+    id: str
+    type: Literal["function"] = "function"
+    function: FunctionCall
+
+
+class Message(_Open):
+    role: Literal["system", "developer", "user", "assistant", "tool", "function"]
+    content: str | list[ContentPart] | None = None
+    name: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    tool_call_id: str | None = None
+
+    def text(self) -> str:
+        """The message's text, parts joined; images and other parts contribute nothing."""
+        if self.content is None:
+            return ""
+        if isinstance(self.content, str):
+            return self.content
+        return "".join(part.text or "" for part in self.content if part.type == "text")
+
+
+class FunctionDefinition(_Open):
+    name: str
+    description: str | None = None
+    parameters: dict[str, Any] | None = None
+    strict: bool | None = None
+
+
+class Tool(_Open):
+    type: Literal["function"] = "function"
+    function: FunctionDefinition
+
+
+class StreamOptions(_Open):
+    include_usage: bool | None = None
+
+
+class ResponseFormat(_Open):
+    type: Literal["text", "json_object", "json_schema"]
+    json_schema: dict[str, Any] | None = None
+
+
+ToolChoice = Literal["none", "auto", "required"] | dict[str, Any]
+
+
+class ChatCompletionRequest(_Open):
+    model: str = Field(min_length=1)
+    messages: list[Message] = Field(min_length=1)
+    stream: bool = False
+    stream_options: StreamOptions | None = None
+    max_tokens: Annotated[int, Field(ge=1)] | None = None
+    max_completion_tokens: Annotated[int, Field(ge=1)] | None = None
+    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
+    n: Annotated[int, Field(ge=1, le=128)] | None = None
+    stop: str | list[str] | None = None
+    seed: int | None = None
+    tools: list[Tool] | None = None
+    tool_choice: ToolChoice | None = None
+    response_format: ResponseFormat | None = None
+    user: str | None = None
+
+    def output_limit(self) -> int | None:
+        """The caller's cap on generated tokens, whichever of the two fields it used."""
+        return self.max_completion_tokens or self.max_tokens
+
+    def wants_stream_usage(self) -> bool:
+        return bool(self.stream_options and self.stream_options.include_usage)
+
+
+class PromptTokensDetails(_Open):
+    cached_tokens: int | None = None
+
+
+class Usage(_Open):
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    prompt_tokens_details: PromptTokensDetails | None = None
+
+
+class AssistantMessage(_Open):
+    _always = frozenset({"role", "content"})
+
+    role: Literal["assistant"] = "assistant"
+    content: str | None = None
+    tool_calls: list[ToolCall] | None = None
+    refusal: str | None = None
+
+
+class Choice(_Open):
+    _always = frozenset({"index", "finish_reason"})
+
+    index: int = 0
+    message: AssistantMessage
+    finish_reason: str | None = None
+
+
+class ChatCompletion(_Open):
+    _always = frozenset({"object"})
+
+    id: str
+    object: Literal["chat.completion"] = "chat.completion"
+    created: int
+    model: str
+    choices: list[Choice]
+    usage: Usage | None = None
+
+
+class ToolCallDelta(_Open):
+    index: int
+    id: str | None = None
+    type: Literal["function"] | None = None
+    function: dict[str, Any] | None = None
+
+
+class Delta(_Open):
+    role: str | None = None
+    content: str | None = None
+    tool_calls: list[ToolCallDelta] | None = None
+
+
+class ChunkChoice(_Open):
+    _always = frozenset({"index", "finish_reason"})
+
+    index: int = 0
+    delta: Delta
+    finish_reason: str | None = None
+
+
+class ChatCompletionChunk(_Open):
+    _always = frozenset({"object"})
+
+    id: str
+    object: Literal["chat.completion.chunk"] = "chat.completion.chunk"
+    created: int
+    model: str
+    choices: list[ChunkChoice]
+    usage: Usage | None = None
+
+
+EmbeddingInput = str | list[str] | list[int] | list[list[int]]
+
+
+class EmbeddingRequest(_Open):
+    model: str = Field(min_length=1)
+    input: EmbeddingInput
+    encoding_format: Literal["float", "base64"] | None = None
+    dimensions: Annotated[int, Field(ge=1)] | None = None
+    user: str | None = None
+
+    def texts(self) -> list[str]:
+        """Inputs given as text; token-id inputs are not text and are left out."""
+        if isinstance(self.input, str):
+            return [self.input]
+        return [item for item in self.input if isinstance(item, str)]
+
+
+class Embedding(_Open):
+    _always = frozenset({"object"})
+
+    object: Literal["embedding"] = "embedding"
+    index: int
+    embedding: list[float] | str
+
+
+class EmbeddingUsage(_Open):
+    prompt_tokens: int = 0
+    total_tokens: int = 0
+
+
+class EmbeddingResponse(_Open):
+    _always = frozenset({"object", "usage"})
+
+    object: Literal["list"] = "list"
+    data: list[Embedding]
+    model: str
+    usage: EmbeddingUsage = Field(default_factory=EmbeddingUsage)

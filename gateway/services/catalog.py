@@ -1,0 +1,74 @@
+"""The live catalog: public model names resolved to their deployments and providers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from gateway.config import Catalog, Deployment
+from gateway.errors import ModelNotFound
+from gateway.services.context import Principal
+from providers.base import Capabilities, Provider
+from providers.http import HttpClients
+from providers.registry import build_provider
+
+
+@dataclass(frozen=True, slots=True)
+class DeploymentHandle:
+    """One deployment as the pipeline sees it: its name, its config and its provider."""
+
+    id: str
+    config: Deployment
+    provider: Provider
+
+    @property
+    def provider_type(self) -> str:
+        return self.config.provider
+
+
+@dataclass(frozen=True, slots=True)
+class PublicModel:
+    name: str
+    description: str | None
+    deployments: tuple[DeploymentHandle, ...]
+    created: int
+
+    @property
+    def capabilities(self) -> Capabilities:
+        """What at least one deployment of the pool can do."""
+        caps = [d.provider.capabilities for d in self.deployments]
+        return Capabilities(
+            chat=any(c.chat for c in caps),
+            streaming=any(c.streaming for c in caps),
+            tools=any(c.tools for c in caps),
+            embeddings=any(c.embeddings for c in caps),
+            vision=any(c.vision for c in caps),
+        )
+
+
+class ModelCatalog:
+    def __init__(self, catalog: Catalog, clients: HttpClients, created: int) -> None:
+        models: dict[str, PublicModel] = {}
+        for name, entry in catalog.models.items():
+            handles = tuple(
+                DeploymentHandle(catalog.deployment_id(name, i), d, build_provider(d, clients))
+                for i, d in enumerate(entry.deployments)
+            )
+            models[name] = PublicModel(name, entry.description, handles, created)
+        self._models = models
+
+    def __iter__(self) -> Iterator[PublicModel]:
+        return iter(self._models.values())
+
+    def providers(self) -> list[tuple[str, Provider]]:
+        return [(d.id, d.provider) for m in self._models.values() for d in m.deployments]
+
+    def resolve(self, name: str, principal: Principal) -> PublicModel:
+        """The model a caller asked for; unknown and forbidden look alike, as at OpenAI."""
+        model = self._models.get(name)
+        if model is None or not principal.may_call(name):
+            raise ModelNotFound(f"The model '{name}' does not exist or you do not have access to it.", param="model")
+        return model
+
+    def visible_to(self, principal: Principal) -> list[PublicModel]:
+        return [m for m in self._models.values() if principal.may_call(m.name)]

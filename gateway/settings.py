@@ -1,0 +1,46 @@
+"""Server settings: STRATA_* environment variables over the config file's ``settings`` block."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="STRATA_", extra="forbid", frozen=True)
+
+    config: Path | None = Field(default=None, description="YAML catalog; default ./strata.yaml if present")
+    data_dir: Path = Path(".strata")
+    master_key: SecretStr | None = None
+    database_url: str | None = None
+    redis_url: str | None = None
+    host: str = "127.0.0.1"
+    port: int = Field(default=4000, ge=0, le=65535)
+    workers: int = Field(default=1, ge=1)
+    max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    log_format: Literal["json", "text"] = "json"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        # Environment first: values passed in (the file's settings block) only fill the gaps.
+        return env_settings, init_settings
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """Command-line flags win over everything; None means 'not given'."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        return self.model_copy(update=given) if given else self
+
+    @property
+    def database_url_or_default(self) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'strata.db'}"

@@ -1,0 +1,88 @@
+"""A built-in demo model: it answers with the caller's last message, word by word when streaming.
+
+It needs no network and no weights, so a fresh install has a model that exercises the whole
+path (auth, pipeline, streaming, usage) before anything is configured.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+from gateway.schemas.canonical import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    Choice,
+    ChunkChoice,
+    Delta,
+    Usage,
+)
+from providers.base import CallOptions, Capabilities, Provider
+from providers.errors import UnsupportedOperation
+
+
+def _words(text: str) -> list[str]:
+    return text.split()
+
+
+class EchoProvider(Provider):
+    capabilities = Capabilities(tools=False)
+
+    def __init__(self, model: str = "echo") -> None:
+        self.model = model
+
+    def _reply(self, request: ChatCompletionRequest) -> tuple[list[str], str]:
+        if request.tools and request.tool_choice not in (None, "none"):
+            raise UnsupportedOperation("the echo model cannot call tools")
+        last_user = next((m for m in reversed(request.messages) if m.role == "user"), None)
+        words = _words(last_user.text() if last_user else "")
+        limit = request.output_limit()
+        if limit is not None and len(words) > limit:
+            return words[:limit], "length"
+        return words, "stop"
+
+    def _usage(self, request: ChatCompletionRequest, output_words: int) -> Usage:
+        prompt = sum(len(_words(m.text())) for m in request.messages)
+        return Usage(prompt_tokens=prompt, completion_tokens=output_words, total_tokens=prompt + output_words)
+
+    async def chat(self, request: ChatCompletionRequest, options: CallOptions) -> ChatCompletion:
+        words, finish = self._reply(request)
+        choices = [
+            Choice(index=i, message=AssistantMessage(content=" ".join(words)), finish_reason=finish)
+            for i in range(request.n or 1)
+        ]
+        return ChatCompletion(
+            id=f"chatcmpl-{uuid.uuid4().hex}",
+            created=int(time.time()),
+            model=request.model,
+            choices=choices,
+            usage=self._usage(request, len(words) * len(choices)),
+        )
+
+    async def chat_stream(
+        self, request: ChatCompletionRequest, options: CallOptions
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        words, finish = self._reply(request)
+        ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
+
+        def chunk(delta: Delta, finish_reason: str | None = None) -> ChatCompletionChunk:
+            return ChatCompletionChunk(
+                id=ident,
+                created=created,
+                model=request.model,
+                choices=[ChunkChoice(delta=delta, finish_reason=finish_reason)],
+            )
+
+        yield chunk(Delta(role="assistant", content=""))
+        for i, word in enumerate(words):
+            yield chunk(Delta(content=word if i == 0 else f" {word}"))
+        yield chunk(Delta(), finish)
+        yield ChatCompletionChunk(
+            id=ident, created=created, model=request.model, choices=[], usage=self._usage(request, len(words))
+        )
+
+    async def count_tokens(self, request: ChatCompletionRequest) -> int:
+        return sum(len(_words(m.text())) for m in request.messages)

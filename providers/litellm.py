@@ -1,0 +1,157 @@
+"""Every vendor litellm reaches (Anthropic, Bedrock, Vertex, Cohere, Mistral...).
+
+litellm costs about 3 s to import and ~2 ms of CPU per call, so it is imported only when a
+deployment of this type exists (at start, never on the request path) and is kept off the
+OpenAI-compatible hot path. It never fetches its price list over the network.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from types import ModuleType
+from typing import Any
+
+from pydantic import ValidationError
+
+from gateway.config import LiteLLMDeployment
+from gateway.schemas.canonical import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    EmbeddingRequest,
+    EmbeddingResponse,
+)
+from providers import errors as perr
+from providers.base import CallOptions, Capabilities, Provider
+
+_litellm: ModuleType | None = None
+
+
+def _import_litellm() -> ModuleType:
+    """Import once, offline: the bundled price map, no telemetry, no callbacks."""
+    global _litellm  # a lazily imported module, not mutable state: see the module docstring
+    if _litellm is None:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        os.environ.setdefault("LITELLM_LOG", "ERROR")
+        import litellm
+
+        litellm.suppress_debug_info = True
+        litellm.drop_params = True
+        _litellm = litellm
+    return _litellm
+
+
+_CONNECTION_FAILURES = ("ConnectError", "ConnectionError", "ClientConnectorError", "ConnectionRefusedError")
+
+
+def _unreachable(exc: BaseException) -> bool:
+    """litellm reports a refused connection as a 500; its cause chain says what happened."""
+    seen: BaseException | None = exc
+    for _ in range(10):
+        if seen is None:
+            return False
+        if type(seen).__name__ in _CONNECTION_FAILURES or isinstance(seen, ConnectionRefusedError):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _map_error(exc: Exception) -> perr.ProviderError:
+    name = type(exc).__name__
+    status = getattr(exc, "status_code", None)
+    message = str(getattr(exc, "message", None) or exc)
+    if _unreachable(exc) or message.endswith("Connection error."):
+        return perr.ProviderUnavailable(message)
+    if name == "ContextWindowExceededError":
+        return perr.ContextWindowExceeded(message)
+    if name == "ContentPolicyViolationError":
+        return perr.ContentPolicyViolation(message)
+    if name in ("Timeout", "APITimeoutError"):
+        return perr.ProviderTimeout(message)
+    if name == "APIConnectionError" and not isinstance(status, int):
+        return perr.ProviderUnavailable(message)
+    if isinstance(status, int) and status >= 400:
+        retry_after = None
+        response = getattr(exc, "response", None)
+        headers = getattr(response, "headers", None)
+        if headers is not None and headers.get("retry-after"):
+            try:
+                retry_after = float(headers["retry-after"])
+            except ValueError:
+                retry_after = None
+        return perr.error_for_status(status, message, retry_after=retry_after)
+    return perr.ProviderUpstreamError(f"{name}: {message}")
+
+
+class LiteLLMProvider(Provider):
+    def __init__(self, deployment: LiteLLMDeployment) -> None:
+        self.deployment = deployment
+        self.capabilities = Capabilities(
+            tools=deployment.tools, embeddings=deployment.embeddings, vision=deployment.vision
+        )
+        self._module: ModuleType | None = None
+
+    async def start(self) -> None:
+        self._module = await asyncio.to_thread(_import_litellm)
+
+    @property
+    def _litellm(self) -> ModuleType:
+        if self._module is None:
+            raise perr.ProviderUnavailable("the litellm provider has not started")
+        return self._module
+
+    def _arguments(self, request: ChatCompletionRequest | EmbeddingRequest) -> dict[str, Any]:
+        arguments = request.model_dump(exclude_unset=True, exclude={"model"})
+        arguments.update(self.deployment.params)
+        timeouts = self.deployment.timeouts
+        arguments.update(model=self.deployment.model, timeout=timeouts.total, num_retries=0)
+        if self.deployment.api_base:
+            arguments["api_base"] = self.deployment.api_base
+        if self.deployment.api_key:
+            arguments["api_key"] = self.deployment.api_key
+        return arguments
+
+    async def chat(self, request: ChatCompletionRequest, options: CallOptions) -> ChatCompletion:
+        arguments = self._arguments(request)
+        arguments["stream"] = False
+        try:
+            response = await self._litellm.acompletion(**arguments)
+        except Exception as exc:  # boundary: litellm raises its own tree
+            raise _map_error(exc) from None
+        try:
+            return ChatCompletion.model_validate(response.model_dump())
+        except ValidationError as exc:
+            raise perr.ProviderUpstreamError(f"litellm returned an invalid completion: {exc}") from None
+
+    async def chat_stream(
+        self, request: ChatCompletionRequest, options: CallOptions
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        arguments = self._arguments(request)
+        arguments.update(stream=True, stream_options={"include_usage": True})
+        try:
+            stream = await self._litellm.acompletion(**arguments)
+            async for item in stream:
+                yield ChatCompletionChunk.model_validate(item.model_dump(exclude_none=True))
+        except (perr.ProviderError, GeneratorExit, asyncio.CancelledError):
+            raise
+        except ValidationError as exc:
+            raise perr.ProviderUpstreamError(f"litellm returned an invalid chunk: {exc}") from None
+        except Exception as exc:  # boundary: litellm raises its own tree
+            raise _map_error(exc) from None
+
+    async def embed(self, request: EmbeddingRequest, options: CallOptions) -> EmbeddingResponse:
+        if not self.capabilities.embeddings:
+            raise perr.UnsupportedOperation(f"model {request.model!r} does not produce embeddings")
+        arguments = self._arguments(request)
+        try:
+            response = await self._litellm.aembedding(**arguments)
+        except Exception as exc:  # boundary: litellm raises its own tree
+            raise _map_error(exc) from None
+        return EmbeddingResponse.model_validate(response.model_dump())
+
+    async def count_tokens(self, request: ChatCompletionRequest) -> int:
+        messages = [m.model_dump(exclude_none=True) for m in request.messages]
+        count: int = self._litellm.token_counter(model=self.deployment.model, messages=messages)
+        return count

@@ -1,0 +1,196 @@
+"""Any OpenAI-compatible upstream (OpenAI, Azure OpenAI, vLLM, Ollama, TGI, Groq...), called directly.
+
+This is the hot path: one shared pooled client per origin, the request serialised once, the
+response validated once. Streams always ask the upstream for usage and hide the usage chunk
+from callers that did not ask for it (the pipeline does that).
+"""
+
+from __future__ import annotations
+
+import email.utils
+import math
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import orjson
+from multidict import CIMultiDictProxy
+from pydantic import ValidationError
+
+from gateway.config import OpenAIDeployment
+from gateway.schemas.canonical import (
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    EmbeddingRequest,
+    EmbeddingResponse,
+)
+from providers import errors as perr
+from providers.base import CallOptions, Capabilities, Provider
+from providers.http import HttpClients, transport_error
+from providers.sse import iter_sse_data
+from providers.tokens import count_prompt
+
+
+def parse_retry_after(headers: CIMultiDictProxy[str]) -> float | None:
+    """Seconds to wait from retry-after-ms or Retry-After (seconds or HTTP date); None if unusable."""
+    millis = _finite(headers.get("retry-after-ms"))
+    if millis is not None:
+        return max(0.0, millis / 1000)
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    seconds = _finite(value)
+    if seconds is not None:
+        return max(0.0, seconds)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _finite(value: str | None) -> float | None:
+    try:
+        number = float(value) if value is not None else None
+    except ValueError:
+        return None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def error_from_response(status: int, headers: CIMultiDictProxy[str], body: bytes) -> perr.ProviderError:
+    message, code, kind, param = body.decode("utf-8", "replace")[:500] or f"HTTP {status}", None, None, None
+    try:
+        payload = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        payload = None
+    if isinstance(payload, dict):
+        error = payload.get("error", payload)
+        if isinstance(error, dict):
+            message = str(error.get("message") or message)
+            code = error.get("code") if isinstance(error.get("code"), str) else None
+            kind = error.get("type") if isinstance(error.get("type"), str) else None
+            param = error.get("param") if isinstance(error.get("param"), str) else None
+        elif isinstance(error, str):
+            message = error
+    return perr.error_for_status(
+        status, message, code=code, error_type=kind, param=param, retry_after=parse_retry_after(headers)
+    )
+
+
+class OpenAICompatibleProvider(Provider):
+    def __init__(self, deployment: OpenAIDeployment, clients: HttpClients) -> None:
+        self.deployment = deployment
+        self.capabilities = Capabilities(
+            tools=deployment.tools, embeddings=deployment.embeddings, vision=deployment.vision
+        )
+        self._clients = clients
+        self._session: aiohttp.ClientSession | None = None
+        self._chat_url = f"{deployment.api_base}/chat/completions"
+        self._embeddings_url = f"{deployment.api_base}/embeddings"
+        headers = {"content-type": "application/json", **deployment.headers}
+        if deployment.api_key:
+            headers["authorization"] = f"Bearer {deployment.api_key}"
+            if "azure" in deployment.api_base:
+                headers["api-key"] = deployment.api_key
+        self._headers = headers
+        self._params = deployment.query_params or None
+        timeouts = deployment.timeouts
+        # sock_read bounds the first byte and every gap between chunks; the pipeline bounds the total.
+        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeouts.connect, sock_read=timeouts.read)
+
+    async def start(self) -> None:
+        self._session = self._clients.session_for(self.deployment.api_base)
+
+    def _body(self, request: ChatCompletionRequest | EmbeddingRequest, **changes: Any) -> bytes:
+        data = request.model_dump(exclude_unset=True)
+        data["model"] = self.deployment.model
+        data.update(changes)
+        return orjson.dumps(data)
+
+    def _open(self, url: str, body: bytes, options: CallOptions) -> aiohttp.client._RequestContextManager:
+        if self._session is None:
+            raise perr.ProviderUnavailable("the provider has not started")
+        headers = {**self._headers, "x-request-id": options.request_id}
+        return self._session.post(url, data=body, headers=headers, params=self._params, timeout=self._timeout)
+
+    async def _post(self, url: str, body: bytes, options: CallOptions) -> bytes:
+        try:
+            async with self._open(url, body, options) as response:
+                content = await response.read()
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise transport_error(exc, self.deployment.model) from None
+        if response.status >= 400:
+            raise error_from_response(response.status, response.headers, content)
+        return content
+
+    async def chat(self, request: ChatCompletionRequest, options: CallOptions) -> ChatCompletion:
+        content = await self._post(self._chat_url, self._body(request, stream=False), options)
+        try:
+            return ChatCompletion.model_validate_json(content)
+        except ValidationError as exc:
+            raise perr.ProviderUpstreamError(f"upstream sent an invalid chat completion: {exc}") from None
+
+    async def chat_stream(
+        self, request: ChatCompletionRequest, options: CallOptions
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        stream_options = {
+            **(request.stream_options.model_dump() if request.stream_options else {}),
+            "include_usage": True,
+        }
+        body = self._body(request, stream=True, stream_options=stream_options)
+        outcome = _StreamOutcome()
+        try:
+            async with self._open(self._chat_url, body, options) as response:
+                if response.status >= 400:
+                    raise error_from_response(response.status, response.headers, await response.read())
+                async for data in iter_sse_data(response.content.iter_any()):
+                    chunk = outcome.parse(data)
+                    if chunk is None:
+                        return
+                    yield chunk
+        except (aiohttp.ClientError, TimeoutError) as exc:
+            raise transport_error(exc, self.deployment.model) from None
+        if not outcome.finished:
+            raise perr.ProviderUpstreamError("the upstream ended the stream before it was complete")
+
+    async def embed(self, request: EmbeddingRequest, options: CallOptions) -> EmbeddingResponse:
+        if not self.capabilities.embeddings:
+            raise perr.UnsupportedOperation(f"model {request.model!r} does not produce embeddings")
+        content = await self._post(self._embeddings_url, self._body(request), options)
+        try:
+            return EmbeddingResponse.model_validate_json(content)
+        except ValidationError as exc:
+            raise perr.ProviderUpstreamError(f"upstream sent an invalid embeddings response: {exc}") from None
+
+    async def count_tokens(self, request: ChatCompletionRequest) -> int:
+        return count_prompt(request, self.deployment.model)
+
+
+class _StreamOutcome:
+    """Parses stream events and remembers whether the upstream finished properly."""
+
+    def __init__(self) -> None:
+        self.finished = False
+
+    def parse(self, data: bytes) -> ChatCompletionChunk | None:
+        """The next chunk, or None at ``[DONE]``."""
+        if data == b"[DONE]":
+            self.finished = True
+            return None
+        try:
+            payload = orjson.loads(data)
+        except orjson.JSONDecodeError:
+            raise perr.ProviderUpstreamError("upstream sent a stream event that is not JSON") from None
+        if isinstance(payload, dict) and "error" in payload:
+            error = payload["error"]
+            message = error.get("message") if isinstance(error, dict) else str(error)
+            raise perr.ProviderUpstreamError(f"upstream stream failed: {message}")
+        try:
+            chunk = ChatCompletionChunk.model_validate(payload)
+        except ValidationError as exc:
+            raise perr.ProviderUpstreamError(f"upstream sent an invalid stream chunk: {exc}") from None
+        if any(choice.finish_reason for choice in chunk.choices):
+            self.finished = True
+        return chunk

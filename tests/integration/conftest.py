@@ -1,0 +1,150 @@
+"""Fixtures for integration tests: the fake upstream, gateways on demand, OpenAI SDK clients.
+
+Everything here is local (a fake upstream subprocess, in-process gateways), so a failure to
+start is always a failure. Tests for external services (PostgreSQL, Redis) call
+`require_service`, which skips locally but fails under ``CI=true``.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import ExitStack
+from pathlib import Path
+from typing import Any
+
+import openai
+import pytest
+import yaml
+
+from tests.fakes.upstream import FakeUpstream
+from tests.support.gateway import RunningGateway, free_port, gateway_in_thread
+
+USER = [{"role": "user", "content": "Say hello."}]
+
+FAKE_KEY = "sk-fake-upstream-key"
+ENVIRON = {"FAKE_KEY": FAKE_KEY}
+TIMEOUTS = {"connect": 1, "read": 2, "total": 5}
+
+StartGateway = Callable[..., RunningGateway]
+MakeClient = Callable[..., openai.OpenAI]
+
+
+def require_service(name: str, available: bool, why: str = "") -> None:
+    """Skip when an external service is missing; under CI=true that is a failure instead."""
+    if available:
+        return
+    message = f"{name} is not available{': ' + why if why else ''}"
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"{message} (CI=true: a missing service is a failure)")
+    pytest.skip(message)
+
+
+def openai_deployment(api_base: str, model: str = "fake-model", **extra: Any) -> dict[str, Any]:
+    """One `provider: openai` deployment pointing at `api_base`, keyed by ${FAKE_KEY}."""
+    return {
+        "provider": "openai",
+        "model": model,
+        "api_base": api_base,
+        "api_key": "${FAKE_KEY}",
+        "timeouts": dict(TIMEOUTS),
+        **extra,
+    }
+
+
+def catalog_yaml(models: Mapping[str, list[dict[str, Any]]]) -> str:
+    """Catalog YAML for {public name: [deployment, ...]}."""
+    return yaml.safe_dump({"models": {name: {"deployments": pool} for name, pool in models.items()}})
+
+
+def closed_port_url() -> str:
+    """An api_base nobody listens on: connecting is refused."""
+    return f"http://127.0.0.1:{free_port()}/v1"
+
+
+def standard_catalog(api_base: str) -> str:
+    """The catalog most tests share: one model per upstream model id, plus a slow and a dead one."""
+    return catalog_yaml(
+        {
+            "gpt-test": [openai_deployment(api_base)],
+            "org/model-a": [openai_deployment(api_base, "model-a")],
+            "emb-test": [openai_deployment(api_base, "fake-embed", embeddings=True)],
+            "gpt-slow": [openai_deployment(api_base, "slow-model", timeouts={"connect": 1, "read": 0.5, "total": 5})],
+            "gpt-down": [openai_deployment(closed_port_url())],
+        }
+    )
+
+
+def assert_openai_error(response: Any, status: int) -> dict[str, Any]:
+    """An error response in OpenAI's shape with a request id, never a traceback; returns its `error`."""
+    assert response.status_code == status, response.text
+    assert response.headers["content-type"].startswith("application/json")
+    assert response.headers.get("x-request-id")
+    assert "Traceback" not in response.text
+    body = response.json()
+    assert set(body) == {"error"}, body
+    error: dict[str, Any] = body["error"]
+    assert set(error) == {"message", "type", "param", "code"}, error
+    assert isinstance(error["message"], str) and error["message"]
+    assert isinstance(error["type"], str) and error["type"]
+    return error
+
+
+@pytest.fixture(scope="session")
+def upstream_server() -> Iterator[FakeUpstream]:
+    with FakeUpstream() as fake:
+        yield fake
+
+
+@pytest.fixture()
+def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
+    """The shared fake upstream, with behaviours, recordings and counters reset."""
+    upstream_server.reset()
+    return upstream_server
+
+
+@pytest.fixture()
+def start_gateway(tmp_path: Path) -> Iterator[StartGateway]:
+    """start_gateway(yaml, environ=None, **settings): a real gateway, stopped after the test."""
+    with ExitStack() as stack:
+        count = 0
+
+        def start(config_yaml: str, environ: Mapping[str, str] | None = None, **settings: Any) -> RunningGateway:
+            nonlocal count
+            count += 1
+            folder = tmp_path / f"gateway-{count}"
+            folder.mkdir()
+            env = ENVIRON if environ is None else environ
+            return stack.enter_context(gateway_in_thread(config_yaml, folder, environ=env, **settings))
+
+        yield start
+
+
+@pytest.fixture()
+def make_client() -> Iterator[MakeClient]:
+    """make_client(gateway, api_key=None, **options): an OpenAI SDK client (no retries), closed after."""
+    clients: list[openai.OpenAI] = []
+
+    def make(gateway: RunningGateway, api_key: str | None = None, **options: Any) -> openai.OpenAI:
+        options.setdefault("max_retries", 0)
+        options.setdefault("timeout", 10.0)
+        client = openai.OpenAI(base_url=gateway.openai_base, api_key=api_key or gateway.master_key, **options)
+        clients.append(client)
+        return client
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture(scope="module")
+def shared_gateway(upstream_server: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    """One gateway over `standard_catalog` for a whole module (tests reset the upstream, not this)."""
+    folder = tmp_path_factory.mktemp("gateway")
+    with gateway_in_thread(standard_catalog(upstream_server.url), folder, environ=ENVIRON) as gateway:
+        yield gateway
+
+
+@pytest.fixture()
+def client(shared_gateway: RunningGateway, make_client: MakeClient) -> openai.OpenAI:
+    return make_client(shared_gateway)

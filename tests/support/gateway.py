@@ -1,0 +1,110 @@
+"""Run a real Strata gateway for tests: uvicorn on a free port, in a thread or a subprocess."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from gateway.app import create_app
+from gateway.config import parse_catalog
+from gateway.settings import Settings
+
+MASTER_KEY = "sk-test-master-key"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@dataclass
+class RunningGateway:
+    base_url: str
+    master_key: str = MASTER_KEY
+
+    @property
+    def openai_base(self) -> str:
+        return f"{self.base_url}/v1"
+
+    def headers(self, key: str | None = None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key or self.master_key}"}
+
+
+def wait_until_ready(base_url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"gateway exited with {process.returncode} before it was ready")
+        try:
+            if httpx.get(f"{base_url}/health/live", timeout=1).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.05)
+    raise TimeoutError(f"gateway at {base_url} not ready after {timeout}s")
+
+
+@contextmanager
+def gateway_in_thread(
+    config_yaml: str, tmp_path: Path, environ: Mapping[str, str] | None = None, **settings: object
+) -> Iterator[RunningGateway]:
+    """The real app, served by uvicorn in a background thread (fast to start, same process)."""
+    catalog = parse_catalog(config_yaml, "test.yaml", environ=environ or os.environ)
+    port = free_port()
+    config = Settings(data_dir=tmp_path / "data", port=port, log_level="warning", **settings)  # type: ignore[arg-type]
+    app = create_app(config, catalog, MASTER_KEY)
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, loop="asyncio", http="httptools",
+                       log_level="warning", access_log=False, lifespan="on")
+    )
+    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    thread.start()
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url)
+        yield RunningGateway(base_url)
+    finally:
+        server.should_exit = True
+        thread.join(timeout=15)
+
+
+@contextmanager
+def gateway_process(
+    args: list[str], cwd: Path, env: Mapping[str, str] | None = None, port: int | None = None
+) -> Iterator[tuple[RunningGateway, subprocess.Popen[bytes]]]:
+    """`strata serve` as a real subprocess, as a user would start it."""
+    port = port or free_port()
+    full_env = {**os.environ, **(env or {})}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), *args],
+        cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    base_url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_ready(base_url, process=process)
+        yield RunningGateway(base_url, full_env.get("STRATA_MASTER_KEY", "")), process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            try:
+                process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+        for stream in (process.stdout, process.stderr):
+            if stream is not None:
+                stream.close()
