@@ -21,9 +21,11 @@ class ProviderError(Exception):
         retry_after: float | None = None,
         code: str | None = None,
         param: str | None = None,
+        detail: str | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
+        self.detail = detail  # for the operator's log, never for the caller
         if status is not None:
             self.status = status
         self.retry_after = retry_after

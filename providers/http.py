@@ -37,9 +37,13 @@ class HttpClients:
 
 
 def transport_error(exc: BaseException, where: str) -> perr.ProviderError:
-    """Name a transport failure by what happened: timeout, unreachable, or a broken connection."""
+    """Name a transport failure by what happened: timeout, unreachable, or a broken connection.
+
+    The caller's message stays generic; the library's own words go to ``detail`` for the log.
+    """
+    detail = f"{where}: {exc!r}"
     if isinstance(exc, TimeoutError):  # aiohttp's connect and read timeouts are TimeoutErrors
-        return perr.ProviderTimeout(f"{where}: the upstream did not answer in time")
+        return perr.ProviderTimeout("The upstream model did not answer in time.", detail=detail)
     if isinstance(exc, aiohttp.ClientConnectorError):
-        return perr.ProviderUnavailable(f"{where}: cannot connect to the upstream")
-    return perr.ProviderUpstreamError(f"{where}: the connection to the upstream failed ({exc!r})")
+        return perr.ProviderUnavailable("The upstream model cannot be reached.", detail=detail)
+    return perr.ProviderUpstreamError("The connection to the upstream model failed.", detail=detail)

@@ -123,7 +123,7 @@ class LiteLLMProvider(Provider):
         try:
             return ChatCompletion.model_validate(response.model_dump())
         except ValidationError as exc:
-            raise perr.ProviderUpstreamError(f"litellm returned an invalid completion: {exc}") from None
+            raise perr.ProviderUpstreamError("litellm returned an invalid completion.", detail=str(exc)) from None
 
     async def chat_stream(
         self, request: ChatCompletionRequest, options: CallOptions
@@ -137,7 +137,7 @@ class LiteLLMProvider(Provider):
         except (perr.ProviderError, GeneratorExit, asyncio.CancelledError):
             raise
         except ValidationError as exc:
-            raise perr.ProviderUpstreamError(f"litellm returned an invalid chunk: {exc}") from None
+            raise perr.ProviderUpstreamError("litellm returned an invalid chunk.", detail=str(exc)) from None
         except Exception as exc:  # boundary: litellm raises its own tree
             raise _map_error(exc) from None
 

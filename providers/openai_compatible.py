@@ -130,7 +130,7 @@ class OpenAICompatibleProvider(Provider):
         try:
             return ChatCompletion.model_validate_json(content)
         except ValidationError as exc:
-            raise perr.ProviderUpstreamError(f"upstream sent an invalid chat completion: {exc}") from None
+            raise perr.ProviderUpstreamError("Upstream sent an invalid chat completion.", detail=str(exc)) from None
 
     async def chat_stream(
         self, request: ChatCompletionRequest, options: CallOptions
@@ -162,7 +162,7 @@ class OpenAICompatibleProvider(Provider):
         try:
             return EmbeddingResponse.model_validate_json(content)
         except ValidationError as exc:
-            raise perr.ProviderUpstreamError(f"upstream sent an invalid embeddings response: {exc}") from None
+            raise perr.ProviderUpstreamError("Upstream sent an invalid embeddings response.", detail=str(exc)) from None
 
     async def count_tokens(self, request: ChatCompletionRequest) -> int:
         return count_prompt(request, self.deployment.model)
@@ -190,7 +190,7 @@ class _StreamOutcome:
         try:
             chunk = ChatCompletionChunk.model_validate(payload)
         except ValidationError as exc:
-            raise perr.ProviderUpstreamError(f"upstream sent an invalid stream chunk: {exc}") from None
+            raise perr.ProviderUpstreamError("Upstream sent an invalid stream chunk.", detail=str(exc)) from None
         if any(choice.finish_reason for choice in chunk.choices):
             self.finished = True
         return chunk

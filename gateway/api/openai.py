@@ -50,11 +50,12 @@ def _headers(call: CallContext) -> dict[str, str]:
     tag=TAG,
 )
 async def chat_completions(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    principal = state.invoker.authenticate(call, request.api_key())  # before reading anyone's body
     body = parse_json(ChatCompletionRequest, await request.body(state.settings.max_body_bytes))
     if body.stream:
-        stream = await state.invoker.chat_stream(call, request.api_key(), body)
+        stream = await state.invoker.chat_stream(call, principal, body)
         return StreamResponse(_sse(stream), stream.aclose, headers=_headers(call))
-    completion = await state.invoker.chat(call, request.api_key(), body)
+    completion = await state.invoker.chat(call, principal, body)
     return Response(completion.model_dump_json(exclude_unset=True), media_type=JSON, headers=_headers(call))
 
 
@@ -77,8 +78,9 @@ async def _sse(stream: ChatStream) -> AsyncIterator[bytes]:
     tag=TAG,
 )
 async def embeddings(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    principal = state.invoker.authenticate(call, request.api_key())
     body = parse_json(EmbeddingRequest, await request.body(state.settings.max_body_bytes))
-    response = await state.invoker.embeddings(call, request.api_key(), body)
+    response = await state.invoker.embeddings(call, principal, body)
     return Response(response.model_dump_json(exclude_unset=True), media_type=JSON, headers=_headers(call))
 
 

@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import TypeVar
 
 from gateway.errors import InvalidRequest, from_provider_error
+from gateway.logs import LOG
 from gateway.schemas.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -38,14 +39,13 @@ class InvokeService:
         self.auth = auth
         self.router = router
 
-    def _admit(self, call: CallContext, key: str | None, model_name: str) -> PublicModel:
-        principal = self.auth.authenticate(key)
-        call.principal = principal
+    def _admit(self, call: CallContext, principal: Principal, model_name: str) -> PublicModel:
         model = self.catalog.resolve(model_name, principal)
         call.model = model.name
         return model
 
     def authenticate(self, call: CallContext, key: str | None) -> Principal:
+        """The first stage, separate so surfaces refuse strangers before reading their bodies."""
         call.principal = self.auth.authenticate(key)
         return call.principal
 
@@ -69,13 +69,14 @@ class InvokeService:
                 last = ProviderTimeout(f"the deployment did not finish within its {timeout:g} s limit")
             except ProviderError as exc:
                 last = exc
+            _log_failure(call, deployment, last)
             if not last.retryable:
                 break
         assert last is not None, "a model always has at least one deployment"
         raise from_provider_error(last)
 
-    async def chat(self, call: CallContext, key: str | None, request: ChatCompletionRequest) -> ChatCompletion:
-        model = self._admit(call, key, request.model)
+    async def chat(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatCompletion:
+        model = self._admit(call, principal, request.model)
         _check_capabilities(model, request)
         completion = await self._attempt(call, model, lambda d, o: d.provider.chat(request, o))
         completion.model = model.name
@@ -85,9 +86,9 @@ class InvokeService:
             call.completion_tokens = completion.usage.completion_tokens
         return completion
 
-    async def chat_stream(self, call: CallContext, key: str | None, request: ChatCompletionRequest) -> ChatStream:
+    async def chat_stream(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatStream:
         """Open the stream and wait for its first chunk, so early failures are plain HTTP errors."""
-        model = self._admit(call, key, request.model)
+        model = self._admit(call, principal, request.model)
         _check_capabilities(model, request)
         call.stream = True
 
@@ -107,8 +108,8 @@ class InvokeService:
         deployment, source, first = await self._attempt(call, model, open_stream)
         return ChatStream(call, request, model.name, deployment, source, first)
 
-    async def embeddings(self, call: CallContext, key: str | None, request: EmbeddingRequest) -> EmbeddingResponse:
-        model = self._admit(call, key, request.model)
+    async def embeddings(self, call: CallContext, principal: Principal, request: EmbeddingRequest) -> EmbeddingResponse:
+        model = self._admit(call, principal, request.model)
         if not model.capabilities.embeddings:
             raise InvalidRequest(f"The model '{model.name}' does not produce embeddings.", param="model")
         response = await self._attempt(call, model, lambda d, o: d.provider.embed(request, o))
@@ -130,3 +131,17 @@ async def _close(source: AsyncIterator[ChatCompletionChunk]) -> None:
     closer = getattr(source, "aclose", None)
     if closer is not None:
         await closer()
+
+
+def _log_failure(call: CallContext, deployment: DeploymentHandle, error: ProviderError) -> None:
+    LOG.warning(
+        "deployment failed",
+        extra={
+            "fields": {
+                "request_id": call.request_id,
+                "deployment": deployment.id,
+                "error": type(error).__name__,
+                "detail": error.detail or error.message,
+            }
+        },
+    )

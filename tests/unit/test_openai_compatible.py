@@ -515,7 +515,8 @@ def test_refused_connection_is_unavailable() -> None:
         with pytest.raises(perr.ProviderUnavailable) as caught:
             call(None)
         assert caught.value.retryable
-        assert caught.value.message == "upstream-model: cannot connect to the upstream"
+        assert caught.value.message == "The upstream model cannot be reached."
+        assert caught.value.detail is not None and "upstream-model" in caught.value.detail  # for the log only
 
 
 def test_no_answer_within_the_read_timeout_is_a_timeout() -> None:
