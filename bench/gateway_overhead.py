@@ -12,10 +12,7 @@ gateway's CPU time per request (from /proc). Writes its table into BENCHMARKS.md
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
-import tempfile
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,11 +23,10 @@ sys.path.insert(0, str(ROOT))
 import uvloop  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
+from bench.harness import AUTH, cpu_seconds, strata_process  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
-from tests.support.gateway import free_port, wait_until_ready  # noqa: E402
 
-KEY = "sk-bench"
 CHAT = b'{"model":"%s","messages":[{"role":"user","content":"Say hello in five words"}]%s}'
 CONFIG = """
 models:
@@ -52,13 +48,9 @@ class Row:
     cpu_ms: float | None
 
 
-def _cpu_seconds(pid: int) -> float:
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def _measure(url: str, body: bytes, headers: dict[str, str], concurrency: int, seconds: float,
-             stream: bool) -> LoadResult:
+def _measure(
+    url: str, body: bytes, headers: dict[str, str], concurrency: int, seconds: float, stream: bool
+) -> LoadResult:
     result = uvloop.run(run_load(url, body, headers, concurrency, duration_s=seconds, stream=stream))
     if result.errors:
         raise RuntimeError(f"{result.errors} errors against {url}: {result.statuses}")
@@ -67,35 +59,20 @@ def _measure(url: str, body: bytes, headers: dict[str, str], concurrency: int, s
 
 def run(seconds: float) -> list[Row]:
     rows: list[Row] = []
-    with FakeUpstream() as upstream, tempfile.TemporaryDirectory() as tmp:
-        config = Path(tmp, "bench.yaml")
-        config.write_text(CONFIG.format(api_base=upstream.url))
-        port = free_port()
-        env = {**os.environ, "STRATA_MASTER_KEY": KEY, "STRATA_DATA_DIR": tmp, "BENCH_UPSTREAM_KEY": "upstream-key"}
-        with open(Path(tmp, "gateway.log"), "wb") as log:
-            gateway = subprocess.Popen(
-                [sys.executable, "-m", "gateway.cli", "serve", "--config", str(config), "--port", str(port)],
-                env=env, stdout=log, stderr=log, cwd=tmp,
-            )
-            try:
-                base = f"http://127.0.0.1:{port}"
-                wait_until_ready(base, process=gateway)
-                direct_url = f"{upstream.url}/chat/completions"
-                gateway_url = f"{base}/v1/chat/completions"
-                auth = {"authorization": f"Bearer {KEY}"}
-                for kind, extra, stream in (("chat", b"", False), ("chat stream", b',"stream":true', True)):
-                    for concurrency in (1, 10, 50):
-                        direct = _measure(direct_url, CHAT % (b"fake-model", extra), {}, concurrency, seconds, stream)
-                        before = _cpu_seconds(gateway.pid)
-                        through = _measure(gateway_url, CHAT % (b"bench-model", extra), auth, concurrency,
-                                           seconds, stream)
-                        cpu = (_cpu_seconds(gateway.pid) - before) * 1000 / max(through.requests, 1)
-                        rows.append(Row(kind, concurrency, direct, through, cpu))
-                        print(f"{kind:12s} c={concurrency:<3d} direct: {direct}\n{'':18s}gateway: {through}",
-                              flush=True)
-            finally:
-                gateway.terminate()
-                gateway.wait(timeout=30)
+    with (
+        FakeUpstream() as upstream,
+        strata_process(CONFIG.format(api_base=upstream.url), {"BENCH_UPSTREAM_KEY": "upstream-key"}) as (base, pid),
+    ):
+        direct_url = f"{upstream.url}/chat/completions"
+        gateway_url = f"{base}/v1/chat/completions"
+        for kind, extra, stream in (("chat", b"", False), ("chat stream", b',"stream":true', True)):
+            for concurrency in (1, 10, 50):
+                direct = _measure(direct_url, CHAT % (b"fake-model", extra), {}, concurrency, seconds, stream)
+                before = cpu_seconds(pid)
+                through = _measure(gateway_url, CHAT % (b"bench-model", extra), AUTH, concurrency, seconds, stream)
+                cpu = (cpu_seconds(pid) - before) * 1000 / max(through.requests, 1)
+                rows.append(Row(kind, concurrency, direct, through, cpu))
+                print(f"{kind:12s} c={concurrency:<3d} direct: {direct}\n{'':18s}gateway: {through}", flush=True)
     return rows
 
 
@@ -110,13 +87,19 @@ def report(rows: list[Row]) -> str:
         stream = row.kind.endswith("stream")
         d50, g50 = (d.ttfb_p50_ms, g.ttfb_p50_ms) if stream else (d.p50_ms, g.p50_ms)
         added = None if d50 is None or g50 is None else g50 - d50
-        table.append([
-            row.kind, str(row.concurrency), f"{d.requests_per_s:,.0f}", f"{g.requests_per_s:,.0f}",
-            f"{g.requests_per_s / d.requests_per_s:.2f}",
-            f"{_fmt(d50)} / {_fmt(d.ttfb_p99_ms if stream else d.p99_ms)}",
-            f"{_fmt(g50)} / {_fmt(g.ttfb_p99_ms if stream else g.p99_ms)}",
-            _fmt(added), _fmt(row.cpu_ms),
-        ])
+        table.append(
+            [
+                row.kind,
+                str(row.concurrency),
+                f"{d.requests_per_s:,.0f}",
+                f"{g.requests_per_s:,.0f}",
+                f"{g.requests_per_s / d.requests_per_s:.2f}",
+                f"{_fmt(d50)} / {_fmt(d.ttfb_p99_ms if stream else d.p99_ms)}",
+                f"{_fmt(g50)} / {_fmt(g.ttfb_p99_ms if stream else g.p99_ms)}",
+                _fmt(added),
+                _fmt(row.cpu_ms),
+            ]
+        )
     chat = [r for r in rows if r.kind == "chat"]
     streams = [r for r in rows if r.kind == "chat stream"]
     added_c1 = chat[0].gateway.p50_ms - chat[0].direct.p50_ms  # type: ignore[operator]
@@ -127,20 +110,34 @@ def report(rows: list[Row]) -> str:
         f"- best non-streaming throughput through the gateway: **{best:,.0f} req/s** (target >= 1,500)",
         f"- streaming time-to-first-chunk overhead at concurrency 1: **{ttft_c1:.2f} ms** (target <= 2 ms)",
     ]
-    return "\n".join([
-        "## Gateway overhead (`bench/gateway_overhead.py`)",
-        "",
-        "The fake upstream called directly vs through Strata (one worker, access log on), same machine, "
-        "same run. Latencies in ms: p50 / p99 (for streams: time to the first chunk). "
-        "`cpu/req` is the gateway process's CPU time per request.",
-        "",
-        markdown_table(["call", "conc.", "direct req/s", "Strata req/s", "ratio", "direct p50/p99",
-                        "Strata p50/p99", "added p50", "cpu/req ms"], table),
-        "",
-        *checks,
-        "",
-        machine_line(("fastapi", "uvicorn", "aiohttp", "pydantic", "orjson", "uvloop")),
-    ])
+    return "\n".join(
+        [
+            "## Gateway overhead (`bench/gateway_overhead.py`)",
+            "",
+            "The fake upstream called directly vs through Strata (one worker, access log on), same machine, "
+            "same run. Latencies in ms: p50 / p99 (for streams: time to the first chunk). "
+            "`cpu/req` is the gateway process's CPU time per request.",
+            "",
+            markdown_table(
+                [
+                    "call",
+                    "conc.",
+                    "direct req/s",
+                    "Strata req/s",
+                    "ratio",
+                    "direct p50/p99",
+                    "Strata p50/p99",
+                    "added p50",
+                    "cpu/req ms",
+                ],
+                table,
+            ),
+            "",
+            *checks,
+            "",
+            machine_line(("fastapi", "uvicorn", "aiohttp", "pydantic", "orjson", "uvloop")),
+        ]
+    )
 
 
 def main() -> None:

@@ -8,7 +8,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import Receive, Scope, Send
 
 from gateway import __version__
-from gateway.api import health, openai
+from gateway.api import admin, admin_keys, bedrock, bedrock_control, health, openai, usage
 from gateway.api.docs import install_openapi
 from gateway.api.hot import HotRoutes
 from gateway.api.rendering import error_response
@@ -38,7 +38,7 @@ class StrataApp(FastAPI):
         )
         self.state.strata = state
         self.hot = hot
-        self._entry = RequestContextMiddleware(self._dispatch, state.access_log)
+        self._entry = RequestContextMiddleware(self._dispatch, state.access_log, state.usage)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._entry(scope, receive, send)
@@ -83,9 +83,14 @@ async def _http_error(request: Request, exc: Exception) -> Response:
 def create_app(settings: Settings, catalog: Catalog, master_key: str) -> StrataApp:
     hot = HotRoutes()
     hot.include(openai.hot)
+    hot.include(bedrock.hot)
     app = StrataApp(build_state(settings, catalog, master_key), hot)
     app.include_router(openai.router)
+    app.include_router(bedrock_control.router)
     app.include_router(health.router)
+    app.include_router(admin.router)
+    app.include_router(admin_keys.router)
+    app.include_router(usage.router)
     app.add_exception_handler(StrataError, _strata_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

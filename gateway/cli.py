@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import asyncio
 import os
 import sys
 from pathlib import Path
@@ -10,6 +11,7 @@ from pathlib import Path
 from gateway import __version__
 from gateway.bootstrap import load_configuration
 from gateway.config import ConfigError, load_catalog
+from gateway.settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
@@ -24,6 +26,7 @@ def _serve(args: argparse.Namespace) -> int:
         settings, catalog = load_configuration(args.config)
         settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
         key, created = ensure_master_key(settings)
+        asyncio.run(_prepare_database(settings))
     except ConfigError as exc:
         print(f"strata: invalid configuration\n{exc}", file=sys.stderr)
         return 2
@@ -56,6 +59,42 @@ def _serve(args: argparse.Namespace) -> int:
     return 0
 
 
+async def _prepare_database(settings: Settings) -> None:
+    """Before serving: migrate the embedded SQLite, or refuse a PostgreSQL schema that is behind."""
+    from gateway.db.database import Database
+
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    database = Database.connect(settings.database_url_or_default)
+    try:
+        await database.prepare()
+    finally:
+        await database.aclose()
+
+
+def _db_upgrade(args: argparse.Namespace) -> int:
+    from gateway.db import migrate
+    from gateway.db.database import Database
+
+    try:
+        settings, _ = load_configuration(args.config)
+    except ConfigError as exc:
+        print(f"strata: invalid configuration\n{exc}", file=sys.stderr)
+        return 2
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+
+    async def run() -> str | None:
+        database = Database.connect(settings.database_url_or_default)
+        try:
+            await migrate.upgrade(database.engine, database.url, args.revision)
+            return await migrate.current_revision(database.engine)
+        finally:
+            await database.aclose()
+
+    revision = asyncio.run(run())
+    print(f"database at revision {revision}")
+    return 0
+
+
 def _config_check(args: argparse.Namespace) -> int:
     try:
         catalog = load_catalog(args.file)
@@ -80,6 +119,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     serve.set_defaults(handler=_serve)
+
+    db = commands.add_parser("db", help="database tools")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    upgrade = db_commands.add_parser("upgrade", help="apply migrations ($STRATA_DATABASE_URL, or the embedded SQLite)")
+    upgrade.add_argument("--config", type=Path, help="YAML catalog whose settings block names the database")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(handler=_db_upgrade)
 
     config = commands.add_parser("config", help="configuration tools")
     config_commands = config.add_subparsers(dest="config_command", required=True)

@@ -13,7 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic_core import PydanticCustomError
+
+from gateway.limits import Limits
+from gateway.routing_config import PromptRouter, Routing
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SECRET_KEYS = frozenset({"api_key", "aws_secret_access_key", "aws_session_token", "master_key", "secret_key"})
@@ -28,11 +32,17 @@ class _Strict(BaseModel):
 
 
 class Timeouts(_Strict):
-    """Seconds. ``read`` bounds the first byte and every gap between stream chunks."""
+    """Seconds. ``read``: any gap while receiving (between stream chunks); ``first_byte``: until
+    a stream's first chunk (default: ``read``); ``total``: one attempt on this deployment."""
 
     connect: float = Field(default=5.0, gt=0)
+    first_byte: float | None = Field(default=None, gt=0)
     read: float = Field(default=120.0, gt=0)
     total: float = Field(default=600.0, gt=0)
+
+    @property
+    def first_chunk(self) -> float:
+        return self.first_byte or self.read
 
 
 class Pricing(_Strict):
@@ -94,12 +104,33 @@ class EchoDeployment(_DeploymentBase):
     model: str = "echo"
 
 
-Deployment = Annotated[OpenAIDeployment | LiteLLMDeployment | EchoDeployment, Field(discriminator="provider")]
+from providers.local.config import LocalDeployment, embedded_models  # noqa: E402  (it extends _DeploymentBase)
+
+Deployment = Annotated[
+    OpenAIDeployment | LiteLLMDeployment | EchoDeployment | LocalDeployment, Field(discriminator="provider")
+]
 
 
 class ModelEntry(_Strict):
+    """A public model: a pool of deployments, or a prompt router over two other models."""
+
     description: str | None = None
-    deployments: list[Deployment] = Field(min_length=1)
+    router: PromptRouter | None = None
+    deployments: list[Deployment] = Field(default=[], validate_default=True)
+    routing: Routing = Routing()
+    limits: Limits = Limits()  # for everyone together, on every gateway process (with Redis)
+
+    @field_validator("deployments")
+    @classmethod
+    def _pool_or_router(cls, deployments: list[Deployment], info: ValidationInfo) -> list[Deployment]:
+        if "router" not in info.data:
+            return deployments  # the router itself is invalid and says so; don't add a second error
+        routed = info.data["router"] is not None
+        if not routed and not deployments:
+            raise PydanticCustomError("too_short", "List should have at least 1 item (or give a prompt `router`)")
+        if routed and deployments:
+            raise ValueError("a prompt-routed model has no deployments of its own")
+        return deployments
 
 
 class Catalog(_Strict):
@@ -116,6 +147,33 @@ class Catalog(_Strict):
                 raise ValueError(f"model name {name!r} must be non-empty without surrounding spaces")
         return models
 
+    def reference_problems(self) -> list[tuple[str, str]]:
+        """(key path, problem) for fallbacks and routers that name no usable model.
+
+        They must name another model of this catalog that has deployments of its own: a chain of
+        routers or a fallback into a router is refused here rather than failing at run time.
+        """
+        problems = []
+        for name, entry in self.models.items():
+            named = [
+                (f"routing.{field}[{i}]", other)
+                for field in ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
+                for i, other in enumerate(getattr(entry.routing, field))
+            ]
+            if entry.router is not None:
+                named += [("router.strong", entry.router.strong), ("router.cheap", entry.router.cheap)]
+                if entry.router.embedding_model:
+                    named.append(("router.embedding_model", entry.router.embedding_model))
+            for where, other in named:
+                path = f"models.{name}.{where}"
+                if other == name:
+                    problems.append((path, "a model cannot refer to itself"))
+                elif other not in self.models:
+                    problems.append((path, f"no model named {other!r} in this catalog"))
+                elif self.models[other].router is not None:
+                    problems.append((path, f"{other!r} is a prompt router; name a model with deployments"))
+        return problems
+
     def deployment_id(self, model: str, index: int) -> str:
         return self.models[model].deployments[index].id or f"{model}/{index}"
 
@@ -125,7 +183,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part in ("openai", "litellm", "echo") and path.endswith("]"):
+        elif part in ("openai", "litellm", "echo", "local") and path.endswith("]"):
             continue  # the discriminator's branch name is noise to the reader
         else:
             path += f".{part}" if path else str(part)
@@ -179,9 +237,13 @@ def parse_catalog(text: str, source: str = "<config>", environ: Mapping[str, str
         raise ConfigError(f"{source}: the top level must be a mapping with a 'models' key")
     resolved = _substitute(raw, "", os.environ if environ is None else environ, source)
     try:
-        return Catalog.model_validate(resolved)
+        catalog = Catalog.model_validate(resolved)
     except ValidationError as exc:
         raise ConfigError(_format_errors(source, exc)) from None
+    problems = catalog.reference_problems()
+    if problems:
+        raise ConfigError("\n".join(f"{source}: {path}: {problem}" for path, problem in problems))
+    return catalog
 
 
 def load_catalog(path: Path, environ: Mapping[str, str] | None = None) -> Catalog:
@@ -200,7 +262,9 @@ def default_catalog() -> Catalog:
                 "strata-echo": {
                     "description": "Demo model: replies with your last message. Works offline.",
                     "deployments": [{"provider": "echo"}],
-                }
+                },
+                # Local models that need no download (where the `local` extra is installed).
+                **embedded_models(os.environ.get("STRATA_DATA_DIR") or ".strata"),
             }
         }
     )

@@ -1,4 +1,8 @@
-"""The master key: from STRATA_MASTER_KEY, or generated once and kept in the data directory."""
+"""The server's own secrets: the master key and the secret that seals virtual keys.
+
+Each comes from the environment (STRATA_MASTER_KEY, STRATA_SECRET_KEY) or is generated once and
+kept in the data directory with 0600 permissions. Every worker of a server reads the same files.
+"""
 
 from __future__ import annotations
 
@@ -6,36 +10,46 @@ import os
 import secrets
 from pathlib import Path
 
+from pydantic import SecretStr
+
 from gateway.config import ConfigError
 from gateway.settings import Settings
 
 MASTER_KEY_FILE = "master.key"
+SECRET_KEY_FILE = "secret.key"
 
 
 def generate_key() -> str:
     return "sk-strata-" + secrets.token_urlsafe(32)
 
 
-def ensure_master_key(settings: Settings) -> tuple[str, bool]:
-    """The master key, and whether it was generated just now (so the caller prints it once)."""
-    if settings.master_key is not None:
-        return settings.master_key.get_secret_value(), False
-    path = settings.data_dir / MASTER_KEY_FILE
+def _from_env_or_file(value: SecretStr | None, path: Path, make: str) -> tuple[str, bool]:
+    if value is not None:
+        return value.get_secret_value(), False
     if path.exists():
         return _read_key(path), False
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    key = generate_key()
+    path.parent.mkdir(parents=True, exist_ok=True)
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker won the race: use its key
+    except FileExistsError:  # another worker won the race: use its value
         return _read_key(path), False
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
-    return key, True
+        handle.write(make + "\n")
+    return make, True
+
+
+def ensure_master_key(settings: Settings) -> tuple[str, bool]:
+    """The master key, and whether it was generated just now (so the caller prints it once)."""
+    return _from_env_or_file(settings.master_key, settings.data_dir / MASTER_KEY_FILE, generate_key())
+
+
+def ensure_secret_key(settings: Settings) -> str:
+    """The secret that seals virtual keys at rest. Losing it makes stored keys unusable."""
+    return _from_env_or_file(settings.secret_key, settings.data_dir / SECRET_KEY_FILE, secrets.token_urlsafe(48))[0]
 
 
 def _read_key(path: Path) -> str:
     key = path.read_text(encoding="utf-8").strip()
     if len(key) < 16:
-        raise ConfigError(f"{path}: the master key file is empty or too short; delete it to generate a new key")
+        raise ConfigError(f"{path}: the key file is empty or too short; delete it to generate a new one")
     return key

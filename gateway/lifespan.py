@@ -11,11 +11,20 @@ from dataclasses import dataclass, field
 from fastapi import FastAPI
 
 from gateway.config import Catalog
+from gateway.db.database import Database
+from gateway.keys import ensure_secret_key
 from gateway.logs import LOG, AccessLog, configure_logging
 from gateway.services.auth import Authenticator
 from gateway.services.catalog import ModelCatalog
 from gateway.services.invoke import InvokeService
+from gateway.services.keys.crypto import KeySealer
+from gateway.services.keys.directory import KeyDirectory
+from gateway.services.keys.repository import KeyRepository, TeamRepository
+from gateway.services.pricing import PriceTable
+from gateway.services.quotas import QuotaService
 from gateway.services.routing import Router
+from gateway.services.routing.shared import SharedCircuits
+from gateway.services.usage.writer import UsageWriter
 from gateway.settings import Settings
 from providers.http import HttpClients
 from providers.tokens import encoding_for
@@ -30,6 +39,14 @@ class AppState:
     invoker: InvokeService
     clients: HttpClients
     access_log: AccessLog
+    db: Database
+    pricing: PriceTable
+    keys: KeyRepository
+    teams: TeamRepository
+    key_directory: KeyDirectory
+    quotas: QuotaService
+    usage: UsageWriter
+    shared_circuits: SharedCircuits | None = None
     started: bool = False
     problems: dict[str, str] = field(default_factory=dict)
 
@@ -37,13 +54,33 @@ class AppState:
 def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppState:
     clients = HttpClients()
     models = ModelCatalog(catalog, clients, created=int(time.time()))
-    invoker = InvokeService(models, Authenticator(master_key), Router())
+    router = Router()
+    db = Database.connect(settings.database_url_or_default)
+    keys = KeyRepository(db.sessions, KeySealer(ensure_secret_key(settings)))
+    directory = KeyDirectory(keys, ttl_s=settings.key_cache_ttl_s, redis_url=settings.redis_url)
+    pricing = PriceTable(models)
+    quotas = QuotaService(models, pricing, settings.redis_url, settings.quota_redis_failure)
+    invoker = InvokeService(models, Authenticator(master_key, directory), router, quotas)
     return AppState(
         settings=settings,
         catalog=models,
         invoker=invoker,
         clients=clients,
         access_log=AccessLog(enabled=settings.log_level in ("debug", "info"), fmt=settings.log_format),
+        db=db,
+        pricing=pricing,
+        quotas=quotas,
+        usage=UsageWriter(
+            db,
+            pricing,
+            max_buffer=settings.usage_buffer_max,
+            interval_s=settings.usage_flush_interval_s,
+            shutdown_timeout_s=settings.usage_shutdown_timeout_s,
+        ),
+        keys=keys,
+        teams=TeamRepository(db.sessions),
+        key_directory=directory,
+        shared_circuits=SharedCircuits(router, settings.redis_url) if settings.redis_url else None,
     )
 
 
@@ -53,7 +90,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     configure_logging(state.settings.log_level, state.settings.log_format)
     state.access_log.start()
     try:
+        state.settings.data_dir.mkdir(parents=True, exist_ok=True)
+        await state.db.prepare()
+        state.usage.start()  # after the schema check: records written from now on
         await _start_providers(state)
+        await state.key_directory.start()
+        if state.shared_circuits is not None:
+            await state.shared_circuits.start()
+        await state.quotas.start()
         # Token counting is needed only when an upstream reports no usage; load it now, not then.
         await asyncio.to_thread(encoding_for, "gpt-4")
         state.started = True
@@ -61,12 +105,18 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         state.started = False
+        await state.usage.stop()  # first: every request is answered by now; write their records
+        if state.shared_circuits is not None:
+            await state.shared_circuits.aclose()
+        await state.quotas.aclose()
         for deployment_id, provider in state.catalog.providers():
             try:
                 await provider.aclose()
             except Exception:  # boundary: one provider failing to close must not stop the rest
                 LOG.exception("provider close failed", extra={"fields": {"deployment": deployment_id}})
         await state.clients.aclose()
+        await state.key_directory.aclose()
+        await state.db.aclose()
         LOG.info("stopped")
         state.access_log.stop()
 

@@ -16,6 +16,8 @@ from gateway.api.rendering import error_response
 from gateway.errors import InternalError
 from gateway.logs import LOG, AccessLog
 from gateway.services.context import CallContext
+from gateway.services.usage.record import is_model_call, usage_event
+from gateway.services.usage.writer import UsageWriter
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 
@@ -38,15 +40,17 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, access_log: AccessLog) -> None:
+    def __init__(self, app: ASGIApp, access_log: AccessLog, usage: UsageWriter | None = None) -> None:
         self.app = app
         self.access_log = access_log
+        self.usage = usage
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request_id = _incoming_request_id(scope) or uuid.uuid4().hex
+        incoming_id = _incoming_request_id(scope)
+        request_id = incoming_id or uuid.uuid4().hex
         call = CallContext(request_id=request_id, surface=surface_for(scope["path"]))
         scope["strata.call"] = call
         header = (b"x-request-id", request_id.encode())
@@ -69,6 +73,10 @@ class RequestContextMiddleware:
         finally:
             if self.access_log.enabled:
                 self.access_log.record(_access_fields(scope, call, status))
+            if self.usage is not None and is_model_call(scope["method"], scope["path"]):
+                # The usage record's id must be unique: a caller's own x-request-id may repeat.
+                record_id = request_id if incoming_id is None else uuid.uuid4().hex
+                self.usage.submit(usage_event(call, status, record_id))
 
 
 def _access_fields(scope: Scope, call: CallContext, status: int) -> dict[str, object]:

@@ -15,8 +15,15 @@ class Settings(BaseSettings):
     config: Path | None = Field(default=None, description="YAML catalog; default ./strata.yaml if present")
     data_dir: Path = Path(".strata")
     master_key: SecretStr | None = None
+    secret_key: SecretStr | None = None  # seals virtual keys at rest; generated into data_dir when unset
+    key_cache_ttl_s: float = Field(default=10.0, gt=0, le=3600)
     database_url: str | None = None
     redis_url: str | None = None
+    quota_redis_failure: Literal["local", "refuse"] = "local"  # Redis unreachable: per-process limits, or 503
+    # Usage records wait in memory for the writer; past this many (database down) the oldest are dropped.
+    usage_buffer_max: int = Field(default=100_000, ge=100)
+    usage_flush_interval_s: float = Field(default=0.5, gt=0, le=60)
+    usage_shutdown_timeout_s: float = Field(default=20.0, ge=0, le=600)  # at shutdown, how long to keep retrying
     host: str = "127.0.0.1"
     port: int = Field(default=4000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)
@@ -43,4 +50,4 @@ class Settings(BaseSettings):
 
     @property
     def database_url_or_default(self) -> str:
-        return self.database_url or f"sqlite+aiosqlite:///{self.data_dir / 'strata.db'}"
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'strata.db').resolve()}"

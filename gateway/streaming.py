@@ -9,12 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from gateway.errors import StrataError, from_provider_error
 from gateway.schemas.canonical import ChatCompletionChunk, ChatCompletionRequest, Usage
 from gateway.services.catalog import DeploymentHandle
 from gateway.services.context import CallContext
+from gateway.services.routing import Ticket
 from providers.errors import ProviderError, ProviderTimeout
 from providers.tokens import count_text
 
@@ -28,15 +29,20 @@ class ChatStream:
         deployment: DeploymentHandle,
         source: AsyncIterator[ChatCompletionChunk],
         first: ChatCompletionChunk,
+        ticket: Ticket | None = None,
+        on_close: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self.call = call
+        self._ticket = ticket
+        self._on_close = on_close  # the quota stage's settlement: runs once, however the stream ends
         self._request = request
         self._model = public_model
         self._deployment = deployment
         self._source = source
         self._first: ChatCompletionChunk | None = first
         self._include_usage = request.wants_stream_usage()
-        self._deadline = time.monotonic() + deployment.config.timeouts.total
+        own = time.monotonic() + deployment.config.timeouts.total
+        self._deadline = own if call.deadline_at is None else min(own, call.deadline_at)
         self._text: list[str] = []
         self.usage: Usage | None = None
         self._last = first
@@ -54,8 +60,7 @@ class ChatStream:
             async with asyncio.timeout(remaining):
                 return await anext(self._source)
         except TimeoutError:
-            limit = self._deployment.config.timeouts.total
-            raise ProviderTimeout(f"the stream did not finish within its {limit:g} s limit") from None
+            raise ProviderTimeout("The stream did not finish within the request's time limit.") from None
 
     async def _relay(self) -> AsyncIterator[ChatCompletionChunk]:
         try:
@@ -65,8 +70,10 @@ class ChatStream:
                 except StopAsyncIteration:
                     if self.usage is None and self._include_usage:
                         yield await self._counted_usage_chunk()
+                    self._report(None)
                     break
                 except ProviderError as exc:
+                    self._report(exc)
                     raise from_provider_error(exc) from None
                 self.call.mark_first_token()
                 if chunk.usage is not None:
@@ -89,15 +96,30 @@ class ChatStream:
         finally:
             await self.aclose()
 
+    def _report(self, error: ProviderError | None) -> None:
+        """Tell the router how the deployment did (a stream is judged when it ends)."""
+        if self._ticket is None:
+            return
+        if error is None:
+            self._ticket.succeeded(self.usage.total_tokens if self.usage else 0)
+        else:
+            self._ticket.failed(error)
+
     async def aclose(self) -> None:
         """Close the upstream (idempotent) and settle the call's token counts."""
         if self._closed:
             return
         self._closed = True
-        closer = getattr(self._source, "aclose", None)
-        if closer is not None:
-            await closer()
-        await self._settle_usage()
+        if self._ticket is not None:
+            self._ticket.abandoned()  # no-op when an outcome was already reported
+        try:
+            closer = getattr(self._source, "aclose", None)
+            if closer is not None:
+                await closer()
+            await self._settle_usage()
+        finally:
+            if self._on_close is not None:
+                await self._on_close()
 
     async def _count_usage(self) -> Usage:
         """Usage for upstreams that send none: the prompt by the provider, the reply by tiktoken."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 from gateway.config import Deployment, EchoDeployment, LiteLLMDeployment, OpenAIDeployment
 from providers.base import Provider
 from providers.http import HttpClients
+from providers.local.config import LocalDeployment
 
 
 def build_provider(deployment: Deployment, clients: HttpClients) -> Provider:
@@ -21,4 +22,8 @@ def build_provider(deployment: Deployment, clients: HttpClients) -> Provider:
         from providers.echo import EchoProvider
 
         return EchoProvider(deployment.model)
+    if isinstance(deployment, LocalDeployment):
+        from providers.local.provider import LocalProvider  # torch loads in the worker, not here
+
+        return LocalProvider(deployment)
     raise ValueError(f"no provider for {type(deployment).__name__}")

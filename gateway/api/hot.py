@@ -72,6 +72,32 @@ Handler = Callable[[AppState, CallContext, HotRequest], Awaitable[Response]]
 
 
 @dataclass(frozen=True, slots=True)
+class PathTemplate:
+    """``/model/{modelId}/converse``: one parameter between a literal prefix and suffix.
+
+    The parameter takes everything in between, slashes included, so a model id such as
+    ``org/model`` matches whether the client sent it percent-encoded (boto3 does) or not.
+    """
+
+    prefix: str
+    name: str
+    suffix: str
+
+    @classmethod
+    def parse(cls, path: str) -> PathTemplate:
+        prefix, _, rest = path.partition("{")
+        name, _, suffix = rest.partition("}")
+        assert name and "{" not in suffix, f"one {{parameter}} per hot path, not {path!r}"
+        return cls(prefix, name, suffix)
+
+    def value(self, path: str) -> str | None:
+        if len(path) > len(self.prefix) + len(self.suffix) and path.startswith(self.prefix):
+            if path.endswith(self.suffix):
+                return path[len(self.prefix) : len(path) - len(self.suffix)]
+        return None
+
+
+@dataclass(frozen=True, slots=True)
 class HotRoute:
     path: str
     method: str
@@ -80,9 +106,12 @@ class HotRoute:
     request_model: type[BaseModel]
     response_model: type[BaseModel]
     tag: str
+    template: PathTemplate | None = None
 
     async def __call__(self, state: AppState, scope: Scope, receive: Receive, send: Send) -> None:
         call: CallContext = scope["strata.call"]
+        if self.template is not None:
+            scope["path_params"] = {self.template.name: self.template.value(scope["path"])}
         try:
             if scope["method"] != self.method:
                 raise StrataError(
@@ -99,30 +128,47 @@ class HotRoute:
 class HotRoutes:
     def __init__(self) -> None:
         self._routes: dict[str, HotRoute] = {}
+        self._templated: list[HotRoute] = []  # tried only when the exact lookup misses
 
     def post(
         self, path: str, *, summary: str, request_model: type[BaseModel], response_model: type[BaseModel], tag: str
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
-            self._routes[path] = HotRoute(path, "POST", handler, summary, request_model, response_model, tag)
+            template = PathTemplate.parse(path) if "{" in path else None
+            route = HotRoute(path, "POST", handler, summary, request_model, response_model, tag, template)
+            if template is None:
+                self._routes[path] = route
+            else:
+                self._templated.append(route)
             return handler
 
         return register
 
     def match(self, path: str) -> HotRoute | None:
-        return self._routes.get(path)
+        route = self._routes.get(path)
+        if route is None and self._templated:
+            for candidate in self._templated:
+                if candidate.template is not None and candidate.template.value(path) is not None:
+                    return candidate
+        return route
 
     def include(self, other: HotRoutes) -> None:
         self._routes.update(other._routes)
+        self._templated.extend(other._templated)
 
     def openapi_paths(self, ref: Callable[[type[BaseModel]], dict[str, Any]]) -> dict[str, Any]:
         paths: dict[str, Any] = {}
-        for route in self._routes.values():
+        for route in [*self._routes.values(), *self._templated]:
+            parameters: dict[str, Any] = {}
+            if route.template is not None:
+                parameter = {"name": route.template.name, "in": "path", "required": True, "schema": {"type": "string"}}
+                parameters["parameters"] = [parameter]
             paths[route.path] = {
                 route.method.lower(): {
                     "tags": [route.tag],
                     "summary": route.summary,
                     "operationId": route.handler.__name__,
+                    **parameters,
                     "requestBody": {
                         "required": True,
                         "content": {"application/json": {"schema": ref(route.request_model)}},
@@ -139,4 +185,5 @@ class HotRoutes:
         return paths
 
     def models(self) -> list[type[BaseModel]]:
-        return [m for r in self._routes.values() for m in (r.request_model, r.response_model)]
+        routes = [*self._routes.values(), *self._templated]
+        return [m for r in routes for m in (r.request_model, r.response_model)]

@@ -9,7 +9,8 @@ import orjson
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from gateway.api.body import parse_json
+from gateway.api.body import M, parse_json
+from gateway.api.call_headers import apply_call_hints, response_headers
 from gateway.api.hot import HotRequest, HotRoutes
 from gateway.api.stream_response import StreamResponse
 from gateway.deps import ApiKey, Call, State
@@ -23,7 +24,7 @@ from gateway.schemas.canonical import (
 )
 from gateway.schemas.openai import ModelList, ModelObject
 from gateway.services.catalog import PublicModel
-from gateway.services.context import CallContext
+from gateway.services.context import CallContext, Principal
 from gateway.streaming import ChatStream
 
 TAG = "OpenAI-compatible"
@@ -33,13 +34,11 @@ hot = HotRoutes()
 JSON = "application/json"
 
 
-def _headers(call: CallContext) -> dict[str, str]:
-    headers = {}
-    if call.model:
-        headers["x-strata-model"] = call.model
-    if call.deployment:
-        headers["x-strata-deployment"] = call.deployment
-    return headers
+async def _admit(state: AppState, call: CallContext, request: HotRequest, model: type[M]) -> tuple[Principal, M]:
+    """Key first (strangers' bodies are never read), then Strata's headers, then the body."""
+    principal = await state.invoker.authenticate(call, request.api_key())
+    apply_call_hints(request, call, principal)
+    return principal, parse_json(model, await request.body(state.settings.max_body_bytes))
 
 
 @hot.post(
@@ -50,13 +49,12 @@ def _headers(call: CallContext) -> dict[str, str]:
     tag=TAG,
 )
 async def chat_completions(state: AppState, call: CallContext, request: HotRequest) -> Response:
-    principal = state.invoker.authenticate(call, request.api_key())  # before reading anyone's body
-    body = parse_json(ChatCompletionRequest, await request.body(state.settings.max_body_bytes))
+    principal, body = await _admit(state, call, request, ChatCompletionRequest)
     if body.stream:
         stream = await state.invoker.chat_stream(call, principal, body)
-        return StreamResponse(_sse(stream), stream.aclose, headers=_headers(call))
+        return StreamResponse(_sse(stream), stream.aclose, headers=response_headers(call))
     completion = await state.invoker.chat(call, principal, body)
-    return Response(completion.model_dump_json(exclude_unset=True), media_type=JSON, headers=_headers(call))
+    return Response(completion.model_dump_json(exclude_unset=True), media_type=JSON, headers=response_headers(call))
 
 
 async def _sse(stream: ChatStream) -> AsyncIterator[bytes]:
@@ -78,10 +76,9 @@ async def _sse(stream: ChatStream) -> AsyncIterator[bytes]:
     tag=TAG,
 )
 async def embeddings(state: AppState, call: CallContext, request: HotRequest) -> Response:
-    principal = state.invoker.authenticate(call, request.api_key())
-    body = parse_json(EmbeddingRequest, await request.body(state.settings.max_body_bytes))
+    principal, body = await _admit(state, call, request, EmbeddingRequest)
     response = await state.invoker.embeddings(call, principal, body)
-    return Response(response.model_dump_json(exclude_unset=True), media_type=JSON, headers=_headers(call))
+    return Response(response.model_dump_json(exclude_unset=True), media_type=JSON, headers=response_headers(call))
 
 
 def _model_object(model: PublicModel) -> ModelObject:
@@ -92,11 +89,11 @@ def _model_object(model: PublicModel) -> ModelObject:
 
 @router.get("/models", response_model=ModelList)
 async def list_models(state: State, call: Call, key: ApiKey) -> ModelList:
-    principal = state.invoker.authenticate(call, key)
+    principal = await state.invoker.authenticate(call, key)
     return ModelList(data=[_model_object(m) for m in state.catalog.visible_to(principal)])
 
 
 @router.get("/models/{model_id:path}", response_model=ModelObject)
 async def get_model(model_id: str, state: State, call: Call, key: ApiKey) -> ModelObject:
-    principal = state.invoker.authenticate(call, key)
+    principal = await state.invoker.authenticate(call, key)
     return _model_object(state.catalog.resolve(model_id, principal))

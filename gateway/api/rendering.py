@@ -5,6 +5,7 @@ from __future__ import annotations
 import orjson
 from starlette.responses import Response
 
+from gateway.api.bedrock_errors import bedrock_error_response
 from gateway.errors import StrataError, openai_error_body, retry_after_header
 from gateway.services.context import CallContext
 
@@ -12,9 +13,36 @@ from gateway.services.context import CallContext
 def error_response(call: CallContext | None, error: StrataError) -> Response:
     if call is not None:
         call.error_type = error.type
-    return Response(
-        orjson.dumps(openai_error_body(error)),
-        status_code=error.status,
-        media_type="application/json",
-        headers=retry_after_header(error),
+        if call.surface == "bedrock":
+            return _with_rate_limits(call, bedrock_error_response(error, call.request_id))
+    return _with_rate_limits(
+        call,
+        Response(
+            orjson.dumps(openai_error_body(error)),
+            status_code=error.status,
+            media_type="application/json",
+            headers=retry_after_header(error),
+        ),
     )
+
+
+def _with_rate_limits(call: CallContext | None, response: Response) -> Response:
+    """Errors carry the call's headers too: who was tried, how often, and its x-ratelimit-* (a 429 most of all)."""
+    if call is not None:
+        response.headers.update(response_headers(call))
+    return response
+
+
+def response_headers(call: CallContext) -> dict[str, str]:
+    """x-strata-model (the model that answered), x-strata-deployment, x-strata-attempts, x-ratelimit-*."""
+    headers = {}
+    model = call.served_model or call.model
+    if model:
+        headers["x-strata-model"] = model
+    if call.deployment:
+        headers["x-strata-deployment"] = call.deployment
+    if call.attempts:
+        headers["x-strata-attempts"] = str(call.attempts)
+    if call.rate_limit_headers:
+        headers.update(call.rate_limit_headers)
+    return headers

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from gateway.config import Catalog, Deployment
 from gateway.errors import ModelNotFound
+from gateway.limits import NO_LIMITS, Limits
+from gateway.routing_config import PromptRouter, Routing
 from gateway.services.context import Principal
 from providers.base import Capabilities, Provider
 from providers.http import HttpClients
@@ -32,10 +34,20 @@ class PublicModel:
     description: str | None
     deployments: tuple[DeploymentHandle, ...]
     created: int
+    routing: Routing = Routing()
+    prompt_router: PromptRouter | None = None
+    limits: Limits = NO_LIMITS
+    routed_capabilities: Capabilities | None = None  # a prompt-routed model has no pool of its own
+
+    @property
+    def strategy(self) -> str:
+        return self.routing.strategy
 
     @property
     def capabilities(self) -> Capabilities:
         """What at least one deployment of the pool can do."""
+        if self.routed_capabilities is not None:
+            return self.routed_capabilities
         caps = [d.provider.capabilities for d in self.deployments]
         return Capabilities(
             chat=any(c.chat for c in caps),
@@ -54,7 +66,13 @@ class ModelCatalog:
                 DeploymentHandle(catalog.deployment_id(name, i), d, build_provider(d, clients))
                 for i, d in enumerate(entry.deployments)
             )
-            models[name] = PublicModel(name, entry.description, handles, created)
+            models[name] = PublicModel(
+                name, entry.description, handles, created, entry.routing, entry.router, entry.limits
+            )
+        for name, model in models.items():
+            if model.prompt_router is not None:
+                strong = models[model.prompt_router.strong].capabilities
+                models[name] = replace(model, routed_capabilities=strong)
         self._models = models
 
     def __iter__(self) -> Iterator[PublicModel]:
@@ -62,6 +80,10 @@ class ModelCatalog:
 
     def providers(self) -> list[tuple[str, Provider]]:
         return [(d.id, d.provider) for m in self._models.values() for d in m.deployments]
+
+    def get(self, name: str) -> PublicModel:
+        """A model by name, for fallbacks and routers (the catalog checked the names at load)."""
+        return self._models[name]
 
     def resolve(self, name: str, principal: Principal) -> PublicModel:
         """The model a caller asked for; unknown and forbidden look alike, as at OpenAI."""

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+
+from gateway.limits import NO_LIMITS, Limits
 
 
 @dataclass(slots=True)
 class Principal:
-    """Who is calling. Virtual keys (the tenancy issue) fill team, limits and model lists."""
+    """Who is calling: a key (the master key, or a virtual key with its team and limits)."""
 
     key_id: str
     is_admin: bool = False
     team_id: str | None = None
     allowed_models: frozenset[str] | None = None  # None: every model
+    limits: Limits = NO_LIMITS
+    team_limits: Limits = NO_LIMITS
+    model_limits: Mapping[str, Limits] = field(default_factory=dict)  # this key on one model
+    tags: tuple[str, ...] = ()
+    guardrails: tuple[str, ...] = ()
 
     def may_call(self, model: str) -> bool:
         return self.allowed_models is None or model in self.allowed_models
@@ -27,7 +35,12 @@ class CallContext:
     surface: str
     started: float = field(default_factory=time.perf_counter)
     principal: Principal | None = None
-    model: str | None = None
+    model: str | None = None  # the public model the caller asked for
+    served_model: str | None = None  # the public model that answered (a fallback, a routed choice)
+    routed_model: str | None = None  # what a prompt router chose, for traces
+    strategy: str | None = None  # a routing strategy the (admin) caller asked for
+    deadline_s: float | None = None  # the caller's own time limit, if shorter than the model's
+    deadline_at: float | None = None  # time.monotonic() by which the whole request must be done
     deployment: str | None = None
     provider: str | None = None
     stream: bool = False
@@ -37,6 +50,10 @@ class CallContext:
     usage_estimated: bool = False
     first_token_s: float | None = None
     error_type: str | None = None
+    request_metadata: dict[str, str] | None = None  # Bedrock's requestMetadata, for the usage record
+    rate_limit_headers: dict[str, str] | None = None  # x-ratelimit-* from the quota stage, for every answer
+    cached_tokens: int | None = None  # prompt tokens the upstream served from its cache
+    guardrail_action: str | None = None  # what a guardrail did to this call (e.g. blocked, masked)
 
     def mark_first_token(self) -> None:
         if self.first_token_s is None:

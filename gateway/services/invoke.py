@@ -1,7 +1,8 @@
 """The invoke pipeline: the one path every API surface calls.
 
-authenticate -> resolve model -> [reserve quota] -> [input guardrails] -> route
--> call provider -> [output guardrails] -> [settle quota] -> usage record -> respond
+authenticate -> resolve model (prompt router) -> [reserve quota] -> [input guardrails]
+-> route and call (retries, pool, fallbacks) -> [output guardrails] -> [settle quota]
+-> usage record -> respond
 
 The bracketed stages belong to the tenancy and guardrails issues; they slot in between the
 calls below. Only this module knows the order of the stages.
@@ -10,11 +11,11 @@ calls below. Only this module knows the order of the stages.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator, Awaitable, Callable
+import functools
+from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
 from gateway.errors import InvalidRequest, from_provider_error
-from gateway.logs import LOG
 from gateway.schemas.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
@@ -25,98 +26,188 @@ from gateway.schemas.canonical import (
 from gateway.services.auth import Authenticator
 from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
-from gateway.services.routing import Router
+from gateway.services.failover import Deadline, DeadlineExceeded, Invoke, run_pool
+from gateway.services.prompt_router import PromptRouterService
+from gateway.services.quotas import QuotaService, Reservation
+from gateway.services.routing import Router, Ticket
 from gateway.streaming import ChatStream
+from providers import errors as perr
 from providers.base import CallOptions
-from providers.errors import ProviderError, ProviderTimeout, ProviderUpstreamError
 
 T = TypeVar("T")
+Opened = tuple[DeploymentHandle, AsyncIterator[ChatCompletionChunk], ChatCompletionChunk, Ticket]
 
 
 class InvokeService:
-    def __init__(self, catalog: ModelCatalog, auth: Authenticator, router: Router) -> None:
+    def __init__(
+        self, catalog: ModelCatalog, auth: Authenticator, router: Router, quotas: QuotaService | None = None
+    ) -> None:
         self.catalog = catalog
         self.auth = auth
         self.router = router
+        self.quotas = quotas or QuotaService(catalog)
+        self.prompt_router = PromptRouterService(self._embed_texts)
+        for model in catalog:
+            router.register(model, model.routing.circuit)
 
-    def _admit(self, call: CallContext, principal: Principal, model_name: str) -> PublicModel:
-        model = self.catalog.resolve(model_name, principal)
-        call.model = model.name
-        return model
-
-    def authenticate(self, call: CallContext, key: str | None) -> Principal:
+    async def authenticate(self, call: CallContext, key: str | None) -> Principal:
         """The first stage, separate so surfaces refuse strangers before reading their bodies."""
-        call.principal = self.auth.authenticate(key)
+        call.principal = await self.auth.authenticate(key)
         return call.principal
 
-    async def _attempt(
-        self,
-        call: CallContext,
-        model: PublicModel,
-        invoke: Callable[[DeploymentHandle, CallOptions], Awaitable[T]],
-    ) -> T:
-        """Walk the router's plan; move on only on retryable failures."""
-        plan = self.router.plan(model)
-        last: ProviderError | None = None
-        for deployment in plan:
-            call.attempts += 1
-            call.deployment, call.provider = deployment.id, deployment.provider_type
-            timeout = deployment.config.timeouts.total
-            try:
-                async with asyncio.timeout(timeout):
-                    return await invoke(deployment, CallOptions(call.request_id, timeout))
-            except TimeoutError:
-                last = ProviderTimeout(f"the deployment did not finish within its {timeout:g} s limit")
-            except ProviderError as exc:
-                last = exc
-            _log_failure(call, deployment, last)
-            if not last.retryable:
+    async def _admit(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> PublicModel:
+        model = self.catalog.resolve(request.model, principal)
+        call.model = model.name
+        if model.prompt_router is not None:
+            call.routed_model = await self.prompt_router.choose(model.prompt_router, request)
+            model = self.catalog.get(call.routed_model)
+        _check_capabilities(model, request)
+        return model
+
+    def _deadline(self, call: CallContext, model: PublicModel) -> Deadline:
+        seconds = model.routing.deadline_s
+        if call.deadline_s is not None:
+            seconds = min(seconds, call.deadline_s)
+        return Deadline.after(seconds)
+
+    async def _serve(self, call: CallContext, model: PublicModel, invoke: Invoke[T], tokens: int = 0) -> T:
+        """The model's pool, then the fallbacks its failure calls for; errors leave as StrataErrors."""
+        deadline = self._deadline(call, model)
+        call.deadline_at = deadline.at  # a stream keeps to it after the pipeline hands it over
+        chain = [model]
+        last: perr.ProviderError | None = None
+        for position, candidate in enumerate(chain):  # fallbacks join the chain after the first failure
+            if position and deadline.remaining() <= 0:
                 break
-        assert last is not None, "a model always has at least one deployment"
+            try:
+                result = await run_pool(call, candidate, self.router, invoke, deadline, tokens)
+            except perr.ProviderError as error:
+                last = error
+                if position == 0:
+                    chain.extend(self.catalog.get(name) for name in _fallbacks_for(model, error))
+                continue
+            call.served_model = candidate.name
+            return result
+        assert last is not None
         raise from_provider_error(last)
 
     async def chat(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatCompletion:
-        model = self._admit(call, principal, request.model)
-        _check_capabilities(model, request)
-        completion = await self._attempt(call, model, lambda d, o: d.provider.chat(request, o))
-        completion.model = model.name
+        model = await self._admit(call, principal, request)
+
+        async def invoke(deployment: DeploymentHandle, options: CallOptions, ticket: Ticket) -> ChatCompletion:
+            completion = await deployment.provider.chat(request, options)
+            ticket.succeeded(completion.usage.total_tokens if completion.usage else 0)
+            return completion
+
+        held = await self.quotas.reserve_chat(call, principal, model, request)
+        completion = await self._or_release(
+            call, held, self._serve(call, model, invoke, _estimate_tokens(model, request))
+        )
+        completion.model = call.served_model or model.name
         call.mark_first_token()
         if completion.usage is not None:
             call.prompt_tokens = completion.usage.prompt_tokens
             call.completion_tokens = completion.usage.completion_tokens
+        if held is not None:
+            await self.quotas.settle(call, held)
         return completion
 
     async def chat_stream(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatStream:
-        """Open the stream and wait for its first chunk, so early failures are plain HTTP errors."""
-        model = self._admit(call, principal, request.model)
-        _check_capabilities(model, request)
+        """Open the stream and wait for its first chunk, so early failures are plain HTTP errors
+        and may still fail over; after the first chunk the stream is committed."""
+        model = await self._admit(call, principal, request)
         call.stream = True
 
-        async def open_stream(
-            deployment: DeploymentHandle, options: CallOptions
-        ) -> tuple[DeploymentHandle, AsyncIterator[ChatCompletionChunk], ChatCompletionChunk]:
+        async def open_stream(deployment: DeploymentHandle, options: CallOptions, ticket: Ticket) -> Opened:
             source = aiter(deployment.provider.chat_stream(request, options))
             try:
-                first = await anext(source)
-            except StopAsyncIteration:
-                raise ProviderUpstreamError("the upstream closed the stream without sending anything") from None
+                first = await _first_chunk(source, deployment.config.timeouts.first_chunk)
             except BaseException:
                 await _close(source)
                 raise
-            return deployment, source, first
+            ticket.first_chunk()
+            return deployment, source, first, ticket
 
-        deployment, source, first = await self._attempt(call, model, open_stream)
-        return ChatStream(call, request, model.name, deployment, source, first)
+        held = await self.quotas.reserve_chat(call, principal, model, request)
+        deployment, source, first, ticket = await self._or_release(
+            call, held, self._serve(call, model, open_stream, _estimate_tokens(model, request))
+        )
+        settle = functools.partial(self.quotas.settle, call, held) if held is not None else None
+        return ChatStream(
+            call, request, call.served_model or model.name, deployment, source, first, ticket, on_close=settle
+        )
 
     async def embeddings(self, call: CallContext, principal: Principal, request: EmbeddingRequest) -> EmbeddingResponse:
-        model = self._admit(call, principal, request.model)
+        model = self.catalog.resolve(request.model, principal)
+        call.model = model.name
         if not model.capabilities.embeddings:
             raise InvalidRequest(f"The model '{model.name}' does not produce embeddings.", param="model")
-        response = await self._attempt(call, model, lambda d, o: d.provider.embed(request, o))
-        response.model = model.name
+        held = await self.quotas.reserve_embeddings(call, principal, model, request)
+        response = await self._or_release(call, held, self._serve(call, model, _embed_invoke(request)))
+        response.model = call.served_model or model.name
         call.prompt_tokens = response.usage.prompt_tokens
         call.completion_tokens = 0
+        if held is not None:
+            await self.quotas.settle(call, held)
         return response
+
+    async def _or_release(self, call: CallContext, held: Reservation | None, work: Awaitable[T]) -> T:
+        """Await the call; if it fails, settle its reservation at what it used (usually nothing)."""
+        try:
+            return await work
+        except BaseException:
+            await self.quotas.settle(call, held, failed=True)
+            raise
+
+    async def _embed_texts(self, model_name: str, texts: list[str]) -> list[list[float]]:
+        """Embeddings for internal use (the prompt router's classifier), through the same pools."""
+        call = CallContext(request_id="prompt-router", surface="internal")
+        request = EmbeddingRequest(model=model_name, input=texts, encoding_format="float")
+        response = await self._serve(call, self.catalog.get(model_name), _embed_invoke(request))
+        return [
+            list(item.embedding)
+            for item in sorted(response.data, key=lambda e: e.index)
+            if isinstance(item.embedding, list)
+        ]
+
+
+def _embed_invoke(request: EmbeddingRequest) -> Invoke[EmbeddingResponse]:
+    async def invoke(deployment: DeploymentHandle, options: CallOptions, ticket: Ticket) -> EmbeddingResponse:
+        response = await deployment.provider.embed(request, options)
+        ticket.succeeded(response.usage.total_tokens)
+        return response
+
+    return invoke
+
+
+def _fallbacks_for(model: PublicModel, error: perr.ProviderError) -> list[str]:
+    routing = model.routing
+    if isinstance(error, perr.ContextWindowExceeded):
+        return routing.context_window_fallbacks
+    if isinstance(error, perr.ContentPolicyViolation):
+        return routing.content_policy_fallbacks
+    if isinstance(error, DeadlineExceeded):
+        return []
+    if not (error.retryable or isinstance(error, perr.ProviderRateLimited | perr.ProviderUnavailable)):
+        return []
+    return routing.fallbacks
+
+
+def _estimate_tokens(model: PublicModel, request: ChatCompletionRequest) -> int:
+    """A cheap prompt-size guess for deployments with token-per-minute limits (else skipped)."""
+    if not any(d.config.tpm for d in model.deployments):
+        return 0
+    return sum(len(m.text()) for m in request.messages) // 4 + (request.output_limit() or 0)
+
+
+async def _first_chunk(source: AsyncIterator[ChatCompletionChunk], limit: float) -> ChatCompletionChunk:
+    try:
+        async with asyncio.timeout(limit):
+            return await anext(source)
+    except StopAsyncIteration:
+        raise perr.ProviderUpstreamError("The upstream closed the stream without sending anything.") from None
+    except TimeoutError:
+        raise perr.ProviderTimeout(f"The model sent nothing within {limit:g} s.") from None
 
 
 def _check_capabilities(model: PublicModel, request: ChatCompletionRequest) -> None:
@@ -131,17 +222,3 @@ async def _close(source: AsyncIterator[ChatCompletionChunk]) -> None:
     closer = getattr(source, "aclose", None)
     if closer is not None:
         await closer()
-
-
-def _log_failure(call: CallContext, deployment: DeploymentHandle, error: ProviderError) -> None:
-    LOG.warning(
-        "deployment failed",
-        extra={
-            "fields": {
-                "request_id": call.request_id,
-                "deployment": deployment.id,
-                "error": type(error).__name__,
-                "detail": error.detail or error.message,
-            }
-        },
-    )

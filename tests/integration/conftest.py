@@ -13,6 +13,7 @@ from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
+import httpx
 import openai
 import pytest
 import yaml
@@ -52,9 +53,14 @@ def openai_deployment(api_base: str, model: str = "fake-model", **extra: Any) ->
     }
 
 
-def catalog_yaml(models: Mapping[str, list[dict[str, Any]]]) -> str:
-    """Catalog YAML for {public name: [deployment, ...]}."""
-    return yaml.safe_dump({"models": {name: {"deployments": pool} for name, pool in models.items()}})
+def catalog_yaml(models: Mapping[str, list[dict[str, Any]]], routing: Mapping[str, Any] | None = None) -> str:
+    """Catalog YAML for {public name: [deployment, ...]}, each model with `routing` if given."""
+    extra = {"routing": dict(routing)} if routing else {}
+    return yaml.safe_dump({"models": {name: {"deployments": pool, **extra} for name, pool in models.items()}})
+
+
+# One attempt and no circuit breaking: what the upstream said reaches the caller as is.
+NO_RETRIES = {"retries": {"attempts": 1}, "circuit": {"consecutive_failures": 1000, "min_requests": 1000}}
 
 
 def closed_port_url() -> str:
@@ -71,7 +77,8 @@ def standard_catalog(api_base: str) -> str:
             "emb-test": [openai_deployment(api_base, "fake-embed", embeddings=True)],
             "gpt-slow": [openai_deployment(api_base, "slow-model", timeouts={"connect": 1, "read": 0.5, "total": 5})],
             "gpt-down": [openai_deployment(closed_port_url())],
-        }
+        },
+        routing=NO_RETRIES,
     )
 
 
@@ -147,4 +154,8 @@ def shared_gateway(upstream_server: FakeUpstream, tmp_path_factory: pytest.TempP
 
 @pytest.fixture()
 def client(shared_gateway: RunningGateway, make_client: MakeClient) -> openai.OpenAI:
+    """A client of the shared gateway, whose deployments are put back into rotation first
+    (a previous test's 429 with Retry-After would otherwise keep one cooling down)."""
+    reset = f"{shared_gateway.base_url}/admin/deployments/reset"
+    httpx.post(reset, headers=shared_gateway.headers()).raise_for_status()
     return make_client(shared_gateway)

@@ -6,6 +6,7 @@ import os
 import stat
 import subprocess
 import sys
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -102,6 +103,16 @@ def serving(
             _, served.stderr = process.communicate()
 
 
+def _ready(base_url: str, timeout: float = 120.0) -> httpx.Response:
+    """/health/ready once it says ready (or the last answer): local models load after start."""
+    deadline = time.monotonic() + timeout
+    while (ready := httpx.get(f"{base_url}/health/ready", timeout=5)).status_code != 200:
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    return ready
+
+
 def _generated_key(stderr: str) -> str:
     lines = stderr.splitlines()
     [index] = [i for i, line in enumerate(lines) if line.startswith("Generated a master key")]
@@ -125,7 +136,7 @@ def _echo_roundtrip(served: Served, key: str) -> None:
         chunks = list(stream)
         assert "".join(c.choices[0].delta.content or "" for c in chunks if c.choices) == "streamed words arrive"
         assert chunks[-1].usage is not None and chunks[-1].usage.completion_tokens == 3
-        assert [m.id for m in client.models.list()] == ["strata-echo"]
+        assert [m.id for m in client.models.list()] == ["strata-echo", "strata-demo-gpt", "all-minilm-l6-v2"]
 
 
 # --- strata config check ----------------------------------------------------------------------
@@ -210,7 +221,7 @@ def test_serve_refuses_a_literal_secret(tmp_path: Path) -> None:
 
 def test_first_start_generates_a_master_key_once_and_reuses_it(tmp_path: Path) -> None:
     with serving(tmp_path) as first:
-        ready = httpx.get(f"{first.base_url}/health/ready", timeout=5)
+        ready = _ready(first.base_url)  # the embedded local models load in the background first
         assert ready.status_code == 200 and ready.json()["status"] == "ready"
         key_file = tmp_path / ".strata" / "master.key"
         key = key_file.read_text(encoding="utf-8").strip()
@@ -238,7 +249,7 @@ def test_host_and_port_flags_are_respected(tmp_path: Path) -> None:
     port = free_port()
     base_url = f"http://127.0.0.2:{port}"
     with serving(tmp_path, ["--host", "127.0.0.2", "--port", str(port)], base_url=base_url) as served:
-        assert httpx.get(f"{base_url}/health/ready", timeout=5).status_code == 200
+        assert _ready(base_url).status_code == 200
         with pytest.raises(httpx.ConnectError):
             httpx.get(f"http://127.0.0.1:{port}/health/live", timeout=5)
     assert f"on http://127.0.0.2:{port}" in served.stderr

@@ -40,7 +40,8 @@ def pool_client(
         ),
         openai_deployment(upstream.url, "pool-b-model", id="pool-b"),
     ]
-    return make_client(start_gateway(catalog_yaml({"gpt-pool": pool})))
+    # Two attempts: each deployment once (retrying the same one is the routing tests' business).
+    return make_client(start_gateway(catalog_yaml({"gpt-pool": pool}, routing={"retries": {"attempts": 2}})))
 
 
 def tried(upstream: FakeUpstream) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import threading
@@ -35,6 +36,7 @@ def free_port() -> int:
 class RunningGateway:
     base_url: str
     master_key: str = MASTER_KEY
+    data_dir: str = ""
 
     @property
     def openai_base(self) -> str:
@@ -44,13 +46,18 @@ class RunningGateway:
         return {"Authorization": f"Bearer {key or self.master_key}"}
 
 
-def wait_until_ready(base_url: str, timeout: float = 30.0, process: subprocess.Popen[bytes] | None = None) -> None:
+def wait_until_ready(
+    base_url: str,
+    timeout: float = 30.0,
+    process: subprocess.Popen[bytes] | None = None,
+    verify: ssl.SSLContext | bool = True,
+) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if process is not None and process.poll() is not None:
             raise RuntimeError(f"gateway exited with {process.returncode} before it was ready")
         try:
-            if httpx.get(f"{base_url}/health/live", timeout=1).status_code == 200:
+            if httpx.get(f"{base_url}/health/live", timeout=1, verify=verify).status_code == 200:
                 return
         except httpx.HTTPError:
             pass
@@ -65,7 +72,8 @@ def gateway_in_thread(
     """The real app, served by uvicorn in a background thread (fast to start, same process)."""
     catalog = parse_catalog(config_yaml, "test.yaml", environ=environ or os.environ)
     port = free_port()
-    config = Settings(data_dir=tmp_path / "data", port=port, log_level="warning", **settings)  # type: ignore[arg-type]
+    options: dict[str, object] = {"data_dir": tmp_path / "data", "log_level": "warning", **settings}
+    config = Settings(port=port, **options)  # type: ignore[arg-type]
     app = create_app(config, catalog, MASTER_KEY)
     server = uvicorn.Server(
         uvicorn.Config(app, host="127.0.0.1", port=port, loop="asyncio", http="httptools",
@@ -76,7 +84,7 @@ def gateway_in_thread(
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base_url)
-        yield RunningGateway(base_url)
+        yield RunningGateway(base_url, data_dir=str(config.data_dir))
     finally:
         server.should_exit = True
         thread.join(timeout=15)
@@ -84,18 +92,21 @@ def gateway_in_thread(
 
 @contextmanager
 def gateway_process(
-    args: list[str], cwd: Path, env: Mapping[str, str] | None = None, port: int | None = None
+    args: list[str], cwd: Path, env: Mapping[str, str] | None = None, port: int | None = None,
+    tls_ca: Path | None = None,
 ) -> Iterator[tuple[RunningGateway, subprocess.Popen[bytes]]]:
-    """`strata serve` as a real subprocess, as a user would start it."""
+    """`strata serve` as a real subprocess, as a user would start it (HTTPS when given the CA that
+    signed the certificate passed in `--ssl-certfile`)."""
     port = port or free_port()
     full_env = {**os.environ, **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), *args],
         cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
     )
-    base_url = f"http://127.0.0.1:{port}"
+    base_url = f"{'https' if tls_ca else 'http'}://127.0.0.1:{port}"
     try:
-        wait_until_ready(base_url, process=process)
+        verify = ssl.create_default_context(cafile=str(tls_ca)) if tls_ca else True
+        wait_until_ready(base_url, process=process, verify=verify)
         yield RunningGateway(base_url, full_env.get("STRATA_MASTER_KEY", "")), process
     finally:
         if process.poll() is None:

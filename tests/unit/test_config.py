@@ -405,7 +405,7 @@ def test_catalog_error_from_load_configuration_names_the_file(clean_env: pytest.
 def test_no_config_uses_the_embedded_default_catalog(clean_env: pytest.MonkeyPatch) -> None:
     settings, catalog = load_configuration()
     assert settings.config is None
-    assert list(catalog.models) == ["strata-echo"]
+    assert list(catalog.models) == ["strata-echo", "strata-demo-gpt", "all-minilm-l6-v2"]  # local: needs the extra
     [deployment] = catalog.models["strata-echo"].deployments
     assert isinstance(deployment, EchoDeployment)
     assert default_catalog() == catalog
@@ -415,7 +415,7 @@ def test_settings_defaults(clean_env: pytest.MonkeyPatch) -> None:
     settings = Settings()
     assert (settings.host, settings.port, settings.workers) == ("127.0.0.1", 4000, 1)
     assert settings.data_dir == Path(".strata")
-    assert settings.database_url_or_default == "sqlite+aiosqlite:///.strata/strata.db"
+    assert settings.database_url_or_default == f"sqlite+aiosqlite:///{Path('.strata/strata.db').resolve()}"
 
 
 def test_command_line_overrides_win_and_none_means_not_given(clean_env: pytest.MonkeyPatch) -> None:

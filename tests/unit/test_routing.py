@@ -60,7 +60,7 @@ def test_every_plan_contains_every_deployment_once() -> None:
 
 def test_single_deployment_plan_is_itself() -> None:
     model = _model(1)
-    assert Router().plan(model) == model.deployments
+    assert Router().plan(model) == list(model.deployments)
 
 
 def test_same_seed_same_plans() -> None:

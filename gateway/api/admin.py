@@ -1,0 +1,56 @@
+"""The admin API (master key or admin keys): deployment health and control."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+
+from gateway.deps import ApiKey, Call, State
+from gateway.errors import NotFound, PermissionDenied
+from gateway.lifespan import AppState
+from gateway.services.context import Principal
+
+router = APIRouter(prefix="/admin", tags=["Admin"])
+
+
+async def require_admin(state: State, call: Call, key: ApiKey) -> Principal:
+    principal = await state.invoker.authenticate(call, key)
+    if not principal.is_admin:
+        raise PermissionDenied("This endpoint needs an admin key.")
+    return principal
+
+
+Admin = Annotated[Principal, Depends(require_admin)]
+
+
+@router.get("/deployments", summary="Every deployment's routing state")
+async def list_deployments(state: State, _: Admin) -> dict[str, Any]:
+    """Circuit state (healthy, cooling_down, half_open), in-flight count, latencies, use of limits."""
+    router_ = state.invoker.router
+    return {
+        "models": [
+            {"model": model.name, "strategy": model.strategy, "deployments": router_.snapshot(model)}
+            for model in state.catalog
+            if model.deployments
+        ]
+    }
+
+
+@router.post("/deployments/reset", summary="Put every deployment back into rotation")
+async def reset_all(state: State, _: Admin) -> dict[str, list[str]]:
+    return {"reset": await _reset(state, None)}
+
+
+@router.post("/deployments/{deployment_id:path}/reset", summary="Put one deployment back into rotation")
+async def reset_one(deployment_id: str, state: State, _: Admin) -> dict[str, list[str]]:
+    if not state.invoker.router.knows(deployment_id):
+        raise NotFound(f"No deployment {deployment_id!r}.")
+    return {"reset": await _reset(state, deployment_id)}
+
+
+async def _reset(state: AppState, deployment_id: str | None) -> list[str]:
+    ids = state.invoker.router.reset(deployment_id)
+    if state.shared_circuits is not None:
+        await state.shared_circuits.forget(ids)
+    return ids

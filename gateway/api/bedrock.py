@@ -1,0 +1,292 @@
+"""The Bedrock-runtime surface: Converse, ConverseStream, InvokeModel (+ stream), CountTokens.
+
+Hot routes (plain ASGI, see api/hot.py) under ``/model/{modelId}/...``: authenticate (SigV4 or
+bearer, api/bedrock_auth.py), validate and translate the body at the edge (gateway/translate),
+run the one pipeline, translate back. Streams are AWS event-stream frames; a failure after the
+first frame becomes an exception frame, which botocore raises. Model ids are Strata's public
+names (boto3 percent-encodes ``/`` and ``:``; the path arrives decoded) or a foundation-model ARN
+ending in one.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import time
+from collections.abc import AsyncIterator
+from typing import Any
+
+import orjson
+from starlette.responses import Response
+
+from gateway.api.bedrock_auth import admit
+from gateway.api.bedrock_errors import exception_frame
+from gateway.api.body import parse_json
+from gateway.api.hot import HotRequest, HotRoutes
+from gateway.api.stream_response import StreamResponse
+from gateway.errors import InternalError, InvalidRequest, StrataError
+from gateway.lifespan import AppState
+from gateway.logs import LOG
+from gateway.schemas.bedrock import (
+    ConverseRequest,
+    ConverseResponse,
+    CountTokensRequest,
+    CountTokensResponse,
+    NativeBody,
+)
+from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
+from gateway.services.context import CallContext, Principal
+from gateway.services.counting import count_prompt_tokens
+from gateway.streaming import ChatStream
+from gateway.translate import eventstream
+from gateway.translate.bedrock_converse import chat_to_converse, converse_to_chat
+from gateway.translate.bedrock_converse_stream import ConverseStreamEvents
+from gateway.translate.bedrock_native import ChatFamily, EmbedFamily, NativeStream, detect
+
+TAG = "Bedrock-compatible"
+hot = HotRoutes()
+
+JSON = "application/json"
+
+
+def model_id(request: HotRequest) -> str:
+    value: str = request.scope["path_params"]["modelId"]
+    if value.startswith("arn:"):
+        _, found, name = value.partition(":foundation-model/")
+        if found:
+            return name
+    return value
+
+
+def _elapsed_ms(call: CallContext) -> int:
+    return int((time.perf_counter() - call.started) * 1000)
+
+
+def _headers(call: CallContext) -> dict[str, str]:
+    headers = {"x-amzn-RequestId": call.request_id}
+    if call.model:
+        headers["x-strata-model"] = call.model
+    if call.deployment:
+        headers["x-strata-deployment"] = call.deployment
+    if call.rate_limit_headers:
+        headers.update(call.rate_limit_headers)
+    return headers
+
+
+def _trace(call: CallContext) -> dict[str, Any] | None:
+    """Routing's say, where it had one: the model a prompt router picked, or the fallback that answered."""
+    routed = getattr(call, "routed_model", None) or getattr(call, "served_model", None)
+    if routed and routed != call.model:
+        return {"promptRouter": {"invokedModelId": routed}}
+    if call.attempts > 1 and call.deployment:
+        return {"promptRouter": {"invokedModelId": call.deployment}}
+    return None
+
+
+def _stops(request: ChatCompletionRequest) -> list[str] | None:
+    return [request.stop] if isinstance(request.stop, str) else request.stop
+
+
+# ---------------------------------------------------------------- Converse
+
+
+@hot.post(
+    "/model/{modelId}/converse",
+    summary="Converse (Bedrock runtime)",
+    request_model=ConverseRequest,
+    response_model=ConverseResponse,
+    tag=TAG,
+)
+async def converse(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    principal, raw = await admit(state, call, request)
+    body = parse_json(ConverseRequest, raw)
+    call.request_metadata = body.requestMetadata
+    chat = converse_to_chat(model_id(request), body, stream=False)
+    completion = await state.invoker.chat(call, principal, chat)
+    answer = chat_to_converse(completion, _elapsed_ms(call), _stops(chat), _trace(call))
+    return Response(orjson.dumps(answer), media_type=JSON, headers=_headers(call))
+
+
+@hot.post(
+    "/model/{modelId}/converse-stream",
+    summary="ConverseStream (Bedrock runtime; an application/vnd.amazon.eventstream response)",
+    request_model=ConverseRequest,
+    response_model=ConverseResponse,
+    tag=TAG,
+)
+async def converse_stream(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    principal, raw = await admit(state, call, request)
+    body = parse_json(ConverseRequest, raw)
+    call.request_metadata = body.requestMetadata
+    chat = converse_to_chat(model_id(request), body, stream=True)
+    stream = await state.invoker.chat_stream(call, principal, chat)
+    frames = _converse_frames(stream, ConverseStreamEvents(call.started, _stops(chat)))
+    return StreamResponse(frames, stream.aclose, headers=_headers(call), media_type=eventstream.CONTENT_TYPE)
+
+
+async def _converse_frames(stream: ChatStream, events: ConverseStreamEvents) -> AsyncIterator[bytes]:
+    try:
+        async for chunk in stream:
+            frames = events.chunk(chunk)
+            if frames:
+                yield frames
+        yield events.finish(stream.usage, _trace(stream.call))
+    except Exception as exc:  # boundary: the status is sent; botocore raises what an exception frame says
+        yield exception_frame(_as_strata(exc, stream.call), timeout_member=False)
+
+
+def _as_strata(exc: Exception, call: CallContext) -> StrataError:
+    if isinstance(exc, StrataError):
+        return exc
+    LOG.exception("stream failed", extra={"fields": {"request_id": call.request_id}})
+    call.error_type = InternalError.type
+    return InternalError(f"The server had an error processing your request (request id {call.request_id}).")
+
+
+# ---------------------------------------------------------------- InvokeModel
+
+
+def _native_body(raw: bytes) -> dict[str, Any]:
+    if not raw:
+        raise InvalidRequest("The request body is empty; send the model's JSON body.")
+    try:
+        body = orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        raise InvalidRequest("Malformed input request: the body is not valid JSON.") from None
+    if not isinstance(body, dict):
+        raise InvalidRequest("Malformed input request: the body must be a JSON object.")
+    return body
+
+
+def _request_metadata(request: HotRequest) -> dict[str, str] | None:
+    header = request.header(b"x-amzn-bedrock-request-metadata")
+    if not header:
+        return None
+    try:
+        metadata = orjson.loads(header)
+    except orjson.JSONDecodeError:
+        raise InvalidRequest("The X-Amzn-Bedrock-Request-Metadata header must be a JSON object.") from None
+    if not isinstance(metadata, dict):
+        raise InvalidRequest("The X-Amzn-Bedrock-Request-Metadata header must be a JSON object.")
+    return {str(k): str(v) for k, v in metadata.items()}
+
+
+def _family(state: AppState, principal: Principal, model: str, body: dict[str, Any]) -> ChatFamily | EmbedFamily:
+    return detect(body, lambda: state.catalog.resolve(model, principal).capabilities.embeddings)
+
+
+def _token_headers(call: CallContext) -> dict[str, str]:
+    return {
+        **_headers(call),
+        "x-amzn-bedrock-input-token-count": str(call.prompt_tokens or 0),
+        "x-amzn-bedrock-output-token-count": str(call.completion_tokens or 0),
+        "x-amzn-bedrock-invocation-latency": str(_elapsed_ms(call)),
+    }
+
+
+@hot.post(
+    "/model/{modelId}/invoke",
+    summary="InvokeModel (Bedrock runtime): a model-native body in, the same family's answer out",
+    request_model=NativeBody,
+    response_model=NativeBody,
+    tag=TAG,
+)
+async def invoke(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    principal, raw = await admit(state, call, request)
+    body, model = _native_body(raw), model_id(request)
+    call.request_metadata = _request_metadata(request)
+    family = _family(state, principal, model, body)
+    answer: dict[str, Any]
+    if isinstance(family, EmbedFamily):
+        vectors = await state.invoker.embeddings(call, principal, family.to_embeddings(model, body))
+        answer = family.from_embeddings(vectors, body)
+    else:
+        chat = family.to_chat(model, body, False)
+        answer = family.from_chat(await state.invoker.chat(call, principal, chat), chat)
+    return Response(orjson.dumps(answer), media_type=JSON, headers=_token_headers(call))
+
+
+@hot.post(
+    "/model/{modelId}/invoke-with-response-stream",
+    summary="InvokeModelWithResponseStream (Bedrock runtime): the family's stream events as `chunk` frames",
+    request_model=NativeBody,
+    response_model=NativeBody,
+    tag=TAG,
+)
+async def invoke_stream(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    principal, raw = await admit(state, call, request)
+    body, model = _native_body(raw), model_id(request)
+    call.request_metadata = _request_metadata(request)
+    family = _family(state, principal, model, body)
+    if isinstance(family, EmbedFamily):
+        raise InvalidRequest("Embeddings cannot be streamed; use InvokeModel.")
+    chat = family.to_chat(model, body, True)
+    stream = await state.invoker.chat_stream(call, principal, chat)
+    headers = {**_headers(call), "X-Amzn-Bedrock-Content-Type": JSON}
+    frames = _chunk_frames(stream, family.stream(chat, body))
+    return StreamResponse(frames, stream.aclose, headers=headers, media_type=eventstream.CONTENT_TYPE)
+
+
+def _chunk(payload: dict[str, Any]) -> bytes:
+    return eventstream.event("chunk", {"bytes": base64.b64encode(orjson.dumps(payload)).decode()})
+
+
+async def _chunk_frames(stream: ChatStream, native: NativeStream) -> AsyncIterator[bytes]:
+    call = stream.call
+    try:
+        async for chunk in stream:
+            events = native.chunk(chunk)
+            if events:
+                yield b"".join(_chunk(e) for e in events)
+        usage = stream.usage
+        metrics = {
+            "inputTokenCount": usage.prompt_tokens if usage else 0,
+            "outputTokenCount": usage.completion_tokens if usage else 0,
+            "invocationLatency": _elapsed_ms(call),
+            "firstByteLatency": int((call.first_token_s or 0) * 1000),
+        }
+        yield b"".join(_chunk(e) for e in native.finish(usage, metrics))
+    except Exception as exc:  # boundary: as in _converse_frames
+        yield exception_frame(_as_strata(exc, call), timeout_member=True)
+
+
+# ---------------------------------------------------------------- CountTokens
+
+
+@hot.post(
+    "/model/{modelId}/count-tokens",
+    summary="CountTokens (Bedrock runtime): a Converse or InvokeModel input's prompt tokens",
+    request_model=CountTokensRequest,
+    response_model=CountTokensResponse,
+    tag=TAG,
+)
+async def count_tokens(state: AppState, call: CallContext, request: HotRequest) -> Response:
+    principal, raw = await admit(state, call, request)
+    given = parse_json(CountTokensRequest, raw).input
+    model = model_id(request)
+    counted: ChatCompletionRequest | EmbeddingRequest
+    if given.converse is not None:
+        source = given.converse
+        body = ConverseRequest(
+            messages=source.messages,
+            system=source.system,
+            toolConfig=source.toolConfig,
+            additionalModelRequestFields=source.additionalModelRequestFields,
+        )
+        counted = converse_to_chat(model, body, stream=False)
+    elif given.invokeModel is not None:
+        try:
+            native = _native_body(base64.b64decode(given.invokeModel.body, validate=True))
+        except binascii.Error:
+            raise InvalidRequest(
+                "input.invokeModel.body must be base64-encoded.", param="input.invokeModel.body"
+            ) from None
+        family = _family(state, principal, model, native)
+        if isinstance(family, EmbedFamily):
+            counted = family.to_embeddings(model, native)
+        else:
+            counted = family.to_chat(model, native, False)
+    else:
+        raise InvalidRequest("input must have exactly one of 'converse' or 'invokeModel'.", param="input")
+    tokens = await count_prompt_tokens(state.catalog, call, principal, counted)
+    return Response(orjson.dumps({"inputTokens": tokens}), media_type=JSON, headers=_headers(call))

@@ -1,0 +1,45 @@
+"""The database a gateway uses: engine, sessions, and the migration policy at start."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from gateway.config import ConfigError
+from gateway.db import migrate
+from gateway.db.session import is_sqlite, make_engine, make_sessions
+from gateway.logs import LOG
+
+
+@dataclass
+class Database:
+    url: str
+    engine: AsyncEngine
+    sessions: async_sessionmaker[AsyncSession]
+
+    @classmethod
+    def connect(cls, url: str) -> Database:
+        engine = make_engine(url)
+        return cls(url, engine, make_sessions(engine))
+
+    @property
+    def is_sqlite(self) -> bool:
+        return is_sqlite(self.url)
+
+    async def prepare(self) -> None:
+        """SQLite: migrate now. PostgreSQL: refuse to run a schema behind the code."""
+        current, head = await migrate.current_revision(self.engine), migrate.head_revision(self.url)
+        if current == head:
+            return
+        if self.is_sqlite:
+            LOG.info("migrating the embedded database", extra={"fields": {"from": current, "to": head}})
+            await migrate.upgrade(self.engine, self.url)
+            return
+        raise ConfigError(
+            f"the database schema is at revision {current or 'none'} but this Strata needs {head}; "
+            "apply the migrations first: `strata db upgrade` (with the same STRATA_DATABASE_URL)"
+        )
+
+    async def aclose(self) -> None:
+        await self.engine.dispose()

@@ -1,0 +1,246 @@
+"""Bedrock's wire shapes (botocore's ``bedrock-runtime`` 2023-09-30 and ``bedrock`` 2023-04-20 models).
+
+Requests are validated once, here, from the JSON bytes; the translators in ``gateway/translate``
+turn them into canonical requests. Field names are Bedrock's own camelCase. Bedrock's unions
+(a content block is *one of* text, image, toolUse...) are models whose members are all optional;
+they keep unknown members (``extra="allow"``) so that the translator can name a block it does
+not support instead of silently dropping it. Blobs arrive base64-encoded (that is how botocore
+sends them in JSON) and are kept that way: an image goes on to the upstream as a data URL.
+
+Responses are built as plain dicts by the translators (cheaper than models on the hot path);
+the response models below document them in the OpenAPI schema.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, RootModel
+
+
+class _Wire(BaseModel):
+    """Top-level request shapes: unknown fields (prompt routing, service tiers...) are ignored."""
+
+    model_config = ConfigDict(extra="ignore", populate_by_name=True)
+
+
+class _Union(BaseModel):
+    """A Bedrock union: exactly one member should be set; unknown members are kept to be named."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+
+    def member_names(self) -> list[str]:
+        return sorted(self.model_fields_set | set(self.model_extra or ()))
+
+
+class S3Source(_Wire):
+    uri: str
+
+
+class ImageSource(_Union):
+    data: str | None = Field(default=None, alias="bytes", min_length=1)
+    s3Location: S3Source | None = None
+
+
+class ImageBlock(_Wire):
+    format: Literal["png", "jpeg", "gif", "webp"]
+    source: ImageSource
+
+
+class DocumentText(_Wire):
+    text: str
+
+
+class DocumentSource(_Union):
+    data: str | None = Field(default=None, alias="bytes", min_length=1)
+    text: str | None = None
+    content: list[DocumentText] | None = None
+    s3Location: S3Source | None = None
+
+
+class DocumentBlock(_Wire):
+    format: Literal["pdf", "csv", "doc", "docx", "xls", "xlsx", "html", "txt", "md"] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    source: DocumentSource
+
+
+class ToolUseBlock(_Wire):
+    toolUseId: Annotated[str, Field(min_length=1, max_length=64)]
+    name: Annotated[str, Field(min_length=1, max_length=64)]
+    input: Any = None
+
+
+class ToolResultContent(_Union):
+    json_: Any = Field(default=None, alias="json")
+    text: str | None = None
+    image: ImageBlock | None = None
+    document: DocumentBlock | None = None
+
+
+class ToolResultBlock(_Wire):
+    toolUseId: Annotated[str, Field(min_length=1, max_length=64)]
+    content: list[ToolResultContent]
+    status: Literal["success", "error"] | None = None
+
+
+class GuardContentText(_Wire):
+    text: str
+
+
+class GuardContent(_Union):
+    text: GuardContentText | None = None
+
+
+class ContentBlock(_Union):
+    text: str | None = None
+    image: ImageBlock | None = None
+    document: DocumentBlock | None = None
+    toolUse: ToolUseBlock | None = None
+    toolResult: ToolResultBlock | None = None
+    guardContent: GuardContent | None = None
+    cachePoint: dict[str, Any] | None = None
+    reasoningContent: dict[str, Any] | None = None
+
+
+class ConverseMessage(_Wire):
+    role: Literal["user", "assistant", "system"]
+    content: list[ContentBlock]
+
+
+class SystemBlock(_Union):
+    text: str | None = None
+    guardContent: GuardContent | None = None
+    cachePoint: dict[str, Any] | None = None
+
+
+class InferenceConfig(_Wire):
+    maxTokens: Annotated[int, Field(ge=1)] | None = None
+    temperature: Annotated[float, Field(ge=0, le=1)] | None = None
+    topP: Annotated[float, Field(ge=0, le=1)] | None = None
+    stopSequences: list[Annotated[str, Field(min_length=1)]] | None = None
+
+
+class ToolInputSchema(_Union):
+    json_: dict[str, Any] | None = Field(default=None, alias="json")
+
+
+class ToolSpec(_Wire):
+    name: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[a-zA-Z0-9_-]+$")]
+    description: str | None = None
+    inputSchema: ToolInputSchema
+    strict: bool | None = None
+
+
+class ToolEntry(_Union):
+    toolSpec: ToolSpec | None = None
+    cachePoint: dict[str, Any] | None = None
+
+
+class SpecificTool(_Wire):
+    name: str
+
+
+class ToolChoice(_Union):
+    auto: dict[str, Any] | None = None
+    any_: dict[str, Any] | None = Field(default=None, alias="any")
+    tool: SpecificTool | None = None
+
+
+class ToolConfig(_Wire):
+    tools: Annotated[list[ToolEntry], Field(min_length=1)]
+    toolChoice: ToolChoice | None = None
+
+
+class ConverseRequest(_Wire):
+    """The body of ``POST /model/{modelId}/converse`` and ``/converse-stream``."""
+
+    messages: list[ConverseMessage] = Field(default_factory=list)
+    system: list[SystemBlock] | None = None
+    inferenceConfig: InferenceConfig | None = None
+    toolConfig: ToolConfig | None = None
+    additionalModelRequestFields: dict[str, Any] | None = None
+    requestMetadata: dict[str, str] | None = None
+
+
+class ConverseTokensInput(_Wire):
+    messages: list[ConverseMessage] = Field(default_factory=list)
+    system: list[SystemBlock] | None = None
+    toolConfig: ToolConfig | None = None
+    additionalModelRequestFields: dict[str, Any] | None = None
+
+
+class InvokeTokensInput(_Wire):
+    body: str
+
+
+class CountTokensInput(_Union):
+    invokeModel: InvokeTokensInput | None = None
+    converse: ConverseTokensInput | None = None
+
+
+class CountTokensRequest(_Wire):
+    """The body of ``POST /model/{modelId}/count-tokens``."""
+
+    input: CountTokensInput
+
+
+class CountTokensResponse(_Wire):
+    inputTokens: int
+
+
+class NativeBody(RootModel[dict[str, Any]]):
+    """A model-native InvokeModel body: Anthropic Messages, Titan, Cohere, Llama or OpenAI chat."""
+
+
+# ---------------------------------------------------------------- responses (documentation)
+
+
+class TokenUsage(_Wire):
+    inputTokens: int
+    outputTokens: int
+    totalTokens: int
+    cacheReadInputTokens: int | None = None
+
+
+class ConverseMetrics(_Wire):
+    latencyMs: int
+
+
+class ConverseOutput(_Wire):
+    message: ConverseMessage
+
+
+class ConverseResponse(_Wire):
+    """Converse's answer; ConverseStream sends the same content as event-stream frames."""
+
+    output: ConverseOutput
+    stopReason: str
+    usage: TokenUsage
+    metrics: ConverseMetrics
+    additionalModelResponseFields: dict[str, Any] | None = None
+    trace: dict[str, Any] | None = None
+
+
+class FoundationModelLifecycle(_Wire):
+    status: Literal["ACTIVE", "LEGACY"] = "ACTIVE"
+
+
+class FoundationModelSummary(_Wire):
+    modelArn: str
+    modelId: str
+    modelName: str
+    providerName: str
+    inputModalities: list[str]
+    outputModalities: list[str]
+    responseStreamingSupported: bool
+    customizationsSupported: list[str] = Field(default_factory=list)
+    inferenceTypesSupported: list[str]
+    modelLifecycle: FoundationModelLifecycle = Field(default_factory=FoundationModelLifecycle)
+
+
+class ListFoundationModelsResponse(_Wire):
+    modelSummaries: list[FoundationModelSummary]
+
+
+class GetFoundationModelResponse(_Wire):
+    modelDetails: FoundationModelSummary

@@ -1,0 +1,32 @@
+"""Counting a prompt's tokens without running the model (Bedrock's CountTokens).
+
+The caller is already authenticated; the model is resolved as the pipeline resolves it, and the
+first deployment of its pool counts with its own tokenizer (a pool serves one model, so any of
+its deployments counts the same). Nothing is called upstream and no quota is spent.
+"""
+
+from __future__ import annotations
+
+from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
+from gateway.services.catalog import ModelCatalog
+from gateway.services.context import CallContext, Principal
+from providers.tokens import count_text
+
+
+async def count_prompt_tokens(
+    catalog: ModelCatalog, call: CallContext, principal: Principal, request: ChatCompletionRequest | EmbeddingRequest
+) -> int:
+    model = catalog.resolve(request.model, principal)
+    call.model = model.name
+    if not model.deployments:  # a routed model has no pool of its own: count as the tokenizer-less do
+        return _count_texts(request, "")
+    deployment = model.deployments[0]
+    if isinstance(request, EmbeddingRequest):
+        return _count_texts(request, deployment.config.model)
+    return await deployment.provider.count_tokens(request)
+
+
+def _count_texts(request: ChatCompletionRequest | EmbeddingRequest, upstream_model: str) -> int:
+    if isinstance(request, EmbeddingRequest):
+        return sum(count_text(text, upstream_model) for text in request.texts())
+    return sum(count_text(message.text(), upstream_model) for message in request.messages)

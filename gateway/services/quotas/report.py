@@ -1,0 +1,102 @@
+"""What a caller is told: rate-limit headers, and the 429 that names the limit it hit.
+
+Headers follow OpenAI's names (``x-ratelimit-limit-requests`` ...), so clients written for
+OpenAI read them as they are, and describe the tightest scope: the one with the fewest requests
+(or tokens) left this minute. A refusal names the limit that keeps the caller waiting longest
+(a spent daily budget matters more than a minute's rate), with a Retry-After to match.
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import Decimal
+
+from gateway.errors import RateLimited
+from gateway.services.quotas.base import (
+    BUDGET_DAY,
+    BUDGET_MONTH,
+    CONCURRENT,
+    MICROS_PER_USD,
+    RPM,
+    TPM,
+    Check,
+    Decision,
+    admits,
+)
+
+_NAMES = {
+    RPM: ("x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
+    TPM: ("x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"),
+}
+
+
+def rate_limit_headers(checks: tuple[Check, ...], decision: Decision, now: float) -> dict[str, str] | None:
+    """Headers for the tightest rpm and tpm scopes; None when neither kind of limit applies."""
+    tightest: dict[str, tuple[int, int, float]] = {}
+    for check, used in zip(checks, decision.used, strict=True):
+        if check.kind != RPM and check.kind != TPM:
+            continue
+        after = used + check.amount if decision.granted else used
+        candidate = (max(0, check.limit - after), check.limit, check.resets_at)
+        current = tightest.get(check.kind)
+        if current is None or candidate[:2] < current[:2]:
+            tightest[check.kind] = candidate
+    if not tightest:
+        return None
+    headers: dict[str, str] = {}
+    for kind, (remaining, limit, resets_at) in tightest.items():
+        limit_name, remaining_name, reset_name = _NAMES[kind]
+        headers[limit_name] = str(limit)
+        headers[remaining_name] = str(remaining)
+        headers[reset_name] = duration(resets_at - now)
+    return headers
+
+
+def duration(seconds: float) -> str:
+    """OpenAI's (Go's) duration style: ``250ms``, ``12.5s``, ``1m3s``."""
+    seconds = max(0.0, seconds)
+    if seconds < 1:
+        return f"{math.ceil(seconds * 1000)}ms"
+    if seconds < 60:
+        return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+    minutes, rest = divmod(math.ceil(seconds), 60)
+    return f"{minutes}m{rest}s"
+
+
+def refusal(checks: tuple[Check, ...], decision: Decision, now: float) -> RateLimited:
+    """The 429 for a refused take: the failing check that frees up last, in words."""
+    failing = [
+        (check, used)
+        for check, used in zip(checks, decision.used, strict=True)
+        if not admits(used, check.amount, check.limit)
+    ]
+    if not failing:  # the store saw a fuller window than its reported usage shows; trust the store
+        failing = [(checks[decision.refused], decision.used[decision.refused])]
+    check, used = max(failing, key=lambda pair: pair[0].resets_at)
+    wait = 1.0 if check.kind == CONCURRENT else max(1.0, check.resets_at - now)
+    code = "insufficient_quota" if check.kind in (BUDGET_DAY, BUDGET_MONTH) else "rate_limit_exceeded"
+    return RateLimited(describe(check, used, wait), code=code, retry_after=wait)
+
+
+def describe(check: Check, used: int, wait: float) -> str:
+    label, limit = check.scope.label, check.limit
+    again = f"Try again in {math.ceil(wait)} s."
+    if check.kind == RPM:
+        return f"Rate limit reached for {label}: {limit} requests per minute. {again}"
+    if check.kind == TPM:
+        return (
+            f"Rate limit reached for {label}: {limit} tokens per minute "
+            f"(used {used}, requested {check.amount}). {again}"
+        )
+    if check.kind == CONCURRENT:
+        return f"Concurrency limit reached for {label}: {limit} requests at a time. {again}"
+    period = "day (UTC)" if check.kind == BUDGET_DAY else "month (UTC)"
+    return (
+        f"Budget reached for {label}: {usd(limit)} USD per {period}; {usd(used)} USD spent or reserved "
+        f"(this request needs up to {usd(check.amount)}). {again}"
+    )
+
+
+def usd(micros: int) -> str:
+    value = Decimal(micros) / MICROS_PER_USD
+    return f"{value:f}".rstrip("0").rstrip(".") if "." in f"{value:f}" else f"{value:f}"

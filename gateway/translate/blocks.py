@@ -1,0 +1,94 @@
+"""Canonical stream chunks -> content-block events, for surfaces that stream in blocks.
+
+OpenAI streams deltas with no explicit structure; Bedrock's Converse and Anthropic's Messages
+stream *content blocks*: a block starts, gets deltas, stops, and only then may the next start.
+This state machine tracks the open block (text, or the tool call with a given OpenAI index,
+each new one closing the one before) and reports the message's finish once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.schemas.canonical import ChatCompletionChunk
+
+_TEXT = -1  # the open block is text; a tool block is identified by its OpenAI tool-call index
+
+
+@dataclass(frozen=True, slots=True)
+class BlockStart:
+    index: int
+    tool_id: str | None = None  # None: a text block
+    tool_name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockDelta:
+    index: int
+    text: str
+    tool: bool = False  # True: partial JSON of a tool call's input
+
+
+@dataclass(frozen=True, slots=True)
+class BlockStop:
+    index: int
+
+
+@dataclass(frozen=True, slots=True)
+class MessageStop:
+    finish_reason: str
+    matched_stop: object = None  # vLLM's `stop_reason`: the stop string that ended the text
+
+
+BlockEvent = BlockStart | BlockDelta | BlockStop | MessageStop
+
+
+class Blocks:
+    """Feed chunks of choice 0 to ``feed``; ``end`` closes what is open if the upstream did not."""
+
+    def __init__(self) -> None:
+        self._open: int | None = None
+        self.index = -1
+        self.stopped = False
+
+    def feed(self, chunk: ChatCompletionChunk) -> list[BlockEvent]:
+        events: list[BlockEvent] = []
+        for choice in chunk.choices:
+            if choice.index != 0:
+                continue
+            delta = choice.delta
+            if delta.content:
+                if self._open != _TEXT:
+                    self._switch(events, _TEXT, None, None)
+                events.append(BlockDelta(self.index, delta.content))
+            for call in delta.tool_calls or ():
+                function = call.function or {}
+                if self._open != call.index:
+                    tool_id = call.id or f"tooluse_{self.index + 1}"
+                    self._switch(events, call.index, tool_id, str(function.get("name") or ""))
+                arguments = function.get("arguments")
+                if arguments:
+                    events.append(BlockDelta(self.index, str(arguments), tool=True))
+            if choice.finish_reason is not None and not self.stopped:
+                self._close(events)
+                self.stopped = True
+                events.append(MessageStop(choice.finish_reason, getattr(choice, "stop_reason", None)))
+        return events
+
+    def end(self) -> list[BlockEvent]:
+        events: list[BlockEvent] = []
+        if not self.stopped:
+            self._close(events)
+            self.stopped = True
+            events.append(MessageStop("stop"))
+        return events
+
+    def _switch(self, events: list[BlockEvent], key: int, tool_id: str | None, name: str | None) -> None:
+        self._close(events)
+        self._open, self.index = key, self.index + 1
+        events.append(BlockStart(self.index, tool_id, name))
+
+    def _close(self, events: list[BlockEvent]) -> None:
+        if self._open is not None:
+            self._open = None
+            events.append(BlockStop(self.index))

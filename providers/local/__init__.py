@@ -1,0 +1,22 @@
+"""The `local` provider: PyTorch models in the gateway's own machine, behind the same API.
+
+Layout (the event loop never touches torch):
+
+- ``config.py``     the ``provider: local`` deployment schema (no torch import)
+- ``provider.py``   the Provider the pipeline calls: admission, streams, response shapes
+- ``host.py``       runs the worker in a thread or a child process and carries messages both ways
+- ``worker.py``     the worker: loads the model, validates and tokenizes, runs the scheduler
+- ``protocol.py``   the picklable messages between the two
+- ``replies.py``    the worker's events turned into completions and stream chunks
+- ``generation.py`` continuous batching for text generation; ``batch.py`` its left-padded KV cache;
+  ``decoding.py`` sampling, incremental detokenizing and stop strings
+- ``embedding.py``  dynamic batching for embeddings
+- ``templates.py``  chat templates, the plain fallback, tool-call parsing
+- ``loading.py``    offline loading from a directory or an installed package's folder
+- ``demo.py``       the random-weight demo model built on first start
+
+Importing ``gateway.config`` first breaks an import cycle: ``config.py`` extends the gateway's
+deployment base class and ``gateway.config`` puts ``LocalDeployment`` in its union.
+"""
+
+import gateway.config  # noqa: F401  (see above: must run before providers.local.config)

