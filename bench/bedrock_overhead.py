@@ -6,7 +6,8 @@ uses it). For each concurrency, side by side and interleaved (so drift hits both
 upstream called directly, `POST /v1/chat/completions`, and `POST /model/{id}/converse`; then the
 streaming variants (`"stream": true` and `/converse-stream`), timed to the first chunk. Each
 cell runs several rounds; a ratio is the median of the rounds' paired ratios (each Converse
-round against the OpenAI round just before it), which a busy machine disturbs least.
+round against the same round's OpenAI cell; the order of the cells rotates from round to
+round), which a busy machine disturbs least.
 
 Converse is authenticated with ``Authorization: Bearer <key>`` over plain HTTP (botocore sends a
 bearer key only over HTTPS; the gateway accepts it either way), so both surfaces pay the same
@@ -52,6 +53,7 @@ models:
         api_key: ${{BENCH_UPSTREAM_KEY}}
 """
 CONCURRENCY = (1, 10, 50)
+SETTLE_S = 0.5  # between cells, for the gateway's background work to drain
 
 
 @dataclass
@@ -114,18 +116,25 @@ def run(seconds: float, rounds: int) -> list[Row]:
         ):
             converse_url = f"{base}/model/bench-model/{suffix}"
             for concurrency in CONCURRENCY:
+                cells = {
+                    "direct": (None, direct_url, CHAT % (b"fake-model", extra), {}),
+                    "openai": (pid, openai_url, CHAT % (b"bench-model", extra), AUTH),
+                    "converse": (pid, converse_url, CONVERSE, AUTH),
+                }
+                if not stream:
+                    cells["sigv4"] = (pid, converse_url, CONVERSE, {})  # signed afresh each round
                 runs: dict[str, list[Measured]] = {"direct": [], "openai": [], "converse": [], "sigv4": []}
-                for _ in range(rounds):
-                    runs["direct"].append(
-                        _measure(None, direct_url, CHAT % (b"fake-model", extra), {}, concurrency, seconds, stream)
-                    )
-                    runs["openai"].append(
-                        _measure(pid, openai_url, CHAT % (b"bench-model", extra), AUTH, concurrency, seconds, stream)
-                    )
-                    runs["converse"].append(_measure(pid, converse_url, CONVERSE, AUTH, concurrency, seconds, stream))
-                    if not stream:
-                        signed = sigv4_headers(converse_url, CONVERSE)
-                        runs["sigv4"].append(_measure(pid, converse_url, CONVERSE, signed, concurrency, seconds, False))
+                for round_ in range(rounds):
+                    # Rotate the order: a cell inherits what the gateway still does in the background for
+                    # the one before it (the usage writer's batches), so no surface always goes second.
+                    names = list(cells)
+                    names = names[round_ % len(names) :] + names[: round_ % len(names)]
+                    for name in names:
+                        cell_pid, url, body, headers = cells[name]
+                        if name == "sigv4":
+                            headers = sigv4_headers(url, body)
+                        time.sleep(SETTLE_S)
+                        runs[name].append(_measure(cell_pid, url, body, headers, concurrency, seconds, stream))
                 row = Row(kind, concurrency, runs["direct"], runs["openai"], runs["converse"], runs["sigv4"])
                 rows.append(row)
                 for name in ("direct", "openai", "converse", "sigv4"):

@@ -4,8 +4,9 @@ side by side through the same gateway build, with the in-process store and with 
 Two `strata serve` processes (one worker each) over the same catalog and the same fake upstream:
 one without `STRATA_REDIS_URL` (in-process limits), one with it (limits as Lua scripts in Redis:
 one EVALSHA to reserve, one to settle). The limits are far too high to refuse anything, so every
-request pays the full reserve + settle path. Concurrency 1: median latency, alternating rounds;
-concurrency 50: throughput.
+request pays the full reserve + settle path. Per round and scenario: concurrency 1 (median
+latency), then concurrency 50 (throughput, and the gateway process's CPU per request, which a
+busy shared machine disturbs far less than latency).
 
     .venv/bin/python bench/quotas_overhead.py [--seconds 3] [--rounds 3] [--redis-url URL] [--no-write]
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
+import time
 import uuid
 from contextlib import ExitStack
 from dataclasses import dataclass, field
@@ -27,11 +29,12 @@ import uvloop  # noqa: E402
 import yaml  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
-from bench.harness import AUTH, strata_process  # noqa: E402
+from bench.harness import AUTH, cpu_seconds, strata_process  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
 
 BODY = b'{"model":"%s","messages":[{"role":"user","content":"Say hello in five words"}],"max_tokens":16}'
+QUIET_S = 1.5
 HUGE = {"rpm": 1_000_000_000, "tpm": 1_000_000_000_000}
 
 
@@ -43,8 +46,18 @@ def config(api_base: str, limited: str) -> str:
 
 @dataclass
 class Results:
-    p50: dict[str, list[float]] = field(default_factory=dict)
-    rps: dict[str, LoadResult] = field(default_factory=dict)
+    """Per scenario ("memory/free", ...), one sample per round."""
+
+    p50: dict[str, list[float]] = field(default_factory=dict)  # ms at c=1
+    rps: dict[str, list[float]] = field(default_factory=dict)  # at c=50
+    cpu: dict[str, list[float]] = field(default_factory=dict)  # gateway CPU us per request, at c=50
+
+    def add(self, key: str, p50: float, rps: float, cpu: float) -> None:
+        for table, value in ((self.p50, p50), (self.rps, rps), (self.cpu, cpu)):
+            table.setdefault(key, []).append(value)
+
+    def median(self, table: dict[str, list[float]], key: str) -> float:
+        return statistics.median(table[key])
 
 
 def load(url: str, model: str, concurrency: int, seconds: float) -> LoadResult:
@@ -69,67 +82,85 @@ def measure(args: argparse.Namespace) -> tuple[Results, list[str]]:
     results = Results()
     stores = ["memory", "redis"] if redis_available(args.redis_url) else ["memory"]
     with FakeUpstream() as upstream, ExitStack() as stack:
-        urls = {}
+        gateways: dict[str, tuple[str, int]] = {}
         for store in stores:
             env = {"K": "k", "STRATA_LOG_LEVEL": "warning"}
             if store == "redis":
                 env["STRATA_REDIS_URL"] = args.redis_url
-            base, _ = stack.enter_context(strata_process(config(upstream.url, limited), env))
-            urls[store] = f"{base}/v1/chat/completions"
-        for _ in range(args.rounds):  # alternate, so drift on a busy machine hits every case alike
-            for store, url in urls.items():
-                for kind, model in (("free", "free"), ("limited", limited)):
-                    lat = load(url, model, 1, args.seconds).p50_ms or 0.0
-                    results.p50.setdefault(f"{store}/{kind}", []).append(lat)
-        for store, url in urls.items():
-            for kind, model in (("free", "free"), ("limited", limited)):
-                results.rps[f"{store}/{kind}"] = load(url, model, 50, args.seconds)
+            base, pid = stack.enter_context(strata_process(config(upstream.url, limited), env))
+            gateways[store] = (f"{base}/v1/chat/completions", pid)
+        kinds = [("free", "free"), ("limited", limited)]
+        for round_ in range(args.rounds):  # alternate, so drift on a busy machine hits every case alike
+            order = kinds if round_ % 2 == 0 else kinds[::-1]
+            p50s = {
+                f"{store}/{kind}": load(url, model, 1, args.seconds).p50_ms or 0.0
+                for store, (url, _) in gateways.items()
+                for kind, model in order
+            }
+            for store, (url, pid) in gateways.items():
+                for kind, model in order:
+                    before = cpu_seconds(pid)
+                    busy = load(url, model, 50, args.seconds)
+                    cpu_us = (cpu_seconds(pid) - before) / max(busy.requests, 1) * 1e6
+                    results.add(f"{store}/{kind}", p50s[f"{store}/{kind}"], busy.requests_per_s, cpu_us)
+                    # Let background work the burst left (the usage writer's batch) finish before
+                    # the next measurement, so no scenario pays for another's.
+                    time.sleep(QUIET_S)
     return results, stores
 
 
 def report(results: Results, stores: list[str], args: argparse.Namespace) -> str:
-    p50 = {k: statistics.median(v) for k, v in results.p50.items()}
     rows = []
     for store in stores:
         for kind in ("free", "limited"):
             key = f"{store}/{kind}"
             label = f"{'no limits' if kind == 'free' else 'rpm + tpm limits'}, {store} store"
-            rows.append([label, f"{p50[key]:.3f}", f"{results.rps[key].requests_per_s:,.0f}"])
+            rows.append(
+                [
+                    label,
+                    f"{results.median(results.p50, key):.3f}",
+                    f"{results.median(results.rps, key):,.0f}",
+                    f"{results.median(results.cpu, key):,.0f}",
+                ]
+            )
     lines = [
         "## Quota overhead (`bench/quotas_overhead.py`)",
         "",
         f"Two gateway processes (one worker each, the same build and catalog) over one fake upstream: one "
         f"enforcing limits in process, one through Redis (`{args.redis_url}`). `limited` has model-level rpm and "
         f"tpm limits too high to refuse, so each call reserves and settles; `free` has none (the fast path). "
-        f"c=1 medians over {args.rounds} alternating rounds of {args.seconds:g} s; c=50 throughput over "
-        f"{args.seconds:g} s.",
+        f"Medians over {args.rounds} alternating rounds of {args.seconds:g} s per load; CPU is the gateway "
+        "process's own (user + system) per request at c=50 (Redis's own CPU is not in it).",
         "",
-        markdown_table(["scenario", "p50 ms (c=1)", "req/s (c=50)"], rows),
+        markdown_table(["scenario", "p50 ms (c=1)", "req/s (c=50)", "gateway CPU us/req (c=50)"], rows),
         "",
     ]
     for store in stores:
-        added = p50[f"{store}/limited"] - p50[f"{store}/free"]
-        kept = results.rps[f"{store}/limited"].requests_per_s / results.rps[f"{store}/free"].requests_per_s
+        free, limited = f"{store}/free", f"{store}/limited"
+        added = results.median(results.p50, limited) - results.median(results.p50, free)
+        cpu = results.median(results.cpu, limited) - results.median(results.cpu, free)
+        kept = results.median(results.rps, limited) / results.median(results.rps, free)
         lines.append(
-            f"- {store} store: limits add **{added * 1000:+.0f} us** median per request (target for keys + quotas "
-            f"+ accounting together: <= 300 us); limited throughput is **{kept:.0%}** of unlimited"
+            f"- {store} store: limits add **{added * 1000:+.0f} us** median latency and **{cpu:+.0f} us** of "
+            f"gateway CPU per request (target for keys + quotas + accounting together: <= 300 us); "
+            f"throughput with limits is **{kept:.0%}** of without"
         )
     if "redis" in stores:
-        ratio = results.rps["redis/limited"].requests_per_s / results.rps["memory/limited"].requests_per_s
+        ratio = results.median(results.rps, "redis/limited") / results.median(results.rps, "memory/limited")
         lines.append(
             f"- Redis-backed limits keep **{ratio:.0%}** of in-process limited throughput "
             "(target for Redis + PostgreSQL, accounting included: >= 60%)"
         )
     else:
         lines.append(f"- Redis at {args.redis_url} was not reachable: Redis rows skipped")
-    lines += ["", machine_line(("fastapi", "uvicorn", "aiohttp", "redis", "uvloop"))]
+    lines += ["", machine_line(("fastapi", "uvicorn", "aiohttp", "uvloop"))]
     return "\n".join(lines)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--redis-url", default="redis://127.0.0.1:6379/12")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()

@@ -315,6 +315,13 @@ async def timed(conn: asyncpg.Connection, sql: str, runs: int = 5) -> float:
     return statistics.median(times)
 
 
+def _load_average() -> str:
+    try:
+        return Path("/proc/loadavg").read_text().split()[0]
+    except OSError:
+        return "unknown"
+
+
 def _verdict(query: Query, used: bool, ok: bool) -> str:
     if query.index is None:
         return "n/a"
@@ -376,7 +383,7 @@ async def run(rows: int, keep: bool) -> tuple[str, bool]:
                 table_rows,
             ),
             "",
-            machine_line(("sqlalchemy", "asyncpg", "alembic")),
+            machine_line(("sqlalchemy", "asyncpg", "alembic")) + f"; load average {_load_average()} (a shared machine)",
         ]
     )
     return text, all_ok

@@ -138,3 +138,4 @@ class ChatStream:
         usage = self.usage or await self._count_usage()
         self.call.prompt_tokens = usage.prompt_tokens
         self.call.completion_tokens = usage.completion_tokens
+        self.call.cached_tokens = usage.cached_prompt_tokens()

@@ -22,6 +22,7 @@ from starlette.responses import Response
 from gateway.api.bedrock_auth import admit
 from gateway.api.bedrock_errors import exception_frame
 from gateway.api.body import parse_json
+from gateway.api.call_headers import apply_call_hints, response_headers
 from gateway.api.hot import HotRequest, HotRoutes
 from gateway.api.stream_response import StreamResponse
 from gateway.errors import InternalError, InvalidRequest, StrataError
@@ -63,19 +64,20 @@ def _elapsed_ms(call: CallContext) -> int:
 
 
 def _headers(call: CallContext) -> dict[str, str]:
-    headers = {"x-amzn-RequestId": call.request_id}
-    if call.model:
-        headers["x-strata-model"] = call.model
-    if call.deployment:
-        headers["x-strata-deployment"] = call.deployment
-    if call.rate_limit_headers:
-        headers.update(call.rate_limit_headers)
-    return headers
+    """Strata's own headers (x-strata-*, x-ratelimit-*: as on every surface) and the request id
+    where botocore looks for it."""
+    return {"x-amzn-RequestId": call.request_id, **response_headers(call)}
+
+
+async def _admit(state: AppState, call: CallContext, request: HotRequest) -> tuple[Principal, bytes]:
+    principal, body = await admit(state, call, request)
+    apply_call_hints(request, call, principal)  # x-strata-timeout, x-strata-routing-strategy
+    return principal, body
 
 
 def _trace(call: CallContext) -> dict[str, Any] | None:
     """Routing's say, where it had one: the model a prompt router picked, or the fallback that answered."""
-    routed = getattr(call, "routed_model", None) or getattr(call, "served_model", None)
+    routed = call.routed_model or call.served_model
     if routed and routed != call.model:
         return {"promptRouter": {"invokedModelId": routed}}
     if call.attempts > 1 and call.deployment:
@@ -98,7 +100,7 @@ def _stops(request: ChatCompletionRequest) -> list[str] | None:
     tag=TAG,
 )
 async def converse(state: AppState, call: CallContext, request: HotRequest) -> Response:
-    principal, raw = await admit(state, call, request)
+    principal, raw = await _admit(state, call, request)
     body = parse_json(ConverseRequest, raw)
     call.request_metadata = body.requestMetadata
     chat = converse_to_chat(model_id(request), body, stream=False)
@@ -115,7 +117,7 @@ async def converse(state: AppState, call: CallContext, request: HotRequest) -> R
     tag=TAG,
 )
 async def converse_stream(state: AppState, call: CallContext, request: HotRequest) -> Response:
-    principal, raw = await admit(state, call, request)
+    principal, raw = await _admit(state, call, request)
     body = parse_json(ConverseRequest, raw)
     call.request_metadata = body.requestMetadata
     chat = converse_to_chat(model_id(request), body, stream=True)
@@ -192,7 +194,7 @@ def _token_headers(call: CallContext) -> dict[str, str]:
     tag=TAG,
 )
 async def invoke(state: AppState, call: CallContext, request: HotRequest) -> Response:
-    principal, raw = await admit(state, call, request)
+    principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
     call.request_metadata = _request_metadata(request)
     family = _family(state, principal, model, body)
@@ -214,7 +216,7 @@ async def invoke(state: AppState, call: CallContext, request: HotRequest) -> Res
     tag=TAG,
 )
 async def invoke_stream(state: AppState, call: CallContext, request: HotRequest) -> Response:
-    principal, raw = await admit(state, call, request)
+    principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
     call.request_metadata = _request_metadata(request)
     family = _family(state, principal, model, body)
@@ -261,7 +263,7 @@ async def _chunk_frames(stream: ChatStream, native: NativeStream) -> AsyncIterat
     tag=TAG,
 )
 async def count_tokens(state: AppState, call: CallContext, request: HotRequest) -> Response:
-    principal, raw = await admit(state, call, request)
+    principal, raw = await _admit(state, call, request)
     given = parse_json(CountTokensRequest, raw).input
     model = model_id(request)
     counted: ChatCompletionRequest | EmbeddingRequest

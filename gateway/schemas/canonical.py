@@ -120,6 +120,10 @@ class Usage(_Open):
     total_tokens: int = 0
     prompt_tokens_details: PromptTokensDetails | None = None
 
+    def cached_prompt_tokens(self) -> int:
+        details = self.prompt_tokens_details
+        return (details.cached_tokens or 0) if details is not None else 0
+
 
 class AssistantMessage(_Open):
     _always = frozenset({"role", "content"})

@@ -108,6 +108,7 @@ class InvokeService:
         if completion.usage is not None:
             call.prompt_tokens = completion.usage.prompt_tokens
             call.completion_tokens = completion.usage.completion_tokens
+            call.cached_tokens = completion.usage.cached_prompt_tokens()
         if held is not None:
             await self.quotas.settle(call, held)
         return completion

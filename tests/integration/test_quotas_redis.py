@@ -264,17 +264,29 @@ def test_a_redis_outage_mid_run_falls_back_or_refuses_and_then_recovers(redis_ur
     asyncio.run(scenario())
 
 
-def test_a_gateway_flags_per_process_limits_when_redis_is_unreachable(
+def test_a_gateway_without_its_redis_limits_per_process_or_refuses_as_configured(
     upstream: FakeUpstream, start_gateway: StartGateway
 ) -> None:
     config = yaml.safe_dump(
-        {"models": {"lim": {"limits": {"rpm": 2}, "deployments": [openai_deployment(upstream.url)]}}}
+        {
+            "models": {
+                "lim": {"limits": {"rpm": 2}, "deployments": [openai_deployment(upstream.url)]},
+                "free": {"deployments": [openai_deployment(upstream.url)]},
+            }
+        }
     )
-    gateway = start_gateway(config, redis_url=f"redis://127.0.0.1:{free_port()}/0")  # nothing listens
-    statuses = [_post(gateway, "lim").status_code for _ in range(3)]
-    assert statuses == [200, 200, 429]  # limits still hold, per process
-    quotas = httpx.get(f"{gateway.base_url}/health/ready").json()["quotas"]
+    nowhere = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens
+    local = start_gateway(config, redis_url=nowhere)
+    assert [_post(local, "lim").status_code for _ in range(3)] == [200, 200, 429]  # limits hold, per process
+    quotas = httpx.get(f"{local.base_url}/health/ready").json()["quotas"]
     assert quotas["backend"] == "redis" and quotas["state"] == "degraded (per-process limits)"
+
+    strict = start_gateway(config, redis_url=nowhere, quota_redis_failure="refuse")
+    refused = _post(strict, "lim")
+    assert refused.status_code == 503 and "quota store (Redis) is unreachable" in refused.json()["error"]["message"]
+    assert int(refused.headers["retry-after"]) >= 1
+    assert _post(strict, "free").status_code == 200  # calls without limits need no quota store
+    assert httpx.get(f"{strict.base_url}/health/ready").json()["quotas"]["state"] == "refusing limited calls"
 
 
 # ---------------------------------------------------------------- two gateway processes

@@ -23,6 +23,7 @@ from tests.integration.conftest import (
     openai_deployment,
 )
 from tests.support import postgres
+from tests.support.bedrock import sigv4_client
 from tests.support.gateway import RunningGateway, gateway_in_thread
 
 INPUT_PRICE, OUTPUT_PRICE = 0.001, 0.002
@@ -97,8 +98,14 @@ def traffic(gateway: RunningGateway, upstream_server: FakeUpstream) -> dict[str,
         openai.OpenAI(base_url=gateway.openai_base, api_key="sk-wrong", max_retries=0).chat.completions.create(
             model="gpt-test", messages=USER
         )
+    runtime = sigv4_client("bedrock-runtime", gateway)
+    runtime.converse(
+        modelId="gpt-test",
+        messages=[{"role": "user", "content": [{"text": "Say hello."}]}],
+        requestMetadata={"project": "usage-test"},
+    )
     client.models.list()  # not a model call: no record
-    calls = 9
+    calls = 10
     _wait_written(gateway, before + calls)
     completion = first.parse()
     return {"calls": calls, "first": completion, "key": key, "team": team}
@@ -148,9 +155,11 @@ def test_one_record_per_model_call_successful_or_not(gateway: RunningGateway, tr
     assert len(rows) == traffic["calls"]
     assert len({row["id"] for row in rows}) == len(rows)
     statuses = sorted(row["status"] for row in rows)
-    assert statuses.count(200) == 6  # 2 same-id chats, a stream, a keyed chat, embeddings, the dropped stream
+    assert statuses.count(200) == 7  # 2 same-id chats, a stream, a keyed chat, embeddings, the dropped stream, converse
     assert 404 in statuses and 401 in statuses
-    assert sorted(r["surface"] for r in rows) == ["openai"] * traffic["calls"]
+    assert sorted(r["surface"] for r in rows) == ["bedrock"] + ["openai"] * (traffic["calls"] - 1)
+    converse = next(r for r in rows if r["surface"] == "bedrock")
+    assert converse["request_metadata"] == {"project": "usage-test"} and converse["prompt_tokens"] > 0
     dropped = [r for r in rows if r["model"] == "gpt-drop"]
     assert len(dropped) == 1 and dropped[0]["stream"] and dropped[0]["error_type"]
     errors = _records(gateway, errors_only="true")
@@ -183,7 +192,7 @@ def test_totals_and_daily_series(gateway: RunningGateway, traffic: dict[str, Any
     assert total["requests"] == traffic["calls"] and total["errors"] == 4
     assert total["latency_ms_p50"] is not None and total["latency_ms_p95"] >= total["latency_ms_p50"]
     by_model = {r["group"]: r for r in _get(gateway, "/admin/usage/totals", group_by="model").json()["rows"]}
-    assert by_model["gpt-test"]["requests"] == 4 and by_model["gpt-test"]["errors"] == 0
+    assert by_model["gpt-test"]["requests"] == 5 and by_model["gpt-test"]["errors"] == 0
     assert by_model["gpt-test"]["cost_usd"] > 0 and by_model["emb-test"]["cost_usd"] == 0
     assert by_model[None]["requests"] == 2  # the wrong key never named a known model; nor did no-such-model
     by_team = _get(gateway, "/admin/usage/totals", group_by="team", team_id=traffic["team"]["id"]).json()["rows"]
