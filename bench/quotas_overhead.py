@@ -31,6 +31,14 @@ import yaml  # noqa: E402
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
 from bench.harness import AUTH, cpu_seconds, strata_process  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
+from gateway.config import parse_catalog  # noqa: E402
+from gateway.schemas.canonical import ChatCompletionRequest  # noqa: E402
+from gateway.services.catalog import ModelCatalog  # noqa: E402
+from gateway.services.context import CallContext, Principal  # noqa: E402
+from gateway.services.pricing import PriceTable  # noqa: E402
+from gateway.services.quotas import QuotaService  # noqa: E402
+from gateway.services.quotas.resp import RespClient  # noqa: E402
+from providers.http import HttpClients  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
 
 BODY = b'{"model":"%s","messages":[{"role":"user","content":"Say hello in five words"}],"max_tokens":16}'
@@ -51,6 +59,8 @@ class Results:
     p50: dict[str, list[float]] = field(default_factory=dict)  # ms at c=1
     rps: dict[str, list[float]] = field(default_factory=dict)  # at c=50
     cpu: dict[str, list[float]] = field(default_factory=dict)  # gateway CPU us per request, at c=50
+    stage: dict[str, tuple[float, float]] = field(default_factory=dict)  # the quota stage alone
+    round_trip_us: float | None = None  # one Redis PING, for scale
 
     def add(self, key: str, p50: float, rps: float, cpu: float) -> None:
         for table, value in ((self.p50, p50), (self.rps, rps), (self.cpu, cpu)):
@@ -67,6 +77,54 @@ def load(url: str, model: str, concurrency: int, seconds: float) -> LoadResult:
     return result
 
 
+def stage_cost(redis_url: str | None, calls: int = 5000) -> tuple[float, float]:
+    """(CPU us, wall us) per reserve + settle of the quota stage alone, in this process: the part of
+    the pipeline this work adds, measured without the HTTP noise around it."""
+    models = ModelCatalog(
+        parse_catalog(config("http://127.0.0.1:9/v1", "limited"), "b.yaml", {"K": "k"}), HttpClients(), 0
+    )
+    quotas = QuotaService(models, PriceTable(models, table={}), redis_url=redis_url)
+    model = models.get("limited")
+    request = ChatCompletionRequest.model_validate_json(BODY % b"limited")
+    principal = Principal(key_id="bench")
+
+    async def run() -> tuple[float, float]:
+        await quotas.start()
+        try:
+            for warm in (True, False):
+                wall, cpu = time.perf_counter(), time.process_time()
+                for _ in range(200 if warm else calls):
+                    call = CallContext(request_id="b", surface="openai", model="limited")
+                    held = await quotas.reserve_chat(call, principal, model, request)
+                    call.prompt_tokens, call.completion_tokens = 8, 5
+                    await quotas.settle(call, held)
+            if quotas.redis is not None:
+                await quotas.redis.drain()
+            return (time.process_time() - cpu) / calls * 1e6, (time.perf_counter() - wall) / calls * 1e6
+        finally:
+            await quotas.aclose()
+
+    return uvloop.run(run())
+
+
+def redis_round_trip_us(url: str, pings: int = 2000) -> float:
+    """Median PING round trip from this process: what one Redis step costs on this machine."""
+
+    async def run() -> float:
+        client = RespClient(url)
+        samples = []
+        try:
+            for _ in range(pings):
+                started = time.perf_counter()
+                await client.call("PING")
+                samples.append(time.perf_counter() - started)
+        finally:
+            await client.aclose()
+        return statistics.median(samples) * 1e6
+
+    return uvloop.run(run())
+
+
 def redis_available(url: str) -> bool:
     client = redis.Redis.from_url(url, socket_connect_timeout=1)
     try:
@@ -81,6 +139,10 @@ def measure(args: argparse.Namespace) -> tuple[Results, list[str]]:
     limited = f"limited-{uuid.uuid4().hex[:6]}"  # fresh Redis counters for every run
     results = Results()
     stores = ["memory", "redis"] if redis_available(args.redis_url) else ["memory"]
+    for store in stores:
+        results.stage[store] = stage_cost(args.redis_url if store == "redis" else None)
+    if "redis" in stores:
+        results.round_trip_us = redis_round_trip_us(args.redis_url)
     with FakeUpstream() as upstream, ExitStack() as stack:
         gateways: dict[str, tuple[str, int]] = {}
         for store in stores:
@@ -136,6 +198,12 @@ def report(results: Results, stores: list[str], args: argparse.Namespace) -> str
         "",
     ]
     for store in stores:
+        cpu, wall = results.stage[store]
+        lines.append(
+            f"- the quota stage alone ({store} store; reserve + settle, rpm + tpm, 5,000 calls in one process): "
+            f"**{cpu:.0f} us** of CPU and **{wall:.0f} us** of wall time per call"
+        )
+    for store in stores:
         free, limited = f"{store}/free", f"{store}/limited"
         added = results.median(results.p50, limited) - results.median(results.p50, free)
         cpu = results.median(results.cpu, limited) - results.median(results.cpu, free)
@@ -144,6 +212,12 @@ def report(results: Results, stores: list[str], args: argparse.Namespace) -> str
             f"- {store} store: limits add **{added * 1000:+.0f} us** median latency and **{cpu:+.0f} us** of "
             f"gateway CPU per request (target for keys + quotas + accounting together: <= 300 us); "
             f"throughput with limits is **{kept:.0%}** of without"
+        )
+    if results.round_trip_us is not None:
+        lines.append(
+            f"- for scale: one Redis PING round trip from a process calling in a loop takes "
+            f"**{results.round_trip_us:.0f} us**; the Redis store needs one per reservation (the settlement "
+            "is written without waiting), and at c=1 each extra hop between processes also costs wake-ups"
         )
     if "redis" in stores:
         ratio = results.median(results.rps, "redis/limited") / results.median(results.rps, "memory/limited")

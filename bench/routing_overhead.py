@@ -61,26 +61,36 @@ def main() -> None:
     rows = [
         ["single deployment, c=1", f"{single_p50:.3f}", "-", "-"],
         ["pool of 4, c=1", f"{pool_p50:.3f}", "-", "-"],
-        ["pool of 4 healthy, c=50", f"{healthy.p50_ms:.2f}", f"{healthy.requests_per_s:,.0f}",
-         f"{1 - healthy.errors / max(healthy.requests, 1):.4%}"],
-        ["pool of 4, one upstream always 500, c=50", f"{failing.p50_ms:.2f}", f"{failing.requests_per_s:,.0f}",
-         f"{success:.4%}"],
+        [
+            "pool of 4 healthy, c=50",
+            f"{healthy.p50_ms:.2f}",
+            f"{healthy.requests_per_s:,.0f}",
+            f"{1 - healthy.errors / max(healthy.requests, 1):.4%}",
+        ],
+        [
+            "pool of 4, one upstream always 500, c=50",
+            f"{failing.p50_ms:.2f}",
+            f"{failing.requests_per_s:,.0f}",
+            f"{success:.4%}",
+        ],
     ]
-    text = "\n".join([
-        "## Routing overhead and resilience (`bench/routing_overhead.py`)",
-        "",
-        f"Through one gateway (one worker) to the fake upstream. Concurrency-1 medians over {args.rounds} "
-        f"alternating rounds of {args.seconds:g} s.",
-        "",
-        markdown_table(["scenario", "p50 ms", "req/s", "success"], rows),
-        "",
-        f"- routing over a pool of 4 adds **{pool_p50 - single_p50:+.3f} ms** median over a single deployment "
-        "(target <= 0.1 ms)",
-        f"- with one of 4 upstreams failing every request: **{success:.3%}** succeed (target >= 99.9%), "
-        f"throughput **{ratio:.0%}** of the healthy pool (target >= 70%)",
-        "",
-        machine_line(("fastapi", "uvicorn", "aiohttp", "tenacity", "uvloop")),
-    ])
+    text = "\n".join(
+        [
+            "## Routing overhead and resilience (`bench/routing_overhead.py`)",
+            "",
+            f"Through one gateway (one worker) to the fake upstream. Concurrency-1 medians over {args.rounds} "
+            f"alternating rounds of {args.seconds:g} s.",
+            "",
+            markdown_table(["scenario", "p50 ms", "req/s", "success"], rows),
+            "",
+            f"- routing over a pool of 4 adds **{pool_p50 - single_p50:+.3f} ms** median over a single deployment "
+            "(target <= 0.1 ms)",
+            f"- with one of 4 upstreams failing every request: **{success:.3%}** succeed (target >= 99.9%), "
+            f"throughput **{ratio:.0%}** of the healthy pool (target >= 70%)",
+            "",
+            machine_line(("fastapi", "uvicorn", "aiohttp", "tenacity", "uvloop")),
+        ]
+    )
     print(text)
     if not args.no_write:
         write_section("routing_overhead", text)

@@ -16,17 +16,25 @@ USER = [{"role": "user", "content": "Say hello."}]
 
 
 def litellm_deployment(api_base: str, model: str = "openai/fake-model", **extra: object) -> dict[str, object]:
-    return {"provider": "litellm", "model": model, "api_base": api_base, "api_key": "${FAKE_KEY}",
-            "timeouts": {"connect": 1, "read": 2, "total": 5}, **extra}
+    return {
+        "provider": "litellm",
+        "model": model,
+        "api_base": api_base,
+        "api_key": "${FAKE_KEY}",
+        "timeouts": {"connect": 1, "read": 2, "total": 5},
+        **extra,
+    }
 
 
 @pytest.fixture()
 def litellm_client(upstream: FakeUpstream, start_gateway: StartGateway, make_client: MakeClient) -> openai.OpenAI:
-    config = catalog_yaml({
-        "via-litellm": [litellm_deployment(upstream.url)],
-        "litellm-embed": [litellm_deployment(upstream.url, "openai/fake-embed", embeddings=True)],
-        "litellm-down": [litellm_deployment(closed_port_url())],
-    })
+    config = catalog_yaml(
+        {
+            "via-litellm": [litellm_deployment(upstream.url)],
+            "litellm-embed": [litellm_deployment(upstream.url, "openai/fake-embed", embeddings=True)],
+            "litellm-down": [litellm_deployment(closed_port_url())],
+        }
+    )
     return make_client(start_gateway(config, environ=ENVIRON))
 
 

@@ -20,12 +20,13 @@ import yaml
 from botocore.exceptions import ClientError
 
 from tests.fakes.upstream import FakeUpstream
-from tests.integration.conftest import ENVIRON, NO_RETRIES, USER, MakeClient, openai_deployment
+from tests.integration.conftest import ENVIRON, NO_RETRIES, USER, MakeClient, StartGateway, openai_deployment
 from tests.support.bedrock import isolate_aws_environment, sigv4_client
 from tests.support.gateway import RunningGateway, gateway_in_thread
 
 PRICE = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}  # USD per token
 BUDGET_USD = 0.1
+PATIENT = {"connect": 10, "read": 20, "total": 30}  # bursts on a busy machine must not time out: we count limits
 RATE_HEADERS = (
     "x-ratelimit-limit-requests",
     "x-ratelimit-remaining-requests",
@@ -37,7 +38,7 @@ def limited(api_base: str, upstream_model: str, limits: dict[str, Any], **deploy
     return {
         "limits": limits,
         "routing": NO_RETRIES,
-        "deployments": [openai_deployment(api_base, upstream_model, **deployment)],
+        "deployments": [openai_deployment(api_base, upstream_model, **{"timeouts": PATIENT, **deployment})],
     }
 
 
@@ -224,3 +225,26 @@ def test_a_model_without_limits_has_no_rate_limit_headers(gateway: RunningGatewa
 def test_readiness_names_the_quota_store(gateway: RunningGateway) -> None:
     body = httpx.get(f"{gateway.base_url}/health/ready").json()
     assert body["quotas"] == {"backend": "memory", "state": "ok"}
+
+
+def test_virtual_key_and_team_limits_are_enforced_and_named(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    """End to end with keys from the admin API: a key's own rpm, then its team's, shared by its keys."""
+    gateway = start_gateway(yaml.safe_dump({"models": {"m": {"deployments": [openai_deployment(upstream.url)]}}}))
+
+    def admin(path: str, body: dict[str, Any]) -> dict[str, Any]:
+        response = httpx.post(f"{gateway.base_url}/admin{path}", json=body, headers=gateway.headers())
+        assert response.status_code == 201, response.text
+        return dict(response.json())
+
+    team = admin("/teams", {"name": "quota-team", "limits": {"rpm": 3}})
+    capped = admin("/keys", {"name": "capped", "team_id": team["id"], "limits": {"rpm": 2}})
+    other = admin("/keys", {"name": "other", "team_id": team["id"]})
+    fresh_minute()
+    as_capped = [post_chat(RunningGateway(gateway.base_url, capped["key"]), "m") for _ in range(3)]
+    assert [r.status_code for r in as_capped] == [200, 200, 429]
+    assert f"for key {capped['id']}: 2 requests per minute" in as_capped[2].json()["error"]["message"]
+    as_other = [post_chat(RunningGateway(gateway.base_url, other["key"]), "m") for _ in range(2)]
+    assert [r.status_code for r in as_other] == [200, 429]  # the team's third request was its last
+    assert f"for team {team['id']}: 3 requests per minute" in as_other[1].json()["error"]["message"]

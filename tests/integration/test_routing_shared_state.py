@@ -37,8 +37,10 @@ def test_a_circuit_opened_by_one_gateway_is_respected_by_another(
     upstream: FakeUpstream, start_gateway: StartGateway, make_client: MakeClient, redis_url: str
 ) -> None:
     routing = {"retries": {"attempts": 1}, "circuit": {"consecutive_failures": 2, "cooldown_s": 30}}
-    pool = [openai_deployment(upstream.url, "flaky-model", id="flaky"),
-            openai_deployment(upstream.url, "steady-model", id="steady", weight=0.001)]
+    pool = [
+        openai_deployment(upstream.url, "flaky-model", id="flaky"),
+        openai_deployment(upstream.url, "steady-model", id="steady", weight=0.001),
+    ]
     config = catalog_yaml({"gpt-shared": pool}, routing=routing)
     first = start_gateway(config, redis_url=redis_url)
     second = start_gateway(config, redis_url=redis_url)
@@ -74,8 +76,9 @@ def test_a_circuit_opened_by_one_gateway_is_respected_by_another(
 def test_without_redis_routing_goes_on_with_local_state(
     upstream: FakeUpstream, start_gateway: StartGateway, make_client: MakeClient
 ) -> None:
-    gateway = start_gateway(catalog_yaml({"gpt-local": [openai_deployment(upstream.url)]}),
-                            redis_url="redis://127.0.0.1:1/0")  # nothing listens there
+    gateway = start_gateway(
+        catalog_yaml({"gpt-local": [openai_deployment(upstream.url)]}), redis_url="redis://127.0.0.1:1/0"
+    )  # nothing listens there
     reply = make_client(gateway).chat.completions.create(model="gpt-local", messages=USER)  # type: ignore[arg-type]
     assert reply.choices[0].message.content
     ready = httpx.get(f"{gateway.base_url}/health/ready").json()

@@ -76,8 +76,16 @@ def gateway_in_thread(
     config = Settings(port=port, **options)  # type: ignore[arg-type]
     app = create_app(config, catalog, MASTER_KEY)
     server = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, loop="asyncio", http="httptools",
-                       log_level="warning", access_log=False, lifespan="on")
+        uvicorn.Config(
+            app,
+            host="127.0.0.1",
+            port=port,
+            loop="asyncio",
+            http="httptools",
+            log_level="warning",
+            access_log=False,
+            lifespan="on",
+        )
     )
     thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
     thread.start()
@@ -92,7 +100,10 @@ def gateway_in_thread(
 
 @contextmanager
 def gateway_process(
-    args: list[str], cwd: Path, env: Mapping[str, str] | None = None, port: int | None = None,
+    args: list[str],
+    cwd: Path,
+    env: Mapping[str, str] | None = None,
+    port: int | None = None,
     tls_ca: Path | None = None,
 ) -> Iterator[tuple[RunningGateway, subprocess.Popen[bytes]]]:
     """`strata serve` as a real subprocess, as a user would start it (HTTPS when given the CA that
@@ -101,7 +112,10 @@ def gateway_process(
     full_env = {**os.environ, **(env or {})}
     process = subprocess.Popen(
         [sys.executable, "-m", "gateway.cli", "serve", "--port", str(port), *args],
-        cwd=cwd, env=full_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     base_url = f"{'https' if tls_ca else 'http'}://127.0.0.1:{port}"
     try:

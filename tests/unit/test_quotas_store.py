@@ -79,7 +79,8 @@ def test_money_is_reserved_in_whole_micro_dollars_rounding_up() -> None:
 
 
 @pytest.mark.parametrize(
-    ("seconds", "text"), [(0.25, "250ms"), (1, "1s"), (12.5, "12.5s"), (59.9999, "60s"), (63, "1m3s"), (-1, "0ms")]
+    ("seconds", "text"),
+    [(0.25, "250ms"), (1, "1s"), (12.5, "12.5s"), (59.9999, "1m0s"), (59.25, "59.25s"), (63, "1m3s"), (-1, "0ms")],
 )
 def test_durations_read_like_openais(seconds: float, text: str) -> None:
     assert duration(seconds) == text

@@ -24,41 +24,44 @@ from gateway.services.quotas.base import (
     admits,
 )
 
-_NAMES = {
-    RPM: ("x-ratelimit-limit-requests", "x-ratelimit-remaining-requests", "x-ratelimit-reset-requests"),
-    TPM: ("x-ratelimit-limit-tokens", "x-ratelimit-remaining-tokens", "x-ratelimit-reset-tokens"),
-}
-
 
 def rate_limit_headers(checks: tuple[Check, ...], decision: Decision, now: float) -> dict[str, str] | None:
-    """Headers for the tightest rpm and tpm scopes; None when neither kind of limit applies."""
-    tightest: dict[str, tuple[int, int, float]] = {}
+    """Headers for the tightest rpm and tpm scopes; None when neither kind of limit applies.
+
+    Written for speed (it runs on every limited call): one pass, no intermediate containers."""
+    granted = decision.refused < 0
+    requests: Check | None = None
+    tokens: Check | None = None
+    left_requests = left_tokens = 0
     for check, used in zip(checks, decision.used, strict=True):
-        if check.kind != RPM and check.kind != TPM:
+        kind = check.kind
+        if kind != RPM and kind != TPM:
             continue
-        after = used + check.amount if decision.granted else used
-        candidate = (max(0, check.limit - after), check.limit, check.resets_at)
-        current = tightest.get(check.kind)
-        if current is None or candidate[:2] < current[:2]:
-            tightest[check.kind] = candidate
-    if not tightest:
-        return None
+        left = check.limit - used - check.amount if granted else check.limit - used
+        left = left if left > 0 else 0
+        if kind == RPM:
+            if requests is None or (left, check.limit) < (left_requests, requests.limit):
+                requests, left_requests = check, left
+        elif tokens is None or (left, check.limit) < (left_tokens, tokens.limit):
+            tokens, left_tokens = check, left
     headers: dict[str, str] = {}
-    for kind, (remaining, limit, resets_at) in tightest.items():
-        limit_name, remaining_name, reset_name = _NAMES[kind]
-        headers[limit_name] = str(limit)
-        headers[remaining_name] = str(remaining)
-        headers[reset_name] = duration(resets_at - now)
-    return headers
+    if requests is not None:
+        headers["x-ratelimit-limit-requests"] = str(requests.limit)
+        headers["x-ratelimit-remaining-requests"] = str(left_requests)
+        headers["x-ratelimit-reset-requests"] = duration(requests.resets_at - now)
+    if tokens is not None:
+        headers["x-ratelimit-limit-tokens"] = str(tokens.limit)
+        headers["x-ratelimit-remaining-tokens"] = str(left_tokens)
+        headers["x-ratelimit-reset-tokens"] = duration(tokens.resets_at - now)
+    return headers or None
 
 
 def duration(seconds: float) -> str:
     """OpenAI's (Go's) duration style: ``250ms``, ``12.5s``, ``1m3s``."""
-    seconds = max(0.0, seconds)
     if seconds < 1:
-        return f"{math.ceil(seconds * 1000)}ms"
-    if seconds < 60:
-        return f"{seconds:.3f}".rstrip("0").rstrip(".") + "s"
+        return f"{math.ceil(seconds * 1000) if seconds > 0 else 0}ms"
+    if seconds < 59.9995:
+        return f"{round(seconds, 3):g}s"
     minutes, rest = divmod(math.ceil(seconds), 60)
     return f"{minutes}m{rest}s"
 

@@ -157,6 +157,8 @@ class QuotaService:
         except Exception as exc:  # boundary: a store failure must never become a 500
             if self.redis is None or store is not self.redis:
                 raise
+            # If Redis ran the script but the reply was lost, it holds this take until the window
+            # (or lease) expires: counting a call twice errs on the safe side.
             self.redis.failed(exc)
             store = self._store()
             decision = await store.take(checks, lease, now)
