@@ -10,6 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from gateway.api.hot import presented_key
 from gateway.lifespan import AppState
 from gateway.services.context import CallContext
 
@@ -25,15 +26,8 @@ async def get_call(request: Request) -> CallContext:
 
 
 async def get_api_key(request: Request) -> str | None:
-    """The key from 'Authorization: Bearer', 'x-api-key' or Azure's 'api-key'."""
     headers = request.headers
-    authorization = headers.get("authorization")
-    if authorization:
-        scheme, _, token = authorization.partition(" ")
-        if scheme.lower() == "bearer" and token.strip():
-            return token.strip()
-        return None
-    return headers.get("x-api-key") or headers.get("api-key")
+    return presented_key(headers.get("authorization"), headers.get("x-api-key"), headers.get("api-key"))
 
 
 State = Annotated[AppState, Depends(get_state)]

@@ -22,6 +22,14 @@ from gateway.lifespan import AppState
 from gateway.services.context import CallContext
 
 
+def presented_key(authorization: str | None, x_api_key: str | None, api_key: str | None) -> str | None:
+    """The key from 'Authorization: Bearer', 'x-api-key' or Azure's 'api-key' (one rule, every route)."""
+    if authorization is not None:
+        scheme, _, token = authorization.partition(" ")
+        return (token.strip() or None) if scheme.lower() == "bearer" else None
+    return x_api_key or api_key
+
+
 class HotRequest:
     """The little of a request a hot route needs: headers and a size-limited body."""
 
@@ -38,12 +46,7 @@ class HotRequest:
         return None
 
     def api_key(self) -> str | None:
-        """The key from 'Authorization: Bearer', 'x-api-key' or Azure's 'api-key'."""
-        authorization = self.header(b"authorization")
-        if authorization is not None:
-            scheme, _, token = authorization.partition(" ")
-            return token.strip() or None if scheme.lower() == "bearer" else None
-        return self.header(b"x-api-key") or self.header(b"api-key")
+        return presented_key(self.header(b"authorization"), self.header(b"x-api-key"), self.header(b"api-key"))
 
     async def body(self, limit: int) -> bytes:
         declared = self.header(b"content-length")

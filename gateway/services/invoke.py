@@ -29,6 +29,7 @@ from gateway.services.context import CallContext, Principal
 from gateway.services.failover import Deadline, DeadlineExceeded, Invoke, run_pool
 from gateway.services.prompt_router import PromptRouterService
 from gateway.services.quotas import QuotaService, Reservation
+from gateway.services.quotas.plan import chat_estimate
 from gateway.services.routing import Router, Ticket
 from gateway.streaming import ChatStream
 from providers import errors as perr
@@ -195,10 +196,10 @@ def _fallbacks_for(model: PublicModel, error: perr.ProviderError) -> list[str]:
 
 
 def _estimate_tokens(model: PublicModel, request: ChatCompletionRequest) -> int:
-    """A cheap prompt-size guess for deployments with token-per-minute limits (else skipped)."""
+    """The quota estimate, for deployments with token-per-minute limits (skipped when none has one)."""
     if not any(d.config.tpm for d in model.deployments):
         return 0
-    return sum(len(m.text()) for m in request.messages) // 4 + (request.output_limit() or 0)
+    return sum(chat_estimate(request))
 
 
 async def _first_chunk(source: AsyncIterator[ChatCompletionChunk], limit: float) -> ChatCompletionChunk:
