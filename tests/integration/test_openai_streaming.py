@@ -155,7 +155,7 @@ def test_a_client_that_disconnects_cancels_the_upstream_stream(upstream: FakeUps
     closed_at = time.monotonic()
 
     assert first.model == "gpt-test"
-    assert wait_for(lambda: upstream.stats()["streams_cancelled"] == 1, timeout=2.0), upstream.stats()
+    assert wait_for(lambda: upstream.stats()["streams_cancelled"] >= 1, timeout=2.0), upstream.stats()
     assert time.monotonic() - closed_at < 2.0
     assert upstream.stats()["streams_completed"] == 0
 
@@ -173,7 +173,7 @@ def test_a_raw_http_client_that_hangs_up_cancels_the_upstream_stream(
             assert response.status_code == 200
             next(response.iter_lines())
 
-    assert wait_for(lambda: upstream.stats()["streams_cancelled"] == 1, timeout=2.0), upstream.stats()
+    assert wait_for(lambda: upstream.stats()["streams_cancelled"] >= 1, timeout=2.0), upstream.stats()
 
 
 def test_an_upstream_that_drops_mid_stream_makes_the_sdk_raise(upstream: FakeUpstream, client: openai.OpenAI) -> None:
@@ -251,7 +251,7 @@ def test_a_stream_that_outlives_the_total_time_limit_ends_with_an_error_event(
     assert 0.9 < time.monotonic() - started < 2.0
     assert 2 <= len(received) < 10
     assert isinstance(caught.value.body, dict) and caught.value.body.get("type") == "timeout"
-    assert wait_for(lambda: upstream.stats()["streams_cancelled"] == 1, timeout=2.0), upstream.stats()
+    assert wait_for(lambda: upstream.stats()["streams_cancelled"] >= 1, timeout=2.0), upstream.stats()
 
 
 def test_concurrent_streams_do_not_mix(upstream: FakeUpstream, shared_gateway: RunningGateway) -> None:
