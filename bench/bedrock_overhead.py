@@ -199,7 +199,7 @@ def report(rows: list[Row], seconds: float, rounds: int) -> str:
             f"(target >= 0.80: {verdict}); ConverseStream: **{worst_stream:.2f}**",
             f"- load average when the run ended: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores",
             "",
-            machine_line(("fastapi", "uvicorn", "aiohttp", "pydantic", "orjson", "uvloop", "botocore")),
+            machine_line(("fastapi", "uvicorn", "httptools", "pydantic", "orjson", "uvloop", "botocore")),
         ]
     )
 

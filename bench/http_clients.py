@@ -1,7 +1,8 @@
 """Which HTTP client should carry the hot path? Requests/s against the fake upstream, side by side.
 
-Compares httpx's own pool, httpx over an aiohttp transport (httpx-aiohttp), and aiohttp alone,
-each at concurrency 1 and 50, in one run on one machine. Writes a table into BENCHMARKS.md.
+Compares httpx's own pool, httpx over an aiohttp transport (httpx-aiohttp), aiohttp alone, and
+Strata's own keep-alive pool (providers/http_pool.py, what the hot path uses), each at
+concurrency 1 and 50, in one run on one machine. Writes a table into BENCHMARKS.md.
 
     .venv/bin/python bench/http_clients.py [--seconds 4]
 """
@@ -14,6 +15,7 @@ import sys
 import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
+from urllib.parse import urlsplit
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
@@ -23,6 +25,7 @@ import uvloop  # noqa: E402
 from httpx_aiohttp import AiohttpTransport  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
+from providers.http_pool import ConnectionPool  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
 
 BODY = b'{"model":"fake","messages":[{"role":"user","content":"Say hello in five words"}]}'
@@ -72,6 +75,22 @@ async def measure(url: str, concurrency: int, seconds: float) -> dict[str, float
                 await response.read()
 
         results["aiohttp"] = await _drive(aiohttp_call, concurrency, seconds)
+
+    parts = urlsplit(url)
+    pool = ConnectionPool(f"{parts.scheme}://{parts.netloc}")
+    target = parts.path.encode()
+    head = b"".join(f"{k}: {v}\r\n".encode() for k, v in HEADERS.items())
+
+    async def pool_call() -> None:
+        response = await pool.request(b"POST", target, head, BODY, connect_timeout=10, read_timeout=60)
+        await response.read()
+        if response.status >= 400:
+            raise RuntimeError(f"HTTP {response.status}")
+
+    try:
+        results["Strata's pool (providers/http_pool.py)"] = await _drive(pool_call, concurrency, seconds)
+    finally:
+        pool.close()
     return results
 
 
@@ -96,7 +115,7 @@ def main() -> None:
             "",
             markdown_table(["client", "concurrency 1", "concurrency 50"], rows),
             "",
-            machine_line(("httpx", "httpx-aiohttp", "aiohttp", "uvloop")),
+            machine_line(("httpx", "httpx-aiohttp", "aiohttp", "httptools", "uvloop")),
         ]
     )
     print(text)

@@ -227,7 +227,7 @@ def report(results: Results, stores: list[str], args: argparse.Namespace) -> str
         )
     else:
         lines.append(f"- Redis at {args.redis_url} was not reachable: Redis rows skipped")
-    lines += ["", machine_line(("fastapi", "uvicorn", "aiohttp", "uvloop"))]
+    lines += ["", machine_line(("fastapi", "uvicorn", "httptools", "uvloop"))]
     return "\n".join(lines)
 
 

@@ -88,7 +88,7 @@ def main() -> None:
             f"- with one of 4 upstreams failing every request: **{success:.3%}** succeed (target >= 99.9%), "
             f"throughput **{ratio:.0%}** of the healthy pool (target >= 70%)",
             "",
-            machine_line(("fastapi", "uvicorn", "aiohttp", "tenacity", "uvloop")),
+            machine_line(("fastapi", "uvicorn", "httptools", "tenacity", "uvloop")),
         ]
     )
     print(text)

@@ -10,12 +10,11 @@ from __future__ import annotations
 import email.utils
 import math
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
-import aiohttp
 import orjson
-from multidict import CIMultiDictProxy
 from pydantic import ValidationError
 
 from gateway.config import OpenAIDeployment
@@ -29,11 +28,12 @@ from gateway.schemas.canonical import (
 from providers import errors as perr
 from providers.base import CallOptions, Capabilities, Provider
 from providers.http import HttpClients, transport_error
+from providers.http_pool import ConnectionPool, UpstreamError, UpstreamResponse
 from providers.sse import iter_sse_data
 from providers.tokens import count_prompt
 
 
-def parse_retry_after(headers: CIMultiDictProxy[str]) -> float | None:
+def parse_retry_after(headers: Mapping[str, str]) -> float | None:
     """Seconds to wait from retry-after-ms or Retry-After (seconds or HTTP date); None if unusable."""
     millis = _finite(headers.get("retry-after-ms"))
     if millis is not None:
@@ -59,7 +59,7 @@ def _finite(value: str | None) -> float | None:
     return number if number is not None and math.isfinite(number) else None
 
 
-def error_from_response(status: int, headers: CIMultiDictProxy[str], body: bytes) -> perr.ProviderError:
+def error_from_response(status: int, headers: Mapping[str, str], body: bytes) -> perr.ProviderError:
     message, code, kind, param = body.decode("utf-8", "replace")[:500] or f"HTTP {status}", None, None, None
     try:
         payload = orjson.loads(body)
@@ -79,6 +79,16 @@ def error_from_response(status: int, headers: CIMultiDictProxy[str], body: bytes
     )
 
 
+def header_block(headers: Mapping[str, str]) -> bytes:
+    """Header lines as sent on the wire; a CR or LF in a configured value would split the request."""
+    lines = []
+    for name, value in headers.items():
+        if any(c in name + value for c in "\r\n\0") or not name or ":" in name:
+            raise ValueError(f"header {name!r} has a name or value that cannot be sent")
+        lines.append(f"{name}: {value}\r\n")
+    return "".join(lines).encode("latin-1")
+
+
 class OpenAICompatibleProvider(Provider):
     def __init__(self, deployment: OpenAIDeployment, clients: HttpClients) -> None:
         self.deployment = deployment
@@ -86,22 +96,23 @@ class OpenAICompatibleProvider(Provider):
             tools=deployment.tools, embeddings=deployment.embeddings, vision=deployment.vision
         )
         self._clients = clients
-        self._session: aiohttp.ClientSession | None = None
-        self._chat_url = f"{deployment.api_base}/chat/completions"
-        self._embeddings_url = f"{deployment.api_base}/embeddings"
-        headers = {"content-type": "application/json", **deployment.headers}
+        self._pool: ConnectionPool | None = None
+        base = urlsplit(deployment.api_base)
+        query = f"?{urlencode(deployment.query_params)}" if deployment.query_params else ""
+        self._chat_target = f"{base.path}/chat/completions{query}".encode()
+        self._embeddings_target = f"{base.path}/embeddings{query}".encode()
+        headers = {"content-type": "application/json", "user-agent": "strata-gateway", **deployment.headers}
         if deployment.api_key:
             headers["authorization"] = f"Bearer {deployment.api_key}"
             if "azure" in deployment.api_base:
                 headers["api-key"] = deployment.api_key
-        self._headers = headers
-        self._params = deployment.query_params or None
-        timeouts = deployment.timeouts
-        # sock_read bounds the first byte and every gap between chunks; the pipeline bounds the total.
-        self._timeout = aiohttp.ClientTimeout(total=None, sock_connect=timeouts.connect, sock_read=timeouts.read)
+        self._head = header_block(headers)
+        # The read timeout bounds the first byte and every gap between chunks; the pipeline bounds the total.
+        self._connect_timeout = deployment.timeouts.connect
+        self._read_timeout = deployment.timeouts.read
 
     async def start(self) -> None:
-        self._session = self._clients.session_for(self.deployment.api_base)
+        self._pool = self._clients.pool_for(self.deployment.api_base)
 
     def _body(self, request: ChatCompletionRequest | EmbeddingRequest, **changes: Any) -> bytes:
         data = request.model_dump(exclude_unset=True)
@@ -109,24 +120,29 @@ class OpenAICompatibleProvider(Provider):
         data.update(changes)
         return orjson.dumps(data)
 
-    def _open(self, url: str, body: bytes, options: CallOptions) -> aiohttp.client._RequestContextManager:
-        if self._session is None:
+    async def _open(self, target: bytes, body: bytes, options: CallOptions) -> UpstreamResponse:
+        if self._pool is None:
             raise perr.ProviderUnavailable("the provider has not started")
-        headers = {**self._headers, "x-request-id": options.request_id}
-        return self._session.post(url, data=body, headers=headers, params=self._params, timeout=self._timeout)
+        head = self._head
+        request_id = options.request_id
+        if request_id and "\r" not in request_id and "\n" not in request_id:
+            head += b"x-request-id: " + request_id.encode("latin-1", "replace") + b"\r\n"
+        return await self._pool.request(
+            b"POST", target, head, body, connect_timeout=self._connect_timeout, read_timeout=self._read_timeout
+        )
 
-    async def _post(self, url: str, body: bytes, options: CallOptions) -> bytes:
+    async def _post(self, target: bytes, body: bytes, options: CallOptions) -> bytes:
         try:
-            async with self._open(url, body, options) as response:
-                content = await response.read()
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            response = await self._open(target, body, options)
+            content = await response.read()
+        except UpstreamError as exc:
             raise transport_error(exc, self.deployment.model) from None
         if response.status >= 400:
             raise error_from_response(response.status, response.headers, content)
         return content
 
     async def chat(self, request: ChatCompletionRequest, options: CallOptions) -> ChatCompletion:
-        content = await self._post(self._chat_url, self._body(request, stream=False), options)
+        content = await self._post(self._chat_target, self._body(request, stream=False), options)
         try:
             return ChatCompletion.model_validate_json(content)
         except ValidationError as exc:
@@ -142,15 +158,18 @@ class OpenAICompatibleProvider(Provider):
         body = self._body(request, stream=True, stream_options=stream_options)
         outcome = _StreamOutcome()
         try:
-            async with self._open(self._chat_url, body, options) as response:
+            response = await self._open(self._chat_target, body, options)
+            try:
                 if response.status >= 400:
                     raise error_from_response(response.status, response.headers, await response.read())
-                async for data in iter_sse_data(response.content.iter_any()):
+                async for data in iter_sse_data(response.iter_chunks()):
                     chunk = outcome.parse(data)
                     if chunk is None:
                         return
                     yield chunk
-        except (aiohttp.ClientError, TimeoutError) as exc:
+            finally:
+                response.close()
+        except UpstreamError as exc:
             raise transport_error(exc, self.deployment.model) from None
         if not outcome.finished:
             raise perr.ProviderUpstreamError("the upstream ended the stream before it was complete")
@@ -158,7 +177,7 @@ class OpenAICompatibleProvider(Provider):
     async def embed(self, request: EmbeddingRequest, options: CallOptions) -> EmbeddingResponse:
         if not self.capabilities.embeddings:
             raise perr.UnsupportedOperation(f"model {request.model!r} does not produce embeddings")
-        content = await self._post(self._embeddings_url, self._body(request), options)
+        content = await self._post(self._embeddings_target, self._body(request), options)
         try:
             return EmbeddingResponse.model_validate_json(content)
         except ValidationError as exc:

@@ -1,6 +1,6 @@
 """The OpenAI-compatible provider: what it sends upstream, what it accepts back, and how it fails.
 
-The provider talks aiohttp to a real socket, so these tests point it at a tiny scripted HTTP/1.1
+The provider talks HTTP/1.1 to a real socket, so these tests point it at a tiny scripted HTTP/1.1
 upstream served in-process on 127.0.0.1 (no threads, no subprocess): real parsing, real chunk
 boundaries, real timeouts and refused connections, and no patching of library internals.
 """
