@@ -24,6 +24,7 @@ from gateway.api.bedrock_errors import exception_frame
 from gateway.api.body import parse_json
 from gateway.api.call_headers import apply_call_hints, response_headers
 from gateway.api.hot import HotRequest, HotRoutes
+from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
 from gateway.errors import InternalError, InvalidRequest, StrataError
 from gateway.lifespan import AppState
@@ -106,7 +107,7 @@ async def converse(state: AppState, call: CallContext, request: HotRequest) -> R
     chat = converse_to_chat(model_id(request), body, stream=False)
     completion = await state.invoker.chat(call, principal, chat)
     answer = chat_to_converse(completion, _elapsed_ms(call), _stops(chat), _trace(call))
-    return Response(orjson.dumps(answer), media_type=JSON, headers=_headers(call))
+    return BodyResponse(orjson.dumps(answer), _headers(call))
 
 
 @hot.post(
@@ -205,7 +206,7 @@ async def invoke(state: AppState, call: CallContext, request: HotRequest) -> Res
     else:
         chat = family.to_chat(model, body, False)
         answer = family.from_chat(await state.invoker.chat(call, principal, chat), chat)
-    return Response(orjson.dumps(answer), media_type=JSON, headers=_token_headers(call))
+    return BodyResponse(orjson.dumps(answer), _token_headers(call))
 
 
 @hot.post(
@@ -291,4 +292,4 @@ async def count_tokens(state: AppState, call: CallContext, request: HotRequest) 
     else:
         raise InvalidRequest("input must have exactly one of 'converse' or 'invokeModel'.", param="input")
     tokens = await count_prompt_tokens(state.catalog, call, principal, counted)
-    return Response(orjson.dumps({"inputTokens": tokens}), media_type=JSON, headers=_headers(call))
+    return BodyResponse(orjson.dumps({"inputTokens": tokens}), _headers(call))

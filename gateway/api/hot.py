@@ -33,17 +33,19 @@ def presented_key(authorization: str | None, x_api_key: str | None, api_key: str
 class HotRequest:
     """The little of a request a hot route needs: headers and a size-limited body."""
 
-    __slots__ = ("scope", "_receive")
+    __slots__ = ("scope", "_receive", "_headers")
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
         self.scope = scope
         self._receive = receive
+        self._headers: dict[bytes, bytes] | None = None
 
     def header(self, name: bytes) -> str | None:
-        for key, value in self.scope["headers"]:
-            if key == name:
-                return str(value.decode("latin-1"))
-        return None
+        """The first value of a header (names arrive lower-cased); one pass over the list per request."""
+        if self._headers is None:
+            self._headers = dict(reversed(self.scope["headers"]))
+        value = self._headers.get(name)
+        return None if value is None else value.decode("latin-1")
 
     def api_key(self) -> str | None:
         return presented_key(self.header(b"authorization"), self.header(b"x-api-key"), self.header(b"api-key"))

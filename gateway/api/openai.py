@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from dataclasses import asdict
+from typing import Any
 
 import orjson
 from fastapi import APIRouter
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from gateway.api.body import M, parse_json
 from gateway.api.call_headers import apply_call_hints, response_headers
 from gateway.api.hot import HotRequest, HotRoutes
+from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import StrataError, openai_error_body
@@ -31,8 +34,6 @@ TAG = "OpenAI-compatible"
 router = APIRouter(prefix="/v1", tags=[TAG])
 hot = HotRoutes()
 
-JSON = "application/json"
-
 
 async def _admit(state: AppState, call: CallContext, request: HotRequest, model: type[M]) -> tuple[Principal, M]:
     """Key first (strangers' bodies are never read), then Strata's headers, then the body."""
@@ -50,17 +51,36 @@ async def _admit(state: AppState, call: CallContext, request: HotRequest, model:
 )
 async def chat_completions(state: AppState, call: CallContext, request: HotRequest) -> Response:
     principal, body = await _admit(state, call, request, ChatCompletionRequest)
+    call.request_metadata = request_metadata(body.model_extra, body.user)
     if body.stream:
         stream = await state.invoker.chat_stream(call, principal, body)
         return StreamResponse(_sse(stream), stream.aclose, headers=response_headers(call))
     completion = await state.invoker.chat(call, principal, body)
-    return Response(completion.model_dump_json(exclude_unset=True), media_type=JSON, headers=response_headers(call))
+    return BodyResponse(_json(completion), response_headers(call))
+
+
+def request_metadata(extra: dict[str, Any] | None, user: str | None) -> dict[str, str] | None:
+    """OpenAI's ``metadata`` pairs and ``user``, for the usage record; cut to OpenAI's own bounds
+    (16 pairs, 64-character keys, 512-character values) so that no caller can bloat the ledger."""
+    metadata = extra.get("metadata") if extra else None
+    found: dict[str, str] = {}
+    if isinstance(metadata, dict):
+        for key, value in list(metadata.items())[:16]:
+            found[str(key)[:64]] = str(value)[:512]
+    if user:
+        found.setdefault("user", user[:512])
+    return found or None
+
+
+def _json(model: BaseModel) -> bytes:
+    """As sent by the upstream (unset fields stay out), as bytes: no str round trip."""
+    return model.__pydantic_serializer__.to_json(model, exclude_unset=True)
 
 
 async def _sse(stream: ChatStream) -> AsyncIterator[bytes]:
     try:
         async for chunk in stream:
-            yield b"data: " + chunk.model_dump_json(exclude_unset=True).encode() + b"\n\n"
+            yield b"data: " + _json(chunk) + b"\n\n"
     except StrataError as exc:
         # After the first byte the status is sent; OpenAI's SDKs raise on an `error` event.
         yield b"data: " + orjson.dumps(openai_error_body(exc)) + b"\n\n"
@@ -77,8 +97,9 @@ async def _sse(stream: ChatStream) -> AsyncIterator[bytes]:
 )
 async def embeddings(state: AppState, call: CallContext, request: HotRequest) -> Response:
     principal, body = await _admit(state, call, request, EmbeddingRequest)
+    call.request_metadata = request_metadata(body.model_extra, body.user)
     response = await state.invoker.embeddings(call, principal, body)
-    return Response(response.model_dump_json(exclude_unset=True), media_type=JSON, headers=response_headers(call))
+    return BodyResponse(_json(response), response_headers(call))
 
 
 def _model_object(model: PublicModel) -> ModelObject:

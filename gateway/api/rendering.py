@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import orjson
 from starlette.responses import Response
+from starlette.types import Receive, Scope, Send
 
 from gateway.api.bedrock_errors import bedrock_error_response
 from gateway.errors import StrataError, openai_error_body, retry_after_header
 from gateway.services.context import CallContext
+
+
+class BodyResponse(Response):
+    """A complete body whose headers are built straight as bytes, for the invoke routes.
+
+    Starlette's ``Response.__init__`` re-scans and re-encodes the headers and its ``__call__``
+    checks for background tasks: small costs, but paid on every model call.
+    """
+
+    def __init__(self, body: bytes, headers: Mapping[str, str], media_type: bytes = b"application/json") -> None:
+        self.status_code = 200
+        self.body = body
+        self.background = None
+        raw = [(b"content-type", media_type), (b"content-length", b"%d" % len(body))]
+        raw += [(name.lower().encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()]
+        self.raw_headers = raw
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": self.raw_headers})
+        await send({"type": "http.response.body", "body": self.body})
 
 
 def error_response(call: CallContext | None, error: StrataError) -> Response:

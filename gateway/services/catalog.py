@@ -48,6 +48,8 @@ class PublicModel:
         """What at least one deployment of the pool can do."""
         if self.routed_capabilities is not None:
             return self.routed_capabilities
+        if len(self.deployments) == 1:  # the common case, asked on every call
+            return self.deployments[0].provider.capabilities
         caps = [d.provider.capabilities for d in self.deployments]
         return Capabilities(
             chat=any(c.chat for c in caps),
