@@ -38,7 +38,8 @@ class StrataApp(FastAPI):
         )
         self.state.strata = state
         self.hot = hot
-        self._entry = RequestContextMiddleware(self._dispatch, state.access_log, state.usage)
+        usage = state.usage if state.settings.usage_records else None
+        self._entry = RequestContextMiddleware(self._dispatch, state.access_log, usage)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self._entry(scope, receive, send)

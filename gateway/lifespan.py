@@ -92,7 +92,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     try:
         state.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await state.db.prepare()
-        state.usage.start()  # after the schema check: records written from now on
+        if state.settings.usage_records:
+            state.usage.start()  # after the schema check: records written from now on
         await _start_providers(state)
         await state.key_directory.start()
         if state.shared_circuits is not None:

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     quota_redis_failure: Literal["local", "refuse"] = "local"  # Redis unreachable: per-process limits, or 503
+    # One ledger record per model call. Off: no ledger (usage metered elsewhere, or measuring the
+    # bare pipeline); quotas, budgets included, still count in their own store.
+    usage_records: bool = True
     # Usage records wait in memory for the writer; past this many (database down) the oldest are dropped.
     usage_buffer_max: int = Field(default=100_000, ge=100)
     usage_flush_interval_s: float = Field(default=0.5, gt=0, le=60)

@@ -40,7 +40,8 @@ async def ready(state: State) -> JSONResponse:
         "started": state.started,
         "deployments": deployments,
     }
-    body["usage"] = state.usage.snapshot()  # unwritten records: how many, how old, how many dropped
+    # Unwritten records: how many, how old, how many dropped.
+    body["usage"] = state.usage.snapshot() if state.settings.usage_records else {"state": "off"}
     if state.shared_circuits is not None:
         body["shared_routing_state"] = "ok" if state.shared_circuits.healthy else "degraded (local only)"
     # Where limits are enforced; a Redis outage degrades them (per process, or refusing) but does

@@ -84,7 +84,7 @@ def traffic(gateway: RunningGateway, upstream_server: FakeUpstream) -> dict[str,
     )
     client.chat.completions.create(model="gpt-test", messages=USER, extra_headers={"x-request-id": "same-id"})
     list(client.chat.completions.create(model="gpt-test", messages=USER, stream=True))
-    keyed.chat.completions.create(model="gpt-test", messages=USER)
+    keyed.chat.completions.create(model="gpt-test", messages=USER, metadata={"project": "alpha"}, user="u-42")
     client.embeddings.create(model="emb-test", input=["a", "b"])
     with pytest.raises(openai.NotFoundError):
         client.chat.completions.create(model="no-such-model", messages=USER)
@@ -185,6 +185,7 @@ def test_record_fields_and_cost(gateway: RunningGateway, traffic: dict[str, Any]
     keyed = _records(gateway, key_id=traffic["key"]["id"])
     assert len(keyed) == 1
     assert keyed[0]["team_id"] == traffic["team"]["id"] and keyed[0]["tags"] == ["billing:a"]
+    assert keyed[0]["request_metadata"] == {"project": "alpha", "user": "u-42"}  # OpenAI's metadata and user
 
 
 def test_totals_and_daily_series(gateway: RunningGateway, traffic: dict[str, Any]) -> None:
