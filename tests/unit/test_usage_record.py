@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import random
 import time
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+import orjson
 import pytest
 
 from gateway.services.context import CallContext, Principal
 from gateway.services.usage.record import UsageEvent, is_model_call, usage_event
-from gateway.services.usage.store import record_row, rows_for
+from gateway.services.usage.store import COLUMNS, PostgresRows, RowMaker, SqliteRows
 
 
 @pytest.mark.parametrize(
@@ -91,6 +94,15 @@ def test_what_counts_as_an_error(status: int, error_type: str | None, is_error: 
     assert event.is_error is is_error
 
 
+class _Prices:
+    def cost(self, deployment: str | None, prompt: int, completion: int, cached: int = 0) -> Decimal:
+        return Decimal(prompt) * Decimal("0.001") if deployment else Decimal(0)
+
+
+def _stored(row: tuple[object, ...]) -> dict[str, object]:
+    return dict(zip(COLUMNS, row, strict=True))
+
+
 def test_rows_are_made_storable() -> None:
     event = UsageEvent(
         id="a",
@@ -100,22 +112,34 @@ def test_rows_are_made_storable() -> None:
         status=200,
         latency_ms=float("inf"),
         model="m" * 500,
+        deployment="d/0",
         prompt_tokens=2**40,
         completion_tokens=-3,
         ttft_ms=float("nan"),
         tags=("a", "b"),
     )
-    row = record_row(event, Decimal("0.5"))
-    assert len(row["request_id"]) == 128 and len(row["model"]) == 200
+    row = _stored(SqliteRows().row(event, _Prices()))
+    assert len(row["request_id"]) == 128 and len(row["model"]) == 200  # type: ignore[arg-type]
     assert row["prompt_tokens"] == 2**31 - 1 and row["completion_tokens"] == 0
+    assert row["cost_usd"] == float(Decimal(2**31 - 1) * Decimal("0.001"))  # the cost of what is stored
     assert row["latency_ms"] == 0.0 and row["ttft_ms"] is None
-    assert row["ts"].tzinfo is not None and row["ts"].timestamp() == 1_700_000_000.5
-    assert row["tags"] == ["a", "b"] and row["cost_usd"] == Decimal("0.5")
+    assert row["ts"] == "2023-11-14 22:13:20.500000"
+    assert row["tags"] == '["a","b"]' and row["request_metadata"] == "null"
 
 
-class _Prices:
-    def cost(self, deployment: str | None, prompt: int, completion: int, cached: int = 0) -> Decimal:
-        return Decimal(prompt) * Decimal("0.001") if deployment else Decimal(0)
+@pytest.mark.parametrize("maker", [SqliteRows, PostgresRows])
+def test_times_are_stored_to_the_microsecond_as_datetime_rounds_them(maker: type[RowMaker]) -> None:
+    rng = random.Random(4)
+    moments = [0.0, 1.0, 1_700_000_000.0, 1_700_000_000.0000005, 1_700_000_000.9999995, 1_700_000_000.999_999_9]
+    moments += [-1.5, -0.25]  # before 1970, whatever the clock says
+    moments += [rng.uniform(0, 4e9) for _ in range(2000)]
+    rows = maker()
+    for moment in moments:
+        expected = datetime.fromtimestamp(moment, UTC)
+        if maker is SqliteRows:  # SQLAlchemy's text for a DateTime in SQLite
+            assert rows.ts(moment) == expected.strftime("%Y-%m-%d %H:%M:%S.%f"), moment
+        else:  # microseconds since the epoch
+            assert rows.ts(moment) == (expected - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(microseconds=1)
 
 
 def test_rows_carry_their_cost_and_duplicates_are_written_once() -> None:
@@ -123,5 +147,18 @@ def test_rows_carry_their_cost_and_duplicates_are_written_once() -> None:
         id="a", request_id="x", ts=0, surface="openai", status=200, latency_ms=1, deployment="d/0", prompt_tokens=10
     )
     local = UsageEvent(id="b", request_id="x", ts=0, surface="openai", status=200, latency_ms=1, prompt_tokens=10)
-    rows = rows_for([first, local, first], _Prices())  # type: ignore[arg-type]
-    assert [(r["id"], r["cost_usd"]) for r in rows] == [("a", Decimal("0.010")), ("b", Decimal(0))]
+    rows = [_stored(row) for row in PostgresRows().rows([first, local, first], _Prices())]
+    assert [(r["id"], r["cost_usd"]) for r in rows] == [("a", "0.010"), ("b", "0")]  # exact decimal text
+
+
+def test_an_event_that_cannot_be_a_row_is_refused_alone() -> None:
+    good = UsageEvent(id="a", request_id="x", ts=0, surface="openai", status=200, latency_ms=1)
+    bad = UsageEvent(
+        id="b", request_id="y", ts=0, surface="openai", status=200, latency_ms=1, request_metadata={"x": object()}
+    )
+    refused: list[tuple[str, Exception]] = []
+    rows = SqliteRows().rows([good, bad, good], _Prices(), lambda event, error: refused.append((event.id, error)))
+    assert [row[0] for row in rows] == ["a"]
+    assert [(record_id, type(error)) for record_id, error in refused] == [("b", orjson.JSONEncodeError)]
+    with pytest.raises(TypeError):
+        SqliteRows().rows([bad], _Prices())

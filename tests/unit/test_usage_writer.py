@@ -16,7 +16,7 @@ from sqlalchemy import text
 
 from gateway.db.database import Database
 from gateway.services.usage.record import UsageEvent
-from gateway.services.usage.rollup import Row
+from gateway.services.usage.store import Row
 from gateway.services.usage.writer import UsageWriter
 
 
@@ -208,5 +208,19 @@ def test_a_record_the_database_refuses_does_not_block_the_others(tmp_path: Path)
         await writer.stop()
         assert (writer.written, writer.rejected) == (2, 1)
         assert await _counts(db) == (2, 2, 2)
+
+    _run(tmp_path, body)
+
+
+def test_a_record_that_cannot_be_stored_is_counted_once_even_through_an_outage(tmp_path: Path) -> None:
+    async def body(db: Database) -> None:
+        writer = _writer(db, shutdown_timeout_s=0.3)
+        _flaky(writer, lambda n: "before")
+        writer.start()
+        for index in range(5):
+            writer.submit(_event(request_metadata={"not json": object()}) if index == 2 else _event())
+        await asyncio.sleep(0.1)
+        await writer.stop()
+        assert (writer.rejected, writer.lost, writer.written) == (1, 4, 0)
 
     _run(tmp_path, body)

@@ -5,6 +5,11 @@ transaction actually inserted, so a batch written twice (a retry after an ambigu
 counts once. Counters are added with ``INSERT ... ON CONFLICT DO UPDATE SET n = n + excluded.n``,
 atomic on both SQLite and PostgreSQL, so any number of gateway replicas may write at once.
 
+The database sums the new records itself, not Python: PostgreSQL in the very statement that
+inserts them (``postgres_rollups``: they come RETURNING from it); SQLite, which cannot chain
+statements that way, in two statements after the insert, given the new record ids
+(``sqlite_rollups``). Either way the writer's only work per record is its latency bucket, in C.
+
 Latency percentiles come from logarithmic histograms (four buckets per doubling), which add
 up across days and groups where percentiles would not: a percentile read back from one is
 within about 9% of the exact value.
@@ -12,41 +17,35 @@ within about 9% of the exact value.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Mapping
-from datetime import date
-from decimal import Decimal
-from typing import Any
+from bisect import bisect_right
+from collections.abc import Mapping
 
-from sqlalchemy import Insert
-from sqlalchemy.dialects import postgresql, sqlite
-
-from gateway.db.base import Base
-from gateway.db.models import UsageDaily, UsageDailyLatency
+from gateway.db.models import USAGE_ERROR_SQL
 
 BUCKETS_PER_DOUBLING = 4
 MAX_BUCKET = 120  # 2 ** (119 / 4) ms is about nine days: anything slower shares the last bucket
+# Bucket b >= 1 starts at LOWER_BOUNDS[b - 1]. Python (bisect) and PostgreSQL (width_bucket) both
+# count the bounds at or below a latency, from these same doubles, so they agree to the last bit.
+LOWER_BOUNDS = tuple(2 ** (b / BUCKETS_PER_DOUBLING) for b in range(MAX_BUCKET))
 
-GroupKey = tuple[date, str, str, str]  # day, key id, team id, model ("" for none)
-Row = dict[str, Any]
-
-_COUNTERS = (
-    "requests",
-    "errors",
-    "prompt_tokens",
-    "completion_tokens",
-    "cached_tokens",
-    "cost_usd",
-    "latency_ms_total",
-)
 _GROUP = ("day", "key_id", "team_id", "model")
+_COUNTERS = ("requests", "errors", "prompt_tokens", "completion_tokens", "cached_tokens", "cost_usd")
+DAILY_COLUMNS = (*_GROUP, *_COUNTERS, "latency_ms_total")
+LATENCY_COLUMNS = (*_GROUP, "bucket", "requests")
+DAILY_CONFLICT = f"ON CONFLICT ({', '.join(_GROUP)}) DO UPDATE SET " + ", ".join(
+    f"{name} = usage_daily.{name} + excluded.{name}" for name in DAILY_COLUMNS[len(_GROUP) :]
+)
+LATENCY_CONFLICT = (
+    f"ON CONFLICT ({', '.join(_GROUP)}, bucket) "
+    "DO UPDATE SET requests = usage_daily_latency.requests + excluded.requests"
+)
 
 
 def latency_bucket(ms: float) -> int:
     """Bucket 0 holds [0, 1) ms; bucket b >= 1 holds [2 ** ((b-1)/4), 2 ** (b/4)) ms."""
     if not ms >= 1:  # also NaN
         return 0
-    return min(int(math.log2(ms) * BUCKETS_PER_DOUBLING) + 1, MAX_BUCKET)
+    return bisect_right(LOWER_BOUNDS, ms)
 
 
 def bucket_bounds(bucket: int) -> tuple[float, float]:
@@ -76,52 +75,45 @@ def percentile(histogram: Mapping[int, int], q: float) -> float | None:
     return bucket_bounds(max(histogram))[1]  # rounding left the rank just past the last count
 
 
-def group_key(row: Row) -> GroupKey:
-    return (row["ts"].date(), row["key_id"] or "", row["team_id"] or "", row["model"] or "")
+def postgres_rollups(new: str, bounds_param: str) -> str:
+    """PostgreSQL: common table expressions that add the rows of CTE ``new`` (the records just
+    inserted, RETURNING ts, key_id, team_id, model, status, error_type, the token counts, cost_usd
+    and latency_ms) to both roll-ups, in primary-key order so that concurrent writers lock rows
+    in one order (no deadlocks between replicas). ``bounds_param`` holds LOWER_BOUNDS."""
+    group = ", ".join(_GROUP)
+    return f"""grouped AS (
+        SELECT (ts AT TIME ZONE 'UTC')::date AS day, coalesce(key_id, '') AS key_id,
+               coalesce(team_id, '') AS team_id, coalesce(model, '') AS model, ({USAGE_ERROR_SQL}) AS failed,
+               prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms,
+               width_bucket(latency_ms, {bounds_param}) AS bucket
+        FROM {new}
+    ), daily AS (
+        INSERT INTO usage_daily ({", ".join(DAILY_COLUMNS)})
+        SELECT {group}, count(*), count(*) FILTER (WHERE failed), sum(prompt_tokens), sum(completion_tokens),
+               sum(cached_tokens), sum(cost_usd), sum(latency_ms)
+        FROM grouped GROUP BY {group} ORDER BY {group}
+        {DAILY_CONFLICT}
+    ), latency AS (
+        INSERT INTO usage_daily_latency ({", ".join(LATENCY_COLUMNS)})
+        SELECT {group}, bucket, count(*) FROM grouped GROUP BY {group}, bucket ORDER BY {group}, bucket
+        {LATENCY_CONFLICT}
+    )"""
 
 
-def aggregate(records: Iterable[Row]) -> tuple[list[Row], list[Row]]:
-    """(daily rows, latency rows) for newly inserted record rows, sorted by primary key so that
-    concurrent writers take row locks in one order (no deadlocks between replicas)."""
-    daily: dict[GroupKey, Row] = {}
-    latency: dict[tuple[GroupKey, int], int] = {}
-    for record in records:
-        key = group_key(record)
-        totals = daily.get(key)
-        if totals is None:
-            totals = daily[key] = dict.fromkeys(_COUNTERS, 0) | {"cost_usd": Decimal(0), "latency_ms_total": 0.0}
-        totals["requests"] += 1
-        totals["errors"] += 1 if record["is_error"] else 0
-        totals["prompt_tokens"] += record["prompt_tokens"]
-        totals["completion_tokens"] += record["completion_tokens"]
-        totals["cached_tokens"] += record["cached_tokens"]
-        totals["cost_usd"] += record["cost_usd"]
-        totals["latency_ms_total"] += record["latency_ms"]
-        bucket_key = (key, latency_bucket(record["latency_ms"]))
-        latency[bucket_key] = latency.get(bucket_key, 0) + 1
-    daily_rows = [dict(zip(_GROUP, key, strict=True)) | daily[key] for key in sorted(daily)]
-    latency_rows = [
-        dict(zip(_GROUP, key, strict=True)) | {"bucket": bucket, "requests": count}
-        for (key, bucket), count in sorted(latency.items())
-    ]
-    return daily_rows, latency_rows
-
-
-def _insert(model: type[Base], is_sqlite: bool) -> Any:
-    return (sqlite.insert if is_sqlite else postgresql.insert)(model)
-
-
-def upsert_daily(is_sqlite: bool) -> Insert:
-    table = UsageDaily.__table__
-    stmt = _insert(UsageDaily, is_sqlite)
-    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=list(_GROUP), set_={name: table.c[name] + stmt.excluded[name] for name in _COUNTERS}
+def sqlite_rollups() -> tuple[str, str]:
+    """SQLite: the (daily, latency) upserts that add the records named by their one parameter, a
+    JSON object {record id: latency bucket} of the records this transaction inserted. (SQLite
+    has a single writer at a time: lock order does not matter.)"""
+    group = "substr(r.ts, 1, 10), coalesce(r.key_id, ''), coalesce(r.team_id, ''), coalesce(r.model, '')"
+    # WHERE true: an upsert's SELECT needs a WHERE, or SQLite reads ON CONFLICT as a join's ON.
+    source = "FROM json_each(?) AS new JOIN usage_records AS r ON r.id = new.key WHERE true"
+    daily = (
+        f"INSERT INTO usage_daily ({', '.join(DAILY_COLUMNS)}) "
+        f"SELECT {group}, count(*), sum({USAGE_ERROR_SQL}), sum(r.prompt_tokens), sum(r.completion_tokens), "
+        f"sum(r.cached_tokens), sum(r.cost_usd), sum(r.latency_ms) {source} GROUP BY 1, 2, 3, 4 {DAILY_CONFLICT}"
     )
-
-
-def upsert_latency(is_sqlite: bool) -> Insert:
-    table = UsageDailyLatency.__table__
-    stmt = _insert(UsageDailyLatency, is_sqlite)
-    return stmt.on_conflict_do_update(  # type: ignore[no-any-return]
-        index_elements=[*_GROUP, "bucket"], set_={"requests": table.c.requests + stmt.excluded.requests}
+    latency = (
+        f"INSERT INTO usage_daily_latency ({', '.join(LATENCY_COLUMNS)}) "
+        f"SELECT {group}, new.value, count(*) {source} GROUP BY 1, 2, 3, 4, 5 {LATENCY_CONFLICT}"
     )
+    return daily, latency

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import deque
+from functools import partial
 from typing import Any
 
 from sqlalchemy import exc as sa_exc
@@ -25,11 +26,13 @@ from gateway.db.database import Database
 from gateway.logs import LOG
 from gateway.services.pricing import PriceTable
 from gateway.services.usage.record import UsageEvent
-from gateway.services.usage.rollup import Row
-from gateway.services.usage.store import UsageStore, rows_for
+from gateway.services.usage.store import ID, REQUEST_ID, Row, UsageStore
 
 # Errors that say "this data can never be written" rather than "the database is unreachable".
 _POISON = (sa_exc.DataError, sa_exc.IntegrityError, sa_exc.ProgrammingError, TypeError, ValueError, OverflowError)
+# SQLSTATE classes of the same: cardinality, data exception, integrity constraint. asyncpg's errors
+# of these classes reach us as SQLAlchemy's generic DBAPIError, which alone would look retryable.
+_POISON_SQLSTATE_CLASSES = frozenset({"21", "22", "23"})
 DROP_LOG_EVERY_S = 5.0
 
 
@@ -37,7 +40,10 @@ def is_transient(error: BaseException) -> bool:
     """Worth retrying: connection trouble, timeouts, deadlocks. Bad data is not."""
     if isinstance(error, _POISON):
         return False
-    return not (isinstance(error, sa_exc.StatementError) and not isinstance(error, sa_exc.DBAPIError))
+    if isinstance(error, sa_exc.DBAPIError):
+        code = getattr(error.orig, "sqlstate", None) or getattr(error.orig, "pgcode", None)
+        return not (isinstance(code, str) and code[:2] in _POISON_SQLSTATE_CLASSES)
+    return not isinstance(error, sa_exc.StatementError)
 
 
 class UsageWriter:
@@ -180,13 +186,16 @@ class UsageWriter:
         buffer = self._buffer
         while buffer:
             batch = self._inflight = [buffer.popleft() for _ in range(min(len(buffer), self.batch_size))]
+            refused: list[UsageEvent] = []
             done = False
             try:
-                done = await self._write(rows_for(batch, self.pricing))
+                rows = self.store.rows(batch, self.pricing, partial(self._refuse, refused))
+                done = await self._write(rows) if rows else True
             finally:
                 self._inflight = []
-                if not done:
-                    buffer.extendleft(reversed(batch))  # not written: keep it, oldest first
+                if not done:  # not written: keep it, oldest first (less what can never be written)
+                    gone = {id(event) for event in refused}
+                    buffer.extendleft(reversed([event for event in batch if id(event) not in gone]))
             if not done:
                 return
 
@@ -216,11 +225,21 @@ class UsageWriter:
                 self.rejected += 1
                 LOG.error(
                     "usage record refused by the database",
-                    extra={"fields": {"request_id": row["request_id"], "record_id": row["id"], "error": repr(error)}},
+                    extra={"fields": {"request_id": row[REQUEST_ID], "record_id": row[ID], "error": repr(error)}},
                 )
                 continue
             self._count(1, inserted)
         return True
+
+    def _refuse(self, refused: list[UsageEvent], event: UsageEvent, error: Exception) -> None:
+        """An event that cannot be made a ledger row (its metadata is not JSON, say): it would
+        fail every time, so it is counted and logged once, and the rest of its batch goes on."""
+        refused.append(event)
+        self.rejected += 1
+        LOG.error(
+            "usage record cannot be stored",
+            extra={"fields": {"request_id": event.request_id, "record_id": event.id, "error": repr(error)}},
+        )
 
     async def _with_retries(self, rows: list[Row]) -> int:
         retrying = AsyncRetrying(
