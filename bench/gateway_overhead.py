@@ -4,14 +4,21 @@ One run, one machine: the fake upstream (tests/fakes) in its own process, the ga
 `strata serve` subprocess (one worker, access log on, written to a file), and the load generator
 (bench/loadgen.py) here. For each concurrency it measures requests/s and latency calling the
 fake directly, then through the gateway; for streams, the time to the first chunk. Also the
-gateway's CPU time per request (from /proc). Writes its table into BENCHMARKS.md.
+gateway's CPU time per request (from /proc).
 
-    .venv/bin/python bench/gateway_overhead.py [--seconds 5] [--no-write]
+The Core rows measure the bare pipeline: the master key, no limits, the usage ledger off. The
+tenancy rows put keys, quotas and accounting on (a virtual key with limits, a model with limits,
+one usage record per call), first on the embedded default (SQLite, in-process limits), then on
+PostgreSQL + Redis, in alternating rounds beside the bare pipeline. Writes its tables into
+BENCHMARKS.md.
+
+    .venv/bin/python bench/gateway_overhead.py [--seconds 5] [--rounds 3] [--no-write]
 """
 
 from __future__ import annotations
 
 import argparse
+import statistics
 import sys
 import time
 from dataclasses import dataclass
@@ -23,20 +30,14 @@ sys.path.insert(0, str(ROOT))
 import uvloop  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
-from bench.harness import AUTH, cpu_seconds, strata_process  # noqa: E402
+from bench.harness import cpu_seconds  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
+from bench.tenancy_setup import REDIS_URL, Gateway, gateways  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
+from tests.support import postgres  # noqa: E402
 
 CHAT = b'{"model":"%s","messages":[{"role":"user","content":"Say hello in five words"}]%s}'
-CONFIG = """
-models:
-  bench-model:
-    deployments:
-      - provider: openai
-        model: fake-model
-        api_base: {api_base}
-        api_key: ${{BENCH_UPSTREAM_KEY}}
-"""
+QUIET_S = 1.0  # after a tenancy load: the usage writer finishes its batch before the next one
 
 
 @dataclass
@@ -57,23 +58,66 @@ def _measure(
     return result
 
 
-def run(seconds: float) -> list[Row]:
+@dataclass
+class TenancyRound:
+    p50_ms: dict[str, float]  # concurrency 1
+    rps: dict[str, float]  # concurrency 50
+    cpu_us: dict[str, float]  # gateway CPU per request at concurrency 50
+
+
+def core_rows(upstream_url: str, bare: Gateway, seconds: float) -> list[Row]:
     rows: list[Row] = []
-    with (
-        FakeUpstream() as upstream,
-        strata_process(CONFIG.format(api_base=upstream.url), {"BENCH_UPSTREAM_KEY": "upstream-key"}) as (base, pid),
-    ):
-        direct_url = f"{upstream.url}/chat/completions"
-        gateway_url = f"{base}/v1/chat/completions"
-        for kind, extra, stream in (("chat", b"", False), ("chat stream", b',"stream":true', True)):
-            for concurrency in (1, 10, 50):
-                direct = _measure(direct_url, CHAT % (b"fake-model", extra), {}, concurrency, seconds, stream)
-                before = cpu_seconds(pid)
-                through = _measure(gateway_url, CHAT % (b"bench-model", extra), AUTH, concurrency, seconds, stream)
-                cpu = (cpu_seconds(pid) - before) * 1000 / max(through.requests, 1)
-                rows.append(Row(kind, concurrency, direct, through, cpu))
-                print(f"{kind:12s} c={concurrency:<3d} direct: {direct}\n{'':18s}gateway: {through}", flush=True)
+    direct_url = f"{upstream_url}/chat/completions"
+    for kind, extra, stream in (("chat", b"", False), ("chat stream", b',"stream":true', True)):
+        for concurrency in (1, 10, 50):
+            direct = _measure(direct_url, CHAT % (b"fake-model", extra), {}, concurrency, seconds, stream)
+            before = cpu_seconds(bare.pid)
+            through = _measure(bare.url, CHAT % (b"bench-model", extra), bare.headers, concurrency, seconds, stream)
+            cpu = (cpu_seconds(bare.pid) - before) * 1000 / max(through.requests, 1)
+            rows.append(Row(kind, concurrency, direct, through, cpu))
+            print(f"{kind:12s} c={concurrency:<3d} direct: {direct}\n{'':18s}gateway: {through}", flush=True)
     return rows
+
+
+def tenancy_rounds(found: list[Gateway], seconds: float, rounds: int) -> list[TenancyRound]:
+    """Alternating rounds, so drift on a shared machine hits every set-up alike."""
+    body = CHAT % (b"bench-model", b"")
+    results = []
+    for index in range(rounds):
+        order = found if index % 2 == 0 else found[::-1]
+        p50 = {g.name: _measure(g.url, body, g.headers, 1, seconds, False).p50_ms or 0.0 for g in order}
+        rps, cpu = {}, {}
+        for gateway in order:
+            before = cpu_seconds(gateway.pid)
+            busy = _measure(gateway.url, body, gateway.headers, 50, seconds, False)
+            cpu[gateway.name] = (cpu_seconds(gateway.pid) - before) * 1e6 / max(busy.requests, 1)
+            rps[gateway.name] = busy.requests_per_s
+            time.sleep(QUIET_S)
+        results.append(TenancyRound(p50, rps, cpu))
+        print(f"round {index + 1}: p50 {p50}, req/s {rps}", flush=True)
+    return results
+
+
+def run(seconds: float, rounds: int) -> tuple[list[Row], list[TenancyRound], list[str]]:
+    shared, why = postgres.available()
+    if shared and not _redis_up():
+        shared, why = False, f"Redis at {REDIS_URL} is not answering"
+    with FakeUpstream() as upstream, gateways(upstream.url, shared) as found:
+        rows = core_rows(upstream.url, found[0], seconds)
+        tenancy = tenancy_rounds(found, seconds, rounds)
+    return rows, tenancy, [g.name for g in found] + ([] if shared else [f"(PostgreSQL + Redis skipped: {why})"])
+
+
+def _redis_up() -> bool:
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.ConnectionError:
+        return False
+    finally:
+        client.close()
 
 
 def _fmt(value: float | None) -> str:
@@ -114,9 +158,9 @@ def report(rows: list[Row]) -> str:
         [
             "## Gateway overhead (`bench/gateway_overhead.py`)",
             "",
-            "The fake upstream called directly vs through Strata (one worker, access log on), same machine, "
-            "same run. Latencies in ms: p50 / p99 (for streams: time to the first chunk). "
-            "`cpu/req` is the gateway process's CPU time per request.",
+            "The fake upstream called directly vs through Strata's bare pipeline (one worker, access log on, "
+            "master key, no limits, usage ledger off), same machine, same run. Latencies in ms: p50 / p99 "
+            "(for streams: time to the first chunk). `cpu/req` is the gateway process's CPU time per request.",
             "",
             markdown_table(
                 [
@@ -135,7 +179,59 @@ def report(rows: list[Row]) -> str:
             "",
             *checks,
             "",
-            machine_line(("fastapi", "uvicorn", "aiohttp", "pydantic", "orjson", "uvloop")),
+            machine_line(("fastapi", "uvicorn", "httptools", "pydantic", "orjson", "uvloop", "asyncpg")),
+        ]
+    )
+
+
+def tenancy_report(rounds: list[TenancyRound], names: list[str], seconds: float) -> str:
+    setups = [n for n in names if not n.startswith("(")]
+    notes = [n for n in names if n.startswith("(")]
+
+    def median(table: str, name: str) -> float:
+        return statistics.median(getattr(r, table)[name] for r in rounds)
+
+    bare_p50, bare_rps = median("p50_ms", "bare"), median("rps", "bare")
+    rows = []
+    for name in setups:
+        label = "bare pipeline" if name == "bare" else f"keys + quotas + accounting, {name}"
+        added = "-" if name == "bare" else f"{(median('p50_ms', name) - bare_p50) * 1000:+.0f}"
+        rows.append(
+            [
+                label,
+                f"{median('p50_ms', name):.3f}",
+                added,
+                f"{median('rps', name):,.0f}",
+                f"{median('rps', name) / bare_rps:.2f}",
+                f"{median('cpu_us', name):,.0f}",
+            ]
+        )
+    checks = []
+    for name in setups[1:]:
+        added_us = (median("p50_ms", name) - bare_p50) * 1000
+        checks.append(
+            f"- {name}: keys + quotas + accounting add **{added_us:+.0f} us** median at c=1 (target <= 300 us)"
+        )
+    if len(setups) == 3:
+        ratio = median("rps", setups[2]) / median("rps", setups[1])
+        checks.append(f"- {setups[2]} keeps **{ratio:.0%}** of the {setups[1]} throughput at c=50 (target >= 60%)")
+    return "\n".join(
+        [
+            "### With keys, quotas and accounting on",
+            "",
+            "Beside the bare pipeline, in the same run: a virtual key made through the admin API with its own "
+            "rpm / tpm limits, a model with model-level limits (all far too high to refuse), and the usage ledger "
+            "on (one record per call, written in batches off the request path). Medians over "
+            f"{len(rounds)} alternating rounds of {seconds:g} s per load; CPU is the gateway process's own "
+            "(PostgreSQL's and Redis's are not in it).",
+            "",
+            markdown_table(
+                ["set-up", "p50 ms (c=1)", "added us", "req/s (c=50)", "vs bare", "gateway CPU us/req (c=50)"],
+                rows,
+            ),
+            "",
+            *checks,
+            *notes,
         ]
     )
 
@@ -143,10 +239,14 @@ def report(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=5.0)
+    parser.add_argument("--rounds", type=int, default=3, help="alternating rounds of the tenancy rows")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
     started = time.perf_counter()
-    text = report(run(args.seconds))
+    rows, tenancy, names = run(args.seconds, args.rounds)
+    core = report(rows)
+    machine = core.rsplit("\n", 1)[1]
+    text = core.rsplit("\n", 1)[0] + "\n" + tenancy_report(tenancy, names, args.seconds) + "\n\n" + machine
     print(text)
     print(f"(took {time.perf_counter() - started:.0f} s)")
     if not args.no_write:
