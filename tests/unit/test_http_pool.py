@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import ssl
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
@@ -18,6 +19,7 @@ from providers.http_pool import (
     ReadTimeout,
     UpstreamResponse,
 )
+from tests.support.tls import TLSFiles, make_tls
 
 T = TypeVar("T")
 OK = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
@@ -30,15 +32,17 @@ Script = Callable[[int, bytes], Awaitable[tuple[bytes | None, bool]]]
 class ScriptedServer:
     """Reads requests one after another on each connection and answers as the script says."""
 
-    def __init__(self, script: Script) -> None:
+    def __init__(self, script: Script, tls: ssl.SSLContext | None = None) -> None:
         self.script = script
+        self.tls = tls
         self.connections = 0
         self.requests: list[bytes] = []
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def __aenter__(self) -> ScriptedServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0)
-        self.origin = f"http://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
+        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
+        scheme = "https" if self.tls else "http"
+        self.origin = f"{scheme}://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
         return self
 
     async def __aexit__(self, *exc: object) -> None:
@@ -281,3 +285,44 @@ def test_a_refused_connection_is_a_connect_error() -> None:
 def test_only_http_origins_are_accepted() -> None:
     with pytest.raises(ValueError):
         ConnectionPool("ftp://example.com")
+
+
+@pytest.fixture(scope="module")
+def tls(tmp_path_factory: pytest.TempPathFactory) -> TLSFiles:
+    return make_tls(tmp_path_factory.mktemp("tls"))
+
+
+def _server_context(files: TLSFiles) -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(files.cert, files.key)
+    return context
+
+
+def test_https_upstreams_are_verified_against_the_system_trust_store_and_ssl_cert_file(
+    tls: TLSFiles, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A private CA is trusted the standard way (SSL_CERT_FILE); connections are kept alive over TLS."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(tls.ca))
+
+    async def go() -> tuple[list[bytes], int]:
+        async with ScriptedServer(always_ok, _server_context(tls)) as server:
+            pool = ConnectionPool(server.origin)
+            try:
+                return [await (await post(pool)).read() for _ in range(2)], server.connections
+            finally:
+                pool.close()
+
+    assert asyncio.run(go()) == ([b"{}", b"{}"], 1)
+
+
+def test_an_https_upstream_with_an_untrusted_certificate_cannot_be_reached(tls: TLSFiles) -> None:
+    async def go() -> None:
+        async with ScriptedServer(always_ok, _server_context(tls)) as server:
+            pool = ConnectionPool(server.origin)  # the test CA is not in the default trust store
+            try:
+                await post(pool)
+            finally:
+                pool.close()
+
+    with pytest.raises(ConnectError, match="certificate"):
+        asyncio.run(go())
