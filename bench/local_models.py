@@ -29,6 +29,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -203,6 +204,22 @@ def chat_body(model: str, tokens: int) -> dict[str, Any]:
     return {"model": model, "messages": PROMPT, "max_tokens": tokens, "temperature": 0}
 
 
+async def alternate(names: tuple[str, ...], rounds: int, run: Callable[[str], Awaitable[Run]]) -> dict[str, Run]:
+    """``rounds`` rounds that take turns between the copies, merged per copy: a change in the
+    machine's load during the measurement (it is shared) then weighs on every copy alike.
+    """
+    merged = {name: Run() for name in names}
+    for _ in range(rounds):
+        for name in names:
+            part, whole = await run(name), merged[name]
+            whole.latencies += part.latencies
+            whole.elapsed += part.elapsed
+            whole.errors += part.errors
+            for status, count in part.statuses.items():
+                whole.statuses[status] = whole.statuses.get(status, 0) + count
+    return merged
+
+
 async def measure(base: str, args: argparse.Namespace) -> Measures:
     m = Measures(tokens=args.tokens)
     chat, emb = f"{base}/v1/chat/completions", f"{base}/v1/embeddings"
@@ -216,13 +233,20 @@ async def measure(base: str, args: argparse.Namespace) -> Measures:
     for name in ("emb-batched", "emb-single"):
         m.emb[name] = await drive(emb, {"model": name, "input": SENTENCES[0]}, 64, seconds=args.seconds)
         print(f"  embeddings {name}: {m.emb[name].per_s:,.1f} req/s", flush=True)
-    for name in ("gen-batched", "gen-single"):
-        m.gen[name] = await drive(chat, chat_body(name, args.tokens), 16, total=16 * args.rounds)
+    gen_copies = ("gen-batched", "gen-single")
+    m.gen = await alternate(
+        gen_copies, args.rounds, lambda name: drive(chat, chat_body(name, args.tokens), 16, total=16)
+    )
+    for name in gen_copies:
         print(f"  generation {name}: {m.gen[name].per_s * args.tokens:,.1f} tokens/s", flush=True)
-    for name in ("emb-batched", "emb-single"):
-        m.lone_emb[name] = await drive(emb, {"model": name, "input": SENTENCES[1]}, 1, total=args.lone * 10)
-    for name in ("gen-batched", "gen-single"):
-        m.lone_gen[name] = await drive(chat, chat_body(name, args.tokens), 1, total=args.lone)
+    m.lone_emb = await alternate(
+        ("emb-batched", "emb-single"),
+        args.lone,
+        lambda name: drive(emb, {"model": name, "input": SENTENCES[1]}, 1, total=10),
+    )
+    m.lone_gen = await alternate(
+        gen_copies, args.lone, lambda name: drive(chat, chat_body(name, args.tokens), 1, total=1)
+    )
     print(
         f"  lone p50: emb {m.lone_emb['emb-batched'].p50_ms:.1f} / {m.lone_emb['emb-single'].p50_ms:.1f} ms, "
         f"gen {m.lone_gen['gen-batched'].p50_ms:.0f} / {m.lone_gen['gen-single'].p50_ms:.0f} ms",
@@ -242,7 +266,7 @@ def ceiling(generator: Path, device: str, tokens: int) -> dict[str, float]:
     """Static batches in this process, no gateway: the most batching can give on this machine."""
     import torch
 
-    from providers.local.batch import KVBatch, ModelRunner
+    from providers.local.batch import KVBatch, ModelRunner, prefill
     from providers.local.loading import Embedder, load_causal_lm, resolve_path
     from providers.local.worker import default_threads
 
@@ -264,9 +288,11 @@ def ceiling(generator: Path, device: str, tokens: int) -> dict[str, float]:
     @torch.inference_mode()
     def generate(rows: int) -> float:
         begin = time.perf_counter()
-        batch = KVBatch.prefill(run, [prompt] * rows)
+        batch = KVBatch(run, rows)
+        batch.add(prefill(run, [prompt] * rows))
         for _ in range(tokens - 1):
-            batch.step(run, batch.logits.argmax(-1).tolist())
+            assert batch.logits is not None
+            batch.step(batch.logits.argmax(-1).tolist())
         return time.perf_counter() - begin
 
     generate(2)
@@ -353,9 +379,12 @@ def report(results: dict[str, Measures], ceilings: dict[str, float], args: argpa
             f"Through the gateway's HTTP API, one run, device `{device}`. Embeddings: all-MiniLM-L6-v2, 64 concurrent "
             "clients, one short sentence each. Generation: a GPT-2-shaped random-weight model "
             f"({args.gen_layers} layers, {args.gen_width} wide, vocabulary 50,257), 16 concurrent requests of "
-            f'{args.tokens} new tokens, greedy. "One at a time" is a second copy of the model with '
-            '`max_batch_size: 1`; "lone" is one client alone. Remote: the fake upstream through the same gateway, one '
-            "client, while 16 clients keep the local generator saturated. Columns: where the model's worker runs.",
+            f'{args.tokens} new tokens, greedy, {args.rounds} rounds. "One at a time" is a second copy of the model '
+            'with `max_batch_size: 1`; "lone" is one client alone (p50 of '
+            f"{args.lone} requests per copy; {args.lone * 10} for embeddings). The copies take turns, round by round "
+            "and request by request, so that the shared machine's changing load weighs on both alike. Remote: the fake "
+            "upstream through the same gateway, one client, while 16 clients keep the local generator saturated. "
+            "Columns: where the model's worker runs.",
             "",
             markdown_table(["measure", *(f"worker {k}" for k in kinds), "target"], rows),
             "",
@@ -381,8 +410,10 @@ def main() -> None:
     parser.add_argument("--gen-width", type=int, default=768)
     parser.add_argument("--gen-heads", type=int, default=12)
     parser.add_argument("--tokens", type=int, default=32, help="new tokens per generation request")
-    parser.add_argument("--rounds", type=int, default=1, help="rounds of 16 generation requests per copy")
-    parser.add_argument("--lone", type=int, default=5, help="lone generation requests (x10 for embeddings)")
+    parser.add_argument("--rounds", type=int, default=2, help="rounds of 16 generation requests per copy, alternating")
+    parser.add_argument(
+        "--lone", type=int, default=5, help="lone generation requests per copy, alternating (x10 for embeddings)"
+    )
     parser.add_argument("--seconds", type=float, default=6.0, help="duration of the timed embedding runs")
     parser.add_argument("--no-ceiling", action="store_true", help="skip the in-process static-batch ceiling")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")

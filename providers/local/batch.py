@@ -1,20 +1,39 @@
-"""A running batch for continuous batching: left-padded KV cache, attention mask, positions, logits.
+"""A running batch for continuous batching: a KV cache that grows in place, one slot per row.
 
-Every row of a batch is at the same point of the loop: its cache holds all its tokens so far and
-``logits`` holds its next-token scores. New rows are prefilled on their own (left-padded among
-themselves) and merged in by padding the shorter cache on the left; finished rows are dropped
-with an index select, and columns that became padding for every row are trimmed away. Masked
-positions get exactly zero attention weight, so a row's tokens do not depend on its neighbours
-(greedy output in a batch equals the output alone, which the tests check token for token).
+Per layer, keys and values live in preallocated buffers ``[slots, heads, capacity, head_dim]``.
+Rows occupy slots ``0..size-1`` and all end at the same column ``end`` (shorter histories are
+left-padded); live columns are ``[start, end)``. A decode step writes each layer's new keys at
+column ``end`` and attends over views of the buffers: no concatenation, no re-padding, and the
+attention mask and positions are not rebuilt. Those are rebuilt only when a row joins (its
+prefilled cache is copied into the next slot) or leaves (the last row moves into its slot), and
+the buffers are reallocated only when full (then the live columns move to the front; slots
+double, up to the batch's limit). A batch that empties keeps its buffers for the next one.
+
+Masked positions get exactly zero attention weight, so a row's tokens do not depend on its
+neighbours (greedy output in a batch equals the output alone, which the tests check token for
+token). A batch without padding passes no mask at all, as transformers does for a lone prompt.
 """
 
 from __future__ import annotations
 
+import contextlib
 import inspect
+from dataclasses import dataclass
 from typing import Any
 
 import torch
+from torch.nn.attention import SDPBackend, sdpa_kernel
 from transformers import DynamicCache
+from transformers.cache_utils import Cache, DynamicLayer
+
+HEADROOM = 64  # free columns after ``end`` when the buffers are (re)allocated
+
+
+# On CUDA, attention runs on any backend but cuDNN's: cuDNN builds an execution plan for every new
+# shape, and a decoding batch has a new one at every step (one more column, rows joining and
+# leaving). On an H200 that made a step of a 16-row batch take ~45 ms instead of ~11 (BENCHMARKS.md,
+# local_gpu); flash and memory-efficient attention have no per-shape setup.
+CUDA_ATTENTION = [SDPBackend.FLASH_ATTENTION, SDPBackend.EFFICIENT_ATTENTION, SDPBackend.MATH]
 
 
 class ModelRunner:
@@ -27,78 +46,206 @@ class ModelRunner:
         parameters = inspect.signature(model.forward).parameters
         self.cache_kwarg = "cache" if "cache" in parameters else "past_key_values"
         self.keep_last = "logits_to_keep" in parameters
+        self.backends = CUDA_ATTENTION if str(device).startswith("cuda") else None
 
-    def __call__(self, ids: torch.Tensor, mask: torch.Tensor, positions: torch.Tensor, cache: Any) -> torch.Tensor:
+    def __call__(
+        self, ids: torch.Tensor, mask: torch.Tensor | None, positions: torch.Tensor, cache: Any
+    ) -> torch.Tensor:
         kwargs: dict[str, Any] = {self.cache_kwarg: cache, "use_cache": True}
         if self.keep_last:
             kwargs["logits_to_keep"] = 1
-        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, **kwargs)
+        with sdpa_kernel(self.backends) if self.backends else contextlib.nullcontext():
+            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, **kwargs)
         logits: torch.Tensor = out.logits[:, -1, :]
         return logits
 
 
-def _pad_left(tensor: torch.Tensor, length: int, dim: int) -> torch.Tensor:
-    missing = length - tensor.shape[dim]
-    if missing <= 0:
-        return tensor
-    shape = list(tensor.shape)
-    shape[dim] = missing
-    return torch.cat([tensor.new_zeros(shape), tensor], dim=dim)
+@dataclass
+class Prefilled:
+    """Prompts run together, left-padded to the longest: their cache and next-token logits."""
+
+    cache: Any  # a transformers DynamicCache
+    lengths: list[int]
+    logits: torch.Tensor  # [prompts, vocab]
+
+    @property
+    def width(self) -> int:
+        return max(self.lengths)
+
+
+@torch.inference_mode()
+def prefill(run: ModelRunner, prompts: list[list[int]]) -> Prefilled:
+    lengths = [len(p) for p in prompts]
+    width = max(lengths)
+    ids = torch.tensor([[run.pad_id] * (width - len(p)) + p for p in prompts], device=run.device)
+    if min(lengths) == width:  # no padding: no mask, as transformers does for a lone prompt
+        mask = None
+        positions = torch.arange(width, device=run.device).expand(len(prompts), width)
+    else:
+        mask = torch.tensor([[0] * (width - n) + [1] * n for n in lengths], device=run.device)
+        positions = (mask.cumsum(-1) - 1).clamp(min=0)
+    cache = DynamicCache()
+    logits = run(ids, mask, positions, cache)
+    return Prefilled(cache, lengths, logits)
+
+
+class _SlotLayer(DynamicLayer):  # type: ignore[misc]  # transformers is untyped here
+    """One layer's buffers; ``update`` writes at the batch's ``end`` and returns views."""
+
+    def __init__(self, batch: KVBatch, keys: torch.Tensor, values: torch.Tensor) -> None:
+        super().__init__()
+        self.batch = batch
+        self.key_buffer = keys
+        self.value_buffer = values
+        self.is_initialized = True
+        self.device = keys.device
+
+    def update(
+        self, key_states: torch.Tensor, value_states: torch.Tensor, *args: Any, **kwargs: Any
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        rows, new = key_states.shape[0], key_states.shape[2]
+        start, end = self.batch.start, self.batch.end
+        self.key_buffer[:rows, :, end : end + new] = key_states
+        self.value_buffer[:rows, :, end : end + new] = value_states
+        self.keys = self.key_buffer[:rows, :, start : end + new]
+        self.values = self.value_buffer[:rows, :, start : end + new]
+        return self.keys, self.values
+
+    def get_seq_length(self) -> int:
+        return self.batch.end - self.batch.start
+
+    def get_mask_sizes(self, query_length: int) -> tuple[int, int]:
+        return self.batch.end - self.batch.start + query_length, 0
 
 
 class KVBatch:
-    def __init__(self, cache: Any, mask: torch.Tensor, last_position: torch.Tensor, logits: torch.Tensor) -> None:
-        self.cache = cache
-        self.mask = mask  # [rows, length], 0 = padding
-        self.last_position = last_position  # [rows]
-        self.logits = logits  # [rows, vocab]
+    """Rows being decoded together; ``logits`` holds each row's next-token scores, in slot order."""
+
+    def __init__(self, run: ModelRunner, slots: int, headroom: int = HEADROOM) -> None:
+        self.run = run
+        self.slots = slots
+        self.headroom = max(1, headroom)
+        self.begins: list[int] = []  # each row's first column
+        self.start = self.end = self.capacity = 0
+        self.cache: Cache | None = None
+        self.layers: list[_SlotLayer] = []
+        self.logits: torch.Tensor | None = None
+        self.mask: torch.Tensor | None = None  # [rows, capacity] bool, None when nothing is padding
+        self.positions = torch.zeros(0, dtype=torch.long, device=run.device)  # each row's next position
 
     @property
     def size(self) -> int:
-        return int(self.mask.shape[0])
+        return len(self.begins)
 
-    @classmethod
-    @torch.inference_mode()
-    def prefill(cls, run: ModelRunner, prompts: list[list[int]]) -> KVBatch:
-        length = max(len(p) for p in prompts)
-        ids = torch.tensor([[run.pad_id] * (length - len(p)) + p for p in prompts], device=run.device)
-        mask = torch.tensor([[0] * (length - len(p)) + [1] * len(p) for p in prompts], device=run.device)
-        positions = (mask.cumsum(-1) - 1).clamp(min=0)
-        cache = DynamicCache()
-        logits = run(ids, mask, positions, cache)
-        return cls(cache, mask, positions[:, -1], logits)
+    def add(self, fresh: Prefilled, rows: list[int] | None = None) -> None:
+        """Append ``fresh``'s prompts as rows (``rows`` picks or repeats them, in order)."""
+        rows = list(range(len(fresh.lengths))) if rows is None else rows
+        width, count = fresh.width, len(rows)
+        if self.size + count > self.slots:
+            raise ValueError(f"{self.size + count} rows do not fit in a batch of {self.slots}")
+        if not self.layers:
+            self._allocate(fresh.cache.layers, count, width)
+        elif not self.begins:  # reuse the buffers: the new rows end where they fit
+            self.start = self.end = min(width, self.capacity)
+        self._fit(rows=self.size + count, left=width, right=1)
+        first, end = self.size, self.end
+        index = torch.tensor(rows, dtype=torch.long, device=self.run.device)
+        for layer, source in zip(self.layers, fresh.cache.layers, strict=True):
+            layer.key_buffer[first : first + count, :, end - width : end] = source.keys.index_select(0, index)
+            layer.value_buffer[first : first + count, :, end - width : end] = source.values.index_select(0, index)
+        self.begins += [end - fresh.lengths[r] for r in rows]
+        self.start = min(self.start, end - width) if first else end - width
+        logits = fresh.logits.index_select(0, index)
+        self.logits = logits if self.logits is None or not first else torch.cat([self.logits, logits])
+        self._rebuild()
+
+    def remove(self, rows: list[int]) -> list[int]:
+        """Drop these rows; the last rows move into the freed slots. Returns the new order (old indices)."""
+        order = list(range(self.size))
+        for row in sorted(set(rows), reverse=True):
+            last = len(order) - 1
+            if row != last:
+                live = slice(self.start, self.end)
+                for layer in self.layers:
+                    layer.key_buffer[row, :, live] = layer.key_buffer[last, :, live]
+                    layer.value_buffer[row, :, live] = layer.value_buffer[last, :, live]
+                self.begins[row] = self.begins[last]
+                order[row] = order[last]
+            order.pop()
+            self.begins.pop()
+        if not order:
+            self.logits = None
+            self.start = self.end = 0
+        else:
+            if self.logits is not None:
+                self.logits = self.logits.index_select(0, torch.tensor(order, device=self.logits.device))
+            self.start = min(self.begins)
+        self._rebuild()
+        return order
 
     @torch.inference_mode()
-    def step(self, run: ModelRunner, tokens: list[int]) -> None:
+    def step(self, tokens: list[int]) -> None:
         """One decode step: feed each row its latest token, keep the next-token logits."""
-        ids = torch.tensor(tokens, device=self.mask.device).unsqueeze(1)
-        self.mask = torch.cat([self.mask, self.mask.new_ones(self.size, 1)], dim=1)
-        self.last_position = self.last_position + 1
-        self.logits = run(ids, self.mask, self.last_position.unsqueeze(1), self.cache)
+        self._fit(rows=self.size, left=0, right=1)
+        ids = torch.tensor(tokens, device=self.run.device).unsqueeze(1)
+        mask = None if self.mask is None else self.mask[:, self.start : self.end + 1]
+        self.logits = self.run(ids, mask, self.positions.unsqueeze(1), self.cache)
+        self.end += 1
+        self.positions += 1
 
-    def merge(self, other: KVBatch) -> None:
-        """Append ``other``'s rows, left-padding whichever cache is shorter."""
-        length = max(self.mask.shape[1], other.mask.shape[1])
-        for mine, theirs in zip(self.cache.layers, other.cache.layers, strict=True):
-            mine.keys = torch.cat([_pad_left(mine.keys, length, 2), _pad_left(theirs.keys, length, 2)])
-            mine.values = torch.cat([_pad_left(mine.values, length, 2), _pad_left(theirs.values, length, 2)])
-        self.mask = torch.cat([_pad_left(self.mask, length, 1), _pad_left(other.mask, length, 1)])
-        self.last_position = torch.cat([self.last_position, other.last_position])
-        self.logits = torch.cat([self.logits, other.logits])
+    # ---- layout ----------------------------------------------------------------------------
 
-    def select(self, rows: list[int]) -> None:
-        """Keep (or repeat) these rows, in this order; then trim columns that are padding everywhere."""
-        index = torch.tensor(rows, dtype=torch.long, device=self.mask.device)
-        for layer in self.cache.layers:
-            layer.keys = layer.keys.index_select(0, index)
-            layer.values = layer.values.index_select(0, index)
-        self.mask = self.mask.index_select(0, index)
-        self.last_position = self.last_position.index_select(0, index)
-        self.logits = self.logits.index_select(0, index)
-        used = self.mask.any(dim=0).nonzero()
-        cut = int(used[0]) if used.numel() else 0
-        if cut:
-            self.mask = self.mask[:, cut:]
-            for layer in self.cache.layers:
-                layer.keys = layer.keys[:, :, cut:]
-                layer.values = layer.values[:, :, cut:]
+    def _rebuild(self) -> None:
+        """Mask and positions from each row's first column: on joins and leaves, never per step."""
+        device = self.run.device
+        begins = torch.tensor(self.begins, dtype=torch.long, device=device)
+        self.positions = self.end - begins
+        if any(begin != self.start for begin in self.begins):
+            columns = torch.arange(self.capacity, device=device)
+            self.mask = columns.unsqueeze(0) >= begins.unsqueeze(1)
+        else:
+            self.mask = None
+
+    def _fit(self, rows: int, left: int, right: int) -> None:
+        """Make room for ``rows`` slots, ``left`` columns before ``end`` and ``right`` after it."""
+        slots = self.layers[0].key_buffer.shape[0]
+        if rows <= slots and self.end >= left and self.capacity - self.end >= right:
+            return
+        live = self.end - self.start if self.begins else 0
+        new_slots = slots if rows <= slots else min(self.slots, max(rows, 2 * slots))
+        new_start = max(left - live, 0)
+        capacity = new_start + live + max(right, live, self.headroom)
+        self._relayout(new_slots, new_start, capacity)
+
+    def _allocate(self, template: list[Any], rows: int, width: int) -> None:
+        """First buffers, shaped like a prefilled cache's layers (zeros: masked columns stay finite)."""
+        slots, capacity = min(self.slots, max(rows, 1)), width + self.headroom
+        self.layers = [
+            _SlotLayer(self, _zeros_like(layer.keys, slots, capacity), _zeros_like(layer.values, slots, capacity))
+            for layer in template
+        ]
+        self.start = self.end = width
+        self.capacity = capacity
+        self.cache = Cache(layers=list(self.layers))
+
+    def _relayout(self, slots: int, new_start: int, capacity: int) -> None:
+        """New buffers (more slots or columns); the live columns move to begin at ``new_start``."""
+        shift, rows = new_start - self.start, self.size
+        live = slice(self.start, self.end)
+        moved = slice(new_start, new_start + self.end - self.start)
+        layers = []
+        for layer in self.layers:
+            keys = _zeros_like(layer.key_buffer, slots, capacity)
+            values = _zeros_like(layer.value_buffer, slots, capacity)
+            keys[:rows, :, moved] = layer.key_buffer[:rows, :, live]
+            values[:rows, :, moved] = layer.value_buffer[:rows, :, live]
+            layers.append(_SlotLayer(self, keys, values))
+        self.layers = layers
+        self.begins = [begin + shift for begin in self.begins]
+        self.start, self.end, self.capacity = new_start, self.end + shift, capacity
+        self.cache = Cache(layers=list(self.layers))
+        self._rebuild()
+
+
+def _zeros_like(tensor: torch.Tensor, slots: int, capacity: int) -> torch.Tensor:
+    return tensor.new_zeros((slots, tensor.shape[1], capacity, tensor.shape[3]))

@@ -32,7 +32,11 @@ class LocalDeployment(_DeploymentBase):
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
     max_batch_size: int | None = Field(default=None, ge=1, le=1024, description="default 16 (chat), 32 (embeddings)")
     max_wait_ms: float = Field(
-        default=5.0, ge=0, le=10_000, description="embeddings: how long a batch that is not full waits under load"
+        default=5.0,
+        ge=0,
+        le=10_000,
+        description="embeddings: how long a batch that is not full waits under load; chat: how long an idle "
+        "generator waits for the rest of a burst (after each arrival, at most 4x in all)",
     )
     max_queue_length: int = Field(default=64, ge=0)
     max_context: int | None = Field(default=None, ge=8, description="default: the model's own limit")

@@ -41,11 +41,17 @@ class Sampler:
 
 
 def choose_tokens(logits: torch.Tensor, samplers: list[Sampler]) -> list[int]:
-    """One token per row: a single argmax for the batch, then the sampling rows one by one."""
+    """One token per row: a single argmax for the batch, then the sampling rows one by one.
+
+    The sampling rows' scores come to the CPU in one copy, not one per row: on a GPU each copy
+    waits for the device.
+    """
     tokens: list[int] = logits.argmax(-1).tolist()
-    for i, sampler in enumerate(samplers):
-        if not sampler.greedy:
-            tokens[i] = sampler.sample(logits[i])
+    sampling = [i for i, sampler in enumerate(samplers) if not sampler.greedy]
+    if sampling:
+        scores = logits[sampling].float().cpu()
+        for i, row in zip(sampling, scores, strict=True):
+            tokens[i] = samplers[i].sample(row)
     return tokens
 
 

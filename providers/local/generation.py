@@ -1,21 +1,25 @@
 """Continuous batching for text generation, in the worker.
 
 Requests that arrive while others are generating join the running batch at the next step:
-they are prefilled together, merged into the batch's KV cache (batch.py) and decoded with it.
-Each step samples one token per row, streams each row's new text, drops finished and cancelled
-rows, and runs one forward pass for the rest. A cancelled request leaves at the next step.
+they are prefilled together, copied into the batch's KV cache (batch.py) and decoded with it.
+An idle engine that gets a request first waits a few milliseconds for the rest of a burst, so
+that a burst starts as one batch. Each step samples one token per row (one device-to-host copy
+for the greedy rows, one for all sampling rows), streams each row's new text, drops finished and
+cancelled rows, and runs one forward pass for the rest. A cancelled request leaves at the next
+step.
 """
 
 from __future__ import annotations
 
 import queue
+import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import torch
 
-from providers.local.batch import KVBatch, ModelRunner
+from providers.local.batch import KVBatch, ModelRunner, prefill
 from providers.local.decoding import IncrementalDecoder, Sampler, StopMatcher, choose_tokens
 from providers.local.loading import CausalLM
 from providers.local.protocol import Cancel, Delta, Event, Failed, SamplingParams
@@ -72,10 +76,13 @@ def _defaults(lm: CausalLM) -> _Defaults:
 
 
 class GenerationEngine:
-    def __init__(self, lm: CausalLM, max_batch_size: int, emit: Callable[[list[Event]], None]) -> None:
+    def __init__(
+        self, lm: CausalLM, max_batch_size: int, emit: Callable[[list[Event]], None], gather_s: float = 0.0
+    ) -> None:
         self.lm = lm
         self.max_batch_size = max_batch_size
         self.emit = emit
+        self.gather_s = gather_s
         pad = lm.tokenizer.pad_token_id
         if pad is None:
             pad = next(iter(_defaults(lm).eos), 0)
@@ -83,8 +90,8 @@ class GenerationEngine:
         self.defaults = _defaults(lm)
         self.inbox: queue.SimpleQueue[Job | Cancel | object] = queue.SimpleQueue()
         self.waiting: deque[Job] = deque()
-        self.rows: list[Row] = []
-        self.batch: KVBatch | None = None
+        self.rows: list[Row] = []  # in the batch's slot order
+        self.batch = KVBatch(self.run, max_batch_size)
 
     def loop(self) -> None:
         """The worker's main loop; returns when STOP arrives."""
@@ -97,7 +104,10 @@ class GenerationEngine:
 
         Returns False once STOP has arrived. Tests drive the engine with it, step by step.
         """
-        if not self._drain(block=block and not self.rows and not self.waiting):
+        idle = not self.rows and not self.waiting
+        if not self._drain(block=block and idle):
+            return False
+        if block and idle and self.waiting and not self._gather():
             return False
         try:
             with torch.inference_mode():
@@ -105,8 +115,7 @@ class GenerationEngine:
                 if self.rows:
                     self._advance()
         except Exception as exc:  # boundary: a failure fails the running batch, never the worker
-            self.emit([Failed(row.rid, "internal", f"the model failed: {exc}") for row in self.rows])
-            self.rows, self.batch = [], None
+            self._fail_all(exc)
         return True
 
     def _drain(self, block: bool) -> bool:
@@ -116,25 +125,56 @@ class GenerationEngine:
             except queue.Empty:
                 return True
             block = False
-            if item is STOP:
+            if not self._take(item):
                 return False
-            if isinstance(item, Job):
-                self.waiting.append(item)
-            elif isinstance(item, Cancel):
-                self._cancel(item.rid)
+
+    def _gather(self) -> bool:
+        """An idle engine that just got work waits for the rest of a burst (``gather_s`` after the
+        last arrival, at most 4x that in all): the burst's requests then share one prefill and
+        decode in step from the start, instead of each joining a step later with a prefill of its
+        own and finishing that much later. A lone request pays ``gather_s`` once (the deployment's
+        ``max_wait_ms``, 5 by default).
+        """
+        now = time.monotonic()
+        deadline = now + 4 * self.gather_s
+        while sum(job.n for job in self.waiting) < self.max_batch_size:
+            timeout = min(self.gather_s, deadline - now)
+            if timeout <= 0:
+                return True
+            try:
+                item = self.inbox.get(timeout=timeout)
+            except queue.Empty:
+                return True
+            if not self._take(item):
+                return False
+            now = time.monotonic()
+        return True
+
+    def _take(self, item: Job | Cancel | object) -> bool:
+        if item is STOP:
+            return False
+        if isinstance(item, Job):
+            self.waiting.append(item)
+        elif isinstance(item, Cancel):
+            self._cancel(item.rid)
+        return True
 
     def _cancel(self, rid: int) -> None:
         self.waiting = deque(job for job in self.waiting if job.rid != rid)
-        keep = [i for i, row in enumerate(self.rows) if row.rid != rid]
-        if len(keep) < len(self.rows):
-            self._keep(keep)
+        drop = [i for i, row in enumerate(self.rows) if row.rid == rid]
+        if drop:
+            self._drop(drop)
 
-    def _keep(self, keep: list[int]) -> None:
-        self.rows = [self.rows[i] for i in keep]
-        if not self.rows:
-            self.batch = None
-        elif self.batch is not None:
-            self.batch.select(keep)
+    def _drop(self, drop: list[int]) -> list[int]:
+        """Take these rows out of the batch; returns the new order of the rest (old indices)."""
+        order = self.batch.remove(drop)
+        self.rows = [self.rows[i] for i in order]
+        return order
+
+    def _fail_all(self, exc: Exception) -> None:
+        self.emit([Failed(row.rid, "internal", f"the model failed: {exc}") for row in self.rows])
+        self.rows = []
+        self.batch = KVBatch(self.run, self.max_batch_size)
 
     def _row(self, job: Job, index: int) -> Row:
         p, d = job.params, self.defaults
@@ -160,42 +200,37 @@ class GenerationEngine:
         if not jobs:
             return
         try:
-            fresh = KVBatch.prefill(self.run, [job.prompt for job in jobs])
+            fresh = prefill(self.run, [job.prompt for job in jobs])
+            self.batch.add(fresh, [i for i, job in enumerate(jobs) for _ in range(job.n)])  # n choices: one prefill
         except Exception as exc:  # boundary: a failed forward fails its requests, not the worker
             self.emit([Failed(job.rid, "internal", f"the model failed: {exc}") for job in jobs])
+            if self.batch.size != len(self.rows):  # it failed half-way in: the batch cannot be trusted
+                self._fail_all(exc)
             return
-        repeat = [i for i, job in enumerate(jobs) for _ in range(job.n)]
-        if len(repeat) > len(jobs):
-            fresh.select(repeat)  # n choices share one prefill
-        if self.batch is None:
-            self.batch = fresh
-        else:
-            self.batch.merge(fresh)
         self.rows.extend(self._row(job, i) for job in jobs for i in range(job.n))
 
     def _advance(self) -> None:
         """Sample a token per row, stream the text, drop finished rows, step the rest."""
-        assert self.batch is not None
+        assert self.batch.logits is not None
         tokens = choose_tokens(self.batch.logits, [row.sampler for row in self.rows])
         events: list[Event] = []
-        keep: list[int] = []
+        drop: list[int] = []
         for i, (row, token) in enumerate(zip(self.rows, tokens, strict=True)):
             text, finish = self._next_text(row, token)
             if text or finish:
                 events.append(Delta(row.rid, row.index, text, finish, row.generated))
-            if finish is None:
-                keep.append(i)
+            if finish is not None:
+                drop.append(i)
         if events:
             self.emit(events)
-        if len(keep) < len(self.rows):
-            self._keep(keep)
+        if drop:
+            tokens = [tokens[i] for i in self._drop(drop)]
         if not self.rows:
             return
         try:
-            self.batch.step(self.run, [tokens[i] for i in keep])
+            self.batch.step(tokens)
         except Exception as exc:  # boundary: fail the batch, keep serving
-            self.emit([Failed(row.rid, "internal", f"the model failed: {exc}") for row in self.rows])
-            self.rows, self.batch = [], None
+            self._fail_all(exc)
 
     def _next_text(self, row: Row, token: int) -> tuple[str, str | None]:
         row.generated += 1

@@ -143,7 +143,7 @@ class _ChatRuntime:
 
         self.emit = emit
         self.lm = load_causal_lm(folder, spec.device, spec.dtype, spec.max_context, progress)
-        self.engine = GenerationEngine(self.lm, spec.max_batch_size, emit)
+        self.engine = GenerationEngine(self.lm, spec.max_batch_size, emit, spec.max_wait_s)
         self.info = ModelInfo(
             task="chat",
             name=spec.name,

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import torch
 
-from providers.local.batch import KVBatch, ModelRunner
+from providers.local import generation
+from providers.local.batch import KVBatch, ModelRunner, Prefilled, prefill
 from providers.local.generation import STOP, GenerationEngine, Job
 from providers.local.loading import CausalLM, load_causal_lm
 from providers.local.protocol import Cancel, Delta, Event, SamplingParams
@@ -51,45 +54,78 @@ PROMPTS = [
 
 @torch.inference_mode()
 def _alone(run: ModelRunner, prompt: list[int], steps: int) -> list[int]:
-    batch, tokens = KVBatch.prefill(run, [prompt]), []
+    batch, tokens = KVBatch(run, 1), []
+    batch.add(prefill(run, [prompt]))
     for _ in range(steps):
+        assert batch.logits is not None
         token = int(batch.logits.argmax(-1)[0])
         tokens.append(token)
-        batch.step(run, [token])
+        batch.step([token])
     return tokens
 
 
+@pytest.mark.parametrize("headroom", [64, 1])
 @torch.inference_mode()
-def test_greedy_tokens_in_a_changing_batch_equal_those_served_alone(lm: CausalLM) -> None:
+def test_greedy_tokens_in_a_changing_batch_equal_those_served_alone(lm: CausalLM, headroom: int) -> None:
+    """Rows join (prefilled alone or together, shorter or longer than the batch) and leave mid-way.
+
+    With ``headroom=1`` the buffers fill up often, so the live columns move into new buffers many
+    times; the join of a longer prompt shifts them too. The layout must not change a token.
+    """
     run = ModelRunner(lm.model, "cpu", int(lm.tokenizer.pad_token_id))
     prompts = [_prompt(lm, text) for text in PROMPTS]
     steps = 12
     expected = [_alone(run, p, steps) for p in prompts]
     assert len({tuple(e) for e in expected}) > 1, "the tiny model should not answer everything alike"
 
-    # 0 and 1 start together; 2 joins at step 3; 3 and 4 join together at step 5 (prefilled as a pair);
-    # 1 leaves early at step 7 (as a cancelled request would), so the batch shrinks and is trimmed.
-    joins = {3: [2], 5: [3, 4]}
-    batch, rows = KVBatch.prefill(run, [prompts[0], prompts[1]]), [0, 1]
-    got: dict[int, list[int]] = {0: [], 1: []}
-    for step in range(steps + 5):
+    # 0 starts alone (the shortest prompt); 1 (the longest) joins at step 1; 2 at step 3; 3 and 4
+    # join together at step 5 (prefilled as a pair); 1 leaves early at step 7 (as a cancelled
+    # request would), so the last row moves into its slot and the live columns shrink.
+    joins = {1: [1], 3: [2], 5: [3, 4]}
+    batch, rows = KVBatch(run, 8, headroom=headroom), [0]
+    batch.add(prefill(run, [prompts[0]]))
+    got: dict[int, list[int]] = {0: []}
+    for step in range(steps + 8):
         if step in joins:
-            batch.merge(KVBatch.prefill(run, [prompts[i] for i in joins[step]]))
+            batch.add(prefill(run, [prompts[i] for i in joins[step]]))
             rows += joins[step]
             got.update({i: [] for i in joins[step]})
+        assert batch.logits is not None
         tokens = batch.logits.argmax(-1).tolist()
         for row, token in zip(rows, tokens, strict=True):
             got[row].append(token)
-        keep = [k for k, row in enumerate(rows) if len(got[row]) < steps and not (row == 1 and step == 7)]
-        if len(keep) < len(rows):
-            batch.select(keep)
-            rows, tokens = [rows[k] for k in keep], [tokens[k] for k in keep]
+        drop = [k for k, row in enumerate(rows) if len(got[row]) >= steps or (row == 1 and step == 7)]
+        if drop:
+            order = batch.remove(drop)
+            rows, tokens = [rows[k] for k in order], [tokens[k] for k in order]
         if not rows:
             break
-        batch.step(run, tokens)
+        batch.step(tokens)
     for i in (0, 2, 3, 4):
         assert got[i] == expected[i], f"request {i} changed when batched"
     assert got[1] == expected[1][: len(got[1])]
+    assert batch.size == 0 and batch.logits is None
+
+
+@torch.inference_mode()
+def test_a_batch_reuses_its_buffers_after_it_empties(lm: CausalLM) -> None:
+    run = ModelRunner(lm.model, "cpu", int(lm.tokenizer.pad_token_id))
+    prompt = _prompt(lm, PROMPTS[1])
+    expected = _alone(run, prompt, 6)
+    batch, buffers = KVBatch(run, 4), []
+    for _ in range(2):
+        batch.add(prefill(run, [prompt]), [0, 0])  # one prompt, two rows (n choices)
+        buffers.append(batch.layers[0].key_buffer)
+        got: list[list[int]] = [[], []]
+        for _ in range(6):
+            assert batch.logits is not None
+            tokens = batch.logits.argmax(-1).tolist()
+            for row, token in zip(got, tokens, strict=True):
+                row.append(token)
+            batch.step(tokens)
+        assert got == [expected, expected]
+        assert batch.remove([0, 1]) == []
+    assert buffers[0] is buffers[1], "an emptied batch keeps its buffers for the next one"
 
 
 def _engine(lm: CausalLM, max_batch: int = 8) -> tuple[GenerationEngine, list[Event]]:
@@ -203,3 +239,64 @@ def test_end_of_sequence_finishes_with_stop(lm: CausalLM, tmp_path: Path) -> Non
     engine.inbox.put(_job(lm, 1, "hello cat", max_new=10))
     _run(engine)
     assert _texts(events)[(1, 0)] == ("", "stop", 1)
+
+
+def test_an_idle_engine_gathers_a_burst_into_one_prefill(lm: CausalLM, monkeypatch: pytest.MonkeyPatch) -> None:
+    events: list[Event] = []
+    engine = GenerationEngine(lm, 8, events.extend, gather_s=0.05)
+    prefills: list[int] = []
+    real = generation.prefill
+
+    def counting(run: ModelRunner, prompts: list[list[int]]) -> Prefilled:
+        prefills.append(len(prompts))
+        return real(run, prompts)
+
+    monkeypatch.setattr(generation, "prefill", counting)
+
+    def burst() -> None:
+        for rid, text in enumerate(PROMPTS[:3]):
+            engine.inbox.put(_job(lm, rid, text, max_new=3))
+            time.sleep(0.01)
+
+    sender = threading.Thread(target=burst)
+    sender.start()
+    assert engine.step(block=True)
+    sender.join()
+    assert prefills == [3] and len(engine.rows) == 3
+    _run(engine)
+    assert sorted(rid for rid, _ in _texts(events)) == [0, 1, 2]
+
+
+def test_a_lone_request_waits_only_the_gathering_time(lm: CausalLM) -> None:
+    engine, _ = _engine(lm)
+    engine.gather_s = 0.02
+    engine.inbox.put(_job(lm, 1, "hello cat", max_new=2))
+    started = time.monotonic()
+    engine._drain(block=True)
+    assert engine._gather()
+    waited = time.monotonic() - started
+    assert 0.02 <= waited < 0.2 and len(engine.waiting) == 1
+    engine.inbox.put(STOP)
+    assert not engine._gather(), "STOP ends the gathering and the loop"
+
+
+def test_attention_avoids_cudnn_on_cuda(lm: CausalLM) -> None:
+    """cuDNN plans each new shape, and a decoding batch has a new one every step (see batch.py)."""
+    from torch.nn.attention import SDPBackend
+
+    assert ModelRunner(lm.model, "cpu", 0).backends is None  # the CPU keeps torch's own choice
+    backends = ModelRunner(lm.model, "cuda:0", 0).backends
+    assert backends is not None and SDPBackend.CUDNN_ATTENTION not in backends
+    assert SDPBackend.EFFICIENT_ATTENTION in backends  # padded batches pass a mask: flash cannot take it
+
+
+@torch.inference_mode()
+def test_buffers_grow_columns_for_a_lone_row_without_adding_slots(lm: CausalLM) -> None:
+    run = ModelRunner(lm.model, "cpu", int(lm.tokenizer.pad_token_id))
+    batch = KVBatch(run, 8, headroom=2)
+    batch.add(prefill(run, [_prompt(lm, PROMPTS[0])]))
+    for _ in range(20):  # several relayouts: the columns double, the one slot stays one
+        assert batch.logits is not None
+        batch.step(batch.logits.argmax(-1).tolist())
+    assert batch.layers[0].key_buffer.shape[0] == 1
+    assert batch.capacity >= batch.end - batch.start + 1
