@@ -63,6 +63,9 @@ class _DeploymentBase(_Strict):
     pricing: Pricing = Pricing()
 
 
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
+
+
 class OpenAIDeployment(_DeploymentBase):
     """Any OpenAI-compatible endpoint: OpenAI, Azure OpenAI, vLLM, Ollama, TGI, Groq..."""
 
@@ -82,6 +85,23 @@ class OpenAIDeployment(_DeploymentBase):
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
         return value.rstrip("/")
+
+    @field_validator("api_key")
+    @classmethod
+    def _one_line_key(cls, value: str | None) -> str | None:
+        if value is not None and any(c in value for c in "\r\n\0"):
+            raise ValueError("contains a line break or NUL (a trailing newline in the secret's source?)")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid HTTP header name")
+            if any(c in text for c in "\r\n\0"):
+                raise ValueError(f"the value of {name!r} contains a line break or NUL")
+        return value
 
 
 class LiteLLMDeployment(_DeploymentBase):

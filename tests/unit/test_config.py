@@ -167,6 +167,23 @@ def test_missing_env_var_names_file_key_path_and_variable() -> None:
     assert message == "strata.yaml: models.gpt.deployments[0].api_key: environment variable OPENAI_API_KEY is not set"
 
 
+def test_an_api_key_with_a_trailing_newline_is_refused_at_start() -> None:
+    """A secret read from a file often ends in a newline; sent as a header it would split the request."""
+    text = _one_deployment("{provider: openai, model: m, api_key: '${OPENAI_API_KEY}'}")
+    message = _error(text, {"OPENAI_API_KEY": "sk-abc\n"})
+    assert message.startswith("strata.yaml: models.gpt.deployments[0].api_key: ")
+    assert "line break" in message and "sk-abc" not in message
+
+
+@pytest.mark.parametrize(
+    ("headers", "problem"),
+    [("{'bad name': x}", "not a valid HTTP header name"), ('{X-Team: "a\\r\\nInjected: 1"}', "line break")],
+)
+def test_extra_headers_must_be_sendable(headers: str, problem: str) -> None:
+    message = _error(_one_deployment(f"{{provider: openai, model: m, headers: {headers}}}"))
+    assert message.startswith("strata.yaml: models.gpt.deployments[0].headers: ") and problem in message
+
+
 def test_environ_defaults_to_the_process_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STRATA_TEST_UPSTREAM_MODEL", "from-os-environ")
     catalog = parse_catalog(_one_deployment("{provider: openai, model: '${STRATA_TEST_UPSTREAM_MODEL}'}"))
