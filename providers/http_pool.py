@@ -194,6 +194,8 @@ class _Connection(asyncio.Protocol):
         self.timer = None
         if self.complete or self.closed:
             return
+        if self.paused:  # our reader is behind, not the upstream: silence is ours
+            self.last_read = self.loop.time()
         due = self.last_read + self.read_timeout
         if self.loop.time() >= due - 0.001:
             self._fail(ReadTimeout(f"the upstream sent nothing for {self.read_timeout:g} s"))

@@ -231,6 +231,22 @@ def test_a_large_stream_read_slowly_arrives_complete_and_in_order() -> None:
     assert run(answer, action) == 64 * len(piece)
 
 
+def test_a_reader_slower_than_the_read_timeout_is_not_an_upstream_timeout() -> None:
+    """Paused for a slow reader, the socket is quiet because of us: the stream must still arrive whole."""
+    piece = b"x" * 65536
+    body = b"".join(b"%x\r\n%s\r\n" % (len(piece), piece) for _ in range(40)) + b"0\r\n\r\n"
+
+    async def answer(n: int, request: bytes) -> tuple[bytes | None, bool]:
+        return b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n" + body, False
+
+    async def action(pool: ConnectionPool, server: ScriptedServer) -> int:
+        response = await post(pool, read_timeout=0.2)
+        await asyncio.sleep(0.5)  # past the read timeout, with the buffers full and reading paused
+        return sum([len(chunk) async for chunk in response.iter_chunks()])
+
+    assert run(answer, action) == 40 * len(piece)
+
+
 def test_silence_before_the_headers_is_a_read_timeout() -> None:
     async def answer(n: int, request: bytes) -> tuple[bytes | None, bool]:
         await asyncio.sleep(3600)
