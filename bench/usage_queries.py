@@ -47,37 +47,13 @@ from gateway.services.usage.queries import (  # noqa: E402
     totals_statement,
 )
 from gateway.services.usage.rollup import BUCKETS_PER_DOUBLING, MAX_BUCKET  # noqa: E402
+from gateway.services.usage.store import COLUMNS as LEDGER_COLUMNS  # noqa: E402
 from tests.support import postgres  # noqa: E402
 
 DAYS = 30
 KEYS, TEAMS = 1000, 50
 MODELS = [f"model-{i:02d}" for i in range(12)]
-COLUMNS = [
-    "id",
-    "request_id",
-    "ts",
-    "key_id",
-    "team_id",
-    "model",
-    "served_model",
-    "deployment",
-    "provider",
-    "surface",
-    "stream",
-    "attempts",
-    "prompt_tokens",
-    "completion_tokens",
-    "cached_tokens",
-    "cost_usd",
-    "latency_ms",
-    "ttft_ms",
-    "status",
-    "error_type",
-    "guardrail_action",
-    "tags",
-    "request_metadata",
-    "detail",
-]
+COLUMNS = [*LEDGER_COLUMNS, "detail"]  # the writer's columns, plus the one it leaves NULL
 
 
 # ---------------------------------------------------------------- data

@@ -80,13 +80,8 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
 
 
 def header_block(headers: Mapping[str, str]) -> bytes:
-    """Header lines as sent on the wire; a CR or LF in a configured value would split the request."""
-    lines = []
-    for name, value in headers.items():
-        if any(c in name + value for c in "\r\n\0") or not name or ":" in name:
-            raise ValueError(f"header {name!r} has a name or value that cannot be sent")
-        lines.append(f"{name}: {value}\r\n")
-    return "".join(lines).encode("latin-1")
+    """Header lines as sent on the wire (names and values were checked sendable by the config)."""
+    return "".join(f"{name}: {value}\r\n" for name, value in headers.items()).encode("latin-1")
 
 
 class OpenAICompatibleProvider(Provider):

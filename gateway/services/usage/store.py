@@ -25,6 +25,7 @@ Conversion stays on the event loop: in a thread it would still hold the GIL, and
 from __future__ import annotations
 
 import sqlite3
+from abc import ABC, abstractmethod
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
@@ -111,7 +112,7 @@ def _microseconds(epoch: float) -> int:
     return second * 1_000_000 + round((epoch - second) * 1e6)  # the subtraction is exact
 
 
-class RowMaker:
+class RowMaker(ABC):
     """Turns usage events into ledger rows for one database; subclasses say how it takes times
     (``ts``) and costs (``cost``, a builtin: no Python frame per row). Holds a few caches
     (formatted tags), so one per store."""
@@ -121,8 +122,9 @@ class RowMaker:
     def __init__(self) -> None:
         self._tags: dict[tuple[str, ...], str] = {(): "[]"}
 
+    @abstractmethod
     def ts(self, epoch: float) -> Any:
-        raise NotImplementedError
+        """The stored form of a record's time."""
 
     def row(self, e: UsageEvent, pricing: Pricing) -> Row:
         """The ledger row of an event (COLUMNS order): strings cut to their columns, counts
