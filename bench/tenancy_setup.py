@@ -22,6 +22,10 @@ from tests.support.postgres import create_database, drop_database, migrate_to_he
 
 HUGE = {"rpm": 1_000_000_000, "tpm": 1_000_000_000_000}
 REDIS_URL = "redis://127.0.0.1:6379/13"
+EMBEDDED = "SQLite + in-process limits"
+SHARED = "PostgreSQL + Redis"
+SQLITE_REDIS = "SQLite + Redis"
+POSTGRES_MEMORY = "PostgreSQL + in-process limits"
 
 
 @dataclass(frozen=True)
@@ -63,18 +67,24 @@ def _scratch_postgres() -> Iterator[str]:
 
 
 @contextmanager
-def gateways(api_base: str, shared: bool) -> Iterator[list[Gateway]]:
-    """The bare pipeline, tenancy on the embedded default, and (when ``shared``) on PostgreSQL + Redis."""
+def gateways(api_base: str, shared: bool, breakdown: bool = False) -> Iterator[list[Gateway]]:
+    """The bare pipeline, tenancy on the embedded default, and (when ``shared``) on PostgreSQL + Redis.
+
+    ``breakdown`` adds the two mixed set-ups (SQLite + Redis, PostgreSQL + in-process limits), to
+    tell what the shared set-up's cost owes to the quota store and what to the ledger's database."""
     env = {"BENCH_UPSTREAM_KEY": "upstream-key"}
     with ExitStack() as stack:
         base, pid = stack.enter_context(
             strata_process(catalog(api_base, False), {**env, "STRATA_USAGE_RECORDS": "false"})
         )
         found = [Gateway("bare", f"{base}/v1/chat/completions", pid, AUTH)]
-        setups = [("SQLite + in-process limits", {})]
+        setups = [(EMBEDDED, {})]
         if shared:
             database = stack.enter_context(_scratch_postgres())
-            setups.append(("PostgreSQL + Redis", {"STRATA_DATABASE_URL": database, "STRATA_REDIS_URL": REDIS_URL}))
+            setups.append((SHARED, {"STRATA_DATABASE_URL": database, "STRATA_REDIS_URL": REDIS_URL}))
+            if breakdown:
+                setups.append((SQLITE_REDIS, {"STRATA_REDIS_URL": REDIS_URL}))
+                setups.append((POSTGRES_MEMORY, {"STRATA_DATABASE_URL": database}))
         for name, extra in setups:
             base, pid = stack.enter_context(strata_process(catalog(api_base, True), {**env, **extra}))
             found.append(Gateway(name, f"{base}/v1/chat/completions", pid, _virtual_key(base)))

@@ -102,6 +102,35 @@ def test_batches_are_written_with_their_rollups(tmp_path: Path) -> None:
     _run(tmp_path, body)
 
 
+def test_a_steady_trickle_is_written_once_per_interval_not_a_transaction_per_handful(tmp_path: Path) -> None:
+    async def body(db: Database) -> None:
+        writer = _writer(db, interval_s=0.2)
+        real = writer.store.write
+        calls: list[int] = []
+
+        async def slow_write(rows: Sequence[Row]) -> int:  # a database that takes 50 ms a batch
+            calls.append(len(rows))
+            await asyncio.sleep(0.05)
+            return await real(rows)
+
+        writer.store.write = slow_write  # type: ignore[method-assign]
+        writer.start()
+        started = time.monotonic()
+        submitted = 0
+        while time.monotonic() - started < 1.0:  # records keep arriving while batches are written
+            writer.submit(_event())
+            submitted += 1
+            await asyncio.sleep(0.002)
+        elapsed = time.monotonic() - started
+        await writer.stop()
+        # One batch per wake (interval + write >= 0.25 s); writing again as soon as a batch is done
+        # would make one every 50 ms.
+        assert len(calls) <= elapsed / 0.2 + 2, calls
+        assert sum(calls) == submitted and await _counts(db) == (submitted, submitted, submitted)
+
+    _run(tmp_path, body)
+
+
 def test_the_same_record_twice_is_one_row_counted_once(tmp_path: Path) -> None:
     async def body(db: Database) -> None:
         writer = _writer(db)

@@ -72,6 +72,7 @@ class UsageWriter:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closing = False
+        self._flush_requested = False  # flush(): the next wake writes everything, not one batch
         self._deadline: float | None = None  # set when stopping: retries give up past it
         self._last_drop_log = 0.0
         self._dropped_since_log = 0
@@ -144,6 +145,7 @@ class UsageWriter:
         if self._task is None:
             await self._drain()
             return
+        self._flush_requested = True
         self._wake.set()
         while self._buffer or self._inflight:
             await asyncio.sleep(0.01)
@@ -173,8 +175,9 @@ class UsageWriter:
             except TimeoutError:
                 pass
             self._wake.clear()
+            everything, self._flush_requested = self._flush_requested, False
             try:
-                await self._drain()
+                await self._drain(everything)
             except Exception:  # boundary: the writer must outlive any one bad batch
                 LOG.exception("usage writer failed; it carries on")
         try:
@@ -182,9 +185,16 @@ class UsageWriter:
         except Exception:  # boundary: stopping must complete; stop() counts what is left as lost
             LOG.exception("usage writer failed while stopping")
 
-    async def _drain(self) -> None:
+    async def _drain(self, everything: bool = True) -> None:
+        """Write what is buffered, a batch per transaction. A periodic wake (``everything`` false)
+        writes one batch, then only full ones: what arrives while a batch is being written waits for
+        the next wake. Otherwise a steady load is written as a stream of tiny batches, each paying a
+        whole transaction (measured: ~15 records a batch at 1,300 req/s, costing the gateway a
+        quarter of a millisecond per request at concurrency 1)."""
         buffer = self._buffer
-        while buffer:
+        first = True
+        while buffer and (everything or first or len(buffer) >= self.batch_size):
+            first = False
             batch = self._inflight = [buffer.popleft() for _ in range(min(len(buffer), self.batch_size))]
             refused: list[UsageEvent] = []
             done = False
