@@ -1,12 +1,13 @@
 """What do limits cost per request? A model without limits vs one with model-level rpm + tpm limits,
 side by side through the same gateway build, with the in-process store and with Redis.
 
-Two `strata serve` processes (one worker each) over the same catalog and the same fake upstream:
-one without `STRATA_REDIS_URL` (in-process limits), one with it (limits as Lua scripts in Redis:
-one EVALSHA to reserve, one to settle). The limits are far too high to refuse anything, so every
-request pays the full reserve + settle path. Per round and scenario: concurrency 1 (median
-latency), then concurrency 50 (throughput, and the gateway process's CPU per request, which a
-busy shared machine disturbs far less than latency).
+Three `strata serve` processes (one worker each) over the same catalog and the same fake upstream:
+one without `STRATA_REDIS_URL` (in-process limits), one with it (limits as Lua scripts in Redis,
+taking capacity ahead so most calls need no round trip), and one with Redis asked on every call
+(`STRATA_QUOTA_PREFETCH_CALLS=0`: one EVALSHA to reserve, one to settle). The limits are far too
+high to refuse anything, so every request pays the full reserve + settle path. Per round and
+scenario: concurrency 1 (median latency), then concurrency 50 (throughput, and the gateway
+process's CPU per request, which a busy shared machine disturbs far less than latency).
 
     .venv/bin/python bench/quotas_overhead.py [--seconds 3] [--rounds 3] [--redis-url URL] [--no-write]
 """
@@ -77,13 +78,17 @@ def load(url: str, model: str, concurrency: int, seconds: float) -> LoadResult:
     return result
 
 
-def stage_cost(redis_url: str | None, calls: int = 5000) -> tuple[float, float]:
+# store name -> (uses Redis, STRATA_QUOTA_PREFETCH_CALLS)
+STORES = {"memory": (False, 16), "redis": (True, 16), "redis, every call asks": (True, 0)}
+
+
+def stage_cost(redis_url: str | None, prefetch_calls: int, calls: int = 5000) -> tuple[float, float]:
     """(CPU us, wall us) per reserve + settle of the quota stage alone, in this process: the part of
     the pipeline this work adds, measured without the HTTP noise around it."""
     models = ModelCatalog(
         parse_catalog(config("http://127.0.0.1:9/v1", "limited"), "b.yaml", {"K": "k"}), HttpClients(), 0
     )
-    quotas = QuotaService(models, PriceTable(models, table={}), redis_url=redis_url)
+    quotas = QuotaService(models, PriceTable(models, table={}), redis_url=redis_url, prefetch_calls=prefetch_calls)
     model = models.get("limited")
     request = ChatCompletionRequest.model_validate_json(BODY % b"limited")
     principal = Principal(key_id="bench")
@@ -138,16 +143,18 @@ def redis_available(url: str) -> bool:
 def measure(args: argparse.Namespace) -> tuple[Results, list[str]]:
     limited = f"limited-{uuid.uuid4().hex[:6]}"  # fresh Redis counters for every run
     results = Results()
-    stores = ["memory", "redis"] if redis_available(args.redis_url) else ["memory"]
+    stores = list(STORES) if redis_available(args.redis_url) else ["memory"]
     for store in stores:
-        results.stage[store] = stage_cost(args.redis_url if store == "redis" else None)
+        shared, prefetch = STORES[store]
+        results.stage[store] = stage_cost(args.redis_url if shared else None, prefetch)
     if "redis" in stores:
         results.round_trip_us = redis_round_trip_us(args.redis_url)
     with FakeUpstream() as upstream, ExitStack() as stack:
         gateways: dict[str, tuple[str, int]] = {}
         for store in stores:
-            env = {"K": "k", "STRATA_LOG_LEVEL": "warning"}
-            if store == "redis":
+            shared, prefetch = STORES[store]
+            env = {"K": "k", "STRATA_LOG_LEVEL": "warning", "STRATA_QUOTA_PREFETCH_CALLS": str(prefetch)}
+            if shared:
                 env["STRATA_REDIS_URL"] = args.redis_url
             base, pid = stack.enter_context(strata_process(config(upstream.url, limited), env))
             gateways[store] = (f"{base}/v1/chat/completions", pid)
@@ -188,8 +195,9 @@ def report(results: Results, stores: list[str], args: argparse.Namespace) -> str
     lines = [
         "## Quota overhead (`bench/quotas_overhead.py`)",
         "",
-        f"Two gateway processes (one worker each, the same build and catalog) over one fake upstream: one "
-        f"enforcing limits in process, one through Redis (`{args.redis_url}`). `limited` has model-level rpm and "
+        f"Three gateway processes (one worker each, the same build and catalog) over one fake upstream: one "
+        f"enforcing limits in process, one through Redis (`{args.redis_url}`) taking capacity ahead (the default), "
+        "one through Redis asking on every call (`STRATA_QUOTA_PREFETCH_CALLS=0`). `limited` has model-level rpm and "
         f"tpm limits too high to refuse, so each call reserves and settles; `free` has none (the fast path). "
         f"Medians over {args.rounds} alternating rounds of {args.seconds:g} s per load; CPU is the gateway "
         "process's own (user + system) per request at c=50 (Redis's own CPU is not in it).",
@@ -216,14 +224,21 @@ def report(results: Results, stores: list[str], args: argparse.Namespace) -> str
     if results.round_trip_us is not None:
         lines.append(
             f"- for scale: one Redis PING round trip from a process calling in a loop takes "
-            f"**{results.round_trip_us:.0f} us**; the Redis store needs one per reservation (the settlement "
-            "is written without waiting), and at c=1 each extra hop between processes also costs wake-ups"
+            f"**{results.round_trip_us:.0f} us**; asking on every call needs one per reservation (the "
+            "settlement is written without waiting), taking 16 calls' worth ahead about one per 17 calls"
         )
     if "redis" in stores:
-        ratio = results.median(results.rps, "redis/limited") / results.median(results.rps, "memory/limited")
+        for store in stores[1:]:
+            ratio = results.median(results.rps, f"{store}/limited") / results.median(results.rps, "memory/limited")
+            lines.append(
+                f"- {store}: limits keep **{ratio:.0%}** of in-process limited throughput "
+                "(target for Redis + PostgreSQL, accounting included: >= 60%)"
+            )
+        each, ahead = "redis, every call asks/limited", "redis/limited"
         lines.append(
-            f"- Redis-backed limits keep **{ratio:.0%}** of in-process limited throughput "
-            "(target for Redis + PostgreSQL, accounting included: >= 60%)"
+            "- taking capacity ahead vs asking on every call (same run): p50 at c=1 "
+            f"**{results.median(results.p50, each) / results.median(results.p50, ahead):.2f}x** lower, "
+            f"throughput at c=50 **{results.median(results.rps, ahead) / results.median(results.rps, each):.2f}x**"
         )
     else:
         lines.append(f"- Redis at {args.redis_url} was not reachable: Redis rows skipped")

@@ -59,7 +59,13 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
     keys = KeyRepository(db.sessions, KeySealer(ensure_secret_key(settings)))
     directory = KeyDirectory(keys, ttl_s=settings.key_cache_ttl_s, redis_url=settings.redis_url)
     pricing = PriceTable(models)
-    quotas = QuotaService(models, pricing, settings.redis_url, settings.quota_redis_failure)
+    quotas = QuotaService(
+        models,
+        pricing,
+        settings.redis_url,
+        settings.quota_redis_failure,
+        prefetch_calls=settings.quota_prefetch_calls,
+    )
     invoker = InvokeService(models, Authenticator(master_key, directory), router, quotas)
     return AppState(
         settings=settings,

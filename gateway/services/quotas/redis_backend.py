@@ -14,8 +14,11 @@ alone) and costs one round trip. Counters:
 The time comes from the caller (the gateway's clock) so window names are explicit in the keys.
 Commands go through a small pipelined client (resp.py): a reservation waits for its one reply; a
 settlement is written and not waited for, since this process's next command runs after it anyway.
-When Redis cannot be reached, `healthy` turns false and a background probe pings it until it
-answers; the service decides meanwhile whether to fall back to per-process limits or refuse.
+With ``prefetch_calls`` > 0 (the gateway's default), a call that must ask Redis also takes a little
+capacity ahead for this process's next calls (allowance.py), so most calls are decided without a
+round trip while the sum over processes still never passes a limit. When Redis cannot be reached,
+`healthy` turns false and a background probe pings it until it answers; the service decides
+meanwhile whether to fall back to per-process limits or refuse.
 """
 
 from __future__ import annotations
@@ -23,9 +26,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import time
 from collections.abc import Sequence
 
 from gateway.logs import LOG
+from gateway.services.quotas.allowance import GRANT_SHARE, IDLE_RETURN_S, Allowances
 from gateway.services.quotas.base import CONCURRENT, Check, Decision
 from gateway.services.quotas.resp import Reply, RespClient, RespError
 
@@ -91,6 +96,66 @@ return #KEYS
 """
 
 
+# The same with allowances (allowance.py). ARGV: now, lease, the grant share, then seven per check:
+# kind, limit, amount (what the call takes), need (the part of it this process's allowance did not
+# cover, to add now), want (capacity asked ahead for later calls), ttl, held (this process's unspent
+# allowance, already in the counter). The admission rule is base.admits applied to the counter less
+# what this process holds: with one process exactly the in-process store's decision, with several
+# the others' unspent allowances count as used. Returns the refused index (0: none), each counter
+# before the call, then each grant ahead.
+TAKE_AHEAD_LUA = """
+local now = tonumber(ARGV[1])
+local lease = ARGV[2]
+local share = tonumber(ARGV[3])
+local n = #KEYS
+local result = {0}
+local refused = 0
+for i = 1, n do
+  local at = 4 + (i - 1) * 7
+  local limit = tonumber(ARGV[at + 1])
+  local amount = tonumber(ARGV[at + 2])
+  local used
+  if ARGV[at] == 'c' then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
+    used = redis.call('ZCARD', KEYS[i])
+  else
+    used = tonumber(redis.call('GET', KEYS[i]) or '0')
+  end
+  result[i + 1] = used
+  local others = used - tonumber(ARGV[at + 6])
+  if refused == 0 and not (others + amount <= limit or (others <= 0 and limit > 0)) then
+    refused = i
+  end
+end
+result[1] = refused
+if refused > 0 then
+  return result
+end
+for i = 1, n do
+  local at = 4 + (i - 1) * 7
+  local need = tonumber(ARGV[at + 3])
+  local ttl = tonumber(ARGV[at + 5])
+  local extra = 0
+  if ARGV[at] == 'c' then
+    redis.call('ZADD', KEYS[i], now + ttl, lease)
+    redis.call('EXPIRE', KEYS[i], ttl)
+  else
+    local spare = tonumber(ARGV[at + 1]) - result[i + 1] - need
+    local want = tonumber(ARGV[at + 4])
+    if want > 0 and spare >= share then
+      extra = math.min(want, math.floor(spare / share))
+    end
+    redis.call('INCRBY', KEYS[i], need + extra)  -- even 0: a settlement then finds the window current
+    if redis.call('TTL', KEYS[i]) < 0 then
+      redis.call('EXPIRE', KEYS[i], ttl)
+    end
+  end
+  result[n + 1 + i] = extra
+end
+return result
+"""
+
+
 def counter_key(check: Check, prefix: str = KEY_PREFIX) -> str:
     if check.kind == CONCURRENT:
         return f"{prefix}{check.slot}"
@@ -103,14 +168,24 @@ class _Script:
         self.sha = hashlib.sha1(source.encode()).hexdigest()
 
 
-_TAKE, _SETTLE = _Script(TAKE_LUA), _Script(SETTLE_LUA)
+_TAKE, _SETTLE, _TAKE_AHEAD = _Script(TAKE_LUA), _Script(SETTLE_LUA), _Script(TAKE_AHEAD_LUA)
 
 
 class RedisStore:
     name = "redis"
 
-    def __init__(self, url: str, prefix: str = KEY_PREFIX, timeout_s: float = 1.0, probe_s: float = 1.0) -> None:
+    def __init__(
+        self,
+        url: str,
+        prefix: str = KEY_PREFIX,
+        timeout_s: float = 1.0,
+        probe_s: float = 1.0,
+        prefetch_calls: int = 0,
+    ) -> None:
         self._client = RespClient(url, timeout_s)
+        # Capacity taken ahead for this process's next calls; None: every call is decided in Redis.
+        self.allowances = Allowances(prefetch_calls) if prefetch_calls > 0 else None
+        self._returner: asyncio.Task[None] | None = None
         self._prefix = prefix
         self._probe_interval = probe_s
         self._probe: asyncio.Task[None] | None = None
@@ -126,9 +201,17 @@ class RedisStore:
             self.failed(exc)
         else:
             self.healthy = True
+        if self.allowances is not None:
+            self._returner = asyncio.get_running_loop().create_task(self._return_idle(), name="strata-quota-returner")
 
     async def aclose(self) -> None:
         self._closing = True
+        if self._returner is not None:
+            self._returner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._returner
+        if self.allowances is not None and self.healthy:  # what this process held goes back to the others
+            self._give_back(self.allowances.all())
         if self.healthy:  # let settlements already written finish before the connection goes
             with contextlib.suppress(Exception):
                 await self.drain()
@@ -139,6 +222,36 @@ class RedisStore:
         await self._client.aclose()
 
     async def take(self, checks: Sequence[Check], lease: str, now: float) -> Decision:
+        allowances = self.allowances
+        if allowances is None:
+            return await self._take_exact(checks, lease, now)
+        keys = [counter_key(check, self._prefix) for check in checks]
+        used = allowances.spend(keys, checks)
+        if used is not None:
+            return Decision(-1, used)  # paid from capacity this process already holds: no round trip
+        plan = allowances.plan(keys, checks)
+        if plan.stale:
+            self._give_back(plan.stale)  # runs before the take below: one connection, in order
+        args: list[str | int] = [repr(now), lease, GRANT_SHARE]
+        for index, check in enumerate(checks):
+            kind = "c" if check.kind == CONCURRENT else "w"
+            need, want, held = plan.need[index], plan.want[index], plan.held[index]
+            args += [kind, check.limit, check.amount, need, want, check.ttl_s, held]
+        try:
+            result = await self._eval(_TAKE_AHEAD, keys, args)
+        except BaseException:
+            allowances.undo(keys, plan)
+            raise
+        count = len(checks)
+        counted = [int(value) for value in result[1 : count + 1]]
+        refused = int(result[0]) - 1
+        if refused >= 0:
+            allowances.undo(keys, plan)
+            return Decision(refused, allowances.usage(counted, plan))
+        extra = [int(value) for value in result[count + 1 :]]
+        return Decision(-1, allowances.granted(keys, checks, plan, counted, extra))
+
+    async def _take_exact(self, checks: Sequence[Check], lease: str, now: float) -> Decision:
         keys = [counter_key(check, self._prefix) for check in checks]
         args: list[str | int] = [repr(now), lease]
         for check in checks:
@@ -147,10 +260,25 @@ class RedisStore:
         return Decision(int(result[0]) - 1, tuple(int(used) for used in result[1:]))
 
     async def settle(self, adjustments: Sequence[tuple[Check, int]], lease: str) -> None:
-        keys = [counter_key(check, self._prefix) for check, _ in adjustments]
+        keys: list[str] = []
         args: list[str | int] = [lease]
+        allowances = self.allowances
         for check, delta in adjustments:
-            args += ["c" if check.kind == CONCURRENT else "w", delta]
+            key = counter_key(check, self._prefix)
+            if check.kind == CONCURRENT:
+                keys.append(key)
+                args += ["c", delta]
+                continue
+            if allowances is not None:
+                delta = allowances.absorb(key, delta)
+                if not delta:
+                    continue
+            keys.append(key)
+            args += ["w", delta]
+        if keys:
+            await self._send_settle(keys, args)
+
+    async def _send_settle(self, keys: list[str], args: list[str | int]) -> None:
         sent = self._client.send("EVALSHA", _SETTLE.sha, len(keys), *keys, *args)
         if sent is None:  # no open connection: connect and wait, as a reservation would
             await self._eval(_SETTLE, keys, args)
@@ -183,6 +311,25 @@ class RedisStore:
             if isinstance(problem, ConnectionError | TimeoutError | OSError):
                 self.failed(problem)
 
+    async def _return_idle(self) -> None:
+        """Give back, every half second, allowances no call here has touched for a second."""
+        assert self.allowances is not None
+        while True:
+            await asyncio.sleep(IDLE_RETURN_S / 2)
+            back = self.allowances.idle(time.time())
+            if back and self.healthy:
+                self._give_back(back)
+
+    def _give_back(self, back: list[tuple[str, int]]) -> None:
+        """Unspent allowances go back to their counters (a window that has ended is left alone)."""
+        args: list[str | int] = [""]
+        for _, left in back:
+            args += ["w", -left]
+        sent = self._client.send("EVALSHA", _SETTLE.sha, len(back), *(key for key, _ in back), *args)
+        if sent is not None:
+            keys = [key for key, _ in back]
+            sent.add_done_callback(lambda done: self._settled(done, keys, args))
+
     def failed(self, error: BaseException) -> None:
         """A call to Redis failed: say so once, and probe in the background until it answers."""
         if self.healthy or self.last_error is None:
@@ -191,6 +338,8 @@ class RedisStore:
                 extra={"fields": {"error": repr(error)}},
             )
         self.healthy, self.last_error = False, repr(error)
+        if self.allowances is not None:
+            self.allowances.forget()
         if self._probe is None or self._probe.done():
             self._probe = asyncio.get_running_loop().create_task(self._reconnect(), name="strata-quota-probe")
 

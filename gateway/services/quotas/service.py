@@ -9,7 +9,8 @@ exact) and frees the concurrency slot.
 
 The hot path stays cheap: a call no limit applies to costs a few attribute reads; otherwise one
 store call to take and at most one to settle (none when nothing changed and no slot is held).
-With Redis each is one EVALSHA; the in-process store is dict arithmetic. When Redis cannot be
+The in-process store is dict arithmetic. With Redis, a take is one EVALSHA, and most takes none:
+each process spends capacity it took ahead (allowance.py), never more in all than the limit. When Redis cannot be
 reached, ``quota_redis_failure`` says what happens: ``local`` enforces the limits per process
 (flagged in /health/ready and the log), ``refuse`` answers 503 to calls that have limits.
 """
@@ -47,6 +48,7 @@ from gateway.services.quotas.report import rate_limit_headers, refusal
 OnRedisFailure = Literal["local", "refuse"]
 LEASE_MARGIN_S = 30  # a concurrency slot outlives the longest a call may take by this much
 REFUSE_RETRY_AFTER_S = 5.0
+DEFAULT_PREFETCH_CALLS = 16  # see allowance.py; the setting quota_prefetch_calls
 
 
 class QuotaService:
@@ -58,9 +60,10 @@ class QuotaService:
         on_redis_failure: OnRedisFailure = "local",
         clock: Callable[[], float] = time.time,
         key_prefix: str = KEY_PREFIX,
+        prefetch_calls: int = DEFAULT_PREFETCH_CALLS,
     ) -> None:
         self.local = MemoryStore()
-        self.redis = RedisStore(redis_url, key_prefix) if redis_url else None
+        self.redis = RedisStore(redis_url, key_prefix, prefetch_calls=prefetch_calls) if redis_url else None
         self.on_redis_failure: OnRedisFailure = on_redis_failure
         self._pricing = pricing
         self._clock = clock
