@@ -79,7 +79,7 @@ def load(url: str, model: str, concurrency: int, seconds: float) -> LoadResult:
 
 
 # store name -> (uses Redis, STRATA_QUOTA_PREFETCH_CALLS)
-STORES = {"memory": (False, 16), "redis": (True, 16), "redis, every call asks": (True, 0)}
+STORES = {"memory": (False, 16), "redis": (True, 16), "redis-each-call": (True, 0)}
 
 
 def stage_cost(redis_url: str | None, prefetch_calls: int, calls: int = 5000) -> tuple[float, float]:
@@ -197,7 +197,8 @@ def report(results: Results, stores: list[str], args: argparse.Namespace) -> str
         "",
         f"Three gateway processes (one worker each, the same build and catalog) over one fake upstream: one "
         f"enforcing limits in process, one through Redis (`{args.redis_url}`) taking capacity ahead (the default), "
-        "one through Redis asking on every call (`STRATA_QUOTA_PREFETCH_CALLS=0`). `limited` has model-level rpm and "
+        "one through Redis asking on every call (`redis-each-call`: `STRATA_QUOTA_PREFETCH_CALLS=0`). "
+        "`limited` has model-level rpm and "
         f"tpm limits too high to refuse, so each call reserves and settles; `free` has none (the fast path). "
         f"Medians over {args.rounds} alternating rounds of {args.seconds:g} s per load; CPU is the gateway "
         "process's own (user + system) per request at c=50 (Redis's own CPU is not in it).",
@@ -234,7 +235,7 @@ def report(results: Results, stores: list[str], args: argparse.Namespace) -> str
                 f"- {store}: limits keep **{ratio:.0%}** of in-process limited throughput "
                 "(target for Redis + PostgreSQL, accounting included: >= 60%)"
             )
-        each, ahead = "redis, every call asks/limited", "redis/limited"
+        each, ahead = "redis-each-call/limited", "redis/limited"
         lines.append(
             "- taking capacity ahead vs asking on every call (same run): p50 at c=1 "
             f"**{results.median(results.p50, each) / results.median(results.p50, ahead):.2f}x** lower, "

@@ -211,7 +211,9 @@ class RedisStore:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._returner
         if self.allowances is not None and self.healthy:  # what this process held goes back to the others
-            self._give_back(self.allowances.all())
+            held = self.allowances.all()
+            if held:
+                self._give_back(held)
         if self.healthy:  # let settlements already written finish before the connection goes
             with contextlib.suppress(Exception):
                 await self.drain()
