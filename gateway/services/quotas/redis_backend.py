@@ -318,9 +318,12 @@ class RedisStore:
         assert self.allowances is not None
         while True:
             await asyncio.sleep(IDLE_RETURN_S / 2)
-            back = self.allowances.idle(time.time())
-            if back and self.healthy:
-                self._give_back(back)
+            try:
+                back = self.allowances.idle(time.time())
+                if back and self.healthy:
+                    self._give_back(back)
+            except Exception:  # boundary: one bad round must not stop later ones (held capacity would stay held)
+                LOG.exception("returning idle quota allowances failed")
 
     def _give_back(self, back: list[tuple[str, int]]) -> None:
         """Unspent allowances go back to their counters (a window that has ended is left alone)."""
