@@ -248,3 +248,35 @@ def test_a_lowered_limit_applies_at_once_and_what_was_taken_ahead_goes_back(redi
 
     assert asyncio.run(scenario()) == [True, True, False, False]
     assert counter(redis_url, strict, prefix) == 3
+
+
+def test_a_budget_shared_by_two_processes_stops_at_the_budget_plus_what_was_in_flight(redis_url: str) -> None:
+    """Calls reserve an estimate and settle their real cost, sometimes over the estimate. Two
+    processes spend one daily budget taking capacity ahead: the total stops within one call's
+    overrun per call in flight of the budget, and close to it from below."""
+    prefix = fresh_prefix()
+    budget, estimate = 1_000_000, 30_000  # micro-dollars
+    day = Check(Scope("team:t", "team t", Limits()), "budget_usd_day", "20261127", budget, estimate, 86_400, HOUR_AHEAD)
+    rng = random.Random(5)
+    spent: list[int] = []
+
+    async def spend(store: RedisStore, name: str) -> None:
+        index = 0
+        while (await store.take([day], f"{name}{index}", time.time())).granted:
+            await asyncio.sleep(0)  # the call runs; the other process goes on meanwhile
+            cost = rng.randint(10_000, 50_000)  # up to 20,000 over the estimate
+            spent.append(cost)
+            await store.settle([(day, cost - estimate)], f"{name}{index}")
+            index += 1
+
+    async def scenario() -> None:
+        stores = [await leasing(redis_url, prefix), await leasing(redis_url, prefix)]
+        try:
+            await asyncio.gather(spend(stores[0], "a"), spend(stores[1], "b"))
+        finally:
+            for store in stores:
+                await store.aclose()
+
+    asyncio.run(scenario())
+    assert budget - 3 * 50_000 <= sum(spent) <= budget + 2 * 20_000, (sum(spent), len(spent))
+    assert counter(redis_url, day, prefix) == sum(spent)  # every settlement landed, nothing held back
