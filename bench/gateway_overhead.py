@@ -30,7 +30,7 @@ sys.path.insert(0, str(ROOT))
 import uvloop  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
-from bench.harness import cpu_seconds  # noqa: E402
+from bench.harness import cpu_seconds, redis_available  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
 from bench.tenancy_setup import EMBEDDED, REDIS_URL, SHARED, Gateway, gateways  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
@@ -100,24 +100,12 @@ def tenancy_rounds(found: list[Gateway], seconds: float, rounds: int) -> list[Te
 
 def run(seconds: float, rounds: int, breakdown: bool, core: bool) -> tuple[list[Row], list[TenancyRound], list[str]]:
     shared, why = postgres.available()
-    if shared and not _redis_up():
+    if shared and not redis_available(REDIS_URL):
         shared, why = False, f"Redis at {REDIS_URL} is not answering"
     with FakeUpstream() as upstream, gateways(upstream.url, shared, breakdown) as found:
         rows = core_rows(upstream.url, found[0], seconds) if core else []
         tenancy = tenancy_rounds(found, seconds, rounds)
     return rows, tenancy, [g.name for g in found] + ([] if shared else [f"(PostgreSQL + Redis skipped: {why})"])
-
-
-def _redis_up() -> bool:
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        return bool(client.ping())
-    except redis.exceptions.ConnectionError:
-        return False
-    finally:
-        client.close()
 
 
 def _fmt(value: float | None) -> str:

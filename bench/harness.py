@@ -44,3 +44,16 @@ def strata_process(config_yaml: str, env: Mapping[str, str] | None = None) -> It
 def cpu_seconds(pid: int) -> float:
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def redis_available(url: str) -> bool:
+    """Whether a Redis answers at ``url`` (benchmarks skip their Redis rows, saying so, when not)."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        return bool(client.ping())
+    except redis.exceptions.ConnectionError:
+        return False
+    finally:
+        client.close()

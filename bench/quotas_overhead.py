@@ -25,12 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import redis  # noqa: E402
 import uvloop  # noqa: E402
 import yaml  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
-from bench.harness import AUTH, cpu_seconds, strata_process  # noqa: E402
+from bench.harness import AUTH, cpu_seconds, redis_available, strata_process  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
 from gateway.config import parse_catalog  # noqa: E402
 from gateway.schemas.canonical import ChatCompletionRequest  # noqa: E402
@@ -128,16 +127,6 @@ def redis_round_trip_us(url: str, pings: int = 2000) -> float:
         return statistics.median(samples) * 1e6
 
     return uvloop.run(run())
-
-
-def redis_available(url: str) -> bool:
-    client = redis.Redis.from_url(url, socket_connect_timeout=1)
-    try:
-        return bool(client.ping())
-    except redis.exceptions.ConnectionError:
-        return False
-    finally:
-        client.close()
 
 
 def measure(args: argparse.Namespace) -> tuple[Results, list[str]]:

@@ -44,19 +44,26 @@ def require_service(name: str, available: bool, why: str = "") -> None:
 QUOTA_REDIS_URL = "redis://127.0.0.1:6379/12"
 
 
+def require_redis(url: str, flush: bool = False) -> str:
+    """``url`` if a Redis answers there (emptied first when ``flush``); else skip, or fail under CI."""
+    import redis
+
+    client = redis.Redis.from_url(url, socket_connect_timeout=1)
+    try:
+        client.ping()
+        if flush:
+            client.flushdb()
+    except redis.exceptions.ConnectionError as exc:
+        require_service("Redis", False, f"{url}: {exc}")
+    finally:
+        client.close()
+    return url
+
+
 @pytest.fixture()
 def redis_url() -> str:
     """Redis for the quota tests (db 12). Nothing is flushed: each test uses fresh names."""
-    import redis
-
-    client = redis.Redis.from_url(QUOTA_REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        require_service("Redis", False, f"{QUOTA_REDIS_URL}: {exc}")
-    finally:
-        client.close()
-    return QUOTA_REDIS_URL
+    return require_redis(QUOTA_REDIS_URL)
 
 
 def openai_deployment(api_base: str, model: str = "fake-model", **extra: Any) -> dict[str, Any]:

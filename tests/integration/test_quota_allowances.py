@@ -1,6 +1,7 @@
-"""Capacity taken ahead from Redis (allowances): one process still decides exactly as the
-in-process store, many never pass a limit and together reach it, refunds stay local, idle capacity
-goes back. Against a real Redis; without it these skip (saying so), under CI=true they fail."""
+"""Capacity taken ahead from Redis (allowances): many processes never pass a limit and together
+reach it, refunds stay local, idle capacity goes back. (That one process still decides exactly as
+the in-process store is the random walk in test_quotas_redis.py.) Against a real Redis; without it
+these skip (saying so), under CI=true they fail."""
 
 from __future__ import annotations
 
@@ -13,8 +14,8 @@ import redis
 
 from gateway.limits import Limits
 from gateway.services.quotas.base import CONCURRENT, RPM, TPM, Check, Scope
-from gateway.services.quotas.memory import MemoryStore
 from gateway.services.quotas.redis_backend import RedisStore, counter_key
+from tests.integration.test_quotas_redis import started
 
 HOUR_AHEAD = time.time() + 3600  # windows in these tests end well after they finish
 
@@ -23,11 +24,8 @@ def fresh_prefix() -> str:
     return f"test:allow:{uuid.uuid4().hex[:10]}:"
 
 
-async def leasing(url: str, prefix: str, prefetch_calls: int = 16) -> RedisStore:
-    store = RedisStore(url, prefix=prefix, prefetch_calls=prefetch_calls)
-    await store.start()
-    assert store.healthy, store.last_error
-    return store
+async def leasing(url: str, prefix: str) -> RedisStore:
+    return await started(url, prefix, prefetch_calls=16)
 
 
 def counter(url: str, check: Check, prefix: str) -> int:
@@ -40,78 +38,6 @@ def counter(url: str, check: Check, prefix: str) -> int:
 
 def rpm(limit: int, scope: str = "model:m") -> Check:
     return Check(Scope(scope, scope, Limits(rpm=limit)), RPM, "1", limit, 1, 120, HOUR_AHEAD)
-
-
-def test_one_process_with_allowances_decides_exactly_as_the_in_process_store(redis_url: str) -> None:
-    """A random walk of takes and settlements over three scopes and every kind, limits changed now
-    and then: usage figures, refusals and the oversized-call rule all match."""
-    rng = random.Random(11)
-    scopes = [Scope(f"s{i}", f"scope {i}", Limits()) for i in range(3)]
-
-    limits: dict[tuple[str, str], int] = {}
-
-    def random_checks(step: int) -> list[Check]:
-        checks = []
-        for scope in rng.sample(scopes, rng.randint(1, 3)):
-            kind = rng.choice([RPM, RPM, TPM, TPM, CONCURRENT, "budget_usd_day"])
-            window = "" if kind == CONCURRENT else str(step // 100)
-            if (scope.ident, kind) not in limits or rng.random() < 0.05:  # now and then an admin changes one
-                limits[scope.ident, kind] = rng.choice([5, 40, 400, 4000]) if kind != CONCURRENT else rng.randint(1, 6)
-            limit = limits[scope.ident, kind]
-            amount = 1 if kind in (RPM, CONCURRENT) else rng.choice([0, 3, 20, 50, 500])
-            checks.append(Check(scope, kind, window, limit, amount, 60, HOUR_AHEAD))  # type: ignore[arg-type]
-        return checks
-
-    async def walk() -> None:
-        store, memory = await leasing(redis_url, fresh_prefix()), MemoryStore()
-        held: list[tuple[list[Check], str]] = []
-        try:
-            for step in range(600):
-                if held and rng.random() < 0.45:
-                    checks, lease = held.pop(rng.randrange(len(held)))
-                    adjustments = [(c, 0 if c.kind == CONCURRENT else rng.randint(-c.amount, 10)) for c in checks]
-                    await store.settle(adjustments, lease)
-                    memory.settle_now(adjustments, lease)
-                    continue
-                checks, lease = random_checks(step), f"lease-{step}"
-                now = time.time()
-                expected = memory.take_now(checks, lease, now)
-                assert await store.take(checks, lease, now) == expected, (step, checks)
-                if expected.granted:
-                    held.append((checks, lease))
-        finally:
-            await store.aclose()
-
-    asyncio.run(walk())
-
-
-def test_a_steady_stream_of_calls_asks_redis_about_once_in_sixteen(redis_url: str) -> None:
-    prefix = fresh_prefix()
-    key_rpm = rpm(1_000_000, "key:k")
-    model_tpm = Check(Scope("model:m", "model m", Limits(tpm=10**9)), TPM, "1", 10**9, 120, 120, HOUR_AHEAD)
-
-    async def stream() -> int:
-        store = await leasing(redis_url, prefix)
-        round_trips = 0
-        real_eval = store._eval
-
-        async def counting_eval(*args: object) -> object:
-            nonlocal round_trips
-            round_trips += 1
-            return await real_eval(*args)  # type: ignore[arg-type]
-
-        store._eval = counting_eval  # type: ignore[method-assign,assignment]
-        try:
-            for index in range(320):
-                assert (await store.take([key_rpm, model_tpm], f"l{index}", time.time())).granted
-                await store.settle([(model_tpm, -70)], f"l{index}")  # used 50 of the 120 reserved
-        finally:
-            await store.aclose()
-        return round_trips
-
-    assert asyncio.run(stream()) <= 320 // 16 + 1
-    assert counter(redis_url, key_rpm, prefix) == 320  # what was held and unspent went back at close
-    assert counter(redis_url, model_tpm, prefix) == 320 * 50
 
 
 def test_processes_taking_ahead_never_pass_a_limit_and_together_reach_it(redis_url: str) -> None:

@@ -46,8 +46,8 @@ def fresh() -> str:
     return uuid.uuid4().hex[:10]
 
 
-async def started(url: str, prefix: str) -> RedisStore:
-    store = RedisStore(url, prefix=prefix)
+async def started(url: str, prefix: str, prefetch_calls: int = 0) -> RedisStore:
+    store = RedisStore(url, prefix=prefix, prefetch_calls=prefetch_calls)
     await store.start()
     assert store.healthy, store.last_error
     return store
@@ -56,26 +56,34 @@ async def started(url: str, prefix: str) -> RedisStore:
 # ---------------------------------------------------------------- the Lua store
 
 
-def test_the_lua_script_decides_exactly_as_the_in_process_store(redis_url: str) -> None:
-    """A random walk of takes and settlements over three scopes, windows and kinds, run on both."""
+@pytest.mark.parametrize("prefetch_calls", [0, 16], ids=["every-call-asks", "capacity-taken-ahead"])
+def test_the_lua_script_decides_exactly_as_the_in_process_store(redis_url: str, prefetch_calls: int) -> None:
+    """A random walk of takes and settlements over three scopes, windows and kinds, limits changed
+    now and then, run on both: same refusals, same usage figures, same oversized-call rule. Taking
+    capacity ahead changes none of it in one process."""
     rng = random.Random(7)
     scopes = [Scope(f"s{i}", f"scope {i}", Limits()) for i in range(3)]
+    limits: dict[tuple[str, str], int] = {}
 
     def random_checks(step: int) -> list[Check]:
         checks = []
         for scope in rng.sample(scopes, rng.randint(1, 3)):
-            kind = rng.choice([RPM, TPM, CONCURRENT, "budget_usd_day"])
-            window = "" if kind == CONCURRENT else str(step // 60)  # windows only move on
-            amount = 1 if kind in (RPM, CONCURRENT) else rng.randint(0, 40)
-            checks.append(Check(scope, kind, window, rng.randint(1, 60), amount, 60, 0.0))  # type: ignore[arg-type]
+            kind = rng.choice([RPM, RPM, TPM, TPM, CONCURRENT, "budget_usd_day"])
+            window = "" if kind == CONCURRENT else str(step // 100)  # windows only move on
+            if (scope.ident, kind) not in limits or rng.random() < 0.05:  # now and then an admin changes one
+                limits[scope.ident, kind] = rng.choice([5, 40, 400, 4000]) if kind != CONCURRENT else rng.randint(1, 6)
+            amount = 1 if kind in (RPM, CONCURRENT) else rng.choice([0, 3, 20, 50, 500])
+            later = time.time() + 3600
+            checks.append(Check(scope, kind, window, limits[scope.ident, kind], amount, 60, later))  # type: ignore[arg-type]
         return checks
 
     async def walk() -> None:
-        redis_store, memory = await started(redis_url, f"test:quota:{fresh()}:"), MemoryStore()
+        redis_store = await started(redis_url, f"test:quota:{fresh()}:", prefetch_calls)
+        memory = MemoryStore()
         held: list[tuple[list[Check], str]] = []
         try:
-            for step in range(300):
-                if held and rng.random() < 0.4:
+            for step in range(600):
+                if held and rng.random() < 0.45:
                     checks, lease = held.pop(rng.randrange(len(held)))
                     adjustments = [(c, 0 if c.kind == CONCURRENT else rng.randint(-c.amount, 10)) for c in checks]
                     await redis_store.settle(adjustments, lease)

@@ -10,7 +10,7 @@ import pytest
 import redis
 
 from tests.fakes.upstream import FakeUpstream
-from tests.integration.conftest import MakeClient, StartGateway, catalog_yaml, openai_deployment, require_service
+from tests.integration.conftest import MakeClient, StartGateway, catalog_yaml, openai_deployment, require_redis
 
 REDIS_URL = "redis://127.0.0.1:6379/15"
 USER = [{"role": "user", "content": "Say hello."}]
@@ -18,14 +18,7 @@ USER = [{"role": "user", "content": "Say hello."}]
 
 @pytest.fixture()
 def redis_url() -> str:
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=1)
-    try:
-        client.ping()
-    except redis.exceptions.ConnectionError as exc:
-        require_service("Redis", False, str(exc))
-    client.flushdb()
-    client.close()
-    return REDIS_URL
+    return require_redis(REDIS_URL, flush=True)
 
 
 def _states(base_url: str, headers: dict[str, str]) -> dict[str, str]:

@@ -36,49 +36,6 @@ from gateway.services.quotas.resp import Reply, RespClient, RespError
 
 KEY_PREFIX = "strata:quota:"
 
-# KEYS[i]: check i's counter. ARGV: now, lease, then four per check: kind ('c' concurrency,
-# 'w' window), limit, amount, ttl. The admission rule is base.admits, repeated here.
-TAKE_LUA = """
-local now = tonumber(ARGV[1])
-local lease = ARGV[2]
-local result = {0}
-local refused = 0
-for i = 1, #KEYS do
-  local at = 2 + (i - 1) * 4
-  local limit = tonumber(ARGV[at + 2])
-  local amount = tonumber(ARGV[at + 3])
-  local used
-  if ARGV[at + 1] == 'c' then
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now)
-    used = redis.call('ZCARD', KEYS[i])
-  else
-    used = tonumber(redis.call('GET', KEYS[i]) or '0')
-  end
-  result[i + 1] = used
-  if refused == 0 and not (used + amount <= limit or (used == 0 and limit > 0)) then
-    refused = i
-  end
-end
-result[1] = refused
-if refused > 0 then
-  return result
-end
-for i = 1, #KEYS do
-  local at = 2 + (i - 1) * 4
-  local ttl = tonumber(ARGV[at + 4])
-  if ARGV[at + 1] == 'c' then
-    redis.call('ZADD', KEYS[i], now + ttl, lease)
-    redis.call('EXPIRE', KEYS[i], ttl)
-  else
-    redis.call('INCRBY', KEYS[i], ARGV[at + 3])
-    if redis.call('TTL', KEYS[i]) < 0 then
-      redis.call('EXPIRE', KEYS[i], ttl)
-    end
-  end
-end
-return result
-"""
-
 # KEYS[i]: a counter to adjust. ARGV: lease, then two per key: kind, delta. A window that expired
 # is not brought back by a late settlement (EXISTS), and a refund never leaves it negative.
 SETTLE_LUA = """
@@ -96,14 +53,15 @@ return #KEYS
 """
 
 
-# The same with allowances (allowance.py). ARGV: now, lease, the grant share, then seven per check:
+# A take, for every check at once (allowance.py for the allowances). ARGV: now, lease, the grant
+# share, then seven per check:
 # kind, limit, amount (what the call takes), need (the part of it this process's allowance did not
 # cover, to add now), want (capacity asked ahead for later calls), ttl, held (this process's unspent
 # allowance, already in the counter). The admission rule is base.admits applied to the counter less
 # what this process holds: with one process exactly the in-process store's decision, with several
 # the others' unspent allowances count as used. Returns the refused index (0: none), each counter
 # before the call, then each grant ahead.
-TAKE_AHEAD_LUA = """
+TAKE_LUA = """
 local now = tonumber(ARGV[1])
 local lease = ARGV[2]
 local share = tonumber(ARGV[3])
@@ -168,7 +126,7 @@ class _Script:
         self.sha = hashlib.sha1(source.encode()).hexdigest()
 
 
-_TAKE, _SETTLE, _TAKE_AHEAD = _Script(TAKE_LUA), _Script(SETTLE_LUA), _Script(TAKE_AHEAD_LUA)
+_TAKE, _SETTLE = _Script(TAKE_LUA), _Script(SETTLE_LUA)
 
 
 class RedisStore:
@@ -183,8 +141,8 @@ class RedisStore:
         prefetch_calls: int = 0,
     ) -> None:
         self._client = RespClient(url, timeout_s)
-        # Capacity taken ahead for this process's next calls; None: every call is decided in Redis.
-        self.allowances = Allowances(prefetch_calls) if prefetch_calls > 0 else None
+        # Capacity taken ahead for this process's next calls (none granted when prefetch_calls is 0).
+        self.allowances = Allowances(prefetch_calls)
         self._returner: asyncio.Task[None] | None = None
         self._prefix = prefix
         self._probe_interval = probe_s
@@ -201,7 +159,7 @@ class RedisStore:
             self.failed(exc)
         else:
             self.healthy = True
-        if self.allowances is not None:
+        if self.allowances.prefetch_calls:
             self._returner = asyncio.get_running_loop().create_task(self._return_idle(), name="strata-quota-returner")
 
     async def aclose(self) -> None:
@@ -210,10 +168,9 @@ class RedisStore:
             self._returner.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._returner
-        if self.allowances is not None and self.healthy:  # what this process held goes back to the others
-            held = self.allowances.all()
-            if held:
-                self._give_back(held)
+        held = self.allowances.all()
+        if held and self.healthy:  # what this process held goes back to the others
+            self._give_back(held)
         if self.healthy:  # let settlements already written finish before the connection goes
             with contextlib.suppress(Exception):
                 await self.drain()
@@ -225,8 +182,6 @@ class RedisStore:
 
     async def take(self, checks: Sequence[Check], lease: str, now: float) -> Decision:
         allowances = self.allowances
-        if allowances is None:
-            return await self._take_exact(checks, lease, now)
         keys = [counter_key(check, self._prefix) for check in checks]
         used = allowances.spend(keys, checks)
         if used is not None:
@@ -240,7 +195,7 @@ class RedisStore:
             need, want, held = plan.need[index], plan.want[index], plan.held[index]
             args += [kind, check.limit, check.amount, need, want, check.ttl_s, held]
         try:
-            result = await self._eval(_TAKE_AHEAD, keys, args)
+            result = await self._eval(_TAKE, keys, args)
         except BaseException:
             allowances.undo(keys, plan)
             raise
@@ -253,28 +208,18 @@ class RedisStore:
         extra = [int(value) for value in result[count + 1 :]]
         return Decision(-1, allowances.granted(keys, checks, plan, counted, extra))
 
-    async def _take_exact(self, checks: Sequence[Check], lease: str, now: float) -> Decision:
-        keys = [counter_key(check, self._prefix) for check in checks]
-        args: list[str | int] = [repr(now), lease]
-        for check in checks:
-            args += ["c" if check.kind == CONCURRENT else "w", check.limit, check.amount, check.ttl_s]
-        result = await self._eval(_TAKE, keys, args)
-        return Decision(int(result[0]) - 1, tuple(int(used) for used in result[1:]))
-
     async def settle(self, adjustments: Sequence[tuple[Check, int]], lease: str) -> None:
         keys: list[str] = []
         args: list[str | int] = [lease]
-        allowances = self.allowances
         for check, delta in adjustments:
             key = counter_key(check, self._prefix)
             if check.kind == CONCURRENT:
                 keys.append(key)
                 args += ["c", delta]
                 continue
-            if allowances is not None:
-                delta = allowances.absorb(key, delta)
-                if not delta:
-                    continue
+            delta = self.allowances.absorb(key, delta)
+            if not delta:
+                continue
             keys.append(key)
             args += ["w", delta]
         if keys:
@@ -315,7 +260,6 @@ class RedisStore:
 
     async def _return_idle(self) -> None:
         """Give back, every half second, allowances no call here has touched for a second."""
-        assert self.allowances is not None
         while True:
             await asyncio.sleep(IDLE_RETURN_S / 2)
             try:
@@ -343,8 +287,7 @@ class RedisStore:
                 extra={"fields": {"error": repr(error)}},
             )
         self.healthy, self.last_error = False, repr(error)
-        if self.allowances is not None:
-            self.allowances.forget()
+        self.allowances.forget()
         if self._probe is None or self._probe.done():
             self._probe = asyncio.get_running_loop().create_task(self._reconnect(), name="strata-quota-probe")
 
