@@ -40,6 +40,35 @@ def rpm(limit: int, scope: str = "model:m") -> Check:
     return Check(Scope(scope, scope, Limits(rpm=limit)), RPM, "1", limit, 1, 120, HOUR_AHEAD)
 
 
+def test_a_steady_stream_of_calls_asks_redis_about_once_in_sixteen(redis_url: str) -> None:
+    prefix = fresh_prefix()
+    key_rpm = rpm(1_000_000, "key:k")
+    model_tpm = Check(Scope("model:m", "model m", Limits(tpm=10**9)), TPM, "1", 10**9, 120, 120, HOUR_AHEAD)
+
+    async def stream() -> int:
+        store = await leasing(redis_url, prefix)
+        round_trips = 0
+        real_eval = store._eval
+
+        async def counting_eval(*args: object) -> object:
+            nonlocal round_trips
+            round_trips += 1
+            return await real_eval(*args)  # type: ignore[arg-type]
+
+        store._eval = counting_eval  # type: ignore[method-assign,assignment]
+        try:
+            for index in range(320):
+                assert (await store.take([key_rpm, model_tpm], f"l{index}", time.time())).granted
+                await store.settle([(model_tpm, -70)], f"l{index}")  # used 50 of the 120 reserved
+        finally:
+            await store.aclose()
+        return round_trips
+
+    assert asyncio.run(stream()) <= 320 // 16 + 1
+    assert counter(redis_url, key_rpm, prefix) == 320  # what was held and unspent went back at close
+    assert counter(redis_url, model_tpm, prefix) == 320 * 50
+
+
 def test_processes_taking_ahead_never_pass_a_limit_and_together_reach_it(redis_url: str) -> None:
     """Four stores (four gateways) take one request at a time until refused: exactly the limit
     gets through, and the shared counter ends at the limit (no capacity stranded)."""
