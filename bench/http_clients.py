@@ -1,7 +1,7 @@
 """Which HTTP client should carry the hot path? Requests/s against the fake upstream, side by side.
 
 Compares httpx's own pool, httpx over an aiohttp transport (httpx-aiohttp), aiohttp alone, and
-Strata's own keep-alive pool (providers/http_pool.py, what the hot path uses), each at
+Strata's own keep-alive pool (providers/transport/, what the hot path uses), each at
 concurrency 1 and 50, in one run on one machine. Writes a table into BENCHMARKS.md.
 
     .venv/bin/python bench/http_clients.py [--seconds 4]
@@ -25,7 +25,7 @@ import uvloop  # noqa: E402
 from httpx_aiohttp import AiohttpTransport  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
-from providers.http_pool import ConnectionPool  # noqa: E402
+from providers.transport import ConnectionPool  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
 
 BODY = b'{"model":"fake","messages":[{"role":"user","content":"Say hello in five words"}]}'
@@ -88,7 +88,7 @@ async def measure(url: str, concurrency: int, seconds: float) -> dict[str, float
             raise RuntimeError(f"HTTP {response.status}")
 
     try:
-        results["Strata's pool (providers/http_pool.py)"] = await _drive(pool_call, concurrency, seconds)
+        results["Strata's pool (providers/transport/)"] = await _drive(pool_call, concurrency, seconds)
     finally:
         pool.close()
     return results

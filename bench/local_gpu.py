@@ -23,8 +23,8 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest  # noqa: E402
 from providers.base import CallOptions  # noqa: E402
+from providers.canonical import ChatCompletionRequest, EmbeddingRequest  # noqa: E402
 from providers.local.config import LocalDeployment  # noqa: E402
 from providers.local.demo import build_gpt  # noqa: E402
 from providers.local.provider import LocalProvider  # noqa: E402

@@ -31,13 +31,14 @@ import yaml  # noqa: E402
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
 from bench.harness import AUTH, cpu_seconds, redis_available, strata_process  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
-from gateway.config import parse_catalog  # noqa: E402
-from gateway.schemas.canonical import ChatCompletionRequest  # noqa: E402
+from gateway.config.catalog import parse_catalog  # noqa: E402
 from gateway.services.catalog import ModelCatalog  # noqa: E402
 from gateway.services.context import CallContext, Principal  # noqa: E402
 from gateway.services.pricing import PriceTable  # noqa: E402
 from gateway.services.quotas import QuotaService  # noqa: E402
 from gateway.services.quotas.resp import RespClient  # noqa: E402
+from providers.base import ProviderResources  # noqa: E402
+from providers.canonical import ChatCompletionRequest  # noqa: E402
 from providers.http import HttpClients  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
 
@@ -85,7 +86,9 @@ def stage_cost(redis_url: str | None, prefetch_calls: int, calls: int = 5000) ->
     """(CPU us, wall us) per reserve + settle of the quota stage alone, in this process: the part of
     the pipeline this work adds, measured without the HTTP noise around it."""
     models = ModelCatalog(
-        parse_catalog(config("http://127.0.0.1:9/v1", "limited"), "b.yaml", {"K": "k"}), HttpClients(), 0
+        parse_catalog(config("http://127.0.0.1:9/v1", "limited"), "b.yaml", {"K": "k"}),
+        ProviderResources(HttpClients()),
+        0,
     )
     quotas = QuotaService(models, PriceTable(models, table={}), redis_url=redis_url, prefetch_calls=prefetch_calls)
     model = models.get("limited")

@@ -1,35 +1,46 @@
-"""create_app(): routes, the request boundary and error rendering; resources come from the lifespan."""
+"""create_app(): the route table, one middleware stack around every route, and error rendering.
+
+Resources come from the lifespan (lifespan.py). The request path, outermost first:
+RequestContextMiddleware (request id, route match, access log, usage record, last-resort 500)
+-> middleware added with ``add_middleware`` (around every route, ASGI ones included)
+-> the matched ASGI route (the model calls) or FastAPI (everything else).
+"""
 
 from __future__ import annotations
+
+from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.types import Receive, Scope, Send
+from starlette.middleware import Middleware
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import __version__
 from gateway.api import admin, admin_keys, bedrock, bedrock_control, health, openai, usage
+from gateway.api.asgi_routes import AsgiRoute
 from gateway.api.docs import install_openapi
-from gateway.api.hot import HotRoutes
 from gateway.api.rendering import error_response
-from gateway.bootstrap import load_configuration
-from gateway.config import Catalog
-from gateway.errors import InvalidRequest, NotFound, StrataError
-from gateway.keys import ensure_master_key
+from gateway.api.route_table import OTHER, RouteTable
+from gateway.config.catalog import Catalog
+from gateway.config.loading import load_configuration
+from gateway.config.secrets import ensure_master_key
+from gateway.config.settings import Settings
+from gateway.errors import InternalError, InvalidRequest, MethodNotAllowed, NotFound, StrataError
 from gateway.lifespan import AppState, build_state, lifespan
 from gateway.middleware import RequestContextMiddleware
 from gateway.services.context import CallContext
-from gateway.settings import Settings
 
 
 class StrataApp(FastAPI):
-    """FastAPI, entered through the request boundary, with hot routes dispatched before it.
+    """FastAPI, entered through Strata's own request boundary, with ASGI routes dispatched before it.
 
-    Every HTTP request gets its id, log line and last-resort error handling first; then the
-    invoke endpoints go straight to their handlers (api/hot.py) and the rest to FastAPI.
+    ``add_middleware`` (and ``@app.middleware("http")``, which calls it) wraps every route, the
+    ASGI model-call routes included, not only FastAPI's: one stack, so a middleware added for
+    metrics or tracing cannot silently miss the calls that matter most.
     """
 
-    def __init__(self, state: AppState, hot: HotRoutes) -> None:
+    def __init__(self, state: AppState, routes: RouteTable) -> None:
         super().__init__(
             title="Strata",
             version=__version__,
@@ -37,19 +48,34 @@ class StrataApp(FastAPI):
             lifespan=lifespan,
         )
         self.state.strata = state
-        self.hot = hot
+        self.routes_table = routes
+        self._middleware: list[Middleware] = []
+        self._serving = False
+        self._entry = self._build_entry()
+
+    def add_middleware(self, middleware_class: Any, *args: Any, **kwargs: Any) -> None:
+        if self._serving:
+            raise RuntimeError("Cannot add middleware after an application has started")
+        self._middleware.insert(0, Middleware(middleware_class, *args, **kwargs))  # the last added is outermost
+        self._entry = self._build_entry()
+
+    def _build_entry(self) -> ASGIApp:
+        app: ASGIApp = self._dispatch
+        for middleware in reversed(self._middleware):
+            app = middleware.cls(app, *middleware.args, **middleware.kwargs)
+        state: AppState = self.state.strata
         usage = state.usage if state.settings.usage_records else None
-        self._entry = RequestContextMiddleware(self._dispatch, state.access_log, usage)
+        return RequestContextMiddleware(app, self.routes_table, state.access_log, usage)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        self._serving = True
         await self._entry(scope, receive, send)
 
     async def _dispatch(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] == "http":
-            route = self.hot.match(scope["path"])
-            if route is not None:
-                await route(self.state.strata, scope, receive, send)
-                return
+        route: AsgiRoute | None = scope.get("strata.route")
+        if route is not None:
+            await route(self.state.strata, scope, receive, send)
+            return
         await super().__call__(scope, receive, send)
 
 
@@ -73,29 +99,49 @@ async def _validation_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    error: StrataError
     if exc.status_code == 404:
-        error: StrataError = NotFound(f"Unknown path: {request.method} {request.url.path}")
+        error = NotFound(f"Unknown path: {request.method} {request.url.path}")
+    elif exc.status_code == 405:
+        allow = (exc.headers or {}).get("Allow", "")
+        error = MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}.", allow=allow)
     else:
         error = StrataError(str(exc.detail), status=exc.status_code)
         error.type = "invalid_request_error" if exc.status_code < 500 else "api_error"
     return error_response(_call(request), error)
 
 
+async def _unhandled(request: Request, exc: Exception) -> Response:
+    """Starlette's last resort would answer a plain-text 500; answer in the caller's shape instead.
+    (Starlette re-raises the exception after this, and the request boundary logs it with the id.)"""
+    call = _call(request)
+    request_id = call.request_id if call is not None else "unknown"
+    message = f"The server had an error processing your request (request id {request_id})."
+    return error_response(call, InternalError(message))
+
+
 def create_app(settings: Settings, catalog: Catalog, master_key: str) -> StrataApp:
-    hot = HotRoutes()
-    hot.include(openai.hot)
-    hot.include(bedrock.hot)
-    app = StrataApp(build_state(settings, catalog, master_key), hot)
-    app.include_router(openai.router)
-    app.include_router(bedrock_control.router)
-    app.include_router(health.router)
-    app.include_router(admin.router)
-    app.include_router(admin_keys.router)
-    app.include_router(usage.router)
+    routes = RouteTable()
+    routes.add_asgi(openai.asgi)
+    routes.add_asgi(bedrock.asgi)
+    mounted = (
+        (openai.router, openai.SURFACE),
+        (bedrock_control.router, bedrock.SURFACE),
+        (health.router, OTHER),
+        (admin.router, admin.SURFACE),
+        (admin_keys.router, admin.SURFACE),
+        (usage.router, admin.SURFACE),
+    )
+    for router, surface in mounted:
+        routes.add_router(router, surface)
+    app = StrataApp(build_state(settings, catalog, master_key), routes)
+    for router, _ in mounted:
+        app.include_router(router)
     app.add_exception_handler(StrataError, _strata_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
-    install_openapi(app, hot)
+    app.add_exception_handler(Exception, _unhandled)
+    install_openapi(app, routes.asgi)
     return app
 
 

@@ -9,16 +9,17 @@ import sys
 from pathlib import Path
 
 from gateway import __version__
-from gateway.bootstrap import load_configuration
-from gateway.config import ConfigError, load_catalog
-from gateway.settings import Settings
+from gateway.config.catalog import load_catalog
+from gateway.config.errors import ConfigError
+from gateway.config.loading import load_configuration
+from gateway.config.settings import Settings
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.app import create_app
-    from gateway.keys import ensure_master_key
+    from gateway.config.secrets import ensure_master_key
 
     if args.config is not None:
         os.environ["STRATA_CONFIG"] = str(args.config)  # workers rebuild settings from the environment

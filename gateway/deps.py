@@ -10,7 +10,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
-from gateway.api.hot import presented_key
+from gateway.api.asgi_routes import presented_key
 from gateway.lifespan import AppState
 from gateway.services.context import CallContext
 

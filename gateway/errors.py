@@ -54,6 +54,22 @@ class ContentPolicyViolation(InvalidRequest):
     code = "content_policy_violation"
 
 
+class MethodNotAllowed(InvalidRequest):
+    """The path exists but not with this method; ``Allow`` names the methods it takes (RFC 9110)."""
+
+    status = 405
+    code = "method_not_allowed"
+
+    def __init__(self, message: str, *, allow: str) -> None:
+        super().__init__(message)
+        self.allow = allow
+
+
+class UnsupportedMediaType(InvalidRequest):
+    status = 415
+    code = "unsupported_media_type"
+
+
 class PayloadTooLarge(InvalidRequest):
     status = 413
     code = "request_too_large"
@@ -144,3 +160,11 @@ def retry_after_header(error: StrataError) -> dict[str, str]:
     if error.retry_after is None:
         return {}
     return {"retry-after": str(max(1, math.ceil(error.retry_after)))}  # never earlier than told
+
+
+def error_headers(error: StrataError) -> dict[str, str]:
+    """The headers an error carries on every surface: Retry-After, and Allow on a 405."""
+    headers = retry_after_header(error)
+    if isinstance(error, MethodNotAllowed):
+        headers["allow"] = error.allow
+    return headers

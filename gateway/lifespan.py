@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 
 from fastapi import FastAPI
 
-from gateway.config import Catalog
+from gateway.config.catalog import Catalog
+from gateway.config.errors import ConfigError
+from gateway.config.secrets import ensure_secret_key
+from gateway.config.settings import Settings
 from gateway.db.database import Database
-from gateway.keys import ensure_secret_key
 from gateway.logs import LOG, AccessLog, configure_logging
 from gateway.services.auth import Authenticator
 from gateway.services.catalog import ModelCatalog
@@ -25,7 +27,7 @@ from gateway.services.quotas import QuotaService
 from gateway.services.routing import Router
 from gateway.services.routing.shared import SharedCircuits
 from gateway.services.usage.writer import UsageWriter
-from gateway.settings import Settings
+from providers.base import ProviderResources
 from providers.http import HttpClients
 from providers.tokens import encoding_for
 
@@ -52,8 +54,13 @@ class AppState:
 
 
 def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppState:
-    clients = HttpClients()
-    models = ModelCatalog(catalog, clients, created=int(time.time()))
+    try:
+        clients = HttpClients(
+            max_connections=settings.upstream_max_connections, max_response_bytes=settings.max_response_bytes
+        )
+    except ValueError as exc:  # a proxy variable that cannot be used: refuse to start rather than bypass it
+        raise ConfigError(f"environment: {exc}") from None
+    models = ModelCatalog(catalog, ProviderResources(http=clients), created=int(time.time()))
     router = Router()
     db = Database.connect(settings.database_url_or_default)
     keys = KeyRepository(db.sessions, KeySealer(ensure_secret_key(settings)))

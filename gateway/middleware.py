@@ -1,7 +1,11 @@
-"""Request id, access log line and the last-resort error boundary, as plain ASGI (no per-request task).
+"""Request id, route, access log line, usage record and the last-resort error boundary, as plain
+ASGI (no per-request task). The outermost layer of the app: it wraps every route.
 
-Every response carries ``x-request-id`` (the caller's, when it sent a sane one). An exception
-nothing else handled becomes a 500 in the caller's error shape, logged with the request id.
+Every response carries ``x-request-id`` (the caller's, when it sent a sane one). The route table
+decides the call's surface and whether it calls a model, once. An exception nothing else handled
+becomes a 500 in the caller's error shape, logged with the request id. A model call whose caller
+was authenticated gets one usage record; a request refused before that writes none (anyone who
+can reach the port could otherwise grow the ledger at line rate): the access log has it.
 """
 
 from __future__ import annotations
@@ -13,10 +17,11 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.api.rendering import error_response
+from gateway.api.route_table import RouteTable
 from gateway.errors import InternalError
 from gateway.logs import LOG, AccessLog
 from gateway.services.context import CallContext
-from gateway.services.usage.record import is_model_call, usage_event
+from gateway.services.usage.record import usage_event
 from gateway.services.usage.writer import UsageWriter
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
@@ -27,16 +32,6 @@ def new_request_id() -> str:
     return os.urandom(16).hex()
 
 
-def surface_for(path: str) -> str:
-    if path.startswith("/v1/"):
-        return "openai"
-    if path.startswith(("/model/", "/foundation-models")):
-        return "bedrock"
-    if path.startswith("/admin"):
-        return "admin"
-    return "other"
-
-
 def _incoming_request_id(scope: Scope) -> str | None:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
@@ -45,8 +40,11 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 class RequestContextMiddleware:
-    def __init__(self, app: ASGIApp, access_log: AccessLog, usage: UsageWriter | None = None) -> None:
+    def __init__(
+        self, app: ASGIApp, routes: RouteTable, access_log: AccessLog, usage: UsageWriter | None = None
+    ) -> None:
         self.app = app
+        self.routes = routes
         self.access_log = access_log
         self.usage = usage
 
@@ -56,8 +54,10 @@ class RequestContextMiddleware:
             return
         incoming_id = _incoming_request_id(scope)
         request_id = incoming_id or new_request_id()
-        call = CallContext(request_id=request_id, surface=surface_for(scope["path"]))
+        match = self.routes.match(scope["method"], scope["path"])
+        call = CallContext(request_id=request_id, surface=match.surface, model_call=match.model_call)
         scope["strata.call"] = call
+        scope["strata.route"] = match.route
         header = (b"x-request-id", request_id.encode())
         status = 0
 
@@ -78,7 +78,7 @@ class RequestContextMiddleware:
         finally:
             if self.access_log.enabled:
                 self.access_log.record(_access_fields(scope, call, status))
-            if self.usage is not None and is_model_call(scope["method"], scope["path"]):
+            if self.usage is not None and call.model_call and call.principal is not None:
                 # The usage record's id must be unique: a caller's own x-request-id may repeat.
                 record_id = request_id if incoming_id is None else new_request_id()
                 self.usage.submit(usage_event(call, status, record_id))

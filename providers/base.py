@@ -1,25 +1,32 @@
-"""The contract every model back-end implements: a handful of async methods, nothing more.
+"""The contract every model back-end implements: a handful of async methods, and one ProviderSpec.
 
 A provider instance serves one deployment (one upstream model id at one endpoint, or one local
 model). It receives canonical requests whose ``model`` is the public name and answers with
 canonical responses; it never learns which API surface the caller used.
+
+A provider type is one module that defines its deployment config class (a ``DeploymentBase``), its
+``Provider`` and a ``ProviderSpec`` tying them together with its pricing source and its model
+family for Bedrock's model listing; ``providers/registry.py`` lists the specs, one line each.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Generic, Literal, TypeVar
 
-from gateway.schemas.canonical import (
+from providers.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
     EmbeddingRequest,
     EmbeddingResponse,
 )
+from providers.deployment import DeploymentBase
 from providers.errors import UnsupportedOperation
+from providers.http import HttpClients
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +69,7 @@ class Provider(ABC):
 
     Example::
 
-        provider = registry.build(deployment, resources)
+        provider = registry.build_provider(deployment, ProviderResources(http=HttpClients()))
         completion = await provider.chat(request, CallOptions(request_id="r1"))
         async for chunk in provider.chat_stream(request, CallOptions(request_id="r2")):
             ...
@@ -98,3 +105,32 @@ class Provider(ABC):
 
     async def health(self) -> Health:
         return Health(HealthState.READY)
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderResources:
+    """What the gateway lends every provider it builds: the shared upstream connection pools."""
+
+    http: HttpClients
+
+
+C = TypeVar("C", bound=DeploymentBase)
+
+# Where a deployment's price comes from when its config sets none: litellm's price table by the
+# upstream model id ("price_table"), or nothing, so it costs 0 ("config_only": local and demo models).
+PricingSource = Literal["price_table", "config_only"]
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderSpec(Generic[C]):
+    """One provider type: everything the gateway needs to know about it, declared next to its code.
+
+    There is deliberately no default for ``pricing``: a new provider must say where its prices come
+    from, rather than being silently priced at 0.
+    """
+
+    name: str  # the catalog's ``provider:`` value; must equal the config class's Literal tag
+    config: type[C]
+    build: Callable[[C, ProviderResources], Provider]  # may import heavy modules lazily, at start only
+    pricing: PricingSource
+    vendor: Callable[[C], str]  # who makes the model, for Bedrock's providerName (ListFoundationModels)

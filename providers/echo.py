@@ -9,8 +9,10 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator
+from typing import Literal
 
-from gateway.schemas.canonical import (
+from providers.base import CallOptions, Capabilities, Provider, ProviderSpec
+from providers.canonical import (
     AssistantMessage,
     ChatCompletion,
     ChatCompletionChunk,
@@ -20,8 +22,15 @@ from gateway.schemas.canonical import (
     Delta,
     Usage,
 )
-from providers.base import CallOptions, Capabilities, Provider
+from providers.deployment import DeploymentBase
 from providers.errors import UnsupportedOperation
+
+
+class EchoDeployment(DeploymentBase):
+    """A built-in demo model that answers with the caller's last message; needs nothing."""
+
+    provider: Literal["echo"]
+    model: str = "echo"
 
 
 def _words(text: str) -> list[str]:
@@ -86,3 +95,12 @@ class EchoProvider(Provider):
 
     async def count_tokens(self, request: ChatCompletionRequest) -> int:
         return sum(len(_words(m.text())) for m in request.messages)
+
+
+SPEC = ProviderSpec(
+    name="echo",
+    config=EchoDeployment,
+    build=lambda deployment, resources: EchoProvider(deployment.model),
+    pricing="config_only",
+    vendor=lambda deployment: "Strata",
+)

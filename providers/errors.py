@@ -80,6 +80,12 @@ class ProviderUnavailable(ProviderError):
     status = 503
 
 
+class ProviderBusy(ProviderUnavailable):
+    """The back-end is healthy but cannot take the call now: its own queue is full, or it is still
+    loading. Back-pressure, not a failure: another deployment may take the call, and it never counts
+    against this deployment's circuit breaker."""
+
+
 class ProviderUpstreamError(ProviderError):
     """Any other upstream failure (5xx, malformed response, stream cut mid-way)."""
 

@@ -11,20 +11,34 @@ import asyncio
 import os
 from collections.abc import AsyncIterator
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import ValidationError
+from pydantic import Field, ValidationError
 
-from gateway.config import LiteLLMDeployment
-from gateway.schemas.canonical import (
+from providers import errors as perr
+from providers.base import CallOptions, Capabilities, Provider, ProviderSpec
+from providers.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
     EmbeddingRequest,
     EmbeddingResponse,
 )
-from providers import errors as perr
-from providers.base import CallOptions, Capabilities, Provider
+from providers.deployment import DeploymentBase
+
+
+class LiteLLMDeployment(DeploymentBase):
+    """Any vendor litellm reaches; ``model`` is litellm's id, e.g. anthropic/claude-3-5-haiku-latest."""
+
+    provider: Literal["litellm"]
+    model: str = Field(min_length=1)
+    api_base: str | None = None
+    api_key: str | None = None
+    params: dict[str, Any] = Field(default={}, description="extra litellm arguments (aws_region_name...)")
+    embeddings: bool = False
+    vision: bool = False
+    tools: bool = True
+
 
 _litellm: ModuleType | None = None
 
@@ -155,3 +169,12 @@ class LiteLLMProvider(Provider):
         messages = [m.model_dump(exclude_none=True) for m in request.messages]
         count: int = self._litellm.token_counter(model=self.deployment.model, messages=messages)
         return count
+
+
+SPEC = ProviderSpec(
+    name="litellm",
+    config=LiteLLMDeployment,
+    build=lambda deployment, resources: LiteLLMProvider(deployment),
+    pricing="price_table",
+    vendor=lambda deployment: deployment.model.split("/", 1)[0] if "/" in deployment.model else "litellm",
+)

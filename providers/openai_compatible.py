@@ -9,28 +9,69 @@ from __future__ import annotations
 
 import email.utils
 import math
+import re
 import time
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
 
 import orjson
-from pydantic import ValidationError
+from pydantic import Field, ValidationError, field_validator
 
-from gateway.config import OpenAIDeployment
-from gateway.schemas.canonical import (
+from providers import errors as perr
+from providers.base import CallOptions, Capabilities, Provider, ProviderSpec
+from providers.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
     EmbeddingRequest,
     EmbeddingResponse,
 )
-from providers import errors as perr
-from providers.base import CallOptions, Capabilities, Provider
+from providers.deployment import DeploymentBase
 from providers.http import HttpClients, transport_error
-from providers.http_pool import ConnectionPool, UpstreamError, UpstreamResponse
 from providers.sse import iter_sse_data
 from providers.tokens import count_prompt
+from providers.transport import Response, Transport, UpstreamError
+
+_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
+
+
+class OpenAIDeployment(DeploymentBase):
+    """Any OpenAI-compatible endpoint: OpenAI, Azure OpenAI, vLLM, Ollama, TGI, Groq..."""
+
+    provider: Literal["openai"]
+    model: str = Field(min_length=1)
+    api_base: str = "https://api.openai.com/v1"
+    api_key: str | None = None
+    headers: dict[str, str] = {}
+    query_params: dict[str, str] = Field(default={}, description="e.g. Azure's api-version")
+    embeddings: bool = False
+    vision: bool = False
+    tools: bool = True
+
+    @field_validator("api_base")
+    @classmethod
+    def _http_url(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http:// or https:// URL")
+        return value.rstrip("/")
+
+    @field_validator("api_key")
+    @classmethod
+    def _one_line_key(cls, value: str | None) -> str | None:
+        if value is not None and any(c in value for c in "\r\n\0"):
+            raise ValueError("contains a line break or NUL (a trailing newline in the secret's source?)")
+        return value
+
+    @field_validator("headers")
+    @classmethod
+    def _sendable_headers(cls, value: dict[str, str]) -> dict[str, str]:
+        for name, text in value.items():
+            if not _HEADER_NAME.fullmatch(name):
+                raise ValueError(f"{name!r} is not a valid HTTP header name")
+            if any(c in text for c in "\r\n\0"):
+                raise ValueError(f"the value of {name!r} contains a line break or NUL")
+        return value
 
 
 def parse_retry_after(headers: Mapping[str, str]) -> float | None:
@@ -91,7 +132,7 @@ class OpenAICompatibleProvider(Provider):
             tools=deployment.tools, embeddings=deployment.embeddings, vision=deployment.vision
         )
         self._clients = clients
-        self._pool: ConnectionPool | None = None
+        self._pool: Transport | None = None
         base = urlsplit(deployment.api_base)
         query = f"?{urlencode(deployment.query_params)}" if deployment.query_params else ""
         self._chat_target = f"{base.path}/chat/completions{query}".encode()
@@ -115,7 +156,7 @@ class OpenAICompatibleProvider(Provider):
         data.update(changes)
         return orjson.dumps(data)
 
-    async def _open(self, target: bytes, body: bytes, options: CallOptions) -> UpstreamResponse:
+    async def _open(self, target: bytes, body: bytes, options: CallOptions) -> Response:
         if self._pool is None:
             raise perr.ProviderUnavailable("the provider has not started")
         head = self._head
@@ -208,3 +249,12 @@ class _StreamOutcome:
         if any(choice.finish_reason for choice in chunk.choices):
             self.finished = True
         return chunk
+
+
+SPEC = ProviderSpec(
+    name="openai",
+    config=OpenAIDeployment,
+    build=lambda deployment, resources: OpenAICompatibleProvider(deployment, resources.http),
+    pricing="price_table",
+    vendor=lambda deployment: "OpenAI-compatible",
+)

@@ -13,7 +13,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
 
-from gateway.schemas.canonical import ChatCompletionRequest
+from providers.canonical import ChatCompletionRequest
 
 _PER_MESSAGE_OVERHEAD = 3  # OpenAI's chat format: role and separators
 _REPLY_PRIMER = 3

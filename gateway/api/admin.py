@@ -11,6 +11,7 @@ from gateway.errors import NotFound, PermissionDenied
 from gateway.lifespan import AppState
 from gateway.services.context import Principal
 
+SURFACE = "admin"
 router = APIRouter(prefix="/admin", tags=["Admin"])
 
 

@@ -1,6 +1,6 @@
 """The Bedrock-runtime surface: Converse, ConverseStream, InvokeModel (+ stream), CountTokens.
 
-Hot routes (plain ASGI, see api/hot.py) under ``/model/{modelId}/...``: authenticate (SigV4 or
+Hot routes (plain ASGI, see api/asgi_routes.py) under ``/model/{modelId}/...``: authenticate (SigV4 or
 bearer, api/bedrock_auth.py), validate and translate the body at the edge (gateway/translate),
 run the one pipeline, translate back. Streams are AWS event-stream frames; a failure after the
 first frame becomes an exception frame, which botocore raises. Model ids are Strata's public
@@ -13,45 +13,45 @@ from __future__ import annotations
 import base64
 import binascii
 import time
-from collections.abc import AsyncIterator
 from typing import Any
 
 import orjson
 from starlette.responses import Response
 
+from gateway.api.asgi_routes import AsgiRequest, AsgiRoutes
 from gateway.api.bedrock_auth import admit
 from gateway.api.bedrock_errors import exception_frame
 from gateway.api.body import parse_json
 from gateway.api.call_headers import apply_call_hints, response_headers
-from gateway.api.hot import HotRequest, HotRoutes
 from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
-from gateway.errors import InternalError, InvalidRequest, StrataError
+from gateway.errors import InvalidRequest, StrataError
 from gateway.lifespan import AppState
-from gateway.logs import LOG
 from gateway.schemas.bedrock import (
+    BedrockErrorResponse,
     ConverseRequest,
     ConverseResponse,
     CountTokensRequest,
     CountTokensResponse,
     NativeBody,
 )
-from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
 from gateway.services.context import CallContext, Principal
 from gateway.services.counting import count_prompt_tokens
-from gateway.streaming import ChatStream
+from gateway.services.stream_relay import ChatStream
 from gateway.translate import eventstream
 from gateway.translate.bedrock_converse import chat_to_converse, converse_to_chat
 from gateway.translate.bedrock_converse_stream import ConverseStreamEvents
 from gateway.translate.bedrock_native import ChatFamily, EmbedFamily, NativeStream, detect
+from providers.canonical import ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest
 
 TAG = "Bedrock-compatible"
-hot = HotRoutes()
+SURFACE = "bedrock"
+asgi = AsgiRoutes(SURFACE, BedrockErrorResponse)
 
 JSON = "application/json"
 
 
-def model_id(request: HotRequest) -> str:
+def model_id(request: AsgiRequest) -> str:
     value: str = request.scope["path_params"]["modelId"]
     if value.startswith("arn:"):
         _, found, name = value.partition(":foundation-model/")
@@ -70,7 +70,7 @@ def _headers(call: CallContext) -> dict[str, str]:
     return {"x-amzn-RequestId": call.request_id, **response_headers(call)}
 
 
-async def _admit(state: AppState, call: CallContext, request: HotRequest) -> tuple[Principal, bytes]:
+async def _admit(state: AppState, call: CallContext, request: AsgiRequest) -> tuple[Principal, bytes]:
     principal, body = await admit(state, call, request)
     apply_call_hints(request, call, principal)  # x-strata-timeout, x-strata-routing-strategy
     return principal, body
@@ -93,14 +93,14 @@ def _stops(request: ChatCompletionRequest) -> list[str] | None:
 # ---------------------------------------------------------------- Converse
 
 
-@hot.post(
+@asgi.post(
     "/model/{modelId}/converse",
     summary="Converse (Bedrock runtime)",
     request_model=ConverseRequest,
     response_model=ConverseResponse,
     tag=TAG,
 )
-async def converse(state: AppState, call: CallContext, request: HotRequest) -> Response:
+async def converse(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, raw = await _admit(state, call, request)
     body = parse_json(ConverseRequest, raw)
     call.request_metadata = body.requestMetadata
@@ -110,40 +110,39 @@ async def converse(state: AppState, call: CallContext, request: HotRequest) -> R
     return BodyResponse(orjson.dumps(answer), _headers(call))
 
 
-@hot.post(
+@asgi.post(
     "/model/{modelId}/converse-stream",
     summary="ConverseStream (Bedrock runtime; an application/vnd.amazon.eventstream response)",
     request_model=ConverseRequest,
     response_model=ConverseResponse,
     tag=TAG,
+    media_types=(eventstream.CONTENT_TYPE,),
 )
-async def converse_stream(state: AppState, call: CallContext, request: HotRequest) -> Response:
+async def converse_stream(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, raw = await _admit(state, call, request)
     body = parse_json(ConverseRequest, raw)
     call.request_metadata = body.requestMetadata
     chat = converse_to_chat(model_id(request), body, stream=True)
     stream = await state.invoker.chat_stream(call, principal, chat)
-    frames = _converse_frames(stream, ConverseStreamEvents(call.started, _stops(chat)))
-    return StreamResponse(frames, stream.aclose, headers=_headers(call), media_type=eventstream.CONTENT_TYPE)
+    encoder = _ConverseFrames(ConverseStreamEvents(call.started, _stops(chat)))
+    return StreamResponse(stream, encoder, headers=_headers(call), media_type=eventstream.CONTENT_TYPE)
 
 
-async def _converse_frames(stream: ChatStream, events: ConverseStreamEvents) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in stream:
-            frames = events.chunk(chunk)
-            if frames:
-                yield frames
-        yield events.finish(stream.usage, _trace(stream.call))
-    except Exception as exc:  # boundary: the status is sent; botocore raises what an exception frame says
-        yield exception_frame(_as_strata(exc, stream.call), timeout_member=False)
+class _ConverseFrames:
+    """ConverseStream's event-stream frames; a failure after the first frame is an exception
+    frame (the status is sent), which botocore raises."""
 
+    def __init__(self, events: ConverseStreamEvents) -> None:
+        self._events = events
 
-def _as_strata(exc: Exception, call: CallContext) -> StrataError:
-    if isinstance(exc, StrataError):
-        return exc
-    LOG.exception("stream failed", extra={"fields": {"request_id": call.request_id}})
-    call.error_type = InternalError.type
-    return InternalError(f"The server had an error processing your request (request id {call.request_id}).")
+    def chunk(self, chunk: ChatCompletionChunk) -> bytes:
+        return self._events.chunk(chunk)
+
+    def finish(self, stream: ChatStream) -> bytes:
+        return self._events.finish(stream.usage, _trace(stream.call))
+
+    def error(self, error: StrataError) -> bytes:
+        return exception_frame(error, timeout_member=False)
 
 
 # ---------------------------------------------------------------- InvokeModel
@@ -161,7 +160,7 @@ def _native_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
-def _request_metadata(request: HotRequest) -> dict[str, str] | None:
+def _request_metadata(request: AsgiRequest) -> dict[str, str] | None:
     header = request.header(b"x-amzn-bedrock-request-metadata")
     if not header:
         return None
@@ -187,14 +186,14 @@ def _token_headers(call: CallContext) -> dict[str, str]:
     }
 
 
-@hot.post(
+@asgi.post(
     "/model/{modelId}/invoke",
     summary="InvokeModel (Bedrock runtime): a model-native body in, the same family's answer out",
     request_model=NativeBody,
     response_model=NativeBody,
     tag=TAG,
 )
-async def invoke(state: AppState, call: CallContext, request: HotRequest) -> Response:
+async def invoke(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
     call.request_metadata = _request_metadata(request)
@@ -209,14 +208,15 @@ async def invoke(state: AppState, call: CallContext, request: HotRequest) -> Res
     return BodyResponse(orjson.dumps(answer), _token_headers(call))
 
 
-@hot.post(
+@asgi.post(
     "/model/{modelId}/invoke-with-response-stream",
     summary="InvokeModelWithResponseStream (Bedrock runtime): the family's stream events as `chunk` frames",
     request_model=NativeBody,
     response_model=NativeBody,
     tag=TAG,
+    media_types=(eventstream.CONTENT_TYPE,),
 )
-async def invoke_stream(state: AppState, call: CallContext, request: HotRequest) -> Response:
+async def invoke_stream(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
     call.request_metadata = _request_metadata(request)
@@ -226,44 +226,49 @@ async def invoke_stream(state: AppState, call: CallContext, request: HotRequest)
     chat = family.to_chat(model, body, True)
     stream = await state.invoker.chat_stream(call, principal, chat)
     headers = {**_headers(call), "X-Amzn-Bedrock-Content-Type": JSON}
-    frames = _chunk_frames(stream, family.stream(chat, body))
-    return StreamResponse(frames, stream.aclose, headers=headers, media_type=eventstream.CONTENT_TYPE)
+    encoder = _ChunkFrames(family.stream(chat, body))
+    return StreamResponse(stream, encoder, headers=headers, media_type=eventstream.CONTENT_TYPE)
 
 
 def _chunk(payload: dict[str, Any]) -> bytes:
     return eventstream.event("chunk", {"bytes": base64.b64encode(orjson.dumps(payload)).decode()})
 
 
-async def _chunk_frames(stream: ChatStream, native: NativeStream) -> AsyncIterator[bytes]:
-    call = stream.call
-    try:
-        async for chunk in stream:
-            events = native.chunk(chunk)
-            if events:
-                yield b"".join(_chunk(e) for e in events)
-        usage = stream.usage
+class _ChunkFrames:
+    """InvokeModelWithResponseStream: the model family's own stream events, each in a ``chunk`` frame."""
+
+    def __init__(self, native: NativeStream) -> None:
+        self._native = native
+
+    def chunk(self, chunk: ChatCompletionChunk) -> bytes:
+        return b"".join(_chunk(e) for e in self._native.chunk(chunk))
+
+    def finish(self, stream: ChatStream) -> bytes:
+        usage, call = stream.usage, stream.call
         metrics = {
             "inputTokenCount": usage.prompt_tokens if usage else 0,
             "outputTokenCount": usage.completion_tokens if usage else 0,
             "invocationLatency": _elapsed_ms(call),
             "firstByteLatency": int((call.first_token_s or 0) * 1000),
         }
-        yield b"".join(_chunk(e) for e in native.finish(usage, metrics))
-    except Exception as exc:  # boundary: as in _converse_frames
-        yield exception_frame(_as_strata(exc, call), timeout_member=True)
+        return b"".join(_chunk(e) for e in self._native.finish(usage, metrics))
+
+    def error(self, error: StrataError) -> bytes:
+        return exception_frame(error, timeout_member=True)
 
 
 # ---------------------------------------------------------------- CountTokens
 
 
-@hot.post(
+@asgi.post(
     "/model/{modelId}/count-tokens",
     summary="CountTokens (Bedrock runtime): a Converse or InvokeModel input's prompt tokens",
     request_model=CountTokensRequest,
     response_model=CountTokensResponse,
     tag=TAG,
+    model_call=False,
 )
-async def count_tokens(state: AppState, call: CallContext, request: HotRequest) -> Response:
+async def count_tokens(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, raw = await _admit(state, call, request)
     given = parse_json(CountTokensRequest, raw).input
     model = model_id(request)

@@ -10,14 +10,14 @@ the body is read.
 
 from __future__ import annotations
 
-from gateway.api.hot import HotRequest
+from gateway.api import sigv4
+from gateway.api.asgi_routes import AsgiRequest
 from gateway.errors import AuthenticationFailed
 from gateway.lifespan import AppState
-from gateway.services import sigv4
 from gateway.services.context import CallContext, Principal
 
 
-async def admit(state: AppState, call: CallContext, request: HotRequest) -> tuple[Principal, bytes]:
+async def admit(state: AppState, call: CallContext, request: AsgiRequest) -> tuple[Principal, bytes]:
     """The caller's principal and the request body (read only once the caller is known)."""
     limit = state.settings.max_body_bytes
     authorization = request.header(b"authorization")

@@ -11,12 +11,12 @@ from typing import Literal
 
 from fastapi import APIRouter, Request
 
+from gateway.api import sigv4
+from gateway.api.asgi_routes import AsgiRequest
 from gateway.api.bedrock_auth import admit
-from gateway.api.hot import HotRequest
 from gateway.deps import Call, State
 from gateway.errors import InvalidRequest
 from gateway.schemas.bedrock import FoundationModelSummary, GetFoundationModelResponse, ListFoundationModelsResponse
-from gateway.services import sigv4
 from gateway.services.catalog import PublicModel
 
 router = APIRouter(tags=["Bedrock-compatible"])
@@ -29,12 +29,10 @@ def provider_name(model: PublicModel) -> str:
     """Who makes the model, as best the catalog can tell: ``org/`` in its name, else the upstream's vendor."""
     if "/" in model.name:
         return model.name.split("/", 1)[0]
-    first = model.deployments[0].config if model.deployments else None
-    if first is None:
+    if not model.deployments:
         return "Strata"
-    if first.provider == "litellm" and "/" in first.model:
-        return first.model.split("/", 1)[0]
-    return {"openai": "OpenAI-compatible", "echo": "Strata"}.get(first.provider, first.provider)
+    first = model.deployments[0]
+    return first.spec.vendor(first.config)
 
 
 def summary(model: PublicModel, region: str) -> FoundationModelSummary:
@@ -73,7 +71,7 @@ async def list_foundation_models(
     byInferenceType: Literal["ON_DEMAND", "PROVISIONED"] | None = None,
     byCustomizationType: str | None = None,
 ) -> ListFoundationModelsResponse:
-    principal, _ = await admit(state, call, HotRequest(request.scope, request.receive))
+    principal, _ = await admit(state, call, AsgiRequest(request.scope, request.receive))
     region = _region(request)
     found = []
     for model in state.catalog.visible_to(principal):
@@ -94,7 +92,7 @@ async def list_foundation_models(
 async def get_foundation_model(
     model_identifier: str, request: Request, state: State, call: Call
 ) -> GetFoundationModelResponse:
-    principal, _ = await admit(state, call, HotRequest(request.scope, request.receive))
+    principal, _ = await admit(state, call, AsgiRequest(request.scope, request.receive))
     name = model_identifier.partition(":foundation-model/")[2] if model_identifier.startswith("arn:") else None
     if model_identifier.startswith("arn:") and not name:
         raise InvalidRequest(f"'{model_identifier}' is not a foundation-model ARN.", param="modelIdentifier")

@@ -12,7 +12,7 @@ from __future__ import annotations
 import orjson
 from starlette.responses import Response
 
-from gateway.errors import AuthenticationFailed, StrataError, retry_after_header
+from gateway.errors import AuthenticationFailed, MethodNotAllowed, StrataError, UnsupportedMediaType, error_headers
 from gateway.translate import eventstream
 
 _STATUS = {
@@ -47,13 +47,13 @@ def bedrock_type(error: StrataError) -> str:
 
 
 def bedrock_status(error: StrataError) -> int:
-    if type(error) is StrataError:
-        return error.status  # an ad-hoc status (405...) says more than any type's default
+    if type(error) is StrataError or isinstance(error, MethodNotAllowed | UnsupportedMediaType):
+        return error.status  # an ad-hoc status (405, 415...) says more than any type's default
     return _STATUS.get(bedrock_type(error), error.status)
 
 
 def bedrock_error_response(error: StrataError, request_id: str | None) -> Response:
-    headers = {"x-amzn-ErrorType": bedrock_type(error), **retry_after_header(error)}
+    headers = {"x-amzn-ErrorType": bedrock_type(error), **error_headers(error)}
     if request_id:
         headers["x-amzn-RequestId"] = request_id
     return Response(

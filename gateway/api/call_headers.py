@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import math
 
-from gateway.api.hot import HotRequest
+from gateway.api.asgi_routes import AsgiRequest
 from gateway.api.rendering import response_headers as response_headers  # one home for both paths
+from gateway.config.routing import STRATEGIES
 from gateway.errors import InvalidRequest, PermissionDenied
-from gateway.routing_config import STRATEGIES
 from gateway.services.context import CallContext, Principal
 
 
@@ -29,7 +29,7 @@ def _seconds(value: str, name: str) -> float:
     return seconds
 
 
-def apply_call_hints(request: HotRequest, call: CallContext, principal: Principal) -> None:
+def apply_call_hints(request: AsgiRequest, call: CallContext, principal: Principal) -> None:
     deadlines = [
         _seconds(value, name)
         for name in ("x-strata-timeout", "x-stainless-timeout", "x-stainless-read-timeout")

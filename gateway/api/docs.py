@@ -1,4 +1,4 @@
-"""OpenAPI for the whole app, hot routes included (they are plain ASGI, see api/hot.py)."""
+"""OpenAPI for the whole app, hot routes included (they are plain ASGI, see api/asgi_routes.py)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
-from gateway.api.hot import HotRoutes
+from gateway.api.asgi_routes import AsgiRoutes
 
 _REF = "#/components/schemas/{model}"
 
 
-def install_openapi(app: FastAPI, hot: HotRoutes) -> None:
+def install_openapi(app: FastAPI, hot: AsgiRoutes) -> None:
     """Generate FastAPI's schema, then add the hot routes and the models they use."""
 
     def ref(model: type[BaseModel]) -> dict[str, Any]:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from dataclasses import asdict
 from typing import Any
 
@@ -11,50 +10,53 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 from starlette.responses import Response
 
+from gateway.api.asgi_routes import AsgiRequest, AsgiRoutes
 from gateway.api.body import M, parse_json
 from gateway.api.call_headers import apply_call_hints, response_headers
-from gateway.api.hot import HotRequest, HotRoutes
 from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import StrataError, openai_error_body
 from gateway.lifespan import AppState
-from gateway.schemas.canonical import (
+from gateway.schemas.openai import ModelList, ModelObject, OpenAIErrorResponse
+from gateway.services.catalog import PublicModel
+from gateway.services.context import CallContext, Principal
+from gateway.services.stream_relay import ChatStream
+from providers.canonical import (
     ChatCompletion,
+    ChatCompletionChunk,
     ChatCompletionRequest,
     EmbeddingRequest,
     EmbeddingResponse,
 )
-from gateway.schemas.openai import ModelList, ModelObject
-from gateway.services.catalog import PublicModel
-from gateway.services.context import CallContext, Principal
-from gateway.streaming import ChatStream
 
 TAG = "OpenAI-compatible"
+SURFACE = "openai"
 router = APIRouter(prefix="/v1", tags=[TAG])
-hot = HotRoutes()
+asgi = AsgiRoutes(SURFACE, OpenAIErrorResponse)
 
 
-async def _admit(state: AppState, call: CallContext, request: HotRequest, model: type[M]) -> tuple[Principal, M]:
+async def _admit(state: AppState, call: CallContext, request: AsgiRequest, model: type[M]) -> tuple[Principal, M]:
     """Key first (strangers' bodies are never read), then Strata's headers, then the body."""
     principal = await state.invoker.authenticate(call, request.api_key())
     apply_call_hints(request, call, principal)
     return principal, parse_json(model, await request.body(state.settings.max_body_bytes))
 
 
-@hot.post(
+@asgi.post(
     "/v1/chat/completions",
     summary="Create a chat completion",
     request_model=ChatCompletionRequest,
     response_model=ChatCompletion,
     tag=TAG,
+    media_types=("application/json", "text/event-stream"),
 )
-async def chat_completions(state: AppState, call: CallContext, request: HotRequest) -> Response:
+async def chat_completions(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, body = await _admit(state, call, request, ChatCompletionRequest)
     call.request_metadata = request_metadata(body.model_extra, body.user)
     if body.stream:
         stream = await state.invoker.chat_stream(call, principal, body)
-        return StreamResponse(_sse(stream), stream.aclose, headers=response_headers(call))
+        return StreamResponse(stream, SSE, headers=response_headers(call))
     completion = await state.invoker.chat(call, principal, body)
     return BodyResponse(_json(completion), response_headers(call))
 
@@ -77,25 +79,31 @@ def _json(model: BaseModel) -> bytes:
     return model.__pydantic_serializer__.to_json(model, exclude_unset=True)
 
 
-async def _sse(stream: ChatStream) -> AsyncIterator[bytes]:
-    try:
-        async for chunk in stream:
-            yield b"data: " + _json(chunk) + b"\n\n"
-    except StrataError as exc:
-        # After the first byte the status is sent; OpenAI's SDKs raise on an `error` event.
-        yield b"data: " + orjson.dumps(openai_error_body(exc)) + b"\n\n"
-        return
-    yield b"data: [DONE]\n\n"
+class _ServerSentEvents:
+    """OpenAI's stream: one ``data:`` line per chunk, ``[DONE]`` at the end; after the first byte
+    the status is sent, so a failure is an ``error`` event, which OpenAI's SDKs raise."""
+
+    def chunk(self, chunk: ChatCompletionChunk) -> bytes:
+        return b"data: " + _json(chunk) + b"\n\n"
+
+    def finish(self, stream: ChatStream) -> bytes:
+        return b"data: [DONE]\n\n"
+
+    def error(self, error: StrataError) -> bytes:
+        return b"data: " + orjson.dumps(openai_error_body(error)) + b"\n\n"
 
 
-@hot.post(
+SSE = _ServerSentEvents()
+
+
+@asgi.post(
     "/v1/embeddings",
     summary="Create embeddings",
     request_model=EmbeddingRequest,
     response_model=EmbeddingResponse,
     tag=TAG,
 )
-async def embeddings(state: AppState, call: CallContext, request: HotRequest) -> Response:
+async def embeddings(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, body = await _admit(state, call, request, EmbeddingRequest)
     call.request_metadata = request_metadata(body.model_extra, body.user)
     response = await state.invoker.embeddings(call, principal, body)

@@ -9,7 +9,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from gateway.api.bedrock_errors import bedrock_error_response
-from gateway.errors import StrataError, openai_error_body, retry_after_header
+from gateway.errors import StrataError, error_headers, openai_error_body
 from gateway.services.context import CallContext
 
 
@@ -44,7 +44,7 @@ def error_response(call: CallContext | None, error: StrataError) -> Response:
             orjson.dumps(openai_error_body(error)),
             status_code=error.status,
             media_type="application/json",
-            headers=retry_after_header(error),
+            headers=error_headers(error),
         ),
     )
 

@@ -2,16 +2,20 @@
 
 Starlette's StreamingResponse (ASGI spec 2.4) learns of a disconnect only when a write fails,
 so an upstream that is slow between chunks would keep running for nobody. This one watches
-``http.disconnect`` alongside the stream and cancels it, then closes the upstream.
+``http.disconnect`` alongside the stream and cancels it, then closes the upstream. It is also
+the one place that knows why a stream stopped early: the client left, or the server cancelled
+the request (shutdown); it tells the relay, whose record then says so.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Mapping
 
 import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
+
+from gateway.services.stream_relay import CLIENT_CLOSED, SHUTDOWN, ChatStream, StreamEncoder
 
 
 class StreamResponse(Response):
@@ -19,8 +23,8 @@ class StreamResponse(Response):
 
     def __init__(
         self,
-        content: AsyncIterator[bytes],
-        on_close: Callable[[], Awaitable[None]],
+        stream: ChatStream,
+        encoder: StreamEncoder,
         headers: Mapping[str, str] | None = None,
         media_type: str | None = None,
     ) -> None:
@@ -30,15 +34,18 @@ class StreamResponse(Response):
         if media_type is not None:
             self.media_type = media_type
         self.init_headers({"cache-control": "no-cache", "x-accel-buffering": "no", **(headers or {})})
-        self._content = content
-        self._on_close = on_close
+        self._stream = stream
+        self._content: AsyncIterator[bytes] = stream.encode(encoder)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        client_left = finished = False
         async with anyio.create_task_group() as group:
 
             async def watch_disconnect() -> None:
+                nonlocal client_left
                 while (await receive())["type"] != "http.disconnect":
                     pass
+                client_left = True
                 group.cancel_scope.cancel()
 
             group.start_soon(watch_disconnect)
@@ -47,12 +54,15 @@ class StreamResponse(Response):
                 async for chunk in self._content:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
+                finished = True
             except OSError:
-                pass  # the client went away while we wrote
+                client_left = True  # the client went away while we wrote
             finally:
                 with anyio.CancelScope(shield=True):
+                    if not finished:  # cut: by the client, or else by the server cancelling the request
+                        self._stream.interrupted(CLIENT_CLOSED if client_left else SHUTDOWN)
                     await _aclose(self._content)
-                    await self._on_close()
+                    await self._stream.aclose()
                 group.cancel_scope.cancel()
 
 

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
-from gateway.config import ConfigError
+from gateway.config.errors import ConfigError
 from gateway.db import migrate
 from gateway.db.session import is_sqlite, make_engine, make_sessions
 from gateway.logs import LOG

@@ -6,7 +6,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from gateway.limits import Limits
+from gateway.schemas.limits import Limits
 
 Name = Field(min_length=1, max_length=200)
 

@@ -244,3 +244,9 @@ class ListFoundationModelsResponse(_Wire):
 
 class GetFoundationModelResponse(_Wire):
     modelDetails: FoundationModelSummary
+
+
+class BedrockErrorResponse(_Wire):
+    """Bedrock's error body; botocore reads the exception class from ``x-amzn-ErrorType``."""
+
+    message: str

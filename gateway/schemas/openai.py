@@ -28,5 +28,5 @@ class ErrorDetail(BaseModel):
     code: str | None = None
 
 
-class ErrorResponse(BaseModel):
+class OpenAIErrorResponse(BaseModel):
     error: ErrorDetail

@@ -4,15 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
+from typing import Any
 
-from gateway.config import Catalog, Deployment
+from gateway.config.catalog import Catalog, Deployment
+from gateway.config.routing import PromptRouter, Routing
 from gateway.errors import ModelNotFound
-from gateway.limits import NO_LIMITS, Limits
-from gateway.routing_config import PromptRouter, Routing
+from gateway.schemas.limits import NO_LIMITS, Limits
 from gateway.services.context import Principal
-from providers.base import Capabilities, Provider
-from providers.http import HttpClients
-from providers.registry import build_provider
+from providers.base import Capabilities, Provider, ProviderResources, ProviderSpec
+from providers.registry import build_provider, spec_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -26,6 +26,11 @@ class DeploymentHandle:
     @property
     def provider_type(self) -> str:
         return self.config.provider
+
+    @property
+    def spec(self) -> ProviderSpec[Any]:
+        """The provider type's table entry: pricing source, model family (providers/registry.py)."""
+        return spec_for(self.config)
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,11 +66,11 @@ class PublicModel:
 
 
 class ModelCatalog:
-    def __init__(self, catalog: Catalog, clients: HttpClients, created: int) -> None:
+    def __init__(self, catalog: Catalog, resources: ProviderResources, created: int) -> None:
         models: dict[str, PublicModel] = {}
         for name, entry in catalog.models.items():
             handles = tuple(
-                DeploymentHandle(catalog.deployment_id(name, i), d, build_provider(d, clients))
+                DeploymentHandle(catalog.deployment_id(name, i), d, build_provider(d, resources))
                 for i, d in enumerate(entry.deployments)
             )
             models[name] = PublicModel(

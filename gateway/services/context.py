@@ -6,7 +6,8 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from gateway.limits import NO_LIMITS, Limits
+from gateway.schemas.limits import NO_LIMITS, Limits
+from providers.canonical import EmbeddingUsage, Usage
 
 
 @dataclass(slots=True)
@@ -32,7 +33,8 @@ class CallContext:
     """Created by the request middleware; filled in by the pipeline; read by the log and usage."""
 
     request_id: str
-    surface: str
+    surface: str  # the API surface (route table): decides the error shape
+    model_call: bool = False  # the route calls a model (route table): one usage record once authenticated
     started: float = field(default_factory=time.perf_counter)
     principal: Principal | None = None
     model: str | None = None  # the public model the caller asked for
@@ -54,6 +56,17 @@ class CallContext:
     rate_limit_headers: dict[str, str] | None = None  # x-ratelimit-* from the quota stage, for every answer
     cached_tokens: int | None = None  # prompt tokens the upstream served from its cache
     guardrail_action: str | None = None  # what a guardrail did to this call (e.g. blocked, masked)
+
+    def record_usage(self, usage: Usage | EmbeddingUsage, estimated: bool = False) -> None:
+        """The call's token counts, for its usage record, log line and quota settlement: the one
+        place they are copied from a response (``estimated``: counted here, the upstream sent none)."""
+        self.prompt_tokens = usage.prompt_tokens
+        if isinstance(usage, Usage):
+            self.completion_tokens = usage.completion_tokens
+            self.cached_tokens = usage.cached_prompt_tokens()
+        else:
+            self.completion_tokens = 0
+        self.usage_estimated = self.usage_estimated or estimated
 
     def mark_first_token(self) -> None:
         if self.first_token_s is None:

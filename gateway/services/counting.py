@@ -7,9 +7,9 @@ its deployments counts the same). Nothing is called upstream and no quota is spe
 
 from __future__ import annotations
 
-from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
 from gateway.services.catalog import ModelCatalog
 from gateway.services.context import CallContext, Principal
+from providers.canonical import ChatCompletionRequest, EmbeddingRequest
 from providers.tokens import count_text
 
 

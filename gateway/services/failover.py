@@ -1,30 +1,52 @@
-"""Surviving failing deployments: walk a pool with retries, then the model's fallbacks.
+"""Surviving failing deployments: walk a pool with retries (the model's fallbacks are invoke.py's).
 
 Within a pool, a deployment not yet tried is tried at once; trying one again waits first
 (exponential backoff with jitter, or the upstream's Retry-After if longer), all within the
-request's deadline. The first attempt runs without tenacity's machinery: most calls succeed
-at once, and the hot path should not pay for the retry loop they never use.
+request's deadline. When no deployment may take the call because each is resting after a 429
+or at its own limits, the call waits for the first to reopen if that is soon enough (within
+``max_wait_s`` and the deadline) instead of failing: a 429 rests a deployment, it does not
+refuse everyone else's calls. Open circuits (deployments that failed) are never waited for.
+
+This module owns each attempt's outcome: it reports it on the attempt's ``Ticket`` (router.py),
+except for a stream that started, whose ticket it hands to the stream relay with the stream.
 """
 
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Generic, TypeVar
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception, stop_after_attempt, wait_exponential_jitter
-
+from gateway.config.routing import RetryPolicy
 from gateway.logs import LOG
 from gateway.services.catalog import DeploymentHandle, PublicModel
 from gateway.services.context import CallContext
 from gateway.services.routing import Router, Ticket
 from providers.base import CallOptions
-from providers.errors import ProviderError, ProviderRateLimited, ProviderTimeout, ProviderUnavailable
+from providers.errors import ProviderBusy, ProviderError, ProviderRateLimited, ProviderTimeout, ProviderUnavailable
 
 T = TypeVar("T")
-Invoke = Callable[[DeploymentHandle, CallOptions, Ticket], Awaitable[T]]
+
+
+@dataclass(slots=True)
+class Attempt(Generic[T]):
+    """What an attempt on one deployment gave: the answer and what the router should hear.
+
+    ``tokens`` is what a finished call used (for the deployment's tpm accounting). An ``open``
+    attempt is a stream that has started: its outcome is known only when it ends, so its ticket
+    goes with it (``ticket``) to whoever relays the stream, who reports it then.
+    """
+
+    value: T
+    tokens: int = 0
+    open: bool = False
+    ticket: Ticket | None = None
+
+
+Invoke = Callable[[DeploymentHandle, CallOptions], Awaitable[Attempt[T]]]
 
 
 class DeadlineExceeded(ProviderTimeout):
@@ -45,9 +67,15 @@ class Deadline:
         return self.at - time.monotonic()
 
 
+def backoff_s(policy: RetryPolicy, retry: int, rng: Callable[[], float] = random.random) -> float:
+    """Exponential backoff before the ``retry``-th retry (1-based), capped, with up to one base of jitter."""
+    exponential: float = policy.backoff_base_s * 2.0 ** (retry - 1)
+    return min(policy.backoff_max_s, exponential) + rng() * policy.backoff_base_s
+
+
 @dataclass
 class _Walk(Generic[T]):
-    """State of one walk over a pool: which deployments failed, and the last failure."""
+    """One walk over a pool: which deployments were tried, and the last failure."""
 
     call: CallContext
     model: PublicModel
@@ -55,23 +83,43 @@ class _Walk(Generic[T]):
     invoke: Invoke[T]
     deadline: Deadline
     estimated_tokens: int
-    backoff: Callable[[RetryCallState], float] = wait_exponential_jitter()
-    max_wait: float = 10.0
+    max_wait: float
     tried: set[str] = field(default_factory=set)
     last: ProviderError | None = None
 
-    async def attempt(self) -> T:
-        plan = self.router.plan(self.model, self.call.strategy, self.call.stream)
-        fresh = [d for d in plan if d.id not in self.tried]
-        for deployment in fresh or plan:
-            ticket = self.router.begin(deployment, self.estimated_tokens, self.call.stream)
-            if ticket is not None:
-                return await self._on(deployment, ticket)
-        if self.last is not None:
-            raise self.last  # everything is resting after failing: the caller hears the real failure
-        raise self._nothing_eligible()
+    async def attempt(self) -> Attempt[T]:
+        while True:
+            plan = self.router.plan(self.model, self.call.strategy, self.call.stream)
+            fresh = [d for d in plan if d.id not in self.tried]
+            for deployment in fresh or plan:
+                alone = len(self.model.deployments) == 1
+                ticket = self.router.begin(deployment, self.estimated_tokens, self.call.stream, alone)
+                if ticket is not None:
+                    return await self._on(deployment, ticket)
+            if self.last is not None:
+                raise self.last  # everything is resting after failing here: the caller hears the real failure
+            await self._wait_for_an_opening()
 
-    async def _on(self, deployment: DeploymentHandle, ticket: Ticket) -> T:
+    async def _wait_for_an_opening(self) -> None:
+        """Nothing may take the call now. Resting after a 429 or at its own limits: wait if that
+        is soon enough. Open circuits, or too long a wait: fail fast with a Retry-After."""
+        wait, rested = self.router.next_opening(self.model)
+        if rested and wait <= self.max_wait and wait < self.deadline.remaining():
+            await asyncio.sleep(max(wait, 0.001))
+            return
+        error: ProviderError
+        if rested:
+            error = ProviderRateLimited(
+                f"Every deployment of '{self.model.name}' is at its rate limit.", retry_after=max(wait, 1.0)
+            )
+        else:
+            error = ProviderUnavailable(
+                f"No deployment of '{self.model.name}' is available now.", retry_after=max(wait, 1.0)
+            )
+        error.retryable = False  # nothing was tried, so nothing to retry; the model's fallbacks may serve
+        raise error
+
+    async def _on(self, deployment: DeploymentHandle, ticket: Ticket) -> Attempt[T]:
         call = self.call
         call.attempts += 1
         call.deployment, call.provider = deployment.id, deployment.provider_type
@@ -83,7 +131,7 @@ class _Walk(Generic[T]):
             raise DeadlineExceeded("The request's deadline passed before the model answered.")
         try:
             async with asyncio.timeout(limit):
-                return await self.invoke(deployment, CallOptions(call.request_id, limit), ticket)
+                result = await self.invoke(deployment, CallOptions(call.request_id, limit))
         except TimeoutError:
             if remaining < own:  # the caller's time ran out, not the deployment's: no verdict on it
                 ticket.abandoned()
@@ -94,37 +142,31 @@ class _Walk(Generic[T]):
         except BaseException:
             ticket.abandoned()
             raise
+        else:
+            if result.open:
+                ticket.first_chunk()
+                result.ticket = ticket  # the stream relay reports the stream's outcome when it ends
+            else:
+                ticket.succeeded(result.tokens)
+            return result
         ticket.failed(error)
         self.last = error
         _log_failure(call, deployment, error)
         raise error
 
-    def _nothing_eligible(self) -> ProviderError:
-        """Before any attempt, every deployment is resting (open circuit, Retry-After) or at its own
-        limits: fail fast with a Retry-After, and let the model's fallbacks have a go."""
-        wait, limits_only = self.router.next_opening(self.model)
-        error: ProviderError
-        if limits_only:
-            error = ProviderRateLimited(
-                f"Every deployment of '{self.model.name}' is at its rate limit.", retry_after=max(wait, 1.0)
-            )
-        else:
-            error = ProviderUnavailable(
-                f"No deployment of '{self.model.name}' is available now.", retry_after=max(wait, 1.0)
-            )
-        error.retryable = False  # nothing was tried, so nothing to retry; the model's fallbacks may serve
-        return error
-
-    def wait_before(self, state: RetryCallState) -> float:
-        """No wait for a fresh deployment; backoff (or Retry-After) before trying one again."""
+    def wait_before(self, retry: int, policy: RetryPolicy) -> float:
+        """No wait for a fresh deployment; backoff (or Retry-After) before trying one again.
+        Raises the last failure when waiting would help nobody."""
+        assert self.last is not None
         plan = self.router.plan(self.model, self.call.strategy, self.call.stream)
         if any(d.id not in self.tried for d in plan):
             return 0.0
+        if isinstance(self.last, ProviderBusy):
+            raise self.last  # its queue is full now: back-pressure goes back to the caller at once
         opening = self.router.next_opening(self.model)[0] if not plan else 0.0
-        told = self.last.retry_after if self.last is not None and self.last.retry_after else 0.0
-        wait = max(self.backoff(state), told, opening)
+        told = self.last.retry_after or 0.0
+        wait = max(backoff_s(policy, retry), told, opening)
         if wait > self.max_wait or wait >= self.deadline.remaining():
-            assert self.last is not None
             raise self.last  # waiting that long helps nobody: the caller gets the failure (and its Retry-After)
         return wait
 
@@ -136,38 +178,19 @@ async def run_pool(
     invoke: Invoke[T],
     deadline: Deadline,
     estimated_tokens: int = 0,
-) -> T:
+) -> Attempt[T]:
     """Answer from the model's pool, retrying retryable failures; raises the last failure."""
     policy = model.routing.retries
-    walk: _Walk[T] = _Walk(call, model, router, invoke, deadline, estimated_tokens)
-    try:
-        return await walk.attempt()
-    except ProviderError as error:
-        if not error.retryable or policy.attempts <= 1:
-            raise
-        seen: ProviderError | None = error
-    walk.backoff = wait_exponential_jitter(
-        multiplier=policy.backoff_base_s, max=policy.backoff_max_s, jitter=policy.backoff_base_s
-    )
-    walk.max_wait = policy.max_wait_s
-
-    async def attempt() -> T:
-        # tenacity waits only between its own attempts, so the failure already seen is replayed as
-        # its first: the first retry then gets its backoff (or Retry-After) like every later one.
-        nonlocal seen
-        if seen is not None:
-            replay, seen = seen, None
-            raise replay
-        return await walk.attempt()
-
-    retrying = AsyncRetrying(
-        stop=stop_after_attempt(policy.attempts),
-        wait=walk.wait_before,
-        retry=retry_if_exception(lambda e: isinstance(e, ProviderError) and e.retryable),
-        reraise=True,
-    )
-    result: T = await retrying(attempt)
-    return result
+    walk: _Walk[T] = _Walk(call, model, router, invoke, deadline, estimated_tokens, policy.max_wait_s)
+    retry = 0
+    while True:
+        try:
+            return await walk.attempt()
+        except ProviderError as error:
+            retry += 1
+            if not error.retryable or retry >= policy.attempts:
+                raise
+            await asyncio.sleep(walk.wait_before(retry, policy))
 
 
 def _log_failure(call: CallContext, deployment: DeploymentHandle, error: ProviderError) -> None:

@@ -1,11 +1,12 @@
-"""The invoke pipeline: the one path every API surface calls.
+"""The invoke pipeline: the one path every API surface calls. Only this module knows the order
+of the stages:
 
-authenticate -> resolve model (prompt router) -> [reserve quota] -> [input guardrails]
--> route and call (retries, pool, fallbacks) -> [output guardrails] -> [settle quota]
--> usage record -> respond
+authenticate -> resolve model (aliases, prompt router) -> reserve quota
+-> route and call (retries, pool, fallbacks: failover.py) -> settle quota (streams: when they end)
+-> usage record (the request boundary, middleware.py, off the path) -> respond
 
-The bracketed stages belong to the tenancy and guardrails issues; they slot in between the
-calls below. Only this module knows the order of the stages.
+Stages still to come slot in between (docs/architecture.md): input guardrails and the cache
+lookup before the quota is reserved, output guardrails and the cache store after the call.
 """
 
 from __future__ import annotations
@@ -16,27 +17,27 @@ from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
 from gateway.errors import InvalidRequest, from_provider_error
-from gateway.schemas.canonical import (
+from gateway.services.auth import Authenticator
+from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
+from gateway.services.context import CallContext, Principal
+from gateway.services.failover import Attempt, Deadline, DeadlineExceeded, Invoke, run_pool
+from gateway.services.prompt_router import PromptRouterService
+from gateway.services.quotas import QuotaService, Reservation
+from gateway.services.quotas.plan import chat_estimate
+from gateway.services.routing import Router
+from gateway.services.stream_relay import ChatStream
+from providers import errors as perr
+from providers.base import CallOptions
+from providers.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
     EmbeddingRequest,
     EmbeddingResponse,
 )
-from gateway.services.auth import Authenticator
-from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
-from gateway.services.context import CallContext, Principal
-from gateway.services.failover import Deadline, DeadlineExceeded, Invoke, run_pool
-from gateway.services.prompt_router import PromptRouterService
-from gateway.services.quotas import QuotaService, Reservation
-from gateway.services.quotas.plan import chat_estimate
-from gateway.services.routing import Router, Ticket
-from gateway.streaming import ChatStream
-from providers import errors as perr
-from providers.base import CallOptions
 
 T = TypeVar("T")
-Opened = tuple[DeploymentHandle, AsyncIterator[ChatCompletionChunk], ChatCompletionChunk, Ticket]
+Opened = tuple[DeploymentHandle, AsyncIterator[ChatCompletionChunk], ChatCompletionChunk]
 
 
 class InvokeService:
@@ -71,7 +72,7 @@ class InvokeService:
             seconds = min(seconds, call.deadline_s)
         return Deadline.after(seconds)
 
-    async def _serve(self, call: CallContext, model: PublicModel, invoke: Invoke[T], tokens: int = 0) -> T:
+    async def _serve(self, call: CallContext, model: PublicModel, invoke: Invoke[T], tokens: int = 0) -> Attempt[T]:
         """The model's pool, then the fallbacks its failure calls for; errors leave as StrataErrors."""
         deadline = self._deadline(call, model)
         call.deadline_at = deadline.at  # a stream keeps to it after the pipeline hands it over
@@ -95,21 +96,17 @@ class InvokeService:
     async def chat(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatCompletion:
         model = await self._admit(call, principal, request)
 
-        async def invoke(deployment: DeploymentHandle, options: CallOptions, ticket: Ticket) -> ChatCompletion:
+        async def invoke(deployment: DeploymentHandle, options: CallOptions) -> Attempt[ChatCompletion]:
             completion = await deployment.provider.chat(request, options)
-            ticket.succeeded(completion.usage.total_tokens if completion.usage else 0)
-            return completion
+            return Attempt(completion, completion.usage.total_tokens if completion.usage else 0)
 
         held = await self.quotas.reserve_chat(call, principal, model, request)
-        completion = await self._or_release(
-            call, held, self._serve(call, model, invoke, _estimate_tokens(model, request))
-        )
+        attempt = await self._or_release(call, held, self._serve(call, model, invoke, _estimate_tokens(model, request)))
+        completion = attempt.value
         completion.model = call.served_model or model.name
         call.mark_first_token()
         if completion.usage is not None:
-            call.prompt_tokens = completion.usage.prompt_tokens
-            call.completion_tokens = completion.usage.completion_tokens
-            call.cached_tokens = completion.usage.cached_prompt_tokens()
+            call.record_usage(completion.usage)
         if held is not None:
             await self.quotas.settle(call, held)
         return completion
@@ -120,20 +117,20 @@ class InvokeService:
         model = await self._admit(call, principal, request)
         call.stream = True
 
-        async def open_stream(deployment: DeploymentHandle, options: CallOptions, ticket: Ticket) -> Opened:
+        async def open_stream(deployment: DeploymentHandle, options: CallOptions) -> Attempt[Opened]:
             source = aiter(deployment.provider.chat_stream(request, options))
             try:
                 first = await _first_chunk(source, deployment.config.timeouts.first_chunk)
             except BaseException:
                 await _close(source)
                 raise
-            ticket.first_chunk()
-            return deployment, source, first, ticket
+            return Attempt((deployment, source, first), open=True)
 
         held = await self.quotas.reserve_chat(call, principal, model, request)
-        deployment, source, first, ticket = await self._or_release(
+        attempt = await self._or_release(
             call, held, self._serve(call, model, open_stream, _estimate_tokens(model, request))
         )
+        (deployment, source, first), ticket = attempt.value, attempt.ticket
         settle = functools.partial(self.quotas.settle, call, held) if held is not None else None
         return ChatStream(
             call, request, call.served_model or model.name, deployment, source, first, ticket, on_close=settle
@@ -145,10 +142,9 @@ class InvokeService:
         if not model.capabilities.embeddings:
             raise InvalidRequest(f"The model '{model.name}' does not produce embeddings.", param="model")
         held = await self.quotas.reserve_embeddings(call, principal, model, request)
-        response = await self._or_release(call, held, self._serve(call, model, _embed_invoke(request)))
+        response = (await self._or_release(call, held, self._serve(call, model, _embed_invoke(request)))).value
         response.model = call.served_model or model.name
-        call.prompt_tokens = response.usage.prompt_tokens
-        call.completion_tokens = 0
+        call.record_usage(response.usage)
         if held is not None:
             await self.quotas.settle(call, held)
         return response
@@ -165,7 +161,7 @@ class InvokeService:
         """Embeddings for internal use (the prompt router's classifier), through the same pools."""
         call = CallContext(request_id="prompt-router", surface="internal")
         request = EmbeddingRequest(model=model_name, input=texts, encoding_format="float")
-        response = await self._serve(call, self.catalog.get(model_name), _embed_invoke(request))
+        response = (await self._serve(call, self.catalog.get(model_name), _embed_invoke(request))).value
         return [
             list(item.embedding)
             for item in sorted(response.data, key=lambda e: e.index)
@@ -174,10 +170,9 @@ class InvokeService:
 
 
 def _embed_invoke(request: EmbeddingRequest) -> Invoke[EmbeddingResponse]:
-    async def invoke(deployment: DeploymentHandle, options: CallOptions, ticket: Ticket) -> EmbeddingResponse:
+    async def invoke(deployment: DeploymentHandle, options: CallOptions) -> Attempt[EmbeddingResponse]:
         response = await deployment.provider.embed(request, options)
-        ticket.succeeded(response.usage.total_tokens)
-        return response
+        return Attempt(response, response.usage.total_tokens)
 
     return invoke
 

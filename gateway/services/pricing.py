@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
-from gateway.config import Deployment
+from gateway.config.catalog import Deployment
 from gateway.services.catalog import ModelCatalog, PublicModel
+from providers.registry import spec_for
 
 _TABLE_FILE = "model_prices_and_context_window_backup.json"
 
@@ -56,7 +57,7 @@ def _price_for(deployment: Deployment, table: dict[str, Price]) -> Price:
     pricing = deployment.pricing
     if pricing.input_cost_per_token is not None or pricing.output_cost_per_token is not None:
         return Price(pricing.input_cost_per_token or 0.0, pricing.output_cost_per_token or 0.0)
-    if deployment.provider not in ("openai", "litellm"):
+    if spec_for(deployment).pricing == "config_only":
         return FREE  # local and demo models cost what their config says: 0 by default
     name = deployment.model
     return table.get(name) or table.get(name.split("/", 1)[-1]) or FREE

@@ -12,10 +12,10 @@ import math
 import re
 from collections.abc import Awaitable, Callable, Sequence
 
+from gateway.config.routing import PromptRouter
 from gateway.errors import StrataError
 from gateway.logs import LOG
-from gateway.routing_config import PromptRouter
-from gateway.schemas.canonical import ChatCompletionRequest
+from providers.canonical import ChatCompletionRequest
 from providers.errors import ProviderError
 
 Embed = Callable[[str, list[str]], Awaitable[list[list[float]]]]

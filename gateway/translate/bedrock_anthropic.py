@@ -13,10 +13,10 @@ from typing import Any
 import orjson
 
 from gateway.errors import InvalidRequest
-from gateway.schemas.canonical import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 from gateway.translate.bedrock_converse import canonical, tool_input
 from gateway.translate.blocks import BlockDelta, BlockEvent, Blocks, BlockStart, BlockStop, MessageStop
 from gateway.translate.fields import Json, get, need, put
+from providers.canonical import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, Usage
 
 _STOP = {"stop": "end_turn", "length": "max_tokens", "tool_calls": "tool_use", "content_filter": "refusal"}
 _TOOL_CHOICE: dict[str, str] = {"auto": "auto", "any": "required", "none": "none"}

@@ -30,7 +30,7 @@ from gateway.schemas.bedrock import (
     ToolConfig,
     ToolResultBlock,
 )
-from gateway.schemas.canonical import ChatCompletion, ChatCompletionRequest, Choice, Usage
+from providers.canonical import ChatCompletion, ChatCompletionRequest, Choice, Usage
 
 Json = dict[str, Any]
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import time
 
-from gateway.schemas.canonical import ChatCompletionChunk, Usage
 from gateway.translate.bedrock_converse import stop_reason, token_usage
 from gateway.translate.blocks import BlockDelta, BlockEvent, Blocks, BlockStart, BlockStop, MessageStop
 from gateway.translate.eventstream import event
+from providers.canonical import ChatCompletionChunk, Usage
 
 _MESSAGE_START = event("messageStart", {"role": "assistant"})
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 import uuid
 
 from gateway.errors import InvalidRequest
-from gateway.schemas.canonical import EmbeddingRequest, EmbeddingResponse
 from gateway.translate.fields import Json, get, need
+from providers.canonical import EmbeddingRequest, EmbeddingResponse
 
 _MAX_COHERE_TEXTS = 96
 

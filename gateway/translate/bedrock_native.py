@@ -23,7 +23,11 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from gateway.errors import InvalidRequest
-from gateway.schemas.canonical import (
+from gateway.translate import bedrock_anthropic as anthropic
+from gateway.translate import bedrock_embeddings as embeddings
+from gateway.translate.bedrock_converse import canonical
+from gateway.translate.fields import Json, get, need, put
+from providers.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
@@ -31,10 +35,6 @@ from gateway.schemas.canonical import (
     EmbeddingResponse,
     Usage,
 )
-from gateway.translate import bedrock_anthropic as anthropic
-from gateway.translate import bedrock_embeddings as embeddings
-from gateway.translate.bedrock_converse import canonical
-from gateway.translate.fields import Json, get, need, put
 
 
 class NativeStream(Protocol):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.schemas.canonical import ChatCompletionChunk
+from providers.canonical import ChatCompletionChunk
 
 _TEXT = -1  # the open block is text; a tool block is identified by its OpenAI tool-call index
 

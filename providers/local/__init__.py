@@ -2,7 +2,7 @@
 
 Layout (the event loop never touches torch):
 
-- ``config.py``     the ``provider: local`` deployment schema (no torch import)
+- ``config.py``     the ``provider: local`` deployment schema and its ProviderSpec (no torch import)
 - ``provider.py``   the Provider the pipeline calls: admission, streams, response shapes
 - ``host.py``       runs the worker in a thread or a child process and carries messages both ways
 - ``worker.py``     the worker: loads the model, validates and tokenizes, runs the scheduler
@@ -14,9 +14,4 @@ Layout (the event loop never touches torch):
 - ``templates.py``  chat templates, the plain fallback, tool-call parsing
 - ``loading.py``    offline loading from a directory or an installed package's folder
 - ``demo.py``       the random-weight demo model built on first start
-
-Importing ``gateway.config`` first breaks an import cycle: ``config.py`` extends the gateway's
-deployment base class and ``gateway.config`` puts ``LocalDeployment`` in its union.
 """
-
-import gateway.config  # noqa: F401  (see above: must run before providers.local.config)

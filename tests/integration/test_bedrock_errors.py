@@ -16,8 +16,8 @@ from botocore.config import Config
 from botocore.exceptions import ClientError, EventStreamError
 
 from gateway.app import StrataApp
-from gateway.schemas.canonical import ChatCompletionRequest
 from gateway.services.context import CallContext, Principal
+from providers.canonical import ChatCompletionRequest
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import ENVIRON
 from tests.support.bedrock import REGION, bedrock_catalog, bedrock_gateway, isolate_aws_environment, sigv4_client

@@ -12,7 +12,7 @@ import uuid
 
 import redis
 
-from gateway.limits import Limits
+from gateway.schemas.limits import Limits
 from gateway.services.quotas.base import CONCURRENT, RPM, TPM, Check, Scope
 from gateway.services.quotas.redis_backend import RedisStore, counter_key
 from tests.integration.test_quotas_redis import started

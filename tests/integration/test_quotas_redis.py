@@ -25,7 +25,7 @@ import redis
 import yaml
 
 from gateway.errors import ServiceUnavailable
-from gateway.limits import Limits
+from gateway.schemas.limits import Limits
 from gateway.services.context import CallContext, Principal
 from gateway.services.quotas import redis_backend
 from gateway.services.quotas.base import CONCURRENT, RPM, TPM, Check, Decision, Scope

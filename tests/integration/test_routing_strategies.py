@@ -15,7 +15,8 @@ import httpx
 import pytest
 import yaml
 
-from gateway.config import ConfigError, parse_catalog
+from gateway.config.catalog import parse_catalog
+from gateway.config.errors import ConfigError
 from tests.fakes.upstream import FakeUpstream
 from tests.fakes.upstream_responses import DEFAULT_CONTENT
 from tests.integration.conftest import ENVIRON, MakeClient, StartGateway, assert_openai_error

@@ -26,8 +26,8 @@ from botocore.eventstream import EventStream
 from botocore.parsers import EventStreamJSONParser
 
 from gateway.app import StrataApp, create_app
-from gateway.config import parse_catalog
-from gateway.settings import Settings
+from gateway.config.catalog import parse_catalog
+from gateway.config.settings import Settings
 from tests.support.gateway import MASTER_KEY, RunningGateway, free_port
 from tests.support.tls import TLSFiles
 

@@ -19,8 +19,8 @@ import httpx
 import uvicorn
 
 from gateway.app import create_app
-from gateway.config import parse_catalog
-from gateway.settings import Settings
+from gateway.config.catalog import parse_catalog
+from gateway.config.settings import Settings
 
 MASTER_KEY = "sk-test-master-key"
 

@@ -10,9 +10,9 @@ import pytest
 
 from gateway.errors import InvalidRequest
 from gateway.schemas.bedrock import ConverseRequest
-from gateway.schemas.canonical import ChatCompletion, ChatCompletionChunk, Usage
 from gateway.translate.bedrock_converse import chat_to_converse, converse_to_chat, stop_reason
 from gateway.translate.bedrock_converse_stream import ConverseStreamEvents
+from providers.canonical import ChatCompletion, ChatCompletionChunk, Usage
 from tests.support.bedrock import parse_events as _parse
 
 PNG = base64.b64encode(b"\x89PNG fake").decode()

@@ -9,9 +9,9 @@ import orjson
 import pytest
 
 from gateway.errors import InvalidRequest
-from gateway.schemas.canonical import ChatCompletion, ChatCompletionChunk, EmbeddingResponse, Usage
 from gateway.translate import bedrock_native as native
 from gateway.translate.bedrock_native import ChatFamily, EmbedFamily, detect, llama_messages
+from providers.canonical import ChatCompletion, ChatCompletionChunk, EmbeddingResponse, Usage
 
 USAGE = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
 

@@ -6,9 +6,9 @@ import orjson
 import pytest
 from pydantic import BaseModel
 
+from gateway.api.asgi_routes import AsgiRoutes, PathTemplate
 from gateway.api.bedrock import _trace
 from gateway.api.bedrock_errors import bedrock_error_response
-from gateway.api.hot import HotRoutes, PathTemplate
 from gateway.api.rendering import error_response
 from gateway.errors import (
     AuthenticationFailed,
@@ -85,7 +85,7 @@ def test_a_path_template_takes_everything_between_its_prefix_and_suffix(path: st
 
 
 def test_exact_paths_win_and_templates_are_tried_after() -> None:
-    routes = HotRoutes()
+    routes = AsgiRoutes()
 
     async def handler(*_: object) -> None:
         raise AssertionError

@@ -10,7 +10,7 @@ from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
 from botocore.credentials import Credentials
 
-from gateway.services import sigv4
+from gateway.api import sigv4
 
 SECRET = "sk-test-secret-key"
 NOW = datetime.datetime(2026, 3, 4, 12, 0, 0, tzinfo=datetime.UTC)

@@ -7,7 +7,7 @@ from pydantic import ValidationError
 
 from gateway.api.body import parse_json, validation_message
 from gateway.errors import InvalidRequest
-from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
+from providers.canonical import ChatCompletionRequest, EmbeddingRequest
 
 
 def _refusal(body: bytes) -> InvalidRequest:

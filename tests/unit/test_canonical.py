@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from gateway.schemas.canonical import (
+from providers.canonical import (
     AssistantMessage,
     ChatCompletion,
     ChatCompletionChunk,

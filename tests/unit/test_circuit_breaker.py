@@ -10,12 +10,11 @@ import random
 
 import pytest
 
-from gateway.config import EchoDeployment
-from gateway.routing_config import CircuitPolicy, Routing
+from gateway.config.routing import CircuitPolicy, Routing
 from gateway.services.catalog import DeploymentHandle, PublicModel
 from gateway.services.routing import Router
 from gateway.services.routing.circuit import CircuitBreaker, CircuitState
-from providers.echo import EchoProvider
+from providers.echo import EchoDeployment, EchoProvider
 from providers.errors import ProviderBadRequest, ProviderRateLimited, ProviderUpstreamError
 
 
@@ -311,8 +310,8 @@ def test_while_the_probe_is_out_the_wait_is_not_called_a_rate_limit() -> None:
     clock.advance(5)
     assert router.begin(single.deployments[0], 0, stream=False) is not None  # the probe
     assert router.plan(single) == []
-    _, limits_only = router.next_opening(single)
-    assert limits_only is False
+    _, rested = router.next_opening(single)
+    assert rested is False
 
 
 def test_reset_closes_an_open_circuit() -> None:

@@ -7,17 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from gateway.bootstrap import load_configuration
-from gateway.config import (
-    ConfigError,
-    EchoDeployment,
-    LiteLLMDeployment,
-    OpenAIDeployment,
-    default_catalog,
-    load_catalog,
-    parse_catalog,
-)
-from gateway.settings import Settings
+from gateway.config.catalog import default_catalog, load_catalog, parse_catalog
+from gateway.config.errors import ConfigError
+from gateway.config.loading import load_configuration
+from gateway.config.settings import Settings
+from providers.echo import EchoDeployment
+from providers.litellm import LiteLLMDeployment
+from providers.openai_compatible import OpenAIDeployment
 
 DOCUMENTED = """
 models:

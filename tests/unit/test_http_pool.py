@@ -6,96 +6,12 @@ from __future__ import annotations
 import asyncio
 import socket
 import ssl
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
 
 import pytest
 
-from providers.http_pool import (
-    ConnectError,
-    ConnectionPool,
-    Disconnected,
-    ProtocolError,
-    ReadTimeout,
-    UpstreamResponse,
-)
+from providers.transport import ConnectError, ConnectionPool, Disconnected, ProtocolError, ReadTimeout
+from tests.support.scripted_http import OK, ScriptedServer, always_ok, post, run
 from tests.support.tls import TLSFiles, make_tls
-
-T = TypeVar("T")
-OK = b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}"
-
-# What the server does with one request: the bytes to answer with (None: close without answering),
-# and whether to close the connection after answering.
-Script = Callable[[int, bytes], Awaitable[tuple[bytes | None, bool]]]
-
-
-class ScriptedServer:
-    """Reads requests one after another on each connection and answers as the script says."""
-
-    def __init__(self, script: Script, tls: ssl.SSLContext | None = None) -> None:
-        self.script = script
-        self.tls = tls
-        self.connections = 0
-        self.requests: list[bytes] = []
-        self._tasks: set[asyncio.Task[None]] = set()
-
-    async def __aenter__(self) -> ScriptedServer:
-        self._server = await asyncio.start_server(self._serve, "127.0.0.1", 0, ssl=self.tls)
-        scheme = "https" if self.tls else "http"
-        self.origin = f"{scheme}://127.0.0.1:{self._server.sockets[0].getsockname()[1]}"
-        return self
-
-    async def __aexit__(self, *exc: object) -> None:
-        self._server.close()
-        for task in self._tasks:
-            task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
-
-    async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        assert task is not None
-        self._tasks.add(task)
-        self.connections += 1
-        try:
-            while True:
-                head = await reader.readuntil(b"\r\n\r\n")
-                length = next(
-                    int(line.split(b":", 1)[1]) for line in head.split(b"\r\n") if line.startswith(b"content-length")
-                )
-                request = head + await reader.readexactly(length)
-                self.requests.append(request)
-                answer, close = await self.script(len(self.requests), request)
-                if answer is None:
-                    break
-                writer.write(answer)
-                await writer.drain()
-                if close:
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            pass
-        finally:
-            writer.close()
-
-
-def run(script: Script, action: Callable[[ConnectionPool, ScriptedServer], Awaitable[T]]) -> T:
-    async def go() -> T:
-        async with ScriptedServer(script) as server:
-            pool = ConnectionPool(server.origin)
-            try:
-                return await action(pool, server)
-            finally:
-                pool.close()
-
-    return asyncio.run(go())
-
-
-async def post(pool: ConnectionPool, read_timeout: float = 5.0) -> UpstreamResponse:
-    head = b"content-type: application/json\r\n"
-    return await pool.request(b"POST", b"/v1/x", head, b'{"a":1}', connect_timeout=5, read_timeout=read_timeout)
-
-
-async def always_ok(n: int, request: bytes) -> tuple[bytes | None, bool]:
-    return OK, False
 
 
 def test_sequential_requests_share_one_connection() -> None:

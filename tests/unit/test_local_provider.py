@@ -7,8 +7,8 @@ import asyncio
 import pytest
 
 from gateway.errors import ServiceUnavailable, from_provider_error, retry_after_header
-from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
 from providers.base import CallOptions, HealthState
+from providers.canonical import ChatCompletionRequest, EmbeddingRequest
 from providers.errors import ProviderUnavailable
 from providers.local.config import LocalDeployment
 from providers.local.protocol import LoadFailed

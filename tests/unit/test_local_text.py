@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from gateway.config import ConfigError, default_catalog, parse_catalog
+from gateway.config.catalog import default_catalog, parse_catalog
+from gateway.config.errors import ConfigError
 from providers.local.config import LocalDeployment
 from providers.local.decoding import IncrementalDecoder, StopMatcher
 from providers.local.demo import build_word_tokenizer

@@ -20,12 +20,16 @@ from typing import Any, TypeVar
 import pytest
 from multidict import CIMultiDict, CIMultiDictProxy
 
-from gateway.config import OpenAIDeployment
-from gateway.schemas.canonical import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest
 from providers import errors as perr
 from providers.base import CallOptions
+from providers.canonical import ChatCompletion, ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest
 from providers.http import HttpClients
-from providers.openai_compatible import OpenAICompatibleProvider, error_from_response, parse_retry_after
+from providers.openai_compatible import (
+    OpenAICompatibleProvider,
+    OpenAIDeployment,
+    error_from_response,
+    parse_retry_after,
+)
 
 T = TypeVar("T")
 OPTIONS = CallOptions(request_id="req-123")

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
-from gateway.routing_config import PromptRouter
-from gateway.schemas.canonical import ChatCompletionRequest
+from gateway.config.routing import PromptRouter
 from gateway.services.prompt_router import EASY_EXAMPLES, HARD_EXAMPLES, PromptRouterService, heuristic_difficulty
+from providers.canonical import ChatCompletionRequest
 from providers.errors import ProviderUnavailable
 
 GREETING = "Hi there! How are you today?"

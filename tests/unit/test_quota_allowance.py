@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from gateway.limits import Limits
+from gateway.schemas.limits import Limits
 from gateway.services.quotas.allowance import Allowance, Allowances
 from gateway.services.quotas.base import RPM, TPM, Check, Scope
 

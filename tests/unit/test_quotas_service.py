@@ -14,14 +14,15 @@ from typing import Any, TypeVar
 import pytest
 import yaml
 
-from gateway.config import parse_catalog
+from gateway.config.catalog import parse_catalog
 from gateway.errors import RateLimited
-from gateway.limits import Limits
-from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
+from gateway.schemas.limits import Limits
 from gateway.services.catalog import ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
 from gateway.services.pricing import PriceTable
 from gateway.services.quotas import QuotaService, Reservation
+from providers.base import ProviderResources
+from providers.canonical import ChatCompletionRequest, EmbeddingRequest
 from providers.http import HttpClients
 
 T = TypeVar("T")
@@ -47,7 +48,9 @@ def catalog(models: Mapping[str, Mapping[str, Any]]) -> ModelCatalog:
         name: {"deployments": [{"provider": "echo", "pricing": PRICED}], **({"limits": dict(lim)} if lim else {})}
         for name, lim in models.items()
     }
-    return ModelCatalog(parse_catalog(yaml.safe_dump({"models": entries}), "t.yaml", environ={}), HttpClients(), 0)
+    return ModelCatalog(
+        parse_catalog(yaml.safe_dump({"models": entries}), "t.yaml", environ={}), ProviderResources(HttpClients()), 0
+    )
 
 
 def service(models: Mapping[str, Mapping[str, Any]], clock: Clock | None = None) -> tuple[QuotaService, ModelCatalog]:

@@ -11,7 +11,7 @@ import socket
 import pytest
 
 from gateway.errors import ServiceUnavailable
-from gateway.limits import Limits
+from gateway.schemas.limits import Limits
 from gateway.services.catalog import PublicModel
 from gateway.services.context import CallContext, Principal
 from gateway.services.quotas.base import Check, Decision, Scope, day_window, minute_window, month_window, usd_to_micros

@@ -6,10 +6,9 @@ import math
 import random
 from collections import Counter
 
-from gateway.config import EchoDeployment
 from gateway.services.catalog import DeploymentHandle, PublicModel
 from gateway.services.routing import Router
-from providers.echo import EchoProvider
+from providers.echo import EchoDeployment, EchoProvider
 
 
 def _model(*weights: float) -> PublicModel:

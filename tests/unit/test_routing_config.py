@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from gateway.config import ConfigError, parse_catalog
-from gateway.routing_config import STRATEGIES, Routing
+from gateway.config.catalog import parse_catalog
+from gateway.config.errors import ConfigError
+from gateway.config.routing import STRATEGIES, Routing
 
 ECHO = {"deployments": [{"provider": "echo"}]}
 

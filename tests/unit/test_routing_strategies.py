@@ -13,11 +13,10 @@ from typing import Any
 
 import pytest
 
-from gateway.config import EchoDeployment
-from gateway.routing_config import CircuitPolicy, Routing
+from gateway.config.routing import CircuitPolicy, Routing
 from gateway.services.catalog import DeploymentHandle, PublicModel
 from gateway.services.routing import Router, Ticket
-from providers.echo import EchoProvider
+from providers.echo import EchoDeployment, EchoProvider
 from providers.errors import ProviderRateLimited, ProviderTimeout, ProviderUpstreamError
 
 
@@ -290,8 +289,8 @@ def test_rpm_counts_calls_in_the_last_sixty_seconds() -> None:
     clock.advance(30)
     begin(router, model.deployments[0]).succeeded()
     assert router.plan(model) == []
-    wait, limits_only = router.next_opening(model)
-    assert limits_only is True
+    wait, rested = router.next_opening(model)
+    assert rested is True
     assert 29 <= wait <= 31, wait
     clock.advance(31)
     assert ids(router.plan(model)) == ["m/0"], "the first call left the window"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 
-from gateway.schemas.canonical import ChatCompletionRequest
+from providers.canonical import ChatCompletionRequest
 from providers.tokens import _bundled_tiktoken_dir, count_prompt, count_text, encoding_for
 
 CL100K_URL = "https://openaipublic.blob.core.windows.net/encodings/cl100k_base.tiktoken"

@@ -18,8 +18,8 @@ from typing import Any
 
 from gateway.db.models import ApiKey, Team
 from gateway.errors import AuthenticationFailed
-from gateway.limits import Limits
 from gateway.logs import LOG
+from gateway.schemas.limits import Limits
 from gateway.services.context import Principal
 from gateway.services.keys.repository import KeyRepository
 

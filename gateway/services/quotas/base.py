@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Final, Literal, Protocol
 
-from gateway.limits import Limits
+from gateway.schemas.limits import Limits
 
 Kind = Literal["rpm", "tpm", "max_concurrent", "budget_usd_day", "budget_usd_month"]
 RPM: Final = "rpm"

@@ -10,8 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from gateway.limits import NO_LIMITS, Limits
-from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
+from gateway.schemas.limits import NO_LIMITS, Limits
 from gateway.services.context import Principal
 from gateway.services.quotas.base import (
     BUDGET_DAY,
@@ -26,6 +25,7 @@ from gateway.services.quotas.base import (
     minute_window,
     month_window,
 )
+from providers.canonical import ChatCompletionRequest, EmbeddingRequest
 
 _DAY_S = 86_400
 MESSAGE_OVERHEAD_TOKENS = 3  # OpenAI's per-message framing; keeps tiny prompts from estimating 0

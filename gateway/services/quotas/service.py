@@ -26,7 +26,6 @@ from typing import Any, Literal
 
 from gateway.errors import ServiceUnavailable
 from gateway.logs import LOG
-from gateway.schemas.canonical import ChatCompletionRequest, EmbeddingRequest
 from gateway.services.catalog import ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
 from gateway.services.pricing import PriceTable
@@ -44,6 +43,7 @@ from gateway.services.quotas.base import (
 from gateway.services.quotas.memory import MemoryStore
 from gateway.services.quotas.redis_backend import KEY_PREFIX, RedisStore
 from gateway.services.quotas.report import rate_limit_headers, refusal
+from providers.canonical import ChatCompletionRequest, EmbeddingRequest
 
 OnRedisFailure = Literal["local", "refuse"]
 LEASE_MARGIN_S = 30  # a concurrency slot outlives the longest a call may take by this much

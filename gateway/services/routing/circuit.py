@@ -12,7 +12,7 @@ from collections import deque
 from collections.abc import Callable
 from enum import StrEnum
 
-from gateway.routing_config import CircuitPolicy
+from gateway.config.routing import CircuitPolicy
 
 
 class CircuitState(StrEnum):

@@ -13,12 +13,15 @@ import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from gateway.routing_config import CircuitPolicy
+from gateway.config.routing import CircuitPolicy
 from gateway.services.catalog import DeploymentHandle, PublicModel
 from gateway.services.routing.circuit import CircuitBreaker, CircuitState
 from gateway.services.routing.stats import DeploymentStats
 from gateway.services.routing.strategies import STRATEGY_ORDER
-from providers.errors import ProviderError, ProviderRateLimited, ProviderTimeout
+from providers.errors import ProviderBusy, ProviderError, ProviderRateLimited, ProviderTimeout
+
+CONCURRENCY_POLL_S = 0.05  # a deployment at its max_concurrency is looked at again this soon
+DEFAULT_429_REST_S = 1.0  # a 429 without Retry-After rests a deployment this long, if its pool has others
 
 
 class Ticket:
@@ -27,9 +30,22 @@ class Ticket:
     Only the ticket that claimed a half-open circuit's probe may settle or free the probe.
     """
 
-    __slots__ = ("_router", "deployment", "_stats", "_circuit", "_started", "_stream", "_done", "_probe", "_estimate")
+    __slots__ = (
+        "_router",
+        "deployment",
+        "_stats",
+        "_circuit",
+        "_started",
+        "_stream",
+        "_done",
+        "_probe",
+        "_estimate",
+        "_alone",
+    )
 
-    def __init__(self, router: Router, deployment: DeploymentHandle, stream: bool, probe: bool, estimate: int) -> None:
+    def __init__(
+        self, router: Router, deployment: DeploymentHandle, stream: bool, probe: bool, estimate: int, alone: bool
+    ) -> None:
         self._router = router
         self.deployment = deployment
         self._stats = router.stats(deployment)
@@ -39,6 +55,7 @@ class Ticket:
         self._done = False
         self._probe = probe
         self._estimate = estimate
+        self._alone = alone  # the only deployment of its pool
 
     def first_chunk(self) -> None:
         self._stats.observe_latency(self._router.clock() - self._started, stream=True)
@@ -57,9 +74,15 @@ class Ticket:
         if isinstance(error, ProviderTimeout):  # slow is what the latency strategy must learn
             self._stats.observe_latency(now - self._started, stream=self._stream)
         if isinstance(error, ProviderRateLimited):
-            # The deployment is healthy but full: respect its wait, don't count it against the circuit.
-            self._stats.cool_down(error.retry_after if error.retry_after is not None else 1.0, now)
+            # The deployment is healthy but full: respect its wait (exactly as long as it asked: the
+            # last deployment of a pool never longer), don't count it against the circuit.
+            rest = error.retry_after
+            if rest is None:
+                rest = 0.0 if self._alone else DEFAULT_429_REST_S
+            self._stats.cool_down(rest, now)
             self._release()
+        elif isinstance(error, ProviderBusy):
+            self._release()  # its own back-pressure (queue full, loading): not a failing deployment
         elif error.retryable:
             self._circuit.record(failed=True, now=now, probe=self._probe)
         else:
@@ -150,37 +173,45 @@ class Router:
         order = STRATEGY_ORDER[strategy or model.strategy]
         return order(pool, self.stats, stream, wall, self._random)
 
-    def begin(self, deployment: DeploymentHandle, estimated_tokens: int, stream: bool) -> Ticket | None:
-        """Claim the deployment for one attempt; None if its circuit just refused (probe taken)."""
+    def begin(
+        self, deployment: DeploymentHandle, estimated_tokens: int, stream: bool, alone: bool = False
+    ) -> Ticket | None:
+        """Claim the deployment for one attempt; None if its circuit just refused (probe taken).
+        ``alone``: it is the only deployment of its pool."""
         circuit, now = self.circuit(deployment), self.clock()
         probe = circuit.state(now) is CircuitState.HALF_OPEN
         if not circuit.admit(now):
             return None
         self.stats(deployment).started(estimated_tokens, self.wall())
-        return Ticket(self, deployment, stream, probe, estimated_tokens)
+        return Ticket(self, deployment, stream, probe, estimated_tokens, alone)
 
     def next_opening(self, model: PublicModel) -> tuple[float, bool]:
-        """Seconds until some deployment may take a call, and whether only limits stand in the way."""
+        """Seconds until some deployment may take a call, and whether it is only resting (after a
+        429, or at its own rpm / tpm / concurrency limits) rather than shut by its circuit breaker."""
         now, wall = self.clock(), self.wall()
-        waits: list[float] = []
-        limits_only = True
+        rested: list[float] = []
+        shut: list[float] = []
         for deployment in model.deployments:
             circuit = self._circuits.get(deployment.id)
             stats = self.stats(deployment)
-            wait = 0.0
             if circuit is not None and circuit.state(now) is CircuitState.OPEN:
-                wait, limits_only = max(wait, circuit.open_until - now), False
-            elif circuit is not None and not circuit.allows(now):  # half-open, its probe still out
-                wait, limits_only = max(wait, 1.0), False
-            if stats.cooling(now):
-                wait, limits_only = max(wait, stats.cooling_until - now), False
+                shut.append(circuit.open_until - now)
+                continue
+            if circuit is not None and not circuit.allows(now):  # half-open, its probe still out
+                shut.append(1.0)
+                continue
+            wait = max(0.0, stats.cooling_until - now)
             config = deployment.config
             if config.rpm is not None:
                 wait = max(wait, stats.requests.seconds_until_below(config.rpm, wall))
             if config.tpm is not None:
                 wait = max(wait, stats.tokens.seconds_until_below(config.tpm, wall))
-            waits.append(wait)
-        return (min(waits) if waits else 0.0), limits_only
+            if config.max_concurrency is not None and stats.in_flight >= config.max_concurrency:
+                wait = max(wait, CONCURRENCY_POLL_S)
+            rested.append(wait)
+        if rested:
+            return min(rested), True
+        return (min(shut) if shut else 0.0), False
 
     def reset(self, deployment_id: str | None = None) -> list[str]:
         """Put deployments back into rotation now: close circuits, forget cool-downs."""
@@ -203,10 +234,11 @@ class Router:
             stats = self.stats(deployment)
             circuit = self._circuits.get(deployment.id)
             state = circuit.state(now) if circuit is not None else CircuitState.CLOSED
+            resting = state is CircuitState.CLOSED and stats.cooling(now)
             rows.append(
                 {
                     "deployment": deployment.id,
-                    "state": state.value,
+                    "state": "rate_limited" if resting else state.value,
                     "cooling_for_s": round(max(0.0, stats.cooling_until - now), 3) or None,
                     "in_flight": stats.in_flight,
                     "latency_ms": None if stats.latency_s is None else round(stats.latency_s * 1000, 2),

@@ -12,19 +12,6 @@ from typing import Any
 
 from gateway.services.context import CallContext
 
-# POST endpoints that call a model (and so cost something or fail trying). Bedrock's CountTokens
-# and the control plane (listing models) are not model calls.
-_OPENAI_CALLS = frozenset({"/v1/chat/completions", "/v1/completions", "/v1/embeddings"})
-_BEDROCK_CALLS = ("/converse", "/converse-stream", "/invoke", "/invoke-with-response-stream")
-
-
-def is_model_call(method: str, path: str) -> bool:
-    if method != "POST":
-        return False
-    if path in _OPENAI_CALLS:
-        return True
-    return path.startswith("/model/") and path.endswith(_BEDROCK_CALLS)
-
 
 @dataclass(slots=True)
 class UsageEvent:

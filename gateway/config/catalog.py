@@ -10,125 +10,28 @@ import os
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from gateway.limits import Limits
-from gateway.routing_config import PromptRouter, Routing
+from gateway.config.errors import ConfigError
+from gateway.config.routing import PromptRouter, Routing
+from gateway.schemas.limits import Limits
+from providers.deployment import DeploymentBase
+from providers.deployment import Strict as _Strict
+from providers.local.config import embedded_models
+from providers.registry import specs
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _SECRET_KEYS = frozenset({"api_key", "aws_secret_access_key", "aws_session_token", "master_key", "secret_key"})
 
 
-class ConfigError(Exception):
-    """A catalog that cannot be used; the message is meant for the operator, as is."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
-
-class Timeouts(_Strict):
-    """Seconds. ``read``: any gap while receiving (between stream chunks); ``first_byte``: until
-    a stream's first chunk (default: ``read``); ``total``: one attempt on this deployment."""
-
-    connect: float = Field(default=5.0, gt=0)
-    first_byte: float | None = Field(default=None, gt=0)
-    read: float = Field(default=120.0, gt=0)
-    total: float = Field(default=600.0, gt=0)
-
-    @property
-    def first_chunk(self) -> float:
-        return self.first_byte or self.read
-
-
-class Pricing(_Strict):
-    """USD per token; unset means the price table (or 0 for local models) decides."""
-
-    input_cost_per_token: float | None = Field(default=None, ge=0)
-    output_cost_per_token: float | None = Field(default=None, ge=0)
-
-
-class _DeploymentBase(_Strict):
-    id: str | None = Field(default=None, description="Stable name in headers and usage; default NAME/INDEX")
-    weight: float = Field(default=1.0, gt=0)
-    priority: int = 0
-    rpm: int | None = Field(default=None, ge=1)
-    tpm: int | None = Field(default=None, ge=1)
-    max_concurrency: int | None = Field(default=None, ge=1)
-    timeouts: Timeouts = Timeouts()
-    pricing: Pricing = Pricing()
-
-
-_HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
-
-
-class OpenAIDeployment(_DeploymentBase):
-    """Any OpenAI-compatible endpoint: OpenAI, Azure OpenAI, vLLM, Ollama, TGI, Groq..."""
-
-    provider: Literal["openai"]
-    model: str = Field(min_length=1)
-    api_base: str = "https://api.openai.com/v1"
-    api_key: str | None = None
-    headers: dict[str, str] = {}
-    query_params: dict[str, str] = Field(default={}, description="e.g. Azure's api-version")
-    embeddings: bool = False
-    vision: bool = False
-    tools: bool = True
-
-    @field_validator("api_base")
-    @classmethod
-    def _http_url(cls, value: str) -> str:
-        if not value.startswith(("http://", "https://")):
-            raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
-
-    @field_validator("api_key")
-    @classmethod
-    def _one_line_key(cls, value: str | None) -> str | None:
-        if value is not None and any(c in value for c in "\r\n\0"):
-            raise ValueError("contains a line break or NUL (a trailing newline in the secret's source?)")
-        return value
-
-    @field_validator("headers")
-    @classmethod
-    def _sendable_headers(cls, value: dict[str, str]) -> dict[str, str]:
-        for name, text in value.items():
-            if not _HEADER_NAME.fullmatch(name):
-                raise ValueError(f"{name!r} is not a valid HTTP header name")
-            if any(c in text for c in "\r\n\0"):
-                raise ValueError(f"the value of {name!r} contains a line break or NUL")
-        return value
-
-
-class LiteLLMDeployment(_DeploymentBase):
-    """Any vendor litellm reaches; ``model`` is litellm's id, e.g. anthropic/claude-3-5-haiku-latest."""
-
-    provider: Literal["litellm"]
-    model: str = Field(min_length=1)
-    api_base: str | None = None
-    api_key: str | None = None
-    params: dict[str, Any] = Field(default={}, description="extra litellm arguments (aws_region_name...)")
-    embeddings: bool = False
-    vision: bool = False
-    tools: bool = True
-
-
-class EchoDeployment(_DeploymentBase):
-    """A built-in demo model that answers with the caller's last message; needs nothing."""
-
-    provider: Literal["echo"]
-    model: str = "echo"
-
-
-from providers.local.config import LocalDeployment, embedded_models  # noqa: E402  (it extends _DeploymentBase)
-
-Deployment = Annotated[
-    OpenAIDeployment | LiteLLMDeployment | EchoDeployment | LocalDeployment, Field(discriminator="provider")
-]
+Deployment = DeploymentBase
+if not TYPE_CHECKING:
+    # Every provider type's config class, told apart by its `provider:` tag (providers/registry.py).
+    Deployment = Annotated[Union[tuple(spec.config for spec in specs())], Field(discriminator="provider")]  # noqa: UP007
 
 
 class ModelEntry(_Strict):
@@ -203,7 +106,7 @@ def _location(loc: tuple[int | str, ...]) -> str:
     for part in loc:
         if isinstance(part, int):
             path += f"[{part}]"
-        elif part in ("openai", "litellm", "echo", "local") and path.endswith("]"):
+        elif path.endswith("]") and any(part == spec.name for spec in specs()):
             continue  # the discriminator's branch name is noise to the reader
         else:
             path += f".{part}" if path else str(part)

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from pydantic import SecretStr
 
-from gateway.config import ConfigError
-from gateway.settings import Settings
+from gateway.config.errors import ConfigError
+from gateway.config.settings import Settings
 
 MASTER_KEY_FILE = "master.key"
 SECRET_KEY_FILE = "secret.key"

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from gateway.config import Catalog, ConfigError, default_catalog, load_catalog
-from gateway.settings import Settings
+from gateway.config.catalog import Catalog, default_catalog, load_catalog
+from gateway.config.errors import ConfigError
+from gateway.config.settings import Settings
 
 DEFAULT_CONFIG = Path("strata.yaml")
 

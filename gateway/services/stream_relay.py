@@ -1,8 +1,15 @@
-"""The stream relay: passes chunks from a provider to a surface as they arrive.
+"""The stream relay: the pipeline stage that passes a provider's chunks to a surface as they arrive.
 
-It renames the model to its public name, counts usage (the upstream's, or counted when the
-upstream sends none), hides the usage chunk from callers that did not ask for it, bounds the
-whole stream by the deployment's time limit, and closes the upstream when the caller goes away.
+It renames the model to its public name, counts usage (the upstream's, or counted from what was
+sent when the upstream sends none), hides the usage chunk from callers that did not ask for it,
+bounds the whole stream by the deployment's time limit, closes the upstream when the caller goes
+away, and reports the stream's outcome to the router when it ends (the attempt's ticket).
+
+``encode`` is the one stream terminator every surface uses: the surface's encoder turns chunks
+into its wire format; whatever ends the stream early (the upstream failing, an error anywhere,
+the client leaving, the server shutting down) ends it the same way: the surface's error event
+when someone can still read it, the error logged with the request id, the call's record marked
+with what happened, and the attempt failed when the deployment or the relay was at fault.
 """
 
 from __future__ import annotations
@@ -10,14 +17,32 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
 
-from gateway.errors import StrataError, from_provider_error
-from gateway.schemas.canonical import ChatCompletionChunk, ChatCompletionRequest, Usage
+from gateway.errors import InternalError, StrataError, from_provider_error
+from gateway.logs import LOG
 from gateway.services.catalog import DeploymentHandle
 from gateway.services.context import CallContext
 from gateway.services.routing import Ticket
-from providers.errors import ProviderError, ProviderTimeout
+from providers.canonical import ChatCompletionChunk, ChatCompletionRequest, Usage
+from providers.errors import ProviderError, ProviderTimeout, ProviderUpstreamError
 from providers.tokens import count_text
+
+CLIENT_CLOSED = "client_closed"  # the caller went away before the stream ended
+SHUTDOWN = "shutdown"  # the server stopped before the stream ended
+
+
+class StreamEncoder(Protocol):
+    """A surface's wire format for a stream (SSE data lines, AWS event-stream frames...)."""
+
+    def chunk(self, chunk: ChatCompletionChunk) -> bytes:
+        """The bytes for one chunk (b"" for none)."""
+
+    def finish(self, stream: ChatStream) -> bytes:
+        """The closing bytes once the stream ended normally (usage is known by then)."""
+
+    def error(self, error: StrataError) -> bytes:
+        """The surface's error event, after which the stream ends."""
 
 
 class ChatStream:
@@ -47,9 +72,44 @@ class ChatStream:
         self.usage: Usage | None = None
         self._last = first
         self._closed = False
+        self._ended = False  # the source finished normally
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
         return self._relay()
+
+    async def encode(self, encoder: StreamEncoder) -> AsyncIterator[bytes]:
+        """The stream in a surface's wire format, ended by the surface's error event on failure."""
+        try:
+            async for chunk in self:
+                data = encoder.chunk(chunk)
+                if data:
+                    yield data
+            yield encoder.finish(self)
+        except StrataError as error:  # the upstream failed (already reported): tell the caller
+            self.call.error_type = error.type
+            yield encoder.error(error)
+        except Exception as exc:  # boundary: a fault of ours or a provider's, mid-stream
+            yield encoder.error(self._fault(exc))
+        finally:
+            await self.aclose()
+
+    def interrupted(self, why: str) -> None:
+        """The stream was cut before it ended (``CLIENT_CLOSED``, ``SHUTDOWN``: the response that
+        carries it knows which): its record says so; the deployment did nothing wrong."""
+        if self.call.error_type is None and not self._ended:
+            self.call.error_type = why
+
+    def _fault(self, exc: Exception) -> StrataError:
+        call = self.call
+        LOG.error(
+            "stream failed",
+            exc_info=exc,
+            extra={"fields": {"request_id": call.request_id, "deployment": self._deployment.id}},
+        )
+        self._report(ProviderUpstreamError("the stream failed mid-way", detail=repr(exc)))
+        error = InternalError(f"The server had an error processing your request (request id {call.request_id}).")
+        call.error_type = error.type
+        return error
 
     async def _next(self) -> ChatCompletionChunk:
         if self._first is not None:
@@ -68,13 +128,16 @@ class ChatStream:
                 try:
                     chunk = await self._next()
                 except StopAsyncIteration:
+                    self._ended = True
                     if self.usage is None and self._include_usage:
                         yield await self._counted_usage_chunk()
                     self._report(None)
                     break
                 except ProviderError as exc:
                     self._report(exc)
-                    raise from_provider_error(exc) from None
+                    error = from_provider_error(exc)
+                    self.call.error_type = error.type
+                    raise error from None
                 self.call.mark_first_token()
                 if chunk.usage is not None:
                     self.usage = chunk.usage
@@ -90,14 +153,11 @@ class ChatStream:
                 chunk.model = self._model
                 self._last = chunk
                 yield chunk
-        except StrataError as exc:
-            self.call.error_type = exc.type
-            raise
         finally:
             await self.aclose()
 
     def _report(self, error: ProviderError | None) -> None:
-        """Tell the router how the deployment did (a stream is judged when it ends)."""
+        """Tell the router how the deployment did (a stream is judged when it ends); once."""
         if self._ticket is None:
             return
         if error is None:
@@ -106,7 +166,8 @@ class ChatStream:
             self._ticket.failed(error)
 
     async def aclose(self) -> None:
-        """Close the upstream (idempotent) and settle the call's token counts."""
+        """Close the upstream (idempotent) and settle the call's token counts: those the upstream
+        reported, else those counted from what was relayed (a cut stream counts what was sent)."""
         if self._closed:
             return
         self._closed = True
@@ -123,19 +184,19 @@ class ChatStream:
 
     async def _count_usage(self) -> Usage:
         """Usage for upstreams that send none: the prompt by the provider, the reply by tiktoken."""
-        self.call.usage_estimated = True
         prompt = await self._deployment.provider.count_tokens(self._request)
         completion = count_text("".join(self._text), self._deployment.config.model)
         return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
 
     async def _counted_usage_chunk(self) -> ChatCompletionChunk:
         self.usage = await self._count_usage()
+        self.call.usage_estimated = True
         return ChatCompletionChunk(
             id=self._last.id, created=self._last.created, model=self._model, choices=[], usage=self.usage
         )
 
     async def _settle_usage(self) -> None:
-        usage = self.usage or await self._count_usage()
-        self.call.prompt_tokens = usage.prompt_tokens
-        self.call.completion_tokens = usage.completion_tokens
-        self.call.cached_tokens = usage.cached_prompt_tokens()
+        if self.usage is not None:
+            self.call.record_usage(self.usage, estimated=self.call.usage_estimated)
+        else:
+            self.call.record_usage(await self._count_usage(), estimated=True)

@@ -34,6 +34,10 @@ class Settings(BaseSettings):
     port: int = Field(default=4000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Upstreams: the largest response body accepted (a larger one fails fast, never hangs), and the
+    # most connections open at once to one origin (more requests wait for one, within connect timeout).
+    max_response_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
+    upstream_max_connections: int = Field(default=1000, ge=1, le=100_000)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
 

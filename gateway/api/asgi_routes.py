@@ -1,9 +1,10 @@
-"""Hot routes: the few endpoints every model call goes through, served as plain ASGI.
+"""ASGI routes: the few endpoints every model call goes through, served as plain ASGI.
 
-FastAPI's per-request machinery (dependency solving, its middleware chain, the Request
-wrapper) cost about as much CPU as the whole rest of a proxied call (BENCHMARKS.md), so the
+FastAPI's per-request machinery (dependency solving, its per-route wrappers, the Request
+object) cost about as much CPU as the whole rest of a proxied call (BENCHMARKS.md), so the
 invoke endpoints bypass it. Everything else (admin, health, model lists) stays FastAPI.
-The routes still appear in the OpenAPI schema, from the models declared here.
+The routes still appear in the OpenAPI schema, from the models declared here. Each table
+belongs to one API surface, and each route says whether it is a model call (one usage record).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from gateway.api.rendering import error_response
-from gateway.errors import PayloadTooLarge, StrataError
+from gateway.errors import MethodNotAllowed, PayloadTooLarge, StrataError
 from gateway.lifespan import AppState
 from gateway.services.context import CallContext
 
@@ -30,8 +31,8 @@ def presented_key(authorization: str | None, x_api_key: str | None, api_key: str
     return x_api_key or api_key
 
 
-class HotRequest:
-    """The little of a request a hot route needs: headers and a size-limited body."""
+class AsgiRequest:
+    """The little of a request an ASGI route needs: headers and a size-limited body."""
 
     __slots__ = ("scope", "_receive", "_headers")
 
@@ -73,7 +74,7 @@ class ClientGone(Exception):
     """The caller disconnected before it finished sending; there is nobody to answer."""
 
 
-Handler = Callable[[AppState, CallContext, HotRequest], Awaitable[Response]]
+Handler = Callable[[AppState, CallContext, AsgiRequest], Awaitable[Response]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,7 +93,7 @@ class PathTemplate:
     def parse(cls, path: str) -> PathTemplate:
         prefix, _, rest = path.partition("{")
         name, _, suffix = rest.partition("}")
-        assert name and "{" not in suffix, f"one {{parameter}} per hot path, not {path!r}"
+        assert name and "{" not in suffix, f"one {{parameter}} per ASGI route path, not {path!r}"
         return cls(prefix, name, suffix)
 
     def value(self, path: str) -> str | None:
@@ -103,7 +104,7 @@ class PathTemplate:
 
 
 @dataclass(frozen=True, slots=True)
-class HotRoute:
+class AsgiRoute:
     path: str
     method: str
     handler: Handler
@@ -111,7 +112,11 @@ class HotRoute:
     request_model: type[BaseModel]
     response_model: type[BaseModel]
     tag: str
+    surface: str  # the API surface: decides the error shape and the usage record's `surface`
+    model_call: bool  # calls a model: one usage record per authenticated request
     template: PathTemplate | None = None
+    media_types: tuple[str, ...] = ("application/json",)  # what a 200 may be (an SSE stream, event-stream frames)
+    error_model: type[BaseModel] | None = None
 
     async def __call__(self, state: AppState, scope: Scope, receive: Receive, send: Send) -> None:
         call: CallContext = scope["strata.call"]
@@ -119,10 +124,10 @@ class HotRoute:
             scope["path_params"] = {self.template.name: self.template.value(scope["path"])}
         try:
             if scope["method"] != self.method:
-                raise StrataError(
-                    f"Method {scope['method']} is not allowed on {self.path}; use {self.method}.", status=405
+                raise MethodNotAllowed(
+                    f"Method {scope['method']} is not allowed on {self.path}; use {self.method}.", allow=self.method
                 )
-            response = await self.handler(state, call, HotRequest(scope, receive))
+            response = await self.handler(state, call, AsgiRequest(scope, receive))
         except StrataError as error:
             response = error_response(call, error)
         except ClientGone:
@@ -130,17 +135,42 @@ class HotRoute:
         await response(scope, receive, send)
 
 
-class HotRoutes:
-    def __init__(self) -> None:
-        self._routes: dict[str, HotRoute] = {}
-        self._templated: list[HotRoute] = []  # tried only when the exact lookup misses
+class AsgiRoutes:
+    """The ASGI routes of one surface (or, once included into one another, of the whole app)."""
+
+    def __init__(self, surface: str = "", error_model: type[BaseModel] | None = None) -> None:
+        self.surface = surface
+        self.error_model = error_model  # the surface's error body, for the OpenAPI schema
+        self._routes: dict[str, AsgiRoute] = {}
+        self._templated: list[AsgiRoute] = []  # tried only when the exact lookup misses
 
     def post(
-        self, path: str, *, summary: str, request_model: type[BaseModel], response_model: type[BaseModel], tag: str
+        self,
+        path: str,
+        *,
+        summary: str,
+        request_model: type[BaseModel],
+        response_model: type[BaseModel],
+        tag: str,
+        model_call: bool = True,
+        media_types: tuple[str, ...] = ("application/json",),
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             template = PathTemplate.parse(path) if "{" in path else None
-            route = HotRoute(path, "POST", handler, summary, request_model, response_model, tag, template)
+            route = AsgiRoute(
+                path,
+                "POST",
+                handler,
+                summary,
+                request_model,
+                response_model,
+                tag,
+                self.surface,
+                model_call,
+                template,
+                media_types,
+                self.error_model,
+            )
             if template is None:
                 self._routes[path] = route
             else:
@@ -149,7 +179,7 @@ class HotRoutes:
 
         return register
 
-    def match(self, path: str) -> HotRoute | None:
+    def match(self, path: str) -> AsgiRoute | None:
         route = self._routes.get(path)
         if route is None and self._templated:
             for candidate in self._templated:
@@ -157,7 +187,10 @@ class HotRoutes:
                     return candidate
         return route
 
-    def include(self, other: HotRoutes) -> None:
+    def all(self) -> list[AsgiRoute]:
+        return [*self._routes.values(), *self._templated]
+
+    def include(self, other: AsgiRoutes) -> None:
         self._routes.update(other._routes)
         self._templated.extend(other._templated)
 
@@ -178,17 +211,34 @@ class HotRoutes:
                         "required": True,
                         "content": {"application/json": {"schema": ref(route.request_model)}},
                     },
-                    "responses": {
-                        "200": {
-                            "description": "Success (or an SSE stream when `stream` is true)",
-                            "content": {"application/json": {"schema": ref(route.response_model)}},
-                        },
-                        "default": {"description": "Error in the surface's error shape"},
-                    },
+                    "responses": {"200": _success(route, ref), "default": _failure(route, ref)},
                 }
             }
         return paths
 
     def models(self) -> list[type[BaseModel]]:
         routes = [*self._routes.values(), *self._templated]
-        return [m for r in routes for m in (r.request_model, r.response_model)]
+        models = [m for r in routes for m in (r.request_model, r.response_model)]
+        return models + [r.error_model for r in routes if r.error_model is not None]
+
+
+_STREAMED = {"schema": {"type": "string", "description": "a stream; see the operation's summary"}}
+
+
+def _success(route: AsgiRoute, ref: Callable[[type[BaseModel]], dict[str, Any]]) -> dict[str, Any]:
+    content = {
+        media: {"schema": ref(route.response_model)} if media == "application/json" else _STREAMED
+        for media in route.media_types
+    }
+    streams = len(route.media_types) > 1
+    return {
+        "description": "Success" + (" (a stream when the request asks for one)" if streams else ""),
+        "content": content,
+    }
+
+
+def _failure(route: AsgiRoute, ref: Callable[[type[BaseModel]], dict[str, Any]]) -> dict[str, Any]:
+    failure: dict[str, Any] = {"description": "An error, in the surface's error shape"}
+    if route.error_model is not None:
+        failure["content"] = {"application/json": {"schema": ref(route.error_model)}}
+    return failure
