@@ -72,7 +72,8 @@ def gateways(api_base: str, shared: bool, breakdown: bool = False) -> Iterator[l
 
     ``breakdown`` adds the two mixed set-ups (SQLite + Redis, PostgreSQL + in-process limits), to
     tell what the shared set-up's cost owes to the quota store and what to the ledger's database."""
-    env = {"BENCH_UPSTREAM_KEY": "upstream-key"}
+    # Gateways sharing a database must share the secret that seals its keys (they refuse to start otherwise).
+    env = {"BENCH_UPSTREAM_KEY": "upstream-key", "STRATA_SECRET_KEY": "bench-secret-shared-by-every-gateway-here"}
     with ExitStack() as stack:
         base, pid = stack.enter_context(
             strata_process(catalog(api_base, False), {**env, "STRATA_USAGE_RECORDS": "false"})

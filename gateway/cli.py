@@ -20,6 +20,7 @@ def _serve(args: argparse.Namespace) -> int:
 
     from gateway.app import create_app
     from gateway.config.secrets import ensure_master_key
+    from gateway.server.config import uvicorn_options
 
     if args.config is not None:
         os.environ["STRATA_CONFIG"] = str(args.config)  # workers rebuild settings from the environment
@@ -28,6 +29,7 @@ def _serve(args: argparse.Namespace) -> int:
         settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
         key, created = ensure_master_key(settings)
         asyncio.run(_prepare_database(settings))
+        app = create_app(settings, catalog, key)  # everything checkable before serving is checked here
     except ConfigError as exc:
         print(f"strata: invalid configuration\n{exc}", file=sys.stderr)
         return 2
@@ -42,30 +44,24 @@ def _serve(args: argparse.Namespace) -> int:
         f"on http{'s' if args.ssl_certfile else ''}://{settings.host}:{settings.port}",
         file=sys.stderr,
     )
-    common: dict[str, object] = dict(
-        host=settings.host,
-        port=settings.port,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level=settings.log_level,
-        ssl_certfile=args.ssl_certfile,
-        ssl_keyfile=args.ssl_keyfile,
-        timeout_graceful_shutdown=30,
-    )
-    if settings.workers > 1:
-        uvicorn.run("gateway.app:app_from_environment", factory=True, workers=settings.workers, **common)  # type: ignore[arg-type]
+    options = uvicorn_options(settings)
+    options.update(ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+    if settings.workers > 1:  # each worker builds its own app (as checked above) from the environment
+        uvicorn.run("gateway.app:app_from_environment", factory=True, workers=settings.workers, **options)
     else:
-        uvicorn.run(create_app(settings, catalog, key), **common)  # type: ignore[arg-type]
+        uvicorn.run(app, **options)
     return 0
 
 
 async def _prepare_database(settings: Settings) -> None:
-    """Before serving: migrate the embedded SQLite, or refuse a PostgreSQL schema that is behind."""
+    """Before serving: migrate the embedded SQLite, or refuse a PostgreSQL schema that is behind;
+    refuse a STRATA_SECRET_KEY other than the one the database's keys were sealed with."""
+    from gateway.config.secrets import ensure_secret_key
     from gateway.db.database import Database
+    from gateway.services.keys.crypto import KeySealer
 
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    database = Database.connect(settings.database_url_or_default)
+    database = Database.connect(settings.database_url_or_default, KeySealer(ensure_secret_key(settings)))
     try:
         await database.prepare()
     finally:

@@ -15,6 +15,7 @@ from gateway.config.errors import ConfigError
 from gateway.config.secrets import ensure_secret_key
 from gateway.config.settings import Settings
 from gateway.db.database import Database
+from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog, configure_logging
 from gateway.services.auth import Authenticator
 from gateway.services.catalog import ModelCatalog
@@ -30,6 +31,8 @@ from gateway.services.usage.writer import UsageWriter
 from providers.base import ProviderResources
 from providers.http import HttpClients
 from providers.tokens import encoding_for
+
+DRAIN_S = 5.0  # at shutdown, how long requests being cut may take to finish their records
 
 
 @dataclass
@@ -51,6 +54,7 @@ class AppState:
     shared_circuits: SharedCircuits | None = None
     started: bool = False
     problems: dict[str, str] = field(default_factory=dict)
+    in_flight: InFlight = field(default_factory=InFlight)  # counted by the request boundary
 
 
 def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppState:
@@ -62,9 +66,16 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         raise ConfigError(f"environment: {exc}") from None
     models = ModelCatalog(catalog, ProviderResources(http=clients), created=int(time.time()))
     router = Router()
-    db = Database.connect(settings.database_url_or_default)
-    keys = KeyRepository(db.sessions, KeySealer(ensure_secret_key(settings)))
-    directory = KeyDirectory(keys, ttl_s=settings.key_cache_ttl_s, redis_url=settings.redis_url)
+    sealer = KeySealer(ensure_secret_key(settings))
+    db = Database.connect(settings.database_url_or_default, sealer)  # checks the secret at start
+    keys = KeyRepository(db.sessions, sealer)
+    directory = KeyDirectory(
+        keys,
+        ttl_s=settings.key_cache_ttl_s,
+        redis_url=settings.redis_url,
+        stale_max_s=settings.key_stale_max_s,
+        lookup_timeout_s=settings.key_lookup_timeout_s,
+    )
     pricing = PriceTable(models)
     quotas = QuotaService(
         models,
@@ -119,7 +130,9 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
     finally:
         state.started = False
-        await state.usage.stop()  # first: every request is answered by now; write their records
+        # Requests cut at the end of the grace period are still unwinding: their records come first.
+        await state.in_flight.drained(DRAIN_S)
+        await state.usage.stop()  # every request is answered by now; write their records
         if state.shared_circuits is not None:
             await state.shared_circuits.aclose()
         await state.quotas.aclose()

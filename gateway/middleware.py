@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from gateway.api.rendering import error_response
 from gateway.api.route_table import RouteTable
 from gateway.errors import InternalError
+from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog
 from gateway.services.context import CallContext
 from gateway.services.usage.record import usage_event
@@ -41,12 +42,18 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 class RequestContextMiddleware:
     def __init__(
-        self, app: ASGIApp, routes: RouteTable, access_log: AccessLog, usage: UsageWriter | None = None
+        self,
+        app: ASGIApp,
+        routes: RouteTable,
+        access_log: AccessLog,
+        usage: UsageWriter | None = None,
+        in_flight: InFlight | None = None,
     ) -> None:
         self.app = app
         self.routes = routes
         self.access_log = access_log
         self.usage = usage
+        self.in_flight = in_flight or InFlight()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -60,6 +67,7 @@ class RequestContextMiddleware:
         scope["strata.route"] = match.route
         header = (b"x-request-id", request_id.encode())
         status = 0
+        self.in_flight.count += 1
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
@@ -82,6 +90,7 @@ class RequestContextMiddleware:
                 # The usage record's id must be unique: a caller's own x-request-id may repeat.
                 record_id = request_id if incoming_id is None else new_request_id()
                 self.usage.submit(usage_event(call, status, record_id))
+            self.in_flight.leave()
 
 
 def _access_fields(scope: Scope, call: CallContext, status: int) -> dict[str, object]:

@@ -6,6 +6,8 @@ routing never has to guess from status codes.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 
 class ProviderError(Exception):
     """Base class: an upstream or local back-end failed to answer."""
@@ -97,6 +99,21 @@ class UnsupportedOperation(ProviderError):
     """The back-end cannot do this (embeddings on a chat-only model, tools without a template)."""
 
     status = 400
+
+
+REDACTED = "[redacted]"
+
+
+def redact(error: ProviderError, secrets: Iterable[str]) -> ProviderError:
+    """``error`` with every secret in its message and detail replaced: some upstreams quote the
+    key they refused ("Incorrect API key provided: sk-..."), and the message reaches callers."""
+    for secret in secrets:
+        if len(secret) >= 8:
+            error.message = error.message.replace(secret, REDACTED)
+            if error.detail is not None:
+                error.detail = error.detail.replace(secret, REDACTED)
+            error.args = (error.message,)
+    return error
 
 
 def error_for_status(

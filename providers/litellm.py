@@ -8,6 +8,7 @@ OpenAI-compatible hot path. It never fetches its price list over the network.
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 from collections.abc import AsyncIterator
 from types import ModuleType
@@ -25,6 +26,8 @@ from providers.canonical import (
     EmbeddingResponse,
 )
 from providers.deployment import DeploymentBase
+
+LOG = logging.getLogger("strata.providers.litellm")
 
 
 class LiteLLMDeployment(DeploymentBase):
@@ -110,6 +113,25 @@ class LiteLLMProvider(Provider):
     async def start(self) -> None:
         self._module = await asyncio.to_thread(_import_litellm)
 
+    async def aclose(self) -> None:
+        """Close the HTTP clients litellm cached for this event loop (aiohttp sessions that would
+        otherwise outlive it), then forget them; idempotent, so every litellm deployment may call it."""
+        if self._module is None:
+            return
+        try:
+            from litellm.llms.custom_httpx.async_client_cleanup import close_litellm_async_clients
+
+            await close_litellm_async_clients()  # type: ignore[no-untyped-call]
+            self._module.in_memory_llm_clients_cache.flush_cache()
+        except Exception as exc:  # boundary: a litellm that moved things must not stop the shutdown
+            LOG.warning("could not close litellm's HTTP clients: %r", exc)
+
+    def _error(self, exc: Exception) -> perr.ProviderError:
+        """litellm's error as a provider error, never quoting the deployment's key."""
+        secrets = [self.deployment.api_key] if self.deployment.api_key else []
+        secrets += [str(v) for k, v in self.deployment.params.items() if "key" in k or "secret" in k or "token" in k]
+        return perr.redact(_map_error(exc), secrets)
+
     @property
     def _litellm(self) -> ModuleType:
         if self._module is None:
@@ -133,7 +155,7 @@ class LiteLLMProvider(Provider):
         try:
             response = await self._litellm.acompletion(**arguments)
         except Exception as exc:  # boundary: litellm raises its own tree
-            raise _map_error(exc) from None
+            raise self._error(exc) from None
         try:
             return ChatCompletion.model_validate(response.model_dump())
         except ValidationError as exc:
@@ -153,7 +175,7 @@ class LiteLLMProvider(Provider):
         except ValidationError as exc:
             raise perr.ProviderUpstreamError("litellm returned an invalid chunk.", detail=str(exc)) from None
         except Exception as exc:  # boundary: litellm raises its own tree
-            raise _map_error(exc) from None
+            raise self._error(exc) from None
 
     async def embed(self, request: EmbeddingRequest, options: CallOptions) -> EmbeddingResponse:
         if not self.capabilities.embeddings:
@@ -162,7 +184,7 @@ class LiteLLMProvider(Provider):
         try:
             response = await self._litellm.aembedding(**arguments)
         except Exception as exc:  # boundary: litellm raises its own tree
-            raise _map_error(exc) from None
+            raise self._error(exc) from None
         return EmbeddingResponse.model_validate(response.model_dump())
 
     async def count_tokens(self, request: ChatCompletionRequest) -> int:

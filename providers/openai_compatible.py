@@ -143,6 +143,11 @@ class OpenAICompatibleProvider(Provider):
             if "azure" in deployment.api_base:
                 headers["api-key"] = deployment.api_key
         self._head = header_block(headers)
+        # Never repeated to callers or logs, even when an upstream quotes them in an error.
+        secret_headers = ("authorization", "api-key", "x-api-key", "proxy-authorization")
+        self._secrets = [v for k, v in headers.items() if k.lower() in secret_headers] + [
+            v for v in (deployment.api_key,) if v
+        ]
         # The read timeout bounds the first byte and every gap between chunks; the pipeline bounds the total.
         self._connect_timeout = deployment.timeouts.connect
         self._read_timeout = deployment.timeouts.read
@@ -174,7 +179,7 @@ class OpenAICompatibleProvider(Provider):
         except UpstreamError as exc:
             raise transport_error(exc, self.deployment.model) from None
         if response.status >= 400:
-            raise error_from_response(response.status, response.headers, content)
+            raise perr.redact(error_from_response(response.status, response.headers, content), self._secrets)
         return content
 
     async def chat(self, request: ChatCompletionRequest, options: CallOptions) -> ChatCompletion:
@@ -207,6 +212,8 @@ class OpenAICompatibleProvider(Provider):
                 response.close()
         except UpstreamError as exc:
             raise transport_error(exc, self.deployment.model) from None
+        except perr.ProviderError as error:  # what an upstream says may quote the key it was sent
+            raise perr.redact(error, self._secrets) from None
         if not outcome.finished:
             raise perr.ProviderUpstreamError("the upstream ended the stream before it was complete")
 

@@ -1,11 +1,18 @@
-"""Admin API for teams and keys (master key or admin keys). Secrets are shown once, at creation."""
+"""Admin API for teams and keys (master key or admin keys). Secrets are shown once, at creation.
+
+What ``null`` means for each field is the schemas' (gateway.schemas.admin). Deleting a key is for
+good (its usage records keep its id); a team can be deleted once every key of it is revoked, and
+those revoked keys stay, detached from it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import APIRouter
+from sqlalchemy.exc import IntegrityError
 
 from gateway.api.admin import Admin
 from gateway.deps import State
@@ -29,31 +36,18 @@ def _check_models(state: AppState, names: list[str] | None, field: str) -> None:
         raise InvalidRequest(f"{field} names models that do not exist: {', '.join(unknown)}.", param=field)
 
 
-def _aware(moment: datetime) -> datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _check_future(moment: datetime | None) -> datetime | None:
-    if moment is None:
-        return None
-    moment = _aware(moment)
-    if moment <= datetime.now(UTC):
-        raise InvalidRequest("expires_at must be in the future.", param="expires_at")
-    return moment
-
-
 async def _check_team(state: AppState, team_id: str | None) -> None:
     if team_id is not None and await state.teams.get(team_id) is None:
         raise InvalidRequest(f"No team {team_id!r}.", param="team_id")
 
 
-def _key_fields(body: KeyCreate | KeyUpdate, values: dict[str, Any]) -> dict[str, Any]:
-    fields = dict(values)
-    if "limits" in fields and body.limits is not None:
-        fields["limits"] = body.limits.model_dump(exclude_none=True)
-    if "model_limits" in fields and body.model_limits is not None:
-        fields["model_limits"] = {m: lim.model_dump(exclude_none=True) for m, lim in body.model_limits.items()}
-    return fields
+@asynccontextmanager
+async def _team_still_there(team_id: str | None) -> AsyncIterator[None]:
+    """The team was checked, then deleted before the key was written: the foreign key says so."""
+    try:
+        yield
+    except IntegrityError:
+        raise InvalidRequest(f"No team {team_id!r}.", param="team_id") from None
 
 
 @router.post("/keys", status_code=201, response_model=KeyCreated, summary="Create a key (its secret is shown once)")
@@ -61,11 +55,10 @@ async def create_key(body: KeyCreate, state: State, _: Admin) -> KeyCreated:
     _check_models(state, body.allowed_models, "allowed_models")
     _check_models(state, list(body.model_limits), "model_limits")
     await _check_team(state, body.team_id)
-    expires = _check_future(body.expires_at)
-    if body.expires_in_days is not None:
-        expires = datetime.now(UTC) + timedelta(days=body.expires_in_days)
-    values = body.model_dump(exclude={"expires_in_days", "expires_at"})
-    row, key = await state.keys.create({**_key_fields(body, values), "expires_at": expires})
+    fields = {**body.stored(), "expires_at": body.expiry()}
+    del fields["expires_in_days"]
+    async with _team_still_there(body.team_id):
+        row, key = await state.keys.create(fields)
     return KeyCreated.model_validate({**KeyOut.model_validate(row).model_dump(), "key": key})
 
 
@@ -83,19 +76,29 @@ async def get_key(key_id: str, state: State, _: Admin) -> Any:
 
 
 @router.patch(
-    "/keys/{key_id}", response_model=KeyOut, summary="Change a key; takes effect everywhere within the cache TTL"
+    "/keys/{key_id}",
+    response_model=KeyOut,
+    summary="Change a key or move it to another team; takes effect everywhere within the cache TTL",
 )
 async def update_key(key_id: str, body: KeyUpdate, state: State, _: Admin) -> Any:
-    _check_models(state, body.allowed_models, "allowed_models")
-    _check_models(state, list(body.model_limits or {}), "model_limits")
-    changes = _key_fields(body, body.model_dump(exclude_unset=True))
-    if "expires_at" in changes:
-        changes["expires_at"] = _check_future(body.expires_at)
-    row = await state.keys.update(key_id, changes)
+    changes = body.stored(body.model_fields_set)
+    _check_models(state, changes.get("allowed_models"), "allowed_models")
+    _check_models(state, list(changes.get("model_limits", ())), "model_limits")
+    if "team_id" in changes:
+        await _check_team(state, body.team_id)
+    async with _team_still_there(body.team_id):
+        row = await state.keys.update(key_id, changes)
     if row is None:
         raise NotFound(f"No key {key_id!r}.")
-    await state.key_directory.invalidate(key_id)
+    await state.key_directory.invalidate(key_id)  # the team's limits are part of the cached principal
     return row
+
+
+@router.delete("/keys/{key_id}", status_code=204, summary="Delete a key; it stops working at once")
+async def delete_key(key_id: str, state: State, _: Admin) -> None:
+    if not await state.keys.delete(key_id):
+        raise NotFound(f"No key {key_id!r}.")
+    await state.key_directory.invalidate(key_id)
 
 
 @router.post("/keys/{key_id}/revoke", response_model=KeyOut, summary="Revoke a key")
@@ -111,7 +114,11 @@ async def revoke_key(key_id: str, state: State, _: Admin) -> Any:
 async def create_team(body: TeamCreate, state: State, _: Admin) -> Any:
     if await state.teams.by_name(body.name) is not None:
         raise Conflict(f"A team named {body.name!r} exists already.", param="name")
-    return await state.teams.create(body.name, body.limits.model_dump(exclude_none=True), body.tags)
+    fields = body.stored()
+    try:
+        return await state.teams.create(fields["name"], fields["limits"], fields["tags"])
+    except IntegrityError:  # created by another request since the check
+        raise Conflict(f"A team named {body.name!r} exists already.", param="name") from None
 
 
 @router.get("/teams", response_model=list[TeamOut], summary="List teams")
@@ -129,12 +136,13 @@ async def get_team(team_id: str, state: State, _: Admin) -> Any:
 
 @router.patch("/teams/{team_id}", response_model=TeamOut, summary="Change a team (its keys see it within the TTL)")
 async def update_team(team_id: str, body: TeamUpdate, state: State, _: Admin) -> Any:
-    changes = body.model_dump(exclude_unset=True)
-    if body.limits is not None:
-        changes["limits"] = body.limits.model_dump(exclude_none=True)
+    changes = body.stored(body.model_fields_set)
     if body.name is not None and (other := await state.teams.by_name(body.name)) is not None and other.id != team_id:
         raise Conflict(f"A team named {body.name!r} exists already.", param="name")
-    team = await state.teams.update(team_id, changes)
+    try:
+        team = await state.teams.update(team_id, changes)
+    except IntegrityError:  # renamed by another request since the check
+        raise Conflict(f"A team named {body.name!r} exists already.", param="name") from None
     if team is None:
         raise NotFound(f"No team {team_id!r}.")
     for key in await state.keys.list(team_id, include_revoked=True):
@@ -142,9 +150,19 @@ async def update_team(team_id: str, body: TeamUpdate, state: State, _: Admin) ->
     return team
 
 
-@router.delete("/teams/{team_id}", status_code=204, summary="Delete a team that has no keys")
+@router.delete(
+    "/teams/{team_id}", status_code=204, summary="Delete a team whose keys are all revoked (they stay, detached)"
+)
 async def delete_team(team_id: str, state: State, _: Admin) -> None:
-    if await state.teams.key_count(team_id):
-        raise Conflict("The team still has keys; revoke or move them first.")
-    if not await state.teams.delete(team_id):
+    try:
+        active = await state.teams.delete(team_id)
+    except IntegrityError:
+        raise Conflict("A key joined the team while it was being deleted; look at its keys and try again.") from None
+    if active is None:
         raise NotFound(f"No team {team_id!r}.")
+    if active:
+        keys = f"{active} active key{'s' if active != 1 else ''}"
+        raise Conflict(
+            f"The team still has {keys}; revoke them (POST /admin/keys/{{id}}/revoke) or move them to another "
+            "team (PATCH /admin/keys/{id} with team_id) first."
+        )

@@ -1,4 +1,9 @@
-"""Liveness and readiness, for load balancers and orchestrators (no key needed)."""
+"""Liveness and readiness, for load balancers and orchestrators (no key needed).
+
+Readiness shows every component's state to anyone; the details (error text from upstreams, the
+database or Redis, routing figures, usage counters) only to the master key or an admin key, since
+they can name hosts, paths and internals.
+"""
 
 from __future__ import annotations
 
@@ -7,7 +12,10 @@ from typing import Any
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 
-from gateway.deps import State
+from gateway.deps import ApiKey, Call, State
+from gateway.errors import StrataError
+from gateway.lifespan import AppState
+from gateway.services.context import CallContext
 
 router = APIRouter(prefix="/health", tags=["Health"])
 
@@ -18,22 +26,28 @@ async def live() -> dict[str, str]:
 
 
 @router.get("/ready", responses={503: {"description": "Starting, or a deployment is not ready"}})
-async def ready(state: State) -> JSONResponse:
+async def ready(state: State, call: Call, key: ApiKey) -> JSONResponse:
     """Ready once started and every deployment is loaded. An upstream whose circuit is open does
     not make this process unready (it can still serve the rest); its routing state is shown."""
+    details = await _is_admin(state, call, key)
     deployments: dict[str, dict[str, Any]] = {}
     for model in state.catalog:
         routing = {row["deployment"]: row for row in state.invoker.router.snapshot(model)}
         for deployment in model.deployments:
             health = await deployment.provider.health()
             problem = state.problems.get(deployment.id)
-            deployments[deployment.id] = {
+            row: dict[str, Any] = {
                 "model": model.name,
                 "provider": deployment.provider_type,
                 "state": "failed" if problem else health.state.value,
-                **({"detail": problem or health.detail} if (problem or health.detail) else {}),
-                "routing": {k: v for k, v in routing[deployment.id].items() if k != "deployment" and v is not None},
             }
+            if details:
+                if problem or health.detail:
+                    row["detail"] = problem or health.detail
+                row["routing"] = {
+                    k: v for k, v in routing[deployment.id].items() if k != "deployment" and v is not None
+                }
+            deployments[deployment.id] = row
     all_ready = state.started and all(d["state"] == "ready" for d in deployments.values())
     body: dict[str, Any] = {
         "status": "ready" if all_ready else "not_ready",
@@ -41,10 +55,23 @@ async def ready(state: State) -> JSONResponse:
         "deployments": deployments,
     }
     # Unwritten records: how many, how old, how many dropped.
-    body["usage"] = state.usage.snapshot() if state.settings.usage_records else {"state": "off"}
+    usage = state.usage.snapshot() if state.settings.usage_records else {"state": "off"}
+    body["usage"] = usage if details else {"state": usage["state"]}
     if state.shared_circuits is not None:
         body["shared_routing_state"] = "ok" if state.shared_circuits.healthy else "degraded (local only)"
     # Where limits are enforced; a Redis outage degrades them (per process, or refusing) but does
     # not make this process unready: it can still serve.
-    body["quotas"] = state.quotas.status()
+    quotas = state.quotas.status()
+    body["quotas"] = quotas if details else {k: v for k, v in quotas.items() if k != "error"}
     return JSONResponse(body, status_code=200 if all_ready else 503)
+
+
+async def _is_admin(state: AppState, call: CallContext, key: str | None) -> bool:
+    """Whether the caller showed an admin key; anyone else (no key, a wrong one) sees the states."""
+    if not key:
+        return False
+    try:
+        principal = await state.invoker.authenticate(call, key)
+    except StrataError:
+        return False
+    return principal.is_admin

@@ -15,6 +15,7 @@ import anyio
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from gateway.errors import ServiceUnavailable
 from gateway.services.stream_relay import CLIENT_CLOSED, SHUTDOWN, ChatStream, StreamEncoder
 
 
@@ -35,10 +36,11 @@ class StreamResponse(Response):
             self.media_type = media_type
         self.init_headers({"cache-control": "no-cache", "x-accel-buffering": "no", **(headers or {})})
         self._stream = stream
+        self._encoder = encoder
         self._content: AsyncIterator[bytes] = stream.encode(encoder)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        client_left = finished = False
+        client_left = started = finished = False
         async with anyio.create_task_group() as group:
 
             async def watch_disconnect() -> None:
@@ -51,6 +53,7 @@ class StreamResponse(Response):
             group.start_soon(watch_disconnect)
             try:
                 await send({"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers})
+                started = True
                 async for chunk in self._content:
                     await send({"type": "http.response.body", "body": chunk, "more_body": True})
                 await send({"type": "http.response.body", "body": b"", "more_body": False})
@@ -61,9 +64,20 @@ class StreamResponse(Response):
                 with anyio.CancelScope(shield=True):
                     if not finished:  # cut: by the client, or else by the server cancelling the request
                         self._stream.interrupted(CLIENT_CLOSED if client_left else SHUTDOWN)
+                        if started and not client_left:
+                            await self._say_shutting_down(send)
                     await _aclose(self._content)
                     await self._stream.aclose()
                 group.cancel_scope.cancel()
+
+    async def _say_shutting_down(self, send: Send) -> None:
+        """End a stream the server is cutting with the surface's error event, so the SDK raises a
+        clear, retryable error instead of a broken connection."""
+        error = ServiceUnavailable("The server is shutting down; retry the request.", retry_after=1)
+        try:
+            await send({"type": "http.response.body", "body": self._encoder.error(error), "more_body": False})
+        except OSError:
+            pass
 
 
 async def _aclose(content: AsyncIterator[bytes]) -> None:

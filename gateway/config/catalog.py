@@ -42,6 +42,12 @@ class ModelEntry(_Strict):
     deployments: list[Deployment] = Field(default=[], validate_default=True)
     routing: Routing = Routing()
     limits: Limits = Limits()  # for everyone together, on every gateway process (with Redis)
+    estimated_output_tokens: int = Field(
+        default=256,
+        ge=0,
+        le=10_000_000,
+        description="tokens reserved against tpm limits and budgets for a reply when a call sets no max_tokens",
+    )
 
     @field_validator("deployments")
     @classmethod

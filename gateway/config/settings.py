@@ -5,8 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+from gateway.config.redis import RedisEndpoint
 
 
 class Settings(BaseSettings):
@@ -17,6 +19,9 @@ class Settings(BaseSettings):
     master_key: SecretStr | None = None
     secret_key: SecretStr | None = None  # seals virtual keys at rest; generated into data_dir when unset
     key_cache_ttl_s: float = Field(default=10.0, gt=0, le=3600)
+    # Database unreachable: a key seen within this long keeps working from the cache (0: never stale).
+    key_stale_max_s: float = Field(default=3600.0, ge=0, le=7 * 86400)
+    key_lookup_timeout_s: float = Field(default=2.0, gt=0, le=60)  # a hanging database costs a call at most this
     database_url: str | None = None
     redis_url: str | None = None
     quota_redis_failure: Literal["local", "refuse"] = "local"  # Redis unreachable: per-process limits, or 503
@@ -34,12 +39,30 @@ class Settings(BaseSettings):
     port: int = Field(default=4000, ge=0, le=65535)
     workers: int = Field(default=1, ge=1)
     max_body_bytes: int = Field(default=20 * 1024 * 1024, ge=1024)
+    # Slow and idle clients (gateway/server/): the request head must arrive within header_timeout_s
+    # (of the connection opening, or of its first byte on a kept-alive one), the whole body within
+    # body_timeout_s of the head; a kept-alive connection waiting for a request closes after idle_timeout_s.
+    header_timeout_s: float = Field(default=10.0, gt=0, le=3600)
+    body_timeout_s: float = Field(default=30.0, gt=0, le=3600)
+    idle_timeout_s: float = Field(default=65.0, gt=0, le=3600)
+    max_header_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)  # a larger head gets 431
+    max_connections_per_client: int = Field(default=256, ge=0)  # per address, per process; 0: no cap
+    # SIGTERM: stop accepting, let requests in flight finish for up to this long, then cut the rest
+    # (their streams are recorded as `shutdown`), then write the usage buffer.
+    shutdown_grace_s: float = Field(default=30.0, ge=0, le=3600)
     # Upstreams: the largest response body accepted (a larger one fails fast, never hangs), and the
     # most connections open at once to one origin (more requests wait for one, within connect timeout).
     max_response_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     upstream_max_connections: int = Field(default=1000, ge=1, le=100_000)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _readable_redis_url(cls, value: str | None) -> str | None:
+        if value is not None:
+            RedisEndpoint.parse(value)  # refused at start, naming the problem, not at the first call
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.config.errors import ConfigError
 from gateway.db import migrate
+from gateway.db.secret_check import SecretCheck, verify_secret
 from gateway.db.session import is_sqlite, make_engine, make_sessions
 from gateway.logs import LOG
 
@@ -17,18 +18,25 @@ class Database:
     url: str
     engine: AsyncEngine
     sessions: async_sessionmaker[AsyncSession]
+    secret: SecretCheck | None = None  # checked against the database's at start (see secret_check.py)
 
     @classmethod
-    def connect(cls, url: str) -> Database:
+    def connect(cls, url: str, secret: SecretCheck | None = None) -> Database:
         engine = make_engine(url)
-        return cls(url, engine, make_sessions(engine))
+        return cls(url, engine, make_sessions(engine), secret)
 
     @property
     def is_sqlite(self) -> bool:
         return is_sqlite(self.url)
 
     async def prepare(self) -> None:
-        """SQLite: migrate now. PostgreSQL: refuse to run a schema behind the code."""
+        """SQLite: migrate now. PostgreSQL: refuse to run a schema behind the code. Both: refuse a
+        secret key other than the one the stored keys were sealed with (when given one to check)."""
+        await self._migrate()
+        if self.secret is not None:
+            await verify_secret(self.engine, self.secret)
+
+    async def _migrate(self) -> None:
         current, head = await migrate.current_revision(self.engine), migrate.head_revision(self.url)
         if current == head:
             return

@@ -15,7 +15,6 @@ from sqlalchemy import (
     BigInteger,
     Boolean,
     Date,
-    DateTime,
     Float,
     ForeignKey,
     Index,
@@ -30,6 +29,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from gateway.db.base import Base
+from gateway.db.types import TolerantJSON, UtcDateTime
 
 USD = Numeric(18, 8)
 # A failed request: an error status, no status at all (the client left), or a stream that failed
@@ -42,10 +42,10 @@ class Team(Base):
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200), unique=True)
-    limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    limits: Mapped[dict[str, Any]] = mapped_column(TolerantJSON, default=dict)
+    tags: Mapped[list[str]] = mapped_column(TolerantJSON, default=list)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class ApiKey(Base):
@@ -59,15 +59,15 @@ class ApiKey(Base):
     secret_hash: Mapped[str] = mapped_column(String(64), unique=True)  # HMAC-SHA256, hex
     secret_sealed: Mapped[bytes] = mapped_column(LargeBinary)  # AES-GCM: nonce + ciphertext
     is_admin: Mapped[bool] = mapped_column(Boolean, default=False)
-    allowed_models: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)
-    guardrails: Mapped[list[str]] = mapped_column(JSON, default=list)
-    tags: Mapped[list[str]] = mapped_column(JSON, default=list)
-    limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    model_limits: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)  # model name -> limits
-    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    allowed_models: Mapped[list[str] | None] = mapped_column(TolerantJSON, nullable=True)
+    guardrails: Mapped[list[str]] = mapped_column(TolerantJSON, default=list)
+    tags: Mapped[list[str]] = mapped_column(TolerantJSON, default=list)
+    limits: Mapped[dict[str, Any]] = mapped_column(TolerantJSON, default=dict)
+    model_limits: Mapped[dict[str, Any]] = mapped_column(TolerantJSON, default=dict)  # model name -> limits
+    expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
 
 class UsageRecord(Base):
@@ -95,7 +95,7 @@ class UsageRecord(Base):
 
     id: Mapped[str] = mapped_column(String(128), primary_key=True)
     request_id: Mapped[str] = mapped_column(String(128))
-    ts: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
     key_id: Mapped[str | None] = mapped_column(String(40))
     team_id: Mapped[str | None] = mapped_column(String(32))
     model: Mapped[str | None] = mapped_column(String(200))
@@ -163,3 +163,12 @@ class UsageDailyLatency(Base):
     model: Mapped[str] = mapped_column(String(200), primary_key=True)  # "" for none
     bucket: Mapped[int] = mapped_column(SmallInteger, primary_key=True)
     requests: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class GatewayMeta(Base):
+    """Facts every gateway sharing the database must agree on, by name (e.g. the secret-key check)."""
+
+    __tablename__ = "gateway_meta"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)

@@ -1,30 +1,172 @@
-"""Admin API bodies. Unknown fields are refused (a typo must not silently do nothing)."""
+"""Admin API bodies. Unknown fields are refused (a typo must not silently do nothing).
+
+``null`` means one thing per field, the same in POST and PATCH: for ``limits``, ``model_limits``,
+``tags`` and ``guardrails`` the default (none), for ``allowed_models`` every model, for
+``expires_at`` never, for a key's ``team_id`` no team; ``name`` and ``is_admin`` have no such
+meaning, so a null there is a 400 naming the field. Responses read what is stored the same way:
+a stored null, or a value that is not what the field holds (old code, a hand edit), is shown as
+the field's default (a bad value is logged), so one bad row never fails a listing.
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    ValidatorFunctionWrapHandler,
+    WithJsonSchema,
+    WrapValidator,
+    field_validator,
+)
+from pydantic_core import PydanticCustomError
 
+from gateway.logs import LOG
 from gateway.schemas.limits import Limits
 
-Name = Field(min_length=1, max_length=200)
+MAX_EXPIRY_DAYS = 36_500
+"""A key expires at most about a hundred years ahead: further is a typo, and near year 9999 a
+datetime overflows (a 500 instead of a 400)."""
+
+NameText = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+def _null_means(default: Callable[[], Any], accepts: Any) -> BeforeValidator:
+    return BeforeValidator(lambda value: default() if value is None else value, json_schema_input_type=accepts)
+
+
+StrList = Annotated[list[str], _null_means(list, list[str] | None)]
+LimitsIn = Annotated[Limits, _null_means(dict, Limits | None)]
+ModelLimitsIn = Annotated[dict[str, Limits], _null_means(dict, dict[str, Limits] | None)]
+
+
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("null", "may not be null (leave the field out to keep its value)")
+    return value
+
+
+# A field that PATCH may leave out but not set to null (the schema shows it as never null).
+NewName = Annotated[
+    str | None,
+    Field(min_length=1, max_length=200),
+    AfterValidator(_not_null),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200}),
+]
+NewFlag = Annotated[bool | None, AfterValidator(_not_null), WithJsonSchema({"type": "boolean"})]
+
+
+def _expiry(moment: datetime | None) -> datetime | None:
+    """A future time within MAX_EXPIRY_DAYS, in UTC (a time without an offset is taken as UTC)."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    now = datetime.now(UTC)
+    if moment <= now:
+        raise PydanticCustomError("past", "must be in the future")
+    if moment - now > timedelta(days=MAX_EXPIRY_DAYS):
+        raise PydanticCustomError("too_far", "must be at most {days} days ahead", {"days": MAX_EXPIRY_DAYS})
+    return moment.astimezone(UTC)
+
+
+Expiry = Annotated[datetime | None, AfterValidator(_expiry)]
 
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
+    def stored(self, given: set[str] | None = None) -> dict[str, Any]:
+        """The fields given (all by default) as the database keeps them: limits without unset entries."""
+        fields = self.model_dump(include=given)
+        for name in fields:
+            value = getattr(self, name)
+            if isinstance(value, Limits):
+                fields[name] = value.model_dump(exclude_none=True)
+            elif name == "model_limits":
+                fields[name] = {model: limits.model_dump(exclude_none=True) for model, limits in value.items()}
+        return fields
+
 
 class TeamCreate(_In):
-    name: str = Name
-    limits: Limits = Limits()
-    tags: list[str] = []
+    name: NameText
+    limits: LimitsIn = Limits()
+    tags: StrList = []
 
 
 class TeamUpdate(_In):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    limits: Limits | None = None
-    tags: list[str] | None = None
+    name: NewName = None
+    limits: LimitsIn = Limits()
+    tags: StrList = []
+
+
+class KeyCreate(_In):
+    name: NameText
+    team_id: str | None = None
+    is_admin: bool = False
+    allowed_models: list[str] | None = Field(default=None, description="None: every model")
+    guardrails: StrList = []
+    tags: StrList = []
+    limits: LimitsIn = Limits()
+    model_limits: ModelLimitsIn = Field(default={}, description="this key's limits on one model")
+    expires_at: Expiry = None
+    expires_in_days: float | None = Field(default=None, gt=0, le=MAX_EXPIRY_DAYS, allow_inf_nan=False)
+
+    @field_validator("expires_in_days")
+    @classmethod
+    def _one_expiry(cls, days: float | None, info: ValidationInfo) -> float | None:
+        if days is not None and info.data.get("expires_at") is not None:
+            raise PydanticCustomError("one_expiry", "give expires_at or expires_in_days, not both")
+        return days
+
+    def expiry(self) -> datetime | None:
+        if self.expires_in_days is not None:
+            return datetime.now(UTC) + timedelta(days=self.expires_in_days)
+        return self.expires_at
+
+
+class KeyUpdate(_In):
+    name: NewName = None
+    team_id: str | None = Field(default=None, description="move the key to this team; null: no team")
+    is_admin: NewFlag = None
+    allowed_models: list[str] | None = Field(default=None, description="None: every model")
+    guardrails: StrList = []
+    tags: StrList = []
+    limits: LimitsIn = Limits()
+    model_limits: ModelLimitsIn = {}
+    expires_at: Expiry = None
+
+
+def _as_stored(default: Callable[[], Any]) -> WrapValidator:
+    """Read a stored value as the field holds it, or as ``default()`` when it cannot be (logged)."""
+
+    def read(value: Any, handler: ValidatorFunctionWrapHandler, info: ValidationInfo) -> Any:
+        try:
+            return handler(value)
+        except ValidationError as exc:
+            if value is not None:
+                fields = {"id": info.data.get("id"), "field": info.field_name, "error": str(exc.errors()[0]["msg"])}
+                LOG.warning("unreadable stored value, shown as its default", extra={"fields": fields})
+            return default()
+
+    return WrapValidator(read)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+UtcTime = Annotated[datetime, AfterValidator(_utc)]
+StoredStrList = Annotated[list[str], _as_stored(list)]
+StoredLimits = Annotated[Limits, _as_stored(Limits)]
 
 
 class TeamOut(BaseModel):
@@ -32,40 +174,10 @@ class TeamOut(BaseModel):
 
     id: str
     name: str
-    limits: Limits
-    tags: list[str]
-    created_at: datetime
-    updated_at: datetime
-
-
-class KeyCreate(_In):
-    name: str = Name
-    team_id: str | None = None
-    is_admin: bool = False
-    allowed_models: list[str] | None = Field(default=None, description="None: every model")
-    guardrails: list[str] = []
-    tags: list[str] = []
-    limits: Limits = Limits()
-    model_limits: dict[str, Limits] = Field(default={}, description="this key's limits on one model")
-    expires_at: datetime | None = None
-    expires_in_days: float | None = Field(default=None, gt=0)
-
-    @model_validator(mode="after")
-    def _one_expiry(self) -> KeyCreate:
-        if self.expires_at is not None and self.expires_in_days is not None:
-            raise ValueError("give expires_at or expires_in_days, not both")
-        return self
-
-
-class KeyUpdate(_In):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    is_admin: bool | None = None
-    allowed_models: list[str] | None = None
-    guardrails: list[str] | None = None
-    tags: list[str] | None = None
-    limits: Limits | None = None
-    model_limits: dict[str, Limits] | None = None
-    expires_at: datetime | None = None
+    limits: StoredLimits
+    tags: StoredStrList
+    created_at: UtcTime
+    updated_at: UtcTime
 
 
 class KeyOut(BaseModel):
@@ -75,15 +187,15 @@ class KeyOut(BaseModel):
     name: str
     team_id: str | None
     is_admin: bool
-    allowed_models: list[str] | None
-    guardrails: list[str]
-    tags: list[str]
-    limits: Limits
-    model_limits: dict[str, Limits]
-    expires_at: datetime | None
+    allowed_models: Annotated[list[str] | None, _as_stored(lambda: None)]
+    guardrails: StoredStrList
+    tags: StoredStrList
+    limits: StoredLimits
+    model_limits: Annotated[dict[str, Limits], _as_stored(dict)]
+    expires_at: UtcTime | None
     revoked: bool
-    created_at: datetime
-    updated_at: datetime
+    created_at: UtcTime
+    updated_at: UtcTime
 
 
 class KeyCreated(KeyOut):

@@ -43,6 +43,7 @@ class PublicModel:
     prompt_router: PromptRouter | None = None
     limits: Limits = NO_LIMITS
     routed_capabilities: Capabilities | None = None  # a prompt-routed model has no pool of its own
+    estimated_output_tokens: int = 256  # reserved for a reply without max_tokens (quotas)
 
     @property
     def strategy(self) -> str:
@@ -74,7 +75,14 @@ class ModelCatalog:
                 for i, d in enumerate(entry.deployments)
             )
             models[name] = PublicModel(
-                name, entry.description, handles, created, entry.routing, entry.router, entry.limits
+                name,
+                entry.description,
+                handles,
+                created,
+                entry.routing,
+                entry.router,
+                entry.limits,
+                estimated_output_tokens=entry.estimated_output_tokens,
             )
         for name, model in models.items():
             if model.prompt_router is not None:

@@ -29,6 +29,7 @@ from providers.base import CallOptions
 from providers.errors import ProviderBusy, ProviderError, ProviderRateLimited, ProviderTimeout, ProviderUnavailable
 
 T = TypeVar("T")
+TIMER_SLACK_S = 0.002  # uvloop's timers have millisecond resolution: never wake before a rest ends
 
 
 @dataclass(slots=True)
@@ -96,17 +97,18 @@ class _Walk(Generic[T]):
                 ticket = self.router.begin(deployment, self.estimated_tokens, self.call.stream, alone)
                 if ticket is not None:
                     return await self._on(deployment, ticket)
-            if self.last is not None:
-                raise self.last  # everything is resting after failing here: the caller hears the real failure
             await self._wait_for_an_opening()
 
     async def _wait_for_an_opening(self) -> None:
         """Nothing may take the call now. Resting after a 429 or at its own limits: wait if that
-        is soon enough. Open circuits, or too long a wait: fail fast with a Retry-After."""
+        is soon enough. Otherwise fail fast: with this walk's own last failure if it had one (the
+        caller hears the real failure), else saying why nothing was eligible, with a Retry-After."""
         wait, rested = self.router.next_opening(self.model)
         if rested and wait <= self.max_wait and wait < self.deadline.remaining():
-            await asyncio.sleep(max(wait, 0.001))
+            await asyncio.sleep(wait + TIMER_SLACK_S)
             return
+        if self.last is not None:
+            raise self.last
         error: ProviderError
         if rested:
             error = ProviderRateLimited(
@@ -190,7 +192,7 @@ async def run_pool(
             retry += 1
             if not error.retryable or retry >= policy.attempts:
                 raise
-            await asyncio.sleep(walk.wait_before(retry, policy))
+            await asyncio.sleep(walk.wait_before(retry, policy) + TIMER_SLACK_S)
 
 
 def _log_failure(call: CallContext, deployment: DeploymentHandle, error: ProviderError) -> None:

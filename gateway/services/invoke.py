@@ -194,7 +194,7 @@ def _estimate_tokens(model: PublicModel, request: ChatCompletionRequest) -> int:
     """The quota estimate, for deployments with token-per-minute limits (skipped when none has one)."""
     if not any(d.config.tpm for d in model.deployments):
         return 0
-    return sum(chat_estimate(request))
+    return sum(chat_estimate(request, model.estimated_output_tokens))
 
 
 async def _first_chunk(source: AsyncIterator[ChatCompletionChunk], limit: float) -> ChatCompletionChunk:

@@ -138,6 +138,8 @@ class ChatStream:
                     error = from_provider_error(exc)
                     self.call.error_type = error.type
                     raise error from None
+                except Exception as exc:  # boundary: a provider's bug is the deployment failing too
+                    raise self._fault(exc) from None
                 self.call.mark_first_token()
                 if chunk.usage is not None:
                     self.usage = chunk.usage

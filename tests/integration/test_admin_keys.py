@@ -118,7 +118,7 @@ def test_bad_key_requests_get_a_clear_400(gateway: RunningGateway, body: dict[st
     assert param in (error["param"] or "") or param in error["message"]
 
 
-def test_teams_can_be_created_listed_changed_and_deleted_when_empty(gateway: RunningGateway) -> None:
+def test_teams_can_be_created_listed_changed_and_deleted_once_their_keys_are_revoked(gateway: RunningGateway) -> None:
     team = admin(gateway, "POST", "/teams", json={"name": "search", "limits": {"rpm": 100}}).json()
     assert admin(gateway, "POST", "/teams", json={"name": "search"}).status_code == 409
     key = new_key(gateway, team_id=team["id"])
@@ -135,11 +135,16 @@ def test_teams_can_be_created_listed_changed_and_deleted_when_empty(gateway: Run
     admin(gateway, "POST", f"/keys/{key['id']}/revoke")
     assert admin(gateway, "GET", f"/teams/{team['id']}").status_code == 200
     assert [t["name"] for t in admin(gateway, "GET", "/teams").json()] == ["search"]
+    assert admin(gateway, "DELETE", f"/teams/{team['id']}").status_code == 204  # its only key is revoked
+    assert admin(gateway, "GET", "/teams").json() == []
 
 
 def test_unknown_keys_and_teams_are_404(gateway: RunningGateway) -> None:
     assert admin(gateway, "GET", "/keys/strata_0000000000000000").status_code == 404
     assert admin(gateway, "POST", "/keys/strata_0000000000000000/revoke").status_code == 404
+    assert admin(gateway, "PATCH", "/keys/strata_0000000000000000", json={"name": "x"}).status_code == 404
+    assert admin(gateway, "DELETE", "/keys/strata_0000000000000000").status_code == 404
+    assert admin(gateway, "DELETE", "/teams/team_nope").status_code == 404
     assert admin(gateway, "GET", "/teams/team_nope").status_code == 404
 
 

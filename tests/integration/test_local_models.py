@@ -38,13 +38,24 @@ def _catalog(root: Path) -> str:
         "tiny-gpt": _local(tiny_gpt2(root / "gpt"), max_batch_size=4, worker="thread"),
         "tiny-tools": _local(tiny_llama(root / "llama-tools"), worker="thread"),
         "tiny-plain": _local(tiny_llama(root / "llama-plain", tools=False), worker="thread"),
-        # A worker process (the default). One slot, no queue, and a context so long that a reply
-        # without max_tokens never ends by itself.
-        "tiny-slot": _local(tiny_llama(root / "llama-long", context=1 << 20), max_batch_size=1, max_queue_length=0),
+        # A worker process (the default). One slot, no queue, a context so long and a model that
+        # never says it is done: a reply without max_tokens does not end by itself.
+        "tiny-slot": _local(
+            tiny_llama(root / "llama-long", context=1 << 20, endless=True), max_batch_size=1, max_queue_length=0
+        ),
         "tiny-embed": _local(tiny_bert(root / "bert", sentence_transformers=True), task="embeddings", worker="thread"),
         "tiny-broken": _local(root / "missing", worker="thread"),
     }
-    return yaml.safe_dump({"models": {name: {"deployments": [d], "routing": NO_RETRIES} for name, d in models.items()}})
+    entries: dict[str, Any] = {name: {"deployments": [d], "routing": NO_RETRIES} for name, d in models.items()}
+    # Default routing (retries, a circuit breaker that opens after 5 failures): back-pressure must not trip it.
+    busy = _local(
+        tiny_llama(root / "llama-busy", context=1 << 20, endless=True),
+        max_batch_size=1,
+        max_queue_length=0,
+        worker="thread",
+    )
+    entries["tiny-busy"] = {"deployments": [busy]}
+    return yaml.safe_dump({"models": entries})
 
 
 class Served:
@@ -94,9 +105,11 @@ def test_models_load_in_the_background_and_readiness_waits_for_them(served: Serv
     assert int(served.early_chat.headers["retry-after"]) >= 1
     assert "still loading" in served.early_chat.json()["error"]["message"]
 
-    ready = httpx.get(f"{served.gateway.base_url}/health/ready", timeout=5).json()["deployments"]
+    ready = httpx.get(f"{served.gateway.base_url}/health/ready", headers=served.gateway.headers(), timeout=5).json()[
+        "deployments"
+    ]
     assert {name: d["state"] for name, d in ready.items() if name != "tiny-broken/0"} == {
-        f"{m}/0": "ready" for m in ("tiny-gpt", "tiny-tools", "tiny-plain", "tiny-slot", "tiny-embed")
+        f"{m}/0": "ready" for m in ("tiny-gpt", "tiny-tools", "tiny-plain", "tiny-slot", "tiny-embed", "tiny-busy")
     }
     assert ready["tiny-broken/0"]["state"] == "failed"
     assert "no such model directory" in ready["tiny-broken/0"]["detail"]
@@ -231,3 +244,35 @@ def test_a_full_queue_answers_503_with_retry_after_and_a_disconnect_frees_the_sl
             time.sleep(0.1)
     # Had the dead request kept generating, this one would wait hours behind it in the worker.
     assert reply.choices[0].finish_reason in ("length", "stop")
+
+
+def test_a_full_queue_is_back_pressure_not_a_failing_deployment(served: Served, client: openai.OpenAI) -> None:
+    """Refusals of a full local model are its own back-pressure: they never open its circuit, so
+    the model serves again the moment a slot frees, not after a cool-down."""
+    stream = client.chat.completions.create(model="tiny-busy", messages=USER, stream=True)
+    next(iter(stream))  # the only slot is taken, and there is no queue
+
+    def refused() -> httpx.Response:
+        return httpx.post(
+            f"{served.gateway.openai_base}/chat/completions",
+            headers=served.gateway.headers(),
+            timeout=10,
+            json={"model": "tiny-busy", "messages": USER, "max_tokens": 3},
+        )
+
+    answers = [refused() for _ in range(8)]  # more than the circuit's 5 consecutive failures
+    assert [r.status_code for r in answers] == [503] * 8
+    assert {r.json()["error"]["code"] for r in answers} == {"model_overloaded"}, "each refused by the model itself"
+    states = httpx.get(f"{served.gateway.base_url}/admin/deployments", headers=served.gateway.headers()).json()
+    busy = next(m for m in states["models"] if m["model"] == "tiny-busy")["deployments"][0]
+    assert busy["state"] == "healthy", busy
+
+    stream.close()
+    deadline = time.monotonic() + 10
+    while True:  # the slot frees once the gateway notices the disconnect; no admin reset needed
+        response = refused()
+        if response.status_code == 200:
+            break
+        assert response.json()["error"]["code"] == "model_overloaded", response.text
+        assert time.monotonic() < deadline, "the model stayed refused after its slot freed"
+        time.sleep(0.1)

@@ -50,7 +50,11 @@ def quota_catalog(api_base: str) -> str:
         "two-at-once": limited(api_base, "conc-up", {"max_concurrent": 2}),
         "one-stream": limited(api_base, "stream-up", {"max_concurrent": 1}),
         "budget": limited(api_base, "budget-up", {"budget_usd_day": BUDGET_USD}, pricing=PRICE),
-        "budget-loose": limited(api_base, "loose-up", {"budget_usd_day": BUDGET_USD}, pricing=PRICE),
+        "budget-loose": {
+            **limited(api_base, "loose-up", {"budget_usd_day": BUDGET_USD}, pricing=PRICE),
+            "estimated_output_tokens": 5,
+        },
+        "tpm-hammered": {**limited(api_base, "hammered-up", {"tpm": 200}), "estimated_output_tokens": 5},
         "failing": limited(api_base, "failing-up", {"max_concurrent": 1, "rpm": 1000}),
         "free": {"deployments": [openai_deployment(api_base, "free-up")]},
     }
@@ -128,17 +132,17 @@ def test_bedrock_callers_get_a_throttling_exception(
 def test_tokens_are_reserved_from_max_tokens_and_refunded_exactly(
     upstream: FakeUpstream, gateway: RunningGateway
 ) -> None:
-    """Each call reserves 5 (prompt estimate) + 20 (max_tokens) and really uses 5 + 5 = 10. Without
-    exact refunds the second call (10 + 25 = 35 <= 40, but 25 + 25 > 40) would be refused."""
+    """Each call reserves 9 (the prompt, by tiktoken) + 20 (max_tokens) and really uses 5 + 5 = 10 (the
+    fake's count). Without exact refunds the second call (10 + 29 <= 40, but 29 + 29 > 40) would be refused."""
     fresh_minute()
     first = post_chat(gateway, "tpm-40", max_tokens=20)
     assert first.status_code == 200 and first.json()["usage"]["total_tokens"] == 10
     assert first.headers["x-ratelimit-limit-tokens"] == "40"
-    assert first.headers["x-ratelimit-remaining-tokens"] == "15"
+    assert first.headers["x-ratelimit-remaining-tokens"] == "11"
     assert post_chat(gateway, "tpm-40", max_tokens=20).status_code == 200
     third = post_chat(gateway, "tpm-40", max_tokens=20)
     assert third.status_code == 429, third.text
-    assert "model tpm-40: 40 tokens per minute (used 20, requested 25)" in third.json()["error"]["message"]
+    assert "model tpm-40: 40 tokens per minute (used 20, requested 29)" in third.json()["error"]["message"]
     assert upstream_calls(upstream, "tpm-up") == 2
 
 
@@ -190,7 +194,7 @@ def spent(responses: list[httpx.Response]) -> float:
 def test_a_budget_with_max_tokens_never_overspends_even_when_hammered(
     upstream: FakeUpstream, gateway: RunningGateway
 ) -> None:
-    """Each call costs 5 * 0.001 + 5 * 0.002 = 0.015 USD and reserves 0.025 (max_tokens=10)."""
+    """Each call costs 5 * 0.001 + 5 * 0.002 = 0.015 USD and reserves 9 * 0.001 + 10 * 0.002 = 0.029."""
     with ThreadPoolExecutor(8) as pool:
         responses = list(pool.map(lambda _: post_chat(gateway, "budget", max_tokens=10), range(24)))
     statuses = {r.status_code for r in responses}
@@ -199,21 +203,39 @@ def test_a_budget_with_max_tokens_never_overspends_even_when_hammered(
     while (last := post_chat(gateway, "budget", max_tokens=10)).status_code == 200:
         responses.append(last)
     responses.append(last)
-    assert BUDGET_USD - 0.025 <= spent(responses) <= BUDGET_USD
+    assert BUDGET_USD - 0.029 <= spent(responses) <= BUDGET_USD
     refused = next(r for r in responses if r.status_code == 429).json()["error"]
     assert refused["code"] == "insufficient_quota" and "Budget reached for model budget" in refused["message"]
     assert upstream_calls(upstream, "budget-up") == sum(r.status_code == 200 for r in responses)
 
 
-def test_a_budget_without_max_tokens_overruns_by_at_most_one_request(
+def test_a_budget_without_max_tokens_reserves_the_models_output_estimate_and_stops_at_the_budget(
     upstream: FakeUpstream, gateway: RunningGateway
 ) -> None:
-    responses: list[httpx.Response] = []
-    while not responses or responses[-1].status_code == 200:
-        responses.append(post_chat(gateway, "budget-loose"))
-        assert len(responses) < 20
-    assert responses[-1].status_code == 429
-    assert BUDGET_USD - 0.015 <= spent(responses) <= BUDGET_USD + 0.015
+    """budget-loose estimates 5 reply tokens (what the fake writes): each call reserves 0.019 USD."""
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _: post_chat(gateway, "budget-loose"), range(16)))
+    while (last := post_chat(gateway, "budget-loose")).status_code == 200:
+        responses.append(last)
+    responses.append(last)
+    assert BUDGET_USD - 0.019 <= spent(responses) <= BUDGET_USD, "concurrent calls never overspend"
+
+
+def test_concurrent_calls_without_max_tokens_stay_within_a_tpm_limit(
+    upstream: FakeUpstream, gateway: RunningGateway
+) -> None:
+    """Calls used to reserve their prompt only (a reply without max_tokens reserved nothing), so
+    concurrent calls passed a tpm limit by their replies (tpm 1,000 let 1,185 through). Now each
+    reserves the model's output estimate, here 5 (the fake's reply): never past the limit."""
+    fresh_minute(need_s=20)
+    upstream.set_behaviour("hammered-up", latency_ms=200)  # eight calls in flight at a time
+    with ThreadPoolExecutor(8) as pool:
+        responses = list(pool.map(lambda _: post_chat(gateway, "tpm-hammered"), range(40)))
+    assert {r.status_code for r in responses} == {200, 429}
+    while (last := post_chat(gateway, "tpm-hammered")).status_code == 200:  # what refunds left over
+        responses.append(last)
+    used = sum(r.json()["usage"]["total_tokens"] for r in responses if r.status_code == 200)
+    assert 200 - 14 <= used <= 200, used
 
 
 def test_a_model_without_limits_has_no_rate_limit_headers(gateway: RunningGateway) -> None:

@@ -33,7 +33,7 @@ from gateway.services.quotas.memory import MemoryStore
 from gateway.services.quotas.redis_backend import RedisStore, counter_key
 from gateway.services.quotas.service import QuotaService
 from tests.fakes.upstream import FakeUpstream
-from tests.integration.conftest import ENVIRON, NO_RETRIES, USER, StartGateway, openai_deployment
+from tests.integration.conftest import ENVIRON, NO_RETRIES, USER, StartGateway, openai_deployment, require_redis
 from tests.integration.conftest import QUOTA_REDIS_URL as REDIS_URL
 from tests.support.gateway import RunningGateway, free_port, wait_until_ready
 from tests.unit.test_quotas_service import catalog, chat
@@ -369,8 +369,10 @@ def test_two_gateway_processes_let_exactly_n_through_per_minute(
     name, gateways = two_gateways
     fresh_minute()
     minute = int(time.time() // 60)
+    firsts = [_post(gateway, name) for gateway in gateways]
+    assert [r.status_code for r in firsts] == [200, 200], "both processes admit calls under the shared limit"
     with ThreadPoolExecutor(16) as pool:
-        responses = list(pool.map(lambda i: _post(gateways[i % 2], name), range(40)))
+        responses = firsts + list(pool.map(lambda i: _post(gateways[i % 2], name), range(38)))
     one_window = int(time.time() // 60) == minute
     statuses = [r.status_code for r in responses]
     admitted = statuses.count(200)
@@ -385,8 +387,45 @@ def test_two_gateway_processes_let_exactly_n_through_per_minute(
         counts = [int(v or 0) for v in client.mget(f"strata:quota:model:{name}:rpm:{m}" for m in (minute, minute + 1))]
         client.close()
         assert sum(counts) == admitted and max(counts) == 10, counts
-    served_by = {i % 2 for i, r in enumerate(responses) if r.status_code == 200}
     refused = next(r for r in responses if r.status_code == 429)
     assert "Rate limit reached for model " + name + ": 10 requests per minute" in refused.json()["error"]["message"]
     assert 1 <= int(refused.headers["retry-after"]) <= 60
-    assert served_by  # at least one process served; with 16 threads over both, usually both
+
+
+def test_a_database_given_as_a_query_parameter_is_where_quotas_live(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    """redis://host:6379?db=N: quotas used to go to db 0 while revocations and circuits went to db N."""
+    require_redis("redis://127.0.0.1:6379/14", flush=True)
+    name = f"db-{fresh()}"
+    config = yaml.safe_dump(
+        {"models": {name: {"limits": {"rpm": 5}, "deployments": [openai_deployment(upstream.url)]}}}
+    )
+    gateway = start_gateway(config, redis_url="redis://127.0.0.1:6379?db=14", quota_prefetch_calls=0)
+    assert _post(gateway, name).status_code == 200
+    in_14 = redis.Redis.from_url("redis://127.0.0.1:6379/14")
+    in_0 = redis.Redis.from_url("redis://127.0.0.1:6379/0")
+    try:
+        assert [k for k in in_14.keys("strata:quota:*") if name.encode() in k], "the quota counter is in db 14"
+        assert not [k for k in in_0.keys("strata:quota:*") if name.encode() in k], "and not in db 0"
+    finally:
+        in_14.close()
+        in_0.close()
+
+
+def test_an_absurd_max_tokens_reserves_a_bounded_amount_and_keeps_the_shared_store_healthy(
+    upstream: FakeUpstream, start_gateway: StartGateway, redis_url: str
+) -> None:
+    """max_tokens 2^63 - 1 with n 128 used to reserve ~1.2e21 tokens: beyond Redis's 64-bit integers,
+    the script failed and the process fell back to per-process limits. The reservation is capped."""
+    name = f"absurd-{fresh()}"
+    config = yaml.safe_dump(
+        {"models": {name: {"limits": {"tpm": 1000}, "deployments": [openai_deployment(upstream.url)]}}}
+    )
+    gateway = start_gateway(config, redis_url=redis_url, quota_prefetch_calls=0)
+    body = {"model": name, "messages": USER, "max_tokens": 2**63 - 1, "n": 128}
+    response = httpx.post(f"{gateway.openai_base}/chat/completions", json=body, headers=gateway.headers(), timeout=10)
+    assert response.status_code in (200, 429), response.text  # an oversized call may run alone in an empty window
+    quotas = httpx.get(f"{gateway.base_url}/health/ready").json()["quotas"]
+    assert quotas == {"backend": "redis", "state": "ok"}, "Redis still enforces the limits"
+    assert _post(gateway, name).status_code in (200, 429)

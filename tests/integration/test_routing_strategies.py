@@ -265,11 +265,9 @@ def test_an_embedding_model_outage_does_not_fail_routed_calls(
 
 
 @pytest.mark.parametrize("shape", ["router-over-router", "fallback-to-router"])
-def test_a_model_naming_a_prompt_router_is_refused_at_load_or_served(
-    upstream: FakeUpstream, start_gateway: StartGateway, shape: str
-) -> None:
+def test_a_model_naming_a_prompt_router_is_refused_when_the_catalog_loads(upstream: FakeUpstream, shape: str) -> None:
     """A router or fallback may only name models that can answer: a prompt-routed model has no pool
-    of its own, so it must be resolved through its router, or refused when the catalog loads."""
+    of its own, so naming one is refused when the catalog loads, naming the key, not at run time."""
     models: dict[str, Any] = {
         "strong": pool(deployment(upstream, "strong-up")),
         "cheap": pool(deployment(upstream, "cheap-up")),
@@ -277,17 +275,10 @@ def test_a_model_naming_a_prompt_router_is_refused_at_load_or_served(
     }
     if shape == "router-over-router":
         models["outer"] = {"router": {"strong": "auto", "cheap": "cheap", "threshold": 0}}
-        call = "outer"
+        where = "models.outer.router.strong"
     else:
         models["outer"] = pool(deployment(upstream, "down-up"), retries={"attempts": 1}, fallbacks=["auto"])
-        upstream.set_behaviour("down-up", status=503)
-        call = "outer"
-    text = yaml.safe_dump({"models": models})
-    try:
-        parse_catalog(text, "strata.yaml", environ=ENVIRON)
-    except ConfigError as refused:
-        assert "models.outer" in str(refused)
-        return
-    response = chat(start_gateway(text), call, GREETING)
-    assert response.status_code == 200, response.text
-    assert response.headers["x-strata-model"] in {"strong", "cheap"}
+        where = "models.outer.routing.fallbacks[0]"
+    with pytest.raises(ConfigError) as refused:
+        parse_catalog(yaml.safe_dump({"models": models}), "strata.yaml", environ=ENVIRON)
+    assert f"strata.yaml: {where}: 'auto' is a prompt router; name a model with deployments" in str(refused.value)

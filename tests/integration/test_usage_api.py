@@ -119,7 +119,7 @@ def _post(gateway: RunningGateway, path: str, body: dict[str, Any]) -> dict[str,
 
 
 def _written(gateway: RunningGateway) -> int:
-    body = httpx.get(f"{gateway.base_url}/health/ready", timeout=5).json()
+    body = httpx.get(f"{gateway.base_url}/health/ready", headers=gateway.headers(), timeout=5).json()
     written: int = body["usage"]["written"]
     return written
 
@@ -127,7 +127,7 @@ def _written(gateway: RunningGateway) -> int:
 def _wait_written(gateway: RunningGateway, count: int, timeout: float = 15.0) -> None:
     deadline = time.monotonic() + timeout
     while _written(gateway) < count:
-        health = httpx.get(f"{gateway.base_url}/health/ready", timeout=5).json()["usage"]
+        health = httpx.get(f"{gateway.base_url}/health/ready", headers=gateway.headers(), timeout=5).json()["usage"]
         assert time.monotonic() < deadline, f"usage records not written: {health} < {count}"
         time.sleep(0.05)
 
@@ -233,6 +233,6 @@ def test_usage_api_is_admin_only(gateway: RunningGateway, traffic: dict[str, Any
 
 
 def test_health_shows_the_usage_buffer(gateway: RunningGateway, traffic: dict[str, Any]) -> None:
-    usage = httpx.get(f"{gateway.base_url}/health/ready", timeout=5).json()["usage"]
+    usage = httpx.get(f"{gateway.base_url}/health/ready", headers=gateway.headers(), timeout=5).json()["usage"]
     assert usage["buffered"] == 0 and usage["oldest_unwritten_age_s"] is None
     assert usage["dropped"] == 0 and usage["state"] == "ok" and usage["written"] >= traffic["calls"]

@@ -128,6 +128,7 @@ def _serve(tmp_path: Path, upstream: FakeUpstream, database_url: str, **env: str
         "STRATA_MASTER_KEY": KEY,
         "STRATA_DATA_DIR": str(tmp_path / "data"),
         "STRATA_DATABASE_URL": database_url,
+        "STRATA_SECRET_KEY": "usage-shutdown-secret-shared-by-the-module",  # one database, one secret
         "STRATA_LOG_LEVEL": "warning",
         "FAKE_KEY": "sk-fake-upstream-key",
         **env,
@@ -213,7 +214,8 @@ def test_a_database_outage_is_ridden_out(tmp_path: Path, upstream_server: FakeUp
 def _caught_up(gateway: RunningGateway, timeout: float = 30.0) -> dict[str, Any]:
     deadline = time.monotonic() + timeout
     while True:
-        usage: dict[str, Any] = httpx.get(f"{gateway.base_url}/health/ready", timeout=5).json()["usage"]
+        ready = httpx.get(f"{gateway.base_url}/health/ready", headers={"Authorization": f"Bearer {KEY}"}, timeout=5)
+        usage: dict[str, Any] = ready.json()["usage"]
         if usage["buffered"] == 0 or time.monotonic() > deadline:
             return usage
         time.sleep(0.2)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import socket
 import ssl
@@ -21,6 +20,7 @@ import uvicorn
 from gateway.app import create_app
 from gateway.config.catalog import parse_catalog
 from gateway.config.settings import Settings
+from gateway.server.config import uvicorn_options
 
 MASTER_KEY = "sk-test-master-key"
 
@@ -37,6 +37,7 @@ class RunningGateway:
     base_url: str
     master_key: str = MASTER_KEY
     data_dir: str = ""
+    server: uvicorn.Server | None = None  # in-process gateways: uvicorn's state (open connections, tasks)
 
     @property
     def openai_base(self) -> str:
@@ -69,30 +70,20 @@ def wait_until_ready(
 def gateway_in_thread(
     config_yaml: str, tmp_path: Path, environ: Mapping[str, str] | None = None, **settings: object
 ) -> Iterator[RunningGateway]:
-    """The real app, served by uvicorn in a background thread (fast to start, same process)."""
+    """The real app, served by uvicorn in a background thread (fast to start, same process), with
+    the uvicorn configuration of `strata serve` (uvloop, Strata's HTTP protocol and its limits)."""
     catalog = parse_catalog(config_yaml, "test.yaml", environ=environ or os.environ)
     port = free_port()
     options: dict[str, object] = {"data_dir": tmp_path / "data", "log_level": "warning", **settings}
     config = Settings(port=port, **options)  # type: ignore[arg-type]
     app = create_app(config, catalog, MASTER_KEY)
-    server = uvicorn.Server(
-        uvicorn.Config(
-            app,
-            host="127.0.0.1",
-            port=port,
-            loop="asyncio",
-            http="httptools",
-            log_level="warning",
-            access_log=False,
-            lifespan="on",
-        )
-    )
-    thread = threading.Thread(target=lambda: asyncio.run(server.serve()), daemon=True)
+    server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options(config)))  # as `strata serve` runs it
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     base_url = f"http://127.0.0.1:{port}"
     try:
         wait_until_ready(base_url)
-        yield RunningGateway(base_url, data_dir=str(config.data_dir))
+        yield RunningGateway(base_url, data_dir=str(config.data_dir), server=server)
     finally:
         server.should_exit = True
         thread.join(timeout=15)

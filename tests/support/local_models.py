@@ -43,8 +43,13 @@ def tiny_gpt2(folder: Path, *, context: int = 128, seed: int = 0) -> Path:
     return folder
 
 
-def tiny_llama(folder: Path, *, tools: bool = True, seed: int = 0, context: int = 256) -> Path:
-    """Llama architecture (rotary positions, grouped KV heads) with a chat template."""
+def tiny_llama(folder: Path, *, tools: bool = True, seed: int = 0, context: int = 256, endless: bool = False) -> Path:
+    """Llama architecture (rotary positions, grouped KV heads) with a chat template.
+
+    ``endless``: greedy decoding never picks the end-of-sequence token, so a reply without
+    ``max_tokens`` runs until the context is full (the EOS logit is always 0 while two other
+    tokens' logits are opposite, so one of them is always at least as large; ties never happen
+    in practice). Random weights otherwise end a reply within a few dozen tokens."""
     import torch
     from transformers import LlamaConfig, LlamaForCausalLM
 
@@ -65,6 +70,12 @@ def tiny_llama(folder: Path, *, tools: bool = True, seed: int = 0, context: int 
     )
     torch.manual_seed(seed)
     model = LlamaForCausalLM(config)
+    if endless:
+        with torch.no_grad():
+            head = model.lm_head.weight
+            head[eos] = 0.0
+            other = 1 if eos != 1 else 2
+            head[other + 1] = -head[other]
     model.generation_config.do_sample = False
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)

@@ -3,6 +3,8 @@
     with TcpProxy("127.0.0.1", 5432) as proxy:     # clients connect to 127.0.0.1:proxy.port
         proxy.cut()       # drop every open connection, refuse new ones (nothing listens)
         proxy.restore()   # listen again on the same port
+        proxy.blackhole() # a hanging server: connections are accepted, nothing is forwarded either way
+        proxy.restore()   # traffic held meanwhile flows again, as after a stall or a healed partition
 
 It runs its own asyncio loop in a thread, so a synchronous test can drive it.
 """
@@ -26,6 +28,7 @@ class TcpProxy:
         self._thread = threading.Thread(target=self._loop.run_forever, name="tcp-proxy", daemon=True)
         self._server: asyncio.Server | None = None
         self._open: set[asyncio.StreamWriter] = set()
+        self._flowing: asyncio.Event | None = None
 
     def __enter__(self) -> TcpProxy:
         self._thread.start()
@@ -41,14 +44,27 @@ class TcpProxy:
     def cut(self) -> None:
         self._call(self._cut())
 
+    def blackhole(self) -> None:
+        self._call(self._set_flowing(False))
+
     def restore(self) -> None:
         self._call(self._listen())
 
     def _call(self, coroutine: Any) -> Any:
         return asyncio.run_coroutine_threadsafe(coroutine, self._loop).result(timeout=10)
 
+    async def _set_flowing(self, flowing: bool) -> None:
+        if self._flowing is None:
+            self._flowing = asyncio.Event()
+        if flowing:
+            self._flowing.set()
+        else:
+            self._flowing.clear()
+
     async def _listen(self) -> None:
-        self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
+        await self._set_flowing(True)
+        if self._server is None:
+            self._server = await asyncio.start_server(self._handle, "127.0.0.1", self.port, reuse_address=True)
 
     async def _cut(self) -> None:
         if self._server is not None:
@@ -59,21 +75,26 @@ class TcpProxy:
         self._open.clear()
 
     async def _handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        if self._server is None:
+        if self._server is None or self._flowing is None:
             writer.transport.abort()
             return
+        self._open.add(writer)
+        await self._flowing.wait()  # blackholed: accepted, but the server is not even asked
         try:
             upstream_reader, upstream_writer = await asyncio.open_connection(*self.target)
         except OSError:
+            self._open.discard(writer)
             writer.transport.abort()
             return
         self.connections += 1
-        self._open.update((writer, upstream_writer))
+        self._open.add(upstream_writer)
         await asyncio.gather(self._pipe(reader, upstream_writer), self._pipe(upstream_reader, writer))
 
     async def _pipe(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        assert self._flowing is not None
         try:
             while data := await reader.read(65536):
+                await self._flowing.wait()  # blackholed: hold what arrived until restored
                 writer.write(data)
                 await writer.drain()
         except (ConnectionError, OSError):

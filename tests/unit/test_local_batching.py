@@ -225,10 +225,18 @@ def test_cancel_frees_the_slot_at_the_next_step(lm: CausalLM) -> None:
     assert _texts(events)[(2, 0)][1] == "length"
 
 
-def test_stop_ends_the_loop(lm: CausalLM) -> None:
-    engine, _ = _engine(lm)
+def test_stop_ends_the_loop_even_while_a_request_is_generating(lm: CausalLM) -> None:
+    engine, events = _engine(lm)
+    loop = threading.Thread(target=engine.loop, daemon=True)
+    loop.start()
+    engine.inbox.put(_job(lm, 1, "hello cat", max_new=100_000))
+    deadline = time.monotonic() + 10
+    while not events and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert events, "the loop was generating"
     engine.inbox.put(STOP)
-    engine.loop()  # returns
+    loop.join(timeout=10)
+    assert not loop.is_alive(), "STOP ended the loop"
 
 
 def test_end_of_sequence_finishes_with_stop(lm: CausalLM, tmp_path: Path) -> None:

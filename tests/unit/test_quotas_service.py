@@ -24,11 +24,13 @@ from gateway.services.quotas import QuotaService, Reservation
 from providers.base import ProviderResources
 from providers.canonical import ChatCompletionRequest, EmbeddingRequest
 from providers.http import HttpClients
+from providers.tokens import count_prompt
 
 T = TypeVar("T")
 START = float(calendar.timegm((2025, 3, 14, 12, 0, 0)))  # a minute boundary
 PRICED = {"input_cost_per_token": 0.001, "output_cost_per_token": 0.002}  # 1000 / 2000 micro-USD per token
 MASTER = Principal(key_id="master", is_admin=True)
+OPENAI_MINI = {"provider": "openai", "model": "gpt-4o-mini", "api_base": "http://127.0.0.1:9/v1"}
 
 
 def run(coroutine: Coroutine[Any, Any, T]) -> T:
@@ -187,7 +189,7 @@ def test_headers_describe_the_tightest_scope() -> None:
     headers = call.rate_limit_headers
     assert (headers["x-ratelimit-limit-requests"], headers["x-ratelimit-remaining-requests"]) == ("3", "2")
     assert headers["x-ratelimit-limit-tokens"] == "50"
-    assert headers["x-ratelimit-remaining-tokens"] == str(50 - 17)  # 18 characters / 4, + 3 per message, + 10
+    assert headers["x-ratelimit-remaining-tokens"] == str(50 - 14)  # 4 words (the echo model's tokens) + 10
     assert headers["x-ratelimit-reset-tokens"] == "1m0s"  # the clock stands on a minute boundary
 
 
@@ -199,16 +201,60 @@ def test_tpm_reserves_max_tokens_and_settles_to_the_real_count() -> None:
     model = models.get("m")
 
     async def scenario() -> None:
-        call, held = await reserve(quotas, model, request=chat("m", "abcd" * 4, max_tokens=60))  # 4 + 3 + 60
-        assert held is not None and held.checks[0].amount == 67
-        with pytest.raises(RateLimited, match=r"100 tokens per minute \(used 67, requested 67\)"):
+        call, held = await reserve(quotas, model, request=chat("m", "abcd" * 4, max_tokens=60))  # 1 word + 60
+        assert held is not None and held.checks[0].amount == 61
+        with pytest.raises(RateLimited, match=r"100 tokens per minute \(used 61, requested 61\)"):
             await reserve(quotas, model, request=chat("m", "abcd" * 4, max_tokens=60))
         await finish(quotas, call, held, prompt=7, completion=5)
         assert quotas.local.usage(held.checks[0]) == 12  # the refund is exact
         _, again = await reserve(quotas, model, request=chat("m", "abcd" * 4, max_tokens=60))
-        assert again is not None and quotas.local.usage(again.checks[0]) == 79
+        assert again is not None and quotas.local.usage(again.checks[0]) == 73
 
     run(scenario())
+
+
+def test_the_prompt_is_counted_by_the_models_tokenizer_not_by_characters() -> None:
+    """Dense text (CJK, code) has more tokens than characters / 4: reserving by characters let
+    concurrent calls pass a tpm limit. An OpenAI-compatible model counts with tiktoken, offline."""
+    entries = {"m": {"limits": {"tpm": 100_000}, "deployments": [OPENAI_MINI]}}
+    models = ModelCatalog(
+        parse_catalog(yaml.safe_dump({"models": entries}), "t.yaml", environ={}), ProviderResources(HttpClients()), 0
+    )
+    quotas = QuotaService(models, PriceTable(models, table={}), clock=Clock())
+    text = "東京都の天気はどうですか。明日は雨が降りますか。" * 20  # 480 characters
+    request = ChatCompletionRequest(model="m", messages=[{"role": "user", "content": text}], max_tokens=1)
+    _, held = run(reserve(quotas, models.get("m"), request=request))
+    assert held is not None
+    counted = count_prompt(request, "gpt-4o-mini")
+    assert held.checks[0].amount == counted + 1
+    assert counted > len(text) // 4 * 1.5, "tiktoken's count, well above the character estimate"
+
+
+def test_a_call_without_max_tokens_reserves_the_models_output_estimate() -> None:
+    entries = {
+        "m": {"limits": {"tpm": 1000}, "estimated_output_tokens": 300, "deployments": [{"provider": "echo"}]},
+        "d": {"limits": {"tpm": 1000}, "deployments": [{"provider": "echo"}]},
+    }
+    models = ModelCatalog(
+        parse_catalog(yaml.safe_dump({"models": entries}), "t.yaml", environ={}), ProviderResources(HttpClients()), 0
+    )
+    quotas = QuotaService(models, PriceTable(models, table={}), clock=Clock())
+    _, held = run(reserve(quotas, models.get("m"), request=chat("m")))
+    assert held is not None and held.checks[0].amount == 4 + 300
+    _, default = run(reserve(quotas, models.get("d"), request=chat("d")))
+    assert default is not None and default.checks[0].amount == 4 + 256, "the default estimate"
+
+
+def test_a_tokenizer_that_fails_falls_back_to_characters(monkeypatch: pytest.MonkeyPatch) -> None:
+    quotas, models = service({"m": {"tpm": 100}})
+    model = models.get("m")
+
+    async def broken(request: ChatCompletionRequest) -> int:
+        raise RuntimeError("the model is still loading")
+
+    monkeypatch.setattr(model.deployments[0].provider, "count_tokens", broken)
+    _, held = run(reserve(quotas, model, request=chat("m", "x" * 40, max_tokens=10)))
+    assert held is not None and held.checks[0].amount == 40 // 4 + 3 + 10
 
 
 def test_an_oversized_request_runs_alone_in_an_empty_window() -> None:

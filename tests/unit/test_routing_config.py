@@ -59,7 +59,8 @@ def test_a_prompt_router_needs_no_deployments() -> None:
 
 @pytest.mark.parametrize("strategy", STRATEGIES)
 def test_every_strategy_name_loads(strategy: str) -> None:
-    parse_catalog(catalog(m={**ECHO, "routing": {"strategy": strategy}}))
+    parsed = parse_catalog(catalog(m={**ECHO, "routing": {"strategy": strategy}}))
+    assert parsed.models["m"].routing.strategy == strategy
 
 
 def test_an_unknown_strategy_names_the_key_and_the_choices() -> None:

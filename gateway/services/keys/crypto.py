@@ -11,12 +11,14 @@ import hmac
 import os
 import secrets
 
+from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 KEY_ID_PREFIX = "strata_"
 _NONCE = 12
+_CHECK_LABEL = b"strata/secret-key-check/v1"  # never a key: keys start with "sk-"
 
 
 def _derive(secret: bytes, purpose: bytes) -> bytes:
@@ -53,3 +55,16 @@ class KeySealer:
     def open(self, sealed: bytes, key_id: str) -> str:
         """The key back; the key id is bound as associated data, so rows cannot be swapped."""
         return self._aead.decrypt(sealed[:_NONCE], sealed[_NONCE:], key_id.encode()).decode()
+
+    def check_value(self) -> str:
+        """A value that names this secret without revealing it: gateways sharing a database compare it
+        at start, since one with another secret would answer 401 to every key the others made."""
+        return hmac.new(self._mac_key, _CHECK_LABEL, hashlib.sha256).hexdigest()
+
+    def opens(self, sealed: bytes, key_id: str) -> bool:
+        """Whether this secret sealed ``sealed`` (a database from before the check value proves it so)."""
+        try:
+            self.open(sealed, key_id)
+        except (InvalidTag, ValueError):
+            return False
+        return True

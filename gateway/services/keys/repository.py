@@ -6,7 +6,7 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import ApiKey, Team
@@ -51,18 +51,25 @@ class TeamRepository:
             team.updated_at = now()
         return team
 
-    async def key_count(self, team_id: str) -> int:
-        async with self._sessions() as session:
-            query = select(func.count()).select_from(ApiKey).where(ApiKey.team_id == team_id)
-            return int((await session.execute(query)).scalar_one())
-
-    async def delete(self, team_id: str) -> bool:
+    async def delete(self, team_id: str) -> int | None:
+        """Delete a team whose keys are all revoked; those keys stay, detached (team_id null), so
+        they remain listed and audited. None: no such team; else how many active keys it has (0:
+        deleted; more: nothing changed). A key added meanwhile fails the foreign key (IntegrityError)."""
         async with self._sessions.begin() as session:
-            team = await session.get(Team, team_id)
+            team = await session.get(Team, team_id, with_for_update=True)
             if team is None:
-                return False
+                return None
+            active = int((await session.execute(_active_keys(team_id))).scalar_one())
+            if active:
+                return active
+            detach = update(ApiKey).where(ApiKey.team_id == team_id).values(team_id=None, updated_at=now())
+            await session.execute(detach)
             await session.delete(team)
-        return True
+        return 0
+
+
+def _active_keys(team_id: str) -> Select[Any]:
+    return select(func.count()).select_from(ApiKey).where(ApiKey.team_id == team_id, ApiKey.revoked.is_(False))
 
 
 class KeyRepository:
@@ -123,6 +130,15 @@ class KeyRepository:
                 setattr(row, field, value)
             row.updated_at = now()
         return row
+
+    async def delete(self, key_id: str) -> bool:
+        """Remove a key for good (its usage records keep its id). False: no such key."""
+        async with self._sessions.begin() as session:
+            row = await session.get(ApiKey, key_id)
+            if row is None:
+                return False
+            await session.delete(row)
+        return True
 
     def lookup_hash(self, key: str) -> str:
         return self._sealer.lookup_hash(key)

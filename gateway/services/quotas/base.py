@@ -126,8 +126,14 @@ def month_window(now: float) -> tuple[str, float]:
     return f"{t.tm_year:04d}{t.tm_mon:02d}", float(calendar.timegm((year, month, 1, 0, 0, 0)))
 
 
+# The largest amount one call may reserve (tokens or micro-dollars): above every limit a key, team or
+# model may have (10^12 tokens, 10^15 micro-dollars), and exact in Redis's 64-bit integers and Lua's
+# doubles. A request asking for more (max_tokens = 2^63 with n = 128) reserves this much instead.
+MAX_AMOUNT = 2**53
+
+
 def usd_to_micros(usd: float) -> int:
     """Reservations round up: a budget is never under-reserved by rounding."""
-    micros = usd * MICROS_PER_USD
+    micros = min(usd * MICROS_PER_USD, float(MAX_AMOUNT))
     whole = int(micros)
     return whole + 1 if micros > whole else whole

@@ -2,8 +2,9 @@
 
 Scopes, most specific first (the first refusal names the most specific scope):
 one key on one model, the key, its team, then the model (for everyone). A prompt-routed call
-also counts against the model the router chose. Estimates are cheap on purpose (characters / 4):
-they only size the reservation; settlement replaces them with the real counts.
+also counts against the model the router chose. Estimates size the reservation; settlement replaces
+them with the real counts. The quota stage counts the prompt with the model's own tokenizer where
+it has one (service.py); characters / 4 is the fallback.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from gateway.services.quotas.base import (
     BUDGET_DAY,
     BUDGET_MONTH,
     CONCURRENT,
+    MAX_AMOUNT,
     MINUTE_TTL_S,
     RPM,
     TPM,
@@ -99,12 +101,22 @@ def build_checks(scopes: Sequence[Scope], now: float, tokens: int, cost_micros: 
     return tuple(checks)
 
 
-def chat_estimate(request: ChatCompletionRequest) -> tuple[int, int]:
-    """(prompt, completion) tokens to reserve. The completion is the caller's cap (times ``n``);
-    without a cap only the prompt is reserved, and settlement adds what the model really wrote."""
+def prompt_estimate(request: ChatCompletionRequest) -> int:
+    """Prompt tokens by characters (about 4 a token in English): for when no tokenizer is at hand."""
     chars = sum(len(message.text()) for message in request.messages)
-    prompt = chars // 4 + MESSAGE_OVERHEAD_TOKENS * len(request.messages)
-    return prompt, (request.output_limit() or 0) * (request.n or 1)
+    return chars // 4 + MESSAGE_OVERHEAD_TOKENS * len(request.messages)
+
+
+def output_estimate(request: ChatCompletionRequest, default: int) -> int:
+    """Reply tokens to reserve: the caller's cap (times ``n``), which the reply cannot pass; without
+    one, the model's ``estimated_output_tokens``, which a long reply may pass (then the overrun is
+    counted at settlement: see README, Limits and budgets, for the worst case)."""
+    return min((request.output_limit() or default) * (request.n or 1), MAX_AMOUNT)
+
+
+def chat_estimate(request: ChatCompletionRequest, default_output: int = 0) -> tuple[int, int]:
+    """(prompt, completion) tokens by characters, for a deployment's own tpm accounting."""
+    return prompt_estimate(request), output_estimate(request, default_output)
 
 
 def embeddings_estimate(request: EmbeddingRequest) -> int:

@@ -8,8 +8,8 @@ one write, and the replies, which Redis returns in order, resolve the waiting fu
 first-out. Because commands from one process run in the order they were queued, a settlement
 queued before the next reservation is always counted first, so settlements need not wait.
 
-It speaks just enough RESP2 for that: integers, simple and bulk strings, errors, arrays. URLs:
-``redis://[[user]:password@]host[:port][/db]``, ``rediss://`` (TLS) and ``unix:///path?db=N``.
+It speaks just enough RESP2 for that: integers, simple and bulk strings, errors, arrays. URLs as
+every Redis user reads them (gateway/config/redis.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,8 @@ import asyncio
 import collections
 import ssl
 from typing import Any, cast
-from urllib.parse import parse_qs, unquote, urlsplit
+
+from gateway.config.redis import RedisEndpoint
 
 Reply = Any  # int | bytes | str | None | list[Reply] | RespError
 _INCOMPLETE: Any = object()
@@ -130,17 +131,14 @@ class RespClient:
     """``await client.call("EVALSHA", sha, 1, key, ...)``; ``client.send(...)`` does not wait."""
 
     def __init__(self, url: str, timeout_s: float = 1.0) -> None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("redis", "rediss", "unix"):
-            raise ValueError(f"the quota store needs a redis://, rediss:// or unix:// URL, not {parts.scheme}://")
-        self._host = parts.hostname or "127.0.0.1"
-        self._port = parts.port or 6379
-        self._socket = parts.path if parts.scheme == "unix" else None
-        self._tls = parts.scheme == "rediss"
-        self._user = unquote(parts.username) if parts.username else None
-        self._password = unquote(parts.password) if parts.password else None
-        db = parse_qs(parts.query).get("db", ["0"])[0] if self._socket else parts.path.strip("/")
-        self._db = int(db or 0)
+        endpoint = RedisEndpoint.parse(url)  # the one reading of the URL every Redis user shares
+        self._host = endpoint.host
+        self._port = endpoint.port
+        self._socket = endpoint.socket_path
+        self._tls = endpoint.tls
+        self._user = endpoint.username
+        self._password = endpoint.password
+        self._db = endpoint.db
         self._timeout = timeout_s
         self._connection: _Connection | None = None
         self._connecting: asyncio.Lock | None = None

@@ -14,6 +14,7 @@ import contextlib
 import time
 from typing import Any
 
+from gateway.config.redis import RedisEndpoint
 from gateway.logs import LOG
 from gateway.services.routing.router import Router
 
@@ -32,9 +33,8 @@ class SharedCircuits:
         self.last_error: str | None = None
 
     async def start(self) -> None:
-        import redis.asyncio as redis  # the `redis` extra; only needed when STRATA_REDIS_URL is set
-
-        self._client = redis.from_url(self._url, socket_timeout=1.0, socket_connect_timeout=1.0)
+        # The `redis` extra; only needed when STRATA_REDIS_URL is set.
+        self._client = RedisEndpoint.parse(self._url).redis_py(socket_timeout=1.0, socket_connect_timeout=1.0)
         await self.sync_once()
         self._task = asyncio.create_task(self._run(), name="strata-shared-circuits")
 

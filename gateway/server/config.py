@@ -1,0 +1,32 @@
+"""The one uvicorn configuration: ``strata serve`` (one worker or N) and the tests' gateways use it."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from gateway.config.settings import Settings
+from gateway.server.limits import ClientConnections, ConnectionLimits
+from gateway.server.protocol import StrataHttpProtocol
+
+
+def uvicorn_options(settings: Settings) -> dict[str, Any]:
+    """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``, the app (or factory) aside.
+
+    ``http`` is the protocol class with this process's limits bound in: a partial of a module-level
+    class, so it pickles into the worker processes of ``--workers N``, each of which then counts
+    its own connections per client.
+    """
+    limits = ConnectionLimits.from_settings(settings)
+    return {
+        "host": settings.host,
+        "port": settings.port,
+        "loop": "uvloop",
+        "http": partial(StrataHttpProtocol, limits=limits, clients=ClientConnections(limits.max_per_client)),
+        "ws": "none",  # no WebSocket routes: an upgrade request is served as plain HTTP
+        "lifespan": "on",
+        "access_log": False,  # Strata writes its own (gateway/logs.py)
+        "log_level": settings.log_level,
+        "timeout_keep_alive": settings.idle_timeout_s,  # unused by StrataHttpProtocol; kept truthful
+        "timeout_graceful_shutdown": settings.shutdown_grace_s,
+    }
