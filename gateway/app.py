@@ -18,7 +18,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import __version__
 from gateway.api import admin, admin_keys, bedrock, bedrock_control, health, openai, usage
-from gateway.api.asgi_routes import AsgiRoute
+from gateway.api.asgi_routes import AsgiRoute, is_json
 from gateway.api.docs import install_openapi
 from gateway.api.rendering import error_response
 from gateway.api.route_table import OTHER, RouteTable
@@ -26,7 +26,14 @@ from gateway.config.catalog import Catalog
 from gateway.config.loading import load_configuration
 from gateway.config.secrets import ensure_master_key
 from gateway.config.settings import Settings
-from gateway.errors import InternalError, InvalidRequest, MethodNotAllowed, NotFound, StrataError
+from gateway.errors import (
+    InternalError,
+    InvalidRequest,
+    MethodNotAllowed,
+    NotFound,
+    StrataError,
+    UnsupportedMediaType,
+)
 from gateway.lifespan import AppState, build_state, lifespan
 from gateway.middleware import RequestContextMiddleware
 from gateway.services.context import CallContext
@@ -65,7 +72,7 @@ class StrataApp(FastAPI):
             app = middleware.cls(app, *middleware.args, **middleware.kwargs)
         state: AppState = self.state.strata
         usage = state.usage if state.settings.usage_records else None
-        return RequestContextMiddleware(app, self.routes_table, state.access_log, usage)
+        return RequestContextMiddleware(app, self.routes_table, state.access_log, usage, state.in_flight)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._serving = True
@@ -92,8 +99,18 @@ async def _strata_error(request: Request, exc: Exception) -> Response:
 async def _validation_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, RequestValidationError)
     first = exc.errors()[0] if exc.errors() else {"loc": (), "msg": "invalid request"}
-    param = ".".join(str(p) for p in first.get("loc", ()) if p not in ("body", "query", "path"))
-    error = InvalidRequest(f"Invalid value for '{param}': {first.get('msg')}.", param=param or None)
+    loc = tuple(first.get("loc", ()))
+    content_type = request.headers.get("content-type")
+    error: StrataError
+    if loc[:1] == ("body",) and content_type and not is_json(content_type):
+        error = UnsupportedMediaType(
+            f"The request body must be JSON (Content-Type: application/json), not {content_type[:100]!r}."
+        )
+    elif loc == ("body",) or first.get("type") == "json_invalid":
+        error = InvalidRequest("The request body must be a JSON object (Content-Type: application/json).")
+    else:
+        param = ".".join(str(p) for p in loc if p not in ("body", "query", "path"))
+        error = InvalidRequest(f"Invalid value for '{param}': {first.get('msg')}.", param=param or None)
     return error_response(_call(request), error)
 
 

@@ -18,7 +18,7 @@ from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
 from gateway.api.rendering import error_response
-from gateway.errors import MethodNotAllowed, PayloadTooLarge, StrataError
+from gateway.errors import MethodNotAllowed, PayloadTooLarge, StrataError, UnsupportedMediaType
 from gateway.lifespan import AppState
 from gateway.services.context import CallContext
 
@@ -31,8 +31,14 @@ def presented_key(authorization: str | None, x_api_key: str | None, api_key: str
     return x_api_key or api_key
 
 
+def is_json(content_type: str) -> bool:
+    """``application/json`` or any ``application/...+json``, whatever its parameters (charset...)."""
+    media = content_type.partition(";")[0].strip().lower()
+    return media == "application/json" or (media.startswith("application/") and media.endswith("+json"))
+
+
 class AsgiRequest:
-    """The little of a request an ASGI route needs: headers and a size-limited body."""
+    """The little of a request an ASGI route needs: headers and a size-limited JSON body."""
 
     __slots__ = ("scope", "_receive", "_headers")
 
@@ -52,6 +58,13 @@ class AsgiRequest:
         return presented_key(self.header(b"authorization"), self.header(b"x-api-key"), self.header(b"api-key"))
 
     async def body(self, limit: int) -> bytes:
+        """The body, read only when it can be JSON (415 otherwise; a missing type is fine, as boto3
+        sends none with InvokeModel) and no longer than ``limit`` (413)."""
+        content_type = self.header(b"content-type")
+        if content_type and content_type != "application/json" and not is_json(content_type):
+            raise UnsupportedMediaType(
+                f"The request body must be JSON (Content-Type: application/json), not {content_type[:100]!r}."
+            )
         declared = self.header(b"content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             raise PayloadTooLarge(f"The request body is {declared} bytes; the limit is {limit} bytes.")
@@ -75,6 +88,7 @@ class ClientGone(Exception):
 
 
 Handler = Callable[[AppState, CallContext, AsgiRequest], Awaitable[Response]]
+Ref = Callable[[type[BaseModel]], dict[str, Any]]  # a model to its OpenAPI reference
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,6 +131,7 @@ class AsgiRoute:
     template: PathTemplate | None = None
     media_types: tuple[str, ...] = ("application/json",)  # what a 200 may be (an SSE stream, event-stream frames)
     error_model: type[BaseModel] | None = None
+    stream_model: type[BaseModel] | None = None  # each SSE event's data, when the route streams SSE
 
     async def __call__(self, state: AppState, scope: Scope, receive: Receive, send: Send) -> None:
         call: CallContext = scope["strata.call"]
@@ -154,6 +169,7 @@ class AsgiRoutes:
         tag: str,
         model_call: bool = True,
         media_types: tuple[str, ...] = ("application/json",),
+        stream_model: type[BaseModel] | None = None,
     ) -> Callable[[Handler], Handler]:
         def register(handler: Handler) -> Handler:
             template = PathTemplate.parse(path) if "{" in path else None
@@ -170,6 +186,7 @@ class AsgiRoutes:
                 template,
                 media_types,
                 self.error_model,
+                stream_model,
             )
             if template is None:
                 self._routes[path] = route
@@ -194,7 +211,7 @@ class AsgiRoutes:
         self._routes.update(other._routes)
         self._templated.extend(other._templated)
 
-    def openapi_paths(self, ref: Callable[[type[BaseModel]], dict[str, Any]]) -> dict[str, Any]:
+    def openapi_paths(self, ref: Ref) -> dict[str, Any]:
         paths: dict[str, Any] = {}
         for route in [*self._routes.values(), *self._templated]:
             parameters: dict[str, Any] = {}
@@ -219,17 +236,14 @@ class AsgiRoutes:
     def models(self) -> list[type[BaseModel]]:
         routes = [*self._routes.values(), *self._templated]
         models = [m for r in routes for m in (r.request_model, r.response_model)]
-        return models + [r.error_model for r in routes if r.error_model is not None]
+        return models + [m for r in routes for m in (r.error_model, r.stream_model) if m is not None]
 
 
 _STREAMED = {"schema": {"type": "string", "description": "a stream; see the operation's summary"}}
 
 
-def _success(route: AsgiRoute, ref: Callable[[type[BaseModel]], dict[str, Any]]) -> dict[str, Any]:
-    content = {
-        media: {"schema": ref(route.response_model)} if media == "application/json" else _STREAMED
-        for media in route.media_types
-    }
+def _success(route: AsgiRoute, ref: Ref) -> dict[str, Any]:
+    content = {media: _content(route, media, ref) for media in route.media_types}
     streams = len(route.media_types) > 1
     return {
         "description": "Success" + (" (a stream when the request asks for one)" if streams else ""),
@@ -237,7 +251,26 @@ def _success(route: AsgiRoute, ref: Callable[[type[BaseModel]], dict[str, Any]])
     }
 
 
-def _failure(route: AsgiRoute, ref: Callable[[type[BaseModel]], dict[str, Any]]) -> dict[str, Any]:
+def _content(route: AsgiRoute, media: str, ref: Ref) -> dict[str, Any]:
+    if media == "application/json":
+        return {"schema": ref(route.response_model)}
+    if media == "text/event-stream" and route.stream_model is not None:
+        payloads = [ref(m) for m in (route.stream_model, route.error_model) if m is not None]
+        return {"schema": sse_event(payloads)}
+    return _STREAMED
+
+
+def sse_event(payloads: list[dict[str, Any]]) -> dict[str, Any]:
+    """One server-sent event: its ``data`` is JSON (a chunk, or an error after the first chunk) or ``[DONE]``."""
+    json_data = {"type": "string", "contentMediaType": "application/json", "contentSchema": {"anyOf": payloads}}
+    return {
+        "type": "object",
+        "required": ["data"],
+        "properties": {"data": {"anyOf": [{"const": "[DONE]"}, json_data]}},
+    }
+
+
+def _failure(route: AsgiRoute, ref: Ref) -> dict[str, Any]:
     failure: dict[str, Any] = {"description": "An error, in the surface's error shape"}
     if route.error_model is not None:
         failure["content"] = {"application/json": {"schema": ref(route.error_model)}}

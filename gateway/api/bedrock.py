@@ -11,17 +11,17 @@ ending in one.
 from __future__ import annotations
 
 import base64
-import binascii
 import time
 from typing import Any
 
 import orjson
+import pydantic_core
 from starlette.responses import Response
 
 from gateway.api.asgi_routes import AsgiRequest, AsgiRoutes
 from gateway.api.bedrock_auth import admit
 from gateway.api.bedrock_errors import exception_frame
-from gateway.api.body import parse_json
+from gateway.api.body import check_integers, parse_json
 from gateway.api.call_headers import apply_call_hints, response_headers
 from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
@@ -149,14 +149,17 @@ class _ConverseFrames:
 
 
 def _native_body(raw: bytes) -> dict[str, Any]:
+    """A model-native body as plain JSON, read by the parser (and to the limits) of every other body:
+    integers exact, then checked to fit in 64 bits; nesting at most 200 deep."""
     if not raw:
         raise InvalidRequest("The request body is empty; send the model's JSON body.")
     try:
-        body = orjson.loads(raw)
-    except orjson.JSONDecodeError:
+        body = pydantic_core.from_json(raw, allow_inf_nan=False)
+    except ValueError:
         raise InvalidRequest("Malformed input request: the body is not valid JSON.") from None
     if not isinstance(body, dict):
         raise InvalidRequest("Malformed input request: the body must be a JSON object.")
+    check_integers(raw, body)
     return body
 
 
@@ -260,6 +263,14 @@ class _ChunkFrames:
 # ---------------------------------------------------------------- CountTokens
 
 
+def _base64(text: str, param: str) -> bytes:
+    """botocore sends blobs base64-encoded; anything else (non-ASCII text included) is the caller's error."""
+    try:
+        return base64.b64decode(text, validate=True)
+    except ValueError:  # binascii.Error, and the ValueError raised for text that is not ASCII
+        raise InvalidRequest(f"{param} must be base64-encoded.", param=param) from None
+
+
 @asgi.post(
     "/model/{modelId}/count-tokens",
     summary="CountTokens (Bedrock runtime): a Converse or InvokeModel input's prompt tokens",
@@ -283,12 +294,7 @@ async def count_tokens(state: AppState, call: CallContext, request: AsgiRequest)
         )
         counted = converse_to_chat(model, body, stream=False)
     elif given.invokeModel is not None:
-        try:
-            native = _native_body(base64.b64decode(given.invokeModel.body, validate=True))
-        except binascii.Error:
-            raise InvalidRequest(
-                "input.invokeModel.body must be base64-encoded.", param="input.invokeModel.body"
-            ) from None
+        native = _native_body(_base64(given.invokeModel.body, "input.invokeModel.body"))
         family = _family(state, principal, model, native)
         if isinstance(family, EmbedFamily):
             counted = family.to_embeddings(model, native)

@@ -1,35 +1,68 @@
-"""OpenAPI for the whole app, hot routes included (they are plain ASGI, see api/asgi_routes.py)."""
+"""OpenAPI for the whole app, hot routes included (they are plain ASGI, see api/asgi_routes.py).
+
+The schema says what the gateway really answers, so that clients and fuzzers can hold it to it:
+every operation's errors are declared in its surface's shape (``default``), and FastAPI's own
+``422`` is taken out, since request validation errors are 400s here (gateway/app.py).
+"""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
 
 from gateway.api.asgi_routes import AsgiRoutes
+from gateway.schemas.openai import OpenAIErrorResponse
+
+if TYPE_CHECKING:
+    from gateway.app import StrataApp
 
 _REF = "#/components/schemas/{model}"
+_FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")  # FastAPI's 422 body, never sent here
 
 
-def install_openapi(app: FastAPI, hot: AsgiRoutes) -> None:
+def install_openapi(app: StrataApp, hot: AsgiRoutes) -> None:
     """Generate FastAPI's schema, then add the hot routes and the models they use."""
-
-    def ref(model: type[BaseModel]) -> dict[str, Any]:
-        return {"$ref": _REF.format(model=model.__name__)}
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:
             schema = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
-            schema.setdefault("paths", {}).update(hot.openapi_paths(ref))
             components = schema.setdefault("components", {}).setdefault("schemas", {})
+            _declare_errors(app, hot, schema.setdefault("paths", {}), components)
+            schema["paths"].update(hot.openapi_paths(_ref))
             for model in hot.models():
-                definition = model.model_json_schema(ref_template=_REF)
-                for name, sub in definition.pop("$defs", {}).items():
-                    components.setdefault(name, sub)
-                components.setdefault(model.__name__, definition)
+                _add_model(components, model)
             app.openapi_schema = schema
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _ref(model: type[BaseModel]) -> dict[str, Any]:
+    return {"$ref": _REF.format(model=model.__name__)}
+
+
+def _add_model(components: dict[str, Any], model: type[BaseModel]) -> None:
+    definition = model.model_json_schema(ref_template=_REF)
+    for name, sub in definition.pop("$defs", {}).items():
+        components.setdefault(name, sub)
+    components.setdefault(model.__name__, definition)
+
+
+def _declare_errors(app: StrataApp, hot: AsgiRoutes, paths: dict[str, Any], components: dict[str, Any]) -> None:
+    """Each FastAPI operation's errors, in the shape of the surface that owns its path (as rendered)."""
+    shapes: dict[str, type[BaseModel]] = {r.surface: r.error_model for r in hot.all() if r.error_model is not None}
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            surface = app.routes_table.match(method.upper(), path).surface
+            model = shapes.get(surface, OpenAIErrorResponse)
+            _add_model(components, model)
+            responses = operation.setdefault("responses", {})
+            responses.pop("422", None)
+            responses["default"] = {
+                "description": "An error, in the surface's error shape",
+                "content": {"application/json": {"schema": _ref(model)}},
+            }
+    for name in _FASTAPI_VALIDATION:
+        components.pop(name, None)

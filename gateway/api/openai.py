@@ -50,6 +50,7 @@ async def _admit(state: AppState, call: CallContext, request: AsgiRequest, model
     response_model=ChatCompletion,
     tag=TAG,
     media_types=("application/json", "text/event-stream"),
+    stream_model=ChatCompletionChunk,
 )
 async def chat_completions(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, body = await _admit(state, call, request, ChatCompletionRequest)

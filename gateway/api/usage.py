@@ -32,12 +32,17 @@ def _filter(
     start: date | None, end: date | None, key_id: str | None, team_id: str | None, model: str | None
 ) -> UsageFilter:
     end = end or datetime.now(UTC).date()
-    start = start or end - timedelta(days=DEFAULT_DAYS - 1)
+    start = start or _days_before(end, DEFAULT_DAYS - 1)
     if end < start:
         raise InvalidRequest(f"end ({end}) is before start ({start}).", param="end")
     if (end - start).days >= MAX_DAYS:
         raise InvalidRequest(f"At most {MAX_DAYS} days at a time.", param="start")
     return UsageFilter(start, end, key_id, team_id, model)
+
+
+def _days_before(day: date, days: int) -> date:
+    """``days`` before ``day``, or the calendar's first day when that is earlier (no overflow)."""
+    return day - timedelta(days=min(days, (day - date.min).days))
 
 
 def _range(where: UsageFilter) -> dict[str, str]:
@@ -104,7 +109,17 @@ async def records(
     return {"rows": rows, "next_cursor": following}
 
 
+_FIRST = datetime.min.replace(tzinfo=UTC)
+_LAST = datetime.max.replace(tzinfo=UTC)
+
+
 def _utc(moment: datetime | None) -> datetime | None:
+    """The moment in UTC; one with an offset that UTC puts beyond the calendar is its first or last moment."""
     if moment is None:
         return None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return _FIRST if moment.year == 1 else _LAST

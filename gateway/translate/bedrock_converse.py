@@ -13,7 +13,6 @@ Responses: the first choice becomes ``output.message``; ``finish_reason`` become
 from __future__ import annotations
 
 import base64
-import binascii
 from typing import Any
 
 import orjson
@@ -216,8 +215,10 @@ def document_part(document: DocumentBlock, where: str) -> Json:
     elif source.data is not None and kind in _TEXT_DOCUMENTS:
         try:
             text = base64.b64decode(source.data, validate=True).decode("utf-8")
-        except (binascii.Error, UnicodeDecodeError):
-            raise InvalidRequest(f"{where}: the document's bytes are not base64-encoded UTF-8 text.") from None
+        except ValueError:  # not base64 (binascii.Error), not ASCII, or not UTF-8 once decoded
+            raise InvalidRequest(
+                f"{where}: the document's bytes are not base64-encoded UTF-8 text.", param=where
+            ) from None
     elif source.data is not None:
         data_url = f"data:{_DOCUMENT_MIME.get(kind, 'application/octet-stream')};base64,{source.data}"
         return {"type": "file", "file": {"filename": f"{document.name}.{kind}", "file_data": data_url}}

@@ -144,6 +144,147 @@ def test_bad_requests_are_validation_exceptions(upstream: FakeUpstream, runtime:
     assert upstream.requests() == []
 
 
+WIDE = 2**64  # one past the largest integer a 64-bit field holds
+CHAT_BODY = {"messages": [{"role": "user", "content": "Say hello."}]}  # an OpenAI chat body, as InvokeModel takes it
+
+
+@pytest.mark.parametrize(
+    ("call", "param"),
+    [
+        (
+            lambda rt: rt.converse(modelId="gpt-test", messages=HELLO, inferenceConfig={"maxTokens": WIDE}),
+            "inferenceConfig.maxTokens",
+        ),
+        (
+            lambda rt: rt.converse(modelId="gpt-test", messages=HELLO, additionalModelRequestFields={"top_k": WIDE}),
+            "additionalModelRequestFields.top_k",
+        ),
+        (
+            lambda rt: rt.converse_stream(modelId="gpt-test", messages=HELLO, inferenceConfig={"maxTokens": WIDE}),
+            "inferenceConfig.maxTokens",
+        ),
+        (lambda rt: rt.invoke_model(modelId="gpt-test", body=json.dumps({**CHAT_BODY, "seed": WIDE})), "seed"),
+        (
+            lambda rt: rt.invoke_model(modelId="gpt-test", body=json.dumps({**CHAT_BODY, "vendor": [WIDE]})),
+            "vendor[0]",
+        ),
+        (
+            lambda rt: rt.invoke_model_with_response_stream(
+                modelId="gpt-test", body=json.dumps({"prompt": "hi", "max_gen_len": WIDE})
+            ),
+            "max_gen_len",
+        ),
+        (
+            lambda rt: rt.count_tokens(
+                modelId="gpt-test",
+                input={"converse": {"messages": HELLO, "additionalModelRequestFields": {"top_k": -WIDE}}},
+            ),
+            "input.converse.additionalModelRequestFields.top_k",
+        ),
+        (
+            lambda rt: rt.count_tokens(
+                modelId="gpt-test", input={"invokeModel": {"body": json.dumps({**CHAT_BODY, "seed": WIDE})}}
+            ),
+            "seed",
+        ),
+    ],
+    ids=[
+        "maxTokens",
+        "additional-fields",
+        "stream",
+        "invoke",
+        "invoke-vendor",
+        "invoke-stream",
+        "count",
+        "count-invoke",
+    ],
+)
+def test_an_integer_wider_than_64_bits_is_a_validation_exception_naming_it(
+    upstream: FakeUpstream, runtime: Any, call: Any, param: str
+) -> None:
+    with pytest.raises(runtime.exceptions.ValidationException) as caught:
+        call(runtime)
+    code, status, message = error_of(caught)
+    assert status == 400 and f"'{param}'" in message and "64 bits" in message
+    assert upstream.requests() == []
+
+
+def test_a_count_tokens_body_that_is_not_base64_is_a_validation_exception(gateway: RunningGateway) -> None:
+    for body in ("\u00e9t\u00e9", "%%%", "eyJ4Ijox"):  # not ASCII, not base64, base64 of a cut JSON text
+        response = httpx.post(
+            f"{gateway.base_url}/model/gpt-test/count-tokens",
+            json={"input": {"invokeModel": {"body": body}}},
+            headers=gateway.headers(),
+        )
+        assert response.status_code == 400, response.text
+        assert response.headers["x-amzn-errortype"] == "ValidationException"
+        assert set(response.json()) == {"message"}
+
+
+def test_a_converse_document_whose_bytes_are_not_base64_is_a_validation_exception(
+    upstream: FakeUpstream, gateway: RunningGateway
+) -> None:
+    document = {"format": "txt", "name": "notes", "source": {"bytes": "\u00e9t\u00e9"}}
+    messages = [{"role": "user", "content": [{"text": "Summarise."}, {"document": document}]}]
+
+    response = httpx.post(
+        f"{gateway.base_url}/model/gpt-test/converse", json={"messages": messages}, headers=gateway.headers()
+    )
+
+    assert response.status_code == 400, response.text
+    assert response.headers["x-amzn-errortype"] == "ValidationException"
+    assert upstream.requests() == []
+
+
+def test_a_native_body_nested_too_deep_is_a_validation_exception(upstream: FakeUpstream, runtime: Any) -> None:
+    deep = b"[" * 300 + b"]" * 300
+    body = b'{"messages": [{"role": "user", "content": "hi"}], "vendor": ' + deep + b"}"
+
+    with pytest.raises(runtime.exceptions.ValidationException) as caught:
+        runtime.invoke_model(modelId="gpt-test", body=body)
+    assert error_of(caught)[1] == 400
+    assert upstream.requests() == []
+
+
+# ---------------------------------------------------------------- content type
+
+
+@pytest.mark.parametrize("operation", ["converse", "converse-stream", "invoke", "invoke-with-response-stream"])
+def test_a_body_that_is_not_json_is_an_unsupported_media_type(
+    upstream: FakeUpstream, gateway: RunningGateway, operation: str
+) -> None:
+    response = httpx.post(
+        f"{gateway.base_url}/model/gpt-test/{operation}",
+        content=json.dumps({"messages": HELLO}),
+        headers={**gateway.headers(), "content-type": "text/plain"},
+    )
+
+    assert response.status_code == 415, response.text
+    assert response.headers["x-amzn-errortype"] == "ValidationException"
+    assert set(response.json()) == {"message"}
+    assert upstream.requests() == []
+
+
+def test_boto3_invoke_model_with_a_content_type_that_is_not_json_is_refused(
+    upstream: FakeUpstream, runtime: Any
+) -> None:
+    with pytest.raises(runtime.exceptions.ValidationException) as caught:
+        runtime.invoke_model(modelId="gpt-test", body=json.dumps(CHAT_BODY), contentType="text/plain")
+    assert error_of(caught)[1] == 415
+    assert upstream.requests() == []
+
+
+@pytest.mark.parametrize("content_type", [None, "application/json"])
+def test_boto3_invoke_model_without_a_content_type_or_with_json_is_served(
+    upstream: FakeUpstream, runtime: Any, content_type: str | None
+) -> None:
+    options = {"contentType": content_type} if content_type else {}
+
+    reply = runtime.invoke_model(modelId="gpt-test", body=json.dumps(CHAT_BODY), **options)
+
+    assert json.loads(reply["body"].read())["choices"][0]["message"]["content"]
+
+
 # ---------------------------------------------------------------- the model
 
 
