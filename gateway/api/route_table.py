@@ -8,7 +8,7 @@ error shape and an unknown ``/model/...`` operation in Bedrock's.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from fastapi import APIRouter
 from starlette.routing import BaseRoute
@@ -18,8 +18,9 @@ from gateway.api.asgi_routes import AsgiRoute, AsgiRoutes
 OTHER = "other"  # health, docs, the schema: not an API surface of their own
 
 
-@dataclass(frozen=True, slots=True)
-class Match:
+class Match(NamedTuple):
+    """What a request is, decided once (a tuple: built on every request, it must cost nothing)."""
+
     route: AsgiRoute | None  # None: FastAPI serves it (or answers 404)
     surface: str
     model_call: bool
