@@ -17,7 +17,6 @@ reached, ``quota_redis_failure`` says what happens: ``local`` enforces the limit
 
 from __future__ import annotations
 
-import asyncio
 import itertools
 import os
 import time
@@ -51,7 +50,6 @@ OnRedisFailure = Literal["local", "refuse"]
 LEASE_MARGIN_S = 30  # a concurrency slot outlives the longest a call may take by this much
 REFUSE_RETRY_AFTER_S = 5.0
 DEFAULT_PREFETCH_CALLS = 16  # see allowance.py; the setting quota_prefetch_calls
-COUNT_TIMEOUT_S = 1.0  # counting a prompt's tokens for a reservation: past this, the character estimate
 
 
 class QuotaService:
@@ -245,12 +243,12 @@ async def _prompt_tokens(model: PublicModel, request: ChatCompletionRequest) -> 
     """The prompt's tokens by the pool's tokenizer (its first deployment's: pools share a model),
     so that a reservation is not short for text that tokenizes densely (code, CJK). Counting costs
     ~2 us for a short prompt, ~2 ms for 90,000 characters (tiktoken); a local model's count is a
-    message to its worker. Any failure (a model still loading) falls back to characters / 4."""
+    message to its worker, answered at once between decode steps (no timer around it: asyncio.timeout
+    alone cost twice the count). Any failure (a model still loading) falls back to characters / 4."""
     if not model.deployments:
         return plan.prompt_estimate(request)
     try:
-        async with asyncio.timeout(COUNT_TIMEOUT_S):
-            return await model.deployments[0].provider.count_tokens(request)
+        return await model.deployments[0].provider.count_tokens(request)
     except Exception:  # boundary: an estimate must never fail the call
         return plan.prompt_estimate(request)
 
