@@ -102,10 +102,12 @@ def _measure(target: tuple[str, int, dict[str, str]], concurrency: int, stream: 
     return (result.p50_ms or 0.0) if concurrency == 1 else result.requests_per_s
 
 
-def run(revision: str, seconds: float, rounds: int) -> dict[str, dict[str, list[float]]]:
+def run(revision: str, seconds: float, rounds: int, this: str | None = None) -> dict[str, dict[str, list[float]]]:
+    """``this``: a revision to measure instead of the working tree."""
     results: dict[str, dict[str, list[float]]] = {"this": {}, revision: {}}
     with worktree(revision) as old, FakeUpstream() as upstream, ExitStack() as stack:
-        sides = {"this": _start(stack, upstream.url, ROOT), revision: _start(stack, upstream.url, old)}
+        new = stack.enter_context(worktree(this)) if this else ROOT
+        sides = {"this": _start(stack, upstream.url, new), revision: _start(stack, upstream.url, old)}
         for index in range(rounds):
             order = list(sides) if index % 2 == 0 else list(sides)[::-1]
             for label, setup, concurrency, stream in LOADS:
@@ -117,7 +119,9 @@ def run(revision: str, seconds: float, rounds: int) -> dict[str, dict[str, list[
     return results
 
 
-def report(results: dict[str, dict[str, list[float]]], revision: str, seconds: float, rounds: int) -> str:
+def report(
+    results: dict[str, dict[str, list[float]]], revision: str, seconds: float, rounds: int, this: str | None = None
+) -> str:
     rows = []
     for label, _, _, _ in LOADS:
         now, then = statistics.median(results["this"][label]), statistics.median(results[revision][label])
@@ -128,7 +132,8 @@ def report(results: dict[str, dict[str, list[float]]], revision: str, seconds: f
             "## This revision vs an earlier one (`bench/compare_revisions.py`)",
             "",
             f"Both as `strata serve` over the same fake upstream, {rounds} alternating rounds of {seconds:g} s per "
-            f"load, medians. Earlier: `{revision}`. Bare pipeline: master key, no limits, ledger off; tenancy: a "
+            f"load, medians. Earlier: `{revision}`; this: `{this or 'the working tree'}`. Bare pipeline: master key, "
+            "no limits, ledger off; tenancy: a "
             "virtual key with limits, a model with limits, the usage ledger on SQLite.",
             "",
             markdown_table(["load", f"{revision}", "this", "ratio", "better when"], rows),
@@ -143,13 +148,15 @@ def main() -> None:
     parser.add_argument("--against", required=True, help="the earlier revision (a commit, tag or branch)")
     parser.add_argument("--seconds", type=float, default=4.0)
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--this", help="a revision to measure instead of the working tree")
+    parser.add_argument("--section", default="compare_revisions", help="the BENCHMARKS.md section to write")
     parser.add_argument("--no-write", action="store_true", help="print only; leave BENCHMARKS.md alone")
     args = parser.parse_args()
-    results = run(args.against, args.seconds, args.rounds)
-    text = report(results, args.against, args.seconds, args.rounds)
+    results = run(args.against, args.seconds, args.rounds, args.this)
+    text = report(results, args.against, args.seconds, args.rounds, args.this)
     print(text)
     if not args.no_write:
-        write_section("compare_revisions", text)
+        write_section(args.section, text)
 
 
 if __name__ == "__main__":

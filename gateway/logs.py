@@ -19,6 +19,7 @@ import orjson
 
 LOG = logging.getLogger("strata")
 FLUSH_INTERVAL_S = 0.2
+STRANGERS_PER_S = 20  # access log lines a second for requests refused before authentication
 
 
 _second: tuple[int, str] = (-1, "")
@@ -79,9 +80,28 @@ class AccessLog:
         self._pending: deque[tuple[float, dict[str, Any]]] = deque()
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._stranger_second = 0
+        self._strangers_logged = 0
+        self._strangers_skipped = 0
 
     def record(self, fields: dict[str, Any]) -> None:
         self._pending.append((time.time(), fields))
+
+    def record_stranger(self, fields: dict[str, Any]) -> None:
+        """A request refused before anyone was known (no key, a wrong one): sampled, at most
+        STRANGERS_PER_S lines a second, so that whoever can reach the port cannot grow the log at
+        line rate either; the lines left out are counted in the next one logged."""
+        now = int(time.time())
+        if now != self._stranger_second:
+            self._stranger_second, self._strangers_logged = now, 0
+        if self._strangers_logged >= STRANGERS_PER_S:
+            self._strangers_skipped += 1
+            return
+        self._strangers_logged += 1
+        if self._strangers_skipped:
+            fields = {**fields, "refused_not_logged": self._strangers_skipped}
+            self._strangers_skipped = 0
+        self.record(fields)
 
     def start(self) -> None:
         if self.enabled and self._thread is None:

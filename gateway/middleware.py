@@ -85,7 +85,10 @@ class RequestContextMiddleware:
                 await error_response(call, error)(scope, receive, send_with_id)
         finally:
             if self.access_log.enabled:
-                self.access_log.record(_access_fields(scope, call, status))
+                if call.principal is None and status in (401, 403):
+                    self.access_log.record_stranger(_access_fields(scope, call, status))
+                else:
+                    self.access_log.record(_access_fields(scope, call, status))
             if self.usage is not None and call.model_call and call.principal is not None:
                 # The usage record's id must be unique: a caller's own x-request-id may repeat.
                 record_id = request_id if incoming_id is None else new_request_id()

@@ -142,3 +142,21 @@ def test_an_event_that_cannot_be_a_row_is_refused_alone() -> None:
     assert [(record_id, type(error)) for record_id, error in refused] == [("b", orjson.JSONEncodeError)]
     with pytest.raises(TypeError):
         SqliteRows().rows([bad], _Prices())
+
+
+def test_requests_refused_before_authentication_are_sampled_in_the_access_log(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Anyone who can reach the port could otherwise grow the log at line rate."""
+    import io
+
+    from gateway import logs
+
+    now = [1_000_000.0]
+    monkeypatch.setattr(logs.time, "time", lambda: now[0])
+    log = logs.AccessLog(enabled=True, stream=io.StringIO())
+    for _ in range(500):
+        log.record_stranger({"status": 401})
+    log.record({"status": 200})
+    assert len(log._pending) == logs.STRANGERS_PER_S + 1, "at most STRANGERS_PER_S a second, everyone else always"
+    now[0] += 1
+    log.record_stranger({"status": 401})
+    assert log._pending[-1][1]["refused_not_logged"] == 500 - logs.STRANGERS_PER_S
