@@ -87,6 +87,7 @@ class _Walk(Generic[T]):
     max_wait: float
     tried: set[str] = field(default_factory=set)
     last: ProviderError | None = None
+    waited: float = 0.0  # seconds spent waiting for a resting pool to reopen, in all
 
     async def attempt(self) -> Attempt[T]:
         while True:
@@ -104,7 +105,8 @@ class _Walk(Generic[T]):
         is soon enough. Otherwise fail fast: with this walk's own last failure if it had one (the
         caller hears the real failure), else saying why nothing was eligible, with a Retry-After."""
         wait, rested = self.router.next_opening(self.model)
-        if rested and wait <= self.max_wait and wait < self.deadline.remaining():
+        if rested and self.waited + wait <= self.max_wait and wait < self.deadline.remaining():
+            self.waited += wait + TIMER_SLACK_S  # in all, never past max_wait (a pool at its concurrency polls)
             await asyncio.sleep(wait + TIMER_SLACK_S)
             return
         if self.last is not None:

@@ -85,3 +85,22 @@ def test_the_caller_of_a_429_is_served_after_the_retry_after_within_its_deadline
     short, elapsed = timed(lambda: chat(gateway, "gpt", headers={"x-strata-timeout": "1"}))
     assert_openai_error(short, 429)  # its deadline ends before the rest does: no pointless wait
     assert elapsed < 1.0
+
+
+def test_a_call_waits_for_a_full_deployment_no_longer_than_max_wait(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    """A deployment at its max_concurrency is looked at again every 50 ms; the waiting, in all, stops
+    at the model's max_wait_s, not at the request's deadline."""
+    gateway = start(
+        start_gateway,
+        gpt=pool(deployment(upstream, "only", max_concurrency=1), retries={"attempts": 1, "max_wait_s": 1}),
+    )
+    upstream.set_behaviour("only", latency_ms=4000)
+    with ThreadPoolExecutor(2) as threads:
+        slow = threads.submit(chat, gateway, "gpt")
+        time.sleep(0.3)  # the slow call holds the only slot
+        waiting, elapsed = timed(lambda: chat(gateway, "gpt"))
+        assert slow.result().status_code == 200
+    assert_openai_error(waiting, 429)
+    assert 0.9 <= elapsed < 2.5, elapsed
