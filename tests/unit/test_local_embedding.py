@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from providers.local.embedding import STOP, EmbeddingEngine
-from providers.local.loading import Embedder, LoadError, resolve_path
+from providers.local.embedding import STOP, EmbeddingEngine, length_groups
+from providers.local.loading import Embedder, LoadError, cpu_computes_bf16, resolve_path
 from providers.local.protocol import Cancel, Embed, Embedded, Event
 from tests.support.local_models import tiny_bert
 
@@ -33,7 +33,7 @@ def one_torch_thread() -> Iterator[None]:
 @pytest.fixture(scope="module", params=["transformers", "sentence-transformers"])
 def embedder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
     folder = tiny_bert(tmp_path_factory.mktemp("bert"), sentence_transformers=request.param != "transformers")
-    return Embedder(folder, "cpu", "auto", _quiet)
+    return Embedder(folder, "cpu", "float32", _quiet)
 
 
 def test_batched_and_unbatched_vectors_agree(embedder: Embedder) -> None:
@@ -70,6 +70,26 @@ def test_the_batcher_answers_each_request_with_its_own_vectors(embedder: Embedde
     torch.testing.assert_close(torch.tensor(answers[1].vectors), reference, atol=1e-5, rtol=0)
     torch.testing.assert_close(torch.tensor(answers[2].vectors), reference[2:], atol=1e-5, rtol=0)
     assert answers[1].prompt_tokens == sum(counts)
+
+
+def test_a_batch_of_mixed_lengths_is_encoded_as_each_text_alone(embedder: Embedder) -> None:
+    """Passes are grouped by length (less padding); every text keeps its own vector and count."""
+    texts = ["hi", "a much longer text " * 12, "mid length text here", "x" * 150, "ok"]
+    assert len(length_groups([len(t) for t in texts])) > 1
+    engine = EmbeddingEngine(embedder, max_batch_size=8, max_wait_s=0.0, emit=lambda events: None)
+    grouped, counts = engine._encode(texts)
+    alone = torch.cat([embedder.encode([text])[0] for text in texts])
+    torch.testing.assert_close(grouped, alone, atol=1e-5, rtol=0)
+    assert counts == [len(embedder.tokenizer(text)["input_ids"]) for text in texts]
+
+
+def test_auto_precision_gives_the_float32_vectors_within_rounding(tmp_path: Path) -> None:
+    folder = tiny_bert(tmp_path, sentence_transformers=True)
+    auto = Embedder(folder, "cpu", "auto", _quiet)
+    exact = Embedder(folder, "cpu", "float32", _quiet)
+    assert auto.dtype == (torch.bfloat16 if cpu_computes_bf16() else torch.float32)
+    cosine = torch.nn.functional.cosine_similarity(auto.encode(TEXTS)[0], exact.encode(TEXTS)[0])
+    assert bool((cosine > 0.999).all()), cosine
 
 
 def test_a_missing_folder_is_refused_before_any_hub_lookup(tmp_path: Path) -> None:
