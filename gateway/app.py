@@ -17,7 +17,17 @@ from starlette.middleware import Middleware
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from gateway import __version__
-from gateway.api import admin, admin_keys, bedrock, bedrock_control, health, openai, usage
+from gateway.api import (
+    admin,
+    admin_keys,
+    bedrock,
+    bedrock_control,
+    bedrock_guardrails,
+    guardrail_apply,
+    health,
+    openai,
+    usage,
+)
 from gateway.api.asgi_routes import AsgiRoute, is_json
 from gateway.api.docs import install_openapi
 from gateway.api.rendering import error_response
@@ -144,6 +154,9 @@ def create_app(settings: Settings, catalog: Catalog, master_key: str) -> StrataA
     mounted = (
         (openai.router, openai.SURFACE),
         (bedrock_control.router, bedrock.SURFACE),
+        (bedrock_guardrails.router, bedrock.SURFACE),
+        (guardrail_apply.bedrock_router, bedrock.SURFACE),
+        (guardrail_apply.openai_router, openai.SURFACE),
         (health.router, OTHER),
         (admin.router, admin.SURFACE),
         (admin_keys.router, admin.SURFACE),
@@ -151,6 +164,8 @@ def create_app(settings: Settings, catalog: Catalog, master_key: str) -> StrataA
     )
     for router, surface in mounted:
         routes.add_router(router, surface)
+    for segment in bedrock_guardrails.BEDROCK_SEGMENTS:  # Bedrock operations Strata does not serve
+        routes.claim(segment, bedrock.SURFACE)
     app = StrataApp(build_state(settings, catalog, master_key), routes)
     for router, _ in mounted:
         app.include_router(router)

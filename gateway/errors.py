@@ -98,6 +98,22 @@ class ModelNotFound(NotFound):
     code = "model_not_found"
 
 
+class Conflict(StrataError):
+    """The request contradicts what exists (a name taken, a resource still holding others)."""
+
+    status = 409
+    type = "invalid_request_error"
+    code = "conflict"
+    bedrock_type = "ConflictException"
+
+
+class ResourceInUse(Conflict):
+    """A resource cannot go while others still use it (a guardrail a key, team or model names)."""
+
+    code = "resource_in_use"
+    bedrock_type = "ResourceInUseException"
+
+
 class RateLimited(StrataError):
     status = 429
     type = "rate_limit_error"

@@ -15,6 +15,11 @@ from gateway.config.errors import ConfigError
 from gateway.config.secrets import ensure_secret_key
 from gateway.config.settings import Settings
 from gateway.db.database import Database
+from gateway.guardrails.embedder import GuardrailEmbedder
+from gateway.guardrails.policies.base import Resources
+from gateway.guardrails.registry import GuardrailRegistry
+from gateway.guardrails.stage import GuardrailStage
+from gateway.guardrails.store import GuardrailStore
 from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog, configure_logging
 from gateway.services.auth import Authenticator
@@ -51,6 +56,8 @@ class AppState:
     key_directory: KeyDirectory
     quotas: QuotaService
     usage: UsageWriter
+    guardrails: GuardrailRegistry
+    embedder: GuardrailEmbedder  # the semantic guardrail policies' model (started when first needed)
     shared_circuits: SharedCircuits | None = None
     started: bool = False
     problems: dict[str, str] = field(default_factory=dict)
@@ -77,6 +84,9 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         lookup_timeout_s=settings.key_lookup_timeout_s,
     )
     pricing = PriceTable(models)
+    embedder = GuardrailEmbedder(models, settings.guardrail_embedding_model, settings.guardrail_embedding_cache)
+    resources = Resources(embedder=embedder, ner_model_path=settings.guardrail_ner_model_path)
+    guardrails = GuardrailRegistry(GuardrailStore(db.sessions), resources, catalog.guardrails, settings.redis_url)
     quotas = QuotaService(
         models,
         pricing,
@@ -84,7 +94,7 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         settings.quota_redis_failure,
         prefetch_calls=settings.quota_prefetch_calls,
     )
-    invoker = InvokeService(models, Authenticator(master_key, directory), router, quotas)
+    invoker = InvokeService(models, Authenticator(master_key, directory), router, quotas, GuardrailStage(guardrails))
     return AppState(
         settings=settings,
         catalog=models,
@@ -104,6 +114,8 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         keys=keys,
         teams=TeamRepository(db.sessions),
         key_directory=directory,
+        guardrails=guardrails,
+        embedder=embedder,
         shared_circuits=SharedCircuits(router, settings.redis_url) if settings.redis_url else None,
     )
 
@@ -120,6 +132,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             state.usage.start()  # after the schema check: records written from now on
         await _start_providers(state)
         await state.key_directory.start()
+        await _start_guardrails(state)
         if state.shared_circuits is not None:
             await state.shared_circuits.start()
         await state.quotas.start()
@@ -143,6 +156,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                 LOG.exception("provider close failed", extra={"fields": {"deployment": deployment_id}})
         await state.clients.aclose()
         await state.key_directory.aclose()
+        await state.guardrails.aclose()
+        await state.embedder.aclose()
         await state.db.aclose()
         LOG.info("stopped")
         state.access_log.stop()
@@ -155,3 +170,14 @@ async def _start_providers(state: AppState) -> None:
         except Exception as exc:  # boundary: a broken deployment is reported, the rest still serve
             state.problems[deployment_id] = f"failed to start: {exc}"
             LOG.exception("provider start failed", extra={"fields": {"deployment": deployment_id}})
+
+
+async def _start_guardrails(state: AppState) -> None:
+    """The config's guardrails compiled, and every model's default guardrails known (else ConfigError)."""
+    await state.guardrails.start()
+    defaults = [
+        (f"models.{model.name}.guardrails[{i}]", ref)
+        for model in state.catalog
+        for i, ref in enumerate(model.guardrails)
+    ]
+    await state.guardrails.check_references(defaults)

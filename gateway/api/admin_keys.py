@@ -16,17 +16,12 @@ from sqlalchemy.exc import IntegrityError
 
 from gateway.api.admin import Admin
 from gateway.deps import State
-from gateway.errors import InvalidRequest, NotFound, StrataError
+from gateway.errors import Conflict, InvalidRequest, NotFound
+from gateway.guardrails.request import GuardrailRef
 from gateway.lifespan import AppState
 from gateway.schemas.admin import KeyCreate, KeyCreated, KeyOut, KeyUpdate, TeamCreate, TeamOut, TeamUpdate
 
 router = APIRouter(prefix="/admin", tags=["Admin: keys and teams"])
-
-
-class Conflict(StrataError):
-    status = 409
-    type = "invalid_request_error"
-    code = "conflict"
 
 
 def _check_models(state: AppState, names: list[str] | None, field: str) -> None:
@@ -34,6 +29,19 @@ def _check_models(state: AppState, names: list[str] | None, field: str) -> None:
     unknown = sorted(set(names or ()) - known)
     if unknown:
         raise InvalidRequest(f"{field} names models that do not exist: {', '.join(unknown)}.", param=field)
+
+
+async def _check_guardrails(state: AppState, entries: list[str] | None) -> None:
+    """Each entry ID or ID:VERSION (an ARN for an ID too), naming a guardrail (and version) that exists."""
+    unknown = []
+    for text in entries or ():
+        ref = GuardrailRef.parse(text, "guardrails")
+        if not await state.guardrails.exists(ref.identifier, ref.version):
+            unknown.append(text)
+    if unknown:
+        raise InvalidRequest(
+            f"guardrails names guardrails that do not exist: {', '.join(unknown)}.", param="guardrails"
+        )
 
 
 async def _check_team(state: AppState, team_id: str | None) -> None:
@@ -54,6 +62,7 @@ async def _team_still_there(team_id: str | None) -> AsyncIterator[None]:
 async def create_key(body: KeyCreate, state: State, _: Admin) -> KeyCreated:
     _check_models(state, body.allowed_models, "allowed_models")
     _check_models(state, list(body.model_limits), "model_limits")
+    await _check_guardrails(state, body.guardrails)
     await _check_team(state, body.team_id)
     fields = {**body.stored(), "expires_at": body.expiry()}
     del fields["expires_in_days"]
@@ -84,6 +93,7 @@ async def update_key(key_id: str, body: KeyUpdate, state: State, _: Admin) -> An
     changes = body.stored(body.model_fields_set)
     _check_models(state, changes.get("allowed_models"), "allowed_models")
     _check_models(state, list(changes.get("model_limits", ())), "model_limits")
+    await _check_guardrails(state, changes.get("guardrails"))
     if "team_id" in changes:
         await _check_team(state, body.team_id)
     async with _team_still_there(body.team_id):
@@ -114,9 +124,10 @@ async def revoke_key(key_id: str, state: State, _: Admin) -> Any:
 async def create_team(body: TeamCreate, state: State, _: Admin) -> Any:
     if await state.teams.by_name(body.name) is not None:
         raise Conflict(f"A team named {body.name!r} exists already.", param="name")
+    await _check_guardrails(state, body.guardrails)
     fields = body.stored()
     try:
-        return await state.teams.create(fields["name"], fields["limits"], fields["tags"])
+        return await state.teams.create(fields["name"], fields["limits"], fields["tags"], fields["guardrails"])
     except IntegrityError:  # created by another request since the check
         raise Conflict(f"A team named {body.name!r} exists already.", param="name") from None
 
@@ -137,6 +148,7 @@ async def get_team(team_id: str, state: State, _: Admin) -> Any:
 @router.patch("/teams/{team_id}", response_model=TeamOut, summary="Change a team (its keys see it within the TTL)")
 async def update_team(team_id: str, body: TeamUpdate, state: State, _: Admin) -> Any:
     changes = body.stored(body.model_fields_set)
+    await _check_guardrails(state, changes.get("guardrails"))
     if body.name is not None and (other := await state.teams.by_name(body.name)) is not None and other.id != team_id:
         raise Conflict(f"A team named {body.name!r} exists already.", param="name")
     try:

@@ -23,9 +23,11 @@ from gateway.api.bedrock_auth import admit
 from gateway.api.bedrock_errors import exception_frame
 from gateway.api.body import check_integers, parse_json
 from gateway.api.call_headers import apply_call_hints, response_headers
+from gateway.api.guardrail_hints import bedrock_config, invoke_headers
 from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
 from gateway.errors import InvalidRequest, StrataError
+from gateway.guardrails.render import bedrock_trace
 from gateway.lifespan import AppState
 from gateway.schemas.bedrock import (
     BedrockErrorResponse,
@@ -41,6 +43,7 @@ from gateway.services.stream_relay import ChatStream
 from gateway.translate import eventstream
 from gateway.translate.bedrock_converse import chat_to_converse, converse_to_chat
 from gateway.translate.bedrock_converse_stream import ConverseStreamEvents
+from gateway.translate.bedrock_guard import guard_units
 from gateway.translate.bedrock_native import ChatFamily, EmbedFamily, NativeStream, detect
 from providers.canonical import ChatCompletionChunk, ChatCompletionRequest, EmbeddingRequest
 
@@ -49,6 +52,7 @@ SURFACE = "bedrock"
 asgi = AsgiRoutes(SURFACE, BedrockErrorResponse)
 
 JSON = "application/json"
+GUARDRAIL_INTERVENED = "guardrail_intervened"
 
 
 def model_id(request: AsgiRequest) -> str:
@@ -77,13 +81,19 @@ async def _admit(state: AppState, call: CallContext, request: AsgiRequest) -> tu
 
 
 def _trace(call: CallContext) -> dict[str, Any] | None:
-    """Routing's say, where it had one: the model a prompt router picked, or the fallback that answered."""
+    """Routing's say, where it had one (the model a prompt router picked, or the fallback that
+    answered), and the guardrails' assessments when the caller asked for a trace."""
+    trace: dict[str, Any] = {}
     routed = call.routed_model or call.served_model
     if routed and routed != call.model:
-        return {"promptRouter": {"invokedModelId": routed}}
-    if call.attempts > 1 and call.deployment:
-        return {"promptRouter": {"invokedModelId": call.deployment}}
-    return None
+        trace["promptRouter"] = {"invokedModelId": routed}
+    elif call.attempts > 1 and call.deployment:
+        trace["promptRouter"] = {"invokedModelId": call.deployment}
+    if call.guardrails is not None:
+        guardrail = bedrock_trace(call.guardrails)
+        if guardrail is not None:
+            trace["guardrail"] = guardrail
+    return trace or None
 
 
 def _stops(request: ChatCompletionRequest) -> list[str] | None:
@@ -104,10 +114,27 @@ async def converse(state: AppState, call: CallContext, request: AsgiRequest) -> 
     principal, raw = await _admit(state, call, request)
     body = parse_json(ConverseRequest, raw)
     call.request_metadata = body.requestMetadata
+    _guardrails(call, body, stream=False)
     chat = converse_to_chat(model_id(request), body, stream=False)
     completion = await state.invoker.chat(call, principal, chat)
+    if _guardrail_blocked(call):
+        for choice in completion.choices:
+            choice.finish_reason = GUARDRAIL_INTERVENED  # Bedrock's own reason passes as it is
     answer = chat_to_converse(completion, _elapsed_ms(call), _stops(chat), _trace(call))
     return BodyResponse(orjson.dumps(answer), _headers(call))
+
+
+def _guardrails(call: CallContext, body: ConverseRequest, stream: bool) -> None:
+    bedrock_config(call, body.guardrailConfig, stream)
+    if call.guardrails is not None:
+        call.guardrails.input_units = guard_units(body)
+
+
+def _guardrail_blocked(call: CallContext) -> bool:
+    guardrails = call.guardrails
+    return guardrails is not None and any(
+        a.outcome.blocked for a in (*guardrails.applied_input, *guardrails.applied_output)
+    )
 
 
 @asgi.post(
@@ -122,9 +149,10 @@ async def converse_stream(state: AppState, call: CallContext, request: AsgiReque
     principal, raw = await _admit(state, call, request)
     body = parse_json(ConverseRequest, raw)
     call.request_metadata = body.requestMetadata
+    _guardrails(call, body, stream=True)
     chat = converse_to_chat(model_id(request), body, stream=True)
     stream = await state.invoker.chat_stream(call, principal, chat)
-    encoder = _ConverseFrames(ConverseStreamEvents(call.started, _stops(chat)))
+    encoder = _ConverseFrames(ConverseStreamEvents(call.started, _stops(chat)), call)
     return StreamResponse(stream, encoder, headers=_headers(call), media_type=eventstream.CONTENT_TYPE)
 
 
@@ -132,10 +160,15 @@ class _ConverseFrames:
     """ConverseStream's event-stream frames; a failure after the first frame is an exception
     frame (the status is sent), which botocore raises."""
 
-    def __init__(self, events: ConverseStreamEvents) -> None:
+    def __init__(self, events: ConverseStreamEvents, call: CallContext) -> None:
         self._events = events
+        self._call = call
 
     def chunk(self, chunk: ChatCompletionChunk) -> bytes:
+        if _guardrail_blocked(self._call):
+            for choice in chunk.choices:
+                if choice.finish_reason == "content_filter":
+                    choice.finish_reason = GUARDRAIL_INTERVENED
         return self._events.chunk(chunk)
 
     def finish(self, stream: ChatStream) -> bytes:
@@ -200,6 +233,7 @@ async def invoke(state: AppState, call: CallContext, request: AsgiRequest) -> Re
     principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
     call.request_metadata = _request_metadata(request)
+    invoke_headers(call, request)
     family = _family(state, principal, model, body)
     answer: dict[str, Any]
     if isinstance(family, EmbedFamily):
@@ -208,6 +242,11 @@ async def invoke(state: AppState, call: CallContext, request: AsgiRequest) -> Re
     else:
         chat = family.to_chat(model, body, False)
         answer = family.from_chat(await state.invoker.chat(call, principal, chat), chat)
+    if call.guardrails is not None and (call.guardrails.applied_input or call.guardrails.applied_output):
+        answer["amazon-bedrock-guardrailAction"] = "INTERVENED" if call.guardrails.intervened else "NONE"
+        trace = bedrock_trace(call.guardrails)
+        if trace is not None:
+            answer["amazon-bedrock-trace"] = {"guardrail": trace}
     return BodyResponse(orjson.dumps(answer), _token_headers(call))
 
 
@@ -223,6 +262,7 @@ async def invoke_stream(state: AppState, call: CallContext, request: AsgiRequest
     principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
     call.request_metadata = _request_metadata(request)
+    invoke_headers(call, request)
     family = _family(state, principal, model, body)
     if isinstance(family, EmbedFamily):
         raise InvalidRequest("Embeddings cannot be streamed; use InvokeModel.")

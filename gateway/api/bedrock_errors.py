@@ -21,6 +21,8 @@ _STATUS = {
     "UnrecognizedClientException": 403,
     "MissingAuthenticationTokenException": 403,
     "ResourceNotFoundException": 404,
+    "ConflictException": 400,  # 400, not 409: botocore's bedrock model declares both so
+    "ResourceInUseException": 400,
     "ModelTimeoutException": 408,
     "ModelErrorException": 424,
     "ThrottlingException": 429,

@@ -13,10 +13,12 @@ from starlette.responses import Response
 from gateway.api.asgi_routes import AsgiRequest, AsgiRoutes
 from gateway.api.body import M, parse_json
 from gateway.api.call_headers import apply_call_hints, response_headers
+from gateway.api.guardrail_hints import openai_guardrails
 from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import StrataError, openai_error_body
+from gateway.guardrails.render import strata_guardrail
 from gateway.lifespan import AppState
 from gateway.schemas.openai import ModelList, ModelObject, OpenAIErrorResponse
 from gateway.services.catalog import PublicModel
@@ -55,10 +57,13 @@ async def _admit(state: AppState, call: CallContext, request: AsgiRequest, model
 async def chat_completions(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, body = await _admit(state, call, request, ChatCompletionRequest)
     call.request_metadata = request_metadata(body.model_extra, body.user)
+    openai_guardrails(call, request, body.model_extra)
     if body.stream:
         stream = await state.invoker.chat_stream(call, principal, body)
         return StreamResponse(stream, SSE, headers=response_headers(call))
     completion = await state.invoker.chat(call, principal, body)
+    if call.guardrails is not None and (call.guardrails.applied_input or call.guardrails.applied_output):
+        completion.strata_guardrail = strata_guardrail(call.guardrails)  # type: ignore[attr-defined]
     return BodyResponse(_json(completion), response_headers(call))
 
 
@@ -88,7 +93,20 @@ class _ServerSentEvents:
         return b"data: " + _json(chunk) + b"\n\n"
 
     def finish(self, stream: ChatStream) -> bytes:
-        return b"data: [DONE]\n\n"
+        """[DONE]; after a stream that had guardrails, first a chunk carrying ``strata_guardrail``."""
+        guardrails = stream.call.guardrails
+        if guardrails is None or not (guardrails.applied_input or guardrails.applied_output):
+            return b"data: [DONE]\n\n"
+        last = stream.last
+        report = {
+            "id": last.id,
+            "object": "chat.completion.chunk",
+            "created": last.created,
+            "model": last.model,
+            "choices": [],
+            "strata_guardrail": strata_guardrail(guardrails),
+        }
+        return b"data: " + orjson.dumps(report) + b"\n\ndata: [DONE]\n\n"
 
     def error(self, error: StrataError) -> bytes:
         return b"data: " + orjson.dumps(openai_error_body(error)) + b"\n\n"
@@ -107,6 +125,7 @@ SSE = _ServerSentEvents()
 async def embeddings(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, body = await _admit(state, call, request, EmbeddingRequest)
     call.request_metadata = request_metadata(body.model_extra, body.user)
+    openai_guardrails(call, request, body.model_extra)
     response = await state.invoker.embeddings(call, principal, body)
     return BodyResponse(_json(response), response_headers(call))
 

@@ -18,6 +18,9 @@ from pydantic_core import PydanticCustomError
 
 from gateway.config.errors import ConfigError
 from gateway.config.routing import PromptRouter, Routing
+from gateway.errors import InvalidRequest
+from gateway.guardrails.definition import GuardrailDefinition
+from gateway.guardrails.request import GuardrailRef
 from gateway.schemas.limits import Limits
 from providers.deployment import DeploymentBase
 from providers.deployment import Strict as _Strict
@@ -48,6 +51,9 @@ class ModelEntry(_Strict):
         le=10_000_000,
         description="tokens reserved against tpm limits and budgets for a reply when a call sets no max_tokens",
     )
+    guardrails: list[str] = Field(
+        default=[], description="guardrails every call to this model gets: ID or ID:VERSION (a name from guardrails:)"
+    )
 
     @field_validator("deployments")
     @classmethod
@@ -67,6 +73,20 @@ class Catalog(_Strict):
 
     settings: dict[str, Any] = {}
     models: dict[str, ModelEntry] = Field(min_length=1)
+    guardrails: dict[str, GuardrailDefinition] = {}  # name (its id too) -> CreateGuardrail's fields but name
+
+    @field_validator("guardrails", mode="before")
+    @classmethod
+    def _named(cls, guardrails: Any) -> Any:
+        """Each guardrail's name is its key; a ``name:`` inside it would be a second one."""
+        if not isinstance(guardrails, dict):
+            return guardrails
+        named = {}
+        for name, fields in guardrails.items():
+            if isinstance(fields, dict) and "name" in fields:
+                raise ValueError(f"guardrail {name!r}: its name is its key; leave out name:")
+            named[name] = {**fields, "name": name} if isinstance(fields, dict) else fields
+        return named
 
     @field_validator("models")
     @classmethod
@@ -101,6 +121,24 @@ class Catalog(_Strict):
                     problems.append((path, f"no model named {other!r} in this catalog"))
                 elif self.models[other].router is not None:
                     problems.append((path, f"{other!r} is a prompt router; name a model with deployments"))
+            problems += self._guardrail_problems(name, entry)
+        return problems
+
+    def _guardrail_problems(self, name: str, entry: ModelEntry) -> list[tuple[str, str]]:
+        """A model's default guardrails: well formed, and a config guardrail's version DRAFT or 1
+        (others are created through the API: they are checked at start, against the database)."""
+        problems = []
+        for i, text in enumerate(entry.guardrails):
+            path = f"models.{name}.guardrails[{i}]"
+            try:
+                ref = GuardrailRef.parse(text, path)
+            except InvalidRequest:
+                problems.append((path, f"{text!r} is not ID or ID:VERSION (a version number or DRAFT)"))
+                continue
+            if ref.identifier in self.guardrails and ref.version not in ("DRAFT", "1"):
+                problems.append(
+                    (path, f"guardrails declared in the config have versions DRAFT and 1, not {ref.version}")
+                )
         return problems
 
     def deployment_id(self, model: str, index: int) -> str:

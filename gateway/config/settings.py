@@ -47,6 +47,14 @@ class Settings(BaseSettings):
     idle_timeout_s: float = Field(default=65.0, gt=0, le=3600)
     max_header_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)  # a larger head gets 431
     max_connections_per_client: int = Field(default=256, ge=0)  # per address, per process; 0: no cap
+    # Guardrails' semantic policies (topics, content filters, grounding) embed with this catalog model;
+    # unset: the embedded all-MiniLM-L6-v2. PII types that need a language model (NAME, ADDRESS...)
+    # are detected with a local token-classification model at this path, when one is given.
+    guardrail_embedding_model: str | None = None
+    guardrail_ner_model_path: str | None = None
+    # Texts whose guardrail embeddings are kept (about 1.5 KB each): a conversation re-sends its history
+    # every turn. 0 keeps none between requests (one request's checks still share theirs).
+    guardrail_embedding_cache: int = Field(default=4096, ge=0, le=10_000_000)
     # SIGTERM: stop accepting, let requests in flight finish for up to this long, then cut the rest
     # (their streams are recorded as `shutdown`), then write the usage buffer.
     shutdown_grace_s: float = Field(default=30.0, ge=0, le=3600)

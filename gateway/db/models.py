@@ -1,4 +1,4 @@
-"""Tables: teams, API keys, the usage ledger and its daily roll-ups.
+"""Tables: teams, API keys, the usage ledger and its daily roll-ups, guardrails and their versions.
 
 Indexes follow the queries the console and usage API make: by key, team and model over a time
 range, and by time alone.
@@ -44,6 +44,7 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     limits: Mapped[dict[str, Any]] = mapped_column(TolerantJSON, default=dict)
     tags: Mapped[list[str]] = mapped_column(TolerantJSON, default=list)
+    guardrails: Mapped[list[str]] = mapped_column(TolerantJSON, default=list)  # ID or ID:VERSION, every key's
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -113,7 +114,7 @@ class UsageRecord(Base):
     ttft_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     status: Mapped[int] = mapped_column(Integer)
     error_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
-    guardrail_action: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    guardrail_action: Mapped[str | None] = mapped_column(String(128), nullable=True)
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     request_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -172,3 +173,33 @@ class GatewayMeta(Base):
 
     name: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[str] = mapped_column(Text)
+
+
+class Guardrail(Base):
+    """A guardrail's DRAFT: the definition UpdateGuardrail edits (CreateGuardrail's body, as stored).
+
+    ``latest_version`` only grows: a deleted version's number is never given again, since other
+    processes cache numbered versions for good.
+    """
+
+    __tablename__ = "guardrails"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    name: Mapped[str] = mapped_column(String(50), unique=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(TolerantJSON)
+    latest_version: Mapped[int] = mapped_column(Integer, default=0)
+    client_request_token: Mapped[str | None] = mapped_column(String(256), unique=True, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class GuardrailVersion(Base):
+    """An immutable numbered version: the DRAFT as it was when CreateGuardrailVersion was called."""
+
+    __tablename__ = "guardrail_versions"
+
+    guardrail_id: Mapped[str] = mapped_column(ForeignKey("guardrails.id", ondelete="CASCADE"), primary_key=True)
+    version: Mapped[int] = mapped_column(Integer, primary_key=True)
+    definition: Mapped[dict[str, Any]] = mapped_column(TolerantJSON)
+    client_request_token: Mapped[str | None] = mapped_column(String(256), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)

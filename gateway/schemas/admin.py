@@ -100,12 +100,14 @@ class TeamCreate(_In):
     name: NameText
     limits: LimitsIn = Limits()
     tags: StrList = []
+    guardrails: StrList = Field(default=[], description="ID or ID:VERSION: applied to every call of the team's keys")
 
 
 class TeamUpdate(_In):
     name: NewName = None
     limits: LimitsIn = Limits()
     tags: StrList = []
+    guardrails: StrList = []
 
 
 class KeyCreate(_In):
@@ -113,7 +115,7 @@ class KeyCreate(_In):
     team_id: str | None = None
     is_admin: bool = False
     allowed_models: list[str] | None = Field(default=None, description="None: every model")
-    guardrails: StrList = []
+    guardrails: StrList = Field(default=[], description="ID or ID:VERSION: applied to every call of the key")
     tags: StrList = []
     limits: LimitsIn = Limits()
     model_limits: ModelLimitsIn = Field(default={}, description="this key's limits on one model")
@@ -176,6 +178,7 @@ class TeamOut(BaseModel):
     name: str
     limits: StoredLimits
     tags: StoredStrList
+    guardrails: StoredStrList
     created_at: UtcTime
     updated_at: UtcTime
 

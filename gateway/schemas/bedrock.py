@@ -85,6 +85,7 @@ class ToolResultBlock(_Wire):
 
 class GuardContentText(_Wire):
     text: str
+    qualifiers: list[Literal["grounding_source", "query", "guard_content"]] | None = None
 
 
 class GuardContent(_Union):
@@ -151,6 +152,15 @@ class ToolConfig(_Wire):
     toolChoice: ToolChoice | None = None
 
 
+class GuardrailConfig(_Wire):
+    """Converse's guardrailConfig (ConverseStream's adds streamProcessingMode)."""
+
+    guardrailIdentifier: str = Field(default="", max_length=2048)
+    guardrailVersion: str = Field(default="", pattern=r"^(|[1-9][0-9]{0,7}|DRAFT)$")
+    trace: Literal["enabled", "disabled", "enabled_full"] | None = None
+    streamProcessingMode: Literal["sync", "async"] | None = None
+
+
 class ConverseRequest(_Wire):
     """The body of ``POST /model/{modelId}/converse`` and ``/converse-stream``."""
 
@@ -160,6 +170,7 @@ class ConverseRequest(_Wire):
     toolConfig: ToolConfig | None = None
     additionalModelRequestFields: dict[str, Any] | None = None
     requestMetadata: dict[str, str] | None = None
+    guardrailConfig: GuardrailConfig | None = None
 
 
 class ConverseTokensInput(_Wire):

@@ -44,6 +44,7 @@ class PublicModel:
     limits: Limits = NO_LIMITS
     routed_capabilities: Capabilities | None = None  # a prompt-routed model has no pool of its own
     estimated_output_tokens: int = 256  # reserved for a reply without max_tokens (quotas)
+    guardrails: tuple[str, ...] = ()  # every call's default guardrails: "ID" or "ID:VERSION" (config entries)
 
     @property
     def strategy(self) -> str:
@@ -83,6 +84,7 @@ class ModelCatalog:
                 entry.router,
                 entry.limits,
                 estimated_output_tokens=entry.estimated_output_tokens,
+                guardrails=tuple(entry.guardrails),
             )
         for name, model in models.items():
             if model.prompt_router is not None:

@@ -5,9 +5,13 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from gateway.schemas.limits import NO_LIMITS, Limits
 from providers.canonical import EmbeddingUsage, Usage
+
+if TYPE_CHECKING:
+    from gateway.guardrails.request import GuardrailRequest
 
 
 @dataclass(slots=True)
@@ -22,7 +26,8 @@ class Principal:
     team_limits: Limits = NO_LIMITS
     model_limits: Mapping[str, Limits] = field(default_factory=dict)  # this key on one model
     tags: tuple[str, ...] = ()
-    guardrails: tuple[str, ...] = ()
+    guardrails: tuple[str, ...] = ()  # the key's default guardrails: "ID" or "ID:VERSION"
+    team_guardrails: tuple[str, ...] = ()  # its team's, applied too
 
     def may_call(self, model: str) -> bool:
         return self.allowed_models is None or model in self.allowed_models
@@ -55,7 +60,8 @@ class CallContext:
     request_metadata: dict[str, str] | None = None  # Bedrock's requestMetadata, for the usage record
     rate_limit_headers: dict[str, str] | None = None  # x-ratelimit-* from the quota stage, for every answer
     cached_tokens: int | None = None  # prompt tokens the upstream served from its cache
-    guardrail_action: str | None = None  # what a guardrail did to this call (e.g. blocked, masked)
+    guardrail_action: str | None = None  # what guardrails did: "blocked:words,sensitive" (the usage record's)
+    guardrails: GuardrailRequest | None = None  # what the caller asked for (surfaces set it; the pipeline applies it)
 
     def record_usage(self, usage: Usage | EmbeddingUsage, estimated: bool = False) -> None:
         """The call's token counts, for its usage record, log line and quota settlement: the one

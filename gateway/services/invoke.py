@@ -1,12 +1,15 @@
 """The invoke pipeline: the one path every API surface calls. Only this module knows the order
 of the stages:
 
-authenticate -> resolve model (aliases, prompt router) -> reserve quota
+authenticate -> resolve model (aliases, prompt router) -> input guardrails -> reserve quota
 -> route and call (retries, pool, fallbacks: failover.py) -> settle quota (streams: when they end)
--> usage record (the request boundary, middleware.py, off the path) -> respond
+-> output guardrails (streams: as they flow, in the relay) -> usage record (the request boundary,
+middleware.py, off the path) -> respond
 
-Stages still to come slot in between (docs/architecture.md): input guardrails and the cache
-lookup before the quota is reserved, output guardrails and the cache store after the call.
+A prompt a guardrail blocks is answered with the guardrail's message: no quota is taken and no model
+is called. An answer the output guardrails withhold was still produced, so its tokens are charged.
+Stages still to come slot in between (docs/architecture.md): the cache lookup after the input
+guardrails, the cache store after the output guardrails.
 """
 
 from __future__ import annotations
@@ -16,7 +19,8 @@ import functools
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
-from gateway.errors import InvalidRequest, from_provider_error
+from gateway.errors import ContentPolicyViolation, InvalidRequest, from_provider_error
+from gateway.guardrails.stage import GuardrailStage, blocked_stream
 from gateway.services.auth import Authenticator
 from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
@@ -34,6 +38,7 @@ from providers.canonical import (
     ChatCompletionRequest,
     EmbeddingRequest,
     EmbeddingResponse,
+    Usage,
 )
 
 T = TypeVar("T")
@@ -42,12 +47,18 @@ Opened = tuple[DeploymentHandle, AsyncIterator[ChatCompletionChunk], ChatComplet
 
 class InvokeService:
     def __init__(
-        self, catalog: ModelCatalog, auth: Authenticator, router: Router, quotas: QuotaService | None = None
+        self,
+        catalog: ModelCatalog,
+        auth: Authenticator,
+        router: Router,
+        quotas: QuotaService | None = None,
+        guardrails: GuardrailStage | None = None,
     ) -> None:
         self.catalog = catalog
         self.auth = auth
         self.router = router
         self.quotas = quotas or QuotaService(catalog)
+        self.guardrails = guardrails or GuardrailStage(None)
         self.prompt_router = PromptRouterService(self._embed_texts)
         for model in catalog:
             router.register(model, model.routing.circuit)
@@ -95,6 +106,13 @@ class InvokeService:
 
     async def chat(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatCompletion:
         model = await self._admit(call, principal, request)
+        guardrails = await self.guardrails.select(call, principal, model)
+        if guardrails:
+            blocked = await self.guardrails.check_chat_input(call, guardrails, request)
+            if blocked is not None:
+                call.served_model = model.name
+                call.record_usage(Usage())
+                return blocked
 
         async def invoke(deployment: DeploymentHandle, options: CallOptions) -> Attempt[ChatCompletion]:
             completion = await deployment.provider.chat(request, options)
@@ -109,6 +127,8 @@ class InvokeService:
             call.record_usage(completion.usage)
         if held is not None:
             await self.quotas.settle(call, held)
+        if guardrails:
+            await self.guardrails.check_chat_output(call, guardrails, completion)
         return completion
 
     async def chat_stream(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatStream:
@@ -116,6 +136,13 @@ class InvokeService:
         and may still fail over; after the first chunk the stream is committed."""
         model = await self._admit(call, principal, request)
         call.stream = True
+        guardrails = await self.guardrails.select(call, principal, model)
+        if guardrails:
+            blocked = await self.guardrails.check_chat_input(call, guardrails, request)
+            if blocked is not None:
+                call.served_model = model.name
+                source = aiter(blocked_stream(blocked))
+                return ChatStream(call, request, model.name, None, source, await anext(source))
 
         async def open_stream(deployment: DeploymentHandle, options: CallOptions) -> Attempt[Opened]:
             source = aiter(deployment.provider.chat_stream(request, options))
@@ -132,15 +159,20 @@ class InvokeService:
         )
         (deployment, source, first), ticket = attempt.value, attempt.ticket
         settle = functools.partial(self.quotas.settle, call, held) if held is not None else None
-        return ChatStream(
-            call, request, call.served_model or model.name, deployment, source, first, ticket, on_close=settle
-        )
+        guard = self.guardrails.stream_guard(call, guardrails) if guardrails else None
+        public = call.served_model or model.name
+        return ChatStream(call, request, public, deployment, source, first, ticket, on_close=settle, guard=guard)
 
     async def embeddings(self, call: CallContext, principal: Principal, request: EmbeddingRequest) -> EmbeddingResponse:
         model = self.catalog.resolve(request.model, principal)
         call.model = model.name
         if not model.capabilities.embeddings:
             raise InvalidRequest(f"The model '{model.name}' does not produce embeddings.", param="model")
+        guardrails = await self.guardrails.select(call, principal, model)
+        if guardrails:
+            blocked = await self.guardrails.check_embeddings_input(call, guardrails, request)
+            if blocked is not None:
+                raise ContentPolicyViolation(blocked, code="guardrail_intervened")
         held = await self.quotas.reserve_embeddings(call, principal, model, request)
         response = (await self._or_release(call, held, self._serve(call, model, _embed_invoke(request)))).value
         response.model = call.served_model or model.name

@@ -20,6 +20,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
 
 from gateway.errors import InternalError, StrataError, from_provider_error
+from gateway.guardrails.stream import StreamGuard
 from gateway.logs import LOG
 from gateway.services.catalog import DeploymentHandle
 from gateway.services.context import CallContext
@@ -28,6 +29,7 @@ from providers.canonical import ChatCompletionChunk, ChatCompletionRequest, Usag
 from providers.errors import ProviderError, ProviderTimeout, ProviderUpstreamError
 from providers.tokens import count_text
 
+NO_MODEL_S = 60.0  # a stream no model produces (a guardrail's answer) has this long
 CLIENT_CLOSED = "client_closed"  # the caller went away before the stream ended
 SHUTDOWN = "shutdown"  # the server stopped before the stream ended
 
@@ -51,13 +53,15 @@ class ChatStream:
         call: CallContext,
         request: ChatCompletionRequest,
         public_model: str,
-        deployment: DeploymentHandle,
+        deployment: DeploymentHandle | None,
         source: AsyncIterator[ChatCompletionChunk],
         first: ChatCompletionChunk,
         ticket: Ticket | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
+        guard: StreamGuard | None = None,
     ) -> None:
         self.call = call
+        self._guard = guard  # output guardrails (gateway/guardrails/stream.py), when the call has any
         self._ticket = ticket
         self._on_close = on_close  # the quota stage's settlement: runs once, however the stream ends
         self._request = request
@@ -66,7 +70,7 @@ class ChatStream:
         self._source = source
         self._first: ChatCompletionChunk | None = first
         self._include_usage = request.wants_stream_usage()
-        own = time.monotonic() + deployment.config.timeouts.total
+        own = time.monotonic() + (deployment.config.timeouts.total if deployment is not None else NO_MODEL_S)
         self._deadline = own if call.deadline_at is None else min(own, call.deadline_at)
         self._text: list[str] = []
         self.usage: Usage | None = None
@@ -76,6 +80,11 @@ class ChatStream:
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
         return self._relay()
+
+    @property
+    def last(self) -> ChatCompletionChunk:
+        """The last chunk sent (its id and model name the stream's closing events)."""
+        return self._last
 
     async def encode(self, encoder: StreamEncoder) -> AsyncIterator[bytes]:
         """The stream in a surface's wire format, ended by the surface's error event on failure."""
@@ -101,10 +110,9 @@ class ChatStream:
 
     def _fault(self, exc: Exception) -> StrataError:
         call = self.call
+        deployment = self._deployment.id if self._deployment is not None else None
         LOG.error(
-            "stream failed",
-            exc_info=exc,
-            extra={"fields": {"request_id": call.request_id, "deployment": self._deployment.id}},
+            "stream failed", exc_info=exc, extra={"fields": {"request_id": call.request_id, "deployment": deployment}}
         )
         self._report(ProviderUpstreamError("the stream failed mid-way", detail=repr(exc)))
         error = InternalError(f"The server had an error processing your request (request id {call.request_id}).")
@@ -129,6 +137,9 @@ class ChatStream:
                     chunk = await self._next()
                 except StopAsyncIteration:
                     self._ended = True
+                    if self._guard is not None:
+                        for held in await self._guard.close(self._last):
+                            yield self._outgoing(held)
                     if self.usage is None and self._include_usage:
                         yield await self._counted_usage_chunk()
                     self._report(None)
@@ -151,12 +162,25 @@ class ChatStream:
                     chunk.__pydantic_fields_set__.discard("usage")
                 for choice in chunk.choices:
                     if choice.delta.content:
-                        self._text.append(choice.delta.content)
-                chunk.model = self._model
-                self._last = chunk
-                yield chunk
+                        self._text.append(choice.delta.content)  # what the model wrote (and is billed)
+                if self._guard is None:
+                    yield self._outgoing(chunk)
+                    continue
+                for guarded in await self._guard.process(chunk):
+                    yield self._outgoing(guarded)
+                if self._guard.ended:  # a guardrail ended the answer: the model's part is done
+                    self._ended = True
+                    if self._include_usage:
+                        yield await self._counted_usage_chunk()
+                    self._report(None)
+                    break
         finally:
             await self.aclose()
+
+    def _outgoing(self, chunk: ChatCompletionChunk) -> ChatCompletionChunk:
+        chunk.model = self._model
+        self._last = chunk
+        return chunk
 
     def _report(self, error: ProviderError | None) -> None:
         """Tell the router how the deployment did (a stream is judged when it ends); once."""
@@ -173,6 +197,8 @@ class ChatStream:
         if self._closed:
             return
         self._closed = True
+        if self._guard is not None:
+            self._guard.cancel()
         if self._ticket is not None:
             self._ticket.abandoned()  # no-op when an outcome was already reported
         try:
@@ -186,6 +212,8 @@ class ChatStream:
 
     async def _count_usage(self) -> Usage:
         """Usage for upstreams that send none: the prompt by the provider, the reply by tiktoken."""
+        if self._deployment is None:  # no model was called (a guardrail answered)
+            return Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0)
         prompt = await self._deployment.provider.count_tokens(self._request)
         completion = count_text("".join(self._text), self._deployment.config.model)
         return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)

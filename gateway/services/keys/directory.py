@@ -72,6 +72,7 @@ def principal_from(row: ApiKey, team: Team | None) -> Principal:
             model_limits={name: Limits.model_validate(v) for name, v in _strict(row.model_limits or {}, dict).items()},
             tags=tuple(_strings(row.tags or [])),
             guardrails=tuple(_strings(row.guardrails or [])),
+            team_guardrails=tuple(_strings(team.guardrails or [])) if team is not None else (),
         )
     except (ValidationError, TypeError, ValueError) as exc:
         raise UnreadableKey(str(exc)) from None

@@ -21,9 +21,17 @@ class TeamRepository:
     def __init__(self, sessions: async_sessionmaker[AsyncSession]) -> None:
         self._sessions = sessions
 
-    async def create(self, name: str, limits: dict[str, Any], tags: list[str]) -> Team:
+    async def create(
+        self, name: str, limits: dict[str, Any], tags: list[str], guardrails: list[str] | None = None
+    ) -> Team:
         team = Team(
-            id="team_" + secrets.token_hex(6), name=name, limits=limits, tags=tags, created_at=now(), updated_at=now()
+            id="team_" + secrets.token_hex(6),
+            name=name,
+            limits=limits,
+            tags=tags,
+            guardrails=guardrails or [],
+            created_at=now(),
+            updated_at=now(),
         )
         async with self._sessions.begin() as session:
             session.add(team)

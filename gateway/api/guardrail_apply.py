@@ -1,0 +1,107 @@
+"""Guardrails without a model call: Bedrock's ApplyGuardrail, and the same check in Strata's shape.
+
+``POST /guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply`` answers as Bedrock does
+(boto3's bedrock-runtime ``apply_guardrail`` works unmodified); ``POST /v1/guardrails/apply`` gives
+OpenAI-style callers the same check with a bearer key and OpenAI's error shape. Any valid key may
+apply any guardrail; the guardrail decides nothing about who may call which model.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+
+from gateway.api.asgi_routes import AsgiRequest
+from gateway.api.bedrock_auth import admit
+from gateway.api.body import parse_json
+from gateway.deps import ApiKey, Call, State
+from gateway.errors import InvalidRequest
+from gateway.guardrails.assessment import Outcome
+from gateway.guardrails.definition import Side
+from gateway.guardrails.engine import apply
+from gateway.guardrails.policies.base import TextUnit
+from gateway.guardrails.request import GuardrailRef
+from gateway.lifespan import AppState
+
+bedrock_router = APIRouter(tags=["Bedrock-compatible"])
+openai_router = APIRouter(prefix="/v1", tags=["Guardrails"])
+
+
+class _TextBlock(BaseModel):
+    text: str
+    qualifiers: list[Literal["grounding_source", "query", "guard_content"]] | None = None
+
+
+class _ContentBlock(BaseModel):
+    text: _TextBlock | None = None
+
+
+class ApplyGuardrailRequest(BaseModel):
+    """Bedrock's ApplyGuardrail body (images are not evaluated by Strata's guardrails)."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    source: Literal["INPUT", "OUTPUT"]
+    content: list[_ContentBlock] = Field(min_length=1)
+    outputScope: Literal["INTERVENTIONS", "FULL"] = "INTERVENTIONS"
+
+
+class StrataApplyRequest(BaseModel):
+    """``guardrail`` is ``ID[:VERSION]`` (DRAFT by default); ``text`` one string or several."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    guardrail: str = Field(min_length=1)
+    source: Literal["input", "output"] = "input"
+    text: str | list[str]
+    output_scope: Literal["interventions", "full"] = "interventions"
+
+
+async def _outcome(state: AppState, ref: GuardrailRef, side: Side, units: list[TextUnit]) -> Outcome:
+    guardrail = await state.invoker.guardrails.guardrail(ref)
+    return await apply(guardrail, side, units)
+
+
+@bedrock_router.post("/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply", summary="ApplyGuardrail")
+async def apply_guardrail(
+    guardrailIdentifier: str, guardrailVersion: str, request: Request, state: State, call: Call
+) -> dict[str, Any]:
+    _, raw = await admit(state, call, AsgiRequest(request.scope, request.receive))
+    body = parse_json(ApplyGuardrailRequest, raw)
+    ref = GuardrailRef.parse(f"{guardrailIdentifier}:{guardrailVersion}", "guardrailIdentifier")
+    units = [TextUnit(b.text.text, frozenset(b.text.qualifiers or ())) for b in body.content if b.text is not None]
+    if not units:
+        raise InvalidRequest("content must hold at least one text block.", param="content")
+    outcome = await _outcome(state, ref, Side(body.source), units)
+    return {
+        "usage": outcome.usage(),
+        "action": outcome.action,
+        **({"actionReason": _reason(outcome)} if outcome.intervened else {}),
+        "outputs": [{"text": text} for text in outcome.outputs],
+        "assessments": [outcome.assessment(full=body.outputScope == "FULL")],
+        "guardrailCoverage": {"textCharacters": {"guarded": outcome.characters, "total": outcome.characters}},
+    }
+
+
+@openai_router.post("/guardrails/apply", summary="Check text against a guardrail without calling a model")
+async def apply_strata(request: Request, state: State, call: Call, key: ApiKey) -> dict[str, Any]:
+    await state.invoker.authenticate(call, key)
+    body = parse_json(StrataApplyRequest, await request.body())
+    ref = GuardrailRef.parse(body.guardrail, "guardrail")
+    texts = [body.text] if isinstance(body.text, str) else body.text
+    outcome = await _outcome(state, ref, Side(body.source.upper()), [TextUnit(t) for t in texts])
+    return {
+        "guardrail": {"id": ref.identifier, "version": ref.version},
+        "action": outcome.action,
+        "blocked": outcome.blocked,
+        "outputs": outcome.outputs,
+        "policies": outcome.policies(),
+        "assessment": outcome.assessment(full=body.output_scope == "full"),
+    }
+
+
+def _reason(outcome: Outcome) -> str:
+    verb = "blocked" if outcome.blocked else "masked"
+    return f"Guardrail {verb} the {outcome.side.value.lower()} ({', '.join(outcome.policies())})."

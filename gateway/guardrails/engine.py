@@ -1,0 +1,83 @@
+"""Applying a compiled guardrail to text: every check of the side, then one decision.
+
+Any BLOCKED detection blocks (the output is the guardrail's blocked message); else any ANONYMIZED
+detection masks (the output is the text with each match replaced by its placeholder, e.g.
+``{EMAIL}``); detections whose action is NONE are reported and change nothing. Checks run
+concurrently, so those that wait on the embedding model overlap; pattern checks never yield.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import time
+from collections.abc import Sequence
+
+from gateway.guardrails.assessment import Detection, Outcome
+from gateway.guardrails.compiled import CompiledGuardrail
+from gateway.guardrails.definition import Side
+from gateway.guardrails.policies.base import GROUNDING_SOURCE, GUARD_CONTENT, QUERY, TextUnit
+
+UNIT_CHARACTERS = 1000  # Bedrock counts usage in text units of up to 1,000 characters
+
+
+def guarded(units: Sequence[TextUnit]) -> list[int]:
+    """Which units the content policies look at: the ``guard_content`` ones when any is marked so
+    (Bedrock's selective guarding), else all but grounding sources and queries."""
+    marked = [i for i, u in enumerate(units) if GUARD_CONTENT in u.qualifiers]
+    if marked:
+        return marked
+    return [i for i, u in enumerate(units) if not (u.qualifiers & {GROUNDING_SOURCE, QUERY})]
+
+
+async def apply(guardrail: CompiledGuardrail, side: Side, units: Sequence[TextUnit]) -> Outcome:
+    started = time.perf_counter()
+    checks = guardrail.checks(side)
+    indexes = guarded(units)
+    subject = [units[i] for i in indexes]
+    results = await asyncio.gather(*(check.detect(_for(check.policy, units, subject)) for check in checks))
+    detections: list[Detection] = []
+    for check, found in zip(checks, results, strict=True):
+        if check.policy != "contextualGroundingPolicy":
+            for detection in found:  # back to the caller's unit numbering
+                if detection.span is not None:
+                    unit, start, end = detection.span
+                    detection.span = (indexes[unit], start, end)
+        detections += found
+    characters = sum(len(u.text) for u in subject)
+    units_checked = {check.policy: max(1, math.ceil(characters / UNIT_CHARACTERS)) for check in checks}
+    outcome = Outcome(side, detections, [], units_checked, characters)
+    if outcome.blocked:
+        outcome.outputs = [guardrail.blocked_message(side)]
+    elif outcome.anonymized:
+        outcome.outputs = [masked(units[i].text, i, detections) for i in indexes]
+    outcome.latency_ms = int((time.perf_counter() - started) * 1000)
+    return outcome
+
+
+def _for(policy: str, units: Sequence[TextUnit], subject: list[TextUnit]) -> Sequence[TextUnit]:
+    """Contextual grounding reads every unit (sources, query and answer); the rest the guarded ones."""
+    return units if policy == "contextualGroundingPolicy" else subject
+
+
+def masked(text: str, unit: int, detections: Sequence[Detection]) -> str:
+    """``text`` with every ANONYMIZED match in it replaced by its placeholder; overlapping matches
+    are merged into one replacement, the earliest-starting (then longest) one's placeholder."""
+    spans = sorted(
+        (
+            (d.span[1], d.span[2], d.placeholder or "{REDACTED}")
+            for d in detections
+            if d.action == "ANONYMIZED" and d.span is not None and d.span[0] == unit
+        ),
+        key=lambda span: (span[0], -span[1]),
+    )
+    out: list[str] = []
+    position = 0
+    for start, end, placeholder in spans:
+        if start < position:  # overlaps the replacement before it: absorbed into it
+            position = max(position, end)
+            continue
+        out += [text[position:start], placeholder]
+        position = end
+    out.append(text[position:])
+    return "".join(out)

@@ -1,0 +1,13 @@
+"""Finding PII in text, for the sensitive information policy (policies/pii.py).
+
+- ``scan.py``        a Finding, the Scan of one text (context rules), the Detector record
+- ``validators.py``  check digits and structural rules (Luhn, mod 97, ABA, NHS mod 11, UTR, VIN...)
+- ``context.py``     the keywords that say what a bare number is
+- ``numbers.py``     cards, CVV, expiry, SSN, ITIN, bank account and routing, NHS, UTR, SIN, health, PIN
+- ``phones.py``      phone numbers, international and national
+- ``network.py``     email, URL, IPv4/IPv6, MAC
+- ``codes.py``       IBAN, SWIFT, VIN, UK NINO, licence plates, driver's licences
+- ``secrets.py``     AWS keys, passwords, API tokens, private keys
+- ``scanner.py``     the detectors a set of types needs, run in order; overlaps settled
+- ``ner.py``         NAME, ADDRESS, AGE, USERNAME from a local token-classification model
+"""

@@ -1,0 +1,122 @@
+"""Letters-and-digits identifiers: IBAN, SWIFT/BIC, VIN, UK National Insurance numbers, and the
+conservative context-only ones (licence plates, driver's licence numbers).
+
+IBAN and VIN carry check digits; a NINO's letters follow HMRC's rules; a BIC's country must exist
+and, since many upper-case words fit its shape ("HOSPITAL" would be bank HOSP in Italy), one
+without a digit counts only near a banking word.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import validators as check
+from gateway.guardrails.pii.scan import Detector, Finding, Judge, Scan, found
+
+IBAN, SWIFT, VIN = "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "SWIFT_CODE", "VEHICLE_IDENTIFICATION_NUMBER"
+NINO, PLATE, DRIVER = "UK_NATIONAL_INSURANCE_NUMBER", "LICENSE_PLATE", "DRIVER_ID"
+
+_NINO_REFUSED = frozenset({"BG", "GB", "KN", "NK", "NT", "TN", "ZZ"})
+_FILLERS = r"(?i:\s*(?:number|num|no\.?|#|id|is|was|reads|:|-|of|on file)(?![a-z]))*\s*"
+
+
+def _iban(match: re.Match[str], scan: Scan) -> Finding | None:
+    """The country's length of characters, read across the spaces of the printed groups."""
+    value = match.group()
+    length = check.IBAN_LENGTHS.get(value[:2])
+    if length is None:
+        return None
+    seen = 0
+    for index, char in enumerate(value):
+        seen += char != " "
+        if seen == length:
+            end = match.start() + index + 1
+            if end < len(scan.text) and scan.text[end].isalnum():
+                return None
+            return found(IBAN, match.start(), end) if check.iban(value[: index + 1].replace(" ", "")) else None
+    return None
+
+
+def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
+    code = match.group()
+    if not check.swift(code):
+        return None
+    plain_word = code.isalpha() and not code.endswith("XXX")
+    if plain_word and not scan.near(match.start(), match.end(), ctx.SWIFT):
+        return None
+    return found(SWIFT, match.start(), match.end())
+
+
+def _vin(match: re.Match[str], scan: Scan) -> Finding | None:
+    value = match.group()
+    mixed = any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
+    if check.vin(value) or (mixed and scan.near(match.start(), match.end(), ctx.VIN)):
+        return found(VIN, match.start(), match.end())
+    return None
+
+
+def _nino(match: re.Match[str], scan: Scan) -> Finding | None:
+    return None if match.group()[:2] in _NINO_REFUSED else found(NINO, match.start(), match.end())
+
+
+def _nino_example(match: re.Match[str], scan: Scan) -> Finding | None:
+    """QQ 12 34 56 C: HMRC's own example number, never issued, but what forms and people write."""
+    return found(NINO, match.start(), match.end())
+
+
+def _valued(kind: str, min_digits: int, letters: bool = False) -> Judge:
+    """A judge for keyword-led patterns: the value group, of a plausible length and digit count
+    (and with a letter, when ``letters``)."""
+
+    def judge(match: re.Match[str], scan: Scan) -> Finding | None:
+        value = match["value"]
+        compact = re.sub(r"[ -]", "", value)
+        if not 4 <= len(compact) <= 20 or sum(c.isdigit() for c in compact) < min_digits:
+            return None
+        if letters and compact.isdigit():
+            return None
+        return found(kind, match.start("value"), match.end("value"))
+
+    return judge
+
+
+_plate = _valued(PLATE, 1, letters=True)  # "registration number 12345678" is a company's
+_driver = _valued(DRIVER, 2)
+
+DETECTORS = (
+    Detector(
+        (IBAN,),
+        re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d\d(?: ?[A-Z0-9]){11,30}"),
+        _iban,
+    ),
+    Detector((SWIFT,), re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?!\w)"), _swift),
+    Detector((VIN,), re.compile(r"[A-HJ-NPR-Z0-9](?<!\w[A-HJ-NPR-Z0-9])[A-HJ-NPR-Z0-9]{16}(?!\w)"), _vin),
+    Detector(
+        (NINO,),
+        re.compile(r"[A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"),
+        _nino,
+    ),
+    Detector((NINO,), re.compile(r"QQ(?<!\wQQ) ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"), _nino_example),
+    Detector(
+        (PLATE,),
+        re.compile(
+            r"(?i:licen[cs]e[ -]plates?|number[ -]plates?|registration[ -]plates?|reg plates?|plates?"
+            r"|(?:vehicle |car )?reg(?:istration)?(?:\.| mark| number| no\.?)?|tag number)"
+            + _FILLERS
+            + r"(?P<value>[A-Z0-9]{1,8}(?:[ -][A-Z0-9]{1,4}){0,2})(?![\w-])"
+        ),
+        _plate,
+        lambda scan: scan.has("plate", "registration", "reg ", "reg.", "reg:", "tag number"),
+    ),
+    Detector(
+        (DRIVER,),
+        re.compile(
+            r"(?i:driver'?s?'?[ -]licen[cs]es?|driving[ -]licen[cs]es?|driver'?s? id|(?<![^\W_])dl(?![^\W_])|d\.l\.)"
+            + _FILLERS
+            + r"(?P<value>[A-Z0-9]{1,20}(?:[ -]\d{2,}){0,4})(?![\w-])"
+        ),
+        _driver,
+        lambda scan: scan.has("driv", "dl", "d.l."),
+    ),
+)

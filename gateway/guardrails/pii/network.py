@@ -1,0 +1,160 @@
+"""Email addresses, URLs, IP addresses (v4 and v6) and MAC addresses.
+
+Patterns are anchored on what is rare in prose ("@", "://", a dot before a known top-level
+domain, colons) so that ordinary text costs one fast scan. A dotted quad right after "version",
+"v" or "section" is a version or a section number, not an address.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii.scan import Detector, Finding, Scan, found
+
+EMAIL, URL, IP, MAC = "EMAIL", "URL", "IP_ADDRESS", "MAC_ADDRESS"
+
+_DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
+_LOCAL_PART = re.compile(r"[A-Za-z0-9._%+'-]{1,64}\Z")
+_TRAILING = ".,;:!?'\")]}>*"
+# Top-level domains that a bare host name ("example.com/pricing") is recognised by; file
+# extensions (.py, .js, .md, .sh) are left out on purpose.
+_TLDS = (
+    "com|org|net|edu|gov|mil|io|co|uk|de|fr|info|biz|dev|app|us|ca|au|jp|cn|ru|br|es|nl|eu|ch|se|pl|dk|fi|ie|nz|"
+    "za|mx|kr|sg|hk|tw|tv|xyz|online|site|tech|cloud|ai"
+)  # lower case only: "end.It" is a missing space, not a host
+# Top-level domains that are also common attribute names in code ("self.app", "logger.info", "tls.ca"):
+# a bare host with one of these needs more to count (www., a subdomain, a port or a path).
+_STRONG_TLDS = frozenset({"com", "org", "net", "edu", "gov", "mil", "uk"})
+_HOST = re.compile(r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)*[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?")
+_FILE_EXTENSIONS = frozenset(
+    "png jpg jpeg gif svg webp bmp ico pdf txt csv json yaml yml xml js ts py md zip gz".split()
+)
+_HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}\Z")
+
+
+def _email(match: re.Match[str], scan: Scan) -> Finding | None:
+    """The pattern finds "@domain"; the local part is read backwards from the "@". Not a file name
+    ("icon@2x.png") nor the credentials of a URL ("postgres://user:secret@host")."""
+    at = match.start()
+    if match.group().rsplit(".", 1)[1].lower() in _FILE_EXTENSIONS:
+        return None
+    local = _LOCAL_PART.search(scan.text, max(0, at - 64), at)
+    if local is None:
+        return None
+    start = local.start()
+    while start < at and scan.text[start] in ".'":
+        start += 1
+    if start == at or ".." in scan.text[start:at] or scan.text[at - 1] == ".":
+        return None
+    if start > 0 and scan.text[start - 1] in ":/":
+        return None
+    return found(EMAIL, start, match.end())
+
+
+def _trimmed(text: str, start: int, end: int) -> int:
+    """The end of a URL without the sentence's punctuation (a closing bracket it opened stays)."""
+    while end > start and text[end - 1] in _TRAILING:
+        if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
+            break
+        end -= 1
+    return end
+
+
+def _url(match: re.Match[str], scan: Scan) -> Finding | None:
+    """The pattern finds "://" and what follows; the scheme is read backwards from it."""
+    scheme = _SCHEME.search(scan.text, max(0, match.start() - 16), match.start())
+    if scheme is None or (scheme.start() > 0 and scan.text[scheme.start() - 1].isalnum()):
+        return None
+    end = _trimmed(scan.text, match.start(), match.end())
+    return found(URL, scheme.start(), end) if end - match.start() > 3 else None
+
+
+def _host_start(text: str, end: int, limit: int) -> int:
+    """Where the run of host-name characters ending at ``end`` begins (at most ``limit`` back)."""
+    start, low = end, max(0, end - limit)
+    while start > low and text[start - 1] in _HOST_CHARS:
+        start -= 1
+    return start
+
+
+def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A host name ending in a known top-level domain, read backwards from its last dot."""
+    dot = match.start()
+    start = _host_start(scan.text, dot, 200)
+    host = _HOST.fullmatch(scan.text, start, dot)
+    if host is None or (start > 0 and scan.text[start - 1] in "@/:.-_\\"):
+        return None  # not a host name, or part of an email, a URL or a path found otherwise
+    if match["tld"] not in _STRONG_TLDS and not match["rest"] and "." not in scan.text[start:dot]:
+        return None  # "self.app", "event.info": code, not a host
+    return found(URL, start, _trimmed(scan.text, start, match.end()))
+
+
+def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
+    """Four octets of 0-255 without leading zeros, not called a version or a section."""
+    if any(len(o) > 1 and o[0] == "0" or int(o) > 255 for o in match.group().split(".")):
+        return None
+    if scan.before(match.start(), ctx.NOT_PERSONAL, width=16):
+        return None
+    return found(IP, match.start(), match.end())
+
+
+def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:
+    value = match.group()
+    if not any(c.isdigit() for c in value):
+        return None
+    try:
+        ipaddress.IPv6Address(value)
+    except ValueError:
+        return None
+    return found(IP, match.start(), match.end())
+
+
+def _mac(match: re.Match[str], scan: Scan) -> Finding | None:
+    """The pattern starts at the first separator: the first two hex digits are read before it."""
+    start = match.start() - 2
+    if start < 0 or not all(c in _HEX for c in scan.text[start : match.start()]):
+        return None
+    if start > 0 and (scan.text[start - 1].isalnum() or scan.text[start - 1] in ":-."):
+        return None
+    return found(MAC, start, match.end())
+
+
+def _cisco_mac(match: re.Match[str], scan: Scan) -> Finding | None:
+    start = match.start() - 4
+    if start < 0 or not all(c in _HEX for c in scan.text[start : match.start()]):
+        return None
+    if start > 0 and (scan.text[start - 1].isalnum() or scan.text[start - 1] in ":-."):
+        return None
+    return found(MAC, start, match.end())
+
+
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+DETECTORS = (
+    Detector((EMAIL,), re.compile(f"@{_DOMAIN}(?![\\w-]|\\.[A-Za-z0-9])"), _email),
+    Detector((URL,), re.compile(r"://[^\s<>\"'`{}|\\^]+"), _url),
+    Detector(
+        (URL,),
+        re.compile(
+            f"\\.(?P<tld>{_TLDS})(?P<rest>(?::\\d{{2,5}})?(?:/[^\\s<>\"'`{{}}|\\\\^]*)?)(?![\\w@(-]|\\.[A-Za-z0-9])"
+        ),
+        _bare_host,
+    ),
+    Detector(
+        (IP,),
+        re.compile(r"\d(?<![\w.:]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)"),
+        _ipv4,
+        lead=r"(?<=\d)\d{0,2}\.\d",
+    ),
+    Detector(
+        (IP,),
+        re.compile(r"(?<![\w:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{1,4}|:)(?![\w:])"),
+        _ipv6,
+        lambda scan: "::" in scan.text or scan.text.count(":") >= 7,
+    ),
+    Detector((MAC,), re.compile(r"([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-]?\w)"), _mac),
+    Detector((MAC,), re.compile(r"\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.-]?\w)"), _cisco_mac),
+)

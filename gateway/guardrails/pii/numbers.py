@@ -1,0 +1,192 @@
+"""Numeric identifiers: cards (and their CVV and expiry), US, UK and Canadian numbers, PINs.
+
+Each pattern proposes digit runs in the formats people write; the judge keeps a candidate only
+when its check digits hold and, for formats that are just digits, when a keyword says what it is.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import validators as check
+from gateway.guardrails.pii.scan import Detector, Finding, Scan, digits_of, found
+
+CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
+SSN, ITIN = "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER"
+ACCOUNT, ROUTING, PASSPORT = "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_PASSPORT_NUMBER"
+NHS, UTR = "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER"
+SIN, CA_HEALTH, PIN = "CA_SOCIAL_INSURANCE_NUMBER", "CA_HEALTH_NUMBER", "PIN"
+
+# Not inside a longer token, a decimal, a price, a path or a range. ``_FIRST`` is a value's first
+# digit with that condition after it: a pattern that starts with a plain character class lets the
+# regex engine skip to the next digit in C instead of trying every position.
+_NOT_AFTER = r"[\w.,$€£¥@/+-]"
+_FIRST = rf"\d(?<!{_NOT_AFTER}\d)"
+_RB = r"(?!\w|[./-]\d)"
+
+
+def _number(body: str) -> re.Pattern[str]:
+    """A value starting with ``_FIRST``; ``body`` is the rest of it, after that first digit."""
+    return re.compile(f"{_FIRST}(?:{body}){_RB}")
+
+
+def _slow_number(body: str) -> re.Pattern[str]:
+    """For detectors with a lead, tried only where it holds (``Pattern.match``), so the leading
+    look-behind costs nothing: ``body`` is the whole value."""
+    return re.compile(f"(?<!{_NOT_AFTER})(?:{body}){_RB}")
+
+
+def _groups(value: str) -> list[str]:
+    return re.split(r"[ -]", value)
+
+
+def _card(match: re.Match[str], scan: Scan) -> Finding | None:
+    """The longest prefix of whole digit groups that is a card number (a CVV may follow the groups)."""
+    value = match.group()
+    groups = _groups(value)
+    for count in range(len(groups), 0, -1):
+        candidate = " ".join(groups[:count])
+        if check.card_number(digits_of(candidate)):
+            length = sum(len(g) for g in groups[:count]) + count - 1
+            return found(CARD, match.start(), match.start() + length)
+    return None
+
+
+def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
+    """3-2-4 digits: an ITIN when it starts with 9, else an SSN. Dashes are enough; other forms
+    need the keyword."""
+    digits = match[1] + match[2] + match[4] + match[5]
+    if check.us_itin(digits):
+        kind, keywords = ITIN, ctx.ITIN
+    elif check.us_ssn(digits):
+        kind, keywords = SSN, ctx.SSN
+    else:
+        return None
+    if scan.near(match.start(), match.end(), keywords):
+        return found(kind, match.start(), match.end())
+    if match[3] == "-" and not scan.before(match.start(), ctx.NOT_PERSONAL):
+        return found(kind, match.start(), match.end())
+    return None
+
+
+def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
+    if check.aba_routing(match.group()) and scan.near(match.start(), match.end(), ctx.ROUTING):
+        return found(ROUTING, match.start(), match.end())
+    return None
+
+
+def _account(match: re.Match[str], scan: Scan) -> Finding | None:
+    digits = digits_of(match.group())
+    if 6 <= len(digits) <= 17 and len(set(digits)) > 1 and scan.near(match.start(), match.end(), ctx.ACCOUNT):
+        return found(ACCOUNT, match.start(), match.end())
+    return None
+
+
+def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
+    """Ten digits: an NHS number (mod 11), a UTR (its check digit) or an Ontario health number (with
+    its version letters), each only beside its keyword."""
+    suffix = match["suffix"]
+    start, end = match.start(), match.end()
+    number_end = match.start("suffix") if suffix else end
+    while match.string[number_end - 1] in " -":
+        number_end -= 1
+    digits = digits_of(match.string[start:number_end])
+    if check.uk_nhs(digits) and scan.near(start, end, ctx.NHS):
+        return found(NHS, start, number_end)
+    if check.uk_utr(digits) and scan.near(start, end, ctx.UTR):
+        return found(UTR, start, end if suffix == "K" else number_end)
+    if scan.near(start, end, ctx.CA_HEALTH):
+        return found(CA_HEALTH, start, end)
+    return None
+
+
+def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
+    """Nine digits passing Luhn: near "SIN", or written 3-3-3 with nothing saying it is something else."""
+    if not check.ca_sin(digits_of(match.group())):
+        return None
+    if scan.near(match.start(), match.end(), ctx.SIN):
+        return found(SIN, match.start(), match.end())
+    if match[1] and not scan.before(match.start(), ctx.NOT_PERSONAL) and not scan.before(match.start(), ctx.PHONE):
+        return found(SIN, match.start(), match.end())
+    return None
+
+
+def _passport(match: re.Match[str], scan: Scan) -> Finding | None:
+    return found(PASSPORT, match.start(), match.end()) if scan.near(match.start(), match.end(), ctx.PASSPORT) else None
+
+
+def _pin(match: re.Match[str], scan: Scan) -> Finding | None:
+    return found(PIN, match.start(), match.end()) if scan.led_by(match.start(), ctx.PIN) else None
+
+
+def _expiry(match: re.Match[str], scan: Scan) -> Finding | None:
+    if scan.before(match.start(), ctx.EXPIRY, width=32) or scan.follows(match.start(), (CARD,)):
+        return found(EXPIRY, match.start(), match.end())
+    return None
+
+
+def _cvv(match: re.Match[str], scan: Scan) -> Finding | None:
+    if scan.before(match.start(), ctx.CVV, width=32) or scan.follows(match.start(), (CARD, EXPIRY)):
+        return found(CVV, match.start(), match.end())
+    return None
+
+
+def _found_card(scan: Scan) -> bool:
+    return any(f.type == CARD for f in scan.found)
+
+
+DETECTORS = (
+    Detector(
+        (CARD,),
+        _number(r"\d{3}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{3}([ -])\d{6}\2\d{4,5}|\d{12,18}"),
+        _card,
+        lead=r"(?<=\d)(?:[ -]?\d){12}",
+    ),
+    Detector(
+        (EXPIRY,),
+        _slow_number(r"(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?\d\d"),
+        _expiry,
+        lambda scan: _found_card(scan) or scan.mentions(ctx.EXPIRY),
+        needs=(CARD,),
+        lead=r"(?<=\d)\d? ?[/-]",
+    ),
+    Detector(
+        (CVV,),
+        _number(r"\d{2,3}"),
+        _cvv,
+        lambda scan: _found_card(scan) or scan.mentions(ctx.CVV),
+        needs=(CARD, EXPIRY),
+        lead=r"(?<=\d)\d\d",
+    ),
+    Detector(
+        (SSN, ITIN),
+        re.compile(rf"(\d)(?<!{_NOT_AFTER}\d)(\d\d)([ -]?)(\d{{2}})\3(\d{{4}}){_RB}"),
+        _ssn_or_itin,
+        lead=r"(?<=\d)\d\d[ -]?\d\d[ -]?\d{4}",
+    ),
+    Detector(
+        (ROUTING,), _slow_number(r"\d{9}"), _routing, lambda scan: scan.mentions(ctx.ROUTING), lead=r"(?<=\d)\d{8}"
+    ),
+    Detector(
+        (ACCOUNT,),
+        _number(r"(?:\d{5,16}|\d{1,7}(?:[ -]\d{2,8}){1,3})(?![ -]?\d)"),
+        _account,
+        lambda scan: scan.mentions(ctx.ACCOUNT),
+        lead=r"(?<=\d)(?:\d{5}|\d{0,7}[ -]\d\d)",
+    ),
+    Detector(
+        (NHS, UTR, CA_HEALTH),
+        _slow_number(
+            r"(?:\d{3}([ -]?)\d{3}\1\d{4}|\d{4}([ -]?)\d{3}\2\d{3}|\d{5} ?\d{5})(?:[ -]?(?P<suffix>[A-Z]{1,2}))?"
+        ),
+        _ten_digits,
+        lambda scan: scan.mentions(ctx.NHS) or scan.mentions(ctx.UTR) or scan.mentions(ctx.CA_HEALTH),
+        lead=r"(?<=\d)(?:[ -]?\d){9}",
+    ),
+    Detector((SIN,), _number(r"\d\d([ -]?)\d{3}\1\d{3}"), _sin, lead=r"(?<=\d)\d\d[ -]?\d{3}[ -]?\d{3}"),
+    Detector(
+        (PASSPORT,), _slow_number(r"[A-Z]{1,2}\d{6,8}|\d{9}"), _passport, lambda scan: scan.mentions(ctx.PASSPORT)
+    ),
+    Detector((PIN,), _slow_number(r"\d{4,8}"), _pin, lambda scan: scan.mentions(ctx.PIN), lead=r"(?<=\d)\d{3}"),
+)

@@ -1,0 +1,104 @@
+"""Phone numbers: international (+ or 00 and a country code), North American, and national
+numbers with a trunk 0 (UK, France, Germany, Australia, Japan...).
+
+What keeps order numbers, dates, versions and prices out: the formats themselves (area and
+exchange codes that cannot start with 0 or 1, E.164's 8 to 15 digits, groups that end on a digit),
+the boundaries (not after "$", "." or "#"), and words nearby that say the number is an order, a part,
+an account or a version, unless a phone word is there too.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii.scan import Detector, Finding, Scan, digits_of, found
+
+PHONE = "PHONE"
+_NOT_AFTER = r"[\w.+/#$€£-]"
+_RB = r"(?!\w|[.-]\d)"
+_GROUP_END = re.compile(r"\d(?=[ .()\-]+\d)")
+_INTERNATIONAL_REST = r"\d(?:[ .()\-]{0,2}\d){6,16}"
+_CODE_BEFORE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9]* \Z")  # "1Z 999 AA1 01 2345 6784"
+
+
+def _personal(scan: Scan, start: int, end: int) -> bool:
+    """Not called an order, a part, another identifier, not the tail of a longer code... unless
+    it is also called a phone."""
+    if scan.near(start, end, ctx.PHONE):
+        return True
+    if scan.before(start, ctx.NOT_PERSONAL) or scan.before(start, ctx.OTHER_IDS):
+        return False
+    return _CODE_BEFORE.search(scan.text, max(0, start - 12), start) is None
+
+
+def _international(match: re.Match[str], scan: Scan) -> Finding | None:
+    """+CC and 7 to 14 more digits; a longer run is cut back to its last whole group that fits."""
+    value = match.group()
+    prefix = 2 if value.startswith("00") else 0
+    if prefix and (any(c in value for c in ".-") or not _personal(scan, match.start(), match.end())):
+        return None  # "00" is a weaker sign than "+": spaced groups only, and nothing saying otherwise
+    ends = [m.end() for m in _GROUP_END.finditer(value)] + [len(value)]
+    for end in reversed(ends):
+        candidate = value[:end]
+        digits = len(digits_of(candidate)) - prefix
+        if digits <= 15:
+            if digits >= 8 and candidate.count("(") == candidate.count(")"):
+                return found(PHONE, match.start(), match.start() + end)
+            return None
+    return None
+
+
+def _north_american(match: re.Match[str], scan: Scan) -> Finding | None:
+    """3-3-4 with separators or a bracketed area code, after an optional trunk "1-". Real area and
+    exchange codes never start with 0 or 1, but people write 555-123-4567 and 123-456-7890 as phone
+    numbers, so the shape decides."""
+    return found(PHONE, match.start(), match.end()) if _personal(scan, match.start(), match.end()) else None
+
+
+def _bare_ten(match: re.Match[str], scan: Scan) -> Finding | None:
+    """Ten digits and nothing else: a phone number only when a phone word is near."""
+    if scan.near(match.start(), match.end(), ctx.PHONE) and not scan.before(match.start(), ctx.NOT_PERSONAL):
+        return found(PHONE, match.start(), match.end())
+    return None
+
+
+def _national(match: re.Match[str], scan: Scan) -> Finding | None:
+    count = len(digits_of(match.group()))
+    if 10 <= count <= 11 and _personal(scan, match.start(), match.end()):
+        return found(PHONE, match.start(), match.end())
+    return None
+
+
+DETECTORS = (
+    Detector((PHONE,), re.compile(rf"\+(?<![\w+]\+){_INTERNATIONAL_REST}"), _international, lead=r"(?<=\+)\d"),
+    Detector(
+        (PHONE,), re.compile(rf"0(?<![\w+]0)0(?=[1-9]){_INTERNATIONAL_REST}"), _international, lead=r"(?<=0)0[1-9]"
+    ),
+    Detector(
+        (PHONE,),
+        re.compile(
+            rf"[(\d](?<!{_NOT_AFTER}[(\d])"
+            r"(?:(?<=1)[ .-](?:\(\d{3}\) ?|\d{3}[ .-])|(?<=\()\d{3}\) ?|(?<=\d)\d\d[ .-])"
+            rf"\d{{3}}[ .-]\d{{4}}{_RB}"
+        ),
+        _north_american,
+        lead=r"(?<=1)[ .-](?:\(|\d{3}[ .-])|(?<=\()\d{3}\)|(?<=\d)\d\d[ .-]\d{3}[ .-]",
+    ),
+    Detector(
+        (PHONE,),
+        re.compile(rf"[2-9](?<!{_NOT_AFTER}[2-9])\d{{9}}{_RB}"),
+        _bare_ten,
+        lambda scan: scan.mentions(ctx.PHONE),
+        lead=r"(?<=[2-9])\d{9}",
+    ),
+    Detector(
+        (PHONE,),
+        re.compile(
+            rf"[(0](?<!{_NOT_AFTER}[(0])(?:(?<=\()0\d{{1,4}}\) ?|(?<=0)\d{{1,4}}[ -])"
+            rf"\d{{2,8}}(?:[ -]\d{{2,4}}){{0,3}}{_RB}"
+        ),
+        _national,
+        lead=r"(?<=\()0\d|(?<=0)\d{1,4}[ -]\d",
+    ),
+)

@@ -1,0 +1,229 @@
+"""The pieces every detector shares: a ``Finding``, the ``Scan`` of one text (with the context
+rules), and the ``Detector`` record the scanner runs.
+
+Context is what makes weak formats precise: a nine-digit number is an SSN only near "SSN" or
+"social security". A keyword counts when it stands in the clause before the value: within
+``WIDTH`` characters and after the previous number, so in "SSN 536228841, account 12345678"
+the second number is an account, not an SSN. A value that only continues a list ("routing and
+account numbers: 021000021 and 12345678") inherits the context of the value before it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+WIDTH = 60  # characters before a value where its keyword may stand
+AFTER = 24  # characters after it ("4821 is my PIN")
+_LAST_DIGIT = re.compile(r"\d\D*\Z")
+_NEXT_DIGIT = re.compile(r"\d")
+_LIST_GLUE = re.compile(r"[\s,;/&]*(?:and|or|&|then)?[\s,;/&]*\Z", re.IGNORECASE)
+_VALUE_START = re.compile(r"[^\s,;]+\Z")
+_SEPARATORS = re.compile(r"[\s,;:/|()\-]*\Z")
+# Between a value and a keyword naming it afterwards; and what says the keyword has its own value.
+_AFTER_GAP = re.compile(r"[\s(,:;\-]*(?:(?:is|was|are|=|my|the|your|his|her|our|their|new|old|a|an|as)\s+)*", re.I)
+_VALUE_NEXT = re.compile(r"[\s:#]*(?:number|num|no\.?)?[\s:#]*[A-Za-z]{0,3}\d", re.IGNORECASE)
+# What may stand between a keyword and its value for ``led_by``: "PIN: 4821", "pin code is 4821".
+_FILLER = re.compile(
+    r"[\s:=#.\-]*(?:(?:is|was|are|will be|would be|number|num|no|code|set to|changed to|reset to|of)[\s:=#.\-]*)*",
+    re.IGNORECASE,
+)
+
+# Overlapping identifiers: the higher rank keeps the span. Types not listed never compete.
+RANKS = {
+    "AWS_ACCESS_KEY": 96,
+    "AWS_SECRET_KEY": 95,
+    "CREDIT_DEBIT_CARD_NUMBER": 90,
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER": 88,
+    "VEHICLE_IDENTIFICATION_NUMBER": 85,
+    "US_BANK_ROUTING_NUMBER": 80,
+    "UK_NATIONAL_HEALTH_SERVICE_NUMBER": 78,
+    "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER": 77,
+    "CA_SOCIAL_INSURANCE_NUMBER": 76,
+    "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER": 75,
+    "US_SOCIAL_SECURITY_NUMBER": 74,
+    "UK_NATIONAL_INSURANCE_NUMBER": 72,
+    "CA_HEALTH_NUMBER": 70,
+    "US_PASSPORT_NUMBER": 68,
+    "DRIVER_ID": 60,
+    "LICENSE_PLATE": 58,
+    "PHONE": 50,
+    "US_BANK_ACCOUNT_NUMBER": 40,
+    "PIN": 30,
+    "CREDIT_DEBIT_CARD_EXPIRY": 25,
+    "CREDIT_DEBIT_CARD_CVV": 20,
+    "PASSWORD": 10,  # "password: 4111 1111 1111 1111" is a card number
+}
+
+
+@dataclass(slots=True)
+class Finding:
+    """A typed span of the text. ``rank`` orders overlapping identifiers: the higher keeps the
+    span (a card number beats the account number its digits also look like); 0 never competes."""
+
+    type: str
+    start: int
+    end: int
+    rank: int = 0
+
+
+def found(kind: str, start: int, end: int) -> Finding:
+    return Finding(kind, start, end, RANKS.get(kind, 0))
+
+
+class Scan:
+    """One text being scanned: the text, its lower-case form (for cheap gates) and what the
+    detectors have found so far (later detectors read it: a CVV right after a card number)."""
+
+    __slots__ = ("text", "lowered", "found", "_mentions")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.lowered = text.lower()
+        self.found: list[Finding] = []
+        self._mentions: dict[int, bool] = {}
+
+    def has(self, *needles: str) -> bool:
+        """Whether any of ``needles`` (lower case) occurs in the text: a gate before a regex runs."""
+        return any(needle in self.lowered for needle in needles)
+
+    def mentions(self, keywords: Keywords) -> bool:
+        """Whether the text could hold one of ``keywords`` at all (its literal parts occur): most
+        texts hold none, and then no window needs searching."""
+        known = self._mentions.get(id(keywords))
+        if known is None:
+            known = self._mentions[id(keywords)] = keywords.needles is None or self.has(*keywords.needles)
+        return known
+
+    def before(self, start: int, keywords: Keywords, width: int = WIDTH) -> bool:
+        """Whether a keyword stands in the clause before ``start`` (see the module docstring)."""
+        if not self.mentions(keywords):
+            return False
+        pattern = keywords.pattern
+        end = start
+        for _ in range(4):  # a list of values: look past at most three earlier ones
+            low = max(0, end - width)
+            digit = _LAST_DIGIT.search(self.text, low, end)
+            clause_start = digit.start() + 1 if digit else low
+            if pattern.search(self.text, clause_start, end):
+                return True
+            if digit is None or not _LIST_GLUE.fullmatch(self.text, clause_start, end):
+                return False
+            previous = _VALUE_START.search(self.text, max(0, clause_start - 40), clause_start)
+            if previous is None:
+                return False
+            end = previous.start()
+        return False
+
+    def after(self, end: int, keywords: Keywords, width: int = AFTER) -> bool:
+        """Whether a keyword names the value from just after it ("4821 is my PIN", "536-22-8841
+        (SSN)"), and does not instead introduce the next value (", passport A12345678")."""
+        if not self.mentions(keywords):
+            return False
+        stop = min(len(self.text), end + width)
+        digit = _NEXT_DIGIT.search(self.text, end, stop)
+        keyword = keywords.pattern.search(self.text, end, digit.start() if digit else stop)
+        if keyword is None or not _AFTER_GAP.fullmatch(self.text, end, keyword.start()):
+            return False
+        return _VALUE_NEXT.match(self.text, keyword.end()) is None
+
+    def near(self, start: int, end: int, keywords: Keywords) -> bool:
+        return self.before(start, keywords) or self.after(end, keywords)
+
+    def led_by(self, start: int, keywords: Keywords, width: int = 32) -> bool:
+        """Whether the value comes right after a keyword, only fillers between ("PIN is 4821")."""
+        if not self.mentions(keywords):
+            return False
+        keyword_ends = [m.end() for m in keywords.pattern.finditer(self.text, max(0, start - width), start)]
+        return bool(keyword_ends) and _FILLER.fullmatch(self.text, keyword_ends[-1], start) is not None
+
+    def follows(self, start: int, types: Iterable[str], gap: int = 6) -> bool:
+        """Whether a finding of ``types`` ends just before ``start``, only separators between."""
+        wanted = set(types)
+        for finding in reversed(self.found):
+            if finding.type in wanted and 0 <= start - finding.end <= gap:
+                if _SEPARATORS.fullmatch(self.text, finding.end, start):
+                    return True
+        return False
+
+
+Judge = Callable[[re.Match[str], Scan], "Finding | None"]
+Gate = Callable[[Scan], bool]
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    """A pattern proposing candidates and a judge deciding each (checksums, context). ``gate``, when
+    set, must pass before the pattern runs at all; ``needs`` are types whose findings the judge reads,
+    so their detectors run first, even when those types are not reported.
+
+    ``lead`` is for patterns that start with a digit, "(" or "+": a cheap condition the text after
+    that first character must meet where the pattern matches. The scanner checks the leads of all
+    such detectors in one scan of the text (one lookahead each) and tries a pattern only where its
+    lead holds, instead of scanning the text once per pattern."""
+
+    types: tuple[str, ...]
+    pattern: re.Pattern[str]
+    judge: Judge
+    gate: Gate | None = None
+    needs: tuple[str, ...] = ()
+    lead: str | None = None
+
+    def run(self, scan: Scan) -> None:
+        if self.gate is not None and not self.gate(scan):
+            return
+        judge = self.judge
+        for match in self.pattern.finditer(scan.text):
+            finding = judge(match, scan)
+            if finding is not None:
+                scan.found.append(finding)
+
+    def run_at(self, scan: Scan, position: int) -> None:
+        """Try the pattern at one position its lead allows."""
+        if self.gate is not None and not self.gate(scan):
+            return
+        match = self.pattern.match(scan.text, position)
+        if match is not None:
+            finding = self.judge(match, scan)
+            if finding is not None:
+                scan.found.append(finding)
+
+
+@dataclass(frozen=True, slots=True)
+class Keywords:
+    """Context keywords: one case-insensitive pattern, and the literal start of each keyword (None
+    when some keyword has none), to skip the pattern on texts that cannot hold any."""
+
+    pattern: re.Pattern[str]
+    needles: tuple[str, ...] | None
+
+
+_LITERAL = re.compile(r"[a-z0-9 '/#]+")
+
+
+def _needle(fragment: str) -> str | None:
+    literal = _LITERAL.match(fragment)
+    if literal is None:
+        return None
+    text = literal.group()
+    if fragment[literal.end() : literal.end() + 1] in ("?", "*", "{"):
+        text = text[:-1]  # the last character is optional
+    return text or None
+
+
+def keywords(*fragments: str, prefilter: bool = True) -> Keywords:
+    """Keywords from regular expression fragments, each matched as a whole word (or words).
+    ``prefilter``: look for the literal parts in the whole text first (worth it for keywords that
+    gate a detector; not for long lists consulted once per candidate)."""
+    body = "|".join(sorted(fragments, key=len, reverse=True))
+    pattern = re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE)
+    needles = {_needle(f) for f in fragments}
+    if not prefilter or None in needles:
+        return Keywords(pattern, None)
+    literal = {n for n in needles if n is not None}
+    return Keywords(pattern, tuple(sorted(n for n in literal if not any(o != n and o in n for o in literal))))
+
+
+def digits_of(value: str) -> str:
+    return re.sub(r"\D", "", value)

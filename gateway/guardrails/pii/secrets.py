@@ -1,0 +1,160 @@
+"""Credentials: AWS access and secret keys, and PASSWORD, which covers what a caller should never
+paste: a password given as one ("password: hunter2"), API keys and tokens of well-known shapes
+(sk-..., ghp_..., xoxb-..., AIza..., JWTs), private key PEM blocks and the password in a URL.
+
+A password is only what follows the word: "password: X", "my password is X". Prose that merely
+mentions passwords ("the password is required", "Password: choose a strong one") is told apart by
+the value's shape (digits, symbols, mixed case, quotes) and, for a plain word, by it ending the
+clause.
+"""
+
+from __future__ import annotations
+
+import re
+
+from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii.scan import Detector, Finding, Scan, found
+
+ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
+
+# After the keyword: "password: X", "password for the router is X", or (checked harder) "password X".
+_SEP = (
+    r"(?:(?i:[ \t]+(?:for|to|of|on|at)[ \t][^\n:=]{0,40}?)?"
+    r"[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is|was|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
+    r"|(?P<space>[ \t]+))"
+)
+_VALUE = r"(?P<value>\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
+_NOT_A_PASSWORD = frozenset(
+    """a an the my your his her their our its this that it is was be for of to in on at by as if and or but
+    with without when then here there below above following same mine yours required incorrect wrong invalid
+    expired too not strong weak secure safe correct case being still set changed reset protected needed missing
+    saved stored hashed encrypted different long short easy hard very really quite so also now empty blank
+    optional mandatory unknown compromised leaked forgotten lost please must should will can cannot field
+    policy policies manager hint requirements requirement valid ok fine good bad secret private confidential
+    hidden length characters change update expiry expiration protection strength complexity hash salt prompt
+    box entry input reuse rotation based kept used using generated temporary default new old current previous
+    least only never always none null undefined n/a na tbd todo unchanged same""".split()
+)
+_PLACEHOLDER = re.compile(r"^(?:[<{$%\[]|\*+$|•+$|x+$|\.+$)|your|password|placeholder|example|redacted", re.I)
+
+
+def _password(match: re.Match[str], scan: Scan) -> Finding | None:
+    start, end = match.span("value")
+    value = match["value"]
+    if value[0] in "\"'`":
+        start, end, quoted = start + 1, end - 1, True
+    else:
+        quoted = False
+        while end > start and scan.text[end - 1] in ".,;)":
+            end -= 1
+    value = scan.text[start:end]
+    if len(value) < 3 or value.lower() in _NOT_A_PASSWORD or _PLACEHOLDER.search(value):
+        return None
+    if match["space"] and (value.isalpha() or not quoted and not any(c.isdigit() for c in value)):
+        return None  # "password Bl@ckC@t99" yes, "password reset" no
+    if quoted or not value.isalpha() or not (value.islower() or value.istitle()):
+        return found(PASSWORD, start, end)
+    # A plain word is a password only when it ends the clause ("my password is sunshine.").
+    rest = scan.text[end : end + 6]
+    if not rest.strip() or rest[0] in "\n.,;!?)" or re.match(r"\s+(?:and|but)\b", rest):
+        return found(PASSWORD, start, end)
+    return None
+
+
+def _token(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A well-known key shape, with some randomness in it (not "sk-your-key-here")."""
+    value = match.group()
+    if not any(c.isdigit() for c in value) and value.islower():
+        return None
+    return found(PASSWORD, match.start(), match.end())
+
+
+def _keyed_token(match: re.Match[str], scan: Scan) -> Finding | None:
+    value = match["value"]
+    letters = any(c.isalpha() for c in value)
+    if not (letters and any(c.isdigit() for c in value)) or _PLACEHOLDER.search(value):
+        return None
+    return found(PASSWORD, match.start("value"), match.end("value"))
+
+
+def _access_key(match: re.Match[str], scan: Scan) -> Finding | None:
+    return found(ACCESS, match.start(), match.end())
+
+
+def _secret_key(match: re.Match[str], scan: Scan) -> Finding | None:
+    value = match.group()
+    if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
+        return None
+    if not any(c.isdigit() or c in "/+" for c in value):
+        return None
+    if scan.before(match.start(), ctx.AWS_SECRET) or scan.follows(match.start(), (ACCESS,), gap=12):
+        return found(SECRET, match.start(), match.end())
+    return None
+
+
+def _pem(match: re.Match[str], scan: Scan) -> Finding | None:
+    return found(PASSWORD, match.start(), match.end())
+
+
+def _url_password(match: re.Match[str], scan: Scan) -> Finding | None:
+    value = match["value"]
+    return None if _PLACEHOLDER.search(value) else found(PASSWORD, match.start("value"), match.end("value"))
+
+
+_TOKEN_PREFIXES = tuple("sk- sk_ rk_ ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat- xox aiza eyj hf_ npm_".split())
+
+DETECTORS = (
+    Detector(
+        (ACCESS,),
+        re.compile(r"A(?<![A-Za-z0-9]A)(?:KIA|SIA|IDA|ROA|IPA|NPA|NVA|GPA|PKA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+        _access_key,
+    ),
+    Detector(
+        (SECRET,),
+        re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+        _secret_key,
+        lambda scan: scan.has("secret", "aws", "akia", "asia"),
+        needs=(ACCESS,),
+    ),
+    Detector(
+        (PASSWORD,),
+        re.compile(r"[pP](?<![A-Za-z][pP])(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w)" + _SEP + _VALUE),
+        _password,
+        lambda scan: scan.has("pass", "pw"),
+    ),
+    Detector(
+        (PASSWORD,),
+        re.compile(
+            r"(?<![\w-])(?:sk-(?:proj-|ant-(?:api\d\d-)?|live-)?[A-Za-z0-9_-]{20,}|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"
+            r"|gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255}|glpat-[A-Za-z0-9_-]{20,}"
+            r"|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|npm_[A-Za-z0-9]{36}"
+            r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})(?![\w-])"
+        ),
+        _token,
+        lambda scan: scan.has(*_TOKEN_PREFIXES),
+    ),
+    Detector(
+        (PASSWORD,),
+        re.compile(
+            r"[aAsScCpPbBtT](?<![A-Za-z][aAsScCpPbBtT])(?i:pi[_ -]?(?:key|secret|token)|ccess[_ -]?token|uth[_ -]?token"
+            r"|ecret[_ -]?key|lient[_ -]?secret|rivate[_ -]?token|earer|oken)s?"
+            r"(?:[ \t]*(?::=|=>|=|:|(?i:is)(?=[ \t]))[ \t]*|[ \t]+)[\"'`]?(?P<value>[A-Za-z0-9_\-./+=~]{16,512})"
+        ),
+        _keyed_token,
+        lambda scan: scan.has("key", "token", "secret", "bearer"),
+    ),
+    Detector(
+        (PASSWORD,),
+        re.compile(
+            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s]*)"
+        ),
+        _pem,
+        lambda scan: "-----BEGIN" in scan.text,
+    ),
+    Detector(
+        (PASSWORD,),
+        re.compile(r"://[^\s:/@]{1,64}:(?P<value>[^\s@/]{1,64})@"),
+        _url_password,
+        lambda scan: "://" in scan.text,
+    ),
+)

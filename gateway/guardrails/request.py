@@ -1,0 +1,74 @@
+"""What a call asks of guardrails, as the surfaces read it (Converse's guardrailConfig,
+InvokeModel's X-Amzn-Bedrock-Guardrail* headers, ``x-strata-guardrail`` and a ``guardrails`` body
+field on the OpenAI surface), and what the pipeline recorded doing."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from gateway.errors import InvalidRequest
+from gateway.guardrails.assessment import Outcome
+from gateway.guardrails.policies.base import TextUnit
+
+Trace = Literal["enabled", "disabled", "enabled_full"]
+StreamMode = Literal["sync", "async"]
+_REF = re.compile(r"^(?P<id>[A-Za-z0-9_\-]+|arn:[^ ]+?:guardrail/[a-z0-9]+)(?::(?P<version>DRAFT|[1-9][0-9]{0,7}))?$")
+
+
+@dataclass(frozen=True, slots=True)
+class GuardrailRef:
+    """A guardrail by id (or ARN, or the name of one declared in the config) and version."""
+
+    identifier: str
+    version: str = "DRAFT"
+
+    @classmethod
+    def parse(cls, text: str, param: str) -> GuardrailRef:
+        """``ID`` or ``ID:VERSION`` (a numbered version or DRAFT); a 400 naming ``param`` otherwise."""
+        match = _REF.match(text.strip())
+        if match is None:
+            raise InvalidRequest(
+                f"{param} must be ID or ID:VERSION (a version number or DRAFT), not {text!r}.", param=param
+            )
+        return cls(match.group("id"), match.group("version") or "DRAFT")
+
+
+def refs(value: Any, param: str) -> list[GuardrailRef]:
+    """A header's or a body field's guardrails: "ID[:VERSION]", comma-separated, or a list of them."""
+    if value is None:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise InvalidRequest(f"{param} must be a string or a list of strings.", param=param)
+    return [GuardrailRef.parse(item, param) for item in items if item.strip()]
+
+
+@dataclass(slots=True)
+class Applied:
+    """One guardrail's outcome on one side of a call."""
+
+    guardrail_id: str
+    version: str
+    outcome: Outcome
+
+
+@dataclass(slots=True)
+class GuardrailRequest:
+    """A call's guardrails: those it asked for, how to trace and stream, and what happened."""
+
+    requested: list[GuardrailRef] = field(default_factory=list)
+    trace: Trace = "disabled"
+    stream_mode: StreamMode = "sync"
+    input_units: list[TextUnit] | None = None  # set by surfaces that mark guarded content (Converse)
+    applied_input: list[Applied] = field(default_factory=list)
+    applied_output: list[Applied] = field(default_factory=list)
+
+    @property
+    def intervened(self) -> bool:
+        return any(a.outcome.intervened for a in (*self.applied_input, *self.applied_output))
+
+    @property
+    def input_blocked(self) -> bool:
+        return any(a.outcome.blocked for a in self.applied_input)

@@ -1,0 +1,324 @@
+# ruff: noqa: E501  (a pattern reads best on one line, whole)
+"""The prompt-attack patterns, by family, each with its confidence (see ``attacks.py``).
+
+Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alone is case-sensitive.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_VERB = (
+    r"(?:ignore|ignores|ignoring|disregard|disregards|disregarding|forget|forgetting|skip|drop|override|overriding"
+    r"|bypass|bypassing|abandon|cancel|discard|dismiss|neglect|set aside|put aside|throw out|get rid of"
+    r"|stop following|stop obeying|don'?t follow|do not follow|don'?t obey|do not obey|never ?mind|circumvent"
+    r"|escape|evade)"
+)
+_QUALIFIER = (
+    r"(?:all|any|every|your|ur|previous|prior|earlier|above|preceding|foregoing|former|initial|original|old"
+    r"|existing|system|safety|content|ethical|moral|developer'?s?|standing|programmed|built-in|hidden)"
+)
+_RULES = (
+    r"(?:instructions?|prompts?|directives?|directions|commands|rules|guidelines|guard ?rails|constraints"
+    r"|restrictions|limitations|limits|programming|polic(?:y|ies)|filters?|safeguards|principles|protocols?"
+    r"|conditioning|alignment|ethics|morals)"
+)
+_LIMITS = (
+    r"(?:restrictions|filters?|filtering|censorship|limitations|limits|rules|guidelines|content polic(?:y|ies)"
+    r"|safety|ethics|morals?|ethical \w+|moral \w+|boundaries|programming|training|constraints|safeguards)"
+)
+_STRONG_LIMITS = (
+    r"(?:restrictions|filters?|filtering|censorship|content polic(?:y|ies)|safety (?:guidelines|filters?|rules|"
+    r"restrictions|training|measures)|ethics|morals?|ethical \w+|moral \w+|safeguards|guard ?rails)"
+)
+_AI = r"(?:\byou\b|\byour\b|\bai\b|assistant|\bmodel\b|chatbot|\bgpt|\bllm\b|chatgpt|\bbot\b|respond|answer|reply)"
+_SECRET = r"(?:system|initial|hidden|secret|original|confidential|internal|private|developer|pre|starting|first|full|complete|underlying|base|meta|exact|entire)"
+_PROMPT = r"(?:prompts?|instructions?|messages?|configuration|config|directives?|guidelines|rules|context)"
+_EXTRACT = (
+    r"(?:reveal|show|print|output|display|repeat|tell|give|share|dump|leak|list|write out|type out|spell out"
+    r"|recite|paste|copy|expose|disclose|send|provide|return|echo|summari[sz]e|translate|describe|explain"
+    r"|what (?:is|are|was|were)|read out)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    name: str
+    level: int  # 1 LOW, 2 MEDIUM, 3 HIGH
+    regex: re.Pattern[str]
+    also: re.Pattern[str] | None = None  # must be found in the same text too
+
+    def found(self, text: str) -> bool:
+        return self.regex.search(text) is not None and (self.also is None or self.also.search(text) is not None)
+
+
+def _p(name: str, level: int, regex: str, also: str | None = None) -> Pattern:
+    return Pattern(name, level, re.compile(regex, re.MULTILINE), re.compile(also) if also else None)
+
+
+PATTERNS: tuple[Pattern, ...] = (
+    # instruction override
+    _p("override", 3, rf"\b{_VERB}\b(?:\s+[\w'’]+[,]?){{0,4}}?\s+{_QUALIFIER}\s+(?:[\w'’-]+\s+){{0,2}}?{_RULES}\b"),
+    _p(
+        "override",
+        3,
+        rf"\b{_VERB}\s+(?:the\s+|these\s+|those\s+)?{_RULES}\s+(?:you\s+(?:were|have been|are|got)\s+(?:given|told|programmed|trained|provided)|(?:in|of|from)\s+your\b|above|before|so far|given to you)",
+    ),
+    _p(
+        "override",
+        3,
+        rf"\b{_VERB}\s+(?:what|everything|anything)\s+(?:the\s+system|your\s+\w+|the\s+developers?|you\s+were\s+(?:told|given|taught)|(?:openai|anthropic|google|meta))\b",
+    ),
+    _p(
+        "override",
+        3,
+        rf"\b(?:previous|prior|earlier|above|original|initial|old|system|your)\s+{_RULES}\s+(?:above\s+)?(?:are|were|is|was|have been|has been)\s+(?:now\s+|just\s+|only\s+)?(?:cancel+ed|void|revoked|lifted|suspended|obsolete|invalid|null|replaced|overridden|a test|fake|no longer)",
+    ),
+    _p(
+        "override",
+        3,
+        rf"\b{_RULES}\s+(?:above|before)\s+(?:are|were|is|was)\s+(?:just\s+|only\s+)?(?:a test|fake|void|cancel+ed|wrong|obsolete|no longer)",
+    ),
+    _p(
+        "override",
+        3,
+        rf"\byour\s+(?:[\w-]+\s+){{0,2}}?{_RULES}\s+(?:\w+\s+){{0,2}}?(?:no longer|don'?t|do not|doesn'?t|does not|won'?t|will not|shall not)\s+apply",
+    ),
+    _p(
+        "override",
+        2,
+        r"\b(?:real|true|actual|new|updated|revised)\s+(?:system\s+)?(?:instructions?|prompt|directives?|task)\s*(?::|are\s*:|is\s*:)",
+    ),
+    _p(
+        "override",
+        3,
+        rf"\b(?:disable|turn off|switch off|deactivate|remove|lift|suspend|bypass|circumvent|override|drop)\s+(?:all\s+)?(?:of\s+)?your\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
+    ),
+    _p(
+        "override",
+        2,
+        r"\b(?:you\s+(?:will|must|shall)\s+(?:now\s+)?(?:only\s+)?(?:obey|follow|listen to)\s+(?:only\s+)?(?:me|my)\b|you\s+(?:now\s+)?(?:take|obey|follow)\s+(?:orders|instructions|commands)\s+(?:only\s+)?from\s+me)",
+    ),
+    _p(
+        "override",
+        2,
+        r"\bi\s+am\s+(?:your|the)\s+(?:creator|developer|administrator|admin|owner|master|programmer|operator)\b",
+    ),
+    _p(
+        "override",
+        2,
+        r"\b(?:ignore|disregard|forget|skip|abandon|drop)\s+(?:the|your|this|that|my|all)\s+(?:\w+\s+){0,2}?(?:task|request|question|job|assignment|summary|translation)\b[^.!?\n]{0,20}?\binstead\b",
+    ),
+    _p(
+        "override",
+        3,
+        r"\b(?:new|additional|updated)\s+(?:rule|instruction|directive|policy|order)s?\s+(?:from|by)\s+(?:your\s+|the\s+)?(?:admin|administrator|developers?|creators?|owners?|operators?|system)\b",
+    ),
+    # rule removal
+    _p(
+        "rule removal",
+        2,
+        rf"\b(?:without|with no|free (?:of|from)|freed from|unbound by|not bound by|no longer bound by|released from|liberated from|unrestricted by|unconstrained by)\s+(?:any\s+|all\s+)?(?:of\s+)?(?:your|its)\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}\b",
+    ),
+    _p(
+        "rule removal",
+        2,
+        rf"\b(?:without|with no|free (?:of|from)|freed from|unbound by|not bound by|no longer bound by|released from|liberated from|unrestricted by)\s+(?:any\s+|all\s+)?(?:the\s+|those\s+|typical\s+|usual\s+|normal\s+)?{_STRONG_LIMITS}\b",
+        _AI,
+    ),
+    _p(
+        "rule removal",
+        2,
+        rf"\b(?:ai|assistant|model|chatbot|bot|version of (?:you|yourself)|copy of you|llm)\s+(?:with|that has|which has|having|that ha[sd]|without|that ignores|who ignores)\s+(?:no\s+)?(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
+    ),
+    _p(
+        "rule removal",
+        2,
+        rf"\b(?:you|ai)\s+(?:now\s+)?(?:have|has|had|are under)\s+no\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
+    ),
+    _p(
+        "rule removal", 3, rf"\bfrom now on,?\s+you\s+(?:\w+\s+){{0,4}}?(?:no|without)\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}"
+    ),
+    _p("rule removal", 2, rf"\bif\s+you\s+(?:had|have|were)\s+(?:no|without)\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}"),
+    _p(
+        "rule removal",
+        2,
+        rf"\b{_LIMITS}\s+(?:are|have been|were|is)\s+(?:now\s+)?(?:all\s+)?(?:lifted|removed|disabled|off|gone|suspended|switched off|turned off)",
+    ),
+    _p(
+        "rule removal",
+        2,
+        r"\bno\s+(?:[\w-]+\s+){0,1}?(?:ethics|ethical|morals?|moral|filters?|restrictions|limits|limitations|censorship|guidelines|boundaries|content rules)\b",
+        rf"{_AI}.{{0,80}}\b(?:never refuse|no matter|anything|every|stay|always|confirm)\b|\b(?:never refuse|no matter|anything|every|stay|always)\b.{{0,80}}{_AI}",
+    ),
+    _p(
+        "rule removal",
+        1,
+        r"\b(?:never|don'?t ever|do not ever|will not|won'?t)\s+(?:refuse|decline|say no|add (?:any )?warnings|add (?:any )?disclaimers)\b",
+    ),
+    _p("rule removal", 2, r"\bno longer\s+(?:refuse|decline|filter|censor|apply (?:any|your))"),
+    # role-play jailbreaks
+    _p("role-play", 3, r"\bdo anything now\b"),
+    _p(
+        "role-play",
+        3,
+        r"\b(?:jailbreak|jailbroken|unrestricted|unfiltered|uncensored|evil|chaos|opposite|dan|freedom|no[- ]?limits?|god)\s+mode\b",
+        r"\b(?:you|ai|chatgpt|assistant|model|respond|answer|enable|enter|activate|switch|now in)\b",
+    ),
+    _p(
+        "role-play",
+        2,
+        r"\b(?:developer|dev|debug|sudo|root|admin|maintenance)\s+mode\b",
+        r"\b(?:you are|you're|you will|act as|respond|ai\b|chatgpt|assistant|uncensored|restrictions|polic(?:y|ies)|filters?|any kind of content|unrestricted|activated|enabled)",
+    ),
+    _p(
+        "role-play",
+        2,
+        r"\b(?:you\s+are|you're|you\s+have\s+been|confirm\s+(?:that\s+)?you\s+are)\s+(?:now\s+)?(?:fully\s+)?(?:jailbroken|jailbreaked|freed|liberated|unchained|unleashed|unlocked)\b",
+    ),
+    _p(
+        "role-play",
+        2,
+        r"\b(?:evil|unfiltered|uncensored|unrestricted|amoral|unethical|rogue|unhinged|lawless|immoral|unaligned|unlocked|jailbroken)\s+(?:ai|bot|assistant|chatbot|model|version|persona|confidant|twin|counterpart|character|alter ego|gpt|llm|mode)\b",
+    ),
+    _p(
+        "role-play",
+        3,
+        r"\b(?:pretend|act|roleplay|role-play|play|you are|you're|be|imagine)\b.{0,60}\b(?:dead|late|deceased|departed|passed)\s+(?:grand(?:ma|mother|pa|father)|granny|nan|nana)\b.{0,80}\bused to\b",
+    ),
+    _p(
+        "role-play",
+        1,
+        r"\b(?:stay|remain|keep)\s+in\s+character\b.{0,40}\b(?:no matter what|whatever happens|at all costs|even if)|\bnever\s+break\s+character\b",
+    ),
+    _p(
+        "role-play",
+        2,
+        r"\b(?:always intelligent and machiavellian|machiavellian chatbot|evil confidant|mongo tom|betterdan|anti-?dan)\b",
+    ),
+    _p(
+        "role-play",
+        2,
+        r"\byou\s+are\s+now\s+(?:in\s+)?(?:[\w-]+\s+){0,2}?(?:mode|unrestricted|unfiltered|uncensored|free|jailbroken|root|admin)\b",
+    ),
+    _p(
+        "role-play",
+        2,
+        r"\b(?:respond|answer|reply)\s+(?:as|with|in)\s+(?:two|both|2)\s+(?:ways|personalities|personas|responses|answers|modes)\b|\btwo\s+(?:personalities|personas)\b",
+    ),
+    # system-prompt extraction
+    _p("extraction", 3, rf"\b{_EXTRACT}\b[^.?!\n]{{0,40}}?\byour\s+(?:[\w-]+\s+){{0,3}}?{_SECRET}[\s-]*{_PROMPT}\b"),
+    _p(
+        "extraction",
+        2,
+        rf"\b{_EXTRACT}\b[^.?!\n]{{0,40}}?\byour\s+(?:prompts?|instructions|system message|configuration|directives|context window)\b",
+    ),
+    _p(
+        "extraction",
+        3,
+        rf"\b{_EXTRACT}\s+(?:me\s+|us\s+)?the\s+(?:(?:full|entire|complete|exact|whole|current)\s+)?(?:system|initial|hidden|secret|original|confidential|internal)[\s-]*(?:prompts?|instructions?|messages?|configuration|directives?)\b",
+    ),
+    _p(
+        "extraction",
+        3,
+        r"\b(?:instructions?|prompt|rules|directives?|guidelines)\s+(?:that\s+)?you\s+(?:\w+\s+){0,2}?(?:received|were given|got|were told|are running under|run under|operate under|have been given|were programmed with)\b",
+        rf"\b{_EXTRACT}\b|\bverbatim\b|\bword for word\b",
+    ),
+    _p(
+        "extraction",
+        3,
+        r"\b(?:repeat|print|output|show|display|copy|echo|recite|reveal|write out|type out|dump)\b[^.?!\n]{0,40}\b(?:above|before|preceding|prior)\b",
+        r"\beverything\b|\ball (?:of )?(?:the )?(?:text|words|content|instructions)\b|\bstarting (?:with|from|at)\b|\bverbatim\b|\bword for word\b|\bin full\b|\bincluding\b",
+    ),
+    _p(
+        "extraction",
+        3,
+        r"\b(?:the|your)\s+(?:system\s+(?:prompt|message)|context window|hidden prompt|pre-?prompt|initial prompt)\b",
+        rf"\b{_EXTRACT}\b.{{0,80}}\b(?:including|contents?|verbatim|word for word|exactly)\b",
+    ),
+    _p(
+        "extraction",
+        2,
+        r"\bwhat\s+(?:were|have|are)\s+you\s+(?:been\s+)?(?:told|instructed|programmed|trained)\s+(?:not\s+)?to\b",
+    ),
+    # fake delimiters, turns and planted instructions
+    _p(
+        "delimiter",
+        3,
+        r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>|\[/?inst\]|<</?sys>>|</?(?:system|sys|instructions?)>",
+    ),
+    _p("delimiter", 3, r"^\s*#{2,}\s*(?:new\s+|updated\s+)?(?:system|instructions?|admin)\b"),
+    _p(
+        "delimiter",
+        3,
+        r"\b(?:end of|ignore)\s+(?:the\s+)?(?:user\s+)?(?:input|prompt|document|text|data|context|conversation)\b.{0,60}\b(?:new|real|actual|updated)\s+(?:system\s+)?(?:prompt|instructions?|task|rules)",
+    ),
+    _p(
+        "delimiter",
+        2,
+        r"\b(?:system|admin|administrator|developer|root)\s*(?:override|prompt|message|instruction|note|command)s?\s*:",
+    ),
+    _p("delimiter", 1, r"(?:^|['\"]\s*|[.!?]\s+)(?:system|assistant|ai)\s*:\s+\S"),
+    _p(
+        "planted",
+        3,
+        r"\b(?:ai|assistant|model|llm|language model|chatbot|gpt|bot)s?\b(?:\s+\w+){0,3}\s*[:,\-–]\s*(?:please\s+)?(?:ignore|disregard|forget|do not|don'?t|stop|override|you must)\b",
+    ),
+    _p(
+        "planted", 3, r"\binstructions?\s+(?:for|to)\s+(?:the\s+)?(?:model|ai|assistant|llm|language model|chatbot)\s*:"
+    ),
+    _p("planted", 2, r"\bnote\s+to\s+(?:the\s+|any\s+)?(?:ai|assistant|model|llm|chatbot|language model)s?\b"),
+    # encoded payloads
+    _p(
+        "encoded",
+        3,
+        r"\b(?:follow|execute|obey|run|carry out|act on)\s+(?:the\s+)?(?:hidden|encoded|secret|decoded|embedded)\s+(?:instructions?|commands?|message|text)",
+    ),
+    _p(
+        "encoded",
+        2,
+        r"\b(?:decode|decipher|decrypt|apply|reverse|unscramble|after decoding|once decoded)\b.{0,60}?\b(?:and|then|,)\s+(?:follow|execute|obey|run|do|carry out|act on|comply)",
+    ),
+    _p("encoded", 2, r"\b(?:execute|follow|obey)\b.{0,40}\b(?:after|once)\s+decod"),
+    # other languages: "ignore/forget the previous instructions"
+    _p(
+        "override (es)",
+        3,
+        r"\b(?:ignora|ignore|olvida|olvídate de|olvide|desobedece|omite)\s+(?:todas?\s+)?(?:las\s+|tus\s+|sus\s+)?(?:instrucciones|indicaciones|órdenes|directrices)|\b(?:olvida|ignora)\s+(?:tus|sus)\s+reglas",
+    ),
+    _p(
+        "override (fr)",
+        3,
+        r"\b(?:ignore[rz]?|oublie[rz]?|n'?obéis plus)\s+(?:toutes\s+|tous\s+)?(?:les\s+|tes\s+|vos\s+)?(?:instructions|consignes|directives|règles)\b",
+    ),
+    _p(
+        "override (de)",
+        3,
+        r"\b(?:ignorier(?:e|en)?|vergiss|vergessen sie|missachte)\s+(?:bitte\s+)?(?:alle\s+)?(?:die\s+|deine\s+|ihre\s+)?(?:vorherigen\s+|bisherigen\s+|vorigen\s+|früheren\s+|obigen\s+)?(?:anweisungen|instruktionen|regeln|befehle|vorgaben)\b",
+    ),
+    _p(
+        "override (it)",
+        3,
+        r"\b(?:ignora|dimentica|ignorate|dimenticate)\s+(?:tutte\s+)?(?:le\s+)?(?:tue\s+)?(?:istruzioni|regole|indicazioni)\b",
+    ),
+    _p(
+        "override (pt)",
+        3,
+        r"\b(?:ignore|ignora|esqueça|esqueca|desconsidere)\s+(?:todas\s+)?(?:as\s+|suas\s+)?(?:instruções|instrucoes|regras|orientações)\b",
+    ),
+    _p(
+        "override (nl)",
+        3,
+        r"\b(?:negeer|vergeet)\s+(?:alle\s+)?(?:de\s+|je\s+)?(?:vorige\s+|eerdere\s+|voorgaande\s+)?(?:instructies|regels|opdrachten)\b",
+    ),
+    _p(
+        "override (ru)",
+        3,
+        r"(?:игнорируй|забудь|проигнорируй)\s+(?:все\s+)?(?:предыдущие\s+|прошлые\s+)?(?:инструкции|указания|правила)",
+    ),
+    _p("override (zh)", 3, r"(?:忽略|无视|忘记|忘掉|不要理会)[^。！？\n]{0,8}(?:指令|指示|规则|提示|命令)"),
+    _p("override (ja)", 3, r"(?:指示|命令|ルール)を(?:すべて|全て)?(?:無視|忘れ)"),
+)
+# Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
+PERSONA = re.compile(r"\b(?:DAN|STAN|DUDE|AIM|KEVIN|BetterDAN|EvilBOT|EvilBot|DevMode)\b")

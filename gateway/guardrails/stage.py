@@ -1,0 +1,233 @@
+"""The pipeline's guardrail stages: which guardrails a call gets, its input checked before any model
+sees it, its answer checked before the caller does (streams: stream.py).
+
+A call gets the guardrails it asks for and, whatever it asks, those its key, its key's team and
+its model carry by default: a caller can add guardrails, never switch one off. Several guardrails
+apply in turn; the first that blocks decides the answer, and masks accumulate.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import AsyncIterator, Sequence
+from typing import Protocol
+
+from gateway.errors import InvalidRequest
+from gateway.guardrails.assessment import Outcome
+from gateway.guardrails.compiled import CompiledGuardrail
+from gateway.guardrails.definition import Side
+from gateway.guardrails.engine import apply, guarded
+from gateway.guardrails.errors import GuardrailNotFound
+from gateway.guardrails.policies.base import GROUNDING_SOURCE, QUERY, TextUnit
+from gateway.guardrails.request import Applied, GuardrailRef, GuardrailRequest
+from gateway.guardrails.stream import StreamGuard
+from gateway.guardrails.texts import (
+    embedding_units,
+    input_units,
+    masked_embeddings,
+    masked_request,
+    output_units,
+    replace_output,
+)
+from gateway.services.catalog import PublicModel
+from gateway.services.context import CallContext, Principal
+from providers.canonical import (
+    AssistantMessage,
+    ChatCompletion,
+    ChatCompletionChunk,
+    ChatCompletionRequest,
+    Choice,
+    ChunkChoice,
+    Delta,
+    EmbeddingRequest,
+    Usage,
+)
+
+_SHORT = {
+    "wordPolicy": "words",
+    "sensitiveInformationPolicy": "sensitive",
+    "topicPolicy": "topics",
+    "contentPolicy": "content",
+    "contextualGroundingPolicy": "grounding",
+}
+
+
+class GuardrailSource(Protocol):
+    async def get(self, identifier: str, version: str) -> CompiledGuardrail: ...
+
+
+class GuardrailStage:
+    def __init__(self, source: GuardrailSource | None) -> None:
+        self.source = source
+
+    async def select(self, call: CallContext, principal: Principal, model: PublicModel) -> list[CompiledGuardrail]:
+        """The call's guardrails: asked for, then the key's, the team's and the model's defaults."""
+        asked = call.guardrails.requested if call.guardrails is not None else []
+        defaults = [*principal.guardrails, *principal.team_guardrails, *model.guardrails]
+        wanted = [*asked, *(GuardrailRef.parse(ref, "guardrails") for ref in defaults)]
+        if not wanted:
+            return []
+        if call.guardrails is None:
+            call.guardrails = GuardrailRequest()
+        chosen: list[CompiledGuardrail] = []
+        seen: set[tuple[str, str]] = set()
+        for ref in wanted:
+            guardrail = await self.guardrail(ref)
+            if (guardrail.guardrail_id, guardrail.version) not in seen:
+                seen.add((guardrail.guardrail_id, guardrail.version))
+                chosen.append(guardrail)
+        return chosen
+
+    async def guardrail(self, ref: GuardrailRef) -> CompiledGuardrail:
+        """One guardrail version, compiled (a 400 naming the parameter when it does not exist)."""
+        if self.source is None:
+            raise InvalidRequest("This gateway has no guardrails.", param="guardrailIdentifier")
+        try:
+            return await self.source.get(ref.identifier, ref.version)
+        except GuardrailNotFound:
+            raise InvalidRequest(
+                f"The guardrail {ref.identifier!r} version {ref.version} does not exist.", param="guardrailIdentifier"
+            ) from None
+
+    async def check_chat_input(
+        self, call: CallContext, guardrails: Sequence[CompiledGuardrail], request: ChatCompletionRequest
+    ) -> ChatCompletion | None:
+        """Check the prompt; masks go into ``request``. A blocked prompt returns the answer to send
+        instead (the guardrail's blocked message): no model is called."""
+        assert call.guardrails is not None
+        units = call.guardrails.input_units or input_units(request)
+        outcome = await self._apply(call, guardrails, Side.INPUT, units, call.guardrails.applied_input)
+        if outcome is not None and outcome.blocked:
+            return blocked_completion(request.model, outcome.outputs[0], request.n or 1)
+        if outcome is not None and outcome.anonymized:
+            masked_request(request, _guarded(units), outcome.outputs)
+        return None
+
+    async def check_embeddings_input(
+        self, call: CallContext, guardrails: Sequence[CompiledGuardrail], request: EmbeddingRequest
+    ) -> str | None:
+        """Embeddings' input: masked in place, or the blocked message (the call is refused)."""
+        assert call.guardrails is not None
+        units = embedding_units(request)
+        outcome = await self._apply(call, guardrails, Side.INPUT, units, call.guardrails.applied_input)
+        if outcome is not None and outcome.blocked:
+            return outcome.outputs[0]
+        if outcome is not None and outcome.anonymized:
+            masked_embeddings(request, outcome.outputs)
+        return None
+
+    async def check_chat_output(
+        self, call: CallContext, guardrails: Sequence[CompiledGuardrail], completion: ChatCompletion
+    ) -> None:
+        assert call.guardrails is not None
+        units = output_units(completion)
+        if call.guardrails.input_units:  # grounding: the sources and the query travel with the answer
+            context = [u for u in call.guardrails.input_units if u.qualifiers & {GROUNDING_SOURCE, QUERY}]
+            units = context + units
+        outcome = await self._apply(call, guardrails, Side.OUTPUT, units, call.guardrails.applied_output)
+        if outcome is not None and outcome.intervened:
+            replace_output(completion, outcome.outputs, outcome.blocked)
+
+    def stream_guard(self, call: CallContext, guardrails: Sequence[CompiledGuardrail]) -> StreamGuard:
+        """Output guardrails for a stream, in the mode the caller asked for (Bedrock's default: sync)."""
+        assert call.guardrails is not None
+        request = call.guardrails
+        context = [u for u in request.input_units or () if u.qualifiers & {GROUNDING_SOURCE, QUERY}]
+
+        async def check(text: str) -> Outcome | None:
+            return await self._apply(call, guardrails, Side.OUTPUT, [*context, TextUnit(text)], request.applied_output)
+
+        return StreamGuard(check, request.stream_mode)
+
+    async def _apply(
+        self,
+        call: CallContext,
+        guardrails: Sequence[CompiledGuardrail],
+        side: Side,
+        units: list[TextUnit],
+        applied: list[Applied],
+    ) -> Outcome | None:
+        """Every guardrail in turn, each on the previous one's masked text; stops at a block. Returns
+        the combined outcome (None when no guardrail ran)."""
+        current = list(units)
+        last: Outcome | None = None
+        masked_any = False
+        for guardrail in guardrails:
+            outcome = await apply(guardrail, side, current)
+            applied.append(Applied(guardrail.guardrail_id, guardrail.version, outcome))
+            last = outcome
+            if outcome.blocked:
+                break
+            if outcome.anonymized:
+                masked_any = True
+                current = _remasked(current, outcome.outputs)
+        record(call)
+        if last is None:
+            return None
+        if masked_any and not last.blocked:
+            return Outcome(
+                side, [d for a in applied for d in a.outcome.detections], [u.text for u in _guarded(current)]
+            )
+        return last
+
+
+def _remasked(units: list[TextUnit], outputs: list[str]) -> list[TextUnit]:
+    """The units after masking: the guarded ones (in order) take the masked texts."""
+    guarded = _guarded_indexes(units)
+    out = list(units)
+    for index, text in zip(guarded, outputs, strict=False):
+        out[index] = TextUnit(text, units[index].qualifiers)
+    return out
+
+
+def _guarded_indexes(units: list[TextUnit]) -> list[int]:
+    return guarded(units)
+
+
+def _guarded(units: list[TextUnit]) -> list[TextUnit]:
+    return [units[i] for i in _guarded_indexes(units)]
+
+
+def record(call: CallContext) -> None:
+    """The usage record's summary: "blocked:words,sensitive", "anonymized:sensitive", "detected:..."."""
+    request = call.guardrails
+    if request is None:
+        return
+    applied = [*request.applied_input, *request.applied_output]
+    outcomes = [a.outcome for a in applied]
+    if not outcomes:
+        return
+    kind = next((o.summary for o in outcomes if o.blocked), None) or next(
+        (o.summary for o in outcomes if o.anonymized), None
+    )
+    kind = kind or ("detected" if any(o.detections for o in outcomes) else "none")
+    policies = sorted({_SHORT.get(p, p) for o in outcomes for p in o.policies()})
+    call.guardrail_action = f"{kind}:{','.join(policies)}" if policies else kind
+
+
+async def blocked_stream(completion: ChatCompletion) -> AsyncIterator[ChatCompletionChunk]:
+    """A blocked prompt's answer as a stream: the message, then the end, then (zero) usage."""
+    ident, created, model = completion.id, completion.created, completion.model
+    for choice in completion.choices:
+        delta = Delta(role="assistant", content=choice.message.content)
+        yield ChatCompletionChunk(
+            id=ident, created=created, model=model, choices=[ChunkChoice(index=choice.index, delta=delta)]
+        )
+    ends = [ChunkChoice(index=c.index, delta=Delta(), finish_reason="content_filter") for c in completion.choices]
+    yield ChatCompletionChunk(id=ident, created=created, model=model, choices=ends)
+    yield ChatCompletionChunk(id=ident, created=created, model=model, choices=[], usage=completion.usage)
+
+
+def blocked_completion(model: str, message: str, n: int) -> ChatCompletion:
+    """The answer to a blocked prompt: the guardrail's message, as if the model had said it."""
+    choices = [
+        Choice(index=i, message=AssistantMessage(content=message), finish_reason="content_filter") for i in range(n)
+    ]
+    return ChatCompletion(
+        id=f"chatcmpl-{uuid.uuid4().hex}",
+        created=int(time.time()),
+        model=model,
+        choices=choices,
+        usage=Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0),
+    )

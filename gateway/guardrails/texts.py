@@ -1,0 +1,69 @@
+"""The text a guardrail looks at in a canonical request or answer, and the masked text put back.
+
+Input: every user message's text (each text part a unit), as Bedrock evaluates a conversation's
+messages; a surface that marks guarded content (Converse's guardContent) provides its own units.
+Output: each choice's text. Masking puts a unit's masked text back where the unit was.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gateway.guardrails.policies.base import TextUnit
+from providers.canonical import ChatCompletion, ChatCompletionRequest, EmbeddingRequest, Message
+
+
+def input_units(request: ChatCompletionRequest) -> list[TextUnit]:
+    units: list[TextUnit] = []
+    for message in request.messages:
+        if message.role != "user":
+            continue
+        if isinstance(message.content, str):
+            if message.content:
+                units.append(TextUnit(message.content))
+        elif message.content:
+            units += [TextUnit(part.text) for part in message.content if part.type == "text" and part.text]
+    return units
+
+
+def embedding_units(request: EmbeddingRequest) -> list[TextUnit]:
+    return [TextUnit(text) for text in request.texts()]
+
+
+def masked_request(request: ChatCompletionRequest, units: Sequence[TextUnit], masked: Sequence[str]) -> None:
+    """Put each unit's masked text back into the user messages (in place)."""
+    replacements = [(u.text, m) for u, m in zip(units, masked, strict=True) if u.text != m]
+    if not replacements:
+        return
+    for message in request.messages:
+        if message.role == "user":
+            _replace_in(message, replacements)
+
+
+def _replace_in(message: Message, replacements: list[tuple[str, str]]) -> None:
+    if isinstance(message.content, str):
+        for original, masked in replacements:
+            message.content = message.content.replace(original, masked)
+    elif message.content:
+        for part in message.content:
+            if part.type == "text" and part.text:
+                for original, masked in replacements:
+                    part.text = part.text.replace(original, masked)
+
+
+def masked_embeddings(request: EmbeddingRequest, masked: Sequence[str]) -> None:
+    request.input = list(masked) if isinstance(request.input, list) else masked[0]
+
+
+def output_units(completion: ChatCompletion) -> list[TextUnit]:
+    return [TextUnit(choice.message.content or "") for choice in completion.choices]
+
+
+def replace_output(completion: ChatCompletion, texts: Sequence[str], blocked: bool) -> None:
+    """The answer's text replaced (the blocked message for every choice, or the masked text);
+    a blocked answer says why it ended (``content_filter``) and keeps no tool calls."""
+    for index, choice in enumerate(completion.choices):
+        choice.message.content = texts[0] if blocked else texts[index]
+        if blocked:
+            choice.finish_reason = "content_filter"
+            choice.message.tool_calls = None

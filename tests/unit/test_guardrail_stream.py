@@ -1,0 +1,126 @@
+"""Output guardrails on a stream: in sync mode nothing unsafe leaves (a match split over chunks is
+masked whole, a blocked word ends the stream with the blocked message); in async mode text flows at
+once and a violation cuts the stream with a well-formed end."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway.guardrails.assessment import PII, Detection, Outcome
+from gateway.guardrails.compiled import CompiledGuardrail
+from gateway.guardrails.definition import GuardrailDefinition, Side
+from gateway.guardrails.engine import apply
+from gateway.guardrails.policies import words
+from gateway.guardrails.policies.base import Resources, TextUnit
+from gateway.guardrails.stream import StreamGuard
+from providers.canonical import ChatCompletionChunk, ChunkChoice, Delta
+
+CARD = re.compile(r"\b(?:\d[ -]?){15}\d\b")
+
+
+@dataclass(frozen=True)
+class MaskCards:
+    """A stand-in PII check: card-like numbers, anonymized as {CREDIT_DEBIT_CARD_NUMBER}."""
+
+    policy: str = "sensitiveInformationPolicy"
+
+    async def detect(self, units: Sequence[TextUnit]) -> list[Detection]:
+        return [
+            Detection(
+                PII,
+                {"match": m.group(0), "type": "CREDIT_DEBIT_CARD_NUMBER"},
+                "ANONYMIZED",
+                (i, m.start(), m.end()),
+                "{CREDIT_DEBIT_CARD_NUMBER}",
+            )
+            for i, u in enumerate(units)
+            for m in CARD.finditer(u.text)
+        ]
+
+
+def _guardrail() -> CompiledGuardrail:
+    definition = GuardrailDefinition.model_validate(
+        {
+            "name": "g",
+            "blockedInputMessaging": "no",
+            "blockedOutputsMessaging": "Sorry, I cannot say that.",
+            "wordPolicyConfig": {"wordsConfig": [{"text": "project nightingale"}]},
+        }
+    )
+    output = (*words.checks(definition.wordPolicyConfig, Side.OUTPUT, Resources()), MaskCards())  # type: ignore[arg-type]
+    return CompiledGuardrail("g", "DRAFT", definition, (), output)
+
+
+def _guard(mode: str) -> StreamGuard:
+    guardrail = _guardrail()
+
+    async def check(text: str) -> Outcome | None:
+        return await apply(guardrail, Side.OUTPUT, [TextUnit(text)])
+
+    return StreamGuard(check, mode)
+
+
+def _chunk(text: str, finish: str | None = None) -> ChatCompletionChunk:
+    return ChatCompletionChunk(
+        id="c", created=0, model="m", choices=[ChunkChoice(delta=Delta(content=text), finish_reason=finish)]
+    )
+
+
+def _run(mode: str, pieces: list[str]) -> tuple[str, str | None, StreamGuard]:
+    async def scenario() -> tuple[str, str | None, StreamGuard]:
+        guard = _guard(mode)
+        sent, finish = "", None
+        for number, piece in enumerate(pieces):
+            last = number == len(pieces) - 1
+            for out in await guard.process(_chunk(piece, "stop" if last else None)):
+                for choice in out.choices:
+                    sent += choice.delta.content or ""
+                    finish = choice.finish_reason or finish
+            if guard.ended:
+                break
+        return sent, finish, guard
+
+    return asyncio.run(scenario())
+
+
+FILLER = "The weather is mild today and the forecast says it stays that way. " * 6
+
+
+def test_sync_mode_masks_a_card_number_split_over_three_chunks() -> None:
+    pieces = [FILLER, "my card is 4111 11", "11 1111 ", "1111 thanks. ", FILLER]
+    sent, finish, _ = _run("sync", pieces)
+    assert "{CREDIT_DEBIT_CARD_NUMBER}" in sent
+    assert "4111" not in sent and "1111 1111" not in sent
+    assert sent.replace("{CREDIT_DEBIT_CARD_NUMBER}", "4111 1111 1111 1111") == "".join(pieces)
+    assert finish == "stop"
+
+
+def test_sync_mode_ends_with_the_blocked_message_and_nothing_unsafe_leaves() -> None:
+    pieces = [FILLER, "the codename is project ", "nightingale and more", FILLER]
+    sent, finish, guard = _run("sync", pieces)
+    assert "nightingale" not in sent
+    assert sent.endswith("Sorry, I cannot say that.")
+    assert finish == "content_filter" and guard.ended
+
+
+def test_a_violation_in_the_last_chunk_is_caught_before_the_stream_ends() -> None:
+    sent, finish, _ = _run("sync", ["short answer about project nightingale"])
+    assert sent == "Sorry, I cannot say that." and finish == "content_filter"
+
+
+def test_async_mode_streams_at_once_and_cuts_the_stream_on_a_violation() -> None:
+    pieces = [FILLER, "project nightingale is the secret", FILLER, FILLER, FILLER]
+    sent, finish, guard = _run("async", pieces)
+    assert sent.startswith(FILLER), "text left at once"
+    assert finish == "content_filter" and guard.ended
+    assert "Sorry" not in sent, "async mode cuts; it does not replace what was sent"
+
+
+def test_clean_text_passes_unchanged_in_both_modes() -> None:
+    pieces = [FILLER, "all is well", FILLER]
+    for mode in ("sync", "async"):
+        sent, finish, _ = _run(mode, pieces)
+        assert sent == "".join(pieces) and finish == "stop", mode
