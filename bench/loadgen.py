@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import cast
 from urllib.parse import urlsplit
@@ -203,6 +205,7 @@ class _Shared:
     errors: int = 0
     done: int = 0
     last_end: float = 0.0
+    next_data: Callable[[], bytes] | None = None  # each request's bytes, when they vary
 
     def take(self) -> bool:
         if self.deadline is not None and time.perf_counter() >= self.deadline:
@@ -259,7 +262,7 @@ async def _worker(host: str, port: int, data: bytes, shared: _Shared, ready: lis
             if conn is None or conn.closed:
                 await _drop(conn, shared)
                 conn = await _connect(host, port, shared)
-            status = await conn.request(data)
+            status = await conn.request(data if shared.next_data is None else shared.next_data())
         except OSError:  # includes ConnectionError and TimeoutError
             shared.last_end = time.perf_counter()
             shared.done += 1
@@ -308,15 +311,21 @@ async def run_load(
     *,
     method: str | None = None,
     timeout_s: float = 30.0,
+    vary: Callable[[int], bytes] | None = None,
 ) -> LoadResult:
     """Drive `url` with `concurrency` keep-alive connections for `duration_s` seconds or `requests` requests.
 
     `errors` counts non-2xx responses and connection failures; both count in `requests` too.
+    `vary`, when given, makes the n-th request's body (`body` is then the warm-up's): for servers
+    that could otherwise answer a repeated body from what they kept.
     """
     if (duration_s is None) == (requests is None):
         raise ValueError("give exactly one of duration_s and requests")
     host, port, data = _build_request(url, body, headers, method)
     shared = _Shared(None, requests, stream, timeout_s, asyncio.Event())
+    if vary is not None:
+        counter = itertools.count()
+        shared.next_data = lambda: _build_request(url, vary(next(counter)), headers, method)[2]
     ready = [concurrency]
     watchdog = asyncio.ensure_future(_watchdog(shared))
     tasks = [asyncio.ensure_future(_worker(host, port, data, shared, ready)) for _ in range(concurrency)]
