@@ -40,6 +40,7 @@ from gateway.guardrails.policies.base import Resources
 from gateway.guardrails.request import GuardrailRef
 from gateway.guardrails.store import GuardrailStore, StoredVersion
 from gateway.logs import LOG
+from gateway.services import invalidations
 
 CHANGES = "strata:guardrails:changed"
 DRAFT_TTL_S = 2.0
@@ -296,21 +297,12 @@ class GuardrailRegistry:
                 LOG.warning("could not broadcast a guardrail change", extra={"fields": {"error": repr(exc)}})
 
     async def _listen(self) -> None:
-        while True:
-            try:
-                pubsub = self._redis.pubsub()
-                await pubsub.subscribe(CHANGES)
-                async for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        data = message["data"]
-                        self.forget(data.decode() if isinstance(data, bytes) else str(data))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # boundary: keep listening; the TTLs cover the gap
-                LOG.warning("guardrail change listener lost Redis", extra={"fields": {"error": repr(exc)}})
-                for entry in self._entries.values():
-                    entry.checked_until = 0.0  # whatever was missed is asked again on next use
-                await asyncio.sleep(1.0)
+        await invalidations.listen(self._redis, CHANGES, self.forget, self._ask_again, "guardrail change")
+
+    def _ask_again(self) -> None:
+        """After Redis was lost: whatever was missed meanwhile is asked again on next use."""
+        for entry in self._entries.values():
+            entry.checked_until = 0.0
 
     # ------------------------------------------------------------------ start and stop
 

@@ -28,6 +28,7 @@ from gateway.db.models import ApiKey, Team
 from gateway.errors import AuthenticationFailed, ServiceUnavailable
 from gateway.logs import LOG
 from gateway.schemas.limits import Limits
+from gateway.services import invalidations
 from gateway.services.context import Principal
 from gateway.services.keys.guard import LookupGuard, StoreUnreachable
 from gateway.services.keys.repository import KeyRepository
@@ -248,20 +249,7 @@ class KeyDirectory:
         self._listener = asyncio.create_task(self._listen(), name="strata-key-invalidations")
 
     async def _listen(self) -> None:
-        while True:
-            try:
-                pubsub = self._redis.pubsub()
-                await pubsub.subscribe(REVOCATIONS)
-                async for message in pubsub.listen():
-                    if message.get("type") == "message":
-                        data = message["data"]
-                        self.forget(data.decode() if isinstance(data, bytes) else str(data))
-            except asyncio.CancelledError:
-                raise
-            except Exception as exc:  # boundary: keep listening; the TTL covers the gap
-                LOG.warning("key invalidation listener lost Redis", extra={"fields": {"error": repr(exc)}})
-                self._expire_all()  # whatever was missed meanwhile is asked again now, not in a TTL
-                await asyncio.sleep(1.0)
+        await invalidations.listen(self._redis, REVOCATIONS, self.forget, self._expire_all, "key invalidation")
 
     def _expire_all(self) -> None:
         """Every entry is asked again on its next use; kept meanwhile, to serve if the database is down too."""

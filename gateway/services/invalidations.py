@@ -1,0 +1,32 @@
+"""Hearing other processes' changes: a Redis channel whose messages name what to forget.
+
+Keys and guardrails are cached in every process; a process that changes one publishes its id, and
+every process (itself included) drops its copy at once. A lost connection is not fatal: the caches'
+TTLs cover the gap, and ``lost`` lets the cache ask again for whatever changed meanwhile.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from gateway.logs import LOG
+
+
+async def listen(redis: Any, channel: str, forget: Callable[[str], None], lost: Callable[[], None], what: str) -> None:
+    """Call ``forget(id)`` for each message on ``channel``, until cancelled; reconnect after a second."""
+    while True:
+        try:
+            pubsub = redis.pubsub()
+            await pubsub.subscribe(channel)
+            async for message in pubsub.listen():
+                if message.get("type") == "message":
+                    data = message["data"]
+                    forget(data.decode() if isinstance(data, bytes) else str(data))
+        except asyncio.CancelledError:
+            raise
+        except Exception as exc:  # boundary: keep listening; the TTLs cover the gap
+            LOG.warning(f"{what} listener lost Redis", extra={"fields": {"error": repr(exc)}})
+            lost()
+            await asyncio.sleep(1.0)
