@@ -19,13 +19,18 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway import __version__
 from gateway.api import (
     admin,
+    admin_audit,
     admin_keys,
+    anthropic,
     bedrock,
     bedrock_control,
     bedrock_guardrails,
+    completions,
     guardrail_apply,
     health,
+    metrics,
     openai,
+    responses,
     usage,
 )
 from gateway.api.asgi_routes import AsgiRoute, is_json
@@ -36,6 +41,7 @@ from gateway.config.catalog import Catalog
 from gateway.config.loading import load_configuration
 from gateway.config.secrets import ensure_master_key
 from gateway.config.settings import Settings
+from gateway.console import app as console
 from gateway.errors import (
     InternalError,
     InvalidRequest,
@@ -61,8 +67,10 @@ class StrataApp(FastAPI):
         super().__init__(
             title="Strata",
             version=__version__,
-            description="A provider-agnostic model gateway: OpenAI- and Bedrock-compatible APIs.",
+            description="A provider-agnostic model gateway: OpenAI-, Anthropic- and Bedrock-compatible APIs.",
             lifespan=lifespan,
+            docs_url=None,  # served by gateway/api/docs.py with Swagger UI's files vendored: no CDN
+            redoc_url=None,  # ReDoc loads its script from a CDN: blank offline, so not served
         )
         self.state.strata = state
         self.routes_table = routes
@@ -82,7 +90,9 @@ class StrataApp(FastAPI):
             app = middleware.cls(app, *middleware.args, **middleware.kwargs)
         state: AppState = self.state.strata
         usage = state.usage if state.settings.usage_records else None
-        return RequestContextMiddleware(app, self.routes_table, state.access_log, usage, state.in_flight)
+        return RequestContextMiddleware(
+            app, self.routes_table, state.access_log, usage, state.in_flight, state.drain, state.observer
+        )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         self._serving = True
@@ -151,24 +161,33 @@ def create_app(settings: Settings, catalog: Catalog, master_key: str) -> StrataA
     routes = RouteTable()
     routes.add_asgi(openai.asgi)
     routes.add_asgi(bedrock.asgi)
+    routes.add_asgi(responses.asgi)
+    routes.add_asgi(completions.asgi)
+    routes.add_asgi(anthropic.asgi)  # after openai's: /v1 stays OpenAI's, but for /v1/messages (below)
     mounted = (
         (openai.router, openai.SURFACE),
+        (responses.router, openai.SURFACE),
         (bedrock_control.router, bedrock.SURFACE),
         (bedrock_guardrails.router, bedrock.SURFACE),
         (guardrail_apply.bedrock_router, bedrock.SURFACE),
         (guardrail_apply.openai_router, openai.SURFACE),
         (health.router, OTHER),
+        (metrics.router, OTHER),
         (admin.router, admin.SURFACE),
         (admin_keys.router, admin.SURFACE),
+        (admin_audit.router, admin.SURFACE),
         (usage.router, admin.SURFACE),
     )
     for router, surface in mounted:
         routes.add_router(router, surface)
     for segment in bedrock_guardrails.BEDROCK_SEGMENTS:  # Bedrock operations Strata does not serve
         routes.claim(segment, bedrock.SURFACE)
+    routes.claim(anthropic.PREFIX, anthropic.SURFACE)
+    routes.claim(console.PREFIX, console.SURFACE)  # pages, not an API: errors are pages too
     app = StrataApp(build_state(settings, catalog, master_key), routes)
     for router, _ in mounted:
         app.include_router(router)
+    console.install_console(app, app.state.strata)
     app.add_exception_handler(StrataError, _strata_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)

@@ -15,6 +15,7 @@ from gateway.config.errors import ConfigError
 from gateway.config.secrets import ensure_secret_key
 from gateway.config.settings import Settings
 from gateway.db.database import Database
+from gateway.drain import Drain
 from gateway.guardrails.embedder import GuardrailEmbedder
 from gateway.guardrails.policies.base import Resources
 from gateway.guardrails.registry import GuardrailRegistry
@@ -22,6 +23,9 @@ from gateway.guardrails.stage import GuardrailStage
 from gateway.guardrails.store import GuardrailStore
 from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog, configure_logging
+from gateway.observability.build import build_observer
+from gateway.observability.observer import Observer
+from gateway.server.signals import DrainOnSignal
 from gateway.services.auth import Authenticator
 from gateway.services.catalog import ModelCatalog
 from gateway.services.invoke import InvokeService
@@ -30,6 +34,7 @@ from gateway.services.keys.directory import KeyDirectory
 from gateway.services.keys.repository import KeyRepository, TeamRepository
 from gateway.services.pricing import PriceTable
 from gateway.services.quotas import QuotaService
+from gateway.services.response_store import ResponseStore
 from gateway.services.routing import Router
 from gateway.services.routing.shared import SharedCircuits
 from gateway.services.usage.writer import UsageWriter
@@ -58,10 +63,13 @@ class AppState:
     usage: UsageWriter
     guardrails: GuardrailRegistry
     embedder: GuardrailEmbedder  # the semantic guardrail policies' model (started when first needed)
+    responses: ResponseStore  # the Responses API's stored responses (retention swept in the lifespan)
     shared_circuits: SharedCircuits | None = None
     started: bool = False
     problems: dict[str, str] = field(default_factory=dict)
     in_flight: InFlight = field(default_factory=InFlight)  # counted by the request boundary
+    observer: Observer = field(default_factory=Observer)  # metrics, traces, invocation logs
+    drain: Drain = field(default_factory=Drain)  # shutting down? (readiness, the request boundary)
 
 
 def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppState:
@@ -95,7 +103,7 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         prefetch_calls=settings.quota_prefetch_calls,
     )
     invoker = InvokeService(models, Authenticator(master_key, directory), router, quotas, GuardrailStage(guardrails))
-    return AppState(
+    state = AppState(
         settings=settings,
         catalog=models,
         invoker=invoker,
@@ -116,8 +124,11 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         key_directory=directory,
         guardrails=guardrails,
         embedder=embedder,
+        responses=ResponseStore(db.engine, settings.responses_retention_days),
         shared_circuits=SharedCircuits(router, settings.redis_url) if settings.redis_url else None,
     )
+    state.observer = build_observer(state, catalog)
+    return state
 
 
 @asynccontextmanager
@@ -125,11 +136,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: AppState = app.state.strata
     configure_logging(state.settings.log_level, state.settings.log_format)
     state.access_log.start()
+    signals = DrainOnSignal(state.drain, state.settings.shutdown_delay_s)
     try:
         state.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await state.db.prepare()
+        state.responses.start()  # the retention sweep, off the request path
         if state.settings.usage_records:
             state.usage.start()  # after the schema check: records written from now on
+        state.observer.start()  # metrics and invocation logs: their tasks, off the request path
         await _start_providers(state)
         await state.key_directory.start()
         await _start_guardrails(state)
@@ -139,13 +153,17 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Token counting is needed only when an upstream reports no usage; load it now, not then.
         await asyncio.to_thread(encoding_for, "gpt-4")
         state.started = True
+        signals.install()  # SIGTERM from now on: drain first (gateway/drain.py)
         LOG.info("ready", extra={"fields": {"models": [m.name for m in state.catalog]}})
         yield
     finally:
+        signals.uninstall()
+        state.drain.stop()  # however the server stopped, a model call arriving now is refused
         state.started = False
         # Requests cut at the end of the grace period are still unwinding: their records come first.
         await state.in_flight.drained(DRAIN_S)
         await state.usage.stop()  # every request is answered by now; write their records
+        await state.observer.stop()
         if state.shared_circuits is not None:
             await state.shared_circuits.aclose()
         await state.quotas.aclose()
@@ -158,6 +176,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.key_directory.aclose()
         await state.guardrails.aclose()
         await state.embedder.aclose()
+        await state.responses.aclose()
         await state.db.aclose()
         LOG.info("stopped")
         state.access_log.stop()

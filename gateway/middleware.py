@@ -5,7 +5,12 @@ Every response carries ``x-request-id`` (the caller's, when it sent a sane one).
 decides the call's surface and whether it calls a model, once. An exception nothing else handled
 becomes a 500 in the caller's error shape, logged with the request id. A model call whose caller
 was authenticated gets one usage record; a request refused before that writes none (anyone who
-can reach the port could otherwise grow the ledger at line rate): the access log has it.
+can reach the port could otherwise grow the ledger at line rate): the access log has it. The same
+record of every model call goes to the metrics and the invocation log (gateway/observability/), and
+a model call gets the request's span when tracing is on.
+
+While the process shuts down (gateway/drain.py) every response closes its connection, and a model
+call arriving after the listener closed is refused with 503 and Retry-After, in the caller's shape.
 """
 
 from __future__ import annotations
@@ -17,15 +22,19 @@ import time
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.api.rendering import error_response
-from gateway.api.route_table import RouteTable
-from gateway.errors import InternalError
+from gateway.api.route_table import RouteTable, versioned
+from gateway.drain import CLOSING_SCOPE_KEY, Drain, Phase
+from gateway.errors import InternalError, ServiceUnavailable
 from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog
+from gateway.observability.observer import Observer
 from gateway.services.context import CallContext
 from gateway.services.usage.record import usage_event
 from gateway.services.usage.writer import UsageWriter
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
+_CLOSE = (b"connection", b"close")
+_STOPPED = Phase.STOPPED  # looked up once: an enum member's lookup costs ~130 ns on Python 3.11
 
 
 def new_request_id() -> str:
@@ -48,12 +57,16 @@ class RequestContextMiddleware:
         access_log: AccessLog,
         usage: UsageWriter | None = None,
         in_flight: InFlight | None = None,
+        drain: Drain | None = None,
+        observer: Observer | None = None,
     ) -> None:
         self.app = app
         self.routes = routes
         self.access_log = access_log
         self.usage = usage
         self.in_flight = in_flight or InFlight()
+        self.drain = drain or Drain()
+        self.observer = observer or Observer()  # metrics, traces, invocation logs (gateway/observability/)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -61,22 +74,37 @@ class RequestContextMiddleware:
             return
         incoming_id = _incoming_request_id(scope)
         request_id = incoming_id or new_request_id()
+        if scope["path"][:4] != "/v1/":
+            versioned_path = versioned(scope["path"])
+            if versioned_path is not None:  # LiteLLM's users' base_url="http://host:4000"
+                scope["path"] = versioned_path
+                if scope.get("raw_path"):
+                    scope["raw_path"] = b"/v1" + scope["raw_path"]
         match = self.routes.match(scope["method"], scope["path"])
         call = CallContext(request_id=request_id, surface=match.surface, model_call=match.model_call)
         scope["strata.call"] = call
         scope["strata.route"] = match.route
+        tracing = self.observer.tracing
+        if tracing is not None and match.route is not None and match.model_call:
+            call.trace = tracing.begin(scope, call, match.route.path)
         header = (b"x-request-id", request_id.encode())
         status = 0
         self.in_flight.count += 1
+        drain = self.drain
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
                 message["headers"] = [*message.get("headers", ()), header]
+                if drain.phase:  # shutting down: the client's next request goes through the balancer
+                    message["headers"].append(_CLOSE)
             await send(message)
 
         try:
+            if match.model_call and (CLOSING_SCOPE_KEY in scope or drain.phase is _STOPPED):
+                await error_response(call, _shutting_down())(scope, receive, send_with_id)
+                return
             await self.app(scope, receive, send_with_id)
         except Exception:  # boundary: anything unhandled below becomes a clean 500
             LOG.exception("unhandled error", extra={"fields": {"request_id": request_id}})
@@ -89,11 +117,29 @@ class RequestContextMiddleware:
                     self.access_log.record_stranger(_access_fields(scope, call, status))
                 else:
                     self.access_log.record(_access_fields(scope, call, status))
-            if self.usage is not None and call.model_call and call.principal is not None:
-                # The usage record's id must be unique: a caller's own x-request-id may repeat.
-                record_id = request_id if incoming_id is None else new_request_id()
-                self.usage.submit(usage_event(call, status, record_id))
+            if call.model_call:
+                self._record(call, status, own_id=incoming_id is None)
+            if call.trace is not None:
+                call.trace.end(call, status)
             self.in_flight.leave()
+
+    def _record(self, call: CallContext, status: int, own_id: bool) -> None:
+        """The call's usage record, built once: queued for the ledger (authenticated callers only),
+        handed to the metrics and the invocation log (observer.py)."""
+        usage = self.usage if call.principal is not None else None
+        observer = self.observer
+        if usage is None and not observer.wants_calls:
+            return
+        # The usage record's id must be unique: a caller's own x-request-id may repeat.
+        event = usage_event(call, status, call.request_id if own_id else new_request_id())
+        if usage is not None:
+            usage.submit(event)
+        observer.finished(call, event)
+
+
+def _shutting_down() -> ServiceUnavailable:
+    message = "This gateway is shutting down and takes no new model calls; retry the request."
+    return ServiceUnavailable(message, code="shutting_down", retry_after=1)
 
 
 def _access_fields(scope: Scope, call: CallContext, status: int) -> dict[str, object]:

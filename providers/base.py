@@ -37,7 +37,9 @@ class Capabilities:
     streaming: bool = True
     tools: bool = True
     embeddings: bool = False
-    vision: bool = False
+    vision: bool = False  # takes image parts; a model without it is refused them (400)
+    logprobs: bool = False  # returns logprobs / top_logprobs when asked; others are refused them (400)
+    token_inputs: bool = False  # takes embeddings input as token ids as they are; else the gateway decodes them
 
 
 class HealthState(StrEnum):
@@ -58,10 +60,12 @@ class Health:
 
 @dataclass(frozen=True, slots=True)
 class CallOptions:
-    """Per-call facts the pipeline hands down: tracing id and the time left."""
+    """Per-call facts the pipeline hands down: tracing id, the time left, and headers the upstream
+    request carries besides the deployment's own (the W3C trace context: ``traceparent``)."""
 
     request_id: str
     timeout_s: float | None = None
+    headers: tuple[tuple[str, str], ...] = ()
 
 
 class Provider(ABC):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 
 class _Open(BaseModel):
@@ -108,6 +108,11 @@ class ChatCompletionRequest(_Open):
     tool_choice: ToolChoice | None = None
     response_format: ResponseFormat | None = None
     user: str | None = None
+    logprobs: bool | None = None
+    top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None
+    # Set by the Anthropic surface when the request carries Anthropic's extensions (cache_control,
+    # thinking): providers/anthropic_extensions.py. Never serialized.
+    _anthropic_extensions: bool = PrivateAttr(default=False)
 
     def output_limit(self) -> int | None:
         """The caller's cap on generated tokens, whichever of the two fields it used."""
@@ -115,6 +120,10 @@ class ChatCompletionRequest(_Open):
 
     def wants_stream_usage(self) -> bool:
         return bool(self.stream_options and self.stream_options.include_usage)
+
+    def wants_logprobs(self) -> bool:
+        """Asked for the tokens' log probabilities (a deployment capability: providers/base.py)."""
+        return bool(self.logprobs or self.top_logprobs)
 
 
 class PromptTokensDetails(_Open):

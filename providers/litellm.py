@@ -8,9 +8,13 @@ OpenAI-compatible hot path. It never fetches its price list over the network.
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
 import os
+import sys
+from array import array
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from types import ModuleType
 from typing import Any, Literal
 
@@ -41,6 +45,23 @@ class LiteLLMDeployment(DeploymentBase):
     embeddings: bool = False
     vision: bool = False
     tools: bool = True
+    logprobs: bool | None = Field(default=None, description="returns logprobs; unset: as litellm says the model does")
+    token_inputs: bool | None = Field(
+        default=None,
+        description="embeddings input as token ids goes as it is; unset: for openai/, azure/, hosted_vllm/ and "
+        "nebius/ models (as litellm's proxy decides), else Strata decodes it to text first",
+    )
+
+
+# Vendors whose embeddings take token ids (litellm's LITELLM_EMBEDDING_PROVIDERS_SUPPORTING_INPUT_ARRAY_OF_TOKENS).
+_TOKEN_INPUT_VENDORS = ("openai", "azure", "hosted_vllm", "nebius")
+
+
+def _takes_token_inputs(deployment: LiteLLMDeployment) -> bool:
+    if deployment.token_inputs is not None:
+        return deployment.token_inputs
+    vendor, slash, _ = deployment.model.partition("/")
+    return vendor in _TOKEN_INPUT_VENDORS if slash else deployment.model.startswith("text-embedding-")
 
 
 _litellm: ModuleType | None = None
@@ -102,16 +123,37 @@ def _map_error(exc: Exception) -> perr.ProviderError:
     return perr.ProviderUpstreamError(f"{name}: {message}")
 
 
+def _base64(vector: list[float]) -> str:
+    """OpenAI's base64 format: little-endian float32."""
+    packed = array("f", vector)
+    if sys.byteorder == "big":  # pragma: no cover
+        packed.byteswap()
+    return base64.b64encode(packed.tobytes()).decode()
+
+
 class LiteLLMProvider(Provider):
     def __init__(self, deployment: LiteLLMDeployment) -> None:
         self.deployment = deployment
         self.capabilities = Capabilities(
-            tools=deployment.tools, embeddings=deployment.embeddings, vision=deployment.vision
+            tools=deployment.tools,
+            embeddings=deployment.embeddings,
+            vision=deployment.vision,
+            logprobs=bool(deployment.logprobs),
+            token_inputs=_takes_token_inputs(deployment),
         )
         self._module: ModuleType | None = None
 
     async def start(self) -> None:
         self._module = await asyncio.to_thread(_import_litellm)
+        if self.deployment.logprobs is None:  # litellm drops what a vendor does not take: ask it, refuse early
+            self.capabilities = replace(self.capabilities, logprobs=self._supports("logprobs"))
+
+    def _supports(self, parameter: str) -> bool:
+        try:
+            supported = self._litellm.get_supported_openai_params(model=self.deployment.model)
+        except Exception:  # boundary: a model litellm does not know supports nothing extra
+            return False
+        return bool(supported) and parameter in supported
 
     async def aclose(self) -> None:
         """Close the HTTP clients litellm cached for this event loop (aiohttp sessions that would
@@ -181,11 +223,18 @@ class LiteLLMProvider(Provider):
         if not self.capabilities.embeddings:
             raise perr.UnsupportedOperation(f"model {request.model!r} does not produce embeddings")
         arguments = self._arguments(request)
+        # litellm's response types hold floats (base64 strings trip its serializer): ask for floats, encode here
+        as_base64 = arguments.pop("encoding_format", None) == "base64"
         try:
             response = await self._litellm.aembedding(**arguments)
         except Exception as exc:  # boundary: litellm raises its own tree
             raise self._error(exc) from None
-        return EmbeddingResponse.model_validate(response.model_dump())
+        answer = EmbeddingResponse.model_validate(response.model_dump())
+        if as_base64:
+            for item in answer.data:
+                if isinstance(item.embedding, list):
+                    item.embedding = _base64(item.embedding)
+        return answer
 
     async def count_tokens(self, request: ChatCompletionRequest) -> int:
         messages = [m.model_dump(exclude_none=True) for m in request.messages]

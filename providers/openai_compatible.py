@@ -19,6 +19,7 @@ import orjson
 from pydantic import Field, ValidationError, field_validator
 
 from providers import errors as perr
+from providers.anthropic_extensions import strip_anthropic_extensions
 from providers.base import CallOptions, Capabilities, Provider, ProviderSpec
 from providers.canonical import (
     ChatCompletion,
@@ -48,13 +49,26 @@ class OpenAIDeployment(DeploymentBase):
     embeddings: bool = False
     vision: bool = False
     tools: bool = True
+    anthropic_extensions: bool = Field(
+        default=False,
+        description="the upstream understands Anthropic's cache_control and thinking in litellm's spelling "
+        "(a litellm proxy in front of Claude); otherwise the Anthropic surface's extensions are left out",
+    )
+    logprobs: bool = Field(default=True, description="the upstream returns logprobs (OpenAI, vLLM); false refuses them")
+    token_inputs: bool = Field(
+        default=True,
+        description="embeddings input as token ids goes as it is (OpenAI's models: tiktoken's ids); "
+        "false: Strata decodes it to text first, for upstreams with another tokenizer",
+    )
 
     @field_validator("api_base")
     @classmethod
     def _http_url(cls, value: str) -> str:
         if not value.startswith(("http://", "https://")):
             raise ValueError("must be an http:// or https:// URL")
-        return value.rstrip("/")
+        scheme, rest = value.split("://", 1)
+        host, slash, path = rest.partition("/")  # ${BASE}/openai/... with BASE ending in / gives //
+        return f"{scheme}://{host}{re.sub('/{2,}', '/', slash + path)}".rstrip("/")
 
     @field_validator("api_key")
     @classmethod
@@ -129,7 +143,11 @@ class OpenAICompatibleProvider(Provider):
     def __init__(self, deployment: OpenAIDeployment, clients: HttpClients) -> None:
         self.deployment = deployment
         self.capabilities = Capabilities(
-            tools=deployment.tools, embeddings=deployment.embeddings, vision=deployment.vision
+            tools=deployment.tools,
+            embeddings=deployment.embeddings,
+            vision=deployment.vision,
+            logprobs=deployment.logprobs,
+            token_inputs=deployment.token_inputs,
         )
         self._clients = clients
         self._pool: Transport | None = None
@@ -157,6 +175,9 @@ class OpenAICompatibleProvider(Provider):
 
     def _body(self, request: ChatCompletionRequest | EmbeddingRequest, **changes: Any) -> bytes:
         data = request.model_dump(exclude_unset=True)
+        if isinstance(request, ChatCompletionRequest) and request._anthropic_extensions:
+            if not self.deployment.anthropic_extensions:
+                strip_anthropic_extensions(data)
         data["model"] = self.deployment.model
         data.update(changes)
         return orjson.dumps(data)
@@ -168,6 +189,9 @@ class OpenAICompatibleProvider(Provider):
         request_id = options.request_id
         if request_id and "\r" not in request_id and "\n" not in request_id:
             head += b"x-request-id: " + request_id.encode("latin-1", "replace") + b"\r\n"
+        for name, value in options.headers:  # the trace context; a caller's tracestate is not sent broken
+            if "\r" not in value and "\n" not in value:
+                head += f"{name}: {value}\r\n".encode("latin-1", "replace")
         return await self._pool.request(
             b"POST", target, head, body, connect_timeout=self._connect_timeout, read_timeout=self._read_timeout
         )

@@ -22,6 +22,8 @@ _REPLY_PRIMER = 3
 class _Encoding(Protocol):
     def encode(self, text: str, *, disallowed_special: Any = ...) -> list[int]: ...
 
+    def decode(self, tokens: list[int], errors: str = ...) -> str: ...
+
 
 def _bundled_tiktoken_dir() -> Path | None:
     spec = importlib.util.find_spec("litellm")
@@ -34,6 +36,15 @@ def _bundled_tiktoken_dir() -> Path | None:
 @lru_cache(maxsize=4)
 def encoding_for(model: str) -> _Encoding | None:
     """The tiktoken encoding for a model id, or None when none is available offline."""
+    name = (
+        "o200k_base" if any(tag in model for tag in ("gpt-4o", "gpt-4.1", "gpt-5", "o1", "o3", "o4")) else "cl100k_base"
+    )
+    return encoding_named(name)
+
+
+@lru_cache(maxsize=4)
+def encoding_named(name: str) -> _Encoding | None:
+    """A tiktoken encoding by name (cl100k_base...), or None when it is not available offline."""
     folder = _bundled_tiktoken_dir()
     if folder is None:
         return None
@@ -42,14 +53,25 @@ def encoding_for(model: str) -> _Encoding | None:
         import tiktoken
     except ImportError:
         return None
-    name = (
-        "o200k_base" if any(tag in model for tag in ("gpt-4o", "gpt-4.1", "gpt-5", "o1", "o3", "o4")) else "cl100k_base"
-    )
     try:
         encoding: _Encoding = tiktoken.get_encoding(name)
     except Exception:  # missing or unreadable file: count approximately instead
         return None
     return encoding
+
+
+def client_encoding(model: str) -> _Encoding | None:
+    """The encoding a client tokenized with for this model name, as OpenAI's SDKs and LangChain pick
+    it: tiktoken's for the name, else cl100k_base (what token ids sent to an OpenAI-style API mean)."""
+    try:
+        from tiktoken.model import encoding_name_for_model
+    except ImportError:
+        return None
+    try:
+        name = encoding_name_for_model(model)
+    except KeyError:
+        name = "cl100k_base"
+    return encoding_named(name)
 
 
 def count_text(text: str, model: str) -> int:

@@ -9,6 +9,7 @@ from fastapi import APIRouter, Depends
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import NotFound, PermissionDenied
 from gateway.lifespan import AppState
+from gateway.services.audit import AuditLog
 from gateway.services.context import Principal
 
 SURFACE = "admin"
@@ -39,18 +40,22 @@ async def list_deployments(state: State, _: Admin) -> dict[str, Any]:
 
 
 @router.post("/deployments/reset", summary="Put every deployment back into rotation")
-async def reset_all(state: State, _: Admin) -> dict[str, list[str]]:
-    return {"reset": await _reset(state, None)}
+async def reset_all(state: State, admin: Admin) -> dict[str, list[str]]:
+    reset = await reset_deployments(state, None)
+    await AuditLog(state.db.sessions).record(admin.key_id, "api", "reset", "deployment", None, {"reset": reset})
+    return {"reset": reset}
 
 
 @router.post("/deployments/{deployment_id:path}/reset", summary="Put one deployment back into rotation")
-async def reset_one(deployment_id: str, state: State, _: Admin) -> dict[str, list[str]]:
+async def reset_one(deployment_id: str, state: State, admin: Admin) -> dict[str, list[str]]:
     if not state.invoker.router.knows(deployment_id):
         raise NotFound(f"No deployment {deployment_id!r}.")
-    return {"reset": await _reset(state, deployment_id)}
+    reset = await reset_deployments(state, deployment_id)
+    await AuditLog(state.db.sessions).record(admin.key_id, "api", "reset", "deployment", deployment_id)
+    return {"reset": reset}
 
 
-async def _reset(state: AppState, deployment_id: str | None) -> list[str]:
+async def reset_deployments(state: AppState, deployment_id: str | None) -> list[str]:
     ids = state.invoker.router.reset(deployment_id)
     if state.shared_circuits is not None:
         await state.shared_circuits.forget(ids)

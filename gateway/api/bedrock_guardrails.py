@@ -30,8 +30,10 @@ from gateway.guardrails.identifiers import DRAFT, arn, guardrail_id, is_version
 from gateway.guardrails.request import GuardrailRef
 from gateway.guardrails.store import NameTaken, TokenReused
 from gateway.lifespan import AppState
+from gateway.services.audit import AuditLog
 from gateway.services.context import CallContext
 
+Json = dict[str, Any]
 router = APIRouter(tags=["Bedrock-compatible"])
 
 # First path segments of Bedrock's control-plane and runtime operations that Strata does not serve:
@@ -94,6 +96,12 @@ async def _admin(state: AppState, call: CallContext, request: Request) -> bytes:
     return body
 
 
+async def _audit(state: AppState, call: CallContext, action: str, gid: str, details: Json | None = None) -> None:
+    """The audit log's entry for a change made here (after it succeeded), as the admin API's are."""
+    actor = call.principal.key_id if call.principal is not None else "master"
+    await AuditLog(state.db.sessions).record(actor, "api", action, "guardrail", gid, details)
+
+
 def _not_found(identifier: str, version: str | None = None) -> NotFound:
     which = f"version {version} of the guardrail" if version and version != DRAFT else "the guardrail"
     return NotFound(f"Could not find {which} {identifier!r}.")
@@ -129,6 +137,7 @@ async def create_guardrail(request: Request, state: State, call: Call) -> dict[s
     except TokenReused as exc:
         raise Conflict(f"This clientRequestToken created another guardrail ({exc}); send a new one.") from None
     await registry.changed(stored.guardrail_id)  # an unknown id remembered elsewhere is known now
+    await _audit(state, call, "create", stored.guardrail_id, {"name": definition.name})
     return {
         "guardrailId": stored.guardrail_id,
         "guardrailArn": arn(signing_region(request), stored.guardrail_id),
@@ -249,6 +258,7 @@ async def update_guardrail(guardrailIdentifier: str, request: Request, state: St
     if stored is None:
         raise _not_found(guardrailIdentifier)
     await registry.changed(gid)
+    await _audit(state, call, "update", gid, {"name": definition.name})
     region = signing_region(request)
     return {
         "guardrailId": gid,
@@ -274,6 +284,7 @@ async def create_guardrail_version(
     if number is None:
         raise _not_found(guardrailIdentifier)
     await state.guardrails.changed(gid)  # a number remembered as unknown elsewhere exists now
+    await _audit(state, call, "publish", gid, {"version": number})
     return {"guardrailId": gid, "version": str(number)}
 
 
@@ -304,6 +315,7 @@ async def delete_guardrail(
     if not deleted:
         raise _not_found(guardrailIdentifier, guardrailVersion)
     await state.guardrails.changed(gid)
+    await _audit(state, call, "delete", gid, {"version": guardrailVersion} if guardrailVersion else None)
     return {}
 
 

@@ -1,9 +1,12 @@
 """Strata's own request and response headers, shared by every surface.
 
-In: ``x-strata-timeout`` (seconds; the openai SDK's ``x-stainless-read-timeout`` and
-``x-stainless-timeout`` count too: there is no point answering after the client gave up)
-shortens the request's deadline; ``x-strata-routing-strategy``
-overrides the model's routing strategy, for admin keys only.
+In: ``x-strata-timeout`` (seconds) shortens the request's whole deadline; the Stainless SDKs'
+(openai, anthropic) ``x-stainless-read-timeout`` and ``x-stainless-timeout`` are the client's read
+timeout, the longest it waits between two bytes: they bound the wait for an answer's first byte
+(a whole answer, or a stream's first chunk: there is no point answering after the client gave
+up), never a stream's length, and one that does not parse (``NOT_GIVEN``) is ignored, since the
+client sent it, not its user. ``x-strata-routing-strategy`` overrides the model's routing
+strategy, for admin keys only.
 Out: ``x-strata-model`` (the model that answered), ``x-strata-deployment``, ``x-strata-attempts``,
 and OpenAI's ``x-ratelimit-*`` for the tightest rpm/tpm limit on the call (services/quotas).
 """
@@ -29,14 +32,28 @@ def _seconds(value: str, name: str) -> float:
     return seconds
 
 
+def _client_seconds(value: str | None) -> float | None:
+    """A timeout an SDK sent on its own: used when it is a positive number of seconds, else ignored."""
+    if value is None:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        return None
+    return seconds if math.isfinite(seconds) and seconds > 0 else None
+
+
 def apply_call_hints(request: AsgiRequest, call: CallContext, principal: Principal) -> None:
-    deadlines = [
-        _seconds(value, name)
-        for name in ("x-strata-timeout", "x-stainless-timeout", "x-stainless-read-timeout")
-        if (value := request.header(name.encode())) is not None
+    deadline = request.header(b"x-strata-timeout")
+    if deadline is not None:
+        call.deadline_s = _seconds(deadline, "x-strata-timeout")
+    reads = [
+        seconds
+        for name in (b"x-stainless-read-timeout", b"x-stainless-timeout")
+        if (seconds := _client_seconds(request.header(name))) is not None
     ]
-    if deadlines:
-        call.deadline_s = min(deadlines)
+    if reads:
+        call.read_timeout_s = min(reads)
     strategy = request.header(b"x-strata-routing-strategy")
     if strategy is not None:
         if not principal.is_admin:

@@ -9,8 +9,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from fastapi.openapi.docs import get_swagger_ui_html, get_swagger_ui_oauth2_redirect_html
 from fastapi.openapi.utils import get_openapi
 from pydantic import BaseModel
+from starlette.requests import Request
+from starlette.responses import HTMLResponse
 
 from gateway.api.asgi_routes import AsgiRoutes
 from gateway.schemas.openai import OpenAIErrorResponse
@@ -22,8 +25,33 @@ _REF = "#/components/schemas/{model}"
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")  # FastAPI's 422 body, never sent here
 
 
+SWAGGER = "/console/static/vendor/swagger-ui"  # vendored (gateway/console/static/VENDORED.md)
+
+
+def install_docs(app: StrataApp) -> None:
+    """``/docs``: Swagger UI from the gateway's own files, so that it works with no internet."""
+
+    async def swagger(request: Request) -> HTMLResponse:
+        root = request.scope.get("root_path", "")
+        return get_swagger_ui_html(
+            openapi_url=f"{root}{app.openapi_url}",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{root}{SWAGGER}/swagger-ui-bundle.js",
+            swagger_css_url=f"{root}{SWAGGER}/swagger-ui.css",
+            swagger_favicon_url=f"{root}{SWAGGER}/favicon-32x32.png",
+            oauth2_redirect_url=f"{root}/docs/oauth2-redirect",
+        )
+
+    async def oauth2_redirect(request: Request) -> HTMLResponse:
+        return get_swagger_ui_oauth2_redirect_html()
+
+    app.add_route("/docs", swagger, include_in_schema=False)
+    app.add_route("/docs/oauth2-redirect", oauth2_redirect, include_in_schema=False)
+
+
 def install_openapi(app: StrataApp, hot: AsgiRoutes) -> None:
     """Generate FastAPI's schema, then add the hot routes and the models they use."""
+    install_docs(app)
 
     def openapi() -> dict[str, Any]:
         if app.openapi_schema is None:

@@ -25,10 +25,11 @@ async def live() -> dict[str, str]:
     return {"status": "ok"}
 
 
-@router.get("/ready", responses={503: {"description": "Starting, or a deployment is not ready"}})
+@router.get("/ready", responses={503: {"description": "Starting, shutting down, or a deployment is not ready"}})
 async def ready(state: State, call: Call, key: ApiKey) -> JSONResponse:
-    """Ready once started and every deployment is loaded. An upstream whose circuit is open does
-    not make this process unready (it can still serve the rest); its routing state is shown."""
+    """Ready once started and every deployment is loaded, until shutdown begins (SIGTERM: from then
+    on 503, ``"status": "draining"``, so that balancers send no more). An upstream whose circuit is
+    open does not make this process unready (it can still serve the rest); its routing state is shown."""
     details = await _is_admin(state, call, key)
     deployments: dict[str, dict[str, Any]] = {}
     for model in state.catalog:
@@ -48,9 +49,10 @@ async def ready(state: State, call: Call, key: ApiKey) -> JSONResponse:
                     k: v for k, v in routing[deployment.id].items() if k != "deployment" and v is not None
                 }
             deployments[deployment.id] = row
-    all_ready = state.started and all(d["state"] == "ready" for d in deployments.values())
+    draining = bool(state.drain.phase)
+    all_ready = state.started and not draining and all(d["state"] == "ready" for d in deployments.values())
     body: dict[str, Any] = {
-        "status": "ready" if all_ready else "not_ready",
+        "status": "ready" if all_ready else "draining" if draining else "not_ready",
         "started": state.started,
         "deployments": deployments,
     }

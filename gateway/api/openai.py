@@ -18,7 +18,7 @@ from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import StrataError, openai_error_body
-from gateway.guardrails.render import strata_guardrail
+from gateway.guardrails.render import applied_report
 from gateway.lifespan import AppState
 from gateway.schemas.openai import ModelList, ModelObject, OpenAIErrorResponse
 from gateway.services.catalog import PublicModel
@@ -62,8 +62,9 @@ async def chat_completions(state: AppState, call: CallContext, request: AsgiRequ
         stream = await state.invoker.chat_stream(call, principal, body)
         return StreamResponse(stream, SSE, headers=response_headers(call))
     completion = await state.invoker.chat(call, principal, body)
-    if call.guardrails is not None and (call.guardrails.applied_input or call.guardrails.applied_output):
-        completion.strata_guardrail = strata_guardrail(call.guardrails)  # type: ignore[attr-defined]
+    report = applied_report(call.guardrails)
+    if report is not None:
+        completion.strata_guardrail = report  # type: ignore[attr-defined]
     return BodyResponse(_json(completion), response_headers(call))
 
 
@@ -94,19 +95,19 @@ class _ServerSentEvents:
 
     def finish(self, stream: ChatStream) -> bytes:
         """[DONE]; after a stream that had guardrails, first a chunk carrying ``strata_guardrail``."""
-        guardrails = stream.call.guardrails
-        if guardrails is None or not (guardrails.applied_input or guardrails.applied_output):
+        report = applied_report(stream.call.guardrails)
+        if report is None:
             return b"data: [DONE]\n\n"
         last = stream.last
-        report = {
+        chunk = {
             "id": last.id,
             "object": "chat.completion.chunk",
             "created": last.created,
             "model": last.model,
             "choices": [],
-            "strata_guardrail": strata_guardrail(guardrails),
+            "strata_guardrail": report,
         }
-        return b"data: " + orjson.dumps(report) + b"\n\ndata: [DONE]\n\n"
+        return b"data: " + orjson.dumps(chunk) + b"\n\ndata: [DONE]\n\n"
 
     def error(self, error: StrataError) -> bytes:
         return b"data: " + orjson.dumps(openai_error_body(error)) + b"\n\n"

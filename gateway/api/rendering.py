@@ -8,6 +8,7 @@ import orjson
 from starlette.responses import Response
 from starlette.types import Receive, Scope, Send
 
+from gateway.api.anthropic_errors import anthropic_error_response
 from gateway.api.bedrock_errors import bedrock_error_response
 from gateway.errors import StrataError, error_headers, openai_error_body
 from gateway.services.context import CallContext
@@ -38,6 +39,8 @@ def error_response(call: CallContext | None, error: StrataError) -> Response:
         call.error_type = error.type
         if call.surface == "bedrock":
             return _with_rate_limits(call, bedrock_error_response(error, call.request_id))
+        if call.surface == "anthropic":
+            return _with_rate_limits(call, anthropic_error_response(error, call.request_id))
     return _with_rate_limits(
         call,
         Response(

@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Union
 
 import yaml
-from pydantic import Field, ValidationError, ValidationInfo, field_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
+from gateway.config import litellm_import
 from gateway.config.errors import ConfigError
 from gateway.config.routing import PromptRouter, Routing
 from gateway.errors import InvalidRequest
@@ -28,6 +29,7 @@ from providers.local.config import embedded_models
 from providers.registry import specs
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
+_OS_ENVIRON = re.compile(r"os\.environ/([A-Za-z_][A-Za-z0-9_]*)")  # LiteLLM's way to write ${VAR}
 _SECRET_KEYS = frozenset({"api_key", "aws_secret_access_key", "aws_session_token", "master_key", "secret_key"})
 
 
@@ -54,6 +56,15 @@ class ModelEntry(_Strict):
     guardrails: list[str] = Field(
         default=[], description="guardrails every call to this model gets: ID or ID:VERSION (a name from guardrails:)"
     )
+    aliases: list[str] = Field(
+        default=[],
+        description="other names callers may use for this model on every surface, e.g. a Bedrock model id "
+        "(anthropic.claude-3-5-haiku-20241022-v1:0) for clients that choose a body format from the id",
+    )
+    log_bodies: bool = Field(
+        default=False,
+        description="invocation logs (STRATA_INVOCATION_LOGS) keep this model's prompts and completions",
+    )
 
     @field_validator("deployments")
     @classmethod
@@ -74,6 +85,12 @@ class Catalog(_Strict):
     settings: dict[str, Any] = {}
     models: dict[str, ModelEntry] = Field(min_length=1)
     guardrails: dict[str, GuardrailDefinition] = {}  # name (its id too) -> CreateGuardrail's fields but name
+    _unmapped: str | None = PrivateAttr(default=None)  # a LiteLLM config's settings Strata ignores
+
+    @property
+    def unmapped_warning(self) -> str | None:
+        """For a LiteLLM config, the one warning at start listing the settings left out."""
+        return self._unmapped
 
     @field_validator("guardrails", mode="before")
     @classmethod
@@ -122,6 +139,23 @@ class Catalog(_Strict):
                 elif self.models[other].router is not None:
                     problems.append((path, f"{other!r} is a prompt router; name a model with deployments"))
             problems += self._guardrail_problems(name, entry)
+        return problems + self._alias_problems()
+
+    def _alias_problems(self) -> list[tuple[str, str]]:
+        """Every name, model or alias, means one model: an alias may not be a model's name or
+        another model's alias (a caller could not tell which one answers)."""
+        problems: list[tuple[str, str]] = []
+        owners: dict[str, str] = {}
+        for name, entry in self.models.items():
+            for i, alias in enumerate(entry.aliases):
+                path = f"models.{name}.aliases[{i}]"
+                if not alias.strip() or alias != alias.strip():
+                    problems.append((path, f"alias {alias!r} must be non-empty without surrounding spaces"))
+                elif alias in self.models:
+                    problems.append((path, f"{alias!r} is both a model and an alias; a name may be only one"))
+                elif alias in owners:
+                    problems.append((path, f"{alias!r} is already an alias of model {owners[alias]!r}"))
+                owners.setdefault(alias, name)
         return problems
 
     def _guardrail_problems(self, name: str, entry: ModelEntry) -> list[tuple[str, str]]:
@@ -177,10 +211,14 @@ def _substitute(value: Any, path: str, environ: Mapping[str, str], source: str) 
     if not isinstance(value, str):
         return value
     key = path.rsplit(".", 1)[-1]
+    litellm_style = _OS_ENVIRON.fullmatch(value.strip())
+    if litellm_style is not None:
+        value = f"${{{litellm_style.group(1)}}}"
     if _is_secret(key) and not _ENV_REF.fullmatch(value):
+        name = key.upper().replace("-", "_")
         raise ConfigError(
-            f"{source}: {path}: secrets are never written in the file; "
-            f"reference an environment variable, e.g. ${{{key.upper()}}}"
+            f"{source}: {path}: secrets are never written in the file; write a reference to an "
+            f"environment variable instead, e.g. ${{{name}}} (or os.environ/{name}), and set {name}"
         )
 
     def replace(match: re.Match[str]) -> str:
@@ -202,14 +240,22 @@ def parse_catalog(text: str, source: str = "<config>", environ: Mapping[str, str
         raise ConfigError(f"{source}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping with a 'models' key")
-    resolved = _substitute(raw, "", os.environ if environ is None else environ, source)
+    environ = os.environ if environ is None else environ
+    litellm = litellm_import.translate_if_litellm(raw, source)  # a LiteLLM config.yaml, as it is
+    if litellm is not None:
+        litellm.check_environment(environ)
+        raw = litellm.native
+    resolved = _substitute(raw, "", environ, source)
     try:
         catalog = Catalog.model_validate(resolved)
     except ValidationError as exc:
-        raise ConfigError(_format_errors(source, exc)) from None
+        message = _format_errors(source, exc)
+        raise ConfigError(litellm.locate(message) if litellm else message) from None
     problems = catalog.reference_problems()
     if problems:
         raise ConfigError("\n".join(f"{source}: {path}: {problem}" for path, problem in problems))
+    if litellm is not None:
+        catalog._unmapped = litellm_import.warning(litellm)
     return catalog
 
 

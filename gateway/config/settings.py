@@ -55,21 +55,52 @@ class Settings(BaseSettings):
     # Texts whose guardrail embeddings are kept (about 1.5 KB each): a conversation re-sends its history
     # every turn. 0 keeps none between requests (one request's checks still share theirs).
     guardrail_embedding_cache: int = Field(default=4096, ge=0, le=10_000_000)
-    # SIGTERM: stop accepting, let requests in flight finish for up to this long, then cut the rest
-    # (their streams are recorded as `shutdown`), then write the usage buffer.
+    # SIGTERM: readiness fails at once and requests are still served for shutdown_delay_s (while a
+    # load balancer notices); then the listener closes, requests in flight get up to shutdown_grace_s
+    # to finish (the drain deadline) before the rest are cut (their streams recorded as `shutdown`),
+    # and the usage buffer is written. A second SIGTERM skips the delay. See gateway/drain.py.
+    shutdown_delay_s: float = Field(default=0.0, ge=0, le=600)
     shutdown_grace_s: float = Field(default=30.0, ge=0, le=3600)
     # Upstreams: the largest response body accepted (a larger one fails fast, never hangs), and the
     # most connections open at once to one origin (more requests wait for one, within connect timeout).
     max_response_bytes: int = Field(default=64 * 1024 * 1024, ge=1024)
     upstream_max_connections: int = Field(default=1000, ge=1, le=100_000)
+    # The admin console (/console): a session ends after this long without a request, and at the
+    # latest console_session_max_s after signing in.
+    console_idle_timeout_s: float = Field(default=1800.0, ge=60, le=7 * 86400)
+    console_session_max_s: float = Field(default=12 * 3600.0, ge=60, le=30 * 86400)
     log_level: Literal["debug", "info", "warning", "error"] = "info"
     log_format: Literal["json", "text"] = "json"
+    # Responses API: stored responses (`store`, the default) older than this are deleted (hourly sweep).
+    responses_retention_days: float = Field(default=30.0, gt=0, le=36500)
+    # Metrics at GET /metrics (master or admin key; no key when metrics_public), folded in off the
+    # request path every metrics_interval_s (a scrape folds its own process's first).
+    metrics: bool = True
+    metrics_public: bool = False
+    metrics_interval_s: float = Field(default=1.0, gt=0, le=60)
+    # Model invocation logs (gateway/observability/invocations/): a record per model call, to the
+    # database or to JSON-lines files in invocation_log_dir (default data_dir/invocations) rotated past
+    # invocation_log_max_bytes. Bodies only for models with `log_bodies: true` in the catalog and for
+    # what invocation_log_bodies names: "model:NAME,key:ID,team:ID" (or "*"). Older entries are deleted.
+    invocation_logs: Literal["off", "database", "file"] = "off"
+    invocation_log_bodies: str = ""
+    invocation_log_dir: Path | None = None
+    invocation_log_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
+    invocation_log_retention_days: float = Field(default=30.0, gt=0, le=36500)
 
     @field_validator("redis_url")
     @classmethod
     def _readable_redis_url(cls, value: str | None) -> str | None:
         if value is not None:
             RedisEndpoint.parse(value)  # refused at start, naming the problem, not at the first call
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _async_driver(cls, value: str | None) -> str | None:
+        """A plain postgresql:// URL (LiteLLM's, Heroku's postgres://) is served by asyncpg."""
+        if value is not None and value.startswith(("postgresql://", "postgres://")):
+            return "postgresql+asyncpg://" + value.split("://", 1)[1]
         return value
 
     @classmethod

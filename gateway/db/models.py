@@ -203,3 +203,101 @@ class GuardrailVersion(Base):
     definition: Mapped[dict[str, Any]] = mapped_column(TolerantJSON)
     client_request_token: Mapped[str | None] = mapped_column(String(256), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class AuditEntry(Base):
+    """Who changed what through the admin API or the console, and when (never a secret).
+
+    ``actor`` is the admin key's id (``master`` for the master key); ``via`` is ``api`` or
+    ``console``; ``details`` holds the fields changed, as sent, so an entry reads on its own.
+    """
+
+    __tablename__ = "audit_log"
+    __table_args__ = (
+        Index("ix_audit_log_ts", "ts"),
+        Index("ix_audit_log_actor_ts", "actor", "ts"),
+        Index("ix_audit_log_target_type_target_id", "target_type", "target_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    actor: Mapped[str] = mapped_column(String(40))
+    via: Mapped[str] = mapped_column(String(16))
+    action: Mapped[str] = mapped_column(String(32))
+    target_type: Mapped[str] = mapped_column(String(32))
+    target_id: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    details: Mapped[dict[str, Any] | None] = mapped_column(TolerantJSON, nullable=True)
+
+
+class ConsoleSession(Base):
+    """A signed-in console user, shared by every gateway process on the database.
+
+    ``id`` is the SHA-256 of the cookie's token, so a copy of this table opens no session; ``csrf``
+    is the token each state-changing request must carry.
+    """
+
+    __tablename__ = "console_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    key_id: Mapped[str] = mapped_column(String(40), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class StoredResponse(Base):
+    """A Responses API response kept (``store``) for GET /v1/responses/{id} and for continuing its
+    conversation (``previous_response_id``), readable only by its owner: ``team:ID`` for a key in a
+    team, ``key:ID`` for one without. ``conversation`` is the whole conversation up to and including
+    this response, in the canonical form, so that a follow-up reads one row. Rows older than the
+    retention period (STRATA_RESPONSES_RETENTION_DAYS) are deleted by a sweep off the request path.
+    """
+
+    __tablename__ = "responses"
+    __table_args__ = (Index("ix_responses_created_at", "created_at"),)
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(48))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    response: Mapped[dict[str, Any]] = mapped_column(JSON)
+    input_items: Mapped[list[Any]] = mapped_column(JSON)
+    conversation: Mapped[list[Any]] = mapped_column(JSON)
+
+
+class InvocationLog(Base):
+    """One model call's invocation record (Bedrock's model invocation logging): metadata always,
+    the canonical request and response bodies only where enabled for its model, key or team.
+    Written in batches off the request path; rows older than the retention are deleted."""
+
+    __tablename__ = "invocation_logs"
+    __table_args__ = (
+        Index("ix_invocation_logs_ts", "ts"),
+        Index("ix_invocation_logs_key_ts", "key_id", "ts"),
+        Index("ix_invocation_logs_request_id", "request_id"),
+    )
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)  # the usage record's id
+    request_id: Mapped[str] = mapped_column(String(128))
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    surface: Mapped[str] = mapped_column(String(16))
+    operation: Mapped[str] = mapped_column(String(32))
+    key_id: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    team_id: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    served_model: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    deployment: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    provider: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    stream: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[int] = mapped_column(Integer)
+    error_type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    latency_ms: Mapped[float] = mapped_column(Float)
+    ttft_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    cached_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    guardrail_action: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    request_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    request_body: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+    response_body: Mapped[Any | None] = mapped_column(JSON, nullable=True)

@@ -30,6 +30,13 @@ def strata_guardrail(request: GuardrailRequest) -> dict[str, Any]:
     }
 
 
+def applied_report(request: GuardrailRequest | None) -> dict[str, Any] | None:
+    """``strata_guardrail`` for a call whose guardrails ran; None when none did (the field stays out)."""
+    if request is None or not (request.applied_input or request.applied_output):
+        return None
+    return strata_guardrail(request)
+
+
 def _entry(applied: Applied) -> dict[str, Any]:
     return {
         "guardrailId": applied.guardrail_id,

@@ -9,6 +9,8 @@ from gateway.config.settings import Settings
 from gateway.server.limits import ClientConnections, ConnectionLimits
 from gateway.server.protocol import StrataHttpProtocol
 
+WORKER_PING_TIMEOUT_S = 30
+
 
 def uvicorn_options(settings: Settings) -> dict[str, Any]:
     """Keyword arguments for ``uvicorn.run`` / ``uvicorn.Config``, the app (or factory) aside.
@@ -29,4 +31,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "log_level": settings.log_level,
         "timeout_keep_alive": settings.idle_timeout_s,  # unused by StrataHttpProtocol; kept truthful
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
+        # --workers N: the parent kills a worker that does not answer its ping within this long, and
+        # a new worker answers only once it has imported the app's modules (seconds on a busy host;
+        # uvicorn's 5 s default had workers killed and respawned in a loop under load).
+        "timeout_worker_healthcheck": WORKER_PING_TIMEOUT_S,
     }

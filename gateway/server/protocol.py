@@ -24,6 +24,7 @@ from uvicorn.config import Config
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 from uvicorn.server import ServerState
 
+from gateway.drain import CLOSING_SCOPE_KEY
 from gateway.errors import StrataError
 from gateway.logs import LOG
 from gateway.server import answers
@@ -32,6 +33,7 @@ from gateway.services.context import CallContext
 
 _OPENED, _HEAD, _BODY, _WAITING = range(4)
 LINGER_S = 1.0  # after a refusal: how long what the client still sends is read and dropped
+SHUTDOWN_FIRST_BYTE_S = 2.0  # at shutdown: how long a connection just opened may take to start its request
 _CLOCK_SLACK_S = 0.001  # the loop may run a timer a hair before its time
 
 
@@ -61,6 +63,7 @@ class StrataHttpProtocol(HttpToolsProtocol):
         self._address: str | None = None  # counted against the cap while this is set
         self._watchdog: asyncio.TimerHandle | None = None
         self._lingering = False
+        self._closing = False  # the server is shutting down: the request being read is the last
 
     # --- the connection
 
@@ -116,6 +119,9 @@ class StrataHttpProtocol(HttpToolsProtocol):
             self._refusal = answers.head_too_large(limit)
             raise _Refused
         super().on_headers_complete()
+        if self._closing:  # arrived after the listener closed: the last request, marked for the app
+            self.cycle.keep_alive = False
+            self.scope[CLOSING_SCOPE_KEY] = True  # type: ignore[literal-required]
         self._reading = _BODY
         self._since = self.loop.time()
 
@@ -133,6 +139,23 @@ class StrataHttpProtocol(HttpToolsProtocol):
             cycle, app = self.pipeline.pop()
             self._start_asgi_task(cycle, app)
         self._since = self.loop.time()  # idle from now (or a queued head's or body's clock restarts)
+
+    def shutdown(self) -> None:
+        """The server is shutting down. uvicorn's closes the connection unless a response is going
+        out; a request whose head is already arriving is read and answered instead (the app refuses a
+        model call then, gateway/drain.py), and the connection closes after it: an answer, not a reset.
+        So is one on a connection opened an instant ago, if it starts within SHUTDOWN_FIRST_BYTE_S."""
+        idle = self.cycle is None or self.cycle.response_complete
+        if self._reading in (_OPENED, _HEAD) and idle and not self.pipeline and not self._lingering:
+            self._closing = True
+            if self._reading == _OPENED:
+                self.loop.call_later(SHUTDOWN_FIRST_BYTE_S, self._close_if_silent)
+            return
+        super().shutdown()
+
+    def _close_if_silent(self) -> None:
+        if self._reading == _OPENED:
+            self.transport.close()
 
     def _head_size(self) -> int:
         return len(self.url) + sum(len(name) + len(value) + 4 for name, value in self.headers)

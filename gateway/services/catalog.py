@@ -64,6 +64,8 @@ class PublicModel:
             tools=any(c.tools for c in caps),
             embeddings=any(c.embeddings for c in caps),
             vision=any(c.vision for c in caps),
+            logprobs=any(c.logprobs for c in caps),
+            token_inputs=all(c.token_inputs for c in caps),  # token ids go as they are only if all take them
         )
 
 
@@ -91,6 +93,8 @@ class ModelCatalog:
                 strong = models[model.prompt_router.strong].capabilities
                 models[name] = replace(model, routed_capabilities=strong)
         self._models = models
+        # Other names for a model (a Bedrock model id...): the catalog checked that none is a model's name.
+        self._aliases = {alias: models[name] for name, entry in catalog.models.items() for alias in entry.aliases}
 
     def __iter__(self) -> Iterator[PublicModel]:
         return iter(self._models.values())
@@ -103,9 +107,10 @@ class ModelCatalog:
         return self._models[name]
 
     def resolve(self, name: str, principal: Principal) -> PublicModel:
-        """The model a caller asked for; unknown and forbidden look alike, as at OpenAI."""
-        model = self._models.get(name)
-        if model is None or not principal.may_call(name):
+        """The model a caller asked for, by its name or an alias (every surface resolves here);
+        unknown and forbidden look alike, as at OpenAI. A key's allowed models are public names."""
+        model = self._models.get(name) or self._aliases.get(name)
+        if model is None or not principal.may_call(model.name):
             raise ModelNotFound(f"The model '{name}' does not exist or you do not have access to it.", param="model")
         return model
 

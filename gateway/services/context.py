@@ -5,13 +5,14 @@ from __future__ import annotations
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway.schemas.limits import NO_LIMITS, Limits
 from providers.canonical import EmbeddingUsage, Usage
 
 if TYPE_CHECKING:
     from gateway.guardrails.request import GuardrailRequest
+    from gateway.observability.tracing import CallTrace
 
 
 @dataclass(slots=True)
@@ -48,6 +49,7 @@ class CallContext:
     strategy: str | None = None  # a routing strategy the (admin) caller asked for
     deadline_s: float | None = None  # the caller's own time limit, if shorter than the model's
     deadline_at: float | None = None  # time.monotonic() by which the whole request must be done
+    read_timeout_s: float | None = None  # the client's read timeout (x-stainless-*): bounds the first byte only
     deployment: str | None = None
     provider: str | None = None
     stream: bool = False
@@ -62,6 +64,11 @@ class CallContext:
     cached_tokens: int | None = None  # prompt tokens the upstream served from its cache
     guardrail_action: str | None = None  # what guardrails did: "blocked:words,sensitive" (the usage record's)
     guardrails: GuardrailRequest | None = None  # what the caller asked for (surfaces set it; the pipeline applies it)
+    operation: str = "chat"  # gen_ai.operation.name (chat, embeddings): metrics and traces
+    quota_refusal: tuple[str, str] | None = None  # (scope kind, limit) of the limit that refused the call: metrics
+    trace: CallTrace | None = None  # the call's spans, when tracing is on (gateway/observability/tracing.py)
+    prompt: Any = None  # the canonical request the model was asked, for invocation logs (a reference, no copy)
+    reply: Any = None  # what it answered (a completion, embeddings, the stream), for invocation logs
 
     def record_usage(self, usage: Usage | EmbeddingUsage, estimated: bool = False) -> None:
         """The call's token counts, for its usage record, log line and quota settlement: the one

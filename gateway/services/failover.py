@@ -22,6 +22,8 @@ from typing import Generic, TypeVar
 
 from gateway.config.routing import RetryPolicy
 from gateway.logs import LOG
+from gateway.observability.tracing import attempt as attempt_span
+from gateway.observability.tracing import upstream_headers
 from gateway.services.catalog import DeploymentHandle, PublicModel
 from gateway.services.context import CallContext
 from gateway.services.routing import Router, Ticket
@@ -135,7 +137,8 @@ class _Walk(Generic[T]):
             raise DeadlineExceeded("The request's deadline passed before the model answered.")
         try:
             async with asyncio.timeout(limit):
-                result = await self.invoke(deployment, CallOptions(call.request_id, limit))
+                with attempt_span(call, deployment):  # the upstream request carries this span's traceparent
+                    result = await self.invoke(deployment, CallOptions(call.request_id, limit, upstream_headers(call)))
         except TimeoutError:
             if remaining < own:  # the caller's time ran out, not the deployment's: no verdict on it
                 ticket.abandoned()

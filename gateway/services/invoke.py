@@ -3,8 +3,11 @@ of the stages:
 
 authenticate -> resolve model (aliases, prompt router) -> input guardrails -> reserve quota
 -> route and call (retries, pool, fallbacks: failover.py) -> settle quota (streams: when they end)
--> output guardrails (streams: as they flow, in the relay) -> usage record (the request boundary,
-middleware.py, off the path) -> respond
+-> output guardrails (streams: as they flow, in the relay) -> usage record, metrics, invocation log
+(the request boundary, middleware.py, off the path) -> respond
+
+Each stage runs in its own span when tracing is on (gateway/observability/tracing.py: a no-op
+otherwise); the call keeps references to its request and answer for the invocation log.
 
 A prompt a guardrail blocks is answered with the guardrail's message: no quota is taken and no model
 is called. An answer the output guardrails withhold was still produced, so its tokens are charged.
@@ -16,12 +19,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import time
 from collections.abc import AsyncIterator, Awaitable
 from typing import TypeVar
 
 from gateway.errors import ContentPolicyViolation, InvalidRequest, from_provider_error
 from gateway.guardrails.stage import GuardrailStage, blocked_stream
+from gateway.observability.tracing import stage
 from gateway.services.auth import Authenticator
+from gateway.services.capability_checks import check_chat, check_logprobs_guarded
 from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
 from gateway.services.failover import Attempt, Deadline, DeadlineExceeded, Invoke, run_pool
@@ -30,6 +36,7 @@ from gateway.services.quotas import QuotaService, Reservation
 from gateway.services.quotas.plan import chat_estimate
 from gateway.services.routing import Router
 from gateway.services.stream_relay import ChatStream
+from gateway.services.token_inputs import as_text
 from providers import errors as perr
 from providers.base import CallOptions
 from providers.canonical import (
@@ -65,16 +72,19 @@ class InvokeService:
 
     async def authenticate(self, call: CallContext, key: str | None) -> Principal:
         """The first stage, separate so surfaces refuse strangers before reading their bodies."""
-        call.principal = await self.auth.authenticate(key)
+        with stage(call, "authenticate"):
+            call.principal = await self.auth.authenticate(key)
         return call.principal
 
     async def _admit(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> PublicModel:
-        model = self.catalog.resolve(request.model, principal)
-        call.model = model.name
-        if model.prompt_router is not None:
-            call.routed_model = await self.prompt_router.choose(model.prompt_router, request)
-            model = self.catalog.get(call.routed_model)
-        _check_capabilities(model, request)
+        call.prompt = request  # for the invocation log (masked in place by the input guardrails, if any)
+        with stage(call, "resolve"):
+            model = self.catalog.resolve(request.model, principal)
+            call.model = model.name
+            if model.prompt_router is not None:
+                call.routed_model = await self.prompt_router.choose(model.prompt_router, request)
+                model = self.catalog.get(call.routed_model)
+            check_chat(model, request)
         return model
 
     def _deadline(self, call: CallContext, model: PublicModel) -> Deadline:
@@ -87,6 +97,8 @@ class InvokeService:
         """The model's pool, then the fallbacks its failure calls for; errors leave as StrataErrors."""
         deadline = self._deadline(call, model)
         call.deadline_at = deadline.at  # a stream keeps to it after the pipeline hands it over
+        if call.read_timeout_s is not None:  # the client waits this long for a first byte: an answer, a first chunk
+            deadline = Deadline(min(deadline.at, time.monotonic() + call.read_timeout_s))
         chain = [model]
         last: perr.ProviderError | None = None
         for position, candidate in enumerate(chain):  # fallbacks join the chain after the first failure
@@ -108,17 +120,21 @@ class InvokeService:
         model = await self._admit(call, principal, request)
         guardrails = await self.guardrails.select(call, principal, model)
         if guardrails:
-            blocked = await self.guardrails.check_chat_input(call, guardrails, request)
+            check_logprobs_guarded(request, guardrails)
+            with stage(call, "guardrails.input"):
+                blocked = await self.guardrails.check_chat_input(call, guardrails, request)
             if blocked is not None:
                 call.served_model = model.name
                 call.record_usage(Usage())
+                call.reply = blocked
                 return blocked
 
         async def invoke(deployment: DeploymentHandle, options: CallOptions) -> Attempt[ChatCompletion]:
             completion = await deployment.provider.chat(request, options)
             return Attempt(completion, completion.usage.total_tokens if completion.usage else 0)
 
-        held = await self.quotas.reserve_chat(call, principal, model, request)
+        with stage(call, "quota.reserve"):
+            held = await self.quotas.reserve_chat(call, principal, model, request)
         attempt = await self._or_release(call, held, self._serve(call, model, invoke, _estimate_tokens(model, request)))
         completion = attempt.value
         completion.model = call.served_model or model.name
@@ -128,7 +144,9 @@ class InvokeService:
         if held is not None:
             await self.quotas.settle(call, held)
         if guardrails:
-            await self.guardrails.check_chat_output(call, guardrails, completion)
+            with stage(call, "guardrails.output"):
+                await self.guardrails.check_chat_output(call, guardrails, completion)
+        call.reply = completion
         return completion
 
     async def chat_stream(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatStream:
@@ -138,11 +156,15 @@ class InvokeService:
         call.stream = True
         guardrails = await self.guardrails.select(call, principal, model)
         if guardrails:
-            blocked = await self.guardrails.check_chat_input(call, guardrails, request)
+            check_logprobs_guarded(request, guardrails)
+            with stage(call, "guardrails.input"):
+                blocked = await self.guardrails.check_chat_input(call, guardrails, request)
             if blocked is not None:
                 call.served_model = model.name
                 source = aiter(blocked_stream(blocked))
-                return ChatStream(call, request, model.name, None, source, await anext(source))
+                answer = ChatStream(call, request, model.name, None, source, await anext(source))
+                call.reply = answer
+                return answer
 
         async def open_stream(deployment: DeploymentHandle, options: CallOptions) -> Attempt[Opened]:
             source = aiter(deployment.provider.chat_stream(request, options))
@@ -153,7 +175,8 @@ class InvokeService:
                 raise
             return Attempt((deployment, source, first), open=True)
 
-        held = await self.quotas.reserve_chat(call, principal, model, request)
+        with stage(call, "quota.reserve"):
+            held = await self.quotas.reserve_chat(call, principal, model, request)
         attempt = await self._or_release(
             call, held, self._serve(call, model, open_stream, _estimate_tokens(model, request))
         )
@@ -161,24 +184,32 @@ class InvokeService:
         settle = functools.partial(self.quotas.settle, call, held) if held is not None else None
         guard = self.guardrails.stream_guard(call, guardrails) if guardrails else None
         public = call.served_model or model.name
-        return ChatStream(call, request, public, deployment, source, first, ticket, on_close=settle, guard=guard)
+        stream = ChatStream(call, request, public, deployment, source, first, ticket, on_close=settle, guard=guard)
+        call.reply = stream  # for the invocation log: the text it sent, once it ended
+        return stream
 
     async def embeddings(self, call: CallContext, principal: Principal, request: EmbeddingRequest) -> EmbeddingResponse:
-        model = self.catalog.resolve(request.model, principal)
-        call.model = model.name
+        call.operation, call.prompt = "embeddings", request
+        with stage(call, "resolve"):
+            model = self.catalog.resolve(request.model, principal)
+            call.model = model.name
         if not model.capabilities.embeddings:
             raise InvalidRequest(f"The model '{model.name}' does not produce embeddings.", param="model")
         guardrails = await self.guardrails.select(call, principal, model)
+        as_text(request, model, guarded=bool(guardrails))  # token ids: decoded where they would not be understood
         if guardrails:
-            blocked = await self.guardrails.check_embeddings_input(call, guardrails, request)
+            with stage(call, "guardrails.input"):
+                blocked = await self.guardrails.check_embeddings_input(call, guardrails, request)
             if blocked is not None:
                 raise ContentPolicyViolation(blocked, code="guardrail_intervened")
-        held = await self.quotas.reserve_embeddings(call, principal, model, request)
+        with stage(call, "quota.reserve"):
+            held = await self.quotas.reserve_embeddings(call, principal, model, request)
         response = (await self._or_release(call, held, self._serve(call, model, _embed_invoke(request)))).value
         response.model = call.served_model or model.name
         call.record_usage(response.usage)
         if held is not None:
             await self.quotas.settle(call, held)
+        call.reply = response
         return response
 
     async def _or_release(self, call: CallContext, held: Reservation | None, work: Awaitable[T]) -> T:
@@ -237,14 +268,6 @@ async def _first_chunk(source: AsyncIterator[ChatCompletionChunk], limit: float)
         raise perr.ProviderUpstreamError("The upstream closed the stream without sending anything.") from None
     except TimeoutError:
         raise perr.ProviderTimeout(f"The model sent nothing within {limit:g} s.") from None
-
-
-def _check_capabilities(model: PublicModel, request: ChatCompletionRequest) -> None:
-    caps = model.capabilities
-    if not caps.chat:
-        raise InvalidRequest(f"The model '{model.name}' does not support chat completions.", param="model")
-    if request.tools and request.tool_choice != "none" and not caps.tools:
-        raise InvalidRequest(f"The model '{model.name}' does not support tools.", param="tools")
 
 
 async def _close(source: AsyncIterator[ChatCompletionChunk]) -> None:

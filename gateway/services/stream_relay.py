@@ -73,6 +73,7 @@ class ChatStream:
         own = time.monotonic() + (deployment.config.timeouts.total if deployment is not None else NO_MODEL_S)
         self._deadline = own if call.deadline_at is None else min(own, call.deadline_at)
         self._text: list[str] = []
+        self._sent: list[str] = []  # with output guardrails: the text callers got (invocation logs)
         self.usage: Usage | None = None
         self._last = first
         self._closed = False
@@ -180,7 +181,13 @@ class ChatStream:
     def _outgoing(self, chunk: ChatCompletionChunk) -> ChatCompletionChunk:
         chunk.model = self._model
         self._last = chunk
+        if self._guard is not None:  # what callers see may differ from what the model wrote
+            self._sent.extend(choice.delta.content for choice in chunk.choices if choice.delta.content)
         return chunk
+
+    def answer_text(self) -> str:
+        """The text the caller was sent (every choice's, in order of arrival): invocation logs."""
+        return "".join(self._sent if self._guard is not None else self._text)
 
     def _report(self, error: ProviderError | None) -> None:
         """Tell the router how the deployment did (a stream is judged when it ends); once."""

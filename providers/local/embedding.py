@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import torch
 
 from providers.local.loading import Embedder
-from providers.local.protocol import Cancel, Embed, Embedded, Event, Failed
+from providers.local.protocol import Cancel, Embed, Embedded, Event, Failed, Stepped
 
 STOP = object()
 GROUP_RATIO = 1.5  # a pass pads its texts to the longest: lengths within 1.5x of each other share one
@@ -95,7 +95,7 @@ class EmbeddingEngine:
             self.emit([Failed(rid, "internal", f"the model failed: {exc}") for rid in failed])
             return
         rows: list[list[float]] = vectors.tolist()
-        events: list[Event] = []
+        events: list[Event] = [Stepped(len(take), sum(counts))]
         for (rid, index, _), vector, count in zip(take, rows, counts, strict=True):
             request = self.requests.get(rid)
             if request is None:
@@ -106,8 +106,7 @@ class EmbeddingEngine:
                 del self.requests[rid]
                 ordered = [request.vectors[i] for i in range(request.total)]
                 events.append(Embedded(rid, ordered, request.tokens))
-        if events:
-            self.emit(events)
+        self.emit(events)
 
     def _encode(self, texts: list[str]) -> tuple[torch.Tensor, list[int]]:
         """``texts`` encoded in passes of similar lengths, so that short texts are not padded to

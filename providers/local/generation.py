@@ -22,7 +22,7 @@ import torch
 from providers.local.batch import KVBatch, ModelRunner, prefill
 from providers.local.decoding import IncrementalDecoder, Sampler, StopMatcher, choose_tokens
 from providers.local.loading import CausalLM
-from providers.local.protocol import Cancel, Delta, Event, Failed, SamplingParams
+from providers.local.protocol import Cancel, Delta, Event, Failed, SamplingParams, Stepped
 
 PREFILL_TOKEN_BUDGET = 16_384  # padded prompt tokens per prefill pass; more waits for the next step
 STOP = object()  # the inbox sentinel that ends the loop
@@ -213,7 +213,7 @@ class GenerationEngine:
         """Sample a token per row, stream the text, drop finished rows, step the rest."""
         assert self.batch.logits is not None
         tokens = choose_tokens(self.batch.logits, [row.sampler for row in self.rows])
-        events: list[Event] = []
+        events: list[Event] = [Stepped(len(self.rows), len(self.rows))]  # a token per row
         drop: list[int] = []
         for i, (row, token) in enumerate(zip(self.rows, tokens, strict=True)):
             text, finish = self._next_text(row, token)
@@ -221,8 +221,7 @@ class GenerationEngine:
                 events.append(Delta(row.rid, row.index, text, finish, row.generated))
             if finish is not None:
                 drop.append(i)
-        if events:
-            self.emit(events)
+        self.emit(events)
         if drop:
             tokens = [tokens[i] for i in self._drop(drop)]
         if not self.rows:

@@ -136,4 +136,13 @@ class WorkerDied:
     message: str
 
 
-Event = Progress | Loaded | LoadFailed | Accepted | Delta | Embedded | Counted | Failed | WorkerDied
+@dataclass(frozen=True, slots=True)
+class Stepped:
+    """One batched step ran: ``rows`` requests (choices) in it, ``tokens`` generated or embedded
+    (for the gateway's metrics: batch sizes, tokens per second)."""
+
+    rows: int
+    tokens: int
+
+
+Event = Progress | Loaded | LoadFailed | Accepted | Delta | Embedded | Counted | Failed | WorkerDied | Stepped

@@ -56,9 +56,11 @@ from providers.local.protocol import (
     ModelInfo,
     Progress,
     SamplingParams,
+    Stepped,
     WorkerDied,
 )
 from providers.local.replies import assemble_completion, stream_chunks
+from providers.local.stats import LocalStats
 from providers.local.worker import WorkerSpec
 
 LOG = logging.getLogger("strata.providers.local")  # under "strata": the gateway's handlers apply
@@ -92,6 +94,7 @@ class LocalProvider(Provider):
         self._inboxes: dict[int, asyncio.Queue[Event]] = {}
         self._ids = itertools.count(1)
         self._service_s = 1.0  # moving average of a request's time here, for Retry-After
+        self.stats = LocalStats()  # read by the gateway's metrics
 
     # ---- life cycle ------------------------------------------------------------------------
 
@@ -122,6 +125,8 @@ class LocalProvider(Provider):
                 inbox = self._inboxes.get(rid)
                 if inbox is not None:
                     inbox.put_nowait(event)
+            elif isinstance(event, Stepped):
+                self.stats.stepped(event.rows, event.tokens)
             elif isinstance(event, Progress):
                 LOG.info(f"local model: {event.message}", extra={"fields": event.fields})
             elif isinstance(event, Loaded):
@@ -166,6 +171,7 @@ class LocalProvider(Provider):
         rid = next(self._ids)
         inbox: asyncio.Queue[Event] = asyncio.Queue()
         self._inboxes[rid] = inbox
+        self.stats.queue_depth = len(self._inboxes)
         self._host.send(make(rid))
         return rid, inbox
 
@@ -173,6 +179,7 @@ class LocalProvider(Provider):
         """Forget the request; one that did not finish is cancelled in the worker at its next step."""
         if self._inboxes.pop(rid, None) is not None and not finished and self._host is not None:
             self._host.send(Cancel(rid))
+        self.stats.queue_depth = len(self._inboxes)
         if finished:
             self._service_s = 0.8 * self._service_s + 0.2 * (time.monotonic() - started)
 

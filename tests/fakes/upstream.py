@@ -22,6 +22,7 @@ import argparse
 import asyncio
 import logging
 import os
+import re
 import select
 import socket
 import subprocess
@@ -53,6 +54,8 @@ PORT_ANNOUNCE = "FAKE_UPSTREAM_PORT="
 ROOT = Path(__file__).resolve().parents[2]
 
 _JSON = (b"content-type", b"application/json")
+# Azure OpenAI's paths (/openai/deployments/NAME/chat/completions?api-version=...) serve the same routes.
+_AZURE_DEPLOYMENT = re.compile(r"^/openai/deployments/[^/]+/")
 _SSE_HEADERS = [(b"content-type", b"text/event-stream; charset=utf-8"), (b"cache-control", b"no-cache")]
 
 
@@ -103,7 +106,7 @@ class FakeUpstreamApp:
         if scope["type"] != "http":
             return
         path = scope["path"]
-        handler = self.routes.get((scope["method"], path))
+        handler = self.routes.get((scope["method"], _AZURE_DEPLOYMENT.sub("/v1/", path)))
         if handler is None:
             await _send_json(send, 404, r.error_body(404, f"Unknown route {scope['method']} {path}"))
             return
@@ -113,11 +116,14 @@ class FakeUpstreamApp:
         except orjson.JSONDecodeError:
             await _send_json(send, 400, r.error_body(400, "We could not parse the JSON body of your request."))
             return
-        openai_call = path.startswith("/v1/")
+        openai_call = not path.startswith("/_fake/")
         if openai_call:  # the control plane is neither counted nor recorded
             self.counters["requests"] += 1
             headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
-            self.recorded.append({"method": scope["method"], "path": path, "headers": headers, "body": body})
+            query = scope["query_string"].decode("latin-1")
+            self.recorded.append(
+                {"method": scope["method"], "path": path, "query": query, "headers": headers, "body": body}
+            )
         if not isinstance(body, dict):
             await _send_json(send, 400, r.error_body(400, "The request body must be a JSON object."))
             return

@@ -120,6 +120,7 @@ class ChatPlan:
     completion_tokens: int
     tool_call: Json | None = None
     include_usage: bool = False
+    logprobs: int | None = None  # asked for logprobs: how many top_logprobs each token gets
     id: str = field(default_factory=lambda: new_id("chatcmpl"))
     created: int = field(default_factory=lambda: int(time.time()))
 
@@ -177,6 +178,8 @@ def plan_chat(body: Json, b: Behaviour) -> ChatPlan:
     options = body.get("stream_options") or {}
     include_usage = bool(body.get("stream") and options.get("include_usage") and b.usage_in_stream)
     plan = ChatPlan(model, n, None, "tool_calls", prompt_tokens(messages), 0, include_usage=include_usage)
+    if body.get("logprobs"):
+        plan.logprobs = int(body.get("top_logprobs") or 0)
     if b.tool_call is not None:
         plan.tool_call = {
             "id": new_id("call"),
@@ -202,8 +205,10 @@ def chat_completion(plan: ChatPlan) -> bytes:
     message: Json = {"role": "assistant", "content": plan.content}
     if plan.tool_call is not None:
         message["tool_calls"] = [plan.tool_call]
+    logprobs = token_logprobs(plan.content or "", plan.logprobs)
     choices = [
-        {"index": i, "message": message, "logprobs": None, "finish_reason": plan.finish_reason} for i in range(plan.n)
+        {"index": i, "message": message, "logprobs": logprobs, "finish_reason": plan.finish_reason}
+        for i in range(plan.n)
     ]
     return orjson.dumps(
         {
@@ -257,12 +262,12 @@ def stream_events(plan: ChatPlan, b: Behaviour) -> Iterator[tuple[int, bytes]]:
     if plan.include_usage:
         base["usage"] = None
 
-    def chunk(delta: Json, finish_reason: str | None = None) -> list[bytes]:
+    def chunk(delta: Json, finish_reason: str | None = None, logprobs: Json | None = None) -> list[bytes]:
         return [
             _sse(
                 {
                     **base,
-                    "choices": [{"index": i, "delta": delta, "logprobs": None, "finish_reason": finish_reason}],
+                    "choices": [{"index": i, "delta": delta, "logprobs": logprobs, "finish_reason": finish_reason}],
                 }
             )
             for i in range(plan.n)
@@ -278,11 +283,29 @@ def stream_events(plan: ChatPlan, b: Behaviour) -> Iterator[tuple[int, bytes]]:
     else:
         yield ROLE, b"".join(chunk({"role": "assistant", "content": ""}))
         for piece in split_pieces(plan.content or "", b.chunk_count):
-            yield CONTENT, b"".join(chunk({"content": piece}))
+            yield CONTENT, b"".join(chunk({"content": piece}, logprobs=token_logprobs(piece, plan.logprobs)))
     yield TAIL, b"".join(chunk({}, plan.finish_reason))
     if plan.include_usage:
         yield TAIL, _sse({**base, "choices": [], "usage": plan.usage})
     yield TAIL, SSE_DONE
+
+
+def token_logprobs(text: str, top: int | None) -> Json | None:
+    """OpenAI's ``logprobs`` for `text` when asked (`top` alternatives a token), one token a word."""
+    if top is None or not text:
+        return None
+
+    def entry(token: str, logprob: float) -> Json:
+        return {"token": token, "logprob": logprob, "bytes": list(token.encode())}
+
+    content = [
+        {
+            **entry(piece, -0.25),
+            "top_logprobs": [entry(piece, -0.25), *(entry(f"alt{k}", -2.0 - k) for k in range(1, top))][:top],
+        }
+        for piece in split_pieces(text, None)
+    ]
+    return {"content": content, "refusal": None}
 
 
 # ---------------------------------------------------------------- embeddings

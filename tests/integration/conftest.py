@@ -7,7 +7,6 @@ start is always a failure. Tests for external services (PostgreSQL, Redis) call
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import ExitStack
 from pathlib import Path
@@ -20,6 +19,7 @@ import yaml
 
 from tests.fakes.upstream import FakeUpstream
 from tests.support.gateway import RunningGateway, free_port, gateway_in_thread
+from tests.support.require import require_service  # noqa: F401  (re-exported for the tests here)
 
 USER = [{"role": "user", "content": "Say hello."}]
 
@@ -29,16 +29,6 @@ TIMEOUTS = {"connect": 1, "read": 2, "total": 5}
 
 StartGateway = Callable[..., RunningGateway]
 MakeClient = Callable[..., openai.OpenAI]
-
-
-def require_service(name: str, available: bool, why: str = "") -> None:
-    """Skip when an external service is missing; under CI=true that is a failure instead."""
-    if available:
-        return
-    message = f"{name} is not available{': ' + why if why else ''}"
-    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-        pytest.fail(f"{message} (CI=true: a missing service is a failure)")
-    pytest.skip(message)
 
 
 QUOTA_REDIS_URL = "redis://127.0.0.1:6379/12"

@@ -40,6 +40,7 @@ FUZZED_EXAMPLES = 6  # per operation and fuzzing round
 CHECKS = ("not_a_server_error", "status_code_conformance", "content_type_conformance", "response_schema_conformance")
 UNKNOWN = "no-such-model"
 CHAT_MODELS = ("gpt-test", "echo", "gpt-test", UNKNOWN)
+CHAT_PATHS = ("/v1/chat/completions", "/v1/messages", "/v1/messages/count_tokens", "/v1/responses", "/v1/completions")
 EMBEDDING_MODELS = ("emb-test", "echo", "emb-test", UNKNOWN)
 BEDROCK_MODELS = ("gpt-test", "emb-test", "echo", UNKNOWN)
 MAX_DIMENSIONS = 256  # the fake upstream computes every vector it returns
@@ -79,7 +80,7 @@ def _aim() -> Any:
         body = case.body if isinstance(case.body, dict) else {}
         if case.path_parameters and "modelId" in case.path_parameters:
             case.path_parameters["modelId"] = next(bedrock)
-        elif body and case.operation.path == "/v1/chat/completions":
+        elif body and case.operation.path in CHAT_PATHS:
             body["model"] = next(chat)
         elif body and case.operation.path == "/v1/embeddings":
             body["model"] = next(embedding)

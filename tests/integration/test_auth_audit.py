@@ -21,7 +21,7 @@ from tests.support.gateway import MASTER_KEY, free_port, wait_until_ready
 
 CATALOG = "models:\n  echo:\n    deployments:\n      - provider: echo\n"
 # The only routes anyone may call without a key: probes and the API's own description.
-PUBLIC = {"/health/live", "/health/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+PUBLIC = {"/health/live", "/health/ready", "/openapi.json", "/docs", "/docs/oauth2-redirect"}
 
 
 def _flatten(routes: list[Any]) -> Iterator[Any]:

@@ -108,7 +108,7 @@ def test_images_and_documents_reach_the_upstream(upstream: FakeUpstream, runtime
         {"document": {"format": "txt", "name": "notes", "source": {"bytes": b"line one\nline two"}}},
     ]
 
-    runtime.converse(modelId="gpt-test", messages=[{"role": "user", "content": content}])
+    runtime.converse(modelId="acme.chat-v1:0", messages=[{"role": "user", "content": content}])  # one with vision
 
     parts = last_upstream_body(upstream)["messages"][0]["content"]
     assert parts[0] == {"type": "text", "text": "What is in these?"}

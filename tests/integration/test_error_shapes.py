@@ -15,7 +15,7 @@ from tests.support.gateway import RunningGateway
     [
         ("POST", "/docs"),
         ("DELETE", "/openapi.json"),
-        ("PUT", "/redoc"),
+        ("PUT", "/docs/oauth2-redirect"),
         ("POST", "/health/live"),
         ("PUT", "/v1/models"),
     ],

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import json
 import os
 import signal
 import subprocess
@@ -65,17 +66,19 @@ class Tally:
     answered: int = 0
     statuses: Counter[int] = field(default_factory=Counter)
     transport_errors: int = 0
+    refused: int = 0
     terminating: bool = False
 
 
-async def _one(client: httpx.AsyncClient, kind: str) -> int:
-    if kind == "stream":
-        async with client.stream("POST", "/v1/chat/completions", json={**CHAT, "stream": True}) as response:
-            async for _ in response.aiter_bytes():
-                pass
-            return response.status_code
-    body = CHAT if kind == "chat" else {**CHAT, "model": "no-such-model"}
-    return (await client.post("/v1/chat/completions", json=body)).status_code
+async def _one(client: httpx.AsyncClient, kind: str) -> int | None:
+    """The status of one call, or None for one refused as the server stopped listening (a 503
+    `shutting_down`, gateway/drain.py: refused before any work, so it has no usage record)."""
+    body = {"chat": CHAT, "stream": {**CHAT, "stream": True}, "missing": {**CHAT, "model": "no-such-model"}}[kind]
+    async with client.stream("POST", "/v1/chat/completions", json=body) as response:
+        raw = await response.aread()
+    if response.status_code == 503 and json.loads(raw)["error"]["code"] == "shutting_down":
+        return None
+    return response.status_code
 
 
 async def _load(base_url: str, tally: Tally, scenario: Callable[[httpx.AsyncClient], Awaitable[None]]) -> None:
@@ -92,6 +95,9 @@ async def _load(base_url: str, tally: Tally, scenario: Callable[[httpx.AsyncClie
                 if tally.terminating:
                     return  # the server is going away: no more answers
                 await asyncio.sleep(0.01)
+                continue
+            if status is None:
+                tally.refused += 1
                 continue
             tally.answered += 1
             tally.statuses[status] += 1

@@ -176,7 +176,7 @@ def bedrock_catalog(api_base: str) -> str:
         {
             "gpt-test": [openai_deployment(api_base)],
             "org/model-a": [openai_deployment(api_base, "model-a")],
-            "acme.chat-v1:0": [openai_deployment(api_base, "acme-chat")],
+            "acme.chat-v1:0": [openai_deployment(api_base, "acme-chat", vision=True)],  # takes images
             "emb-test": [openai_deployment(api_base, "fake-embed", embeddings=True)],
             "gpt-slow": [openai_deployment(api_base, "slow-model", timeouts={"connect": 1, "read": 0.5, "total": 5})],
             "gpt-down": [openai_deployment(closed_port_url())],

@@ -9,7 +9,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,7 +17,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 
-from gateway.app import create_app
+from gateway.app import StrataApp, create_app
 from gateway.config.catalog import parse_catalog
 from gateway.config.settings import Settings
 from gateway.server.config import uvicorn_options
@@ -68,15 +68,22 @@ def wait_until_ready(
 
 @contextmanager
 def gateway_in_thread(
-    config_yaml: str, tmp_path: Path, environ: Mapping[str, str] | None = None, **settings: object
+    config_yaml: str,
+    tmp_path: Path,
+    environ: Mapping[str, str] | None = None,
+    prepare: Callable[[StrataApp], None] | None = None,
+    **settings: object,
 ) -> Iterator[RunningGateway]:
     """The real app, served by uvicorn in a background thread (fast to start, same process), with
-    the uvicorn configuration of `strata serve` (uvloop, Strata's HTTP protocol and its limits)."""
+    the uvicorn configuration of `strata serve` (uvloop, Strata's HTTP protocol and its limits).
+    ``prepare`` may change the app before it serves (a test's own trace exporter)."""
     catalog = parse_catalog(config_yaml, "test.yaml", environ=environ or os.environ)
     port = free_port()
     options: dict[str, object] = {"data_dir": tmp_path / "data", "log_level": "warning", **settings}
     config = Settings(port=port, **options)  # type: ignore[arg-type]
     app = create_app(config, catalog, MASTER_KEY)
+    if prepare is not None:
+        prepare(app)
     server = uvicorn.Server(uvicorn.Config(app, **uvicorn_options(config)))  # as `strata serve` runs it
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

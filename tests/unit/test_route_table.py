@@ -25,7 +25,11 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> object:
     [
         ("POST", "/v1/chat/completions", "openai", True),
         ("POST", "/v1/embeddings", "openai", True),
-        ("POST", "/v1/completions", "openai", False),  # not served: a 404 in OpenAI's shape, no record
+        ("POST", "/v1/completions", "openai", True),
+        ("POST", "/v1/responses", "openai", True),
+        ("GET", "/v1/responses/resp_1", "openai", False),  # a stored response: no model call
+        ("DELETE", "/v1/responses/resp_1", "openai", False),
+        ("POST", "/v1/edits", "openai", False),  # not served: a 404 in OpenAI's shape, no record
         ("GET", "/v1/chat/completions", "openai", False),  # a 405, not a model call
         ("GET", "/v1/models", "openai", False),
         ("POST", "/model/anthropic.claude-3/converse", "bedrock", True),

@@ -66,8 +66,8 @@ def duration(seconds: float) -> str:
     return f"{minutes}m{rest}s"
 
 
-def refusal(checks: tuple[Check, ...], decision: Decision, now: float) -> RateLimited:
-    """The 429 for a refused take: the failing check that frees up last, in words."""
+def refused(checks: tuple[Check, ...], decision: Decision) -> tuple[Check, int]:
+    """The limit a refused take is told about (the failing check that frees up last), and its use."""
     failing = [
         (check, used)
         for check, used in zip(checks, decision.used, strict=True)
@@ -75,7 +75,18 @@ def refusal(checks: tuple[Check, ...], decision: Decision, now: float) -> RateLi
     ]
     if not failing:  # the store saw a fuller window than its reported usage shows; trust the store
         failing = [(checks[decision.refused], decision.used[decision.refused])]
-    check, used = max(failing, key=lambda pair: pair[0].resets_at)
+    return max(failing, key=lambda pair: pair[0].resets_at)
+
+
+def scope_kind(check: Check) -> str:
+    """What kind of scope a limit belongs to, for metrics: key, team, model or key_model."""
+    ident = check.scope.ident
+    return "key_model" if "|" in ident else ident.partition(":")[0]
+
+
+def refusal(checks: tuple[Check, ...], decision: Decision, now: float) -> RateLimited:
+    """The 429 for a refused take: the failing check that frees up last, in words."""
+    check, used = refused(checks, decision)
     wait = 1.0 if check.kind == CONCURRENT else max(1.0, check.resets_at - now)
     code = "insufficient_quota" if check.kind in (BUDGET_DAY, BUDGET_MONTH) else "rate_limit_exceeded"
     return RateLimited(describe(check, used, wait), code=code, retry_after=wait)

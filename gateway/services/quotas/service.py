@@ -43,7 +43,7 @@ from gateway.services.quotas.base import (
 )
 from gateway.services.quotas.memory import MemoryStore
 from gateway.services.quotas.redis_backend import KEY_PREFIX, RedisStore
-from gateway.services.quotas.report import rate_limit_headers, refusal
+from gateway.services.quotas.report import rate_limit_headers, refusal, refused, scope_kind
 from providers.canonical import ChatCompletionRequest, EmbeddingRequest
 
 OnRedisFailure = Literal["local", "refuse"]
@@ -169,6 +169,8 @@ class QuotaService:
             decision = await store.take(checks, lease, now)
         call.rate_limit_headers = rate_limit_headers(checks, decision, now)
         if not decision.granted:
+            limit = refused(checks, decision)[0]
+            call.quota_refusal = (scope_kind(limit), limit.kind)  # for the metrics
             raise refusal(checks, decision, now)
         return Reservation(store, checks, lease)
 

@@ -150,6 +150,11 @@ class UsageWriter:
         while self._buffer or self._inflight:
             await asyncio.sleep(0.01)
 
+    @property
+    def backlog(self) -> int:
+        """Records not yet written (the metrics' gauge)."""
+        return len(self._buffer) + len(self._inflight)
+
     def snapshot(self) -> dict[str, Any]:
         """For /health/ready: what is waiting, for how long, and what was dropped."""
         oldest = self._inflight[0] if self._inflight else (self._buffer[0] if self._buffer else None)

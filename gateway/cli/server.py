@@ -1,34 +1,76 @@
-"""The `strata` command: serve, check a config."""
+"""``strata serve`` and ``strata db upgrade``: the commands that run the gateway itself.
+
+The server's modules are imported inside the handlers, so that the client commands beside them
+start without loading FastAPI, SQLAlchemy or litellm.
+"""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import os
+import socket
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from gateway import __version__
-from gateway.config.catalog import load_catalog
-from gateway.config.errors import ConfigError
-from gateway.config.loading import load_configuration
-from gateway.config.settings import Settings
+
+if TYPE_CHECKING:
+    from gateway.config.settings import Settings
+
+
+def port_problem(host: str, port: int) -> str | None:
+    """Why ``host:port`` cannot be listened on now (taken, not an address here), or None.
+
+    Bound as uvicorn binds (SO_REUSEADDR), so a port left in TIME_WAIT by a stopped gateway is free."""
+    if port == 0:
+        return None
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except OSError as error:
+        return f"{host} is not an address here ({error.strerror or error})"
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(address)
+        except OSError as error:
+            return error.strerror or str(error)
+    return None
+
+
+def _port_free(host: str, port: int) -> bool:
+    problem = port_problem(host, port)
+    if problem is not None:
+        print(
+            f"strata: cannot listen on {host}:{port}: {problem} (another gateway running? choose another --port)",
+            file=sys.stderr,
+        )
+    return problem is None
 
 
 def _serve(args: argparse.Namespace) -> int:
     import uvicorn
 
     from gateway.app import create_app
+    from gateway.config.errors import ConfigError
+    from gateway.config.loading import load_configuration
     from gateway.config.secrets import ensure_master_key
+    from gateway.observability import multiproc
     from gateway.server.config import uvicorn_options
+    from gateway.server.workers import run_workers
 
     if args.config is not None:
         os.environ["STRATA_CONFIG"] = str(args.config)  # workers rebuild settings from the environment
     try:
         settings, catalog = load_configuration(args.config)
         settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
+        if not _port_free(settings.host, settings.port):  # before any model loads or file is written
+            return 1
         key, created = ensure_master_key(settings)
         asyncio.run(_prepare_database(settings))
+        metrics_dir = multiproc.prepare(settings.workers)  # every worker's metrics in one folder
         app = create_app(settings, catalog, key)  # everything checkable before serving is checked here
     except ConfigError as exc:
         print(f"strata: invalid configuration\n{exc}", file=sys.stderr)
@@ -38,6 +80,8 @@ def _serve(args: argparse.Namespace) -> int:
             f"Generated a master key (shown once; kept in {settings.data_dir / 'master.key'}, mode 0600):\n  {key}",
             file=sys.stderr,
         )
+    if catalog.unmapped_warning:  # a LiteLLM config: once, here, not in every worker
+        print(f"strata: warning: {catalog.unmapped_warning}", file=sys.stderr)
     source = settings.config or "the embedded default catalog"
     print(
         f"Strata {__version__}: serving {', '.join(catalog.models)} from {source} "
@@ -46,10 +90,13 @@ def _serve(args: argparse.Namespace) -> int:
     )
     options = uvicorn_options(settings)
     options.update(ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
-    if settings.workers > 1:  # each worker builds its own app (as checked above) from the environment
-        uvicorn.run("gateway.app:app_from_environment", factory=True, workers=settings.workers, **options)
-    else:
-        uvicorn.run(app, **options)
+    try:
+        if settings.workers > 1:  # each worker builds its own app (as checked above) from the environment
+            run_workers("gateway.app:app_from_environment", settings.workers, options)  # gateway/server/workers.py
+        else:
+            uvicorn.run(app, **options)
+    finally:
+        multiproc.remove(metrics_dir)
     return 0
 
 
@@ -69,6 +116,8 @@ async def _prepare_database(settings: Settings) -> None:
 
 
 def _db_upgrade(args: argparse.Namespace) -> int:
+    from gateway.config.errors import ConfigError
+    from gateway.config.loading import load_configuration
     from gateway.db import migrate
     from gateway.db.database import Database
 
@@ -92,23 +141,8 @@ def _db_upgrade(args: argparse.Namespace) -> int:
     return 0
 
 
-def _config_check(args: argparse.Namespace) -> int:
-    try:
-        catalog = load_catalog(args.file)
-    except ConfigError as exc:
-        print(exc, file=sys.stderr)
-        return 1
-    deployments = sum(len(m.deployments) for m in catalog.models.values())
-    print(f"{args.file}: OK ({len(catalog.models)} models, {deployments} deployments)")
-    return 0
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="strata", description="Strata model gateway")
-    parser.add_argument("--version", action="version", version=f"strata {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True)
-
-    serve = commands.add_parser("serve", help="run the gateway")
+def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    serve = commands.add_parser("serve", help="run the gateway", description="Run the gateway (HTTP, or HTTPS).")
     serve.add_argument("--config", type=Path, help="YAML catalog (default: $STRATA_CONFIG or ./strata.yaml)")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port (default 4000)")
@@ -117,26 +151,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     serve.set_defaults(handler=_serve)
 
-    db = commands.add_parser("db", help="database tools")
-    db_commands = db.add_subparsers(dest="db_command", required=True)
-    upgrade = db_commands.add_parser("upgrade", help="apply migrations ($STRATA_DATABASE_URL, or the embedded SQLite)")
+    db = commands.add_parser("db", help="database tools", description="Database tools.")
+    db_commands = db.add_subparsers(dest="db_command", required=True, metavar="COMMAND")
+    upgrade = db_commands.add_parser(
+        "upgrade",
+        help="apply migrations ($STRATA_DATABASE_URL, or the embedded SQLite)",
+        description="Apply the database migrations ($STRATA_DATABASE_URL, or the embedded SQLite).",
+    )
     upgrade.add_argument("--config", type=Path, help="YAML catalog whose settings block names the database")
     upgrade.add_argument("revision", nargs="?", default="head")
     upgrade.set_defaults(handler=_db_upgrade)
-
-    config = commands.add_parser("config", help="configuration tools")
-    config_commands = config.add_subparsers(dest="config_command", required=True)
-    check = config_commands.add_parser("check", help="validate a config file without starting")
-    check.add_argument("file", type=Path)
-    check.set_defaults(handler=_config_check)
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    code: int = args.handler(args)
-    return code
-
-
-if __name__ == "__main__":
-    sys.exit(main())

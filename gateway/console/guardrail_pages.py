@@ -1,0 +1,203 @@
+"""Guardrails: list, create and edit the DRAFT (its definition as Bedrock's CreateGuardrail takes
+it, in JSON), publish a numbered version, and a test box that runs ApplyGuardrail on typed text and
+shows the assessment with the matched spans highlighted.
+
+The store and registry are the Bedrock control plane's (gateway/api/bedrock_guardrails.py):
+each change is announced to the registry, which drops compiled copies here and, through Redis,
+on every gateway. Guardrails declared in the config are shown and tested, never changed here.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.responses import RedirectResponse, Response
+
+from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep, audit_log
+from gateway.console.forms import sentence
+from gateway.console.highlight import highlighted
+from gateway.errors import Conflict, InvalidRequest, NotFound
+from gateway.guardrails.definition import GuardrailDefinition, Side
+from gateway.guardrails.engine import apply
+from gateway.guardrails.identifiers import DRAFT
+from gateway.guardrails.policies.base import TextUnit
+from gateway.guardrails.request import GuardrailRef
+from gateway.guardrails.store import NameTaken
+from gateway.lifespan import AppState
+
+router = APIRouter()
+EXAMPLE = {
+    "name": "my-guardrail",
+    "description": "Blocks a word list and masks e-mail addresses",
+    "wordPolicyConfig": {"wordsConfig": [{"text": "forbidden phrase"}]},
+    "sensitiveInformationPolicyConfig": {"piiEntitiesConfig": [{"type": "EMAIL", "action": "ANONYMIZE"}]},
+    "blockedInputMessaging": "Sorry, this prompt is not allowed here.",
+    "blockedOutputsMessaging": "Sorry, the answer was withheld.",
+}
+DONE = {
+    "created": "The guardrail was created. Its DRAFT is live for anyone who names it without a version.",
+    "saved": "The DRAFT was saved.",
+    "published": "A new numbered version was published from the DRAFT.",
+}
+
+
+def _definition(text: str) -> GuardrailDefinition:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidRequest(
+            f"The definition is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
+        ) from None
+    try:
+        definition = GuardrailDefinition.model_validate(data)
+    except ValidationError as exc:
+        raise InvalidRequest(f"The definition is not one Strata can enforce: {sentence(exc)}") from None
+    if definition.clientRequestToken is not None:
+        raise InvalidRequest("Leave clientRequestToken out of the definition.")
+    return definition
+
+
+async def _listing(state: AppState) -> list[dict[str, Any]]:
+    registry = state.guardrails
+    found: list[dict[str, Any]] = [
+        {"id": gid, "name": gid, "configured": True, "latest": 1, "updated": None} for gid in registry.configured
+    ]
+    for draft in await registry.store.drafts():
+        latest = len(await registry.store.versions(draft.guardrail_id))
+        name = draft.definition.get("name", draft.guardrail_id) if isinstance(draft.definition, dict) else "?"
+        found.append(
+            {"id": draft.guardrail_id, "name": name, "configured": False, "latest": latest, "updated": draft.updated_at}
+        )
+    return found
+
+
+@router.get("/guardrails", summary="Guardrails")
+async def guardrails_page(request: Request, state: StateDep, console: ConsoleDep, session: SignedIn) -> Response:
+    return console.pages.render(
+        request,
+        "guardrails.html",
+        session=session,
+        title="Guardrails",
+        guardrails=await _listing(state),
+        example=json.dumps(EXAMPLE, indent=2),
+    )
+
+
+@router.post("/guardrails", summary="Create a guardrail")
+async def create_guardrail(request: Request, state: StateDep, submitted: Form) -> Response:
+    definition = _definition(submitted.form.get("definition"))
+    registry = state.guardrails
+    if registry.is_configured(definition.name):
+        raise Conflict(f"A guardrail named {definition.name!r} is declared in the gateway's config.")
+    try:
+        stored, _ = await registry.store.create(definition.stored(), None, set(registry.configured))
+    except NameTaken:
+        raise Conflict(f"A guardrail named {definition.name!r} exists already.") from None
+    await registry.changed(stored.guardrail_id)
+    await audit_log(state).record(
+        submitted.session.key_id, "console", "create", "guardrail", stored.guardrail_id, {"name": definition.name}
+    )
+    return _to(request, stored.guardrail_id, "created")
+
+
+def _to(request: Request, gid: str, done: str) -> Response:
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/guardrails/{gid}?done={done}", status_code=303)
+
+
+@router.get("/guardrails/{gid}", summary="One guardrail")
+async def guardrail_page(
+    request: Request, gid: str, state: StateDep, console: ConsoleDep, session: SignedIn, done: str = ""
+) -> Response:
+    registry = state.guardrails
+    configured = registry.configured.get(gid)
+    if configured is not None:
+        definition: Any = configured.stored()
+        versions = ["1"]
+    else:
+        draft = await registry.store.load(gid, DRAFT)
+        if draft is None:
+            raise NotFound(f"There is no guardrail {gid!r}; it may have been deleted.")
+        definition = draft.definition
+        versions = [str(v.version) for v in await registry.store.versions(gid)]
+    return console.pages.render(
+        request,
+        "guardrail.html",
+        session=session,
+        title=f"Guardrail {gid}",
+        gid=gid,
+        configured=configured is not None,
+        definition=json.dumps(definition, indent=2),
+        name=definition.get("name", gid) if isinstance(definition, dict) else gid,
+        versions=versions,
+        done=DONE.get(done),
+    )
+
+
+@router.post("/guardrails/{gid}", summary="Save the DRAFT")
+async def save_draft(request: Request, gid: str, state: StateDep, submitted: Form) -> Response:
+    registry = state.guardrails
+    if registry.is_configured(gid):
+        raise Conflict(f"The guardrail {gid!r} is declared in the gateway's config; change it there.")
+    definition = _definition(submitted.form.get("definition"))
+    if registry.is_configured(definition.name):
+        raise Conflict(f"A guardrail named {definition.name!r} is declared in the gateway's config.")
+    current = await registry.store.load(gid, DRAFT)
+    if current is None:
+        raise NotFound(f"There is no guardrail {gid!r}; it may have been deleted.")
+    new = definition.stored()
+    if isinstance(current.definition, dict) and current.definition.get("tags"):
+        new["tags"] = current.definition["tags"]  # tags belong to the resource, not to the draft
+    try:
+        await registry.store.update(gid, new)
+    except NameTaken:
+        raise Conflict(f"A guardrail named {definition.name!r} exists already.") from None
+    await registry.changed(gid)
+    await audit_log(state).record(submitted.session.key_id, "console", "update", "guardrail", gid)
+    return _to(request, gid, "saved")
+
+
+@router.post("/guardrails/{gid}/publish", summary="Publish a version")
+async def publish(request: Request, gid: str, state: StateDep, submitted: Form) -> Response:
+    if state.guardrails.is_configured(gid):
+        raise Conflict(f"The guardrail {gid!r} is declared in the gateway's config; its versions are DRAFT and 1.")
+    description = submitted.form.get("description").strip()[:200] or None
+    try:
+        number = await state.guardrails.store.create_version(gid, description, None)
+    except ValueError as exc:
+        raise InvalidRequest(str(exc)) from None
+    if number is None:
+        raise NotFound(f"There is no guardrail {gid!r}; it may have been deleted.")
+    await state.guardrails.changed(gid)
+    await audit_log(state).record(
+        submitted.session.key_id,
+        "console",
+        "publish",
+        "guardrail",
+        gid,
+        {"version": number, "description": description},
+    )
+    return _to(request, gid, "published")
+
+
+@router.post("/guardrails/{gid}/test", summary="Test text against the guardrail")
+async def test(request: Request, gid: str, state: StateDep, console: ConsoleDep, submitted: Form) -> Response:
+    form = submitted.form
+    text = form.get("text")
+    if not text.strip():
+        raise InvalidRequest("Type some text to test.")
+    source = "OUTPUT" if form.get("source") == "output" else "INPUT"
+    ref = GuardrailRef.parse(f"{gid}:{form.get('version') or DRAFT}", "version")
+    guardrail = await state.invoker.guardrails.guardrail(ref)
+    outcome = await apply(guardrail, Side(source), [TextUnit(text)])
+    return console.pages.render(
+        request,
+        "guardrail_result.html",
+        session=submitted.session,
+        outcome=outcome,
+        parts=highlighted(text, [d.span for d in outcome.detections if d.span is not None and d.span[0] == 0]),
+        assessment=json.dumps(outcome.assessment(full=True), indent=2),
+        found=[{"policy": d.section[0], "action": d.action, **d.entry} for d in outcome.detections],
+    )

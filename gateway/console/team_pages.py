@@ -1,0 +1,112 @@
+"""Teams: list, create, change limits, budgets and default guardrails, see their keys and usage,
+delete one whose keys are all revoked. The same service as the admin API does the work."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Request
+from starlette.responses import RedirectResponse, Response
+
+from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep
+from gateway.console.forms import LIMIT_FIELDS, LIMIT_LABELS, build, limits, names
+from gateway.console.spend import spend
+from gateway.errors import NotFound, StrataError
+from gateway.schemas.admin import KeyOut, TeamCreate, TeamOut, TeamUpdate
+from gateway.services.keys.admin import KeyAdmin
+
+router = APIRouter()
+DONE = {
+    "created": "The team was created.",
+    "updated": "The team was saved. Its keys see the change within the key cache's lifetime.",
+    "deleted": "The team was deleted; its revoked keys stay, without a team.",
+}
+
+
+def _team_fields(form: Any) -> dict[str, Any]:
+    return {
+        "name": form.get("name").strip(),
+        "limits": limits(form),
+        "guardrails": names(form.get("guardrails")),
+        "tags": names(form.get("tags")),
+    }
+
+
+def _limit_fields() -> list[tuple[str, str]]:
+    return [(name, LIMIT_LABELS[name]) for name in LIMIT_FIELDS]
+
+
+@router.get("/teams", summary="Teams")
+async def teams_page(
+    request: Request, state: StateDep, console: ConsoleDep, session: SignedIn, done: str = ""
+) -> Response:
+    teams = [TeamOut.model_validate(team) for team in await state.teams.list()]
+    counts: dict[str, int] = {}
+    for key in await state.keys.list(None, include_revoked=False):
+        if key.team_id:
+            counts[key.team_id] = counts.get(key.team_id, 0) + 1
+    return console.pages.render(
+        request,
+        "teams.html",
+        session=session,
+        title="Teams",
+        teams=teams,
+        counts=counts,
+        limit_fields=_limit_fields(),
+        done=DONE.get(done),
+        error=None,
+        values={},
+    )
+
+
+@router.post("/teams", summary="Create a team")
+async def create_team(request: Request, state: StateDep, submitted: Form) -> Response:
+    team = await KeyAdmin(state, submitted.session.key_id, "console").create_team(
+        build(TeamCreate, _team_fields(submitted.form))
+    )
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/teams/{team.id}?done=created", status_code=303)
+
+
+@router.get("/teams/{team_id}", summary="One team")
+async def team_page(
+    request: Request, team_id: str, state: StateDep, console: ConsoleDep, session: SignedIn, done: str = ""
+) -> Response:
+    row = await state.teams.get(team_id)
+    if row is None:
+        raise NotFound(f"There is no team {team_id!r}; it may have been deleted.")
+    team = TeamOut.model_validate(row)
+    keys = [KeyOut.model_validate(key) for key in await state.keys.list(team_id, include_revoked=True)]
+    return console.pages.render(
+        request,
+        "team.html",
+        session=session,
+        title=f"Team {team.name}",
+        team=team,
+        keys=keys,
+        usage=await spend(state.db, team.limits.model_dump(exclude_none=True), team_id=team.id),
+        limit_fields=_limit_fields(),
+        done=DONE.get(done),
+    )
+
+
+@router.post("/teams/{team_id}", summary="Change a team")
+async def update_team(request: Request, team_id: str, state: StateDep, submitted: Form) -> Response:
+    fields = _team_fields(submitted.form)
+    if not fields["name"]:
+        del fields["name"]
+    await KeyAdmin(state, submitted.session.key_id, "console").update_team(team_id, build(TeamUpdate, fields))
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/teams/{team_id}?done=updated", status_code=303)
+
+
+@router.post("/teams/{team_id}/delete", summary="Delete a team")
+async def delete_team(request: Request, team_id: str, state: StateDep, submitted: Form) -> Response:
+    try:
+        await KeyAdmin(state, submitted.session.key_id, "console").delete_team(team_id)
+    except StrataError as exc:
+        if exc.status == 409:  # the API's sentence names its own endpoints; the console's own words here
+            raise type(exc)(
+                "The team still has active keys. Revoke them, or move them to another team from each key's page, "
+                "then delete the team."
+            ) from None
+        raise
+    return RedirectResponse(f"{request.scope.get('root_path', '')}/teams?done=deleted", status_code=303)

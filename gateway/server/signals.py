@@ -1,0 +1,84 @@
+"""SIGTERM and SIGINT: drain first, then let uvicorn shut down.
+
+uvicorn closes its listener as soon as it sees a signal. Behind a load balancer that follows
+readiness (Kubernetes, a cloud balancer), requests keep arriving for a few seconds after the
+signal; closing at once refuses them. So the first SIGTERM only starts draining (readiness fails,
+requests are still served) and is handed to uvicorn ``delay_s`` later; a second signal, or SIGINT
+(a person at a terminal), is handed on at once.
+
+Installed from the lifespan because the app is the one thing of Strata's that starts inside every
+uvicorn worker (``--workers N``); only in the main thread, where signal handlers live. uvicorn has
+installed its own handlers by then; this wraps them, and puts them back when the app stops.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import threading
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+
+from gateway.drain import Drain, Phase
+
+_SIGNALS = (signal.SIGTERM, signal.SIGINT)
+Handler = Callable[[int, FrameType | None], Any]
+
+
+class DrainOnSignal:
+    def __init__(self, drain: Drain, delay_s: float) -> None:
+        self.drain = drain
+        self.delay_s = delay_s
+        self._wrapped: dict[int, Handler] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._pending: asyncio.TimerHandle | None = None  # the delayed hand-over, until it runs
+
+    def install(self) -> bool:
+        """Wrap the server's handlers; False (nothing done) outside the main thread or without them."""
+        if threading.current_thread() is not threading.main_thread():
+            return False
+        handlers = {sig: signal.getsignal(sig) for sig in _SIGNALS}
+        if not all(callable(handler) for handler in handlers.values()):
+            return False  # not under a server that handles signals (uvicorn does): leave them alone
+        self._loop = asyncio.get_running_loop()
+        for sig, handler in handlers.items():
+            assert callable(handler)
+            self._wrapped[sig] = handler
+            signal.signal(sig, self._on_signal)
+        return True
+
+    def uninstall(self) -> None:
+        """Put the server's own handlers back (only where ours is still the one installed)."""
+        for sig, handler in self._wrapped.items():
+            if signal.getsignal(sig) == self._on_signal:
+                signal.signal(sig, handler)
+        self._wrapped.clear()
+        if self._pending is not None:
+            self._pending.cancel()
+            self._pending = None
+
+    def _on_signal(self, sig: int, frame: FrameType | None) -> None:
+        """Runs between two bytecodes of whatever the loop was doing: only hand over to the loop."""
+        assert self._loop is not None
+        try:
+            self._loop.call_soon_threadsafe(self._handle, sig)
+        except RuntimeError:  # the loop is closed: nothing is served any more, let the server act
+            self._wrapped[sig](sig, frame)
+
+    def _handle(self, sig: int) -> None:
+        first = self.drain.phase is Phase.SERVING
+        self.drain.begin()
+        if first and sig == signal.SIGTERM and self.delay_s > 0:
+            assert self._loop is not None
+            self._pending = self._loop.call_later(self.delay_s, self._stop, sig)
+        else:
+            self._stop(sig)
+
+    def _stop(self, sig: int) -> None:
+        if self._pending is not None:  # a second signal cut the delay short: hand over once
+            self._pending.cancel()
+            self._pending = None
+        handler = self._wrapped.get(sig)
+        if handler is not None:
+            handler(sig, None)

@@ -1,0 +1,35 @@
+"""``strata serve --workers N``: uvicorn's supervisor, with one change at shutdown.
+
+The parent process binds the listening socket and hands it to the workers. uvicorn's parent keeps
+its own copy open until it exits; while the workers drain, the kernel still completes connections
+on it that no one will ever accept, and those clients wait for nothing until the parent is gone.
+Here the parent closes its copy as soon as it has told the workers to stop: the workers keep
+accepting for their shutdown delay, and once the last of them has closed its copy a new connection
+is refused at once (and a load balancer tries another replica).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from uvicorn import Config
+from uvicorn.supervisors.multiprocess import Multiprocess
+
+
+class Supervisor(Multiprocess):
+    def terminate_all(self) -> None:
+        super().terminate_all()  # SIGTERM to each worker: each drains on its own (gateway/drain.py)
+        for sock in self.sockets:
+            sock.close()
+
+
+def run_workers(factory: str, workers: int, options: dict[str, Any]) -> None:
+    """What ``uvicorn.run(factory, factory=True, workers=N, **options)`` does, with ``Supervisor``."""
+    config = Config(factory, factory=True, workers=workers, **options)
+    sock = config.bind_socket()
+    try:
+        Supervisor(config, sockets=[sock]).run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        sock.close()

@@ -1,0 +1,141 @@
+"""Canonical stream chunks -> Anthropic's Messages stream events, as server-sent events.
+
+Anthropic's order, which the SDK's ``messages.stream()`` accumulates: ``message_start`` (usage
+still zero: OpenAI-style upstreams report it at the end), a ``ping``, then per content block
+``content_block_start``, ``content_block_delta``... (``thinking_delta`` and ``signature_delta``,
+``text_delta``, ``input_json_delta``), ``content_block_stop``, each block closed before the next
+opens; at the end ``message_delta`` with the stop reason and the usage (input tokens included,
+which the SDK takes over) and ``message_stop``. Every event has an ``event:`` line, which the SDK
+dispatches on.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+
+from gateway.translate.anthropic_replies import stop_reason, thinking_block, usage_json
+from providers.canonical import ChatCompletionChunk, Delta, Usage
+
+Json = dict[str, Any]
+
+_TEXT, _THINKING = "text", "thinking"  # the open block's key; a tool call's is its OpenAI index
+PING = b'event: ping\ndata: {"type":"ping"}\n\n'
+MESSAGE_STOP = b'event: message_stop\ndata: {"type":"message_stop"}\n\n'
+
+
+def event(name: bytes, data: Json) -> bytes:
+    return b"event: " + name + b"\ndata: " + orjson.dumps(data) + b"\n\n"
+
+
+def _delta(index: int, delta: Json) -> bytes:
+    return event(b"content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta})
+
+
+class MessageEvents:
+    """Feed chunks to ``chunk()``; call ``finish()`` once the stream has ended normally."""
+
+    def __init__(self, message_id: str, stops: list[str] | None = None) -> None:
+        self._id = message_id
+        self._stops = stops
+        self._began = False
+        self._open: str | int | None = None
+        self._index = -1
+        self._finish: str | None = None
+        self._matched: object = None
+        self._used_tools = False
+
+    def chunk(self, chunk: ChatCompletionChunk) -> bytes:
+        out: list[bytes] = [] if self._began else self._begin(chunk.model)
+        for choice in chunk.choices:
+            if choice.index != 0:
+                continue
+            self._feed(choice.delta, out)
+            if choice.finish_reason is not None and self._finish is None:
+                self._close(out)
+                self._finish = choice.finish_reason
+                self._matched = (choice.model_extra or {}).get("stop_reason")
+        return b"".join(out)
+
+    def finish(self, usage: Usage | None, model: str, extra: Json | None = None) -> bytes:
+        """The closing events; ``extra`` fields (a guardrail's report) ride on ``message_delta``."""
+        out: list[bytes] = [] if self._began else self._begin(model)
+        self._close(out)
+        reason, sequence = stop_reason(self._finish, self._matched, self._stops, self._used_tools)
+        data: Json = {
+            "type": "message_delta",
+            "delta": {"stop_reason": reason, "stop_sequence": sequence},
+            "usage": usage_json(usage),
+        }
+        if extra:
+            data.update(extra)
+        out += (event(b"message_delta", data), MESSAGE_STOP)
+        return b"".join(out)
+
+    def _begin(self, model: str) -> list[bytes]:
+        self._began = True
+        message: Json = {
+            "id": self._id,
+            "type": "message",
+            "role": "assistant",
+            "model": model,
+            "content": [],
+            "stop_reason": None,
+            "stop_sequence": None,
+            "usage": {"input_tokens": 0, "output_tokens": 0},
+        }
+        return [event(b"message_start", {"type": "message_start", "message": message}), PING]
+
+    def _feed(self, delta: Delta, out: list[bytes]) -> None:
+        if delta.model_extra:
+            self._thinking(delta.model_extra, out)
+        if delta.content:
+            if self._open != _TEXT:
+                self._start(out, _TEXT, {"type": "text", "text": ""})
+            out.append(_delta(self._index, {"type": "text_delta", "text": delta.content}))
+        for call in delta.tool_calls or ():
+            function = call.function or {}
+            if self._open != call.index:
+                tool_id = call.id or f"toolu_{self._id}_{self._index + 1}"
+                block = {"type": "tool_use", "id": tool_id, "name": str(function.get("name") or ""), "input": {}}
+                self._start(out, call.index, block)
+                self._used_tools = True
+            arguments = function.get("arguments")
+            if arguments:
+                out.append(_delta(self._index, {"type": "input_json_delta", "partial_json": str(arguments)}))
+
+    def _thinking(self, extra: Json, out: list[bytes]) -> None:
+        """litellm's ``thinking_blocks`` (text and signature, as Claude streams them), else an
+        OpenAI-style server's ``reasoning_content``; a signature ends its block."""
+        blocks = extra.get("thinking_blocks")
+        if not (isinstance(blocks, list) and blocks):
+            text = extra.get("reasoning_content") or extra.get("reasoning")
+            blocks = [{"type": "thinking", "thinking": text}] if isinstance(text, str) and text else []
+        for item in blocks:
+            block = thinking_block(item)
+            if block is None:
+                continue
+            if block["type"] == "redacted_thinking":
+                self._start(out, _THINKING, block)
+                self._close(out)
+                continue
+            if block["thinking"] or block["signature"]:
+                if self._open != _THINKING:
+                    self._start(out, _THINKING, {"type": "thinking", "thinking": "", "signature": ""})
+                if block["thinking"]:
+                    out.append(_delta(self._index, {"type": "thinking_delta", "thinking": block["thinking"]}))
+            if block["signature"]:
+                out.append(_delta(self._index, {"type": "signature_delta", "signature": block["signature"]}))
+                self._close(out)
+
+    def _start(self, out: list[bytes], key: str | int, block: Json) -> None:
+        self._close(out)
+        self._open, self._index = key, self._index + 1
+        data = {"type": "content_block_start", "index": self._index, "content_block": block}
+        out.append(event(b"content_block_start", data))
+
+    def _close(self, out: list[bytes]) -> None:
+        if self._open is not None:
+            self._open = None
+            out.append(event(b"content_block_stop", {"type": "content_block_stop", "index": self._index}))
