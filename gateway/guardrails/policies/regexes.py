@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from gateway.guardrails.assessment import REGEXES, Action, Detection
 from gateway.guardrails.definition import SensitiveInformationPolicyConfig, Side
 from gateway.guardrails.policies.base import TextUnit, action_for
+from gateway.guardrails.policies.literals import required_literal
 
 REPORTED: dict[str, Action] = {"BLOCK": "BLOCKED", "ANONYMIZE": "ANONYMIZED", "NONE": "NONE"}
 
@@ -25,6 +26,7 @@ class NamedRegex:
     name: str
     pattern: re.Pattern[str]
     action: Action
+    literal: str | None = None  # in every match: a text without it is not searched (literals.py)
 
 
 @dataclass(frozen=True, slots=True)
@@ -38,6 +40,8 @@ class RegexCheck:
         found: list[Detection] = []
         for index, unit in enumerate(units):
             for regex in self.regexes:
+                if regex.literal is not None and regex.literal not in unit.text:
+                    continue
                 for match in regex.pattern.finditer(unit.text):
                     if match.end() > match.start():  # an empty match has nothing to report or mask
                         found.append(_detection(regex, match, index))
@@ -55,5 +59,6 @@ def check(config: SensitiveInformationPolicyConfig, side: Side) -> RegexCheck | 
     for regex in config.regexesConfig or ():
         if regex.inputEnabled if side is Side.INPUT else regex.outputEnabled:
             action = action_for(side.value, regex.action, regex.inputAction, regex.outputAction)
-            chosen.append(NamedRegex(regex.name, re.compile(regex.pattern), REPORTED[action]))
+            pattern = re.compile(regex.pattern)
+            chosen.append(NamedRegex(regex.name, pattern, REPORTED[action], required_literal(pattern)))
     return RegexCheck(tuple(chosen)) if chosen else None
