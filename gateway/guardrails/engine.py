@@ -2,8 +2,9 @@
 
 Any BLOCKED detection blocks (the output is the guardrail's blocked message); else any ANONYMIZED
 detection masks (the output is the text with each match replaced by its placeholder, e.g.
-``{EMAIL}``); detections whose action is NONE are reported and change nothing. Checks run
-concurrently, so those that wait on the embedding model overlap; pattern checks never yield.
+``{EMAIL}``); detections whose action is NONE are reported and change nothing. Checks that wait
+on the embedding model run concurrently as tasks, so they overlap; pattern checks never yield and
+run inline.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from collections.abc import Sequence
 from gateway.guardrails.assessment import Detection, Outcome
 from gateway.guardrails.compiled import CompiledGuardrail
 from gateway.guardrails.definition import Side
-from gateway.guardrails.policies.base import GROUNDING_SOURCE, GUARD_CONTENT, QUERY, TextUnit
+from gateway.guardrails.policies.base import GROUNDING_SOURCE, GUARD_CONTENT, QUERY, Check, TextUnit, waits
 
 UNIT_CHARACTERS = 1000  # Bedrock counts usage in text units of up to 1,000 characters
 
@@ -35,7 +36,7 @@ async def apply(guardrail: CompiledGuardrail, side: Side, units: Sequence[TextUn
     checks = guardrail.checks(side)
     indexes = guarded(units)
     subject = [units[i] for i in indexes]
-    results = await asyncio.gather(*(check.detect(_for(check.policy, units, subject)) for check in checks))
+    results = await _detect_all(checks, units, subject)
     detections: list[Detection] = []
     for check, found in zip(checks, results, strict=True):
         if check.policy != "contextualGroundingPolicy":
@@ -53,6 +54,29 @@ async def apply(guardrail: CompiledGuardrail, side: Side, units: Sequence[TextUn
         outcome.outputs = [masked(units[i].text, i, detections) for i in indexes]
     outcome.latency_ms = int((time.perf_counter() - started) * 1000)
     return outcome
+
+
+async def _detect_all(
+    checks: Sequence[Check], units: Sequence[TextUnit], subject: list[TextUnit]
+) -> list[list[Detection]]:
+    """Checks that wait (embeddings, a thread) run as concurrent tasks, started first; pattern checks
+    run inline meanwhile (a task each would cost more than most of them take)."""
+    pending = {
+        i: asyncio.ensure_future(c.detect(_for(c.policy, units, subject))) for i, c in enumerate(checks) if waits(c)
+    }
+    results: list[list[Detection]] = []
+    try:
+        for index, check in enumerate(checks):
+            results.append([] if index in pending else await check.detect(_for(check.policy, units, subject)))
+    except BaseException:  # the tasks started for this call must not outlive it
+        for task in pending.values():
+            task.cancel()
+        raise
+    if pending:
+        done = await asyncio.gather(*pending.values())
+        for index, found in zip(pending, done, strict=True):
+            results[index] = found
+    return results
 
 
 def _for(policy: str, units: Sequence[TextUnit], subject: list[TextUnit]) -> Sequence[TextUnit]:

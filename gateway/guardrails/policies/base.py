@@ -30,6 +30,12 @@ class Check(Protocol):
     async def detect(self, units: Sequence[TextUnit]) -> list[Detection]: ...
 
 
+def waits(check: Check) -> bool:
+    """Whether a check waits on something (the embedding model, a thread): those run concurrently
+    as tasks; pattern checks declare ``waits = False`` and run inline, which costs no task."""
+    return bool(getattr(check, "waits", True))
+
+
 class Embedder(Protocol):
     """Sentence embeddings (unit length), computed off the event loop by a local model."""
 

@@ -49,6 +49,11 @@ class PiiCheck:
     ner_types: frozenset[str] = frozenset()
     policy: str = "sensitiveInformationPolicy"
 
+    @property
+    def waits(self) -> bool:
+        """Only the NER model (in a thread) waits; the pattern detectors never do."""
+        return self.ner is not None
+
     async def detect(self, units: Sequence[TextUnit]) -> list[Detection]:
         found = [self.scanner.scan(unit.text) for unit in units]
         if self.ner is not None:

@@ -35,6 +35,7 @@ class RegexCheck:
 
     regexes: tuple[NamedRegex, ...]
     policy: str = "sensitiveInformationPolicy"
+    waits: bool = False  # pure pattern work: the engine runs it inline, no task
 
     async def detect(self, units: Sequence[TextUnit]) -> list[Detection]:
         found: list[Detection] = []

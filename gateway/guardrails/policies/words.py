@@ -144,6 +144,7 @@ class WordCheck:
     action: Action  # BLOCKED or NONE
     managed: bool
     policy: str = "wordPolicy"
+    waits: bool = False  # pure pattern work: the engine runs it inline, no task
 
     async def detect(self, units: Sequence[TextUnit]) -> list[Detection]:
         section = MANAGED_WORDS if self.managed else CUSTOM_WORDS
