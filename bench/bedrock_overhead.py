@@ -36,22 +36,14 @@ from botocore.awsrequest import AWSRequest  # noqa: E402
 from botocore.credentials import Credentials  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
-from bench.harness import AUTH, KEY, cpu_seconds, strata_process  # noqa: E402
+from bench.harness import AUTH, KEY, ONE_MODEL_CONFIG, cpu_seconds, strata_process  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
 
 PROMPT = b"Say hello in five words"
 CHAT = b'{"model":"%s","messages":[{"role":"user","content":"' + PROMPT + b'"}]%s}'
 CONVERSE = b'{"messages":[{"role":"user","content":[{"text":"' + PROMPT + b'"}]}]}'
-CONFIG = """
-models:
-  bench-model:
-    deployments:
-      - provider: openai
-        model: fake-model
-        api_base: {api_base}
-        api_key: ${{BENCH_UPSTREAM_KEY}}
-"""
+CONFIG = ONE_MODEL_CONFIG
 CONCURRENCY = (1, 10, 50)
 SETTLE_S = 0.5  # between cells, for the gateway's background work to drain
 

@@ -14,6 +14,17 @@ from tests.support.gateway import free_port, wait_until_ready
 
 KEY = "sk-bench-master-key"
 AUTH = {"authorization": f"Bearer {KEY}"}
+# One public model, `bench-model`, on the fake upstream's `fake-model` (format with api_base; the
+# key comes from BENCH_UPSTREAM_KEY in the gateway's environment).
+ONE_MODEL_CONFIG = """
+models:
+  bench-model:
+    deployments:
+      - provider: openai
+        model: fake-model
+        api_base: {api_base}
+        api_key: ${{BENCH_UPSTREAM_KEY}}
+"""
 
 
 @contextmanager

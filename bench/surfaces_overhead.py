@@ -28,20 +28,12 @@ sys.path.insert(0, str(ROOT))
 import uvloop  # noqa: E402
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
-from bench.harness import AUTH, cpu_seconds, strata_process  # noqa: E402
+from bench.harness import AUTH, ONE_MODEL_CONFIG, cpu_seconds, strata_process  # noqa: E402
 from bench.loadgen import LoadResult, run_load  # noqa: E402
 from tests.fakes.upstream import FakeUpstream  # noqa: E402
 
 PROMPT = "Say hello in five words"
-CONFIG = """
-models:
-  bench-model:
-    deployments:
-      - provider: openai
-        model: fake-model
-        api_base: {api_base}
-        api_key: ${{BENCH_UPSTREAM_KEY}}
-"""
+CONFIG = ONE_MODEL_CONFIG
 SETTLE_S = 0.5  # between cells, for the gateway's background work to drain
 
 
