@@ -76,8 +76,6 @@ def describe(exc: Exception) -> str:
     """A compile failure in words an operator can act on."""
     if isinstance(exc, ValidationError):
         return f"its stored definition is not valid ({exc.errors()[0]['msg']})"
-    if isinstance(exc, NotImplementedError):
-        return f"a policy it uses is not available in this build ({exc})"
     return str(exc) or type(exc).__name__
 
 

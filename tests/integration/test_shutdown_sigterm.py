@@ -193,7 +193,16 @@ def ledger(data_dir: Path) -> list[str]:
 
 def check_every_client(tally: Tally, sigterm_at: float, records: list[str]) -> None:
     kinds = tally.kinds()
-    assert set(kinds) <= {OK, REFUSED, NO_CONNECTION}, kinds  # nothing hung, cut or failed otherwise
+    # A connection the kernel had queued when the listener closed is reset unread (TCP's own race, not
+    # the gateway's): allowed only for calls begun once the delay was over; never before, never cut.
+    closing_at = sigterm_at + DELAY_S - 0.1
+    unexpected = [
+        o
+        for o in tally.outcomes
+        if o.kind not in (OK, REFUSED, NO_CONNECTION)
+        and not (o.kind.startswith("broken (ReadError") and o.started >= closing_at)
+    ]
+    assert not unexpected, kinds  # nothing hung, cut or failed otherwise
     before = [o for o in tally.outcomes if o.started < sigterm_at]
     assert before and all(o.kind == OK for o in before), [o for o in before if o.kind != OK]
     assert any(o.kind == OK and o.started > sigterm_at for o in tally.outcomes), "served during the delay"

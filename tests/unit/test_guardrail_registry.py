@@ -258,13 +258,13 @@ def test_the_configs_guardrails_are_compiled_at_start_as_draft_and_version_1() -
 
 def test_a_config_guardrail_that_cannot_be_compiled_stops_the_start(monkeypatch: pytest.MonkeyPatch) -> None:
     def not_built(*args: Any) -> Any:
-        raise NotImplementedError("the topics policy is being built")
+        raise ValueError("the token-classification model at /models/ner does not exist")
 
     monkeypatch.setattr(registry_module, "compile_guardrail", not_built)
     configured = {"topical": GuardrailDefinition.model_validate(words("foo", name="topical"))}
     guardrails = registry(FakeStore(), configured=configured)
     with pytest.raises(
-        ConfigError, match=r"guardrails\.topical: cannot be compiled: a policy it uses is not available"
+        ConfigError, match=r"guardrails\.topical: cannot be compiled: the token-classification model at /models/ner"
     ):
         run(guardrails.start)
 
