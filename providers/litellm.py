@@ -180,9 +180,11 @@ class LiteLLMProvider(Provider):
             raise perr.ProviderUnavailable("the litellm provider has not started")
         return self._module
 
-    def _arguments(self, request: ChatCompletionRequest | EmbeddingRequest) -> dict[str, Any]:
+    def _arguments(self, request: ChatCompletionRequest | EmbeddingRequest, options: CallOptions) -> dict[str, Any]:
         arguments = request.model_dump(exclude_unset=True, exclude={"model"})
         arguments.update(self.deployment.params)
+        if options.headers:  # the trace context: the upstream joins the caller's trace
+            arguments["extra_headers"] = {**arguments.get("extra_headers", {}), **dict(options.headers)}
         timeouts = self.deployment.timeouts
         arguments.update(model=self.deployment.model, timeout=timeouts.total, num_retries=0)
         if self.deployment.api_base:
@@ -192,7 +194,7 @@ class LiteLLMProvider(Provider):
         return arguments
 
     async def chat(self, request: ChatCompletionRequest, options: CallOptions) -> ChatCompletion:
-        arguments = self._arguments(request)
+        arguments = self._arguments(request, options)
         arguments["stream"] = False
         try:
             response = await self._litellm.acompletion(**arguments)
@@ -206,7 +208,7 @@ class LiteLLMProvider(Provider):
     async def chat_stream(
         self, request: ChatCompletionRequest, options: CallOptions
     ) -> AsyncIterator[ChatCompletionChunk]:
-        arguments = self._arguments(request)
+        arguments = self._arguments(request, options)
         arguments.update(stream=True, stream_options={"include_usage": True})
         try:
             stream = await self._litellm.acompletion(**arguments)
@@ -222,7 +224,7 @@ class LiteLLMProvider(Provider):
     async def embed(self, request: EmbeddingRequest, options: CallOptions) -> EmbeddingResponse:
         if not self.capabilities.embeddings:
             raise perr.UnsupportedOperation(f"model {request.model!r} does not produce embeddings")
-        arguments = self._arguments(request)
+        arguments = self._arguments(request, options)
         # litellm's response types hold floats (base64 strings trip its serializer): ask for floats, encode here
         as_base64 = arguments.pop("encoding_format", None) == "base64"
         try:

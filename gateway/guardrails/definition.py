@@ -12,6 +12,7 @@ import re
 from enum import StrEnum
 from typing import Literal, get_args
 
+import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 
@@ -180,7 +181,8 @@ class RegexConfig(_Sided):
     def _compiles(cls, pattern: str) -> str:
         try:
             compiled = re.compile(pattern)
-        except re.error as exc:
+            regex.compile(pattern)  # what runs it (policies/regexes.py): rarely stricter than re
+        except (re.error, regex.error) as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from None
         if compiled.match(""):
             raise ValueError("the pattern matches empty text, so it would match everywhere")

@@ -34,6 +34,11 @@ GUARD = {
         ]
     },
 }
+RUNAWAY = {  # a pattern that backtracks exponentially: on re, 40 characters would take minutes
+    "blockedInputMessaging": BLOCKED_IN,
+    "blockedOutputsMessaging": BLOCKED_OUT,
+    "sensitiveInformationPolicyConfig": {"regexesConfig": [{"name": "as", "pattern": "(a|aa)+$", "action": "BLOCK"}]},
+}
 USER = [{"role": "user", "content": "Say hello."}]
 CARD = "4111 1111 1111 1111"
 
@@ -42,7 +47,7 @@ def _catalog(api_base: str) -> str:
     deployment = openai_deployment(api_base, "guarded-up")
     return yaml.safe_dump(
         {
-            "guardrails": {"pii-guard": GUARD},
+            "guardrails": {"pii-guard": GUARD, "runaway": RUNAWAY},
             "models": {
                 "gpt": {"deployments": [deployment]},
                 "guarded": {"deployments": [openai_deployment(api_base, "model-up")], "guardrails": ["pii-guard"]},
@@ -270,6 +275,26 @@ def test_apply_guardrail_checks_text_without_a_model(gateway: RunningGateway, up
     ).json()
     assert strata["blocked"] is True and strata["outputs"] == [BLOCKED_IN]
     assert _upstream_prompts(upstream) == []
+
+
+def test_a_regex_that_backtracks_forever_is_stopped_and_blocks_without_hanging_the_gateway(
+    gateway: RunningGateway, upstream: FakeUpstream
+) -> None:
+    started = time.monotonic()
+    answer = httpx.post(
+        f"{gateway.openai_base}/guardrails/apply",
+        json={"guardrail": "runaway", "text": "a" * 40 + "b"},
+        headers=gateway.headers(),
+        timeout=30,
+    )
+    assert answer.status_code == 200 and answer.json()["blocked"] is True, answer.text
+    assert time.monotonic() - started < 5
+    fine = httpx.post(
+        f"{gateway.openai_base}/guardrails/apply",
+        json={"guardrail": "runaway", "text": "nothing to see"},
+        headers=gateway.headers(),
+    ).json()
+    assert fine["blocked"] is False
 
 
 @pytest.mark.parametrize("mode", ["sync", "async"])

@@ -22,6 +22,7 @@ from gateway.lifespan import AppState
 from gateway.observability.tracing import Tracing
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import ENVIRON, USER, openai_deployment
+from tests.integration.test_litellm_provider import litellm_deployment
 from tests.support.gateway import RunningGateway, gateway_in_thread
 
 CALLER_TRACE = "4bf92f3577b34da6a3ce929d0e0e4736"
@@ -43,7 +44,8 @@ def _catalog(api_base: str) -> str:
                     "deployments": [openai_deployment(api_base, "flaky-model")],
                     "guardrails": ["words"],
                     "routing": routing,
-                }
+                },
+                "via-litellm": {"deployments": [litellm_deployment(api_base)]},
             },
         }
     )
@@ -112,6 +114,21 @@ def test_a_retried_call_has_a_span_per_stage_and_per_attempt(
     sent = [r["headers"].get("traceparent") for r in upstream.requests() if r["path"].endswith("/chat/completions")]
     expected = [f"00-{CALLER_TRACE}-{s.context.span_id:016x}-01" for s in attempts]
     assert sent == expected, "each attempt's own span is the upstream's parent"
+
+
+def test_a_litellm_deployment_sends_its_attempt_span_upstream_as_traceparent(
+    traced: tuple[RunningGateway, InMemorySpanExporter], upstream: FakeUpstream
+) -> None:
+    gateway, exporter = traced
+    with openai.OpenAI(base_url=gateway.openai_base, api_key=gateway.master_key, max_retries=0) as client:
+        client.chat.completions.create(
+            model="via-litellm",
+            messages=USER,  # type: ignore[arg-type]
+            extra_headers={"traceparent": f"00-{CALLER_TRACE}-{CALLER_SPAN}-01"},
+        )
+    (attempt,) = _by_name(exporter.get_finished_spans(), "chat openai/fake-model")
+    sent = upstream.requests()[-1]["headers"].get("traceparent")
+    assert sent == f"00-{CALLER_TRACE}-{attempt.context.span_id:016x}-01"
 
 
 def test_without_an_otlp_endpoint_a_gateway_has_no_tracer(
