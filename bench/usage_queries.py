@@ -78,7 +78,7 @@ def _records(count: int, end: datetime, seed: int = 42) -> Iterator[tuple[Any, .
             f"strata_{key:04d}", None if key % 10 == 9 else f"team-{key % TEAMS:02d}", name, name, f"{name}/0",
             "openai", "openai", index % 3 == 0, 1, prompt, completion, 0,
             Decimal(prompt * 3 + completion * 15) / Decimal(10**7), latency, latency * 0.3, status,
-            None if status == 200 else "api_error", None, tags, None, None,
+            None if status == 200 else "api_error", None, tags, None, None, None, None,
         )  # fmt: skip
 
 
@@ -86,10 +86,11 @@ def _records(count: int, end: datetime, seed: int = 42) -> Iterator[tuple[Any, .
 # a million rows through Python upserts would take minutes. Same buckets: floor(4 * log2(ms)) + 1.
 ROLLUP_SQL = [
     """INSERT INTO usage_daily (day, key_id, team_id, model, requests, errors, prompt_tokens, completion_tokens,
-           cost_usd, latency_ms_total, cached_tokens)
+           cost_usd, latency_ms_total, cached_tokens, cache_hits, saved_usd)
        SELECT (ts AT TIME ZONE 'UTC')::date, coalesce(key_id, ''), coalesce(team_id, ''), coalesce(model, ''),
            count(*), count(*) FILTER (WHERE status >= 400 OR status = 0 OR error_type IS NOT NULL),
-           sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(latency_ms), sum(cached_tokens)
+           sum(prompt_tokens), sum(completion_tokens), sum(cost_usd), sum(latency_ms), sum(cached_tokens),
+           count(*) FILTER (WHERE cache IS NOT NULL), coalesce(sum(saved_usd), 0)
        FROM usage_records GROUP BY 1, 2, 3, 4""",
     f"""INSERT INTO usage_daily_latency (day, key_id, team_id, model, bucket, requests)
        SELECT (ts AT TIME ZONE 'UTC')::date, coalesce(key_id, ''), coalesce(team_id, ''), coalesce(model, ''),

@@ -19,6 +19,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from gateway import __version__
 from gateway.api import (
     admin,
+    admin_alerts,
     admin_audit,
     admin_keys,
     anthropic,
@@ -176,6 +177,7 @@ def create_app(settings: Settings, catalog: Catalog, master_key: str) -> StrataA
         (admin.router, admin.SURFACE),
         (admin_keys.router, admin.SURFACE),
         (admin_audit.router, admin.SURFACE),
+        (admin_alerts.router, admin.SURFACE),
         (usage.router, admin.SURFACE),
     )
     for router, surface in mounted:

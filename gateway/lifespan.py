@@ -26,7 +26,10 @@ from gateway.logs import LOG, AccessLog, configure_logging
 from gateway.observability.build import build_observer
 from gateway.observability.observer import Observer
 from gateway.server.signals import DrainOnSignal
+from gateway.services.alerts.monitor import AlertMonitor, build_monitor
 from gateway.services.auth import Authenticator
+from gateway.services.cache.build import build_cache
+from gateway.services.cache.stage import CacheStage
 from gateway.services.catalog import ModelCatalog
 from gateway.services.invoke import InvokeService
 from gateway.services.keys.crypto import KeySealer
@@ -65,6 +68,8 @@ class AppState:
     embedder: GuardrailEmbedder  # the semantic guardrail policies' model (started when first needed)
     responses: ResponseStore  # the Responses API's stored responses (retention swept in the lifespan)
     shared_circuits: SharedCircuits | None = None
+    cache: CacheStage | None = None  # the response cache, when a model has one (services/cache)
+    alerts: AlertMonitor | None = None  # budget alerts: checked and delivered off the request path
     started: bool = False
     problems: dict[str, str] = field(default_factory=dict)
     in_flight: InFlight = field(default_factory=InFlight)  # counted by the request boundary
@@ -102,7 +107,10 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         settings.quota_redis_failure,
         prefetch_calls=settings.quota_prefetch_calls,
     )
-    invoker = InvokeService(models, Authenticator(master_key, directory), router, quotas, GuardrailStage(guardrails))
+    cache = build_cache(settings, models, quotas, pricing, embedder)  # None: no model has `cache:`
+    invoker = InvokeService(
+        models, Authenticator(master_key, directory), router, quotas, GuardrailStage(guardrails), cache
+    )
     state = AppState(
         settings=settings,
         catalog=models,
@@ -126,8 +134,10 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         embedder=embedder,
         responses=ResponseStore(db.engine, settings.responses_retention_days),
         shared_circuits=SharedCircuits(router, settings.redis_url) if settings.redis_url else None,
+        cache=cache,
     )
     state.observer = build_observer(state, catalog)
+    state.alerts = build_monitor(settings, db)
     return state
 
 
@@ -141,6 +151,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.settings.data_dir.mkdir(parents=True, exist_ok=True)
         await state.db.prepare()
         state.responses.start()  # the retention sweep, off the request path
+        if state.settings.alerts and state.alerts is not None:
+            state.alerts.start()  # budget alerts: a periodic check and its webhooks
         if state.settings.usage_records:
             state.usage.start()  # after the schema check: records written from now on
         state.observer.start()  # metrics and invocation logs: their tasks, off the request path
@@ -150,6 +162,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         if state.shared_circuits is not None:
             await state.shared_circuits.start()
         await state.quotas.start()
+        if state.cache is not None:
+            state.cache.start()
         # Token counting is needed only when an upstream reports no usage; load it now, not then.
         await asyncio.to_thread(encoding_for, "gpt-4")
         state.started = True
@@ -175,8 +189,12 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await state.clients.aclose()
         await state.key_directory.aclose()
         await state.guardrails.aclose()
+        if state.cache is not None:
+            await state.cache.aclose()
         await state.embedder.aclose()
         await state.responses.aclose()
+        if state.alerts is not None:
+            await state.alerts.aclose()
         await state.db.aclose()
         LOG.info("stopped")
         state.access_log.stop()

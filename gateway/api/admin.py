@@ -1,13 +1,13 @@
-"""The admin API (master key or admin keys): deployment health and control."""
+"""The admin API (master key or admin keys): deployment health and control, the response cache."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends
+from fastapi import APIRouter, Depends, Query
 
 from gateway.deps import ApiKey, Call, State
-from gateway.errors import NotFound, PermissionDenied
+from gateway.errors import NotFound, PermissionDenied, ServiceUnavailable
 from gateway.lifespan import AppState
 from gateway.services.audit import AuditLog
 from gateway.services.context import Principal
@@ -60,3 +60,24 @@ async def reset_deployments(state: AppState, deployment_id: str | None) -> list[
     if state.shared_circuits is not None:
         await state.shared_circuits.forget(ids)
     return ids
+
+
+@router.delete("/cache", summary="Drop cached answers: a model's, a team's, or all")
+async def clear_cache(
+    state: State,
+    admin: Admin,
+    model: Annotated[str | None, Query(description="only this model's answers (its public name)")] = None,
+    team: Annotated[str | None, Query(description="only this team's answers (shared models' are no team's)")] = None,
+) -> dict[str, int]:
+    """Every gateway process sharing Redis forgets them (the semantic index too); how many went."""
+    if state.cache is None:
+        return {"deleted": 0, "semantic_deleted": 0}
+    if model is not None and model not in {m.name for m in state.catalog}:
+        raise NotFound(f"No model {model!r}.")
+    try:
+        dropped = await state.cache.clear(model, team)
+    except Exception as exc:  # boundary: the store (Redis) failed; nothing was confirmed dropped
+        raise ServiceUnavailable(f"The cache store could not be cleared: {exc!r}.", retry_after=5.0) from None
+    details = {"model": model, "team": team, **dropped}
+    await AuditLog(state.db.sessions).record(admin.key_id, "api", "clear", "cache", model or team, details)
+    return dropped

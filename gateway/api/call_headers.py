@@ -6,9 +6,12 @@ timeout, the longest it waits between two bytes: they bound the wait for an answ
 (a whole answer, or a stream's first chunk: there is no point answering after the client gave
 up), never a stream's length, and one that does not parse (``NOT_GIVEN``) is ignored, since the
 client sent it, not its user. ``x-strata-routing-strategy`` overrides the model's routing
-strategy, for admin keys only.
+strategy, for admin keys only. ``x-strata-cache`` (no-cache, no-store, bypass, only-if-cached) says how
+the response cache may serve this call (services/cache/directives.py).
 Out: ``x-strata-model`` (the model that answered), ``x-strata-deployment``, ``x-strata-attempts``,
-and OpenAI's ``x-ratelimit-*`` for the tightest rpm/tpm limit on the call (services/quotas).
+OpenAI's ``x-ratelimit-*`` for the tightest rpm/tpm limit on the call (services/quotas), and for
+models with a cache ``x-strata-cache`` (hit, semantic-hit, miss, bypass) with ``age`` and
+``x-strata-cache-similarity`` on hits.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from gateway.api.asgi_routes import AsgiRequest
 from gateway.api.rendering import response_headers as response_headers  # one home for both paths
 from gateway.config.routing import STRATEGIES
 from gateway.errors import InvalidRequest, PermissionDenied
+from gateway.services.cache.directives import parse_directives
 from gateway.services.context import CallContext, Principal
 
 
@@ -64,3 +68,6 @@ def apply_call_hints(request: AsgiRequest, call: CallContext, principal: Princip
                 param="x-strata-routing-strategy",
             )
         call.strategy = strategy
+    directives = request.header(b"x-strata-cache")
+    if directives is not None:
+        call.cache_directives = parse_directives(directives)

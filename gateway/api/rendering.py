@@ -60,7 +60,8 @@ def _with_rate_limits(call: CallContext | None, response: Response) -> Response:
 
 
 def response_headers(call: CallContext) -> dict[str, str]:
-    """x-strata-model (the model that answered), x-strata-deployment, x-strata-attempts, x-ratelimit-*."""
+    """x-strata-model (the model that answered), x-strata-deployment, x-strata-attempts, x-ratelimit-*,
+    x-strata-cache (models with a cache)."""
     headers = {}
     model = call.served_model or call.model
     if model:
@@ -71,4 +72,6 @@ def response_headers(call: CallContext) -> dict[str, str]:
         headers["x-strata-attempts"] = str(call.attempts)
     if call.rate_limit_headers:
         headers.update(call.rate_limit_headers)
+    if call.cache is not None:
+        headers.update(call.cache.headers())
     return headers

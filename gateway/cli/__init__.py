@@ -12,10 +12,10 @@ import argparse
 import sys
 
 from gateway import __version__
-from gateway.cli import bench_cmd, completion, config_cmds, keys_cmds, ops_cmds, runtime_cmds, server
+from gateway.cli import alerts_cmds, bench_cmd, completion, config_cmds, keys_cmds, ops_cmds, runtime_cmds, server
 from gateway.cli.common import gateway_options
 
-GROUPS = (server, config_cmds, runtime_cmds, keys_cmds, ops_cmds, bench_cmd, completion)
+GROUPS = (server, config_cmds, runtime_cmds, keys_cmds, ops_cmds, alerts_cmds, bench_cmd, completion)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -11,6 +11,7 @@ import argparse
 from datetime import UTC, datetime
 from typing import Any
 
+from gateway.cli.alerts_cmds import alert_flags, alert_rules
 from gateway.cli.common import UsageError, client, remote, remote_parent
 from gateway.cli.output import fields, info, print_json, table
 
@@ -77,7 +78,8 @@ def _key_rows(keys: list[Any]) -> str:
 
 
 def _key_fields(key: Any) -> str:
-    names = ("id", "name", "team_id", "is_admin", "allowed_models", "guardrails", "tags", "limits", "model_limits")
+    names: tuple[str, ...] = ("id", "name", "team_id", "is_admin", "allowed_models", "guardrails", "tags")
+    names += ("limits", "model_limits", "alerts")
     pairs = [(name, getattr(key, name)) for name in names]
     pairs += [("state", _state(key)), ("expires_at", key.expires_at), ("created_at", key.created_at)]
     return fields(pairs)
@@ -93,6 +95,7 @@ def _keys_create(args: argparse.Namespace) -> int:
         "tags": args.tag,
         "limits": _limits(args),
         "model_limits": _model_limits(args.model_limit),
+        "alerts": alert_rules(args),
         "expires_in_days": args.expires_in_days,
     }
     with client(args, max_retries=0) as strata:  # a retried create could make two keys
@@ -168,13 +171,13 @@ def _team_rows(teams: list[Any]) -> str:
 
 
 def _team_fields(team: Any) -> str:
-    names = ("id", "name", "limits", "guardrails", "tags", "created_at", "updated_at")
+    names = ("id", "name", "limits", "guardrails", "tags", "alerts", "created_at", "updated_at")
     return fields([(name, getattr(team, name)) for name in names])
 
 
 @remote
 def _teams_create(args: argparse.Namespace) -> int:
-    options = {"limits": _limits(args), "guardrails": args.guardrail, "tags": args.tag}
+    options = {"limits": _limits(args), "guardrails": args.guardrail, "tags": args.tag, "alerts": alert_rules(args)}
     with client(args, max_retries=0) as strata:
         team = strata.admin.teams.create(args.name, **{k: v for k, v in options.items() if v is not None})
     print_json(team) if args.json else print(_team_fields(team))
@@ -245,6 +248,7 @@ def _register_keys(
     create.add_argument("--model-limit", action="append", metavar="MODEL:rpm=N,...", help="limits on one model")
     create.add_argument("--expires-in-days", type=float, metavar="DAYS")
     _limit_flags(create)
+    alert_flags(create)
     create.set_defaults(handler=_keys_create)
 
     listing = sub.add_parser("list", parents=parent, help="list keys")
@@ -280,6 +284,7 @@ def _register_teams(
     create.add_argument("--guardrail", action="append", metavar="ID[:VERSION]", help="applied to its keys' calls")
     create.add_argument("--tag", action="append")
     _limit_flags(create)
+    alert_flags(create)
     create.set_defaults(handler=_teams_create)
     sub.add_parser("list", parents=parent, help="list teams").set_defaults(handler=_teams_list)
     for name, handler, what in (

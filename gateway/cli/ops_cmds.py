@@ -132,8 +132,10 @@ def since(text: str, today: date | None = None) -> date:
         raise UsageError(f"--since {text!r}: write 7d, 2w or a day (YYYY-MM-DD)") from None
 
 
-_METRICS = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd", "latency_ms_p50", "latency_ms_p95")
+_METRICS: tuple[str, ...] = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd")
+_METRICS += ("latency_ms_p50", "latency_ms_p95", "cache_hits", "saved_usd")
 _HEADERS = ["REQUESTS", "ERRORS", "PROMPT TOKENS", "COMPLETION TOKENS", "COST USD", "P50 MS", "P95 MS"]
+_HEADERS += ["CACHE HITS", "SAVED USD"]
 
 
 @remote

@@ -35,6 +35,7 @@ from gateway.client.errors import (
 
 if TYPE_CHECKING:
     from gateway.client.admin_types import Key, KeyCreated, Limits, Team
+    from gateway.client.alert_types import Alert, AlertRules, SpendRate
     from gateway.client.client import AsyncStrata, Strata
     from gateway.client.types import ChatCompletion, ChatCompletionChunk, ConverseResponse, Embeddings
 
@@ -49,10 +50,15 @@ _LAZY = {
     "KeyCreated": "gateway.client.admin_types",
     "Limits": "gateway.client.admin_types",
     "Team": "gateway.client.admin_types",
+    "Alert": "gateway.client.alert_types",
+    "AlertRules": "gateway.client.alert_types",
+    "SpendRate": "gateway.client.alert_types",
 }
 
 __all__ = [
     "APIConnectionError",
+    "Alert",
+    "AlertRules",
     "AsyncStrata",
     "AuthenticationError",
     "BadRequestError",
@@ -71,6 +77,7 @@ __all__ = [
     "RateLimit",
     "RateLimitError",
     "ServiceUnavailableError",
+    "SpendRate",
     "Strata",
     "StrataError",
     "Team",

@@ -1,4 +1,5 @@
-"""``client.admin``: keys, teams, guardrails, deployments and usage, for a master or admin key.
+"""``client.admin``: keys, teams, guardrails, deployments, usage, budget alerts and the response
+cache (the last two in admin_alerts.py), for a master or admin key.
 
 Each resource is a thin shell over admin_calls.py; the sync and async versions differ only in
 ``await``. Listings that the gateway pages (usage records, guardrails) are walked to the end here.
@@ -11,6 +12,7 @@ from collections.abc import AsyncIterator, Iterator, Mapping
 from typing import Any, Unpack
 
 from gateway.client import admin_calls as calls
+from gateway.client.admin_alerts import Alerts, AsyncAlerts, AsyncCache, Cache
 from gateway.client.admin_calls import KeyChanges, KeyOptions, RecordFilters, TeamChanges, TeamOptions, UsageFilters
 from gateway.client.admin_types import (
     Guardrail,
@@ -172,6 +174,8 @@ class Admin:
         self.deployments = Deployments(transport)
         self.usage = Usage(transport)
         self.guardrails = Guardrails(transport)
+        self.alerts = Alerts(transport)
+        self.cache = Cache(transport)
 
 
 # ---------------------------------------------------------------- async
@@ -312,3 +316,5 @@ class AsyncAdmin:
         self.deployments = AsyncDeployments(transport)
         self.usage = AsyncUsage(transport)
         self.guardrails = AsyncGuardrails(transport)
+        self.alerts = AsyncAlerts(transport)
+        self.cache = AsyncCache(transport)

@@ -25,9 +25,11 @@ from gateway.client.admin_types import (
     UsageDaily,
     UsageTotals,
 )
+from gateway.client.alert_types import AlertRules
 from gateway.client.transport import Call
 
 LimitsLike = Limits | Mapping[str, Any]
+AlertRulesLike = AlertRules | Mapping[str, Any]
 
 
 class _KeyFields(TypedDict, total=False):
@@ -40,6 +42,7 @@ class _KeyFields(TypedDict, total=False):
     tags: Sequence[str] | None
     limits: LimitsLike | None
     model_limits: Mapping[str, LimitsLike] | None
+    alerts: AlertRulesLike | None  # budget alert rules; None: none
     expires_at: datetime | str | None
 
 
@@ -55,6 +58,7 @@ class TeamOptions(TypedDict, total=False):
     limits: LimitsLike | None
     tags: Sequence[str] | None
     guardrails: Sequence[str] | None
+    alerts: AlertRulesLike | None  # budget alert rules; None: none
 
 
 class TeamChanges(TeamOptions, total=False):
@@ -83,7 +87,7 @@ class RecordFilters(TypedDict, total=False):
 
 def _json(value: Any) -> Any:
     """Arguments as JSON: limits without their unset entries, times in ISO 8601, sequences as lists."""
-    if isinstance(value, Limits):
+    if isinstance(value, Limits | AlertRules):
         return value.model_dump(exclude_none=True)
     if isinstance(value, date | datetime):
         return value.isoformat()

@@ -13,6 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.client.alert_types import AlertRules
 from gateway.client.types import Open
 
 
@@ -38,6 +39,7 @@ class Key(Open):
     tags: list[str] = []
     limits: Limits = Field(default_factory=Limits)
     model_limits: dict[str, Limits] = {}
+    alerts: AlertRules | None = None
     expires_at: datetime | None = None
     revoked: bool = False
     created_at: datetime
@@ -55,6 +57,7 @@ class Team(Open):
     limits: Limits = Field(default_factory=Limits)
     tags: list[str] = []
     guardrails: list[str] = []
+    alerts: AlertRules | None = None
     created_at: datetime
     updated_at: datetime
 
@@ -101,6 +104,8 @@ class UsageMetrics(Open):
     latency_ms_avg: float | None = None
     latency_ms_p50: float | None = None
     latency_ms_p95: float | None = None
+    cache_hits: int = 0  # answered from the response cache
+    saved_usd: float = 0.0  # what those answers cost when first made
 
 
 class UsageGroup(UsageMetrics):
@@ -160,6 +165,8 @@ class UsageRecord(Open):
     guardrail_action: str | None = None
     tags: list[str] | None = None
     request_metadata: dict[str, str] | None = None
+    cache: str | None = None  # "hit" | "semantic-hit": answered from the response cache
+    saved_usd: float | None = None  # a hit: what the original call cost
 
 
 class RecordPage(Open):

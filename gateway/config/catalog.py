@@ -17,6 +17,7 @@ from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_
 from pydantic_core import PydanticCustomError
 
 from gateway.config import litellm_import
+from gateway.config.cache import DEFAULT_EMBEDDING_MODEL, CacheConfig
 from gateway.config.errors import ConfigError
 from gateway.config.routing import PromptRouter, Routing
 from gateway.errors import InvalidRequest
@@ -30,7 +31,9 @@ from providers.registry import specs
 
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::-([^}]*))?\}")
 _OS_ENVIRON = re.compile(r"os\.environ/([A-Za-z_][A-Za-z0-9_]*)")  # LiteLLM's way to write ${VAR}
-_SECRET_KEYS = frozenset({"api_key", "aws_secret_access_key", "aws_session_token", "master_key", "secret_key"})
+_SECRET_KEYS = frozenset(
+    {"api_key", "aws_secret_access_key", "aws_session_token", "master_key", "secret_key", "alert_webhook_secret"}
+)
 
 
 Deployment = DeploymentBase
@@ -65,6 +68,7 @@ class ModelEntry(_Strict):
         default=False,
         description="invocation logs (STRATA_INVOCATION_LOGS) keep this model's prompts and completions",
     )
+    cache: CacheConfig | None = Field(default=None, description="the response cache (off when absent)")
 
     @field_validator("deployments")
     @classmethod
@@ -130,6 +134,9 @@ class Catalog(_Strict):
                 named += [("router.strong", entry.router.strong), ("router.cheap", entry.router.cheap)]
                 if entry.router.embedding_model:
                     named.append(("router.embedding_model", entry.router.embedding_model))
+            cache = entry.cache
+            if cache is not None and cache.mode == "semantic" and cache.embedding_model != DEFAULT_EMBEDDING_MODEL:
+                named.append(("cache.embedding_model", cache.embedding_model))
             for where, other in named:
                 path = f"models.{name}.{where}"
                 if other == name:

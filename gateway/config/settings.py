@@ -87,6 +87,26 @@ class Settings(BaseSettings):
     invocation_log_dir: Path | None = None
     invocation_log_max_bytes: int = Field(default=100 * 1024 * 1024, ge=1024)
     invocation_log_retention_days: float = Field(default=30.0, gt=0, le=36500)
+    # Budget alerts (gateway/services/alerts/): every alert_interval_s each process compares the spend
+    # of the keys and teams that carry alert rules with their budgets, off the request path. Webhooks
+    # go to the rule's webhook_url or alert_webhook_url, signed with alert_webhook_secret (environment
+    # only; without it nothing is sent, the alert is recorded as failed); alert_webhook_attempts tries
+    # per round, waiting alert_webhook_backoff_s, doubling (at most 30 s); a failed round is tried
+    # again alert_redelivery_s later, until alert_max_age_s after the crossing.
+    alerts: bool = True
+    alert_interval_s: float = Field(default=10.0, gt=0, le=3600)
+    alert_webhook_url: str | None = Field(default=None, pattern=r"^https?://[^\s/]+", max_length=2048)
+    alert_webhook_secret: SecretStr | None = None
+    alert_webhook_timeout_s: float = Field(default=5.0, gt=0, le=60)
+    alert_webhook_attempts: int = Field(default=4, ge=1, le=20)
+    alert_webhook_backoff_s: float = Field(default=1.0, ge=0, le=60)
+    alert_redelivery_s: float = Field(default=60.0, gt=0, le=86400)
+    alert_max_age_s: float = Field(default=86400.0, gt=0, le=30 * 86400)
+    # Response cache (models with `cache:` in the catalog): answers kept in process up to this many
+    # bytes (least recently used out first), or in Redis when redis_url is set; the semantic index
+    # keeps at most this many prompt vectors per process (about 1.5 KB each).
+    cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0, le=64 * 1024**3)
+    cache_semantic_entries: int = Field(default=10_000, ge=1, le=10_000_000)
 
     @field_validator("redis_url")
     @classmethod

@@ -18,6 +18,7 @@ from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from gateway.console import (
+    alert_pages,
     audit_pages,
     auth_pages,
     guardrail_pages,
@@ -47,6 +48,7 @@ _PAGES = (
     usage_pages,
     guardrail_pages,
     playground_pages,
+    alert_pages,
     audit_pages,
 )
 

@@ -13,8 +13,8 @@ from gateway.services.audit import AuditFilter
 
 router = APIRouter()
 PAGE = 50
-ACTIONS = ("create", "update", "revoke", "delete", "reset", "publish", "sign_in", "sign_out")
-TARGETS = ("key", "team", "deployment", "guardrail", "console")
+ACTIONS = ("create", "update", "revoke", "delete", "reset", "publish", "clear", "redeliver", "sign_in", "sign_out")
+TARGETS = ("key", "team", "deployment", "guardrail", "cache", "alert", "console")
 
 
 @router.get("/audit", summary="Audit log")

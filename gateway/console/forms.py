@@ -9,8 +9,10 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
+from gateway.client.alert_types import parse_thresholds
 from gateway.console.deps import FormData
 from gateway.errors import InvalidRequest
+from gateway.services.alerts.rules import AlertRules
 
 M = TypeVar("M", bound=BaseModel)
 LIMIT_FIELDS = ("rpm", "tpm", "max_concurrent", "budget_usd_day", "budget_usd_month")
@@ -20,7 +22,14 @@ LIMIT_LABELS = {
     "max_concurrent": "Requests at once",
     "budget_usd_day": "Budget per day (USD)",
     "budget_usd_month": "Budget per month (USD)",
+    "alerts": "Budget alerts",
+    "thresholds": "Alert thresholds",
+    "webhook_url": "Alert webhook URL",
+    "spend_rate": "Spend-rate alert",
+    "multiplier": "Spend-rate multiplier",
+    "window_minutes": "Spend-rate window (minutes)",
 }
+ALERT_FIELDS = ("alert_thresholds", "alert_webhook", "alert_rate_multiplier", "alert_rate_window")
 
 
 def names(text: str) -> list[str]:
@@ -45,12 +54,50 @@ def allowed_models(form: FormData) -> list[str] | None:
     return form.all("allowed_models")
 
 
+def alert_rules(form: FormData) -> dict[str, Any] | None:
+    """The alert fields as the API's ``alerts`` (all blank: no rules). Thresholds may be fractions
+    (0.8) or percentages (80%); the API's own model checks the rest."""
+    text = {name: form.get(name).strip() for name in ALERT_FIELDS}
+    if not any(text.values()):
+        return None
+    try:
+        rules: dict[str, Any] = {"thresholds": parse_thresholds(text["alert_thresholds"])}
+    except ValueError as exc:
+        raise InvalidRequest(f"Alert thresholds: {exc}; write them like 50%, 80% or 0.5, 0.8.") from None
+    if text["alert_webhook"]:
+        rules["webhook_url"] = text["alert_webhook"]
+    if text["alert_rate_multiplier"] or text["alert_rate_window"]:
+        rate = {"multiplier": text["alert_rate_multiplier"] or None, "window_minutes": text["alert_rate_window"]}
+        rules["spend_rate"] = {k: v for k, v in rate.items() if v}
+    return rules
+
+
+def alert_values(rules: AlertRules | None) -> dict[str, str]:
+    """Stored rules as the form shows them (thresholds as percentages)."""
+    if rules is None:
+        return {}
+    rate = rules.spend_rate
+    return {
+        "alert_thresholds": ", ".join(f"{value * 100:g}%" for value in rules.thresholds),
+        "alert_webhook": rules.webhook_url or "",
+        "alert_rate_multiplier": f"{rate.multiplier:g}" if rate and rate.multiplier else "",
+        "alert_rate_window": str(rate.window_minutes) if rate else "",
+    }
+
+
+def _message(problem: Any, where: str) -> str:
+    if problem.get("type") == "string_pattern_mismatch" and where.endswith("webhook_url"):
+        return "must be an http:// or https:// address"
+    return str(problem.get("msg", "not valid"))
+
+
 def sentence(error: ValidationError) -> str:
     parts = []
     for problem in error.errors()[:3]:
         where = ".".join(str(p) for p in problem.get("loc", ()) if p != "body")
         label = LIMIT_LABELS.get(where.rsplit(".", 1)[-1], where.replace("_", " "))
-        parts.append(f"{label}: {problem.get('msg', 'not valid')}" if label else str(problem.get("msg")))
+        message = _message(problem, where)
+        parts.append(f"{label}: {message}" if label else message)
     return "; ".join(parts) + "."
 
 

@@ -13,7 +13,16 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep
-from gateway.console.forms import LIMIT_FIELDS, LIMIT_LABELS, allowed_models, build, limits, names
+from gateway.console.forms import (
+    LIMIT_FIELDS,
+    LIMIT_LABELS,
+    alert_rules,
+    alert_values,
+    allowed_models,
+    build,
+    limits,
+    names,
+)
 from gateway.console.spend import spend
 from gateway.errors import NotFound, StrataError
 from gateway.lifespan import AppState
@@ -35,6 +44,7 @@ def _key_fields(form: Any) -> dict[str, Any]:
         "allowed_models": allowed_models(form),
         "guardrails": names(form.get("guardrails")),
         "limits": limits(form),
+        "alerts": alert_rules(form),
     }
 
 
@@ -77,10 +87,10 @@ async def keys_page(request: Request, state: StateDep, console: ConsoleDep, sess
 @router.post("/keys", summary="Create a key")
 async def create_key(request: Request, state: StateDep, console: ConsoleDep, submitted: Form) -> Response:
     form = submitted.form
-    fields = _key_fields(form) | {"is_admin": form.get("is_admin") == "on"}
-    if form.get("expires_in_days").strip():
-        fields["expires_in_days"] = form.get("expires_in_days").strip()
     try:
+        fields = _key_fields(form) | {"is_admin": form.get("is_admin") == "on"}
+        if form.get("expires_in_days").strip():
+            fields["expires_in_days"] = form.get("expires_in_days").strip()
         body = build(KeyCreate, fields)
         row, secret = await KeyAdmin(state, submitted.session.key_id, "console").create_key(body)
     except StrataError as exc:
@@ -120,6 +130,7 @@ async def key_page(
         models=[m.name for m in state.catalog],
         usage=await spend(state.db, key.limits.model_dump(exclude_none=True), key_id=key.id),
         limit_fields=[(name, LIMIT_LABELS[name]) for name in LIMIT_FIELDS],
+        alert_form=alert_values(key.alerts),
         done=DONE.get(done),
     )
 

@@ -24,6 +24,7 @@ NAV = (
     ("usage", "Usage"),
     ("guardrails", "Guardrails"),
     ("playground", "Playground"),
+    ("alerts", "Alerts"),
     ("audit", "Audit log"),
 )
 

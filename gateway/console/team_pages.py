@@ -9,7 +9,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep
-from gateway.console.forms import LIMIT_FIELDS, LIMIT_LABELS, build, limits, names
+from gateway.console.forms import LIMIT_FIELDS, LIMIT_LABELS, alert_rules, alert_values, build, limits, names
 from gateway.console.spend import spend
 from gateway.errors import NotFound, StrataError
 from gateway.schemas.admin import KeyOut, TeamCreate, TeamOut, TeamUpdate
@@ -29,6 +29,7 @@ def _team_fields(form: Any) -> dict[str, Any]:
         "limits": limits(form),
         "guardrails": names(form.get("guardrails")),
         "tags": names(form.get("tags")),
+        "alerts": alert_rules(form),
     }
 
 
@@ -85,6 +86,7 @@ async def team_page(
         keys=keys,
         usage=await spend(state.db, team.limits.model_dump(exclude_none=True), team_id=team.id),
         limit_fields=_limit_fields(),
+        alert_form=alert_values(team.alerts),
         done=DONE.get(done),
     )
 

@@ -41,7 +41,10 @@ COLUMNS = (
     "latency_ms",
     "ttft_ms",
     "guardrail_action",
+    "cache",
+    "saved_usd",
 )
+_MONEY = ("cost_usd", "saved_usd")
 EXPORT_CHUNK = 2000
 Json = dict[str, Any]
 
@@ -80,7 +83,7 @@ def _conditions(where: Explore) -> list[ColumnElement[bool] | TextClause]:
 
 def _columns() -> list[Any]:
     r = UsageRecord
-    return [cast(r.cost_usd, Float).label("cost_usd") if c == "cost_usd" else getattr(r, c) for c in COLUMNS] + [r.id]
+    return [cast(getattr(r, c), Float).label(c) if c in _MONEY else getattr(r, c) for c in COLUMNS] + [r.id]
 
 
 def page_statement(where: Explore, limit: int, cursor: str | None) -> Select[Any]:
@@ -102,6 +105,8 @@ def totals_statement(where: Explore) -> Select[Any]:
         func.sum(r.completion_tokens).label("completion_tokens"),
         cast(func.sum(r.cost_usd), Float).label("cost_usd"),
         func.sum(r.latency_ms).label("latency_ms_total"),
+        func.count(r.cache).label("cache_hits"),
+        cast(func.sum(r.saved_usd), Float).label("saved_usd"),
     ).where(*_conditions(where))
 
 
@@ -120,6 +125,8 @@ def rollup_statement(where: Explore, first: date, last: date) -> Select[Any]:
         func.sum(d.completion_tokens).label("completion_tokens"),
         cast(func.sum(d.cost_usd), Float).label("cost_usd"),
         func.sum(d.latency_ms_total).label("latency_ms_total"),
+        func.sum(d.cache_hits).label("cache_hits"),
+        cast(func.sum(d.saved_usd), Float).label("saved_usd"),
     ).where(*conditions)
 
 
@@ -163,8 +170,8 @@ class UsageExplorer:
         statements = [totals_statement(part) for part in raw]
         if days is not None:
             statements.append(rollup_statement(where, *days))
-        sums = dict.fromkeys(("requests", "errors", "prompt_tokens", "completion_tokens"), 0)
-        cost = latency = 0.0
+        sums = dict.fromkeys(("requests", "errors", "prompt_tokens", "completion_tokens", "cache_hits"), 0)
+        cost = latency = saved = 0.0
         async with self.db.engine.connect() as conn:
             for statement in statements:
                 row = (await conn.execute(statement)).one()
@@ -172,12 +179,14 @@ class UsageExplorer:
                     sums[name] += int(getattr(row, name) or 0)
                 cost += float(row.cost_usd or 0.0)
                 latency += float(row.latency_ms_total or 0.0)
+                saved += float(row.saved_usd or 0.0)
         requests = sums["requests"]
         return {
             **sums,
             "total_tokens": sums["prompt_tokens"] + sums["completion_tokens"],
             "cost_usd": cost,
             "latency_ms_avg": latency / requests if requests else None,
+            "saved_usd": saved,
         }
 
     async def csv(self, where: Explore) -> AsyncIterator[bytes]:

@@ -41,6 +41,9 @@ class Database:
         if current == head:
             return
         if self.is_sqlite:
+            if current is None and await migrate.create_at_head(self.engine, self.url):
+                LOG.info("created the embedded database", extra={"fields": {"revision": head}})
+                return
             LOG.info("migrating the embedded database", extra={"fields": {"from": current, "to": head}})
             await migrate.upgrade(self.engine, self.url)
             return

@@ -24,6 +24,7 @@ from sqlalchemy import (
     SmallInteger,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column
@@ -44,7 +45,10 @@ class Team(Base):
     name: Mapped[str] = mapped_column(String(200), unique=True)
     limits: Mapped[dict[str, Any]] = mapped_column(TolerantJSON, default=dict)
     tags: Mapped[list[str]] = mapped_column(TolerantJSON, default=list)
-    guardrails: Mapped[list[str]] = mapped_column(TolerantJSON, default=list)  # ID or ID:VERSION, every key's
+    # ID or ID:VERSION, every key's; '[]' for rows made before the column (migration 0004 keeps it)
+    guardrails: Mapped[list[str]] = mapped_column(TolerantJSON, default=list, server_default="[]")
+    # Budget alert rules (gateway.services.alerts.rules); SQL NULL when none, so the monitor skips the rest.
+    alerts: Mapped[dict[str, Any] | None] = mapped_column(TolerantJSON(none_as_null=True), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime)
 
@@ -65,6 +69,7 @@ class ApiKey(Base):
     tags: Mapped[list[str]] = mapped_column(TolerantJSON, default=list)
     limits: Mapped[dict[str, Any]] = mapped_column(TolerantJSON, default=dict)
     model_limits: Mapped[dict[str, Any]] = mapped_column(TolerantJSON, default=dict)  # model name -> limits
+    alerts: Mapped[dict[str, Any] | None] = mapped_column(TolerantJSON(none_as_null=True), nullable=True)  # see Team
     expires_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime)
@@ -118,6 +123,8 @@ class UsageRecord(Base):
     tags: Mapped[list[str]] = mapped_column(JSON, default=list)
     request_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     detail: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cache: Mapped[str | None] = mapped_column(String(16), nullable=True)  # "hit" | "semantic-hit"
+    saved_usd: Mapped[Decimal | None] = mapped_column(USD, nullable=True)  # a hit: the original call's cost
 
 
 class UsageDaily(Base):
@@ -141,6 +148,8 @@ class UsageDaily(Base):
     cached_tokens: Mapped[int] = mapped_column(BigInteger, default=0)
     cost_usd: Mapped[Decimal] = mapped_column(USD, default=Decimal(0))
     latency_ms_total: Mapped[float] = mapped_column(Float, default=0.0)
+    cache_hits: Mapped[int] = mapped_column(Integer, default=0)
+    saved_usd: Mapped[Decimal] = mapped_column(USD, default=Decimal(0))
 
 
 class UsageDailyLatency(Base):
@@ -301,3 +310,40 @@ class InvocationLog(Base):
     request_metadata: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
     request_body: Mapped[Any | None] = mapped_column(JSON, nullable=True)
     response_body: Mapped[Any | None] = mapped_column(JSON, nullable=True)
+
+
+class BudgetAlert(Base):
+    """A budget alert: a key's or team's spend crossed one of its thresholds (or its spend rate was
+    anomalous) in one period, and the webhook that tells someone. Unique per (scope, kind, threshold,
+    period), so that of several gateway processes detecting the same crossing one inserts the row and
+    the alert is sent once. ``claimed_until`` is the delivering process's lease (see
+    gateway/services/alerts/store.py); ``give_up_at`` ends the retries (status ``failed``).
+    """
+
+    __tablename__ = "budget_alerts"
+    __table_args__ = (
+        UniqueConstraint("scope_kind", "scope_id", "kind", "threshold", "period"),
+        Index("ix_budget_alerts_created_at", "created_at"),
+        Index("ix_budget_alerts_scope_kind_scope_id_created_at", "scope_kind", "scope_id", "created_at"),
+        Index("ix_budget_alerts_status_next_attempt_at", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    scope_kind: Mapped[str] = mapped_column(String(8))  # key | team
+    scope_id: Mapped[str] = mapped_column(String(40))
+    scope_name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(16))  # threshold | spend_rate
+    threshold: Mapped[float] = mapped_column(Float)  # a fraction of the budget; 1.0 for spend_rate
+    period: Mapped[str] = mapped_column(String(48))  # day:2026-12-04 | month:2026-12 | window:60m:2026-12-04T13:00Z
+    budget_usd: Mapped[Decimal] = mapped_column(USD)  # the budget (spend_rate: the window's limit)
+    spend_usd: Mapped[Decimal] = mapped_column(USD)  # the spend when the crossing was seen
+    detail: Mapped[dict[str, Any] | None] = mapped_column(TolerantJSON, nullable=True)
+    webhook_url: Mapped[str | None] = mapped_column(String(2048), nullable=True)  # null: the gateway's default
+    status: Mapped[str] = mapped_column(String(16))  # pending | delivered | failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    delivered_at: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
+    claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
+    give_up_at: Mapped[datetime] = mapped_column(UtcDateTime)

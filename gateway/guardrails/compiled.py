@@ -6,6 +6,7 @@ happens when a guardrail version is loaded or changed, never on a request.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 
 from gateway.guardrails.definition import GuardrailDefinition, Side
@@ -21,6 +22,7 @@ class CompiledGuardrail:
     input_checks: tuple[Check, ...]
     output_checks: tuple[Check, ...]
     unsupported: tuple[str, ...] = field(default=())  # configured, but nothing here can detect them (status)
+    fingerprint: str = ""  # a hash of the definition: a DRAFT edited in place is a different guardrail (cache keys)
 
     def checks(self, side: Side) -> tuple[Check, ...]:
         return self.input_checks if side is Side.INPUT else self.output_checks
@@ -41,6 +43,7 @@ def compile_guardrail(
         tuple(sides[Side.INPUT]),
         tuple(sides[Side.OUTPUT]),
         tuple(unsupported_types(definition, resources)),
+        hashlib.blake2b(definition.model_dump_json().encode(), digest_size=8).hexdigest(),
     )
 
 

@@ -96,6 +96,18 @@ class GatewayMetrics:
             ("guardrail", "side", "action", "policy"),
             **r,
         )
+        self.cache_requests = Counter(
+            "strata_cache_requests",
+            "Calls to models with a response cache, by result (hit, semantic_hit, miss, bypass).",
+            ("model", "result"),
+            **r,
+        )
+        self.cache_saved_usd = Counter(
+            "strata_cache_saved_usd", "What the calls answered from the cache would have cost, in USD.", ("model",), **r
+        )
+        self.cache_saved_tokens = Counter(
+            "strata_cache_saved_tokens", "Upstream tokens the cache's answers saved.", ("model",), **r
+        )
         self._gauges(r)
 
     def _gauges(self, r: dict[str, Any]) -> None:

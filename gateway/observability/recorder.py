@@ -42,7 +42,9 @@ class MetricsRecorder:
 
     def submit(self, call: CallContext, event: UsageEvent) -> None:
         """The request path's part: keep what the record lacks, and append."""
-        self._pending.append(Finished(event, call.operation, call.routed_model, call.quota_refusal, call.guardrails))
+        self._pending.append(
+            Finished(event, call.operation, call.routed_model, call.quota_refusal, call.guardrails, call.cache)
+        )
 
     def fold(self) -> int:
         """Add every pending call to the families now (a scrape, the end); how many were added."""

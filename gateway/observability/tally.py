@@ -17,6 +17,7 @@ from gateway.services.usage.record import UsageEvent
 
 if TYPE_CHECKING:
     from gateway.guardrails.request import GuardrailRequest
+    from gateway.services.cache.outcome import CacheOutcome
     from gateway.services.pricing import PriceTable
 
 Labels = tuple[Any, ...]
@@ -31,6 +32,7 @@ class Finished:
     routed_model: str | None  # a prompt router's choice (not a fallback)
     quota_refusal: tuple[str, str] | None  # (scope, limit) of the limit that refused it
     guardrails: GuardrailRequest | None
+    cache: CacheOutcome | None = None  # the response cache's verdict, for models with one
 
 
 @dataclass(slots=True)
@@ -68,6 +70,9 @@ class Tally:
     fallbacks: dict[Labels, int] = field(default_factory=dict)
     quota_rejections: dict[Labels, int] = field(default_factory=dict)
     guardrail_actions: dict[Labels, int] = field(default_factory=dict)
+    cache_requests: dict[Labels, int] = field(default_factory=dict)
+    cache_saved_usd: dict[Labels, float] = field(default_factory=dict)
+    cache_saved_tokens: dict[Labels, int] = field(default_factory=dict)
 
     def add(self, finished: Finished) -> None:
         event = finished.event
@@ -97,6 +102,16 @@ class Tally:
             self.quota_rejections[finished.quota_refusal] = self.quota_rejections.get(finished.quota_refusal, 0) + 1
         if finished.guardrails is not None:
             self._guardrails(finished.guardrails)
+        if finished.cache is not None:
+            self._cache(finished.cache, (model,))
+
+    def _cache(self, outcome: CacheOutcome, model: Labels) -> None:
+        labels = (model[0], outcome.result.replace("-", "_"))
+        self.cache_requests[labels] = self.cache_requests.get(labels, 0) + 1
+        if outcome.saved_usd:
+            self.cache_saved_usd[model] = self.cache_saved_usd.get(model, 0.0) + float(outcome.saved_usd)
+        if outcome.saved_tokens:
+            self.cache_saved_tokens[model] = self.cache_saved_tokens.get(model, 0) + outcome.saved_tokens
 
     def _spend(self, event: UsageEvent, model: str) -> None:
         spender = (model, event.key_id, event.team_id or "")
@@ -130,6 +145,9 @@ class Tally:
             (self.fallbacks, metrics.fallbacks),
             (self.quota_rejections, metrics.quota_rejections),
             (self.guardrail_actions, metrics.guardrail_actions),
+            (self.cache_requests, metrics.cache_requests),
+            (self.cache_saved_usd, metrics.cache_saved_usd),
+            (self.cache_saved_tokens, metrics.cache_saved_tokens),
         ):
             for labels, amount in counts.items():
                 counter.labels(*labels).inc(amount)

@@ -1,7 +1,7 @@
 """Admin API bodies. Unknown fields are refused (a typo must not silently do nothing).
 
 ``null`` means one thing per field, the same in POST and PATCH: for ``limits``, ``model_limits``,
-``tags`` and ``guardrails`` the default (none), for ``allowed_models`` every model, for
+``tags``, ``guardrails`` and ``alerts`` the default (none), for ``allowed_models`` every model, for
 ``expires_at`` never, for a key's ``team_id`` no team; ``name`` and ``is_admin`` have no such
 meaning, so a null there is a 400 naming the field. Responses read what is stored the same way:
 a stored null, or a value that is not what the field holds (old code, a hand edit), is shown as
@@ -31,12 +31,14 @@ from pydantic_core import PydanticCustomError
 
 from gateway.logs import LOG
 from gateway.schemas.limits import Limits
+from gateway.services.alerts.rules import AlertRules
 
 MAX_EXPIRY_DAYS = 36_500
 """A key expires at most about a hundred years ahead: further is a typo, and near year 9999 a
 datetime overflows (a 500 instead of a 400)."""
 
 NameText = Annotated[str, Field(min_length=1, max_length=200)]
+ALERTS = "budget alert rules (thresholds, webhook_url, spend_rate); null: none"
 
 
 def _null_means(default: Callable[[], Any], accepts: Any) -> BeforeValidator:
@@ -91,6 +93,8 @@ class _In(BaseModel):
             value = getattr(self, name)
             if isinstance(value, Limits):
                 fields[name] = value.model_dump(exclude_none=True)
+            elif isinstance(value, AlertRules):
+                fields[name] = value.stored()
             elif name == "model_limits":
                 fields[name] = {model: limits.model_dump(exclude_none=True) for model, limits in value.items()}
         return fields
@@ -101,6 +105,7 @@ class TeamCreate(_In):
     limits: LimitsIn = Limits()
     tags: StrList = []
     guardrails: StrList = Field(default=[], description="ID or ID:VERSION: applied to every call of the team's keys")
+    alerts: AlertRules | None = Field(default=None, description=ALERTS)
 
 
 class TeamUpdate(_In):
@@ -108,6 +113,7 @@ class TeamUpdate(_In):
     limits: LimitsIn = Limits()
     tags: StrList = []
     guardrails: StrList = []
+    alerts: AlertRules | None = Field(default=None, description=ALERTS)
 
 
 class KeyCreate(_In):
@@ -119,6 +125,7 @@ class KeyCreate(_In):
     tags: StrList = []
     limits: LimitsIn = Limits()
     model_limits: ModelLimitsIn = Field(default={}, description="this key's limits on one model")
+    alerts: AlertRules | None = Field(default=None, description=ALERTS)
     expires_at: Expiry = None
     expires_in_days: float | None = Field(default=None, gt=0, le=MAX_EXPIRY_DAYS, allow_inf_nan=False)
 
@@ -144,6 +151,7 @@ class KeyUpdate(_In):
     tags: StrList = []
     limits: LimitsIn = Limits()
     model_limits: ModelLimitsIn = {}
+    alerts: AlertRules | None = Field(default=None, description=ALERTS)
     expires_at: Expiry = None
 
 
@@ -169,6 +177,7 @@ def _utc(moment: datetime) -> datetime:
 UtcTime = Annotated[datetime, AfterValidator(_utc)]
 StoredStrList = Annotated[list[str], _as_stored(list)]
 StoredLimits = Annotated[Limits, _as_stored(Limits)]
+StoredAlerts = Annotated[AlertRules | None, _as_stored(lambda: None)]
 
 
 class TeamOut(BaseModel):
@@ -179,6 +188,7 @@ class TeamOut(BaseModel):
     limits: StoredLimits
     tags: StoredStrList
     guardrails: StoredStrList
+    alerts: StoredAlerts = None
     created_at: UtcTime
     updated_at: UtcTime
 
@@ -195,6 +205,7 @@ class KeyOut(BaseModel):
     tags: StoredStrList
     limits: StoredLimits
     model_limits: Annotated[dict[str, Limits], _as_stored(dict)]
+    alerts: StoredAlerts = None
     expires_at: UtcTime | None
     revoked: bool
     created_at: UtcTime

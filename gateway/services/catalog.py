@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
+from gateway.config.cache import CacheConfig
 from gateway.config.catalog import Catalog, Deployment
 from gateway.config.routing import PromptRouter, Routing
 from gateway.errors import ModelNotFound
@@ -45,6 +46,7 @@ class PublicModel:
     routed_capabilities: Capabilities | None = None  # a prompt-routed model has no pool of its own
     estimated_output_tokens: int = 256  # reserved for a reply without max_tokens (quotas)
     guardrails: tuple[str, ...] = ()  # every call's default guardrails: "ID" or "ID:VERSION" (config entries)
+    cache: CacheConfig | None = None  # the response cache (gateway/services/cache), None: off
 
     @property
     def strategy(self) -> str:
@@ -87,6 +89,7 @@ class ModelCatalog:
                 entry.limits,
                 estimated_output_tokens=entry.estimated_output_tokens,
                 guardrails=tuple(entry.guardrails),
+                cache=entry.cache,
             )
         for name, model in models.items():
             if model.prompt_router is not None:

@@ -13,6 +13,7 @@ from providers.canonical import EmbeddingUsage, Usage
 if TYPE_CHECKING:
     from gateway.guardrails.request import GuardrailRequest
     from gateway.observability.tracing import CallTrace
+    from gateway.services.cache.outcome import CacheOutcome
 
 
 @dataclass(slots=True)
@@ -69,6 +70,8 @@ class CallContext:
     trace: CallTrace | None = None  # the call's spans, when tracing is on (gateway/observability/tracing.py)
     prompt: Any = None  # the canonical request the model was asked, for invocation logs (a reference, no copy)
     reply: Any = None  # what it answered (a completion, embeddings, the stream), for invocation logs
+    cache: CacheOutcome | None = None  # the response cache's verdict, models with a cache only (headers, usage)
+    cache_directives: int = 0  # the caller's x-strata-cache header, as flags (services/cache/directives.py)
 
     def record_usage(self, usage: Usage | EmbeddingUsage, estimated: bool = False) -> None:
         """The call's token counts, for its usage record, log line and quota settlement: the one

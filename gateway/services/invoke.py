@@ -1,18 +1,17 @@
 """The invoke pipeline: the one path every API surface calls. Only this module knows the order
 of the stages:
 
-authenticate -> resolve model (aliases, prompt router) -> input guardrails -> reserve quota
--> route and call (retries, pool, fallbacks: failover.py) -> settle quota (streams: when they end)
--> output guardrails (streams: as they flow, in the relay) -> usage record, metrics, invocation log
-(the request boundary, middleware.py, off the path) -> respond
+authenticate -> resolve model (aliases, prompt router) -> input guardrails -> cache lookup (a hit
+answers here: services/cache) -> reserve quota -> route and call (retries, pool, fallbacks:
+failover.py) -> settle quota (streams: when they end) -> output guardrails (streams: as they flow,
+in the relay) -> cache store (streams: when they end normally) -> usage record, metrics,
+invocation log (the request boundary, middleware.py, off the path) -> respond
 
 Each stage runs in its own span when tracing is on (gateway/observability/tracing.py: a no-op
 otherwise); the call keeps references to its request and answer for the invocation log.
 
 A prompt a guardrail blocks is answered with the guardrail's message: no quota is taken and no model
 is called. An answer the output guardrails withhold was still produced, so its tokens are charged.
-Stages still to come slot in between (docs/architecture.md): the cache lookup after the input
-guardrails, the cache store after the output guardrails.
 """
 
 from __future__ import annotations
@@ -27,6 +26,7 @@ from gateway.errors import ContentPolicyViolation, InvalidRequest, from_provider
 from gateway.guardrails.stage import GuardrailStage, blocked_stream
 from gateway.observability.tracing import stage
 from gateway.services.auth import Authenticator
+from gateway.services.cache.stage import CacheStage
 from gateway.services.capability_checks import check_chat, check_logprobs_guarded
 from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
@@ -60,8 +60,10 @@ class InvokeService:
         router: Router,
         quotas: QuotaService | None = None,
         guardrails: GuardrailStage | None = None,
+        cache: CacheStage | None = None,
     ) -> None:
         self.catalog = catalog
+        self.cache = cache if cache is not None and cache.on else None  # the response cache (services/cache)
         self.auth = auth
         self.router = router
         self.quotas = quotas or QuotaService(catalog)
@@ -128,6 +130,9 @@ class InvokeService:
                 call.record_usage(Usage())
                 call.reply = blocked
                 return blocked
+        plan = await self.cache.lookup(call, principal, request, guardrails) if self.cache is not None else None
+        if plan is not None and plan.entry is not None and self.cache is not None:
+            return await self.cache.answer(call, principal, model, plan)
 
         async def invoke(deployment: DeploymentHandle, options: CallOptions) -> Attempt[ChatCompletion]:
             completion = await deployment.provider.chat(request, options)
@@ -147,6 +152,8 @@ class InvokeService:
             with stage(call, "guardrails.output"):
                 await self.guardrails.check_chat_output(call, guardrails, completion)
         call.reply = completion
+        if plan is not None and self.cache is not None:
+            self.cache.keep(call, plan, completion)
         return completion
 
     async def chat_stream(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatStream:
@@ -165,6 +172,9 @@ class InvokeService:
                 answer = ChatStream(call, request, model.name, None, source, await anext(source))
                 call.reply = answer
                 return answer
+        plan = await self.cache.lookup(call, principal, request, guardrails) if self.cache is not None else None
+        if plan is not None and plan.entry is not None and self.cache is not None:
+            return await self.cache.stream(call, principal, model, request, plan)
 
         async def open_stream(deployment: DeploymentHandle, options: CallOptions) -> Attempt[Opened]:
             source = aiter(deployment.provider.chat_stream(request, options))
@@ -184,7 +194,10 @@ class InvokeService:
         settle = functools.partial(self.quotas.settle, call, held) if held is not None else None
         guard = self.guardrails.stream_guard(call, guardrails) if guardrails else None
         public = call.served_model or model.name
-        stream = ChatStream(call, request, public, deployment, source, first, ticket, on_close=settle, guard=guard)
+        recorder = self.cache.recorder(call, plan) if plan is not None and self.cache is not None else None
+        stream = ChatStream(
+            call, request, public, deployment, source, first, ticket, on_close=settle, guard=guard, recorder=recorder
+        )
         call.reply = stream  # for the invocation log: the text it sent, once it ended
         return stream
 

@@ -22,6 +22,7 @@ from typing import Protocol
 from gateway.errors import InternalError, StrataError, from_provider_error
 from gateway.guardrails.stream import StreamGuard
 from gateway.logs import LOG
+from gateway.services.cache.recorder import StreamRecorder
 from gateway.services.catalog import DeploymentHandle
 from gateway.services.context import CallContext
 from gateway.services.routing import Ticket
@@ -59,8 +60,10 @@ class ChatStream:
         ticket: Ticket | None = None,
         on_close: Callable[[], Awaitable[None]] | None = None,
         guard: StreamGuard | None = None,
+        recorder: StreamRecorder | None = None,
     ) -> None:
         self.call = call
+        self._recorder = recorder  # the response cache's, when this answer may be kept (services/cache)
         self._guard = guard  # output guardrails (gateway/guardrails/stream.py), when the call has any
         self._ticket = ticket
         self._on_close = on_close  # the quota stage's settlement: runs once, however the stream ends
@@ -181,6 +184,8 @@ class ChatStream:
     def _outgoing(self, chunk: ChatCompletionChunk) -> ChatCompletionChunk:
         chunk.model = self._model
         self._last = chunk
+        if self._recorder is not None:
+            self._recorder.sent(chunk)
         if self._guard is not None:  # what callers see may differ from what the model wrote
             self._sent.extend(choice.delta.content for choice in chunk.choices if choice.delta.content)
         return chunk
@@ -213,6 +218,8 @@ class ChatStream:
             if closer is not None:
                 await closer()
             await self._settle_usage()
+            if self._recorder is not None and self._ended and self.call.error_type is None:
+                self._recorder.completed(self.usage)
         finally:
             if self._on_close is not None:
                 await self._on_close()

@@ -9,7 +9,7 @@ import importlib.util
 from pathlib import PurePath
 from typing import Any, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from providers.base import Provider, ProviderResources, ProviderSpec
 from providers.deployment import DeploymentBase, Pricing
@@ -29,8 +29,15 @@ class LocalDeployment(DeploymentBase):
     path: str = Field(min_length=1)
     task: Literal["chat", "embeddings"] = "chat"
     model: str = Field(default="", description="name in logs and usage; default: the folder's name")
-    device: str = Field(default="auto", description="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps")
+    device: str = Field(
+        default="auto",
+        description="auto (CUDA when present, else CPU; the CPU with quantize: int8), cpu, cuda, cuda:N, mps",
+    )
     dtype: Literal["auto", "float32", "float16", "bfloat16"] = "auto"
+    quantize: Literal["none", "int8"] = Field(
+        default="none",
+        description="int8: torch's dynamic int8 quantization of the linear layers (CPU only; float32 activations)",
+    )
     max_batch_size: int | None = Field(default=None, ge=1, le=1024, description="default 16 (chat), 32 (embeddings)")
     max_wait_ms: float = Field(
         default=5.0,
@@ -64,6 +71,22 @@ class LocalDeployment(DeploymentBase):
             package = value.removeprefix(PACKAGE_PREFIX).split("/", 1)[0]
             if not package.isidentifier():
                 raise ValueError("a package reference reads package:PACKAGE_NAME/FOLDER, e.g. package:my_models/model")
+        return value
+
+    @field_validator("quantize")
+    @classmethod
+    def _quantize_where_it_runs(cls, value: str, info: ValidationInfo) -> str:
+        """Refused at load time, naming this key, rather than when the worker starts."""
+        if value != "int8":
+            return value
+        device, dtype = info.data.get("device", "auto"), info.data.get("dtype", "auto")
+        if isinstance(device, str) and device not in ("auto", "cpu"):
+            raise ValueError(
+                f"int8 dynamic quantization runs on the CPU only, not on device {device!r}: "
+                "use device: cpu (or auto), or dtype: bfloat16 / float16 on a GPU"
+            )
+        if dtype not in ("auto", "float32"):
+            raise ValueError(f"int8 dynamic quantization computes in float32: leave out dtype: {dtype}")
         return value
 
     @property

@@ -60,9 +60,10 @@ def resolve_path(path: str) -> Path:
     return folder.resolve()
 
 
-def pick_device(device: str) -> str:
+def pick_device(device: str, quantize: str = "none") -> str:
+    """``auto``: CUDA when present, else the CPU; always the CPU for int8 (CPU-only kernels)."""
     if device == "auto":
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        return "cuda" if torch.cuda.is_available() and quantize == "none" else "cpu"
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise LoadError(f"device {device!r} was asked for, but CUDA is not available here")
     return device
@@ -89,6 +90,38 @@ def _count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
+def _quantize(model: torch.nn.Module, quantize: str, log: Log) -> None:
+    """Apply the deployment's ``quantize`` to a loaded float32 CPU model (no-op for ``none``)."""
+    if quantize == "none":
+        return
+    from providers.local.quantize import QuantizeError, quantize_int8
+
+    try:
+        done = quantize_int8(model)
+    except QuantizeError as exc:
+        raise LoadError(str(exc)) from None
+    _release_freed_memory()  # the float32 weights just replaced
+    log("quantized to int8", linear_layers=done.linear_layers, converted_conv1d=done.converted_conv1d)
+
+
+def _release_freed_memory() -> None:
+    """Hand freed heap back to the OS (glibc keeps it otherwise, and the worker's RSS with it)."""
+    import ctypes
+    import gc
+
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc: the memory is reused by the process, just not returned
+
+
+def _weight_bytes(model: torch.nn.Module) -> int:
+    from providers.local.quantize import weight_bytes
+
+    return weight_bytes(model)
+
+
 @dataclass
 class CausalLM:
     model: Any  # a transformers PreTrainedModel (untyped library)
@@ -98,6 +131,8 @@ class CausalLM:
     dtype: torch.dtype
     max_context: int
     parameters: int
+    quantize: str = "none"
+    weight_bytes: int = 0
 
 
 def _model_context(config: Any, tokenizer: Any) -> int:
@@ -112,10 +147,12 @@ def _model_context(config: Any, tokenizer: Any) -> int:
     return min(limits) if limits else 2048
 
 
-def load_causal_lm(folder: Path, device: str, dtype: str, max_context: int | None, log: Log) -> CausalLM:
+def load_causal_lm(
+    folder: Path, device: str, dtype: str, max_context: int | None, log: Log, quantize: str = "none"
+) -> CausalLM:
     from transformers import AutoModelForCausalLM, AutoTokenizer, GenerationConfig
 
-    device = pick_device(device)
+    device = pick_device(device, quantize)
     torch_dtype = pick_dtype(dtype, device)
     log("loading tokenizer", path=str(folder))
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
@@ -127,6 +164,8 @@ def load_causal_lm(folder: Path, device: str, dtype: str, max_context: int | Non
     except ValueError as exc:  # e.g. an encoder-only checkpoint given for chat
         raise LoadError(f"{folder}: not a causal language model: {exc}") from None
     model.to(device).eval()
+    parameters = _count_parameters(model)  # before quantization: packed int8 weights are not parameters
+    _quantize(model, quantize, log)
     try:
         generation_config = GenerationConfig.from_pretrained(folder, local_files_only=True)
     except OSError:
@@ -139,16 +178,20 @@ def load_causal_lm(folder: Path, device: str, dtype: str, max_context: int | Non
         device=device,
         dtype=torch_dtype,
         max_context=min(max_context, context) if max_context else context,
-        parameters=_count_parameters(model),
+        parameters=parameters,
+        quantize=quantize,
+        weight_bytes=_weight_bytes(model),
     )
 
 
 class Embedder:
     """Texts in, one vector per text and the token count each took (mean pooling for plain encoders)."""
 
-    def __init__(self, folder: Path, device: str, dtype: str, log: Log) -> None:
-        self.device = pick_device(device)
-        self.dtype = pick_dtype(dtype, self.device, bf16_on_cpu=True)  # embeddings: bf16 where native
+    def __init__(self, folder: Path, device: str, dtype: str, log: Log, quantize: str = "none") -> None:
+        self.device = pick_device(device, quantize)
+        # embeddings: bf16 where native, unless int8 (its kernels take float32)
+        self.dtype = pick_dtype(dtype, self.device, bf16_on_cpu=quantize == "none")
+        self.quantize = quantize
         self.sentence_transformers = (folder / "modules.json").is_file()
         log(
             "loading embedding model",
@@ -183,6 +226,8 @@ class Embedder:
             self.max_length = _model_context(self.model.config, self.tokenizer)
             self.dimensions = int(self.model.config.hidden_size)
         self.parameters = _count_parameters(self.model)
+        _quantize(self.model, quantize, log)
+        self.weight_bytes = _weight_bytes(self.model)
 
     @torch.inference_mode()
     def encode(self, texts: list[str]) -> tuple[torch.Tensor, list[int]]:

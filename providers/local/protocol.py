@@ -71,6 +71,8 @@ class ModelInfo:
     tools: bool = False
     dimensions: int | None = None
     parameters: int = 0
+    quantize: str = "none"
+    weight_bytes: int = 0  # in memory, int8 packed weights included (quantize.weight_bytes)
 
 
 @dataclass(frozen=True, slots=True)

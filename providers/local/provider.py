@@ -75,6 +75,7 @@ def worker_spec(deployment: LocalDeployment, name: str) -> WorkerSpec:
         task=deployment.task,
         device=deployment.device,
         dtype=deployment.dtype,
+        quantize=deployment.quantize,
         max_batch_size=deployment.batch_limit,
         max_wait_s=deployment.max_wait_ms / 1000,
         max_context=deployment.max_context,

@@ -50,6 +50,7 @@ class WorkerSpec:
     task: Literal["chat", "embeddings"]
     device: str
     dtype: str
+    quantize: str
     max_batch_size: int
     max_wait_s: float
     max_context: int | None
@@ -99,7 +100,14 @@ def _describe(exc: Exception) -> str:
 
 
 def _summary(info: ModelInfo) -> dict[str, Any]:
-    return {"device": info.device, "dtype": info.dtype, "parameters": info.parameters, "context": info.max_context}
+    return {
+        "device": info.device,
+        "dtype": info.dtype,
+        "quantize": info.quantize,
+        "parameters": info.parameters,
+        "weight_mb": round(info.weight_bytes / 2**20, 1),
+        "context": info.max_context,
+    }
 
 
 def _context_problem(prompt: int, asked: int | None, limit: int) -> str | None:
@@ -142,7 +150,7 @@ class _ChatRuntime:
         from providers.local.templates import supports_tools
 
         self.emit = emit
-        self.lm = load_causal_lm(folder, spec.device, spec.dtype, spec.max_context, progress)
+        self.lm = load_causal_lm(folder, spec.device, spec.dtype, spec.max_context, progress, spec.quantize)
         self.engine = GenerationEngine(self.lm, spec.max_batch_size, emit, spec.max_wait_s)
         self.info = ModelInfo(
             task="chat",
@@ -152,6 +160,8 @@ class _ChatRuntime:
             max_context=self.lm.max_context,
             tools=supports_tools(self.lm.tokenizer),
             parameters=self.lm.parameters,
+            quantize=self.lm.quantize,
+            weight_bytes=self.lm.weight_bytes,
         )
 
     def intake(self, receive: Receive) -> None:
@@ -204,7 +214,7 @@ class _EmbeddingRuntime:
         from providers.local.loading import Embedder
 
         self.emit = emit
-        self.embedder = Embedder(folder, spec.device, spec.dtype, progress)
+        self.embedder = Embedder(folder, spec.device, spec.dtype, progress, spec.quantize)
         self.engine = EmbeddingEngine(self.embedder, spec.max_batch_size, spec.max_wait_s, emit)
         self.info = ModelInfo(
             task="embeddings",
@@ -214,6 +224,8 @@ class _EmbeddingRuntime:
             max_context=self.embedder.max_length,
             dimensions=self.embedder.dimensions,
             parameters=self.embedder.parameters,
+            quantize=self.embedder.quantize,
+            weight_bytes=self.embedder.weight_bytes,
         )
 
     def intake(self, receive: Receive) -> None:

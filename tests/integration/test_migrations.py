@@ -127,3 +127,54 @@ def test_usage_rows_survive_the_upgrade_to_record_ids(url: str) -> None:
             await engine.dispose()
 
     asyncio.run(main())
+
+
+def _schema(sync: Connection) -> dict[str, Any]:
+    """Every table's columns, keys, indexes and constraints, as the database reports them."""
+    found = inspect(sync)
+    schema: dict[str, Any] = {}
+    for table in sorted(_tables(sync)):
+        columns = {
+            c["name"]: (str(c["type"]), c["nullable"], str(c.get("default")).strip("'\"()"))
+            for c in found.get_columns(table)
+        }
+        schema[table] = {
+            "columns": columns,
+            "pk": found.get_pk_constraint(table)["constrained_columns"],
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"])) for i in found.get_indexes(table)
+            ),
+            "unique": sorted((u["name"], tuple(u["column_names"])) for u in found.get_unique_constraints(table)),
+            "foreign": sorted(
+                (tuple(f["constrained_columns"]), f["referred_table"], tuple(f["referred_columns"]))
+                for f in found.get_foreign_keys(table)
+            ),
+        }
+    return schema
+
+
+def test_a_new_database_is_made_at_head_with_the_schema_the_migrations_build(
+    url: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    async def main() -> None:
+        migrated, made = make_engine(url), None
+        try:
+            await migrate.upgrade(migrated, url)
+            async with migrated.connect() as conn:
+                expected = await conn.run_sync(_schema)
+            if url.startswith("sqlite"):
+                fresh = f"sqlite+aiosqlite:///{tmp_path_factory.mktemp('made') / 'strata.db'}"
+                made = make_engine(fresh)
+                assert await migrate.create_at_head(made, fresh) is True
+                assert await migrate.current_revision(made) == migrate.head_revision(fresh)
+                async with made.connect() as conn:
+                    assert await conn.run_sync(_schema) == expected
+                assert await migrate.create_at_head(made, fresh) is False, "a database with tables is left alone"
+            else:  # a migrated database has tables: nothing is made over it
+                assert await migrate.create_at_head(migrated, url) is False
+        finally:
+            await migrated.dispose()
+            if made is not None:
+                await made.dispose()
+
+    asyncio.run(main())

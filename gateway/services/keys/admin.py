@@ -121,7 +121,9 @@ class KeyAdmin:
         await self.check_guardrails(body.guardrails)
         fields = body.stored()
         try:
-            team = await teams.create(fields["name"], fields["limits"], fields["tags"], fields["guardrails"])
+            team = await teams.create(
+                fields["name"], fields["limits"], fields["tags"], fields["guardrails"], fields["alerts"]
+            )
         except IntegrityError:  # created by another request since the check
             raise Conflict(f"A team named {body.name!r} exists already.", param="name") from None
         await self._audit("create", "team", team.id, fields)

@@ -22,7 +22,12 @@ class TeamRepository:
         self._sessions = sessions
 
     async def create(
-        self, name: str, limits: dict[str, Any], tags: list[str], guardrails: list[str] | None = None
+        self,
+        name: str,
+        limits: dict[str, Any],
+        tags: list[str],
+        guardrails: list[str] | None = None,
+        alerts: dict[str, Any] | None = None,
     ) -> Team:
         team = Team(
             id="team_" + secrets.token_hex(6),
@@ -30,6 +35,7 @@ class TeamRepository:
             limits=limits,
             tags=tags,
             guardrails=guardrails or [],
+            alerts=alerts,
             created_at=now(),
             updated_at=now(),
         )

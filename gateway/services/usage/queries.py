@@ -70,6 +70,8 @@ def _totals_columns() -> list[Any]:
         func.sum(d.cached_tokens).label("cached_tokens"),
         cast(func.sum(d.cost_usd), Float).label("cost_usd"),
         func.sum(d.latency_ms_total).label("latency_ms_total"),
+        func.sum(d.cache_hits).label("cache_hits"),
+        cast(func.sum(d.saved_usd), Float).label("saved_usd"),
     ]
 
 
@@ -87,6 +89,8 @@ def _metrics(row: Any, histogram: dict[int, int] | None) -> Json:
         "latency_ms_avg": round(float(row.latency_ms_total or 0.0) / requests, 2) if requests else None,
         "latency_ms_p50": _rounded(percentile(histogram, 0.5)) if histogram else None,
         "latency_ms_p95": _rounded(percentile(histogram, 0.95)) if histogram else None,
+        "cache_hits": int(row.cache_hits or 0),  # answered from the response cache
+        "saved_usd": round(float(row.saved_usd or 0.0), 8),  # what those answers first cost
     }
 
 
@@ -276,4 +280,6 @@ def _record_json(record: Any) -> Json:
         "guardrail_action": record.guardrail_action,
         "tags": record.tags,
         "request_metadata": record.request_metadata,
+        "cache": record.cache,
+        "saved_usd": None if record.saved_usd is None else float(record.saved_usd),
     }

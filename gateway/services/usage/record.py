@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from gateway.services.context import CallContext
@@ -42,6 +43,8 @@ class UsageEvent:
     guardrail_action: str | None = None
     tags: tuple[str, ...] = ()
     request_metadata: dict[str, Any] | None = None
+    cache: str | None = None  # "hit" | "semantic-hit": answered from the response cache
+    saved_usd: Decimal | None = None  # on a hit: what the original call cost
 
     @property
     def is_error(self) -> bool:
@@ -80,4 +83,6 @@ def usage_event(call: CallContext, status: int, record_id: str) -> UsageEvent:
         guardrail_action=call.guardrail_action,
         tags=principal.tags if principal else (),
         request_metadata=call.request_metadata,
+        cache=call.cache.recorded if call.cache is not None else None,
+        saved_usd=call.cache.saved_usd if call.cache is not None else None,
     )

@@ -30,7 +30,7 @@ LOWER_BOUNDS = tuple(2 ** (b / BUCKETS_PER_DOUBLING) for b in range(MAX_BUCKET))
 
 _GROUP = ("day", "key_id", "team_id", "model")
 _COUNTERS = ("requests", "errors", "prompt_tokens", "completion_tokens", "cached_tokens", "cost_usd")
-DAILY_COLUMNS = (*_GROUP, *_COUNTERS, "latency_ms_total")
+DAILY_COLUMNS = (*_GROUP, *_COUNTERS, "latency_ms_total", "cache_hits", "saved_usd")
 LATENCY_COLUMNS = (*_GROUP, "bucket", "requests")
 DAILY_CONFLICT = f"ON CONFLICT ({', '.join(_GROUP)}) DO UPDATE SET " + ", ".join(
     f"{name} = usage_daily.{name} + excluded.{name}" for name in DAILY_COLUMNS[len(_GROUP) :]
@@ -77,20 +77,20 @@ def percentile(histogram: Mapping[int, int], q: float) -> float | None:
 
 def postgres_rollups(new: str, bounds_param: str) -> str:
     """PostgreSQL: common table expressions that add the rows of CTE ``new`` (the records just
-    inserted, RETURNING ts, key_id, team_id, model, status, error_type, the token counts, cost_usd
-    and latency_ms) to both roll-ups, in primary-key order so that concurrent writers lock rows
+    inserted, RETURNING ts, key_id, team_id, model, status, error_type, the token counts, cache,
+    saved_usd, cost_usd and latency_ms) to both roll-ups, in primary-key order so that concurrent writers lock rows
     in one order (no deadlocks between replicas). ``bounds_param`` holds LOWER_BOUNDS."""
     group = ", ".join(_GROUP)
     return f"""grouped AS (
         SELECT (ts AT TIME ZONE 'UTC')::date AS day, coalesce(key_id, '') AS key_id,
                coalesce(team_id, '') AS team_id, coalesce(model, '') AS model, ({USAGE_ERROR_SQL}) AS failed,
-               prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms,
+               prompt_tokens, completion_tokens, cached_tokens, cost_usd, latency_ms, cache, saved_usd,
                width_bucket(latency_ms, {bounds_param}) AS bucket
         FROM {new}
     ), daily AS (
         INSERT INTO usage_daily ({", ".join(DAILY_COLUMNS)})
         SELECT {group}, count(*), count(*) FILTER (WHERE failed), sum(prompt_tokens), sum(completion_tokens),
-               sum(cached_tokens), sum(cost_usd), sum(latency_ms)
+               sum(cached_tokens), sum(cost_usd), sum(latency_ms), count(cache), coalesce(sum(saved_usd), 0)
         FROM grouped GROUP BY {group} ORDER BY {group}
         {DAILY_CONFLICT}
     ), latency AS (
@@ -110,7 +110,8 @@ def sqlite_rollups() -> tuple[str, str]:
     daily = (
         f"INSERT INTO usage_daily ({', '.join(DAILY_COLUMNS)}) "
         f"SELECT {group}, count(*), sum({USAGE_ERROR_SQL}), sum(r.prompt_tokens), sum(r.completion_tokens), "
-        f"sum(r.cached_tokens), sum(r.cost_usd), sum(r.latency_ms) {source} GROUP BY 1, 2, 3, 4 {DAILY_CONFLICT}"
+        f"sum(r.cached_tokens), sum(r.cost_usd), sum(r.latency_ms), count(r.cache), coalesce(sum(r.saved_usd), 0) "
+        f"{source} GROUP BY 1, 2, 3, 4 {DAILY_CONFLICT}"
     )
     latency = (
         f"INSERT INTO usage_daily_latency ({', '.join(LATENCY_COLUMNS)}) "

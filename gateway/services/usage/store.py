@@ -71,6 +71,8 @@ COLUMNS = (
     "guardrail_action",
     "tags",
     "request_metadata",
+    "cache",
+    "saved_usd",
 )
 ID, REQUEST_ID, LATENCY_MS = (COLUMNS.index(name) for name in ("id", "request_id", "latency_ms"))
 Row = tuple[Any, ...]
@@ -164,6 +166,8 @@ class RowMaker(ABC):
             e.guardrail_action and e.guardrail_action[:_GUARDRAIL],
             tags,
             "null" if metadata is None else orjson.dumps(metadata).decode(),  # JSON null, as SQLAlchemy writes it
+            e.cache,
+            None if e.saved_usd is None else self.cost(e.saved_usd),
         )
 
     def rows(self, events: Iterable[UsageEvent], pricing: Pricing, refuse: Refuse | None = None) -> list[Row]:
@@ -265,7 +269,10 @@ def postgres_write() -> str:
             selected.append(f"r->>{position}")
         else:
             selected.append(f"(r->>{position})::{kind.compile(dialect=dialect)}")
-    returned = "ts, key_id, team_id, model, status, error_type, prompt_tokens, completion_tokens, cached_tokens"
+    returned = (
+        "ts, key_id, team_id, model, status, error_type, prompt_tokens, completion_tokens, cached_tokens, "
+        "cache, saved_usd"
+    )
     return f"""WITH new AS (
         INSERT INTO usage_records ({", ".join(COLUMNS)})
         SELECT {", ".join(selected)} FROM jsonb_array_elements($1::text::jsonb) AS r

@@ -1,0 +1,111 @@
+"""The semantic cache's glue: prompt vectors (the guardrails' embedder), the per-process index,
+and its sharing through Redis (semantic_share.py) when STRATA_REDIS_URL is set.
+
+One index per embedding model (vectors of two models do not compare), made at first use. An
+embedder that fails (a model that cannot load) makes the lookup a miss, logged once: the exact
+cache still serves.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Protocol
+
+from gateway.config.cache import DEFAULT_EMBEDDING_MODEL as MINILM
+from gateway.logs import LOG
+from gateway.services.cache.semantic_index import SemanticIndex
+from gateway.services.cache.semantic_spelling import minilm_speller
+from gateway.services.cache.semantic_text import embedding_text
+
+MINILM_DIM = 384
+
+
+class Embedder(Protocol):
+    async def embed(self, texts: list[str]) -> list[list[float]]: ...
+
+
+class SemanticCache:
+    def __init__(
+        self, embedders: dict[str, Embedder], max_entries: int, redis_url: str | None, share: Any = None
+    ) -> None:
+        self._embedders = embedders  # embedding_model name -> its embedder
+        self._max_entries = max_entries
+        self._redis_url = redis_url
+        self._share_class = share  # SemanticShare (semantic_share.py), or None: per process only
+        self.indexes: dict[str, SemanticIndex] = {}
+        self._shares: dict[str, Any] = {}
+        self._tasks: set[asyncio.Task[Any]] = set()
+        self._failed: set[str] = set()
+
+    async def vector(self, model: str, text: str) -> list[float] | None:
+        """The prompt's embedding, of its courtesy-free, spell-corrected form (semantic_text.py)."""
+        try:
+            vectors = await self._embedders[model].embed([embedding_text(text, spelling=model == MINILM)])
+        except Exception as exc:  # boundary: no vector, no semantic hit; the exact cache still serves
+            if model not in self._failed:
+                self._failed.add(model)
+                LOG.warning("semantic cache: embedding failed", extra={"fields": {"model": model, "error": repr(exc)}})
+            return None
+        return vectors[0] if vectors else None
+
+    def nearest(
+        self, model: str, partition: str, vector: list[float], threshold: float, now: float, text: str
+    ) -> tuple[str, float] | None:
+        index = self.indexes.get(model)
+        if index is None:
+            return None
+        return index.nearest(partition, vector, threshold, now, text=text)
+
+    def discard(self, model: str, key: str) -> None:
+        index = self.indexes.get(model)
+        if index is not None:
+            index.discard(key)
+
+    def add(self, model: str, partition: str, vector: list[float], key: str, expires_at: float, text: str) -> None:
+        self._index(model, len(vector)).add(partition, vector, key, expires_at, text)
+        share = self._shares.get(model)
+        if share is not None:
+            self._spawn(share.publish(partition, vector, key, expires_at, text))
+
+    async def clear(self, prefixes: list[str | None]) -> int:
+        """Drop the partitions under each prefix (None: all), here and, through Redis, everywhere."""
+        dropped = 0
+        for model, index in self.indexes.items():
+            for prefix in prefixes:
+                dropped += index.clear(prefix)
+                share = self._shares.get(model)
+                if share is not None:
+                    await share.clear(prefix)
+        return dropped
+
+    def _index(self, model: str, dim: int) -> SemanticIndex:
+        index = self.indexes.get(model)
+        if index is None:
+            index = self.indexes[model] = SemanticIndex(self._max_entries, dim)
+            if self._redis_url is not None and self._share_class is not None:
+                share = self._shares[model] = self._share_class(index, self._redis_url, f"strata:cache:sem:{model}")
+                self._spawn(share.start())
+        return index
+
+    def start(self) -> None:
+        """The embedded MiniLM's index (384 dimensions) made, and its sharing started, before the
+        first request; other models' indexes are made at their first vector."""
+        if MINILM in self._embedders:
+            self._index(MINILM, MINILM_DIM)
+            minilm_speller()  # its vocabulary read now, not on the first request
+
+    def _spawn(self, work: Any) -> None:
+        task = asyncio.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._done)
+
+    def _done(self, task: asyncio.Task[Any]) -> None:
+        self._tasks.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            LOG.warning("semantic cache: sharing failed", extra={"fields": {"error": repr(task.exception())}})
+
+    async def aclose(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        for share in self._shares.values():
+            await share.aclose()

@@ -1,0 +1,199 @@
+"""A cheap guard against the semantic cache's false hits: two prompts an embedding calls close but
+whose answers differ because a number, a negation, a name, a quoted or code identifier, a unit, a
+language, the direction of a conversion or one of two opposites differs ("convert 5 km to miles" /
+"convert 5 miles to km", "cancel my order" / "do not cancel my order", "sort a list in Python" /
+"... in JavaScript", "enable" / "disable", "capital of France" / "capital of Germany").
+
+Sentence embeddings such as all-MiniLM-L6-v2 put many such pairs above any threshold that still
+accepts real paraphrases (bench/semantic_cache_eval.py measures both), so the index asks this guard
+before it answers. A prompt is reduced once to its facts (``Facts``), kept with the index entry and
+shared through Redis as a compact string (``signature``). The guard only ever refuses a hit: its
+cost is a lower hit rate on paraphrases that spell a fact differently.
+
+Besides those facts it refuses two prompts identical but for one swapped content word ("undo the
+last commit" / "... push", semantic_slots.py) and two with the same words around "to", "from" or
+"than" in the other order ("from London to Paris" / "from Paris to London"). It reads a prompt
+with its typos corrected (semantic_spelling.py), as the embedding does.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from gateway.services.cache.semantic_guard_words import (
+    CONTRASTS,
+    DIRECTED,
+    NEGATIONS,
+    NUMBER_WORDS,
+    PHRASES,
+    STOPWORDS,
+    TERMS,
+)
+from gateway.services.cache.semantic_slots import swapped
+from gateway.services.cache.semantic_spelling import minilm_speller
+
+# The word after one of these names a direction's end ("into" is "to").
+_DIRECTIONS = {"to": "to", "into": "to", "than": "than", "from": "from"}
+_SKIPPED = frozenset({"a", "an", "the", "my", "your", "our", "their", "its", "this", "that", "some"})
+_QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|(?<!\w)'([^'\s][^']*[^'\s])'(?!\w)")
+_CODE = re.compile(r"\b[A-Za-z_][^\W_]*(?:[._][^\W_]+)+\b|\b[a-z]+[A-Z]\w*\b|\b\w+\(\)")
+_TOKEN = re.compile(
+    r"turn_on|turn_off|c\+\+|c#|node\.js|°[cf]|[$€£]|\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE
+)
+_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_CAPITALISED = re.compile(r"(?<![^\W_])[A-ZÀ-ÖØ-Þ][^\W_]*", re.UNICODE)
+_SENTENCE_ENDS = (".", "!", "?", "¿", "¡", ":", '"', "'")
+_SEP, _ITEM = "\x1e", "\x1f"  # record and unit separators: never in a word the guard keeps
+
+
+@dataclass(frozen=True, slots=True)
+class Facts:
+    """What must agree for one prompt's answer to serve another."""
+
+    exact: str  # numbers, negation, identifiers and terms: must be equal
+    ends: frozenset[str]  # "to>mile", "from>json": a direction word both prompts have must agree
+    names: frozenset[str]  # capitalised names: each must occur among the other prompt's words
+    words: frozenset[str]  # every word, lower-cased, for the other prompt's names
+    contrasts: frozenset[str]  # "group:pole" for each contrast word
+    tokens: tuple[str, ...] = ()  # the words in order, for the one-slot rule (semantic_slots.py)
+
+    def allows(self, other: Facts) -> bool:
+        """May the answer to a prompt with these facts serve one with ``other``'s (symmetric)?"""
+        if self.exact != other.exact or not self.names <= other.words or not other.names <= self.words:
+            return False
+        return (
+            _agree(_groups(self.ends, ">"), _groups(other.ends, ">"))
+            and _agree(_groups(self.contrasts, ":"), _groups(other.contrasts, ":"))
+            and not swapped(self.tokens, other.tokens)
+        )
+
+
+def facts(text: str) -> Facts:
+    """The facts the guard compares, read from one prompt (its misspelled words corrected first,
+    as for its embedding: "how tall is mount everst" names Everest)."""
+    speller = minilm_speller()
+    if speller is not None:
+        text = speller.normalise(text)
+    lowered = text.lower()
+    for phrase, token in PHRASES.items():
+        lowered = lowered.replace(phrase, token)
+    tokens = _TOKEN.findall(lowered)
+    identifiers = sorted({(a or b or c).strip().lower() for a, b, c in _QUOTED.findall(text)})
+    identifiers += sorted({m.lower() for m in _CODE.findall(text)} - set(identifiers))
+    unique = set(tokens)
+    numbers = [_number(t) for t in tokens if t[0].isdigit()] + [NUMBER_WORDS[t] for t in tokens if t in NUMBER_WORDS]
+    negated = not unique.isdisjoint(NEGATIONS) or any(
+        t.endswith("n't") or t.replace("'", "") in NEGATIONS for t in unique if "'" in t
+    )
+    terms = {TERMS[t] for t in unique & TERMS.keys()}
+    contrasts = {":".join(CONTRASTS[t]) for t in unique & CONTRASTS.keys()}
+    ends = set()
+    for i in (i for i, t in enumerate(tokens) if t in _DIRECTIONS):
+        end = _direction_end(tokens, i + 1)
+        if end is not None:
+            ends.add(f"{_DIRECTIONS[tokens[i]]}>{end}")
+        swap = _swap_pair(tokens, i)
+        if swap is not None:
+            ends.add(swap)
+    exact = "|".join((",".join(sorted(numbers)), str(int(negated)), ",".join(identifiers), ",".join(sorted(terms))))
+    words = frozenset(_WORD.findall(text.lower()))
+    return Facts(exact, frozenset(ends), _names(text), words, frozenset(contrasts), tuple(map(_canonical, tokens)))
+
+
+def signature(text: str) -> str:
+    """``facts(text)`` as one compact string, for Redis (``parse`` reads it back)."""
+    f = facts(text)
+    sets = (f.ends, f.names, f.words, f.contrasts)
+    return _SEP.join((f.exact, *(_ITEM.join(sorted(s)) for s in sets), _ITEM.join(f.tokens)))
+
+
+def parse(signature_text: str) -> Facts:
+    """The facts a ``signature`` holds; ValueError for a string that is not one."""
+    parts = signature_text.split(_SEP)
+    if len(parts) != 6:
+        raise ValueError("not a semantic guard signature")
+    exact, *sets, tokens = parts
+    ends, names, words, contrasts = (_set(s) for s in sets)
+    return Facts(exact, ends, names, words, contrasts, tuple(tokens.split(_ITEM)) if tokens else ())
+
+
+def compatible(cached_text: str, new_text: str) -> bool:
+    """May the cached answer to ``cached_text`` serve ``new_text``, as far as the guard can tell?"""
+    return facts(cached_text).allows(facts(new_text))
+
+
+def _direction_end(tokens: list[str], start: int) -> str | None:
+    """The term or data type right after a direction word (articles and possessives skipped)."""
+    for token in tokens[start : start + 3]:
+        if token not in _SKIPPED:
+            return DIRECTED.get(token)
+    return None
+
+
+def _canonical(token: str) -> str:
+    """One spelling per number and term, so that "5 km" and "five kilometres" read alike."""
+    if token[0].isdigit():
+        return _number(token)
+    return NUMBER_WORDS.get(token) or TERMS.get(token, token)
+
+
+def _swap_pair(tokens: list[str], at: int) -> str | None:
+    """The words either side of a direction word as "to~a~b>first": two prompts with the same two
+    words around it in the other order ask the other way round ("copy from the server to my laptop")."""
+    before = _neighbour(reversed(tokens[max(0, at - 3) : at]))
+    after = _neighbour(tokens[at + 1 : at + 4])
+    if before is None or after is None or before == after:
+        return None
+    low, high = sorted((before, after))
+    return f"{_DIRECTIONS[tokens[at]]}~{low}~{high}>{before}"
+
+
+def _neighbour(tokens: Iterable[str]) -> str | None:
+    """The first word past articles and numbers, canonical, unless it says nothing by itself."""
+    for token in tokens:
+        if token in _SKIPPED or token[0].isdigit():
+            continue
+        word = DIRECTED.get(token, token)
+        return None if word in STOPWORDS or len(word) < 2 else word
+    return None
+
+
+def _names(text: str) -> frozenset[str]:
+    """Capitalised words that do not start a sentence ("Japan", "PayPal", "Everest"), lower-cased."""
+    found = set()
+    for match in _CAPITALISED.finditer(text):
+        i = match.start() - 1
+        while i >= 0 and text[i].isspace():
+            i -= 1
+        if i >= 0 and text[i] not in _SENTENCE_ENDS and len(match.group()) > 1:
+            found.add(match.group().lower())
+    return frozenset(found)
+
+
+def _groups(items: frozenset[str], separator: str) -> dict[str, frozenset[str]]:
+    groups: dict[str, set[str]] = {}
+    for item in items:
+        group, _, value = item.partition(separator)
+        groups.setdefault(group, set()).add(value)
+    return {g: frozenset(v) for g, v in groups.items()}
+
+
+def _agree(mine: dict[str, frozenset[str]], theirs: dict[str, frozenset[str]]) -> bool:
+    """Groups both sides have hold the same values; a group only one side has says nothing."""
+    return all(mine[g] == theirs[g] for g in mine.keys() & theirs.keys())
+
+
+def _set(joined: str) -> frozenset[str]:
+    return frozenset(joined.split(_ITEM)) if joined else frozenset()
+
+
+def _number(token: str) -> str:
+    """One spelling per number: 1,000 -> 1000, 5.0 -> 5, 07 -> 7, 3,5 -> 3.5."""
+    plain = token.replace(",", "") if re.fullmatch(r"\d{1,3}(?:,\d{3})+", token) else token.replace(",", ".")
+    try:
+        value = float(plain)
+    except ValueError:
+        return token
+    return str(int(value)) if value.is_integer() else repr(value)

@@ -1,0 +1,237 @@
+"""The semantic guard's word lists: numbers spelled out, negations, terms whose swap changes an
+answer (units, currencies, programming and natural languages), words that name a direction's end
+(data types and formats), and contrast groups (enable/disable, add/remove...).
+
+Written for English with a few French, Spanish and German negations; a word missing here only
+means the guard cannot tell, never that it refuses.
+"""
+
+from __future__ import annotations
+
+NUMBER_WORDS = {
+    w: str(i)
+    for i, w in enumerate(
+        "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+        "sixteen seventeen eighteen nineteen twenty".split()
+    )
+} | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000", "half": "0.5"}
+
+NEGATIONS = frozenset(
+    "not no never without cannot cant nothing none nobody nowhere neither nor unable dont doesnt didnt isnt "
+    "arent wasnt werent wont wouldnt shouldnt couldnt mustnt hasnt havent hadnt pas nicht kein keine nunca".split()
+)
+
+# Words that name what a question is about and change the answer when swapped: units, currencies,
+# programming and natural languages. Synonyms map to one spelling.
+TERMS: dict[str, str] = {}
+for canonical, spellings in {
+    "km": "km kms kilometer kilometers kilometre kilometres",
+    "mile": "mile miles mi",
+    "m": "meter meters metre metres",
+    "cm": "cm centimeter centimeters centimetre centimetres",
+    "mm": "mm millimeter millimeters millimetre millimetres",
+    "inch": "inch inches",
+    "ft": "ft foot feet",
+    "yard": "yard yards",
+    "kg": "kg kgs kilogram kilograms kilo kilos",
+    "g": "gram grams",
+    "lb": "lb lbs pound pounds",
+    "oz": "oz ounce ounces",
+    "l": "liter liters litre litres",
+    "ml": "ml milliliter milliliters millilitre millilitres",
+    "gallon": "gallon gallons",
+    "celsius": "celsius centigrade °c",
+    "fahrenheit": "fahrenheit °f",
+    "kelvin": "kelvin",
+    "usd": "usd dollar dollars $",
+    "eur": "eur euro euros €",
+    "gbp": "gbp sterling £",
+    "jpy": "jpy yen",
+    "mb": "mb megabyte megabytes",
+    "gb": "gb gigabyte gigabytes",
+    "python": "python py",
+    "javascript": "javascript js node nodejs node.js",
+    "typescript": "typescript ts",
+    "java": "java",
+    "c": "c",
+    "c++": "c++ cpp",
+    "c#": "c# csharp",
+    "go": "golang",
+    "rust": "rust",
+    "ruby": "ruby",
+    "php": "php",
+    "swift": "swift",
+    "kotlin": "kotlin",
+    "sql": "sql",
+    "postgresql": "postgres postgresql",
+    "mysql": "mysql",
+    "bash": "bash shell sh",
+    "powershell": "powershell",
+    "r": "r",
+    "english": "english",
+    "french": "french",
+    "spanish": "spanish",
+    "german": "german",
+    "italian": "italian",
+    "portuguese": "portuguese",
+    "chinese": "chinese mandarin",
+    "japanese": "japanese",
+    # chemical elements and metals: "the symbol for gold" is not "the symbol for silver"
+    "gold": "gold",
+    "silver": "silver",
+    "copper": "copper",
+    "iron": "iron",
+    "aluminium": "aluminium aluminum",
+    "zinc": "zinc",
+    "platinum": "platinum",
+    "nickel": "nickel",
+    "carbon": "carbon",
+    "oxygen": "oxygen",
+    "hydrogen": "hydrogen",
+    "nitrogen": "nitrogen",
+    "helium": "helium",
+    "sodium": "sodium",
+    "potassium": "potassium",
+    "calcium": "calcium",
+    "uranium": "uranium",
+}.items():
+    for spelling in spellings.split():
+        TERMS[spelling] = canonical
+
+# Words that may stand after "to"/"from"/"than" as the end of a conversion or comparison, beside TERMS.
+DIRECTED: dict[str, str] = dict(TERMS)
+for canonical, spellings in {
+    "string": "string strings str text",
+    "int": "int integer integers number numbers",
+    "float": "float floats double decimal",
+    "list": "list lists array arrays",
+    "set": "set sets",
+    "tuple": "tuple tuples",
+    "dict": "dict dicts dictionary dictionaries map object",
+    "json": "json",
+    "yaml": "yaml yml",
+    "xml": "xml",
+    "csv": "csv",
+    "pdf": "pdf",
+    "date": "date dates datetime",
+    "timestamp": "timestamp timestamps",
+    "bytes": "bytes byte",
+    "server": "server servers remote",
+    "local": "laptop computer local machine desktop",
+}.items():
+    for spelling in spellings.split():
+        DIRECTED.setdefault(spelling, canonical)
+
+# Contrast groups: words of one group with different poles ask opposite things.
+CONTRASTS: dict[str, tuple[str, str]] = {}
+for group, poles in {
+    "switch": {
+        "on": "enable enabled activate activated turn_on",
+        "off": "disable disabled deactivate deactivated turn_off",
+    },
+    "amount": {"more": "add append insert increase raise grow", "less": "remove drop decrease lower reduce shrink"},
+    "life": {"create": "create make new", "delete": "delete erase destroy"},
+    "crypt": {"in": "encrypt encrypted encryption", "out": "decrypt decrypted decryption"},
+    "pack": {"in": "compress zip archive", "out": "extract unzip decompress unpack"},
+    "load": {"up": "upload uploading", "down": "download downloading"},
+    "port": {"in": "import importing", "out": "export exporting"},
+    "io": {"read": "read reading", "write": "write writing"},
+    "code": {"en": "encode encoding serialize", "de": "decode decoding deserialize parse"},
+    "lock": {"lock": "lock locked", "unlock": "unlock unlocked"},
+    "subscribe": {"in": "subscribe", "out": "unsubscribe"},
+    "install": {"in": "install", "out": "uninstall"},
+    "begin": {"start": "start started begin began beginning", "end": "end ended finish finished stop stopped"},
+    "open": {"open": "open opened", "close": "close closed"},
+    "grade": {"up": "upgrade", "down": "downgrade"},
+    "order": {"up": "ascending asc", "down": "descending desc reverse"},
+    "stat": {"min": "min minimum lowest least", "max": "max maximum highest most", "mean": "average mean median"},
+    "size": {"big": "largest biggest longest tallest", "small": "smallest shortest tiniest"},
+    "rank": {"1": "first", "2": "second", "3": "third", "last": "last final"},
+    "time": {"before": "before", "after": "after"},
+    "answer": {"yes": "accept accepting approve", "no": "decline declining reject refuse"},
+    "tone": {"good": "positive good happy", "bad": "negative bad sad"},
+    "length": {"short": "shorter shorten", "long": "longer lengthen expand"},
+    "register": {"formal": "formal", "informal": "informal casual"},
+    "season": {"summer": "summer", "winter": "winter", "spring": "spring", "autumn": "autumn fall"},
+    "day": {"yesterday": "yesterday", "today": "today tonight", "tomorrow": "tomorrow"},
+    "week": {"weekday": "weekday weekdays", "weekend": "weekend weekends saturday saturdays sunday sundays"},
+    "pace": {"standard": "standard regular", "express": "express expedited overnight"},
+    "diet": {"vegetarian": "vegetarian", "vegan": "vegan"},
+    "phase": {"boil": "boiling", "freeze": "freezing melting"},
+    "side": {"pros": "pros pro advantages advantage benefits", "cons": "cons con disadvantages disadvantage drawbacks"},
+    "run": {"run": "run execute include", "skip": "skip exclude omit ignore"},
+    "period": {
+        "hour": "hourly",
+        "day": "daily",
+        "week": "weekly",
+        "month": "monthly",
+        "year": "yearly annually annual",
+    },
+    "daytime": {"morning": "morning mornings", "evening": "evening evenings night nights", "noon": "afternoon"},
+    "level": {"novice": "beginner beginners child children kid kids novice", "expert": "expert experts advanced"},
+}.items():
+    for pole, words in poles.items():
+        for word in words.split():
+            CONTRASTS[word] = (group, pole)
+
+# Two-word spellings folded into one token before the words are read.
+PHRASES = {
+    "turn on": "turn_on",
+    "turn off": "turn_off",
+    "switch on": "turn_on",
+    "switch off": "turn_off",
+    # "can't remember" is "forget", not a negation
+    "can't remember": "forget",
+    "cannot remember": "forget",
+    "don't remember": "forget",
+    "do not remember": "forget",
+}
+
+# Words that say nothing by themselves on either side of "to"/"from"/"than" ("how to", "want to").
+STOPWORDS = frozenset(
+    "how what why when where which who whom is are was were be been do does did can could would should will "
+    "shall may might must i me you he she it we they them him her us want wants like need needs have has had "
+    "going way able used try trying go goes get gets got ask asked tell say".split()
+)
+
+# Synonyms the one-slot rule (semantic_slots.py) lets one prompt swap for another: each group's
+# words map to its first. Generic instruction verbs and everyday words, not a thesaurus.
+SYNONYMS: dict[str, str] = {}
+for group in (
+    "write compose draft",
+    "make create build generate",
+    "get find obtain retrieve fetch",
+    "show display print",
+    "explain describe",
+    "change update modify edit alter",
+    "remove delete erase",
+    "kill terminate",
+    "fix repair solve resolve",
+    "buy purchase",
+    "help assist",
+    "use utilize",
+    "big large huge",
+    "small little tiny",
+    "fast quick rapid",
+    "short brief",
+    "picture photo image",
+    "colleague coworker",
+    "note message",
+    "sea ocean",
+    "car automobile",
+    "movie film",
+    "kid child",
+    "function method",
+    "folder directory",
+    "dict dictionary",
+    "int integer",
+    "str string",
+    "app application",
+    "convert turn transform",
+    "begin start",
+    "say tell",
+    "error exception",
+):
+    first, *rest = group.split()
+    for word in rest:
+        SYNONYMS[word] = first

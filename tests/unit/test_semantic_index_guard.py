@@ -1,0 +1,90 @@
+"""The semantic cache's guard: near-misses an embedding calls close are refused, paraphrases pass,
+and the index passes over a refused neighbour to the next best one."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gateway.services.cache.semantic_guard import compatible, facts, parse, signature
+from gateway.services.cache.semantic_index import SemanticIndex
+
+FAR = 2e9
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("Convert 5 km to miles.", "Convert 5 miles to km."),
+        ("Convert 5 km to miles.", "Convert 50 km to miles."),
+        ("Cancel my order.", "Do not cancel my order."),
+        ("I want marketing emails.", "I don't want marketing emails."),
+        ("How do I sort a list in Python?", "How do I sort a list in JavaScript?"),
+        ("How do I convert JSON to YAML?", "How do I convert YAML to JSON?"),
+        ("Is Python faster than Java?", "Is Java faster than Python?"),
+        ("What does os.path.join do?", "What does os.path.split do?"),
+        ("Explain the `map` function.", "Explain the `filter` function."),
+        ("What is the capital of France?", "What is the capital of Germany?"),
+        ("How do I enable two-factor authentication?", "How do I disable two-factor authentication?"),
+        ("When did the war start?", "When did the war end?"),
+        ("How do I undo the last commit in git?", "How do I undo the last push in git?"),
+        ("Write a short story about a lost dog.", "Write a short poem about a lost dog."),
+        ("How do I update my billing address?", "How do I update my shipping address?"),
+        ("Copy files from my laptop to the server.", "Copy files from the server to my laptop."),
+        ("Move the meeting from Monday to Friday.", "Move the meeting from Friday to Monday."),
+        ("What is the chemical symbol for gold?", "What is the chemical symbol for silver?"),
+        ("How do I run a test in pytest?", "How do I skip a test in pytest?"),
+    ],
+)
+def test_a_near_miss_is_refused(cached: str, new: str) -> None:
+    assert not compatible(cached, new)
+    assert not compatible(new, cached)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("Convert 5 km to miles.", "Convert five kilometres to miles."),
+        ("Convert 5 km to miles.", "How many miles is 5 km?"),
+        ("What is the capital of France?", "whats the capital of france"),
+        ("How do I sort a list in Python?", "In Python, how do I sort a list?"),
+        ("How do I enable two-factor authentication?", "How do I turn on two-factor authentication?"),
+        ("Cancel my subscription.", "Hi, I'd like to cancel my subscription please."),
+        ("Japan's currency is what?", "What is the currency of Japan?"),
+        ("Is it 1,000 or 1000?", "is it 1000 or 1,000"),
+        ("Write a haiku about autumn.", "Compose a haiku about autumn."),
+        ("How do I undo the last commit in git?", "how do i undo the last comit in git"),
+        ("How tall is Mount Everest?", "how tall is mount everst"),
+        ("I forgot my username, what should I do?", "What should I do if I can't remember my username?"),
+        ("What is the time complexity of binary search?", "How fast is binary search in big-O terms?"),
+        ("Who invented the telephone?", "Who is credited with inventing the telephone?"),
+        ("How do I convert JSON to a dictionary in Python?", "In Python, how do I turn JSON into a dictionary?"),
+    ],
+)
+def test_a_paraphrase_passes(cached: str, new: str) -> None:
+    assert compatible(cached, new)
+
+
+def test_a_signature_carries_the_same_facts_as_the_text() -> None:
+    text = "Hi! Convert 'five' km to miles in Python, don't round, like PayPal does."
+    assert parse(signature(text)) == facts(text)
+    with pytest.raises(ValueError):
+        parse("not a signature")
+
+
+def test_the_index_passes_over_a_refused_neighbour_to_the_next_best() -> None:
+    index = SemanticIndex(dim=3)
+    index.add("p", [1.0, 0.0, 0.0], "km-to-miles", FAR, text="Convert 5 km to miles.")
+    index.add("p", [0.97, 0.24, 0.0], "miles-to-km", FAR, guard_signature=signature("Convert 5 miles to km"))
+    query = [1.0, 0.01, 0.0]  # closest to km-to-miles
+    assert index.nearest("p", query, 0.9, 0.0)[0] == "km-to-miles"  # type: ignore[index]
+    found = index.nearest("p", query, 0.9, 0.0, text="Please convert 5 miles to km")
+    assert found is not None and found[0] == "miles-to-km"
+    assert index.nearest("p", query, 0.9, 0.0, text="Convert 7 km to miles") is None
+
+
+def test_an_entry_added_without_its_text_is_never_refused() -> None:
+    index = SemanticIndex(dim=3)
+    index.add("p", np.array([1.0, 0.0, 0.0]), "k", FAR)
+    found = index.nearest("p", [1.0, 0.0, 0.0], 0.9, 0.0, text="anything at all, 42")
+    assert found is not None and found[0] == "k" and found[1] == pytest.approx(1.0)

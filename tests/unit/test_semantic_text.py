@@ -1,0 +1,76 @@
+"""What the semantic cache embeds for a prompt: courtesy phrases dropped, typos corrected against
+MiniLM's own vocabulary, and everything else (names, code, quotes, other languages) as written."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from gateway.services.cache.semantic_spelling import Speller, minilm_speller
+from gateway.services.cache.semantic_text import embedding_text
+
+
+@pytest.mark.parametrize(
+    ("typed", "embedded"),
+    [
+        ("how do i reset my pasword", "how do i reset my password"),
+        ("how do I updat my biling address?", "how do I update my billing address?"),
+        ("what causes the seasosn on earth", "what causes the season on earth"),
+        ("how tall is mount everst", "how tall is mount everest"),
+    ],
+)
+def test_a_misspelled_word_is_embedded_as_the_word_meant(typed: str, embedded: str) -> None:
+    assert embedding_text(typed) == embedded
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "How can I parse a string into an int in Java?",  # "parse" is no typo of "purse"
+        "Who is credited with inventing the telephone?",  # another form of "invented"
+        "List the pros and cons of remote work.",  # short words are left alone
+        "What does os.path.join do in Kotlin with TypeScript?",  # names and code
+        "Comment puis-je réinitialiser mon mot de passe ?",  # another language
+        "Bonjour pourriez vous me donner vos horaires",  # another language, no accent
+    ],
+)
+def test_a_word_that_is_no_typo_is_left_as_written(text: str) -> None:
+    assert embedding_text(text) == text
+
+
+@pytest.mark.parametrize(
+    ("polite", "plain"),
+    [
+        ("Hi, I'd like to cancel my subscription please.", "cancel my subscription"),
+        ("Hello, could you please help me track my package?", "track my package?"),
+        ("Good morning! Where is my order?", "Where is my order?"),
+    ],
+)
+def test_courtesy_phrases_are_not_embedded(polite: str, plain: str) -> None:
+    assert embedding_text(polite) == plain
+
+
+def test_quoted_text_and_a_prompt_that_is_all_courtesy_are_kept() -> None:
+    assert embedding_text("Translate 'good morning, thank you' into Spanish.") == (
+        "Translate 'good morning, thank you' into Spanish."
+    )
+    assert embedding_text("Please help") == "Please help"
+
+
+def test_a_speller_prefers_the_closest_then_the_more_frequent_word() -> None:
+    speller = Speller(["the", "billing", "biting", "address", "addresses"])
+    assert speller.correct("biling") == "billing"  # shares more letter pairs than "biting"
+    assert speller.correct("adress") == "address"
+    assert speller.correct("qwxyz") == "qwxyz"  # nothing one edit away: as written
+    assert speller.known("addressing")  # another form of a known word
+
+
+def test_correcting_a_prompt_costs_well_under_a_millisecond() -> None:
+    speller = minilm_speller()
+    assert speller is not None
+    prompts = [f"how do i updat my biling adress number {i}" for i in range(200)]
+    started = time.perf_counter()
+    for prompt in prompts:
+        speller.normalise(prompt)
+    assert (time.perf_counter() - started) / len(prompts) < 1e-3
