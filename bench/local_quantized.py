@@ -246,7 +246,7 @@ def report(gen: list[list[str]], emb: list[list[str]], prompts: int, texts: int,
         ["variant", "weights MB", "RSS growth MB", "texts/s", "cosine to float32 (min / mean)"], emb
     )
     return (
-        f"### Quantized local models (bench/local_quantized.py)\n\n"
+        f"## Quantized local models (`bench/local_quantized.py`)\n\n"
         f"Generation: {len(DEMO_SET[: 8 if args.quick else None])} demo-set prompts, {args.steps} greedy tokens "
         f"each, alone and in batches of 8 (the worker's KV batch), {args.threads} torch thread(s).\n\n"
         f"{gen_table}\n\nEmbeddings (all-MiniLM-L6-v2): {prompts} 2 KB prompts split into {texts} sentences, "
