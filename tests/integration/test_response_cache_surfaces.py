@@ -1,12 +1,15 @@
-"""A cached answer replays on every surface, with that surface's real SDK: Bedrock Converse and
-ConverseStream (boto3, the x-strata-cache header added by an event hook) and Anthropic Messages."""
+"""A cached answer replays on every surface, with that surface's real SDK: Bedrock Converse,
+ConverseStream, InvokeModel and its stream (boto3, the x-strata-cache header added by an event
+hook), Anthropic Messages, and OpenAI Responses."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from typing import Any
 
 import anthropic
+import openai
 import pytest
 
 from tests.fakes.upstream import FakeUpstream
@@ -89,4 +92,33 @@ def test_anthropic_messages_and_their_stream_are_answered_from_the_cache(
             final = stream.get_final_message()
     assert text == "Paris is the capital of France."
     assert final.usage.output_tokens == first.usage.output_tokens
+    assert upstream_calls(upstream) == 1
+
+
+def test_bedrock_invoke_model_and_its_stream_are_answered_from_the_cache(upstream: FakeUpstream, runtime: Any) -> None:
+    upstream.set_behaviour(content="Paris is the capital of France.", chunk_count=3)
+    body = json.dumps({"messages": [{"role": "user", "content": "What is the capital of France?"}], "temperature": 0})
+    first = runtime.invoke_model(modelId="cached", body=body)
+    second = runtime.invoke_model(modelId="cached", body=body)
+    assert _cache_header(first) == "miss" and _cache_header(second) == "hit"
+    answer = json.loads(second["body"].read())
+    assert answer["choices"][0]["message"]["content"] == "Paris is the capital of France."
+
+    streamed = runtime.invoke_model_with_response_stream(modelId="cached", body=body)
+    assert _cache_header(streamed) == "hit"
+    chunks = [json.loads(event["chunk"]["bytes"]) for event in streamed["body"]]
+    text = "".join(c["choices"][0]["delta"].get("content") or "" for c in chunks if c.get("choices"))
+    assert text == "Paris is the capital of France."
+    assert upstream_calls(upstream) == 1
+
+
+def test_the_responses_api_is_answered_from_the_cache(upstream: FakeUpstream, gateway: RunningGateway) -> None:
+    upstream.set_behaviour(content="Paris is the capital of France.")
+    with openai.OpenAI(base_url=gateway.openai_base, api_key=gateway.master_key, max_retries=0) as client:
+        asked: dict[str, Any] = {"model": "cached", "input": "What is the capital of France?", "temperature": 0}
+        first = client.responses.with_raw_response.create(**asked)
+        second = client.responses.with_raw_response.create(**asked)
+    assert first.headers["x-strata-cache"] == "miss" and second.headers["x-strata-cache"] == "hit"
+    assert second.parse().output_text == first.parse().output_text == "Paris is the capital of France."
+    assert second.parse().id != first.parse().id
     assert upstream_calls(upstream) == 1
