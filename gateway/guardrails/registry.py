@@ -20,7 +20,6 @@ without compiling again until it changes.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
@@ -29,6 +28,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from gateway.background import Background
 from gateway.config.errors import ConfigError
 from gateway.config.redis import RedisEndpoint
 from gateway.errors import InvalidRequest, ServiceUnavailable
@@ -109,7 +109,7 @@ class GuardrailRegistry:
         self._unknown: dict[tuple[str, str], float] = {}  # -> remembered until (monotonic)
         self._generation: dict[str, int] = {}  # bumped by every change: a load begun before it is not cached
         self._pending: dict[tuple[str, str], asyncio.Future[_Entry | None]] = {}
-        self._tasks: set[asyncio.Task[None]] = set()
+        self._background = Background("guardrails")  # preparing, refreshing, the change listener
         self._refreshing: set[tuple[str, str]] = set()
         self._redis_url = redis_url
         self._redis: Any = None
@@ -232,9 +232,7 @@ class GuardrailRegistry:
             p() for c in (*compiled.input_checks, *compiled.output_checks) if (p := getattr(c, "prepare", None))
         ]
         if preparing:
-            task = asyncio.get_running_loop().create_task(self._prepare(preparing), name="strata-guardrail-prepare")
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._background.spawn(self._prepare(preparing), "guardrail-prepare")
 
     @staticmethod
     async def _prepare(preparing: list[Any]) -> None:
@@ -251,9 +249,7 @@ class GuardrailRegistry:
         if key in self._refreshing:
             return
         self._refreshing.add(key)
-        task = asyncio.get_running_loop().create_task(self._refresh(key), name="strata-guardrail-refresh")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self._background.spawn(self._refresh(key), "guardrail-refresh")
 
     async def _refresh(self, key: tuple[str, str]) -> None:
         """Ask the store whether a cached version changed; recompile only if it did."""
@@ -316,8 +312,7 @@ class GuardrailRegistry:
             self._prepare_soon(compiled)
         if self._redis_url is not None:
             self._redis = RedisEndpoint.parse(self._redis_url).redis_py(socket_connect_timeout=1.0)
-            listener = asyncio.get_running_loop().create_task(self._listen(), name="strata-guardrail-changes")
-            self._tasks.add(listener)
+            self._background.spawn(self._listen(), "guardrail-changes")
 
     async def check_references(self, references: Iterable[tuple[str, str]]) -> None:
         """ConfigError listing every (where, "ID[:VERSION]") that names no guardrail (models' defaults)."""
@@ -334,10 +329,7 @@ class GuardrailRegistry:
             raise ConfigError("\n".join(problems))
 
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await self._background.cancel()
         if self._redis is not None:
             await self._redis.aclose()
 

@@ -435,12 +435,3 @@ def test_command_line_overrides_win_and_none_means_not_given(clean_env: pytest.M
     clean_env.setenv("STRATA_PORT", "6000")
     settings = Settings().with_overrides(host="0.0.0.0", port=None)
     assert (settings.host, settings.port) == ("0.0.0.0", 6000)
-
-
-def test_a_semantic_cache_must_name_an_embedding_model_of_the_catalog() -> None:
-    text = "models:\n  m:\n    deployments: [{provider: echo}]\n    cache: {mode: semantic, embedding_model: nope}\n"
-    with pytest.raises(ConfigError) as caught:
-        parse_catalog(text, "strata.yaml", {})
-    assert str(caught.value) == "strata.yaml: models.m.cache.embedding_model: no model named 'nope' in this catalog"
-    embedded = text.replace(", embedding_model: nope", "")
-    assert parse_catalog(embedded, "strata.yaml", {}).models["m"].cache is not None  # the embedded MiniLM

@@ -6,6 +6,8 @@ import asyncio
 
 import pytest
 
+from gateway.config.catalog import parse_catalog
+from gateway.config.errors import ConfigError
 from gateway.errors import InvalidRequest
 from gateway.services.cache.directives import NO_READ, NO_STORE, ONLY_IF_CACHED, parse_directives
 from gateway.services.cache.entry import BadEntry, CacheEntry
@@ -116,3 +118,12 @@ def test_cache_directives() -> None:
         parse_directives("later")
     with pytest.raises(InvalidRequest):
         parse_directives("no-cache, only-if-cached")
+
+
+def test_a_semantic_cache_must_name_an_embedding_model_of_the_catalog() -> None:
+    text = "models:\n  m:\n    deployments: [{provider: echo}]\n    cache: {mode: semantic, embedding_model: nope}\n"
+    with pytest.raises(ConfigError) as caught:
+        parse_catalog(text, "strata.yaml", {})
+    assert str(caught.value) == "strata.yaml: models.m.cache.embedding_model: no model named 'nope' in this catalog"
+    embedded = text.replace(", embedding_model: nope", "")
+    assert parse_catalog(embedded, "strata.yaml", {}).models["m"].cache is not None  # the embedded MiniLM

@@ -8,9 +8,9 @@ cache still serves.
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any, Protocol
 
+from gateway.background import Background
 from gateway.config.cache import DEFAULT_EMBEDDING_MODEL as MINILM
 from gateway.logs import LOG
 from gateway.services.cache.semantic_index import SemanticIndex
@@ -34,7 +34,7 @@ class SemanticCache:
         self._share_class = share  # SemanticShare (semantic_share.py), or None: per process only
         self.indexes: dict[str, SemanticIndex] = {}
         self._shares: dict[str, Any] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background = Background("semantic cache")  # sharing: publishes and the followers
         self._failed: set[str] = set()
 
     async def vector(self, model: str, text: str) -> list[float] | None:
@@ -65,7 +65,7 @@ class SemanticCache:
         self._index(model, len(vector)).add(partition, vector, key, expires_at, text)
         share = self._shares.get(model)
         if share is not None:
-            self._spawn(share.publish(partition, vector, key, expires_at, text))
+            self._background.spawn(share.publish(partition, vector, key, expires_at, text), "semantic-publish")
 
     async def clear(self, prefixes: list[str | None]) -> int:
         """Drop the partitions under each prefix (None: all), here and, through Redis, everywhere."""
@@ -84,7 +84,7 @@ class SemanticCache:
             index = self.indexes[model] = SemanticIndex(self._max_entries, dim)
             if self._redis_url is not None and self._share_class is not None:
                 share = self._shares[model] = self._share_class(index, self._redis_url, f"strata:cache:sem:{model}")
-                self._spawn(share.start())
+                self._background.spawn(share.start(), "semantic-share")
         return index
 
     def start(self) -> None:
@@ -94,18 +94,7 @@ class SemanticCache:
             self._index(MINILM, MINILM_DIM)
             minilm_speller()  # its vocabulary read now, not on the first request
 
-    def _spawn(self, work: Any) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._done)
-
-    def _done(self, task: asyncio.Task[Any]) -> None:
-        self._tasks.discard(task)
-        if not task.cancelled() and task.exception() is not None:
-            LOG.warning("semantic cache: sharing failed", extra={"fields": {"error": repr(task.exception())}})
-
     async def aclose(self) -> None:
-        for task in list(self._tasks):
-            task.cancel()
+        await self._background.cancel()
         for share in self._shares.values():
             await share.aclose()

@@ -14,13 +14,13 @@ request and a concurrency slot, no tokens; none: nothing; full: as much as the o
 
 from __future__ import annotations
 
-import asyncio
 import time
-from collections.abc import Awaitable, Callable, Coroutine, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from gateway.background import Background
 from gateway.config.cache import CacheConfig
 from gateway.errors import GatewayTimeout
 from gateway.observability.tracing import stage
@@ -69,7 +69,7 @@ class CacheStage:
         self._quotas = quotas
         self._pricing = pricing
         self._configs = {m.name: m.cache for m in catalog if m.cache is not None}
-        self._tasks: set[asyncio.Task[Any]] = set()
+        self._background = Background("response cache")  # stores, written off the request path
 
     @property
     def on(self) -> bool:
@@ -221,9 +221,9 @@ class CacheStage:
         served = call.served_model or call.model
         now = time.time()
         entry = CacheEntry(kind, body, served, call.deployment, prompt, completion, cached, str(cost), now)  # type: ignore[arg-type]
-        self._spawn(self.store.put(plan.key, entry.encode(), plan.config.ttl_s))
+        self._background.spawn(self.store.put(plan.key, entry.encode(), plan.config.ttl_s), "cache-store")
         if plan.partition is not None and self.semantic is not None:
-            self._spawn(self._index(plan, now + plan.config.ttl_s))
+            self._background.spawn(self._index(plan, now + plan.config.ttl_s), "cache-index")
 
     async def _index(self, plan: CachePlan, expires_at: float) -> None:
         assert self.semantic is not None and plan.partition is not None and plan.text is not None
@@ -231,11 +231,6 @@ class CacheStage:
         vector = plan.vector or await self.semantic.vector(model, plan.text)
         if vector is not None:
             self.semantic.add(model, plan.partition, vector, plan.key, expires_at, plan.text)
-
-    def _spawn(self, work: Coroutine[Any, Any, None]) -> None:
-        task = asyncio.create_task(work)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
 
     # ------------------------------------------------------------ admin
 
@@ -257,8 +252,7 @@ class CacheStage:
             self.semantic.start()
 
     async def aclose(self) -> None:
-        if self._tasks:
-            await asyncio.wait(list(self._tasks), timeout=1.0)
+        await self._background.drain(1.0)  # answers being stored: worth a moment at shutdown
         if self.semantic is not None:
             await self.semantic.aclose()
         await self.store.aclose()
