@@ -11,13 +11,11 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
-from threadpoolctl import threadpool_limits
 
+from gateway.blas import one_blas_thread
 from gateway.guardrails.policies.base import Embedder
 
-# The products here are small (tens of rows by hundreds) and run on the event loop: OpenBLAS's
-# thread pool made one take 4.5-8 ms on a busy 2-core machine instead of 0.1 ms in one thread.
-threadpool_limits(limits=1, user_api="blas")  # torch uses OpenMP, not this
+one_blas_thread()  # small products on the event loop (gateway/blas.py)
 
 Matrix = npt.NDArray[np.float32]
 DIMENSIONS_UNKNOWN = 0

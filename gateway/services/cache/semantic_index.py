@@ -30,7 +30,10 @@ from typing import NamedTuple
 import numpy as np
 import numpy.typing as npt
 
+from gateway.blas import one_blas_thread
 from gateway.services.cache.semantic_guard import Facts, facts, parse
+
+one_blas_thread()  # a lookup's product against the index runs on the event loop (gateway/blas.py)
 
 INITIAL_ROWS = 16
 GUARDED_CANDIDATES = 8  # neighbours above the threshold the guard may look at, best first
