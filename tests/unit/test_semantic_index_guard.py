@@ -3,6 +3,8 @@ and the index passes over a refused neighbour to the next best one."""
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 
@@ -88,3 +90,53 @@ def test_an_entry_added_without_its_text_is_never_refused() -> None:
     index.add("p", np.array([1.0, 0.0, 0.0]), "k", FAR)
     found = index.nearest("p", [1.0, 0.0, 0.0], 0.9, 0.0, text="anything at all, 42")
     assert found is not None and found[0] == "k" and found[1] == pytest.approx(1.0)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("How do I purchase a gift card?", "How do I buy a gift card?"),
+        ("Give me some tips for public speaking.", "Give me some advice for public speaking."),
+        ("What is the quickest way to learn French?", "What is the fastest way to learn French?"),
+        ("How many children does the average family have?", "How many kids does the average family have?"),
+        ("Which languages are spoken in Canada?", "Which languages do people speak in Canada?"),
+        ("How do I verify my email address?", "How do I confirm my email address?"),
+        ("What causes a headache?", "What causes headaches?"),
+        (
+            "Write a function that checks if a year is a leap year.",
+            "Write a function to check whether a year is a leap year.",
+        ),
+    ],
+)
+def test_a_synonym_swap_is_served_from_the_cache(cached: str, new: str) -> None:
+    assert compatible(cached, new)
+    assert compatible(new, cached)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("What is the weather in Paris?", "What is the weather in Lyon?"),  # a different city
+        ("What is the speed of light?", "What is the speed of sound?"),
+        ("How do I clone a repository?", "How do I fork a repository?"),
+        ("What is a cat?", "What is a hat?"),  # one letter apart, but two words, not a typo
+        ("What is the tallest mountain in the world?", "What is the longest river in the world?"),
+        ("How do I borrow money from a bank?", "How do I lend money to a friend?"),
+        ("How do I center a div horizontally?", "How do I center a div vertically?"),
+        ("Give me some tips for public speaking.", "Give me some tips for job interviews."),
+    ],
+)
+def test_a_different_city_or_thing_is_not(cached: str, new: str) -> None:
+    assert not compatible(cached, new)
+    assert not compatible(new, cached)
+
+
+def test_comparing_two_prompts_stays_a_small_fraction_of_a_millisecond() -> None:
+    pairs = [
+        (facts(f"How do I purchase a gift card number {i}?"), facts(f"How do I buy a gift card number {i}?"))
+        for i in range(200)
+    ]
+    started = time.perf_counter()
+    for mine, theirs in pairs:
+        mine.allows(theirs)
+    assert (time.perf_counter() - started) / len(pairs) < 1e-3

@@ -168,6 +168,17 @@ for group, poles in {
         "year": "yearly annually annual",
     },
     "daytime": {"morning": "morning mornings", "evening": "evening evenings night nights", "noon": "afternoon"},
+    # everyday opposites a request may swap with others words changed too ("borrow from" / "lend to")
+    "trade": {"buy": "buy buying purchase", "sell": "sell selling"},
+    "loan": {"borrow": "borrow borrowing", "lend": "lend lending"},
+    "git": {"push": "push", "pull": "pull"},
+    "mail": {"send": "send sending", "receive": "receive receiving"},
+    "game": {"win": "win winning", "lose": "lose losing"},
+    "compass": {"north": "north northern", "south": "south southern", "east": "east eastern", "west": "west western"},
+    "axis": {"horizontal": "horizontal horizontally", "vertical": "vertical vertically"},
+    "case": {"upper": "uppercase upper", "lower": "lowercase"},
+    "heat": {"hot": "hot warm", "cold": "cold cool"},
+    "flow": {"in": "input inputs", "out": "output outputs"},
     "level": {"novice": "beginner beginners child children kid kids novice", "expert": "expert experts advanced"},
 }.items():
     for pole, words in poles.items():
@@ -193,45 +204,3 @@ STOPWORDS = frozenset(
     "shall may might must i me you he she it we they them him her us want wants like need needs have has had "
     "going way able used try trying go goes get gets got ask asked tell say".split()
 )
-
-# Synonyms the one-slot rule (semantic_slots.py) lets one prompt swap for another: each group's
-# words map to its first. Generic instruction verbs and everyday words, not a thesaurus.
-SYNONYMS: dict[str, str] = {}
-for group in (
-    "write compose draft",
-    "make create build generate",
-    "get find obtain retrieve fetch",
-    "show display print",
-    "explain describe",
-    "change update modify edit alter",
-    "remove delete erase",
-    "kill terminate",
-    "fix repair solve resolve",
-    "buy purchase",
-    "help assist",
-    "use utilize",
-    "big large huge",
-    "small little tiny",
-    "fast quick rapid",
-    "short brief",
-    "picture photo image",
-    "colleague coworker",
-    "note message",
-    "sea ocean",
-    "car automobile",
-    "movie film",
-    "kid child",
-    "function method",
-    "folder directory",
-    "dict dictionary",
-    "int integer",
-    "str string",
-    "app application",
-    "convert turn transform",
-    "begin start",
-    "say tell",
-    "error exception",
-):
-    first, *rest = group.split()
-    for word in rest:
-        SYNONYMS[word] = first

@@ -15,10 +15,20 @@ import re
 from gateway.services.cache.semantic_spelling import minilm_speller
 
 MIN_KEPT = 8  # a prompt that is almost all courtesy ("Please help") is embedded as written
-_GREETING = re.compile(r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening))\b[,!.]?", re.IGNORECASE)
+_GREETING = re.compile(
+    r"^\s*(?:hi|hello|hey|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|hola|buenos d[ií]as|"
+    r"buenas (?:tardes|noches)|hallo|guten (?:morgen|tag|abend)|ciao|buongiorno|ol[aá]|bom dia)\b[,!.]?",
+    re.IGNORECASE,
+)
 _COURTESY = re.compile(
     r"\b(?:please|thanks|thank you|(?:could|can|would|will) you(?: please)?(?: help me| tell me| show me)?|"
-    r"help me|i(?:'d| would) like to|i want to|i need to|for me|do you know)\b[,!.]?",
+    r"help me|i(?:'d| would) like to|i want to|i need to|for me|do you know|"
+    # the same in French, Spanish and German: "pouvez-vous me dire", "por favor", "bitte"
+    r"s'il (?:vous|te) pla[iî]t|merci(?: beaucoup)?|(?:pouvez|pourriez|peux|pourrais)-(?:vous|tu)"
+    r"(?: me dire| me montrer| m'aider à)?|por favor|(?:muchas )?gracias|"
+    r"(?:(?:me )?(?:puedes|podr[ií]as)|(?:me|usted) (?:puede|podr[ií]a)|(?:puede|podr[ií]a) usted)"
+    r"(?: decirme| decir| mostrarme| ayudarme a)?|bitte|danke(?: schön)?|vielen dank|(?:können|könnten) sie"
+    r"(?: mir sagen| mir zeigen| mir helfen)?)(?!\w)[,!.]?",
     re.IGNORECASE,
 )
 _QUOTED = re.compile(r"(`[^`]*`|\"[^\"]*\"|(?<!\w)'[^']*'(?!\w))")  # kept as written
