@@ -52,15 +52,17 @@ RUN groupadd --system --gid 10001 strata \
 COPY --from=build /opt/venv /opt/venv
 COPY --from=build /app /app
 
-# STRATA_HOST/STRATA_PORT: where `strata serve` listens. HF_HOME: local models' cache, in the data
-# directory (the root file system may be read-only). PYTHONDONTWRITEBYTECODE: compiled at build.
+# STRATA_HOST/STRATA_PORT: where `strata serve` listens. HF_HOME and STRATA_MODEL_CACHE_DIR: local
+# models' caches (embedding models exported for ONNX Runtime), in the data directory (the root file
+# system may be read-only). PYTHONDONTWRITEBYTECODE: compiled at build.
 ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     STRATA_HOST=0.0.0.0 \
     STRATA_PORT=4000 \
     STRATA_DATA_DIR=/data \
-    HF_HOME=/data/huggingface
+    HF_HOME=/data/huggingface \
+    STRATA_MODEL_CACHE_DIR=/data/models-cache
 WORKDIR /data
 VOLUME ["/data"]
 EXPOSE 4000

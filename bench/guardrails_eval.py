@@ -55,7 +55,7 @@ def report(scores: list[Score]) -> str:
             "",
             markdown_table(["policy", "cases", "precision", "recall", "false-positive rate", "ms/case", "note"], rows),
             "",
-            machine_line(("torch", "sentence-transformers")),
+            machine_line(("torch", "sentence-transformers", "onnxruntime")),
         ]
     )
 

@@ -283,7 +283,7 @@ def report(rounds: list[PatternRound], rows: list[ThroughputRow]) -> str:
             "",
             throughput_table,
             "",
-            machine_line(("torch", "sentence-transformers", "uvicorn", "fastapi")),
+            machine_line(("torch", "sentence-transformers", "onnxruntime", "uvicorn", "fastapi")),
         ]
     )
 

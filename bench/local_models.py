@@ -267,7 +267,8 @@ def ceiling(generator: Path, device: str, tokens: int) -> dict[str, float]:
     import torch
 
     from providers.local.batch import KVBatch, ModelRunner, prefill
-    from providers.local.loading import Embedder, load_causal_lm, resolve_path
+    from providers.local.embedder import Embedder
+    from providers.local.loading import load_causal_lm, resolve_path
     from providers.local.worker import default_threads
 
     torch.set_num_threads(default_threads())  # as many as a worker uses

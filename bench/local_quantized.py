@@ -135,7 +135,8 @@ def generation_child(folder: str, variant: str, steps: int, threads: int, prompt
 def embedding_child(variant: str, threads: int, texts: list[str]) -> dict[str, Any]:
     import torch
 
-    from providers.local.loading import Embedder, go_offline, quiet_libraries, resolve_path
+    from providers.local.embedder import Embedder
+    from providers.local.loading import go_offline, quiet_libraries, resolve_path
 
     go_offline()
     import sentence_transformers  # noqa: F401  (imported before the baseline: libraries are not the model)
@@ -145,7 +146,7 @@ def embedding_child(variant: str, threads: int, texts: list[str]) -> dict[str, A
     torch.set_num_threads(threads)
     before = _rss_mb()
     dtype, quantize = ("float32", "int8") if variant == "int8" else (variant, "none")
-    embedder = Embedder(resolve_path(MINILM), "cpu", dtype, _quiet, quantize)
+    embedder = Embedder(resolve_path(MINILM), "cpu", dtype, _quiet, quantize, runtime="torch")
     embedder.encode(texts[:8])  # warm up
     rss = _rss_mb() - before
     started = time.perf_counter()

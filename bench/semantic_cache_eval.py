@@ -189,7 +189,7 @@ def report(pairs: list[Pair], vectors: dict[str, list[float]], embed_s: float, t
     ]
     lines += [f"Per threshold, {final.name}:", "", markdown_table(headers[1:], rows), ""]
     lines += [_verdict(splits["test"], vectors, chosen[m], m) for m in METHODS]
-    lines += ["", _costs(pairs), "", machine_line(("torch", "sentence-transformers", "numpy"))]
+    lines += ["", _costs(pairs), "", machine_line(("torch", "sentence-transformers", "onnxruntime", "numpy"))]
     return "\n".join(lines)
 
 

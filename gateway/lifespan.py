@@ -84,7 +84,8 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         )
     except ValueError as exc:  # a proxy variable that cannot be used: refuse to start rather than bypass it
         raise ConfigError(f"environment: {exc}") from None
-    models = ModelCatalog(catalog, ProviderResources(http=clients), created=int(time.time()))
+    resources_lent = ProviderResources(http=clients, model_cache_dir=settings.model_cache_dir)
+    models = ModelCatalog(catalog, resources_lent, created=int(time.time()))
     router = Router()
     sealer = KeySealer(ensure_secret_key(settings))
     db = Database.connect(settings.database_url_or_default, sealer)  # checks the secret at start

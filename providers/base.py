@@ -15,6 +15,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from enum import StrEnum
+from pathlib import Path
 from typing import Generic, Literal, TypeVar
 
 from providers.canonical import (
@@ -113,9 +114,11 @@ class Provider(ABC):
 
 @dataclass(frozen=True, slots=True)
 class ProviderResources:
-    """What the gateway lends every provider it builds: the shared upstream connection pools."""
+    """What the gateway lends every provider it builds: the shared upstream connection pools, and
+    where local models keep what they make once (None: their default)."""
 
     http: HttpClients
+    model_cache_dir: Path | None = None
 
 
 C = TypeVar("C", bound=DeploymentBase)

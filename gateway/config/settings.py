@@ -16,6 +16,9 @@ class Settings(BaseSettings):
 
     config: Path | None = Field(default=None, description="YAML catalog; default ./strata.yaml if present")
     data_dir: Path = Path(".strata")
+    # local embedding models exported for ONNX Runtime (providers/local/onnx_encoder.py); unset:
+    # ~/.cache/strata/models
+    model_cache_dir: Path | None = None
     master_key: SecretStr | None = None
     secret_key: SecretStr | None = None  # seals virtual keys at rest; generated into data_dir when unset
     key_cache_ttl_s: float = Field(default=10.0, gt=0, le=3600)

@@ -81,7 +81,7 @@ class GuardrailEmbedder:
         own = LocalDeployment(
             provider="local", task="embeddings", path=EMBEDDED_PATH, model="all-MiniLM-L6-v2", max_batch_size=64
         )
-        self._own = LocalProvider(own)
+        self._own = LocalProvider(own, self._catalog.resources.model_cache_dir)
         await self._own.start()
         return self._own
 

@@ -73,6 +73,7 @@ class PublicModel:
 
 class ModelCatalog:
     def __init__(self, catalog: Catalog, resources: ProviderResources, created: int) -> None:
+        self.resources = resources  # lent to providers built later (the guardrails' own embedder)
         models: dict[str, PublicModel] = {}
         for name, entry in catalog.models.items():
             handles = tuple(

@@ -10,8 +10,9 @@ Layout (the event loop never touches torch):
 - ``replies.py``    the worker's events turned into completions and stream chunks
 - ``generation.py`` continuous batching for text generation; ``batch.py`` its left-padded KV cache;
   ``decoding.py`` sampling, incremental detokenizing and stop strings
-- ``embedding.py``  dynamic batching for embeddings
+- ``embedding.py``  dynamic batching for embeddings; ``embedder.py`` the loaded embedding model, on
+  ONNX Runtime (``onnx_encoder.py``: the graph exported once and kept) or torch, per pass
 - ``templates.py``  chat templates, the plain fallback, tool-call parsing
-- ``loading.py``    offline loading from a directory or an installed package's folder
+- ``loading.py``    offline loading from a directory or an installed package's folder; ``quantize.py`` int8
 - ``demo.py``       the random-weight demo model built on first start
 """

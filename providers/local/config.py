@@ -38,6 +38,11 @@ class LocalDeployment(DeploymentBase):
         default="none",
         description="int8: torch's dynamic int8 quantization of the linear layers (CPU only; float32 activations)",
     )
+    runtime: Literal["auto", "torch", "onnx"] = Field(
+        default="auto",
+        description="embeddings: auto (ONNX Runtime for float32 on the CPU when it can serve the model, else "
+        "torch), torch, or onnx (fail the load when ONNX Runtime cannot serve it)",
+    )
     max_batch_size: int | None = Field(default=None, ge=1, le=1024, description="default 16 (chat), 32 (embeddings)")
     max_wait_ms: float = Field(
         default=5.0,
@@ -87,6 +92,13 @@ class LocalDeployment(DeploymentBase):
             )
         if dtype not in ("auto", "float32"):
             raise ValueError(f"int8 dynamic quantization computes in float32: leave out dtype: {dtype}")
+        return value
+
+    @field_validator("runtime")
+    @classmethod
+    def _onnx_for_embeddings(cls, value: str, info: ValidationInfo) -> str:
+        if value == "onnx" and info.data.get("task") == "chat":
+            raise ValueError("runtime onnx serves embeddings models; chat models run on torch")
         return value
 
     @property
@@ -142,7 +154,7 @@ _EMBEDDED_NEEDS = ("torch", "transformers", "sentence_transformers", "gt_all_min
 def _build(deployment: LocalDeployment, resources: ProviderResources) -> Provider:
     from providers.local.provider import LocalProvider  # torch loads in the worker, not here
 
-    return LocalProvider(deployment)
+    return LocalProvider(deployment, resources.model_cache_dir)
 
 
 SPEC = ProviderSpec(

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from providers.local.loading import Embedder
+from providers.local.embedder import Embedder
 from providers.local.protocol import Cancel, Embed, Embedded, Event, Failed, Stepped
 
 STOP = object()

@@ -86,11 +86,11 @@ def cpu_computes_bf16() -> bool:
     return any(bool(probe()) for name in probes if (probe := getattr(torch.cpu, name, None)) is not None)
 
 
-def _count_parameters(model: torch.nn.Module) -> int:
+def count_parameters(model: torch.nn.Module) -> int:
     return sum(p.numel() for p in model.parameters())
 
 
-def _quantize(model: torch.nn.Module, quantize: str, log: Log) -> None:
+def apply_quantize(model: torch.nn.Module, quantize: str, log: Log) -> None:
     """Apply the deployment's ``quantize`` to a loaded float32 CPU model (no-op for ``none``)."""
     if quantize == "none":
         return
@@ -100,11 +100,11 @@ def _quantize(model: torch.nn.Module, quantize: str, log: Log) -> None:
         done = quantize_int8(model)
     except QuantizeError as exc:
         raise LoadError(str(exc)) from None
-    _release_freed_memory()  # the float32 weights just replaced
+    release_freed_memory()  # the float32 weights just replaced
     log("quantized to int8", linear_layers=done.linear_layers, converted_conv1d=done.converted_conv1d)
 
 
-def _release_freed_memory() -> None:
+def release_freed_memory() -> None:
     """Hand freed heap back to the OS (glibc keeps it otherwise, and the worker's RSS with it)."""
     import ctypes
     import gc
@@ -116,7 +116,7 @@ def _release_freed_memory() -> None:
         pass  # not glibc: the memory is reused by the process, just not returned
 
 
-def _weight_bytes(model: torch.nn.Module) -> int:
+def model_weight_bytes(model: torch.nn.Module) -> int:
     from providers.local.quantize import weight_bytes
 
     return weight_bytes(model)
@@ -135,7 +135,7 @@ class CausalLM:
     weight_bytes: int = 0
 
 
-def _model_context(config: Any, tokenizer: Any) -> int:
+def model_context(config: Any, tokenizer: Any) -> int:
     limits = [
         getattr(config, name)
         for name in ("max_position_embeddings", "n_positions", "seq_length")
@@ -164,13 +164,13 @@ def load_causal_lm(
     except ValueError as exc:  # e.g. an encoder-only checkpoint given for chat
         raise LoadError(f"{folder}: not a causal language model: {exc}") from None
     model.to(device).eval()
-    parameters = _count_parameters(model)  # before quantization: packed int8 weights are not parameters
-    _quantize(model, quantize, log)
+    parameters = count_parameters(model)  # before quantization: packed int8 weights are not parameters
+    apply_quantize(model, quantize, log)
     try:
         generation_config = GenerationConfig.from_pretrained(folder, local_files_only=True)
     except OSError:
         generation_config = model.generation_config
-    context = _model_context(model.config, tokenizer)
+    context = model_context(model.config, tokenizer)
     return CausalLM(
         model=model,
         tokenizer=tokenizer,
@@ -180,72 +180,5 @@ def load_causal_lm(
         max_context=min(max_context, context) if max_context else context,
         parameters=parameters,
         quantize=quantize,
-        weight_bytes=_weight_bytes(model),
+        weight_bytes=model_weight_bytes(model),
     )
-
-
-class Embedder:
-    """Texts in, one vector per text and the token count each took (mean pooling for plain encoders)."""
-
-    def __init__(self, folder: Path, device: str, dtype: str, log: Log, quantize: str = "none") -> None:
-        self.device = pick_device(device, quantize)
-        # embeddings: bf16 where native, unless int8 (its kernels take float32)
-        self.dtype = pick_dtype(dtype, self.device, bf16_on_cpu=quantize == "none")
-        self.quantize = quantize
-        self.sentence_transformers = (folder / "modules.json").is_file()
-        log(
-            "loading embedding model",
-            path=str(folder),
-            format="sentence-transformers" if self.sentence_transformers else "transformers encoder",
-            device=self.device,
-        )
-        if self.sentence_transformers:
-            from sentence_transformers import SentenceTransformer
-
-            self.st = SentenceTransformer(
-                str(folder),
-                device=self.device,
-                local_files_only=True,
-                trust_remote_code=False,
-                model_kwargs={"dtype": self.dtype},
-            )
-            self.st.eval()
-            self.model: Any = self.st
-            self.tokenizer: Any = self.st.tokenizer
-            self.max_length = int(self.st.max_seq_length or 512)
-            dimension = getattr(self.st, "get_embedding_dimension", None) or self.st.get_sentence_embedding_dimension
-            self.dimensions = int(dimension() or 0)
-        else:
-            from transformers import AutoModel, AutoTokenizer
-
-            self.tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
-            self.model = AutoModel.from_pretrained(
-                folder, local_files_only=True, trust_remote_code=False, dtype=self.dtype
-            )
-            self.model.to(self.device).eval()
-            self.max_length = _model_context(self.model.config, self.tokenizer)
-            self.dimensions = int(self.model.config.hidden_size)
-        self.parameters = _count_parameters(self.model)
-        _quantize(self.model, quantize, log)
-        self.weight_bytes = _weight_bytes(self.model)
-
-    @torch.inference_mode()
-    def encode(self, texts: list[str]) -> tuple[torch.Tensor, list[int]]:
-        """One forward pass over ``texts`` (padded together): float32 vectors on the CPU, token counts."""
-        if self.sentence_transformers:
-            prepare = getattr(self.st, "preprocess", None) or self.st.tokenize
-            features = prepare(texts)
-            features = {k: v.to(self.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
-            vectors = self.st(features)["sentence_embedding"]
-            mask = features["attention_mask"]
-        else:
-            batch = self.tokenizer(
-                texts, padding=True, truncation=True, max_length=self.max_length, return_tensors="pt"
-            ).to(self.device)
-            hidden = self.model(**batch).last_hidden_state
-            mask = batch["attention_mask"]
-            weights = mask.unsqueeze(-1).to(hidden.dtype)
-            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-            vectors = torch.nn.functional.normalize(pooled, dim=-1)
-        counts = [int(n) for n in mask.sum(1).tolist()]
-        return vectors.float().cpu(), counts

@@ -73,6 +73,7 @@ class ModelInfo:
     parameters: int = 0
     quantize: str = "none"
     weight_bytes: int = 0  # in memory, int8 packed weights included (quantize.weight_bytes)
+    runtime: str = "torch"  # embeddings: torch, onnx (ONNX Runtime), or onnx+torch (small passes on ONNX)
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import sys
 import time
 from array import array
 from collections.abc import AsyncIterator, Callable
+from pathlib import Path
 from typing import Any, NoReturn
 
 from providers.base import CallOptions, Capabilities, Health, HealthState, Provider
@@ -68,7 +69,7 @@ LOG = logging.getLogger("strata.providers.local")  # under "strata": the gateway
 LOADING_RETRY_AFTER_S = 5.0
 
 
-def worker_spec(deployment: LocalDeployment, name: str) -> WorkerSpec:
+def worker_spec(deployment: LocalDeployment, name: str, model_cache_dir: Path | None = None) -> WorkerSpec:
     return WorkerSpec(
         name=name,
         path=deployment.path,
@@ -76,17 +77,20 @@ def worker_spec(deployment: LocalDeployment, name: str) -> WorkerSpec:
         device=deployment.device,
         dtype=deployment.dtype,
         quantize=deployment.quantize,
+        runtime=deployment.runtime,
         max_batch_size=deployment.batch_limit,
         max_wait_s=deployment.max_wait_ms / 1000,
         max_context=deployment.max_context,
         threads=deployment.threads,
         demo=deployment.demo,
+        model_cache_dir=str(model_cache_dir) if model_cache_dir is not None else None,
     )
 
 
 class LocalProvider(Provider):
-    def __init__(self, deployment: LocalDeployment) -> None:
+    def __init__(self, deployment: LocalDeployment, model_cache_dir: Path | None = None) -> None:
         self.config = deployment
+        self._model_cache_dir = model_cache_dir
         chat = deployment.task == "chat"
         self.capabilities = Capabilities(chat=chat, streaming=chat, tools=chat, embeddings=not chat)
         self._host: WorkerHost | None = None
@@ -101,7 +105,9 @@ class LocalProvider(Provider):
 
     async def start(self) -> None:
         """Start the worker and return: the model loads in the background (health says LOADING)."""
-        self._host = make_host(self.config.worker_kind, worker_spec(self.config, self.config.model))
+        self._host = make_host(
+            self.config.worker_kind, worker_spec(self.config, self.config.model, self._model_cache_dir)
+        )
         self._health = Health(HealthState.LOADING, f"loading {self.config.path}")
         LOG.info(
             "local model loading",

@@ -51,11 +51,13 @@ class WorkerSpec:
     device: str
     dtype: str
     quantize: str
+    runtime: Literal["auto", "torch", "onnx"]
     max_batch_size: int
     max_wait_s: float
     max_context: int | None
     threads: int | None
     demo: bool
+    model_cache_dir: str | None = None  # embeddings' ONNX graphs; None: onnx_encoder.cache_dir()
 
 
 def run_worker(spec: WorkerSpec, receive: Receive, emit: Emit) -> None:
@@ -104,6 +106,7 @@ def _summary(info: ModelInfo) -> dict[str, Any]:
         "device": info.device,
         "dtype": info.dtype,
         "quantize": info.quantize,
+        "runtime": info.runtime,
         "parameters": info.parameters,
         "weight_mb": round(info.weight_bytes / 2**20, 1),
         "context": info.max_context,
@@ -210,11 +213,20 @@ class _ChatRuntime:
 
 class _EmbeddingRuntime:
     def __init__(self, spec: WorkerSpec, folder: Path, progress: Callable[..., None], emit: Emit) -> None:
+        from providers.local.embedder import Embedder
         from providers.local.embedding import EmbeddingEngine
-        from providers.local.loading import Embedder
 
         self.emit = emit
-        self.embedder = Embedder(folder, spec.device, spec.dtype, progress, spec.quantize)
+        self.embedder = Embedder(
+            folder,
+            spec.device,
+            spec.dtype,
+            progress,
+            spec.quantize,
+            spec.runtime,
+            spec.threads or default_threads(),
+            Path(spec.model_cache_dir) if spec.model_cache_dir else None,
+        )
         self.engine = EmbeddingEngine(self.embedder, spec.max_batch_size, spec.max_wait_s, emit)
         self.info = ModelInfo(
             task="embeddings",
@@ -226,6 +238,7 @@ class _EmbeddingRuntime:
             parameters=self.embedder.parameters,
             quantize=self.embedder.quantize,
             weight_bytes=self.embedder.weight_bytes,
+            runtime=self.embedder.runtime,
         )
 
     def intake(self, receive: Receive) -> None:

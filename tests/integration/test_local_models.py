@@ -276,3 +276,35 @@ def test_a_full_queue_is_back_pressure_not_a_failing_deployment(served: Served, 
         assert response.json()["error"]["code"] == "model_overloaded", response.text
         assert time.monotonic() < deadline, "the model stayed refused after its slot freed"
         time.sleep(0.1)
+
+
+def test_local_embeddings_run_on_onnx_runtime_with_torchs_vectors_and_keep_the_export(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """STRATA_MODEL_CACHE_DIR reaches the worker process: the exported graph is kept there, and a
+    second gateway loads it instead of exporting again."""
+    from providers.local.embedder import Embedder
+
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    cache = tmp_path / "model-cache"
+    monkeypatch.setenv("STRATA_MODEL_CACHE_DIR", str(cache))
+    catalog = yaml.safe_dump({"models": {"embed": {"deployments": [_local(folder, task="embeddings")]}}})
+    texts = ["hello cat", "the dog sat on the mat"]
+    served = []
+    for _ in range(2):
+        with gateway_in_thread(catalog, tmp_path, environ={}) as gateway:
+            _wait_ready(gateway)
+            client = openai.OpenAI(base_url=gateway.openai_base, api_key=gateway.master_key, max_retries=0)
+            served.append([item.embedding for item in client.embeddings.create(model="embed", input=texts).data])
+        assert len(list(cache.glob("*.onnx"))) == 1
+    expected, _ = Embedder(folder, "cpu", "float32", lambda *a, **k: None, runtime="torch").encode(texts)
+    for vectors in served:
+        for got, want in zip(vectors, expected.tolist(), strict=True):
+            assert max(abs(a - b) for a, b in zip(got, want, strict=True)) < 1e-4
+
+
+def _wait_ready(gateway: RunningGateway, seconds: float = 90) -> None:
+    deadline = time.monotonic() + seconds
+    while httpx.get(f"{gateway.base_url}/health/ready", timeout=5).status_code != 200:
+        assert time.monotonic() < deadline, "the local model did not load"
+        time.sleep(0.1)

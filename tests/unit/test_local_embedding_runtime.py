@@ -1,0 +1,165 @@
+"""Embedding models on ONNX Runtime: torch's vectors, an export made once and kept, torch when it cannot serve."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import torch
+
+from providers.local import embedder as embedder_module
+from providers.local import onnx_encoder
+from providers.local.config import LocalDeployment
+from providers.local.embedder import Embedder
+from providers.local.loading import LoadError
+from tests.support.local_models import tiny_bert
+
+TEXTS = ["hello cat", "the dog sat on the mat and ran far away", "how are you today", "what is your name my fox"]
+
+
+class Log:
+    def __init__(self) -> None:
+        self.lines: list[tuple[str, dict[str, Any]]] = []
+
+    def __call__(self, message: str, **fields: Any) -> None:
+        self.lines.append((message, fields))
+
+    def said(self, words: str) -> bool:
+        return any(words in message for message, _ in self.lines)
+
+
+@pytest.fixture(autouse=True)
+def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    folder = tmp_path / "model-cache"
+    monkeypatch.setenv(onnx_encoder.CACHE_DIR_ENV, str(folder))
+    yield folder
+    torch.set_num_threads(before)
+
+
+@pytest.mark.parametrize("sentence_transformers", [False, True], ids=["transformers", "sentence-transformers"])
+def test_onnx_runtime_embeds_as_torch_does_in_float32(tmp_path: Path, sentence_transformers: bool) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=sentence_transformers)
+    fast = Embedder(folder, "cpu", "float32", Log())
+    exact = Embedder(folder, "cpu", "float32", Log(), runtime="torch")
+    assert (fast.runtime, fast.dtype) == ("onnx", torch.float32)
+    got, counts = fast.encode(TEXTS)
+    expected, expected_counts = exact.encode(TEXTS)
+    torch.testing.assert_close(got, expected, atol=1e-5, rtol=0)
+    assert counts == expected_counts
+    assert (fast.dimensions, fast.max_length, fast.parameters) == (exact.dimensions, exact.max_length, exact.parameters)
+
+
+@pytest.mark.parametrize("native_bf16", [True, False], ids=["bf16-cpu", "other-cpu"])
+def test_auto_serves_small_passes_on_onnx_and_large_ones_on_torch_bf16_where_the_cpu_computes_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, native_bf16: bool
+) -> None:
+    monkeypatch.setattr(embedder_module, "cpu_computes_bf16", lambda: native_bf16)
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    embedder = Embedder(folder, "cpu", "auto", Log())
+    exact = Embedder(folder, "cpu", "float32", Log(), runtime="torch")
+    small, large = embedder_module.ONNX_MAX_TOKENS, embedder_module.ONNX_MAX_TOKENS + 1
+    if native_bf16:
+        assert (embedder.runtime, embedder.dtype) == ("onnx+torch", torch.bfloat16)
+        assert (embedder.runtime_for(small), embedder.runtime_for(large)) == ("onnx", "torch")
+    else:
+        assert (embedder.runtime, embedder.dtype) == ("onnx", torch.float32)
+        assert embedder.runtime_for(10**6) == "onnx"
+    many = TEXTS * 4  # past the limit: torch in bfloat16 where native
+    cosine = torch.nn.functional.cosine_similarity(embedder.encode(many)[0], exact.encode(many)[0])
+    assert bool((cosine > 0.999).all()), cosine
+    torch.testing.assert_close(embedder.encode(TEXTS[:1])[0], exact.encode(TEXTS[:1])[0], atol=1e-5, rtol=0)
+
+
+def test_the_export_is_kept_and_the_next_start_loads_it(tmp_path: Path, model_cache: Path) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    first, second = Log(), Log()
+    Embedder(folder, "cpu", "auto", first)
+    kept = list(model_cache.glob("*.onnx"))
+    assert first.said("exporting") and len(kept) == 1
+    again = Embedder(folder, "cpu", "auto", second)
+    assert again.runtime.startswith("onnx") and not second.said("exporting")
+    assert list(model_cache.glob("*.onnx")) == kept
+
+
+def test_a_damaged_cached_graph_is_exported_again(tmp_path: Path, model_cache: Path) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    Embedder(folder, "cpu", "auto", Log())
+    [kept] = model_cache.glob("*.onnx")
+    kept.write_bytes(b"not a graph")
+    log = Log()
+    embedder = Embedder(folder, "cpu", "auto", log)
+    assert embedder.runtime.startswith("onnx") and log.said("cannot serve: exporting again")
+    assert kept.stat().st_size > 1000
+
+
+def test_an_unwritable_cache_still_serves_on_onnx_runtime(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    blocker = tmp_path / "a-file"
+    blocker.write_text("")
+    monkeypatch.setenv(onnx_encoder.CACHE_DIR_ENV, str(blocker / "cache"))  # under a file: cannot be made
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    assert Embedder(folder, "cpu", "auto", Log()).runtime.startswith("onnx")
+
+
+def test_a_model_onnx_runtime_cannot_serve_runs_on_torch_under_auto(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*args: object) -> bytes:
+        raise onnx_encoder.OnnxUnavailable("export failed: not exportable")
+
+    monkeypatch.setattr(onnx_encoder, "_export", refuse)
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    log = Log()
+    embedder = Embedder(folder, "cpu", "auto", log)
+    assert embedder.runtime == "torch" and log.said("torch serves it")
+    assert embedder.encode(TEXTS)[0].shape == (len(TEXTS), embedder.dimensions)
+    with pytest.raises(LoadError, match="runtime onnx: export failed"):
+        Embedder(folder, "cpu", "auto", Log(), runtime="onnx")
+
+
+def test_a_graph_that_disagrees_with_torch_is_not_served(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = onnx_encoder.OnnxEncoder.encode
+    monkeypatch.setattr(onnx_encoder.OnnxEncoder, "encode", lambda self, features: real(self, features) * 0.5)
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    log = Log()
+    assert Embedder(folder, "cpu", "auto", log).runtime == "torch"
+    assert log.said("torch serves it")
+
+
+@pytest.mark.parametrize(
+    ("fields", "problem"),
+    [
+        ({"quantize": "int8"}, "not with device 'cpu', dtype 'auto', quantize 'int8'"),
+        ({"dtype": "bfloat16"}, "dtype 'bfloat16'"),
+    ],
+)
+def test_runtime_onnx_is_refused_where_it_cannot_run(tmp_path: Path, fields: dict[str, str], problem: str) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    with pytest.raises(LoadError, match=problem):
+        Embedder(folder, "cpu", fields.get("dtype", "auto"), Log(), fields.get("quantize", "none"), runtime="onnx")
+
+
+def test_int8_and_half_precision_stay_on_torch_under_auto(tmp_path: Path) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    assert Embedder(folder, "cpu", "auto", Log(), "int8").runtime == "torch"
+    assert Embedder(folder, "cpu", "bfloat16", Log()).runtime == "torch"
+
+
+def test_a_chat_deployment_cannot_ask_for_onnx_runtime() -> None:
+    with pytest.raises(ValueError, match="runtime onnx serves embeddings models"):
+        LocalDeployment.model_validate({"provider": "local", "path": "/models/chat", "runtime": "onnx"})
+    assert LocalDeployment.model_validate({"provider": "local", "path": "/m", "task": "embeddings"}).runtime == "auto"
+
+
+def test_a_new_version_of_a_model_replaces_its_kept_graph(tmp_path: Path, model_cache: Path) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    Embedder(folder, "cpu", "auto", Log())
+    [first] = model_cache.glob("*.onnx")
+    tiny_bert(folder, sentence_transformers=True, seed=1)  # the same folder, other weights
+    log = Log()
+    embedder = Embedder(folder, "cpu", "auto", log)
+    [second] = model_cache.glob("*.onnx")
+    assert log.said("exporting") and second != first and embedder.runtime.startswith("onnx")
