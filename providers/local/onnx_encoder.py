@@ -94,17 +94,42 @@ def load_or_export(
     if "input_ids" not in names or "attention_mask" not in names:
         raise OnnxUnavailable(f"its tokenizer gives {sorted(features)}, not input_ids and attention_mask")
     path = _cached_path(folder, directory or cache_dir())
-    if path is not None and path.is_file():
-        try:
-            return _checked(OnnxEncoder(str(path), names, threads), sentence_model, features)
-        except Exception as exc:  # unreadable or stale: export anew, over it
-            log("the cached ONNX graph cannot serve: exporting again", cache=str(path), reason=str(exc)[:200])
-    log("exporting the embedding model to ONNX (once; later starts load it)", cache=str(path or "not kept"))
-    graph = _export(sentence_model, features, names)
-    encoder = _checked(OnnxEncoder(graph, names, threads), sentence_model, features)
-    if path is not None:
+    if path is None:
+        log("exporting the embedding model to ONNX (its cache directory cannot be written: at every start)")
+        return _checked(OnnxEncoder(_export(sentence_model, features, names), names, threads), sentence_model, features)
+    with _exclusive(path):  # gateway processes starting together: one exports, the others load its file
+        if path.is_file():
+            try:
+                return _checked(OnnxEncoder(str(path), names, threads), sentence_model, features)
+            except Exception as exc:  # unreadable or stale: export anew, over it
+                log("the cached ONNX graph cannot serve: exporting again", cache=str(path), reason=str(exc)[:200])
+        log("exporting the embedding model to ONNX (once; later starts load it)", cache=str(path))
+        graph = _export(sentence_model, features, names)
+        encoder = _checked(OnnxEncoder(graph, names, threads), sentence_model, features)
         _write_atomically(path, graph)
-    return encoder
+        return encoder
+
+
+@contextlib.contextmanager
+def _exclusive(path: Path) -> Iterator[None]:
+    """An advisory lock beside ``path`` (POSIX ``flock``), released when the holder exits, even by a
+    crash. Without it, N gateway workers starting at once each export (seconds, and ~1 GB at peak)."""
+    try:
+        import fcntl
+    except ImportError:  # not POSIX: each process exports for itself
+        yield
+        return
+    try:
+        handle = open(path.with_name(path.name + ".lock"), "a")  # noqa: SIM115 (held across the yield)
+    except OSError:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 def _export(sentence_model: torch.nn.Module, features: dict[str, Any], names: list[str]) -> bytes:
@@ -238,8 +263,8 @@ def _write_atomically(path: Path, data: bytes) -> None:
             Path(temporary).unlink(missing_ok=True)
         return
     stem = path.name.rsplit("-", 1)[0]
-    for older in path.parent.glob(f"{stem}-*.onnx"):  # the same folder's graphs of earlier versions
-        if older != path:
+    for older in path.parent.glob(f"{stem}-*.onnx*"):  # the same folder's graphs of earlier versions
+        if older.name not in (path.name, path.name + ".lock"):
             older.unlink(missing_ok=True)
 
 

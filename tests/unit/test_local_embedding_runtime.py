@@ -163,3 +163,33 @@ def test_a_new_version_of_a_model_replaces_its_kept_graph(tmp_path: Path, model_
     embedder = Embedder(folder, "cpu", "auto", log)
     [second] = model_cache.glob("*.onnx")
     assert log.said("exporting") and second != first and embedder.runtime.startswith("onnx")
+
+
+def _load_in_a_process(folder: str, cache: str, said: Any) -> None:
+    import os
+
+    os.environ[onnx_encoder.CACHE_DIR_ENV] = cache
+    torch.set_num_threads(1)
+    log = Log()
+    embedder = Embedder(Path(folder), "cpu", "float32", log)
+    said.put((embedder.runtime, [message for message, _ in log.lines]))
+
+
+def test_gateway_processes_starting_together_export_a_model_once(tmp_path: Path, model_cache: Path) -> None:
+    import multiprocessing
+
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    context = multiprocessing.get_context("spawn")
+    said = context.Queue()
+    processes = [
+        context.Process(target=_load_in_a_process, args=(str(folder), str(model_cache), said)) for _ in range(2)
+    ]
+    for process in processes:
+        process.start()
+    results = [said.get(timeout=120) for _ in processes]
+    for process in processes:
+        process.join(30)
+    assert [runtime for runtime, _ in results] == ["onnx", "onnx"]
+    exports = [m for _, messages in results for m in messages if m.startswith("exporting")]
+    assert len(exports) == 1, results
+    assert len(list(model_cache.glob("*.onnx"))) == 1
