@@ -108,7 +108,7 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         settings.quota_redis_failure,
         prefetch_calls=settings.quota_prefetch_calls,
     )
-    cache = build_cache(settings, models, quotas, pricing, embedder)  # None: no model has `cache:`
+    cache = build_cache(settings, models, quotas, pricing, embedder, db.sessions)  # None: no model has `cache:`
     invoker = InvokeService(
         models, Authenticator(master_key, directory), router, quotas, GuardrailStage(guardrails), cache
     )

@@ -69,7 +69,8 @@ async def clear_cache(
     model: Annotated[str | None, Query(description="only this model's answers (its public name)")] = None,
     team: Annotated[str | None, Query(description="only this team's answers (shared models' are no team's)")] = None,
 ) -> dict[str, int]:
-    """Every gateway process sharing Redis forgets them (the semantic index too); how many went."""
+    """Every gateway process forgets them (the semantic index too): at once with Redis, within a
+    second through the database without; how many went here."""
     if state.cache is None:
         return {"deleted": 0, "semantic_deleted": 0}
     if model is not None and model not in {m.name for m in state.catalog}:

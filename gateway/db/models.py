@@ -347,3 +347,17 @@ class BudgetAlert(Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime)
     claimed_until: Mapped[datetime | None] = mapped_column(UtcDateTime, nullable=True)
     give_up_at: Mapped[datetime] = mapped_column(UtcDateTime)
+
+
+class CacheClear(Base):
+    """A DELETE /admin/cache, for the gateway processes that keep their answers in memory (no Redis):
+    each reads the rows it has not seen, about once a second, and drops the same answers
+    (gateway/services/cache/clears.py). Rows older than a day are deleted by the readers."""
+
+    __tablename__ = "cache_clears"
+    __table_args__ = (Index("ix_cache_clears_ts", "ts"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    ts: Mapped[datetime] = mapped_column(UtcDateTime)
+    model: Mapped[str | None] = mapped_column(String(200), nullable=True)  # null: every model
+    team: Mapped[str | None] = mapped_column(String(200), nullable=True)  # null: every team

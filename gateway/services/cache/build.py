@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from gateway.config.cache import DEFAULT_EMBEDDING_MODEL
 from gateway.config.settings import Settings
 from gateway.guardrails.embedder import GuardrailEmbedder
+from gateway.services.cache.clears import CacheClears
 from gateway.services.cache.memory import MemoryStore
 from gateway.services.cache.redis_store import RedisStore
 from gateway.services.cache.semantic import Embedder, SemanticCache
@@ -25,6 +28,7 @@ def build_cache(
     quotas: QuotaService,
     pricing: PriceTable,
     guardrail_embedder: GuardrailEmbedder,
+    sessions: async_sessionmaker[AsyncSession] | None = None,
 ) -> CacheStage | None:
     configs = [m.cache for m in catalog if m.cache is not None]
     if not configs:
@@ -42,7 +46,9 @@ def build_cache(
             else:
                 embedders[name] = GuardrailEmbedder(catalog, name, settings.guardrail_embedding_cache)
         semantic = SemanticCache(embedders, settings.cache_semantic_entries, settings.redis_url, _share_class())
-    return CacheStage(catalog, store, quotas, pricing, semantic)
+    # without Redis each process keeps its own answers: clears travel through the database
+    clears = CacheClears(sessions) if sessions is not None and not settings.redis_url else None
+    return CacheStage(catalog, store, quotas, pricing, semantic, clears)
 
 
 def _share_class() -> Any:

@@ -25,6 +25,7 @@ from gateway.config.cache import CacheConfig
 from gateway.errors import GatewayTimeout
 from gateway.observability.tracing import stage
 from gateway.services.cache import keys
+from gateway.services.cache.clears import CacheClears
 from gateway.services.cache.directives import NO_READ, NO_STORE, ONLY_IF_CACHED
 from gateway.services.cache.entry import BadEntry, CacheEntry
 from gateway.services.cache.outcome import CacheOutcome, Result
@@ -63,9 +64,11 @@ class CacheStage:
         quotas: QuotaService,
         pricing: PriceTable | None = None,
         semantic: SemanticCache | None = None,
+        clears: CacheClears | None = None,
     ) -> None:
         self.store = store
         self.semantic = semantic
+        self._clears = clears  # without Redis: clears told to, and read from, the other processes
         self._quotas = quotas
         self._pricing = pricing
         self._configs = {m.name: m.cache for m in catalog if m.cache is not None}
@@ -235,7 +238,13 @@ class CacheStage:
     # ------------------------------------------------------------ admin
 
     async def clear(self, model: str | None, team: str | None) -> dict[str, int]:
-        """DELETE /admin/cache: a model's entries, a team's, both, or all."""
+        """DELETE /admin/cache: a model's entries, a team's, both, or all; here, then everywhere."""
+        dropped = await self._clear_here(model, team)
+        if self._clears is not None:
+            await self._clears.record(model, team)
+        return dropped
+
+    async def _clear_here(self, model: str | None, team: str | None) -> dict[str, int]:
         scope = keys.team_scope(team) if team is not None else None
         deleted = await self.store.delete(keys.model_part(model) if model is not None else None, scope)
         semantic = 0
@@ -250,9 +259,13 @@ class CacheStage:
     def start(self) -> None:
         if self.semantic is not None:
             self.semantic.start()
+        if self._clears is not None:
+            self._clears.start(self._clear_here)
 
     async def aclose(self) -> None:
         await self._background.drain(1.0)  # answers being stored: worth a moment at shutdown
+        if self._clears is not None:
+            await self._clears.aclose()
         if self.semantic is not None:
             await self.semantic.aclose()
         await self.store.aclose()
