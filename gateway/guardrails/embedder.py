@@ -14,6 +14,7 @@ import asyncio
 import math
 import time
 
+from gateway.background import Background
 from gateway.guardrails.vector_cache import VectorCache
 from gateway.services.catalog import ModelCatalog
 from providers.base import CallOptions, Provider
@@ -37,6 +38,7 @@ class GuardrailEmbedder:
         self._provider: Provider | None = None
         self._own: Provider | None = None  # a worker started here (closed at shutdown)
         self._lock = asyncio.Lock()
+        self._background = Background("embedder")  # loading at start, for the semantic cache
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """Unit-length embeddings of ``texts``, in order."""
@@ -85,7 +87,14 @@ class GuardrailEmbedder:
         await self._own.start()
         return self._own
 
+    def load_in_background(self) -> None:
+        """Start loading the model now (at the gateway's start), so that the first request that
+        needs a vector does not wait for it: a worker's first start may export it (seconds)."""
+        if self._provider is None and not self._background:
+            self._background.spawn(self._ready(), "embedder-load")
+
     async def aclose(self) -> None:
+        await self._background.cancel()
         if self._own is not None:
             await self._own.aclose()
 

@@ -36,6 +36,8 @@ def chat(
     gateway: RunningGateway,
     key: str | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    timeout: float = 10,
     **body: Any,
 ) -> httpx.Response:
     payload = {"model": "cached", "messages": ASK, "temperature": 0, **body}
@@ -43,7 +45,7 @@ def chat(
         f"{gateway.openai_base}/chat/completions",
         json=payload,
         headers={**gateway.headers(key), **(headers or {})},
-        timeout=10,
+        timeout=timeout,
     )
 
 

@@ -25,7 +25,8 @@ def gateway(upstream: FakeUpstream, start_gateway: StartGateway) -> RunningGatew
 
 def _stored(gateway: RunningGateway, text: str) -> None:
     """The first answer, and the time its index entry takes to be added (off the request path)."""
-    assert chat(gateway, messages=ask(text)).headers["x-strata-cache"] == "miss"
+    # the first call may wait for the MiniLM worker to finish loading (a first start exports it)
+    assert chat(gateway, messages=ask(text), timeout=90).headers["x-strata-cache"] == "miss"
     time.sleep(0.3)
 
 

@@ -23,6 +23,8 @@ MINILM_DIM = 384
 class Embedder(Protocol):
     async def embed(self, texts: list[str]) -> list[list[float]]: ...
 
+    def load_in_background(self) -> None: ...
+
 
 class SemanticCache:
     def __init__(
@@ -89,7 +91,10 @@ class SemanticCache:
 
     def start(self) -> None:
         """The embedded MiniLM's index (384 dimensions) made, and its sharing started, before the
-        first request; other models' indexes are made at their first vector."""
+        first request; other models' indexes are made at their first vector. Every embedder starts
+        loading now: a lookup that finds it still loading waits for it."""
+        for embedder in self._embedders.values():
+            embedder.load_in_background()
         if MINILM in self._embedders:
             self._index(MINILM, MINILM_DIM)
             minilm_speller()  # its vocabulary read now, not on the first request
