@@ -40,6 +40,8 @@ def test_another_form_or_a_synonym_is_the_same_word(a: str, b: str) -> None:
         ("printer", "print"),
         ("exception", "mistake"),  # both synonyms of "error", not of each other
         ("gold", "silver"),
+        ("check", "confirm"),  # checking a booking is not confirming it
+        ("email", "mail"),  # a letter by post is not an e-mail
     ],
 )
 def test_two_things_of_one_kind_are_not(a: str, b: str) -> None:

@@ -43,7 +43,7 @@ write compose draft|make create build generate produce construct craft|show disp
 give provide share offer supply suggest recommend propose|tell say inform|explain describe clarify
 get find obtain retrieve fetch acquire|change update modify edit alter adjust amend|remove delete erase
 kill terminate|fix repair solve resolve troubleshoot|buy purchase|help assist support aid
-use utilize utilise employ|choose select pick|check verify confirm validate|begin start launch commence
+use utilize utilise employ|choose select pick|verify confirm validate|begin start launch commence
 finish complete|reply respond answer|ask request inquire enquire|improve enhance boost|learn study
 talk speak chat converse|calculate compute|summarize summarise recap condense|need require
 compare contrast|remember recall|save store|search seek|lose misplace|connect link|convert turn transform
