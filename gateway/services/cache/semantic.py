@@ -23,6 +23,9 @@ MINILM_DIM = 384
 class Embedder(Protocol):
     async def embed(self, texts: list[str]) -> list[list[float]]: ...
 
+    @property
+    def loaded(self) -> bool: ...
+
     def load_in_background(self) -> None: ...
 
 
@@ -39,10 +42,16 @@ class SemanticCache:
         self._background = Background("semantic cache")  # sharing: publishes and the followers
         self._failed: set[str] = set()
 
-    async def vector(self, model: str, text: str) -> list[float] | None:
-        """The prompt's embedding, of its courtesy-free, spell-corrected form (semantic_text.py)."""
+    async def vector(self, model: str, text: str, wait: bool = False) -> list[float] | None:
+        """The prompt's embedding, of its courtesy-free, spell-corrected form (semantic_text.py).
+        None while the model is still loading, unless ``wait``: a lookup never waits for a model
+        (it is a miss meanwhile); storing an answer, off the request path, does."""
+        embedder = self._embedders[model]
+        if not wait and not embedder.loaded:
+            embedder.load_in_background()
+            return None
         try:
-            vectors = await self._embedders[model].embed([embedding_text(text, spelling=model == MINILM)])
+            vectors = await embedder.embed([embedding_text(text, spelling=model == MINILM)])
         except Exception as exc:  # boundary: no vector, no semantic hit; the exact cache still serves
             if model not in self._failed:
                 self._failed.add(model)
@@ -92,7 +101,7 @@ class SemanticCache:
     def start(self) -> None:
         """The embedded MiniLM's index (384 dimensions) made, and its sharing started, before the
         first request; other models' indexes are made at their first vector. Every embedder starts
-        loading now: a lookup that finds it still loading waits for it."""
+        loading now: lookups are misses until it answers."""
         for embedder in self._embedders.values():
             embedder.load_in_background()
         if MINILM in self._embedders:

@@ -231,7 +231,7 @@ class CacheStage:
     async def _index(self, plan: CachePlan, expires_at: float) -> None:
         assert self.semantic is not None and plan.partition is not None and plan.text is not None
         model = plan.config.embedding_model
-        vector = plan.vector or await self.semantic.vector(model, plan.text)
+        vector = plan.vector or await self.semantic.vector(model, plan.text, wait=True)
         if vector is not None:
             self.semantic.add(model, plan.partition, vector, plan.key, expires_at, plan.text)
 
