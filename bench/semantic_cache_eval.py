@@ -15,7 +15,10 @@ SemanticIndex and the new prompt is looked up there. Three methods side by side:
 
 Per threshold: hit rate on paraphrases, false-hit rate on near-misses. Each method's threshold is
 chosen on the calibration split (the highest hit rate with false hits <= 2%, ties: the higher) and
-reported on the held-out test split. Also timed: ``embedding_text`` and the guard, per prompt.
+reported on the other splits: test and fresh (held out when written, read since while tuning the
+guard) and holdout (semantic_pairs_holdout.jsonl, written last by someone blind to the guard's
+rules and never read while tuning it: the one the targets are judged on). Also timed:
+``embedding_text`` and the guard, per prompt.
 
     .venv/bin/python bench/semantic_cache_eval.py [--no-write]
 """
@@ -47,7 +50,13 @@ from providers.base import ProviderResources  # noqa: E402
 from providers.http import HttpClients  # noqa: E402
 
 PAIRS = ROOT / "bench" / "cache_evals" / "semantic_pairs.jsonl"
-THRESHOLDS = [round(0.75 + 0.01 * i, 2) for i in range(24)]  # 0.75 .. 0.98: MiniLM puts paraphrases low
+FRESH = ROOT / "bench" / "cache_evals" / "semantic_pairs_fresh.jsonl"
+HOLDOUT = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout.jsonl"
+THRESHOLDS = [round(0.60 + 0.01 * i, 2) for i in range(39)]  # 0.60 .. 0.98: MiniLM puts paraphrases low
+# calibration: picks the threshold; test and fresh: held out when written, since read while tuning
+# the guard; holdout: written last by someone who had not seen the guard, never read while tuning it
+SPLITS = ("calibration", "test", "fresh", "holdout")
+JUDGED = "holdout"
 FALSE_HIT_TARGET = 0.02
 HIT_TARGET = 0.8
 # No model of the catalog embeds, so GuardrailEmbedder starts its own MiniLM worker, as in a gateway.
@@ -95,7 +104,8 @@ class Rates:
 
 
 def load() -> list[Pair]:
-    rows = [json.loads(line) for line in PAIRS.read_text().splitlines() if line.strip()]
+    text = "".join(path.read_text() for path in (PAIRS, FRESH, HOLDOUT) if path.is_file())
+    rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     return [Pair(r["id"], r["label"] == "same", r["kind"], r["cached"], r["new"], r["split"]) for r in rows]
 
 
@@ -154,77 +164,86 @@ def choose(table: dict[float, Rates]) -> float | None:
 
 
 def report(pairs: list[Pair], vectors: dict[str, list[float]], embed_s: float, texts: int) -> str:
-    splits = {s: [p for p in pairs if p.split == s] for s in ("calibration", "test")}
+    splits = {s: [p for p in pairs if p.split == s] for s in SPLITS}
     lines = [
         "## Semantic cache: hit rate and false hits (`bench/semantic_cache_eval.py`)",
         "",
-        f"{len(pairs)} labelled pairs (`bench/cache_evals/semantic_pairs.jsonl`): "
+        f"{len(pairs)} labelled pairs (`bench/cache_evals/`): "
         + ", ".join(
             f"{name} {sum(p.same for p in ps)} paraphrases + {sum(not p.same for p in ps)} near-misses"
             for name, ps in splits.items()
         )
         + f". Embedded by GuardrailEmbedder (all-MiniLM-L6-v2, local worker): {texts} texts in {embed_s:.1f} s. "
         f"Targets: hit rate >= {HIT_TARGET}, false hits <= {FALSE_HIT_TARGET:.0%}. Each method's threshold is "
-        "chosen on the calibration split; the test split is held out.",
+        "chosen on the calibration split. The test split (`semantic_pairs.jsonl`) and the fresh one "
+        "(`semantic_pairs_fresh.jsonl`, written later by someone who had not seen the guard's rules) were held "
+        "out when written and have since been read while tuning the guard; the holdout split "
+        "(`semantic_pairs_holdout.jsonl`, written last, the same way) never was, and is the one the targets are "
+        "judged on.",
         "",
     ]
     tables = {m: _table(splits, vectors, m) for m in METHODS}
-    chosen = {m: choose({t: c for t, (c, _) in tables[m].items()}) for m in METHODS}
+    chosen = {m: choose({t: c[0] for t, c in tables[m].items()}) for m in METHODS}
+    judged = SPLITS.index(JUDGED)
     summary = []
     for m in METHODS:
         t = chosen[m]
         if t is None:
-            summary.append([m.name, "none", "-", "-", "-", "-", "-"])
+            summary.append([m.name, "none", *["-"] * (2 * len(SPLITS) + 1)])
             continue
-        c, s = tables[m][t]
-        met = s.hit_rate >= HIT_TARGET and s.false_hit_rate <= FALSE_HIT_TARGET
-        rates_ = [c.hit_rate, c.false_hit_rate, s.hit_rate, s.false_hit_rate]
+        rates_ = [x for r in tables[m][t] for x in (r.hit_rate, r.false_hit_rate)]
+        held = tables[m][t][judged]
+        met = held.hit_rate >= HIT_TARGET and held.false_hit_rate <= FALSE_HIT_TARGET
         summary.append([m.name, f"{t:.2f}", *(f"{r:.3f}" for r in rates_), "met" if met else "NOT met"])
-    headers = ["method", "threshold", "calib. hit rate", "calib. false hits", "test hit rate", "test false hits"]
-    lines += [markdown_table([*headers, "targets (test)"], summary), ""]
+    names = [s.replace("calibration", "calib.") for s in SPLITS]
+    headers = ["method", "threshold"] + [f"{s} {what}" for s in names for what in ("hits", "false")]
+    lines += [markdown_table([*headers, f"targets ({JUDGED})"], summary), ""]
     final = METHODS[-1]
     rows = [
-        [f"{t:.2f}{' (chosen)' if t == chosen[final] else ''}", *(f"{r:.3f}" for r in _four(c, s))]
-        for t, (c, s) in tables[final].items()
+        [
+            f"{t:.2f}{' (chosen)' if t == chosen[final] else ''}",
+            *(f"{x:.3f}" for r in c for x in (r.hit_rate, r.false_hit_rate)),
+        ]
+        for t, c in tables[final].items()
     ]
-    lines += [f"Per threshold, {final.name}:", "", markdown_table(headers[1:], rows), ""]
-    lines += [_verdict(splits["test"], vectors, chosen[m], m) for m in METHODS]
+    lines += [f"Per threshold, {final.name} (hit rate, false-hit rate):", "", markdown_table(headers[1:], rows), ""]
+    for m in METHODS:
+        t = chosen[m]
+        if t is None:
+            lines.append(f"- {m.name}: no threshold keeps false hits <= {FALSE_HIT_TARGET:.0%} on calibration.")
+        else:
+            lines += [_verdict(splits[s], s, vectors, t, m) for s in SPLITS[1:]]
     lines += ["", _costs(pairs), "", machine_line(("torch", "sentence-transformers", "onnxruntime", "numpy"))]
     return "\n".join(lines)
 
 
 def _table(
     splits: dict[str, list[Pair]], vectors: dict[str, list[float]], method: Method
-) -> dict[float, tuple[Rates, Rates]]:
-    """Per threshold: (calibration rates, test rates)."""
-    return {
-        t: (_rates_at(splits["calibration"], vectors, t, method), _rates_at(splits["test"], vectors, t, method))
-        for t in THRESHOLDS
-    }
+) -> dict[float, tuple[Rates, ...]]:
+    """Per threshold: the rates on each split, in the order of SPLITS."""
+    return {t: tuple(_rates_at(splits[s], vectors, t, method) for s in SPLITS) for t in THRESHOLDS}
 
 
-def _four(c: Rates, s: Rates) -> list[float]:
-    return [c.hit_rate, c.false_hit_rate, s.hit_rate, s.false_hit_rate]
+def _pair(r: Rates) -> tuple[float, float]:
+    return r.hit_rate, r.false_hit_rate
 
 
 def _rates_at(pairs: list[Pair], vectors: dict[str, list[float]], threshold: float, method: Method) -> Rates:
     return rates(pairs, hits(pairs, vectors, threshold, method))
 
 
-def _verdict(test: list[Pair], vectors: dict[str, list[float]], threshold: float | None, method: Method) -> str:
-    if threshold is None:
-        return f"- {method.name}: no threshold keeps false hits <= {FALSE_HIT_TARGET:.0%} on the calibration split."
-    hit = hits(test, vectors, threshold, method)
-    r = rates(test, hit)
+def _verdict(held: list[Pair], split: str, vectors: dict[str, list[float]], threshold: float, method: Method) -> str:
+    hit = hits(held, vectors, threshold, method)
+    r = rates(held, hit)
     missed: dict[str, int] = defaultdict(int)
     slipped: dict[str, int] = defaultdict(int)
-    for pair in test:
+    for pair in held:
         if pair.same and not hit[pair.id]:
             missed[pair.kind] += 1
         elif not pair.same and hit[pair.id]:
             slipped[pair.kind] += 1
     return (
-        f"- {method.name}: threshold {threshold:.2f} (from calibration) gives on the test split hit rate "
+        f"- {method.name}, {split} split: threshold {threshold:.2f} (from calibration): hit rate "
         f"{r.hit_rate:.3f} ({r.hits}/{r.same}), false hits {r.false_hit_rate:.3f} ({r.false_hits}/{r.different}). "
         f"Paraphrases missed by kind: {_kinds(missed)}; near-misses served by kind: {_kinds(slipped)}."
     )

@@ -16,8 +16,11 @@ from gateway.services.cache.semantic_text import embedding_text
     [
         ("how do i reset my pasword", "how do i reset my password"),
         ("how do I updat my biling address?", "how do I update my billing address?"),
-        ("what causes the seasosn on earth", "what causes the season on earth"),
+        ("what causes the seasosn on earth", "what causes the seasons on earth"),  # two letters swapped
         ("how tall is mount everst", "how tall is mount everest"),
+        ("how do i raed a file", "how do i read a file"),  # four letters: two swapped
+        ("can i chnage my plan", "can i change my plan"),
+        ("which scientist discoverd the electron", "which scientist discovered the electron"),  # not "discover" + "d"
     ],
 )
 def test_a_misspelled_word_is_embedded_as_the_word_meant(typed: str, embedded: str) -> None:
@@ -67,6 +70,15 @@ def test_a_speller_prefers_the_closest_then_the_more_frequent_word() -> None:
     assert speller.correct("adress") == "address"
     assert speller.correct("qwxyz") == "qwxyz"  # nothing one edit away: as written
     assert speller.known("addressing")  # another form of a known word
+
+
+def test_a_short_word_is_corrected_only_by_a_letter_added_dropped_or_swapped() -> None:
+    speller = Speller(["list", "lit", "bold", "order", "rep"])
+    assert speller.correct("lsit") == "list"  # the same letters swapped, before "lit" (one dropped)
+    assert speller.correct("bodl") == "bold"
+    assert speller.correct("ordr") == "order"
+    assert speller.correct("bols") == "bols"  # "bold" by a neighbouring key: too many such words
+    assert speller.correct("repo") == "repo"  # "rep" with a letter dropped: too many such words
 
 
 def test_correcting_a_prompt_costs_well_under_a_millisecond() -> None:

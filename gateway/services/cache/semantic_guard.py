@@ -11,9 +11,14 @@ shared through Redis as a compact string (``signature``). The guard only ever re
 cost is a lower hit rate on paraphrases that spell a fact differently.
 
 Besides those facts it refuses two prompts identical but for one swapped content word ("undo the
-last commit" / "... push", semantic_slots.py) and two with the same words around "to", "from" or
-"than" in the other order ("from London to Paris" / "from Paris to London"). It reads a prompt
-with its typos corrected (semantic_spelling.py), as the embedding does.
+last commit" / "... push", semantic_slots.py), two with the same words around "to", "from" or
+"than" in the other order ("from London to Paris" / "from Paris to London"), two whose things trade
+places around the same words ("Is Pluto bigger than the Moon?" / "Is the Moon bigger than Pluto?",
+"how many cups are in a quart" / "... quarts are in a cup"), one that stops doing what the other does
+("make git track a file" / "... stop tracking a file": a negation), and two that differ in scope
+("the first letter" / "the first letter of every word", "with my team" / "with someone outside my
+team"). It reads a prompt with its typos corrected (semantic_spelling.py), as the embedding does,
+and finds a name the other prompt spells lower-case even where the speller changed that word.
 """
 
 from __future__ import annotations
@@ -28,14 +33,16 @@ from gateway.services.cache.semantic_guard_words import (
     NEGATIONS,
     NUMBER_WORDS,
     PHRASES,
+    SCOPES,
     STOPWORDS,
     TERMS,
 )
-from gateway.services.cache.semantic_slots import swapped
+from gateway.services.cache.semantic_slots import crossed, swapped
 from gateway.services.cache.semantic_spelling import minilm_speller
 
 # The word after one of these names a direction's end ("into" is "to").
 _DIRECTIONS = {"to": "to", "into": "to", "than": "than", "from": "from"}
+_CEASING = frozenset({"stop", "quit", "cease"})
 _SKIPPED = frozenset({"a", "an", "the", "my", "your", "our", "their", "its", "this", "that", "some"})
 _QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|(?<!\w)'([^'\s][^']*[^'\s])'(?!\w)")
 _CODE = re.compile(r"\b[A-Za-z_][^\W_]*(?:[._][^\W_]+)+\b|\b[a-z]+[A-Z]\w*\b|\b\w+\(\)")
@@ -67,12 +74,14 @@ class Facts:
             _agree(_groups(self.ends, ">"), _groups(other.ends, ">"))
             and _agree(_groups(self.contrasts, ":"), _groups(other.contrasts, ":"))
             and not swapped(self.tokens, other.tokens)
+            and not crossed(self.tokens, other.tokens)
         )
 
 
 def facts(text: str) -> Facts:
     """The facts the guard compares, read from one prompt (its misspelled words corrected first,
     as for its embedding: "how tall is mount everst" names Everest)."""
+    written = text
     speller = minilm_speller()
     if speller is not None:
         text = speller.normalise(text)
@@ -84,8 +93,10 @@ def facts(text: str) -> Facts:
     identifiers += sorted({m.lower() for m in _CODE.findall(text)} - set(identifiers))
     unique = set(tokens)
     numbers = [_number(t) for t in tokens if t[0].isdigit()] + [NUMBER_WORDS[t] for t in tokens if t in NUMBER_WORDS]
-    negated = not unique.isdisjoint(NEGATIONS) or any(
-        t.endswith("n't") or t.replace("'", "") in NEGATIONS for t in unique if "'" in t
+    negated = (
+        not unique.isdisjoint(NEGATIONS)
+        or any(t.endswith("n't") or t.replace("'", "") in NEGATIONS for t in unique if "'" in t)
+        or _stops_doing(tokens)
     )
     terms = {TERMS[t] for t in unique & TERMS.keys()}
     contrasts = {":".join(CONTRASTS[t]) for t in unique & CONTRASTS.keys()}
@@ -97,8 +108,12 @@ def facts(text: str) -> Facts:
         swap = _swap_pair(tokens, i)
         if swap is not None:
             ends.add(swap)
-    exact = "|".join((",".join(sorted(numbers)), str(int(negated)), ",".join(identifiers), ",".join(sorted(terms))))
-    words = frozenset(_WORD.findall(text.lower()))
+    scope = ",".join(sorted({SCOPES[t] for t in unique & SCOPES.keys()}))
+    exact = "|".join(
+        (",".join(sorted(numbers)), str(int(negated)), ",".join(identifiers), ",".join(sorted(terms)), scope)
+    )
+    # a name may be spelt lower-case on the other side, where the speller may have changed it
+    words = frozenset(_WORD.findall(text.lower())) | frozenset(_WORD.findall(written.lower()))
     return Facts(exact, frozenset(ends), _names(text), words, frozenset(contrasts), tuple(map(_canonical, tokens)))
 
 
@@ -130,6 +145,11 @@ def _direction_end(tokens: list[str], start: int) -> str | None:
         if token not in _SKIPPED:
             return DIRECTED.get(token)
     return None
+
+
+def _stops_doing(tokens: list[str]) -> bool:
+    """ "stop tracking", "quit smoking": a verb negated by the one before it."""
+    return any(t in _CEASING and n.endswith("ing") and len(n) > 5 for t, n in zip(tokens, tokens[1:], strict=False))
 
 
 def _canonical(token: str) -> str:

@@ -185,6 +185,20 @@ for group, poles in {
         for word in words.split():
             CONTRASTS[word] = (group, pole)
 
+# Words that widen or narrow what a question covers ("the first letter" / "the first letter of every
+# word", "share with my team" / "with someone outside my team"): the scopes two prompts name must agree.
+SCOPES: dict[str, str] = {}
+for scope, words in {
+    "all": "all every each everything everyone everybody entire",
+    "only": "only solely exclusively",
+    "except": "except excluding",
+    "outside": "outside",
+    "other": "other another",
+    "both": "both",
+}.items():
+    for word in words.split():
+        SCOPES[word] = scope
+
 # Two-word spellings folded into one token before the words are read.
 PHRASES = {
     "turn on": "turn_on",

@@ -15,15 +15,32 @@ from __future__ import annotations
 
 from difflib import SequenceMatcher
 
-from gateway.services.cache.semantic_guard_words import CONTRASTS, STOPWORDS
+from gateway.services.cache.semantic_guard_words import CONTRASTS, NEGATIONS, STOPWORDS
 from gateway.services.cache.semantic_spelling import minilm_speller
-from gateway.services.cache.semantic_synonyms import interchangeable
+from gateway.services.cache.semantic_synonyms import interchangeable, stems
 
 MAX_SLOT_WORDS = 2  # a swap of up to this many content words on each side is one slot
+MAX_THING_WORDS = 3  # a thing that trades places with another may take this many words ("New York")
+_ARTICLES = frozenset({"a", "an", "the"})
+_QUESTION = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
+_SYMMETRIC = frozenset({"and", "or", "vs", "versus", "nor", ","})
 _LIGHT = STOPWORDS | frozenset(
     "a an the my your our their its this that these those some any of in on at for to from with by and or "
     "please hi hello hey thanks thank there here about into just also really usually if whether as so then but "
-    "because since while though although very quite rather".split()
+    "because since while though although very quite rather i'm i've i'd i'll it's that's what's there's".split()
+)
+# British spellings and their American forms, as endings: "centre" / "center", "colour" / "color"
+_BRITISH_ENDINGS = (
+    ("tre", "ter"),
+    ("our", "or"),
+    ("ise", "ize"),
+    ("ised", "ized"),
+    ("ising", "izing"),
+    ("isation", "ization"),
+    ("yse", "yze"),
+    ("ogue", "og"),
+    ("lled", "led"),
+    ("lling", "ling"),
 )
 
 
@@ -49,6 +66,33 @@ def swapped(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
     return slots == 1
 
 
+def crossed(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
+    """Do two prompts say the same words but for two things (of up to three words each) that trade
+    places around the words between them ("Is Pluto bigger than the Moon?" / "Is the Moon bigger
+    than Pluto?", "noon in London ... in Tokyo")? Two things joined by "and", "or" or "vs" only may
+    trade places: "the difference between TCP and UDP" asks what "... UDP and TCP" asks."""
+    a = [_key(w) for w in mine if w not in _ARTICLES]
+    b = [_key(w) for w in theirs if w not in _ARTICLES]
+    if len(a) != len(b) or a == b:
+        return False
+    start = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
+    end = len(a) - next(i for i, (x, y) in enumerate(zip(reversed(a), reversed(b), strict=True)) if x != y)
+    m1, m2 = a[start:end], b[start:end]
+    for first in range(1, min(MAX_THING_WORDS, len(m1) - 2) + 1):
+        for last in range(1, min(MAX_THING_WORDS, len(m1) - first - 1) + 1):
+            one, between, other = m1[:first], m1[first:-last], m1[-last:]
+            if m2 != other + between + one or one == other or set(between) <= _SYMMETRIC:
+                continue
+            if _QUESTION.isdisjoint(one + other):  # "in which country" moved is the question moved
+                return True
+    return False
+
+
+def _key(word: str) -> str:
+    """One spelling per word and its inflections ("cups" / "cup"), for comparing places."""
+    return min(stems(word), key=len)
+
+
 def _unmatched(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
     """The words of each side with no alike word on the other: "tallest mountain" / "longest
     river" leaves "mountain" / "river", a swap still ("tallest" / "longest" are one contrast pole)."""
@@ -59,8 +103,10 @@ def _unmatched(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
 
 def _alike(a: str, b: str) -> bool:
     """The same word misspelled or inflected ("refnud", "returning", "spoken"), or a synonym of it."""
-    if interchangeable(a, b):
+    if interchangeable(a, b) or _american(a) == _american(b):
         return True
+    if _negation(a) and _negation(b):
+        return True  # "can't" / "unable": whether each prompt negates is the guard's own fact
     if a in CONTRASTS and CONTRASTS.get(a) == CONTRASTS.get(b):
         return True
     shortest = min(len(a), len(b))
@@ -70,6 +116,19 @@ def _alike(a: str, b: str) -> bool:
         return False
     speller = minilm_speller()  # a typo is a word outside the vocabulary: "cat" / "hat" are two words
     return speller is None or not (speller.known(a) and speller.known(b))
+
+
+def _american(word: str) -> str:
+    """``word`` with a British ending spelt the American way ("colours" -> "colors")."""
+    stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
+    for british, american in _BRITISH_ENDINGS:
+        if stem.endswith(british) and len(stem) > len(british) + 2:
+            return stem[: -len(british)] + american
+    return stem
+
+
+def _negation(word: str) -> bool:
+    return word in NEGATIONS or word.endswith("n't")
 
 
 def _common_prefix(a: str, b: str) -> int:

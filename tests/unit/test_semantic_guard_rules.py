@@ -1,0 +1,88 @@
+"""The semantic guard's rules for things that trade places, stopping an action, the scope a question
+covers, and the paraphrases they must still let through (negations, spellings, request verbs)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.services.cache.semantic_guard import compatible
+
+
+def _both_ways(cached: str, new: str) -> bool:
+    return compatible(cached, new) and compatible(new, cached)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("What time is it in Sydney when it's 9am in Paris?", "What time is it in Paris when it's 9am in Sydney?"),
+        ("Is Mars bigger than the Moon?", "Is the Moon bigger than Mars?"),
+        ("How many grams are in an ounce?", "How many ounces are in a gram?"),
+        ("How many teaspoons are in a tablespoon?", "How many tablespoons are in a teaspoon?"),
+        ("What is the flight time from Rome to New York?", "What is the flight time from New York to Rome?"),
+        ("Does aspirin interact with ibuprofen badly?", "Does ibuprofen interact with aspirin badly?"),
+    ],
+)
+def test_two_things_that_trade_places_ask_the_other_way_round(cached: str, new: str) -> None:
+    assert not compatible(cached, new)
+    assert not compatible(new, cached)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("What is the difference between TCP and UDP?", "What is the difference between UDP and TCP?"),
+        ("Compare Python or Go for a web backend.", "Compare Go or Python for a web backend."),
+        ("In which year did the Berlin Wall fall?", "The Berlin Wall fell in which year?"),
+        ("On which continent is Kenya?", "Kenya is on which continent?"),
+    ],
+)
+def test_things_joined_by_and_or_a_moved_question_still_ask_the_same(cached: str, new: str) -> None:
+    assert _both_ways(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("How do I make Dropbox sync this folder?", "How do I make Dropbox stop syncing this folder?"),
+        ("Why does my laptop keep charging?", "Why did my laptop quit charging?"),
+    ],
+)
+def test_stopping_an_action_is_its_negation(cached: str, new: str) -> None:
+    assert not compatible(cached, new)
+
+
+def test_stopping_and_quitting_a_habit_ask_the_same() -> None:
+    assert _both_ways("Give me tips to stop snoring at night.", "How can I quit snoring at night?")
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("How do I capitalise the first letter of a sentence?", "How do I capitalise the first letter of every word?"),
+        ("Share the report with my manager.", "Share the report with someone outside my company."),
+        ("Which tables does this query read?", "Which tables does this query read only?"),
+        ("List the files in this folder.", "List all files in this folder except images."),
+    ],
+)
+def test_a_wider_or_narrower_scope_is_a_different_question(cached: str, new: str) -> None:
+    assert not compatible(cached, new)
+    assert not compatible(new, cached)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("I can't sign in to the dashboard.", "I'm unable to sign in to the dashboard."),
+        ("I cannot open the attachment.", "I can't open the attachment."),
+        ("How do I change the colour of a button?", "How do I change the color of a button?"),
+        ("How do I center an image in HTML?", "how to centre an image in html"),
+        ("How do I organize my photos?", "How do I organise my photos?"),
+        ("Write a haiku about autumn rain.", "Create a haiku about autumn rain."),
+        ("Make a packing list for a beach trip.", "Write a packing list for a beach trip."),
+        ("Rewrite this sentence in the passive voice.", "Rephrase this sentence in the passive voice."),
+        ("How do I prune unused Docker volumes?", "how do i prune unused docker volumes"),
+    ],
+)
+def test_paraphrases_that_only_spell_or_phrase_a_word_differently_pass(cached: str, new: str) -> None:
+    assert _both_ways(cached, new)
