@@ -51,10 +51,11 @@ async def evaluate() -> list[Score]:
     index = SeedIndex(embedder)
     await index.vectors.prepare()
     resources = Resources(embedder=embedder, extras={content.SEED_INDEX: index})
-    harmful = [(c["text"], c["category"]) for c in _cases("content.jsonl")]
+    has_harmful = (DATA / "content.jsonl").is_file()  # the holdout folder has prompt attacks only
+    harmful = [(c["text"], c["category"]) for c in _cases("content.jsonl")] if has_harmful else []
     attacks = [(c["text"], "PROMPT_ATTACK" if c["attack"] else None) for c in _cases("prompt_attacks.jsonl")]
     scores = []
-    for strength in ("MEDIUM", "HIGH"):
+    for strength in ("MEDIUM", "HIGH") if harmful else ():
         note = f"5 categories at {strength} strength"
         scores.append(await _score(_check(HARMFUL, strength, resources), harmful, f"content ({strength})", note))
     for strength in ("MEDIUM", "HIGH"):

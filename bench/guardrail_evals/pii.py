@@ -141,7 +141,7 @@ async def pattern_policies_ms(runs: int = 300) -> float:
 
 
 async def evaluate() -> list[Score]:
-    cases = load()
+    cases = load(DATA)
     per_type, total = score(cases, strata_finder(), PATTERN_TYPES, "PII: ")
     per_type.sort(key=lambda s: s.policy)
     latency = await pattern_policies_ms()

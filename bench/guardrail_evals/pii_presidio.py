@@ -20,6 +20,7 @@ import tempfile
 from importlib.metadata import version
 from typing import Any
 
+from bench.guardrail_evals import pii
 from bench.guardrail_evals.pii import Finder, Span, load, score, strata_finder
 from bench.guardrail_evals.score import Score
 
@@ -95,7 +96,7 @@ def _f1(s: Score) -> float:
 
 
 async def evaluate() -> list[Score]:
-    cases = load()
+    cases = load(pii.DATA)
     try:
         engine = analyzer()
         release = version("presidio-analyzer")

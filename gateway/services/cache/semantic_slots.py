@@ -103,7 +103,7 @@ def _unmatched(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
 
 def _alike(a: str, b: str) -> bool:
     """The same word misspelled or inflected ("refnud", "returning", "spoken"), or a synonym of it."""
-    if interchangeable(a, b) or _american(a) == _american(b):
+    if interchangeable(a, b) or _american(a) in stems(b) or _american(b) in stems(a):
         return True
     if _negation(a) and _negation(b):
         return True  # "can't" / "unable": whether each prompt negates is the guard's own fact
@@ -119,12 +119,12 @@ def _alike(a: str, b: str) -> bool:
 
 
 def _american(word: str) -> str:
-    """``word`` with a British ending spelt the American way ("colours" -> "colors")."""
-    stem = word[:-1] if word.endswith("s") and len(word) > 4 else word
-    for british, american in _BRITISH_ENDINGS:
-        if stem.endswith(british) and len(stem) > len(british) + 2:
-            return stem[: -len(british)] + american
-    return stem
+    """``word`` with a British ending spelt the American way ("colours" -> "color"), else as it is."""
+    for stem in (word, word[:-1]) if word.endswith("s") else (word,):
+        for british, american in _BRITISH_ENDINGS:
+            if stem.endswith(british) and len(stem) > len(british) + 2:
+                return stem[: -len(british)] + american
+    return word
 
 
 def _negation(word: str) -> bool:

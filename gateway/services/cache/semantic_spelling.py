@@ -6,8 +6,10 @@ and one typo drops a paraphrase's cosine from ~0.95 to 0.4-0.7, under any safe t
 (bench/semantic_cache_eval.py). A lower-case word of 5+ letters that the model's own vocabulary
 (its vocab.txt, ~20k whole words) does not hold, nor another form of (``known``), is replaced by a
 vocabulary word one edit away (a deletion, insertion, adjacent swap or neighbouring-key
-substitution) that keeps its first letter, preferring the one sharing most letter pairs, then the
-more frequent (WordPiece vocabularies are roughly frequency-ordered). Capitalised words (names,
+substitution) that keeps its first letter, preferring the same letters swapped, then the one sharing
+most letter pairs, then the more frequent (WordPiece vocabularies are roughly frequency-ordered). A
+4-letter word is corrected only by a letter added or two swapped ("ordr", "lsit"): its deletions and
+substitutions land on too many other short words. Capitalised words (names,
 code) and texts with many unknown or accented words (another language) are left alone. About
 0.2 ms for a word not seen before, corrections are remembered; the vocabulary loads once (0.15 s).
 A word the vocabulary lacks ("refund") cannot be a correction: such typos stay.
