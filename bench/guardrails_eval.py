@@ -46,6 +46,7 @@ def use_holdout(modules: list[object]) -> list[object]:
 
     folder = Path(guardrail_evals.__file__).parent / "data" / "holdout"
     pii.DATA, topics.DATA, content.DATA = folder / "pii.jsonl", folder / "topics.jsonl", folder
+    topics.MORE = [(folder / "topics_more.jsonl", "70 of 90 negatives are hard near misses")]
     return [m for m in modules if getattr(m, "NAME", "") in HOLDOUT]
 
 
@@ -86,13 +87,15 @@ def report(scores: list[Score], holdout: bool = False) -> str:
 
 
 async def run(only: set[str] | None, holdout: bool = False) -> list[Score]:
+    from bench.guardrail_evals import topics
+
     scores: list[Score] = []
     modules = evaluators(only)
     for module in use_holdout(modules) if holdout else modules:
         scores += await module.evaluate()  # type: ignore[attr-defined]
     if holdout:  # the notes describe the tuned sets
         for score in scores:
-            if score.policy.startswith(("prompt attacks", "denied topics")):
+            if score.policy.startswith("prompt attacks") or score.note == topics.NOTE:
                 score.note = "held-out set"
     return scores
 
