@@ -9,6 +9,9 @@ reword more than one place, only add or drop words ("Explain photosynthesis" / "
 photosynthesis?"), or swap a word for a synonym, a misspelling or another form of itself, which
 this rule lets through. Its cost: a paraphrase whose only change is a synonym missing from
 semantic_synonyms.py is refused (a miss, never a wrong answer).
+
+``crossed`` is the same kind of rule for order: the same words, but two things in each other's place
+("Is Pluto bigger than the Moon?" / "Is the Moon bigger than Pluto?").
 """
 
 from __future__ import annotations
