@@ -25,6 +25,15 @@ positives, then the smallest), checked by leaving each topic out in turn. There,
 5% false positives went from 0.70 without the generic term to 1.00 with it. They are properties of
 the default embedding model (all-MiniLM-L6-v2); another model needs its own calibration
 (``TopicCheck(threshold=..., generic_weight=...)``).
+
+Later the evaluation sets' failures were read (factual civics and finance questions flagged: "who
+was the first prime minister of India?"), the generic requests gained subject-free factual forms
+(who held an office first, when the next one is, what caused an event, a neutral summary), and
+the weight and threshold were chosen again by ``bench/guardrail_topic_grid.py``, on the
+calibration set and the three evaluation sets read so far together: the highest worst recall with
+every set's false positives <= 5% (weight 1.0, threshold 0.03; the calibration set alone picked
+1.25, which let 6-8% of the evaluation sets' near misses through). A fourth set, written blind and
+never read, judges the choice (``bench/guardrails_eval.py --holdout``).
 """
 
 from __future__ import annotations
@@ -41,8 +50,8 @@ from gateway.guardrails.policies.base import Embedder, TextUnit
 from gateway.guardrails.semantic.segments import segments
 from gateway.guardrails.semantic.vectors import FixedTexts, Matrix, similarities
 
-EXAMPLES_THRESHOLD = 0.11  # the mean of two cosines less the weighted generic one (module docstring)
-GENERIC_WEIGHT = 0.75  # of a piece's cosine to the nearest generic request
+EXAMPLES_THRESHOLD = 0.03  # the mean of two cosines less the weighted generic one (module docstring)
+GENERIC_WEIGHT = 1.0  # of a piece's cosine to the nearest generic request
 DEFINITION_THRESHOLD = 0.45  # cosine to the definition, for a topic without examples (no generic term)
 
 
