@@ -72,6 +72,7 @@ class OnnxEncoder:
         except Exception as exc:  # onnxruntime's own error types: a graph it cannot run
             raise OnnxUnavailable(f"onnxruntime refused the graph: {str(exc)[:300]}") from None
         self.input_names = input_names
+        self.graph_bytes = len(graph) if isinstance(graph, bytes) else os.path.getsize(graph)  # weights, mostly
 
     def encode(self, features: dict[str, Any]) -> np.ndarray:
         """One pass over tokenized ``features`` (torch tensors or arrays): float32 [batch, dim]."""
@@ -87,13 +88,17 @@ def load_or_export(
     threads: int,
     log: Callable[..., None],
     directory: Path | None = None,
+    quantize: str = "none",
 ) -> OnnxEncoder:
-    """The model's graph from the cache, or exported now (and cached); checked against torch."""
+    """The model's graph from the cache, or exported now (and cached); checked against torch.
+    ``quantize="int8"``: its int8 graph (``onnx_int8.py``), cached beside the float32 one."""
     features = tokenize(list(PROBE_TEXTS))
     names = [name for name in INPUT_NAMES if name in features]
     if "input_ids" not in names or "attention_mask" not in names:
         raise OnnxUnavailable(f"its tokenizer gives {sorted(features)}, not input_ids and attention_mask")
     path = _cached_path(folder, directory or cache_dir())
+    if quantize == "int8":
+        return _int8_encoder(sentence_model, features, names, threads, log, path)
     if path is None:
         log("exporting the embedding model to ONNX (its cache directory cannot be written: at every start)")
         return _checked(OnnxEncoder(_export(sentence_model, features, names), names, threads), sentence_model, features)
@@ -108,6 +113,48 @@ def load_or_export(
         encoder = _checked(OnnxEncoder(graph, names, threads), sentence_model, features)
         _write_atomically(path, graph)
         return encoder
+
+
+def _int8_encoder(
+    sentence_model: torch.nn.Module,
+    features: dict[str, Any],
+    names: list[str],
+    threads: int,
+    log: Callable[..., None],
+    path: Path | None,
+) -> OnnxEncoder:
+    """The int8 graph from the cache, or quantized now from the float32 one (itself cached or exported)."""
+    if path is None:
+        log("quantizing the embedding model to int8 in ONNX (its cache directory cannot be written: at every start)")
+        graph = _quantized(_export(sentence_model, features, names))
+        return _checked_int8(OnnxEncoder(graph, names, threads), sentence_model, features)
+    int8_path = path.with_name(path.name.removesuffix(".onnx") + ".int8.onnx")
+    with _exclusive(int8_path):
+        if int8_path.is_file():
+            try:
+                return _checked_int8(OnnxEncoder(str(int8_path), names, threads), sentence_model, features)
+            except Exception as exc:  # unreadable or stale: quantize anew, over it
+                log("the cached int8 graph cannot serve: quantizing again", cache=str(int8_path), reason=str(exc)[:200])
+        log("quantizing the embedding model to int8 in ONNX (once; later starts load it)", cache=str(int8_path))
+        with _exclusive(path):
+            if path.is_file():
+                float32 = path.read_bytes()
+            else:
+                float32 = _export(sentence_model, features, names)
+                _write_atomically(path, float32)
+        graph = _quantized(float32)
+        encoder = _checked_int8(OnnxEncoder(graph, names, threads), sentence_model, features)
+        _write_atomically(int8_path, graph)
+        return encoder
+
+
+def _quantized(graph: bytes) -> bytes:
+    from providers.local.onnx_int8 import quantized
+
+    try:
+        return quantized(graph)
+    except Exception as exc:  # onnxruntime's quantizer on a graph it cannot read
+        raise OnnxUnavailable(f"int8 quantization failed: {str(exc)[:300]}") from None
 
 
 @contextlib.contextmanager
@@ -207,6 +254,18 @@ def _checked(encoder: OnnxEncoder, sentence_model: torch.nn.Module, features: di
     return encoder
 
 
+def _checked_int8(encoder: OnnxEncoder, sentence_model: torch.nn.Module, features: dict[str, Any]) -> OnnxEncoder:
+    """``encoder`` if its int8 vectors point where torch's float32 ones do on the probe texts."""
+    from providers.local.onnx_int8 import COSINE_AGREEMENT, least_cosine
+
+    with torch.inference_mode():
+        expected = sentence_model(dict(features))["sentence_embedding"].float().numpy()
+    cosine = least_cosine(encoder.encode(features), expected)
+    if not cosine >= COSINE_AGREEMENT:
+        raise OnnxUnavailable(f"its int8 vectors' cosine to float32's is {cosine:.3f} (< {COSINE_AGREEMENT})")
+    return encoder
+
+
 def cache_dir() -> Path:
     """STRATA_MODEL_CACHE_DIR, else ~/.cache/strata/models (XDG_CACHE_HOME honoured)."""
     given = os.environ.get(CACHE_DIR_ENV)
@@ -263,8 +322,9 @@ def _write_atomically(path: Path, data: bytes) -> None:
             Path(temporary).unlink(missing_ok=True)
         return
     stem = path.name.rsplit("-", 1)[0]
+    current = path.name.split(".")[0]  # stem-fingerprint: this version's float32 and int8 graphs, and their locks
     for older in path.parent.glob(f"{stem}-*.onnx*"):  # the same folder's graphs of earlier versions
-        if older.name not in (path.name, path.name + ".lock"):
+        if older.name.split(".")[0] != current:
             older.unlink(missing_ok=True)
 
 

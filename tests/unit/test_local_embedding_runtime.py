@@ -132,8 +132,8 @@ def test_a_graph_that_disagrees_with_torch_is_not_served(tmp_path: Path, monkeyp
 @pytest.mark.parametrize(
     ("fields", "problem"),
     [
-        ({"quantize": "int8"}, "not with device 'cpu', dtype 'auto', quantize 'int8'"),
         ({"dtype": "bfloat16"}, "dtype 'bfloat16'"),
+        ({"dtype": "float16", "quantize": "int8"}, "dtype 'float16', quantize 'int8'"),
     ],
 )
 def test_runtime_onnx_is_refused_where_it_cannot_run(tmp_path: Path, fields: dict[str, str], problem: str) -> None:
@@ -142,10 +142,51 @@ def test_runtime_onnx_is_refused_where_it_cannot_run(tmp_path: Path, fields: dic
         Embedder(folder, "cpu", fields.get("dtype", "auto"), Log(), fields.get("quantize", "none"), runtime="onnx")
 
 
-def test_int8_and_half_precision_stay_on_torch_under_auto(tmp_path: Path) -> None:
+def test_half_precision_stays_on_torch_under_auto(tmp_path: Path) -> None:
     folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
-    assert Embedder(folder, "cpu", "auto", Log(), "int8").runtime == "torch"
     assert Embedder(folder, "cpu", "bfloat16", Log()).runtime == "torch"
+
+
+def test_int8_is_served_by_an_int8_graph_quantized_once_and_kept_beside_the_float32_one(
+    tmp_path: Path, model_cache: Path
+) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    first_log = Log()
+    first = Embedder(folder, "cpu", "auto", first_log, "int8")
+    exact = Embedder(folder, "cpu", "float32", Log(), runtime="torch")
+    assert (first.runtime, first.dtype) == ("onnx", torch.float32)
+    assert first_log.said("quantizing the embedding model to int8")
+    assert first.weight_bytes < exact.weight_bytes  # (a tiny model: its embedding table, in float32, is most of it)
+    graphs = sorted(p.name.split("-")[-1] for p in model_cache.glob("*.onnx"))
+    assert [g.split(".", 1)[1] for g in graphs] == ["int8.onnx", "onnx"]
+    later_log = Log()
+    later = Embedder(folder, "cpu", "auto", later_log, "int8")
+    assert not later_log.said("quantizing") and not later_log.said("exporting")
+    got, counts = later.encode(TEXTS)
+    expected, expected_counts = exact.encode(TEXTS)
+    assert counts == expected_counts
+    assert float(torch.nn.functional.cosine_similarity(got, expected).min()) >= 0.99
+    # the same text alone and in a long batch: one runtime (activations are quantized per pass, so
+    # the batch moves a vector, by far less than int8 itself does)
+    alone, _ = later.encode(TEXTS[:1])
+    batched, _ = later.encode(TEXTS[:1] + ["a much longer text " * 20] * 4)
+    assert float(torch.nn.functional.cosine_similarity(alone, batched[:1]).min()) >= 0.9999
+
+
+def test_an_int8_graph_too_far_from_float32_falls_back_to_torch_int8(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from providers.local import onnx_int8
+
+    monkeypatch.setattr(onnx_int8, "COSINE_AGREEMENT", 1.01)  # no int8 graph can pass
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
+    log = Log()
+    int8 = Embedder(folder, "cpu", "auto", log, "int8")
+    assert int8.runtime == "torch" and log.said("torch serves it") and log.said("quantized to int8")
+    float32 = Embedder(folder, "cpu", "float32", Log(), runtime="torch")
+    assert int8.weight_bytes < float32.weight_bytes
+    with pytest.raises(LoadError, match="int8 vectors"):
+        Embedder(folder, "cpu", "auto", Log(), "int8", runtime="onnx")
 
 
 def test_a_chat_deployment_cannot_ask_for_onnx_runtime() -> None:
