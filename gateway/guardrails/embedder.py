@@ -2,8 +2,8 @@
 contextual grounding), computed by a local model in its own worker, batched by its scheduler.
 
 The model is the catalog's when ``STRATA_GUARDRAIL_EMBEDDING_MODEL`` names one, else the embedded
-all-MiniLM-L6-v2: the catalog's own deployment of it when there is one that computes its float
-vectors (not an int8 one: the policies' thresholds were calibrated on float32's), else a worker of
+all-MiniLM-L6-v2: the catalog's own deployment of it when there is one configured as the gateway's would be
+(not an int8 one: the policies' thresholds were calibrated on float32's vectors), else a worker of
 the gateway's, started the first time a guardrail needs it. Texts already embedded are not embedded
 again (``vector_cache.py``). Nothing here runs on the event loop but
 waiting: torch works in the worker (providers/local).
@@ -115,9 +115,10 @@ def _unit(vector: list[float]) -> list[float]:
 
 
 def catalog_minilm(catalog: ModelCatalog) -> Provider | None:
-    """The catalog's deployment of the embedded MiniLM that computes its float vectors, if any.
-    bfloat16 or another runtime moves a vector by ~1e-4 in cosine; int8 by ~1e-2, which would
-    shift every threshold calibrated on float32 (and mix two kinds of vectors in one cache index)."""
+    """The catalog's deployment of the embedded MiniLM configured as the gateway's own worker would
+    be (``runtime: auto``, no quantization), if any. int8 moves a vector by ~1e-2 in cosine, which
+    would shift every threshold calibrated on float32 (and mix two kinds of vectors in one cache
+    index); ``runtime: torch`` computes the same vectors at twice a lone prompt's cost."""
     for model in catalog:
         for deployment in model.deployments:
             config = deployment.config
@@ -126,6 +127,7 @@ def catalog_minilm(catalog: ModelCatalog) -> Provider | None:
                 and config.path == EMBEDDED_PATH
                 and config.task == "embeddings"
                 and config.quantize == "none"
+                and config.runtime == "auto"
             ):
                 return deployment.provider
     return None

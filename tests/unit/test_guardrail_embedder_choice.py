@@ -1,5 +1,5 @@
 """Which worker embeds for the guardrails and the default semantic cache: the catalog's MiniLM only
-when it computes MiniLM's float vectors, never an int8 copy (its vectors move by ~1e-2 in cosine)."""
+when it is configured as the gateway's own would be, never an int8 copy (its vectors move by ~1e-2)."""
 
 from __future__ import annotations
 
@@ -19,11 +19,11 @@ def _catalog(*deployments: str) -> ModelCatalog:
     return ModelCatalog(parse_catalog("\n".join(lines) + "\n", "strata.yaml"), ProviderResources(http=HttpClients()), 0)
 
 
-def test_an_int8_minilm_in_the_catalog_is_not_borrowed_for_the_guardrails() -> None:
-    assert catalog_minilm(_catalog(", quantize: int8")) is None
+def test_an_int8_or_torch_only_minilm_in_the_catalog_is_not_borrowed_for_the_guardrails() -> None:
+    assert catalog_minilm(_catalog(", quantize: int8", ", runtime: torch")) is None
 
 
-def test_a_float_minilm_in_the_catalog_is_borrowed_even_listed_after_an_int8_one() -> None:
-    catalog = _catalog(", quantize: int8", ", runtime: torch")
+def test_a_minilm_configured_as_the_gateways_own_is_borrowed_even_listed_after_others() -> None:
+    catalog = _catalog(", quantize: int8", ", runtime: torch", "")
     chosen = catalog_minilm(catalog)
-    assert chosen is not None and chosen is catalog.get("m1").deployments[0].provider
+    assert chosen is not None and chosen is catalog.get("m2").deployments[0].provider
