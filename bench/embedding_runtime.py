@@ -4,7 +4,8 @@ Each runtime is loaded by the worker's own class (providers/local/embedder.py, t
 on one thread, as the local worker runs on a 2-core machine: torch float32, torch bfloat16 (where
 the CPU computes it natively: what ``runtime: torch`` picked for ``dtype: auto``), ONNX Runtime
 float32 (``runtime: onnx``), and ``runtime: auto`` as it serves (ONNX Runtime for passes up to 32
-padded tokens, torch bfloat16 above where it is native). Rows: one short prompt (a semantic-cache
+padded tokens, torch bfloat16 above where it is native), ``quantize: int8`` (ONNX Runtime's int8
+graph) and torch's own int8 (``runtime: torch``). Rows: one short prompt (a semantic-cache
 lookup or a guardrail check of a chat turn), a batch of 32 short prompts, and a batch of 8 texts of
 256 tokens. Also: how far each runtime's vectors are from torch float32's, and load times (ONNX
 Runtime's first load exports the graph; later loads read it from STRATA_MODEL_CACHE_DIR).
@@ -79,6 +80,11 @@ def main() -> None:
     loads["ONNX Runtime float32"] = time.perf_counter() - started
     auto = Embedder(folder, "cpu", "auto", _quiet)
     runtimes[f"runtime: auto ({auto.runtime})"] = auto
+    started = time.perf_counter()
+    runtimes["quantize: int8 (ONNX Runtime int8)"] = Embedder(folder, "cpu", "auto", _quiet, quantize="int8")
+    loads["ONNX Runtime int8, first load (quantize)"] = time.perf_counter() - started
+    torch_int8 = Embedder(folder, "cpu", "auto", _quiet, quantize="int8", runtime="torch")
+    runtimes["quantize: int8, runtime: torch"] = torch_int8
 
     shorts = [PROMPT.format(n=n) for n in range(32)]
     longs = [f"{n}: {LONG}" for n in range(8)]
@@ -96,6 +102,7 @@ def main() -> None:
     base = results["torch float32"]
     best_torch = min(results[name][0] for name in results if name.startswith("torch"))
     fast = results["ONNX Runtime float32"]
+    int8 = results["quantize: int8 (ONNX Runtime int8)"]
     text = "\n".join(
         [
             "## Embedding runtime: torch or ONNX Runtime (`bench/embedding_runtime.py`)",
@@ -118,6 +125,9 @@ def main() -> None:
             f"- ONNX Runtime vs torch float32: **{base[0] / fast[0]:.2f}x** faster on one prompt, "
             f"{base[1] / fast[1]:.2f}x on 32, {base[2] / fast[2]:.2f}x on long texts; vs the fastest torch "
             f"on one prompt: {best_torch / fast[0]:.2f}x",
+            f"- ONNX Runtime int8 vs ONNX Runtime float32: **{fast[0] / int8[0]:.2f}x** on one prompt, "
+            f"{fast[1] / int8[1]:.2f}x on 32, {fast[2] / int8[2]:.2f}x on long texts (int8 dot products: "
+            f"{'AVX-512 VNNI' if _has_vnni() else 'none, AVX2 at most'} on this CPU)",
             "- loads (s): " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in loads.items()),
             "",
             machine_line(("torch", "transformers", "onnxruntime")),
@@ -126,6 +136,13 @@ def main() -> None:
     print(text)
     if args.write:
         write_section("embedding_runtime", text)
+
+
+def _has_vnni() -> bool:
+    try:
+        return "avx512_vnni" in Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
 
 
 if __name__ == "__main__":

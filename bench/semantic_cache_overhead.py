@@ -8,13 +8,16 @@ stored and indexed: every entry in one partition, the worst case). Then, at conc
 alternate between:
 
 - ``exact miss``: a new prompt to ``exact``: the exact lookup and store around a model call;
-- ``semantic miss``: a new prompt to ``semantic``: the same, plus embedding the prompt and
-  searching the index (and the near-miss guard for neighbours above the threshold);
+- ``semantic miss``: a new prompt to ``semantic``: the same, plus embedding the prompt (the
+  gateway's own float32 MiniLM worker: the catalog's MiniLM deployments here are configured
+  otherwise, so it borrows neither) and searching the index (and the near-miss guard for
+  neighbours above the threshold);
 - ``semantic hit``: a stored prompt re-cased and re-punctuated: no exact entry, a semantic one;
 - ``torch semantic miss``: as ``semantic miss``, on a model whose cache embeds with MiniLM on torch
   alone (``runtime: torch``: bfloat16 where the CPU computes it natively), as before ONNX Runtime;
 - ``int8 semantic miss``: as ``semantic miss``, on a model whose cache embeds with an int8-quantized
-  MiniLM declared in the catalog (its index filled the same way).
+  MiniLM declared in the catalog (``quantize: int8``: ONNX Runtime's int8 graph; its index filled
+  the same way).
 
 "A semantic lookup adds" is ``semantic miss`` - ``exact miss`` (target: <= 5 ms at concurrency 1
 with 10,000 entries on CPU, issue 18).
@@ -157,8 +160,9 @@ def report(rounds: list[dict[str, float]], entries: int, filled: float) -> str:
             f"One gateway process (one worker, usage records off) over the fake upstream; {entries:,} entries stored "
             f"first in one partition of the semantic model's index (through the gateway: {filled:.0f} s, "
             f"{entries / filled:.0f} calls/s at concurrency 32, each embedded once); then concurrency 1, "
-            "alternating rounds, p50 in ms. all-MiniLM-L6-v2 on the CPU (1 worker thread; `runtime: auto`: ONNX "
-            "Runtime for a lone prompt).",
+            "alternating rounds, p50 in ms. all-MiniLM-L6-v2 on the CPU, 1 worker thread (`semantic`: the "
+            "gateway's own float32 worker, `runtime: auto`: ONNX Runtime for a lone prompt; `int8`: a catalog "
+            "MiniLM with `quantize: int8`, ONNX Runtime's int8 graph).",
             "",
             table,
             "",
@@ -168,7 +172,8 @@ def report(rounds: list[dict[str, float]], entries: int, filled: float) -> str:
             f"- with MiniLM on torch alone (`runtime: torch`, as before ONNX Runtime) the lookup adds "
             f"{median['torch semantic miss'] - median['exact miss']:+.3f} ms",
             f"- with an int8-quantized MiniLM (`quantize: int8`) the lookup adds "
-            f"**{median['int8 semantic miss'] - median['exact miss']:+.3f} ms**",
+            f"**{median['int8 semantic miss'] - median['exact miss']:+.3f} ms** (its hit and false-hit rates: "
+            "`bench/semantic_cache_eval.py --quantize int8`)",
             "",
             machine_line(("torch", "transformers", "onnxruntime", "numpy", "orjson", "uvicorn")),
         ]
