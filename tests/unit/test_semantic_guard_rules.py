@@ -86,3 +86,43 @@ def test_a_wider_or_narrower_scope_is_a_different_question(cached: str, new: str
 )
 def test_paraphrases_that_only_spell_or_phrase_a_word_differently_pass(cached: str, new: str) -> None:
     assert _both_ways(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        # "one" is mostly an article: "into one", "one line at a time", "just one file"
+        ("How do I read a file line by line in Python?", "How can I read a text file one line at a time in Python?"),
+        ("My order arrived with an item missing.", "One item was missing from my order."),
+        # "a different X" is "another X"; "different from" names no scope
+        ("Can I transfer my license to another computer?", "Can I transfer my license to a different computer?"),
+        ("What is the difference between git fetch and git pull?", "Explain how git fetch is different from git pull."),
+        # "every time" is "whenever", not "all"
+        ("The app crashes when I open it.", "The app crashes every time I open it."),
+        # a long name misspelt by one letter, and common short forms of names
+        ("How do I take a screenshot with Selenium?", "how do i take a screenshot with selenuim"),
+        ("How do I convert a PNG to JPG with ImageMagick?", "How do I convert a PNG to JPEG with ImageMagick?"),
+        ("How do I deep clone an object in JavaScript?", "How do I deep clone an object in JS?"),
+        ("What is the largest ocean on Earth?", "What is the largest ocean in the world?"),
+    ],
+)
+def test_paraphrases_that_name_a_thing_another_common_way_pass(cached: str, new: str) -> None:
+    assert compatible(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("Add one day to a date in Python", "Add two days to a date in Python"),
+        ("How do I learn Java?", "How do I learn JavaScript?"),
+        ("What is the capital of Slovakia?", "What is the capital of Slovenia?"),  # two letters: another name
+        # "decode" had been corrected to "decide", hiding the opposite of "encode"
+        ("How do I encode a string to base64 in Python?", "How do I decode a base64 string in Python?"),
+        # booking and cancelling, in any of the languages listed, and inflected opposites
+        ("How do I book a table?", "How do I cancel a table booking?"),
+        ("Comment réserver une table ?", "Comment annuler une réservation de table ?"),
+        ("Which files were uploaded today?", "Which files were downloaded today?"),
+    ],
+)
+def test_near_misses_the_new_rules_must_still_refuse(cached: str, new: str) -> None:
+    assert not compatible(cached, new)

@@ -19,6 +19,12 @@ places around the same words ("Is Pluto bigger than the Moon?" / "Is the Moon bi
 ("the first letter" / "the first letter of every word", "with my team" / "with someone outside my
 team"). It reads a prompt with its typos corrected (semantic_spelling.py), as the embedding does,
 and finds a name the other prompt spells lower-case even where the speller changed that word.
+
+Names are found in the other prompt under a common short form ("JS" / "JavaScript", "JPG" /
+"JPEG", ``NAME_ALIASES``) or, for a name of seven letters or more, one slip of the keyboard away
+("Selenium" / "selenuim"; the cost: "Colombia" / "Columbia" read alike). "one" is not a number
+("into one", "one line at a time"): "one" / "two" still differ, "one" / nothing does not. An
+opposite is found in its inflections too ("uploaded" / "downloaded").
 """
 
 from __future__ import annotations
@@ -30,6 +36,7 @@ from dataclasses import dataclass
 from gateway.services.cache.semantic_guard_words import (
     CONTRASTS,
     DIRECTED,
+    NAME_ALIASES,
     NEGATIONS,
     NUMBER_WORDS,
     PHRASES,
@@ -39,6 +46,7 @@ from gateway.services.cache.semantic_guard_words import (
 )
 from gateway.services.cache.semantic_slots import crossed, swapped
 from gateway.services.cache.semantic_spelling import minilm_speller
+from gateway.services.cache.semantic_synonyms import stems
 
 # The word after one of these names a direction's end ("into" is "to").
 _DIRECTIONS = {"to": "to", "into": "to", "than": "than", "from": "from"}
@@ -52,6 +60,7 @@ _TOKEN = re.compile(
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CAPITALISED = re.compile(r"(?<![^\W_])[A-ZÀ-ÖØ-Þ][^\W_]*", re.UNICODE)
 _SENTENCE_ENDS = (".", "!", "?", "¿", "¡", ":", '"', "'")
+_SLIP_LENGTH = 7  # a name this long, one letter off another word, is that word misspelt
 _SEP, _ITEM = "\x1e", "\x1f"  # record and unit separators: never in a word the guard keeps
 
 
@@ -68,7 +77,7 @@ class Facts:
 
     def allows(self, other: Facts) -> bool:
         """May the answer to a prompt with these facts serve one with ``other``'s (symmetric)?"""
-        if self.exact != other.exact or not self.names <= other.words or not other.names <= self.words:
+        if self.exact != other.exact or not _named(self.names, other.words) or not _named(other.names, self.words):
             return False
         return (
             _agree(_groups(self.ends, ">"), _groups(other.ends, ">"))
@@ -93,13 +102,14 @@ def facts(text: str) -> Facts:
     identifiers += sorted({m.lower() for m in _CODE.findall(text)} - set(identifiers))
     unique = set(tokens)
     numbers = [_number(t) for t in tokens if t[0].isdigit()] + [NUMBER_WORDS[t] for t in tokens if t in NUMBER_WORDS]
+    numbers = [n for n in numbers if n != "1"]  # "one" is as often "a" ("into one", "one line at a time")
     negated = (
         not unique.isdisjoint(NEGATIONS)
         or any(t.endswith("n't") or t.replace("'", "") in NEGATIONS for t in unique if "'" in t)
         or _stops_doing(tokens)
     )
     terms = {TERMS[t] for t in unique & TERMS.keys()}
-    contrasts = {":".join(CONTRASTS[t]) for t in unique & CONTRASTS.keys()}
+    contrasts = {":".join(CONTRASTS[c]) for c in filter(None, map(_contrast, unique))}
     ends = set()
     for i in (i for i, t in enumerate(tokens) if t in _DIRECTIONS):
         end = _direction_end(tokens, i + 1)
@@ -114,6 +124,7 @@ def facts(text: str) -> Facts:
     )
     # a name may be spelt lower-case on the other side, where the speller may have changed it
     words = frozenset(_WORD.findall(text.lower())) | frozenset(_WORD.findall(written.lower()))
+    words |= {alias for word in words & NAME_ALIASES.keys() for alias in NAME_ALIASES[word]}
     return Facts(exact, frozenset(ends), _names(text), words, frozenset(contrasts), tuple(map(_canonical, tokens)))
 
 
@@ -137,6 +148,15 @@ def parse(signature_text: str) -> Facts:
 def compatible(cached_text: str, new_text: str) -> bool:
     """May the cached answer to ``cached_text`` serve ``new_text``, as far as the guard can tell?"""
     return facts(cached_text).allows(facts(new_text))
+
+
+def _contrast(token: str) -> str | None:
+    """The contrast word a token is, or is an inflection of ("archived", "uploads", "enables")."""
+    if token in CONTRASTS:
+        return token
+    if len(token) < 5 or token[0].isdigit():
+        return None
+    return next((stem for stem in stems(token) if stem in CONTRASTS), None)
 
 
 def _direction_end(tokens: list[str], start: int) -> str | None:
@@ -178,6 +198,27 @@ def _neighbour(tokens: Iterable[str]) -> str | None:
         word = DIRECTED.get(token, token)
         return None if word in STOPWORDS or len(word) < 2 else word
     return None
+
+
+def _named(names: frozenset[str], words: frozenset[str]) -> bool:
+    """Each name is among the words, or (a long name) one slip of the keyboard away from one of
+    them: "Selenium" / "selenuim", "Kundennummer" / "kundenummer" (the speller leaves names alone)."""
+    return names <= words or all(n in words or (len(n) >= _SLIP_LENGTH and _slipped(n, words)) for n in names)
+
+
+def _slipped(name: str, words: frozenset[str]) -> bool:
+    for word in words:
+        if abs(len(word) - len(name)) > 1 or word[0] != name[0]:
+            continue
+        if len(word) == len(name):
+            diff = [i for i, (a, b) in enumerate(zip(word, name, strict=True)) if a != b]
+            if len(diff) == 1 or (len(diff) == 2 and diff[1] == diff[0] + 1 and word[diff[0]] == name[diff[1]]):
+                return True  # one letter replaced, or two neighbours swapped
+        else:
+            short, long = sorted((word, name), key=len)
+            if any(long[:i] + long[i + 1 :] == short for i in range(len(long))):
+                return True  # one letter added or dropped
+    return False
 
 
 def _names(text: str) -> frozenset[str]:

@@ -139,6 +139,10 @@ for group, poles in {
     "code": {"en": "encode encoding serialize", "de": "decode decoding deserialize parse"},
     "lock": {"lock": "lock locked", "unlock": "unlock unlocked"},
     "subscribe": {"in": "subscribe", "out": "unsubscribe"},
+    "booking": {
+        "book": "book booking reserve reservation réserver réservation reservar reserva reservieren buchen",
+        "cancel": "cancel cancellation annuler annulation cancelar stornieren",
+    },
     "install": {"in": "install", "out": "uninstall"},
     "begin": {"start": "start started begin began beginning", "end": "end ended finish finished stop stopped"},
     "open": {"open": "open opened", "close": "close closed"},
@@ -205,6 +209,11 @@ PHRASES = {
     "turn off": "turn_off",
     "switch on": "turn_on",
     "switch off": "turn_off",
+    # "a different computer" is "another computer" ("different from" is no scope)
+    "a different": "another",
+    # "every time" is "whenever", not a scope ("it crashes every time I open it")
+    "every time": "whenever",
+    "each time": "whenever",
     # "can't remember" is "forget", not a negation
     "can't remember": "forget",
     "cannot remember": "forget",
@@ -218,3 +227,18 @@ STOPWORDS = frozenset(
     "shall may might must i me you he she it we they them him her us want wants like need needs have has had "
     "going way able used try trying go goes get gets got ask asked tell say".split()
 )
+
+# Names with a common short form: a prompt naming one names the other ("JS" / "JavaScript").
+NAME_ALIASES: dict[str, frozenset[str]] = {}
+for _group in (
+    "js javascript",
+    "ts typescript",
+    "jpg jpeg",
+    "mac macos osx",
+    "k8s kubernetes",
+    "postgres postgresql",
+    "golang go",
+    "earth world",  # "on Earth" / "in the world"
+):
+    for _word in _group.split():
+        NAME_ALIASES[_word] = frozenset(_group.split())

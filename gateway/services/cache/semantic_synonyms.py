@@ -48,10 +48,10 @@ use utilize utilise employ|choose select pick|verify confirm validate|begin star
 finish complete|reply respond answer|ask request inquire enquire|improve enhance boost|learn study
 talk speak chat converse|calculate compute|summarize summarise recap condense|need require
 compare contrast|remember recall|save store|search seek|lose misplace|connect link|convert turn transform
-picture photo image pic photograph|colleague coworker peer|note message|sea ocean|car automobile vehicle
+picture photo image pic photograph|colleague coworker peer|note message|sea ocean|earth world|car automobile vehicle
 movie film|kid child|function method|folder directory|dict dictionary|int integer|str string
 error exception|error mistake|issue problem trouble|app application|tip hint advice suggestion
-idea suggestion|way method approach technique|step instruction|guide tutorial walkthrough
+idea suggestion|way method approach technique option|step instruction|see view|guide tutorial walkthrough
 summary overview recap synopsis|price cost|shop store|job occupation|trip journey voyage
 vacation holiday|doctor physician|phone telephone cellphone|house home|location place|link url hyperlink
 website site|example sample|chart graph diagram|question query|package parcel|shipping delivery
