@@ -72,7 +72,7 @@ def report(scores: list[Score], holdout: bool = False) -> str:
             "Guardrail policies: quality on held-out cases",
             (
                 "`bench/guardrail_evals/data/holdout/` (written by someone who had seen neither the detectors "
-                "nor any result; never read while tuning them)"
+                "nor any result; the notes say which sets have been read since, while tuning them)"
             ),
         )
     return "\n".join(
@@ -98,8 +98,10 @@ async def run(only: set[str] | None, holdout: bool = False) -> list[Score]:
         scores += await module.evaluate()  # type: ignore[attr-defined]
     if holdout:  # the notes describe the tuned sets
         for score in scores:
-            if score.policy.startswith("prompt attacks") or score.note == topics.NOTE:
+            if score.policy.startswith("prompt attacks"):
                 score.note = "held-out set"
+            elif score.note == topics.NOTE:
+                score.note = "held-out when scored first; its failures read since: a development set now"
     return scores
 
 
