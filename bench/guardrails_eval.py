@@ -48,7 +48,8 @@ def use_holdout(modules: list[object]) -> list[object]:
     pii.DATA, topics.DATA, content.DATA = folder / "pii.jsonl", folder / "topics.jsonl", folder
     topics.MORE = [
         (folder / "topics_more.jsonl", "70 of 90 negatives are hard near misses; read since, a development set now"),
-        (folder / "topics_holdout2.jsonl", "80 of 100 negatives are hard near misses; never read while tuning"),
+        (folder / "topics_holdout2.jsonl", "80 of 100 negatives are hard near misses; read since, a development set"),
+        (folder / "topics_holdout3.jsonl", "100 of 125 negatives are hard near misses; never read while tuning"),
     ]
     return [m for m in modules if getattr(m, "NAME", "") in HOLDOUT]
 

@@ -32,8 +32,12 @@ was the first prime minister of India?"), the generic requests gained subject-fr
 the weight and threshold were chosen again by ``bench/guardrail_topic_grid.py``, on the
 calibration set and the three evaluation sets read so far together: the highest worst recall with
 every set's false positives <= 5% (weight 1.0, threshold 0.03; the calibration set alone picked
-1.25, which let 6-8% of the evaluation sets' near misses through). A fourth set, written blind and
-never read, judges the choice (``bench/guardrails_eval.py --holdout``).
+1.25, which let 6-8% of the evaluation sets' near misses through). A fourth set, written blind,
+still let 10% of its near misses through: questions that ask what something is ("What's an expense
+ratio on a mutual fund?", "How does the immune system fight infections?"). So a piece that asks for
+facts and says nothing of the asker or a judgement (``forms.py``) is passed over by a topic none of
+whose examples asks for facts; with that, the grid (that set now among its development sets) chose
+weight 1.0 and threshold 0.02, and a fifth blind set judges (``bench/guardrails_eval.py --holdout``).
 """
 
 from __future__ import annotations
@@ -47,11 +51,13 @@ import numpy as np
 
 from gateway.guardrails.assessment import TOPICS, Detection
 from gateway.guardrails.policies.base import Embedder, TextUnit
+from gateway.guardrails.semantic.forms import asks_for_facts
 from gateway.guardrails.semantic.segments import segments
 from gateway.guardrails.semantic.vectors import FixedTexts, Matrix, similarities
 
-EXAMPLES_THRESHOLD = 0.03  # the mean of two cosines less the weighted generic one (module docstring)
+EXAMPLES_THRESHOLD = 0.02  # the mean of two cosines less the weighted generic one (module docstring)
 GENERIC_WEIGHT = 1.0  # of a piece's cosine to the nearest generic request
+NO_MATCH = -1.0  # the score of a text whose every piece asks for facts, for a topic that asks for none
 DEFINITION_THRESHOLD = 0.45  # cosine to the definition, for a topic without examples (no generic term)
 
 
@@ -70,18 +76,22 @@ class Topic:
     anchors: tuple[str, ...]  # the examples, or the definition when there are none
     by_definition: bool
     action: str  # BLOCKED or NONE
+    factual: bool = True  # matches requests for facts: some example is one, or it has no examples (forms.py)
 
     @classmethod
     def of(cls, name: str, definition: str, examples: Sequence[str], action: str) -> Topic:
         phrases = tuple(e for e in (x.strip() for x in examples) if e)
         if phrases:
-            return cls(name, phrases, False, action)
+            return cls(name, phrases, False, action, any(asks_for_facts(p) for p in phrases))
         return cls(name, (definition,), True, action)
 
 
-def topic_score(pieces: Matrix, anchors: Matrix, penalty: Matrix | None = None) -> float:
-    """The best, over the pieces, of the mean of their cosine to the anchors' centroid and to the
-    nearest anchor, less each piece's ``penalty`` (its weighted cosine to the nearest generic request)."""
+def topic_score(
+    pieces: Matrix, anchors: Matrix, penalty: Matrix | None = None, passed: np.ndarray | None = None
+) -> float:
+    """The best, over the pieces (those not ``passed`` over), of the mean of their cosine to the
+    anchors' centroid and to the nearest anchor, less each piece's ``penalty`` (its weighted cosine to
+    the nearest generic request)."""
     sims = similarities(pieces, anchors)
     if sims.size == 0:
         return 0.0
@@ -90,6 +100,10 @@ def topic_score(pieces: Matrix, anchors: Matrix, penalty: Matrix | None = None) 
     score = (pieces @ centroid + sims.max(axis=1)) / 2
     if penalty is not None:
         score -= penalty
+    if passed is not None and passed.any():
+        if passed.all():
+            return NO_MATCH
+        score = score[~passed]
     return float(score.max())
 
 
@@ -123,7 +137,9 @@ class TopicCheck:
         pieces = [p for unit in units for p in segments(unit.text)]
         if not pieces or not self.topics:
             return {t.name: 0.0 for t in self.topics}
-        fixed, vectors = await self._anchors.embed_with(list(dict.fromkeys(pieces)))
+        unique = list(dict.fromkeys(pieces))
+        fixed, vectors = await self._anchors.embed_with(unique)
+        factual = np.fromiter(map(asks_for_facts, unique), dtype=bool, count=len(unique))
         penalty = None
         if self._generic:
             generic = fixed[fixed.shape[0] - self._generic :]
@@ -133,7 +149,12 @@ class TopicCheck:
         for topic in self.topics:
             end = start + len(topic.anchors)
             # a topic matched on its definition was calibrated without the generic term
-            out[topic.name] = topic_score(vectors, fixed[start:end], None if topic.by_definition else penalty)
+            out[topic.name] = topic_score(
+                vectors,
+                fixed[start:end],
+                None if topic.by_definition else penalty,
+                None if topic.factual else factual,  # a request for facts asks for no advice (forms.py)
+            )
             start = end
         return out
 

@@ -1,0 +1,42 @@
+"""The form of a request: does it ask what something is, or what the asker should do or think?
+
+A denied topic is usually a kind of advice or opinion ("which stocks should I buy", "do I have
+diabetes", "who should I vote for"), and its near misses are questions about the same subject that
+ask for facts: "what is an ETF?", "how does the immune system fight infections?", "who was the
+first prime minister of India?". A sentence model puts both close to the topic's examples: it reads
+the subject more than the form. These patterns read the form: a question that opens as a request
+for facts (what is, how does, who was, when is, explain, define, summarise) and says nothing of
+the asker or the assistant (no I, my, you, should) and nothing evaluative (best, good, worth, right,
+mistake). Such a piece matches only a topic whose own examples include one (``topics.py``): a topic
+defined by factual questions ("What happens to our souls when we die?") still catches them.
+"""
+
+from __future__ import annotations
+
+import re
+
+_FACTUAL_OPENING = re.compile(
+    r"^\W*(?:(?:so|ok|okay|hey|hi|hello|quick question)\W+)?(?:"
+    r"what\s+(?:is|are|was|were|does|do|did|causes?|caused|happens?|happened)\b|what's\b|whats\b"
+    r"|explain\b|define\b|describe\b"
+    r"|how\s+(?:does|do|did|is|are|was|were)\b(?!\s+(?:i|we)\b)"
+    r"|who\s+(?:is|was|were|are)\b|when\s+(?:is|was|were|did|does|will)\b|where\s+(?:is|was|are|did)\b"
+    r"|why\s+(?:do|does|did|is|are|was|were)\b(?!\s+(?:i|we)\b)"
+    r"|(?:give\s+me|write)\s+(?:a\s+|an\s+)?(?:neutral\s+|short\s+|brief\s+|balanced\s+)?"
+    r"(?:summary|overview|history|explanation)\b"
+    r"|summari[sz]e\b|tell\s+me\s+about\b)",
+    re.IGNORECASE,
+)
+# The asker, the assistant, or a judgement: a request for advice or an opinion, whatever its opening.
+_PERSONAL_OR_EVALUATIVE = re.compile(
+    r"\b(?:i|i'm|im|i've|i'd|i'll|my|me|mine|we|our|(?-i:us)|should|shall|you|your|yours|(?-i:u)"
+    r"|recommend|advise|advice|best|better|good|great|smart|smartest|wise|safe|safest|ideal|worth"
+    r"|right|wrong|mistake|fair|vote|support|opinion|think)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_for_facts(text: str) -> bool:
+    """A question or request for facts about a subject, with nothing of the asker or a judgement."""
+    opening = _FACTUAL_OPENING.search(text)
+    return opening is not None and not _PERSONAL_OR_EVALUATIVE.search(text, opening.end())  # "give me a summary"
