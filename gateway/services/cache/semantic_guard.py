@@ -25,6 +25,14 @@ Names are found in the other prompt under a common short form ("JS" / "JavaScrip
 ("Selenium" / "selenuim"; the cost: "Colombia" / "Columbia" read alike). "one" is not a number
 ("into one", "one line at a time"): "one" / "two" still differ, "one" / nothing does not. An
 opposite is found in its inflections too ("uploaded" / "downloaded").
+
+Beyond English: negations ("non", "niet", "não"), scope words ("solo", "seulement", "todos") and
+days ("domani" / "ieri") of the commonest European languages; French and Italian elisions are
+split ("dall'italiano"), and a Romance "a" ("100 dólares a euros") counts for things that trade
+places. Also: a prefixed opposite is no typo ("sensitive" / "insensitive", "non-refundable"),
+"this" / "next" / "last" month or year differ, so do a condition's signs, effects, causes and
+treatment, and "the position of" the largest element is not the element; "a Word document" is a
+Word file where a conversion ends.
 """
 
 from __future__ import annotations
@@ -52,10 +60,15 @@ from gateway.services.cache.semantic_synonyms import stems
 _DIRECTIONS = {"to": "to", "into": "to", "than": "than", "from": "from"}
 _CEASING = frozenset({"stop", "quit", "cease"})
 _SKIPPED = frozenset({"a", "an", "the", "my", "your", "our", "their", "its", "this", "that", "some"})
+_NON_HYPHEN = re.compile(r"\bnon-(?=\w)")
+_ELISIONS = frozenset("l d j m n s t qu dall all dell nell sull coll un quell".split())
+_CONTAINERS = frozenset({"document", "documents", "file", "files"})  # "a Word document": its kind names it
 _QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|(?<!\w)'([^'\s][^']*[^'\s])'(?!\w)")
 _CODE = re.compile(r"\b[A-Za-z_][^\W_]*(?:[._][^\W_]+)+\b|\b[a-z]+[A-Z]\w*\b|\b\w+\(\)")
 _TOKEN = re.compile(
-    r"turn_on|turn_off|c\+\+|c#|node\.js|°[cf]|[$€£]|\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?", re.UNICODE
+    r"turn_on|turn_off|(?:this|next|last)_period|position_of"  # PHRASES' tokens
+    r"|c\+\+|c#|node\.js|°[cf]|[$€£]|\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?",
+    re.UNICODE,
 )
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CAPITALISED = re.compile(r"(?<![^\W_])[A-ZÀ-ÖØ-Þ][^\W_]*", re.UNICODE)
@@ -97,7 +110,8 @@ def facts(text: str) -> Facts:
     lowered = text.lower()
     for phrase, token in PHRASES.items():
         lowered = lowered.replace(phrase, token)
-    tokens = _TOKEN.findall(lowered)
+    lowered = _NON_HYPHEN.sub("non", lowered)  # "non-refundable" is "nonrefundable"
+    tokens = [part for token in _TOKEN.findall(lowered) for part in _elided(token)]
     identifiers = sorted({(a or b or c).strip().lower() for a, b, c in _QUOTED.findall(text)})
     identifiers += sorted({m.lower() for m in _CODE.findall(text)} - set(identifiers))
     unique = set(tokens)
@@ -107,6 +121,7 @@ def facts(text: str) -> Facts:
         not unique.isdisjoint(NEGATIONS)
         or any(t.endswith("n't") or t.replace("'", "") in NEGATIONS for t in unique if "'" in t)
         or _stops_doing(tokens)
+        or any(t.startswith("non") and len(t) >= 7 and t != "nonetheless" for t in unique)  # "nonrefundable"
     )
     terms = {TERMS[t] for t in unique & TERMS.keys()}
     contrasts = {":".join(CONTRASTS[c]) for c in filter(None, map(_contrast, unique))}
@@ -148,6 +163,13 @@ def parse(signature_text: str) -> Facts:
 def compatible(cached_text: str, new_text: str) -> bool:
     """May the cached answer to ``cached_text`` serve ``new_text``, as far as the guard can tell?"""
     return facts(cached_text).allows(facts(new_text))
+
+
+def _elided(token: str) -> tuple[str, ...]:
+    """French and Italian elisions as two words ("dall'italiano": "dall", "italiano"); English
+    contractions ("don't", "it's") stay one."""
+    head, apostrophe, rest = token.partition("'")
+    return (head, rest) if apostrophe and head in _ELISIONS else (token,)
 
 
 def _contrast(token: str) -> str | None:
@@ -193,7 +215,7 @@ def _swap_pair(tokens: list[str], at: int) -> str | None:
 def _neighbour(tokens: Iterable[str]) -> str | None:
     """The first word past articles and numbers, canonical, unless it says nothing by itself."""
     for token in tokens:
-        if token in _SKIPPED or token[0].isdigit():
+        if token in _SKIPPED or token in _CONTAINERS or token[0].isdigit():
             continue
         word = DIRECTED.get(token, token)
         return None if word in STOPWORDS or len(word) < 2 else word

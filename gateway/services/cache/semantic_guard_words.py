@@ -18,7 +18,9 @@ NUMBER_WORDS = {
 
 NEGATIONS = frozenset(
     "not no never without cannot cant nothing none nobody nowhere neither nor unable dont doesnt didnt isnt "
-    "arent wasnt werent wont wouldnt shouldnt couldnt mustnt hasnt havent hadnt pas nicht kein keine nunca".split()
+    "arent wasnt werent wont wouldnt shouldnt couldnt mustnt hasnt havent hadnt pas nicht kein keine nunca "
+    # "non-refundable"; Italian, Dutch, Portuguese, Swedish, Danish and Norwegian, Polish
+    "non niet geen não nao inte ikke nie jamais nessun nessuno ningún ninguno".split()
 )
 
 # Words that name what a question is about and change the answer when swapped: units, currencies,
@@ -113,6 +115,9 @@ for canonical, spellings in {
     "xml": "xml",
     "csv": "csv",
     "pdf": "pdf",
+    "docx": "docx doc word",
+    "xlsx": "xlsx xls excel spreadsheet",
+    "pptx": "pptx ppt powerpoint",
     "date": "date dates datetime",
     "timestamp": "timestamp timestamps",
     "bytes": "bytes byte",
@@ -139,6 +144,14 @@ for group, poles in {
     "code": {"en": "encode encoding serialize", "de": "decode decoding deserialize parse"},
     "lock": {"lock": "lock locked", "unlock": "unlock unlocked"},
     "subscribe": {"in": "subscribe", "out": "unsubscribe"},
+    # what is asked about a condition: its signs, its effects, its causes, its treatment
+    "aspect": {
+        "signs": "sign signs symptom symptoms",
+        "effects": "effect effects consequence consequences complication complications",
+        "causes": "cause causes",
+        "treatment": "treatment treatments cure cures remedy remedies therapy",
+        "prevention": "prevention prevent",
+    },
     "booking": {
         "book": "book booking reserve reservation réserver réservation reservar reserva reservieren buchen",
         "cancel": "cancel cancellation annuler annulation cancelar stornieren",
@@ -157,7 +170,13 @@ for group, poles in {
     "length": {"short": "shorter shorten", "long": "longer lengthen expand"},
     "register": {"formal": "formal", "informal": "informal casual"},
     "season": {"summer": "summer", "winter": "winter", "spring": "spring", "autumn": "autumn fall"},
-    "day": {"yesterday": "yesterday", "today": "today tonight", "tomorrow": "tomorrow"},
+    "day": {
+        "yesterday": "yesterday ayer ieri gestern gisteren ontem",
+        "today": "today tonight hoy oggi aujourd heute vandaag hoje",
+        "tomorrow": "tomorrow mañana domani demain morgen amanhã",
+    },
+    # "this year" / "next year" / "last month": PHRASES make them one token each
+    "relative": {"this": "this_period", "next": "next_period", "last": "last_period"},
     "week": {"weekday": "weekday weekdays", "weekend": "weekend weekends saturday saturdays sunday sundays"},
     "pace": {"standard": "standard regular", "express": "express expedited overnight"},
     "diet": {"vegetarian": "vegetarian", "vegan": "vegan"},
@@ -193,24 +212,33 @@ for group, poles in {
 # word", "share with my team" / "with someone outside my team"): the scopes two prompts name must agree.
 SCOPES: dict[str, str] = {}
 for scope, words in {
-    "all": "all every each everything everyone everybody entire",
-    "only": "only solely exclusively",
+    "all": "all every each everything everyone everybody entire todos todas tous toutes tutti tutte alle",
+    "only": "only solely exclusively solo sólo seulement uniquement nur apenas alleen endast bara",
     "except": "except excluding",
     "outside": "outside",
     "other": "other another",
+    "position": "index indices position_of",  # "the largest element" / "the position of the largest element"
     "both": "both",
 }.items():
     for word in words.split():
         SCOPES[word] = scope
 
+_RELATIVE = {"previous": "last", "coming": "next"}
+
 # Two-word spellings folded into one token before the words are read.
 PHRASES = {
+    **{
+        f"{which} {period}": f"{_RELATIVE.get(which, which)}_period"
+        for which in ("this", "next", "last", "previous", "coming")
+        for period in ("year", "month", "week", "quarter", "semester", "season", "weekend", "summer", "winter")
+    },
     "turn on": "turn_on",
     "turn off": "turn_off",
     "switch on": "turn_on",
     "switch off": "turn_off",
     # "a different computer" is "another computer" ("different from" is no scope)
     "a different": "another",
+    "position of": "position_of",  # a place in a sequence ("a nurse position" is a job)
     # "every time" is "whenever", not a scope ("it crashes every time I open it")
     "every time": "whenever",
     "each time": "whenever",

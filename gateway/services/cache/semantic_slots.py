@@ -24,7 +24,7 @@ from gateway.services.cache.semantic_synonyms import interchangeable, stems
 
 MAX_SLOT_WORDS = 2  # a swap of up to this many content words on each side is one slot
 MAX_THING_WORDS = 3  # a thing that trades places with another may take this many words ("New York")
-_ARTICLES = frozenset({"a", "an", "the"})
+_NEGATING_PREFIXES = ("in", "un", "non", "dis", "im", "ir", "il")
 _QUESTION = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
 _SYMMETRIC = frozenset({"and", "or", "vs", "versus", "nor", ","})
 _LIGHT = STOPWORDS | frozenset(
@@ -74,8 +74,9 @@ def crossed(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
     places around the words between them ("Is Pluto bigger than the Moon?" / "Is the Moon bigger
     than Pluto?", "noon in London ... in Tokyo")? Two things joined by "and", "or" or "vs" only may
     trade places: "the difference between TCP and UDP" asks what "... UDP and TCP" asks."""
-    a = [_key(w) for w in mine if w not in _ARTICLES]
-    b = [_key(w) for w in theirs if w not in _ARTICLES]
+    # "a" (and "an", read as "a") stays: it is "to" in Spanish, Italian and Portuguese ("100 dólares a euros")
+    a = [_key("a" if w == "an" else w) for w in mine if w != "the"]
+    b = [_key("a" if w == "an" else w) for w in theirs if w != "the"]
     if len(a) != len(b) or a == b:
         return False
     start = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
@@ -106,6 +107,8 @@ def _unmatched(old: list[str], new: list[str]) -> tuple[list[str], list[str]]:
 
 def _alike(a: str, b: str) -> bool:
     """The same word misspelled or inflected ("refnud", "returning", "spoken"), or a synonym of it."""
+    if _negated_form(a, b) or _negated_form(b, a):
+        return False  # "sensitive" / "insensitive", "refundable" / "nonrefundable": opposites, not typos
     if interchangeable(a, b) or _american(a) in stems(b) or _american(b) in stems(a):
         return True
     if _negation(a) and _negation(b):
@@ -119,6 +122,11 @@ def _alike(a: str, b: str) -> bool:
         return False
     speller = minilm_speller()  # a typo is a word outside the vocabulary: "cat" / "hat" are two words
     return speller is None or not (speller.known(a) and speller.known(b))
+
+
+def _negated_form(word: str, other: str) -> bool:
+    """``other`` is ``word`` with a negating prefix ("in", "un", "non", "dis", "im", "ir", "il")."""
+    return len(word) >= 4 and any(other == prefix + word for prefix in _NEGATING_PREFIXES)
 
 
 def _american(word: str) -> str:

@@ -52,7 +52,7 @@ picture photo image pic photograph|colleague coworker peer|note message|sea ocea
 movie film|kid child|function method|folder directory|dict dictionary|int integer|str string
 error exception|error mistake|issue problem trouble|app application|tip hint advice suggestion
 idea suggestion|way method approach technique option|step instruction|see view|guide tutorial walkthrough
-summary overview recap synopsis|price cost|shop store|job occupation|trip journey voyage
+summary overview recap synopsis|price cost|shop store|job occupation position|trip journey voyage
 vacation holiday|doctor physician|phone telephone cellphone|house home|location place|link url hyperlink
 website site|example sample|chart graph diagram|question query|package parcel|shipping delivery
 refund reimbursement|gift present|password passcode passphrase|sofa couch
