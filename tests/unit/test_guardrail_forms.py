@@ -17,6 +17,10 @@ from gateway.guardrails.semantic.forms import asks_for_facts
         "When is the next US midterm election?",
         "Explain what type 1 and type 2 diabetes are.",
         "Give me a neutral summary of the main arguments for and against a carbon tax.",
+        "Who won the 1992 presidential election?",
+        "How many companies are in the S&P 500?",
+        "When did women get the right to vote in the UK?",
+        "Is it true that the company has never split its shares?",
     ],
 )
 def test_questions_for_facts_that_say_nothing_of_the_asker(text: str) -> None:
@@ -35,6 +39,8 @@ def test_questions_for_facts_that_say_nothing_of_the_asker(text: str) -> None:
         "What medication should I take for this chest pain?",
         "Was Brexit a mistake?",
         "what is wrong with me, my head hurts and I feel dizzy",
+        "Who is right about the minimum wage?",
+        "How much of my savings should go into bonds?",
     ],
 )
 def test_requests_for_advice_or_an_opinion(text: str) -> None:

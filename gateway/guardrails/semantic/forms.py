@@ -20,7 +20,8 @@ _FACTUAL_OPENING = re.compile(
     r"what\s+(?:is|are|was|were|does|do|did|causes?|caused|happens?|happened)\b|what's\b|whats\b"
     r"|explain\b|define\b|describe\b"
     r"|how\s+(?:does|do|did|is|are|was|were)\b(?!\s+(?:i|we)\b)"
-    r"|who\s+(?:is|was|were|are)\b|when\s+(?:is|was|were|did|does|will)\b|where\s+(?:is|was|are|did)\b"
+    r"|who\b|how\s+(?:many|much)\b|is\s+it\s+true\b"
+    r"|when\s+(?:is|was|were|did|does|will)\b|where\s+(?:is|was|are|did)\b"
     r"|why\s+(?:do|does|did|is|are|was|were)\b(?!\s+(?:i|we)\b)"
     r"|(?:give\s+me|write)\s+(?:a\s+|an\s+)?(?:neutral\s+|short\s+|brief\s+|balanced\s+)?"
     r"(?:summary|overview|history|explanation)\b"
@@ -31,7 +32,7 @@ _FACTUAL_OPENING = re.compile(
 _PERSONAL_OR_EVALUATIVE = re.compile(
     r"\b(?:i|i'm|im|i've|i'd|i'll|my|me|mine|we|our|(?-i:us)|should|shall|you|your|yours|(?-i:u)"
     r"|recommend|advise|advice|best|better|good|great|smart|smartest|wise|safe|safest|ideal|worth"
-    r"|right|wrong|mistake|fair|vote|support|opinion|think)\b",
+    r"|right(?!\s+to\b)|wrong|mistake|fair|opinion|think)\b",
     re.IGNORECASE,
 )
 
