@@ -8,7 +8,7 @@ past ~35 tokens (a few prompts together, a long text) go faster there (``bench/e
 So ``runtime: auto`` on the CPU serves small passes (up to ``ONNX_MAX_TOKENS`` padded tokens) on
 ONNX Runtime and, where bfloat16 is native, larger ones on torch in bfloat16 (vectors within 1e-4
 cosine of float32's); elsewhere ONNX Runtime serves every pass and torch's copy of the weights is
-released. ``quantize: int8`` on the CPU is ONNX Runtime's int8 graph (``onnx_int8.py``: 2.3x
+released. ``quantize: int8`` on the CPU is ONNX Runtime's int8 graph (``onnx_int8.py``: about 2x
 float32's speed on a short prompt where the CPU has VNNI, closer to float32's vectors than torch's
 int8) for every pass, so that a text's vector never depends on which runtime its batch went to.
 torch alone serves CUDA, half precision, and models ONNX Runtime cannot (an export that fails or
@@ -173,7 +173,7 @@ class _MeanPooled(torch.nn.Module):
 
 
 def _wants_onnx(runtime: Runtime, device: str, dtype: str, quantize: str) -> bool:
-    """ONNX Runtime computes float32 on the CPU here: anything else is torch's."""
+    """ONNX Runtime computes float32 (or its int8 graph) on the CPU here: anything else is torch's."""
     if runtime == "torch":
         return False
     fits = device == "cpu" and quantize in ("none", "int8") and dtype in ("auto", "float32")
