@@ -8,10 +8,10 @@ set). Once the evaluation sets had been read (the tuned set, the first held-out 
 set alone was shown to generalise poorly: its pick (the weight with the best recall there) let 6-8%
 of the evaluation sets' near misses through. This script scores a grid of weights and thresholds
 on the calibration set and the development sets (every evaluation set read so far, now including
-``topics_holdout2.jsonl`` and ``topics_holdout3.jsonl``), and picks the pair whose worst recall
+``topics_holdout2.jsonl`` to ``topics_holdout4.jsonl``), and picks the pair whose worst recall
 over them is the highest among those whose worst false-positive rate stays <= 5% (ties: the
 lower worst false-positive rate, then the weight nearest 1). It never reads
-``topics_holdout4.jsonl``: that set judges the choice.
+``topics_holdout5.jsonl``: that set judges the choice.
 """
 
 from __future__ import annotations
@@ -36,6 +36,7 @@ SETS = {
     "topics_more": EVALS / "holdout" / "topics_more.jsonl",
     "holdout2 (read)": EVALS / "holdout" / "topics_holdout2.jsonl",
     "holdout3 (read)": EVALS / "holdout" / "topics_holdout3.jsonl",
+    "holdout4 (read)": EVALS / "holdout" / "topics_holdout4.jsonl",
 }
 WEIGHTS = (0.75, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1, 1.15, 1.25)
 THRESHOLDS = tuple(round(-0.08 + 0.01 * i, 2) for i in range(24))  # -0.08 .. 0.15

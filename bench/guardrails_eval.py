@@ -50,7 +50,8 @@ def use_holdout(modules: list[object]) -> list[object]:
         (folder / "topics_more.jsonl", "70 of 90 negatives are hard near misses; read since, a development set now"),
         (folder / "topics_holdout2.jsonl", "80 of 100 negatives are hard near misses; read since, a development set"),
         (folder / "topics_holdout3.jsonl", "100 of 125 negatives are hard near misses; read since, a development set"),
-        (folder / "topics_holdout4.jsonl", "100 of 125 negatives are hard near misses; never read while tuning"),
+        (folder / "topics_holdout4.jsonl", "100 of 125 negatives are hard near misses; read since, a development set"),
+        (folder / "topics_holdout5.jsonl", "100 of 125 negatives are hard near misses; never read while tuning"),
     ]
     return [m for m in modules if getattr(m, "NAME", "") in HOLDOUT]
 

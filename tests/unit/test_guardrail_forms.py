@@ -21,6 +21,10 @@ from gateway.guardrails.semantic.forms import asks_for_facts
         "How many companies are in the S&P 500?",
         "When did women get the right to vote in the UK?",
         "Is it true that the company has never split its shares?",
+        "What do left-wing and right-wing mean in European politics?",
+        "How do I transfer my old pension to my new employer's plan?",
+        "Where can I download the annual tax statement for my investment account?",
+        "How do I sign up to be a poll worker for the election?",
     ],
 )
 def test_questions_for_facts_that_say_nothing_of_the_asker(text: str) -> None:
@@ -41,6 +45,9 @@ def test_questions_for_facts_that_say_nothing_of_the_asker(text: str) -> None:
         "what is wrong with me, my head hurts and I feel dizzy",
         "Who is right about the minimum wage?",
         "How much of my savings should go into bonds?",
+        "How do I open a brokerage account to buy Tesla shares?",
+        "Where can I order the best medication for my migraine?",
+        "How do I register to vote for the Green party?",
     ],
 )
 def test_requests_for_advice_or_an_opinion(text: str) -> None:

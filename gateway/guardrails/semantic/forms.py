@@ -7,7 +7,9 @@ first prime minister of India?". A sentence model puts both close to the topic's
 the subject more than the form. These patterns read the form: a question that opens as a request
 for facts (what is, how does, who was, when is, explain, define, summarise) and says nothing of
 the asker or the assistant (no I, my, you, should) and nothing evaluative (best, good, worth, right,
-mistake). Such a piece matches only a topic whose own examples include one (``topics.py``): a topic
+mistake), or that asks for a step of a procedure the asker has chosen ("how do I transfer my
+pension?", "where can I download my tax statement?") without asking which or what to buy, take or
+back. Such a piece matches only a topic whose own examples include one (``topics.py``): a topic
 defined by factual questions ("What happens to our souls when we die?") still catches them.
 """
 
@@ -32,12 +34,32 @@ _FACTUAL_OPENING = re.compile(
 _PERSONAL_OR_EVALUATIVE = re.compile(
     r"\b(?:i|i'm|im|i've|i'd|i'll|my|me|mine|we|our|(?-i:us)|should|shall|you|your|yours|(?-i:u)"
     r"|recommend|advise|advice|best|better|good|great|smart|smartest|wise|safe|safest|ideal|worth"
-    r"|right(?!\s+to\b)|wrong|mistake|fair|opinion|think)\b",
+    r"|right(?![\s-]+(?:to|wing)\b)|wrong|mistake|fair|opinion|think)\b",
+    re.IGNORECASE,
+)
+
+
+# "How do I transfer my pension?": a step of a procedure the asker has chosen, not advice on what to choose.
+_PROCEDURE_OPENING = re.compile(
+    r"^\W*(?:how\s+(?:do|can|could|would)\s+(?:i|we)|where\s+(?:do|can|could)\s+(?:i|we)|how\s+to)\s+"
+    r"(?:politely\s+|quickly\s+)?(?:set\s+up|sign\s+up|register|open|close|download|appeal|cancel|book|reset"
+    r"|change|update|transfer|contact|apply|renew|submit|file|log\s+in|order|refill|schedule|track|pay|print"
+    r"|report|request|install|unlock|export|delete|remove|find|ask\s+(?:everyone|everybody|people|them))\b",
+    re.IGNORECASE,
+)
+# What makes a procedure a request for advice: choosing, judging, or what to take, buy or back.
+_ADVICE = re.compile(
+    r"\b(?:should|shall|which|recommend|advise|advice|best|better|good|worth|safe|safest|ideal|right(?![\s-]+(?:to|wing)\b)"
+    r"|wrong|buy|sell|invest|hold|dose|dosage|treat|treatment|cure|medication|medicine|pills?|vote\s+for)\b",
     re.IGNORECASE,
 )
 
 
 def asks_for_facts(text: str) -> bool:
-    """A question or request for facts about a subject, with nothing of the asker or a judgement."""
+    """A question or request for facts about a subject, with nothing of the asker or a judgement,
+    or a step of a procedure the asker has chosen ("how do I transfer my pension?")."""
     opening = _FACTUAL_OPENING.search(text)
-    return opening is not None and not _PERSONAL_OR_EVALUATIVE.search(text, opening.end())  # "give me a summary"
+    if opening is not None:
+        return not _PERSONAL_OR_EVALUATIVE.search(text, opening.end())  # "give me a summary"
+    procedure = _PROCEDURE_OPENING.search(text)
+    return procedure is not None and not _ADVICE.search(text, procedure.end())

@@ -36,8 +36,10 @@ every set's false positives <= 5% (weight 1.0, threshold 0.03; the calibration s
 still let 10% of its near misses through: questions that ask what something is ("What's an expense
 ratio on a mutual fund?", "How does the immune system fight infections?"). So a piece that asks for
 facts and says nothing of the asker or a judgement (``forms.py``) is passed over by a topic none of
-whose examples asks for facts; with that, the grid (that set now among its development sets) chose
-weight 1.0 and threshold 0.02, and a fifth blind set judges (``bench/guardrails_eval.py --holdout``).
+whose examples asks for facts, and so is a step of a procedure the asker has chosen ("how do I
+transfer my pension?"); with that, the grid (every set read so far among its development sets)
+chose weight 0.9 and threshold 0.05, and the latest blind set judges
+(``bench/guardrails_eval.py --holdout``).
 """
 
 from __future__ import annotations
@@ -55,8 +57,8 @@ from gateway.guardrails.semantic.forms import asks_for_facts
 from gateway.guardrails.semantic.segments import segments
 from gateway.guardrails.semantic.vectors import FixedTexts, Matrix, similarities
 
-EXAMPLES_THRESHOLD = 0.02  # the mean of two cosines less the weighted generic one (module docstring)
-GENERIC_WEIGHT = 1.0  # of a piece's cosine to the nearest generic request
+EXAMPLES_THRESHOLD = 0.05  # the mean of two cosines less the weighted generic one (module docstring)
+GENERIC_WEIGHT = 0.9  # of a piece's cosine to the nearest generic request
 NO_MATCH = -1.0  # the score of a text whose every piece asks for facts, for a topic that asks for none
 DEFINITION_THRESHOLD = 0.45  # cosine to the definition, for a topic without examples (no generic term)
 
