@@ -97,55 +97,59 @@ def load_or_export(
     if "input_ids" not in names or "attention_mask" not in names:
         raise OnnxUnavailable(f"its tokenizer gives {sorted(features)}, not input_ids and attention_mask")
     path = _cached_path(folder, directory or cache_dir())
-    if quantize == "int8":
-        return _int8_encoder(sentence_model, features, names, threads, log, path)
-    if path is None:
-        log("exporting the embedding model to ONNX (its cache directory cannot be written: at every start)")
-        return _checked(OnnxEncoder(_export(sentence_model, features, names), names, threads), sentence_model, features)
-    with _exclusive(path):  # gateway processes starting together: one exports, the others load its file
-        if path.is_file():
-            try:
-                return _checked(OnnxEncoder(str(path), names, threads), sentence_model, features)
-            except Exception as exc:  # unreadable or stale: export anew, over it
-                log("the cached ONNX graph cannot serve: exporting again", cache=str(path), reason=str(exc)[:200])
-        log("exporting the embedding model to ONNX (once; later starts load it)", cache=str(path))
-        graph = _export(sentence_model, features, names)
-        encoder = _checked(OnnxEncoder(graph, names, threads), sentence_model, features)
-        _write_atomically(path, graph)
-        return encoder
 
+    def encoder(graph: bytes | str) -> OnnxEncoder:
+        return OnnxEncoder(graph, names, threads)
 
-def _int8_encoder(
-    sentence_model: torch.nn.Module,
-    features: dict[str, Any],
-    names: list[str],
-    threads: int,
-    log: Callable[..., None],
-    path: Path | None,
-) -> OnnxEncoder:
-    """The int8 graph from the cache, or quantized now from the float32 one (itself cached or exported)."""
-    if path is None:
-        log("quantizing the embedding model to int8 in ONNX (its cache directory cannot be written: at every start)")
-        graph = _quantized(_export(sentence_model, features, names))
-        return _checked_int8(OnnxEncoder(graph, names, threads), sentence_model, features)
-    int8_path = path.with_name(path.name.removesuffix(".onnx") + ".int8.onnx")
-    with _exclusive(int8_path):
-        if int8_path.is_file():
-            try:
-                return _checked_int8(OnnxEncoder(str(int8_path), names, threads), sentence_model, features)
-            except Exception as exc:  # unreadable or stale: quantize anew, over it
-                log("the cached int8 graph cannot serve: quantizing again", cache=str(int8_path), reason=str(exc)[:200])
-        log("quantizing the embedding model to int8 in ONNX (once; later starts load it)", cache=str(int8_path))
+    def export() -> bytes:
+        return _export(sentence_model, features, names)
+
+    def checked(graph: bytes | str) -> OnnxEncoder:
+        return _checked(encoder(graph), sentence_model, features)
+
+    def checked_int8(graph: bytes | str) -> OnnxEncoder:
+        return _checked_int8(encoder(graph), sentence_model, features)
+
+    if quantize != "int8":
+        return _kept(path, export, checked, log, "exporting the embedding model to ONNX")
+
+    def quantize_float32() -> bytes:  # the float32 graph as kept, or exported (and kept) now
+        if path is None:
+            return _quantized(export())
         with _exclusive(path):
             if path.is_file():
-                float32 = path.read_bytes()
-            else:
-                float32 = _export(sentence_model, features, names)
-                _write_atomically(path, float32)
-        graph = _quantized(float32)
-        encoder = _checked_int8(OnnxEncoder(graph, names, threads), sentence_model, features)
-        _write_atomically(int8_path, graph)
-        return encoder
+                return _quantized(path.read_bytes())
+            float32 = export()
+            _write_atomically(path, float32)  # not kept on a full disk: the bytes still serve
+            return _quantized(float32)
+
+    int8_path = None if path is None else path.with_name(path.name.removesuffix(".onnx") + ".int8.onnx")
+    return _kept(int8_path, quantize_float32, checked_int8, log, "quantizing the embedding model to int8 in ONNX")
+
+
+def _kept(
+    path: Path | None,
+    make: Callable[[], bytes],
+    serve: Callable[[bytes | str], OnnxEncoder],
+    log: Callable[..., None],
+    doing: str,
+) -> OnnxEncoder:
+    """The graph kept at ``path`` if it still serves, else made now, served and kept (written whole,
+    under a lock: gateway processes starting together make it once, the others load its file)."""
+    if path is None:
+        log(f"{doing} (its cache directory cannot be written: at every start)")
+        return serve(make())
+    with _exclusive(path):
+        if path.is_file():
+            try:
+                return serve(str(path))
+            except Exception as exc:  # unreadable or stale: made anew, over it
+                log("the kept graph cannot serve: making it again", cache=str(path), reason=str(exc)[:200])
+        log(f"{doing} (once; later starts load it)", cache=str(path))
+        graph = make()
+        served = serve(graph)
+        _write_atomically(path, graph)
+        return served
 
 
 def _quantized(graph: bytes) -> bytes:

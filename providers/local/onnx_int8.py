@@ -3,11 +3,11 @@
 ``quantize: int8`` on an embedding model served by ONNX Runtime. Each weight matrix is stored in
 int8 with one scale per output channel; activations are quantized per pass. Where the CPU has
 int8 dot-product instructions (AVX-512 VNNI, AMX) a 15-token prompt through all-MiniLM-L6-v2 takes
-1.9 ms against 3.8 in float32 (Xeon, one thread, ``bench/embedding_runtime.py``); on AVX2 alone
-it is about float32's speed.
-Measured against torch's own dynamic int8 (``providers/local/quantize.py``) on the same model and
-texts, the vectors are closer to float32's (cosine 0.984 min, 0.994 mean over 300 prompts,
-against 0.928 / 0.971), because the scales are per channel rather than per tensor.
+1.9 ms against 3.8 in float32 (Xeon, one thread, ``bench/embedding_runtime.py``); on an AVX2-only
+EPYC it was seen, timed by hand, to run at float32's speed.
+Its vectors are closer to float32's than torch's own dynamic int8 (``providers/local/quantize.py``):
+least cosine 0.986 against 0.962 on the runtime bench's texts, because the scales are per channel
+rather than per tensor.
 
 The float32 graph is first folded by ONNX Runtime's basic optimisations: the exporter leaves a
 Transpose between each weight and its MatMul, and the quantizer only reads weights that feed a

@@ -92,7 +92,7 @@ def test_a_damaged_cached_graph_is_exported_again(tmp_path: Path, model_cache: P
     kept.write_bytes(b"not a graph")
     log = Log()
     embedder = Embedder(folder, "cpu", "auto", log)
-    assert embedder.runtime.startswith("onnx") and log.said("cannot serve: exporting again")
+    assert embedder.runtime.startswith("onnx") and log.said("cannot serve: making it again")
     assert kept.stat().st_size > 1000
 
 
