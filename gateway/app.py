@@ -48,6 +48,7 @@ from gateway.errors import (
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
+    PayloadTooLarge,
     StrataError,
     UnsupportedMediaType,
 )
@@ -92,7 +93,14 @@ class StrataApp(FastAPI):
         state: AppState = self.state.strata
         usage = state.usage if state.settings.usage_records else None
         return RequestContextMiddleware(
-            app, self.routes_table, state.access_log, usage, state.in_flight, state.drain, state.observer
+            app,
+            self.routes_table,
+            state.access_log,
+            usage,
+            state.in_flight,
+            state.drain,
+            state.observer,
+            state.settings.max_body_bytes,
         )
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
@@ -140,6 +148,8 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     error: StrataError
     if exc.status_code == 404:
         error = NotFound(f"Unknown path: {request.method} {request.url.path}")
+    elif exc.status_code == 413:  # the request boundary's body limit (middleware.bounded)
+        error = PayloadTooLarge(str(exc.detail))
     elif exc.status_code == 405:
         allow = (exc.headers or {}).get("Allow", "")
         error = MethodNotAllowed(f"Method {request.method} is not allowed on {request.url.path}.", allow=allow)

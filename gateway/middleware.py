@@ -19,8 +19,10 @@ import os
 import re
 import time
 
+from fastapi import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway.api.asgi_routes import ClientGone
 from gateway.api.rendering import error_response
 from gateway.api.route_table import RouteTable, versioned
 from gateway.drain import CLOSING_SCOPE_KEY, Drain, Phase
@@ -49,6 +51,36 @@ def _incoming_request_id(scope: Scope) -> str | None:
     return None
 
 
+_WITH_BODY = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+
+
+def bounded(receive: Receive, limit: int, scope: Scope) -> Receive:
+    """``receive`` that refuses a body past ``limit`` bytes (413 in the caller's shape, before it is
+    read when Content-Length says so) and turns a caller gone mid-body into ClientGone, which the
+    boundary answers quietly: the ASGI routes read their bodies this way themselves. An
+    HTTPException, because FastAPI turns any other error met while reading a body into a 400."""
+    declared = next((int(v) for n, v in scope["headers"] if n == b"content-length" and v.isdigit()), 0)
+    if declared > limit:
+
+        async def refuse() -> Message:
+            raise HTTPException(413, f"The request body is {declared} bytes; the limit is {limit} bytes.")
+
+        return refuse
+    size = 0
+
+    async def receive_bounded() -> Message:
+        nonlocal size
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ClientGone
+        size += len(message.get("body", b""))
+        if size > limit:
+            raise HTTPException(413, f"The request body exceeds the limit of {limit} bytes.")
+        return message
+
+    return receive_bounded
+
+
 class RequestContextMiddleware:
     def __init__(
         self,
@@ -59,8 +91,10 @@ class RequestContextMiddleware:
         in_flight: InFlight | None = None,
         drain: Drain | None = None,
         observer: Observer | None = None,
+        max_body_bytes: int = 20 * 1024 * 1024,
     ) -> None:
         self.app = app
+        self.max_body_bytes = max_body_bytes
         self.routes = routes
         self.access_log = access_log
         self.usage = usage
@@ -101,11 +135,15 @@ class RequestContextMiddleware:
                     message["headers"].append(_CLOSE)
             await send(message)
 
+        if match.route is None and scope["method"] in _WITH_BODY:  # FastAPI's routes read bodies unbounded
+            receive = bounded(receive, self.max_body_bytes, scope)
         try:
             if match.model_call and (CLOSING_SCOPE_KEY in scope or drain.phase is _STOPPED):
                 await error_response(call, _shutting_down())(scope, receive, send_with_id)
                 return
             await self.app(scope, receive, send_with_id)
+        except ClientGone:  # the caller left while sending its body: nobody to answer, nothing wrong here
+            LOG.info("client left before sending its whole body", extra={"fields": {"request_id": request_id}})
         except Exception:  # boundary: anything unhandled below becomes a clean 500
             LOG.exception("unhandled error", extra={"fields": {"request_id": request_id}})
             if status == 0:

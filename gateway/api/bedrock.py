@@ -233,7 +233,7 @@ async def invoke(state: AppState, call: CallContext, request: AsgiRequest) -> Re
     principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
     call.request_metadata = _request_metadata(request)
-    invoke_headers(call, request)
+    invoke_headers(call, request, body)
     family = _family(state, principal, model, body)
     answer: dict[str, Any]
     if isinstance(family, EmbedFamily):
@@ -242,12 +242,20 @@ async def invoke(state: AppState, call: CallContext, request: AsgiRequest) -> Re
     else:
         chat = family.to_chat(model, body, False)
         answer = family.from_chat(await state.invoker.chat(call, principal, chat), chat)
-    if call.guardrails is not None and (call.guardrails.applied_input or call.guardrails.applied_output):
-        answer["amazon-bedrock-guardrailAction"] = "INTERVENED" if call.guardrails.intervened else "NONE"
-        trace = bedrock_trace(call.guardrails)
-        if trace is not None:
-            answer["amazon-bedrock-trace"] = {"guardrail": trace}
+    answer.update(_invoke_guardrail_fields(call))
     return BodyResponse(orjson.dumps(answer), _token_headers(call))
+
+
+def _invoke_guardrail_fields(call: CallContext) -> dict[str, Any]:
+    """What InvokeModel adds to an answer (a stream: to its last chunk) when guardrails ran."""
+    guardrails = call.guardrails
+    if guardrails is None or not (guardrails.applied_input or guardrails.applied_output):
+        return {}
+    fields: dict[str, Any] = {"amazon-bedrock-guardrailAction": "INTERVENED" if guardrails.intervened else "NONE"}
+    trace = bedrock_trace(guardrails)
+    if trace is not None:
+        fields["amazon-bedrock-trace"] = {"guardrail": trace}
+    return fields
 
 
 @asgi.post(
@@ -262,7 +270,7 @@ async def invoke_stream(state: AppState, call: CallContext, request: AsgiRequest
     principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
     call.request_metadata = _request_metadata(request)
-    invoke_headers(call, request)
+    invoke_headers(call, request, body)
     family = _family(state, principal, model, body)
     if isinstance(family, EmbedFamily):
         raise InvalidRequest("Embeddings cannot be streamed; use InvokeModel.")
@@ -294,7 +302,11 @@ class _ChunkFrames:
             "invocationLatency": _elapsed_ms(call),
             "firstByteLatency": int((call.first_token_s or 0) * 1000),
         }
-        return b"".join(_chunk(e) for e in self._native.finish(usage, metrics))
+        events = self._native.finish(usage, metrics)
+        guardrails = _invoke_guardrail_fields(call)
+        if events and guardrails:
+            events[-1] = {**events[-1], **guardrails}
+        return b"".join(_chunk(e) for e in events)
 
     def error(self, error: StrataError) -> bytes:
         return exception_frame(error, timeout_member=True)

@@ -17,10 +17,12 @@ from gateway.api.asgi_routes import AsgiRequest
 from gateway.api.bedrock_auth import admit
 from gateway.api.body import parse_json
 from gateway.deps import ApiKey, Call, State
-from gateway.errors import InvalidRequest
+from gateway.errors import InvalidRequest, NotFound
 from gateway.guardrails.assessment import Outcome
 from gateway.guardrails.definition import Side
 from gateway.guardrails.engine import apply
+from gateway.guardrails.errors import GuardrailNotFound
+from gateway.guardrails.identifiers import is_version
 from gateway.guardrails.policies.base import TextUnit
 from gateway.guardrails.request import GuardrailRef
 from gateway.lifespan import AppState
@@ -64,17 +66,24 @@ async def _outcome(state: AppState, ref: GuardrailRef, side: Side, units: list[T
     return await apply(guardrail, side, units)
 
 
-@bedrock_router.post("/guardrail/{guardrailIdentifier}/version/{guardrailVersion}/apply", summary="ApplyGuardrail")
+# ``:path``: botocore sends an ARN's "/" as %2F, which arrives decoded
+@bedrock_router.post("/guardrail/{guardrailIdentifier:path}/version/{guardrailVersion}/apply", summary="ApplyGuardrail")
 async def apply_guardrail(
     guardrailIdentifier: str, guardrailVersion: str, request: Request, state: State, call: Call
 ) -> dict[str, Any]:
     _, raw = await admit(state, call, AsgiRequest(request.scope, request.receive))
     body = parse_json(ApplyGuardrailRequest, raw)
-    ref = GuardrailRef.parse(f"{guardrailIdentifier}:{guardrailVersion}", "guardrailIdentifier")
+    if not is_version(guardrailVersion):
+        raise InvalidRequest("guardrailVersion must be DRAFT or a version number.", param="guardrailVersion")
+    ref = GuardrailRef.parse(guardrailIdentifier, "guardrailIdentifier")
     units = [TextUnit(b.text.text, frozenset(b.text.qualifiers or ())) for b in body.content if b.text is not None]
     if not units:
         raise InvalidRequest("content must hold at least one text block.", param="content")
-    outcome = await _outcome(state, ref, Side(body.source), units)
+    try:
+        guardrail = await state.invoker.guardrails.lookup(GuardrailRef(ref.identifier, guardrailVersion))
+    except GuardrailNotFound:
+        raise NotFound(f"Could not find version {guardrailVersion} of the guardrail {guardrailIdentifier!r}.") from None
+    outcome = await apply(guardrail, Side(body.source), units)
     return {
         "usage": outcome.usage(),
         "action": outcome.action,
@@ -88,7 +97,8 @@ async def apply_guardrail(
 @openai_router.post("/guardrails/apply", summary="Check text against a guardrail without calling a model")
 async def apply_strata(request: Request, state: State, call: Call, key: ApiKey) -> dict[str, Any]:
     await state.invoker.authenticate(call, key)
-    body = parse_json(StrataApplyRequest, await request.body())
+    raw = await AsgiRequest(request.scope, request.receive).body(state.settings.max_body_bytes)
+    body = parse_json(StrataApplyRequest, raw)
     ref = GuardrailRef.parse(body.guardrail, "guardrail")
     texts = [body.text] if isinstance(body.text, str) else body.text
     outcome = await _outcome(state, ref, Side(body.source.upper()), [TextUnit(t) for t in texts])

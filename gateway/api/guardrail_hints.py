@@ -36,10 +36,12 @@ def openai_guardrails(call: CallContext, request: AsgiRequest, extra: dict[str, 
     mode = request.header(b"x-strata-guardrail-stream-mode")
     if not asked and trace is None and mode is None:
         return
+    chosen = _choice(trace, _TRACES, "enabled_full", "x-strata-guardrail-trace")
     call.guardrails = GuardrailRequest(
         requested=asked,
-        trace=_choice(trace, _TRACES, "enabled", "x-strata-guardrail-trace"),  # type: ignore[arg-type]
+        trace=chosen,  # type: ignore[arg-type]
         stream_mode=_choice(mode, _MODES, "sync", "x-strata-guardrail-stream-mode"),  # type: ignore[arg-type]
+        report=chosen,  # type: ignore[arg-type]
     )
 
 
@@ -60,8 +62,10 @@ def bedrock_config(call: CallContext, config: Any, stream: bool) -> None:
     )
 
 
-def invoke_headers(call: CallContext, request: AsgiRequest) -> None:
-    """InvokeModel's guardrail headers: an identifier needs a version (as at Bedrock)."""
+def invoke_headers(call: CallContext, request: AsgiRequest, body: dict[str, Any] | None = None) -> None:
+    """InvokeModel's guardrail headers: an identifier needs a version (as at Bedrock); a stream's
+    mode is the body's ``amazon-bedrock-guardrailConfig.streamProcessingMode`` (taken out of it)."""
+    mode = _invoke_stream_mode(body)
     identifier = request.header(b"x-amzn-bedrock-guardrailidentifier")
     version = request.header(b"x-amzn-bedrock-guardrailversion")
     if identifier is None and version is None:
@@ -74,5 +78,19 @@ def invoke_headers(call: CallContext, request: AsgiRequest) -> None:
     trace = (request.header(b"x-amzn-bedrock-trace") or "DISABLED").lower()
     call.guardrails = GuardrailRequest(
         requested=[GuardrailRef.parse(f"{identifier}:{version}", "guardrailIdentifier")],
-        trace="enabled" if trace == "enabled" else "disabled",
+        trace=trace if trace in ("enabled", "enabled_full") else "disabled",  # type: ignore[arg-type]
+        stream_mode=mode,
     )
+
+
+def _invoke_stream_mode(body: dict[str, Any] | None) -> StreamMode:
+    config = body.pop("amazon-bedrock-guardrailConfig", None) if body is not None else None
+    if config is None:
+        return "sync"
+    value = config.get("streamProcessingMode", "SYNCHRONOUS") if isinstance(config, dict) else None
+    if value not in ("SYNCHRONOUS", "ASYNCHRONOUS"):
+        raise InvalidRequest(
+            "amazon-bedrock-guardrailConfig.streamProcessingMode must be SYNCHRONOUS or ASYNCHRONOUS.",
+            param="amazon-bedrock-guardrailConfig",
+        )
+    return "async" if value == "ASYNCHRONOUS" else "sync"

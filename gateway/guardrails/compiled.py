@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from gateway.guardrails.definition import GuardrailDefinition, Side
 from gateway.guardrails.policies import content, grounding, pii, topics, words
-from gateway.guardrails.policies.base import Check, Resources
+from gateway.guardrails.policies.base import Check, Resources, action_for
 
 
 @dataclass(frozen=True, slots=True)
@@ -23,6 +23,7 @@ class CompiledGuardrail:
     output_checks: tuple[Check, ...]
     unsupported: tuple[str, ...] = field(default=())  # configured, but nothing here can detect them (status)
     fingerprint: str = ""  # a hash of the definition: a DRAFT edited in place is a different guardrail (cache keys)
+    masks_output: bool = False  # some PII type or regex is ANONYMIZEd in answers: streams hold text back (sync)
 
     def checks(self, side: Side) -> tuple[Check, ...]:
         return self.input_checks if side is Side.INPUT else self.output_checks
@@ -44,6 +45,20 @@ def compile_guardrail(
         tuple(sides[Side.OUTPUT]),
         tuple(unsupported_types(definition, resources)),
         hashlib.blake2b(definition.model_dump_json().encode(), digest_size=8).hexdigest(),
+        masks_output(definition),
+    )
+
+
+def masks_output(definition: GuardrailDefinition) -> bool:
+    """Whether an answer's text may be masked: a stream must then hold text back until checked
+    (masking cannot apply to text already sent, which is why Bedrock's async mode does not mask)."""
+    config = definition.sensitiveInformationPolicyConfig
+    if config is None:
+        return False
+    entries = [*(config.piiEntitiesConfig or ()), *(config.regexesConfig or ())]
+    return any(
+        e.outputEnabled and action_for(Side.OUTPUT.value, e.action, e.inputAction, e.outputAction) == "ANONYMIZE"
+        for e in entries
     )
 
 

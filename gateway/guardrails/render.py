@@ -18,16 +18,21 @@ _SHORT_NAMES = {
 
 def strata_guardrail(request: GuardrailRequest) -> dict[str, Any]:
     """For OpenAI-style callers: the action, the policies that fired, and each guardrail's
-    assessments (Bedrock's shape, detections included) on the input and the output."""
+    assessments (Bedrock's shape) on the input and the output: with what was only detected
+    (``x-strata-guardrail-trace: enabled_full``, the default), interventions only (``enabled``),
+    or none (``disabled``: the action and the policies alone)."""
     applied = [*request.applied_input, *request.applied_output]
     policies = sorted({_SHORT_NAMES.get(p, p) for a in applied for p in a.outcome.policies()})
-    return {
+    report: dict[str, Any] = {
         "action": "GUARDRAIL_INTERVENED" if request.intervened else "NONE",
         "blocked": any(a.outcome.blocked for a in applied),
         "policies": policies,
-        "input": [_entry(a) for a in request.applied_input],
-        "output": [_entry(a) for a in request.applied_output],
     }
+    if request.report != "disabled":
+        full = request.report == "enabled_full"
+        report["input"] = [_entry(a, full) for a in request.applied_input]
+        report["output"] = [_entry(a, full) for a in request.applied_output]
+    return report
 
 
 def applied_report(request: GuardrailRequest | None) -> dict[str, Any] | None:
@@ -37,12 +42,12 @@ def applied_report(request: GuardrailRequest | None) -> dict[str, Any] | None:
     return strata_guardrail(request)
 
 
-def _entry(applied: Applied) -> dict[str, Any]:
+def _entry(applied: Applied, full: bool) -> dict[str, Any]:
     return {
         "guardrailId": applied.guardrail_id,
         "guardrailVersion": applied.version,
         "action": applied.outcome.action,
-        "assessment": applied.outcome.assessment(full=True),
+        "assessment": applied.outcome.assessment(full=full),
     }
 
 

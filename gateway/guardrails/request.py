@@ -61,6 +61,8 @@ class GuardrailRequest:
     requested: list[GuardrailRef] = field(default_factory=list)
     trace: Trace = "disabled"
     stream_mode: StreamMode = "sync"
+    imposed: set[tuple[str, str]] = field(default_factory=set)  # (id, version) of the key's, team's, model's
+    report: Trace = "enabled_full"  # OpenAI-style surfaces: how much of the assessments strata_guardrail shows
     input_units: list[TextUnit] | None = None  # set by surfaces that mark guarded content (Converse)
     applied_input: list[Applied] = field(default_factory=list)
     applied_output: list[Applied] = field(default_factory=list)

@@ -20,7 +20,7 @@ from gateway.guardrails.definition import Side
 from gateway.guardrails.engine import apply, guarded
 from gateway.guardrails.errors import GuardrailNotFound
 from gateway.guardrails.policies.base import GROUNDING_SOURCE, QUERY, TextUnit
-from gateway.guardrails.request import Applied, GuardrailRef, GuardrailRequest
+from gateway.guardrails.request import Applied, GuardrailRef, GuardrailRequest, StreamMode
 from gateway.guardrails.stream import StreamGuard
 from gateway.guardrails.texts import (
     embedding_units,
@@ -65,19 +65,31 @@ class GuardrailStage:
         """The call's guardrails: asked for, then the key's, the team's and the model's defaults."""
         asked = call.guardrails.requested if call.guardrails is not None else []
         defaults = [*principal.guardrails, *principal.team_guardrails, *model.guardrails]
-        wanted = [*asked, *(GuardrailRef.parse(ref, "guardrails") for ref in defaults)]
+        wanted = [
+            *((ref, False) for ref in asked),
+            *((GuardrailRef.parse(ref, "guardrails"), True) for ref in defaults),
+        ]
         if not wanted:
             return []
         if call.guardrails is None:
             call.guardrails = GuardrailRequest()
         chosen: list[CompiledGuardrail] = []
         seen: set[tuple[str, str]] = set()
-        for ref in wanted:
+        for ref, by_default in wanted:
             guardrail = await self.guardrail(ref)
-            if (guardrail.guardrail_id, guardrail.version) not in seen:
-                seen.add((guardrail.guardrail_id, guardrail.version))
+            key = (guardrail.guardrail_id, guardrail.version)
+            if by_default:
+                call.guardrails.imposed.add(key)
+            if key not in seen:
+                seen.add(key)
                 chosen.append(guardrail)
         return chosen
+
+    async def lookup(self, ref: GuardrailRef) -> CompiledGuardrail:
+        """One guardrail version, compiled; GuardrailNotFound when it does not exist."""
+        if self.source is None:
+            raise GuardrailNotFound(f"{ref.identifier}:{ref.version}")
+        return await self.source.get(ref.identifier, ref.version)
 
     async def guardrail(self, ref: GuardrailRef) -> CompiledGuardrail:
         """One guardrail version, compiled (a 400 naming the parameter when it does not exist)."""
@@ -130,7 +142,10 @@ class GuardrailStage:
             replace_output(completion, outcome.outputs, outcome.blocked)
 
     def stream_guard(self, call: CallContext, guardrails: Sequence[CompiledGuardrail]) -> StreamGuard:
-        """Output guardrails for a stream, in the mode the caller asked for (Bedrock's default: sync)."""
+        """Output guardrails for a stream, in the mode the caller asked for (Bedrock's default: sync),
+        except that a caller cannot loosen what it does not own: a stream whose answer a key's,
+        team's or model's guardrail checks, or whose answer may be masked, is held back until
+        checked (sync) whatever the request asks; async would send it first."""
         assert call.guardrails is not None
         request = call.guardrails
         context = [u for u in request.input_units or () if u.qualifiers & {GROUNDING_SOURCE, QUERY}]
@@ -138,7 +153,7 @@ class GuardrailStage:
         async def check(text: str) -> Outcome | None:
             return await self._apply(call, guardrails, Side.OUTPUT, [*context, TextUnit(text)], request.applied_output)
 
-        return StreamGuard(check, request.stream_mode)
+        return StreamGuard(check, stream_mode(request, guardrails))
 
     async def _apply(
         self,
@@ -170,6 +185,18 @@ class GuardrailStage:
                 side, [d for a in applied for d in a.outcome.detections], [u.text for u in _guarded(current)]
             )
         return last
+
+
+def stream_mode(request: GuardrailRequest, guardrails: Sequence[CompiledGuardrail]) -> StreamMode:
+    """The mode a stream's output checks run in: the caller's, unless that would let text out that
+    a guardrail it did not choose checks, or that a guardrail would mask."""
+    if request.stream_mode == "sync":
+        return "sync"
+    for guardrail in guardrails:
+        imposed = (guardrail.guardrail_id, guardrail.version) in request.imposed
+        if guardrail.masks_output or (imposed and guardrail.output_checks):
+            return "sync"
+    return "async"
 
 
 def _remasked(units: list[TextUnit], outputs: list[str]) -> list[TextUnit]:

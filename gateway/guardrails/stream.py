@@ -6,16 +6,19 @@ card number split over three chunks, is never released half-masked); a match cro
 point holds the release before it. When a check blocks, the held text is dropped and the stream ends
 with the guardrail's blocked message: nothing unsafe leaves. ANONYMIZE masks across chunk boundaries.
 
-``async``: text is released at once and checked in the background; when a check finds a violation,
-the stream is cut with a well-formed end (``content_filter``). Masking cannot apply to text already
-sent (as at Bedrock): ANONYMIZE matches are reported, not masked.
+``async``: text is released at once and checked in the background, one check at a time on what
+came since the last one (plus an overlap, so a match across two checks is seen whole); the first
+check that blocks cuts the stream at the next chunk with the blocked message and a well-formed end
+(``content_filter``). Masking cannot apply to text already sent (Bedrock's async mode does not
+mask), so the stage runs a guardrail that masks answers, or one the caller did not choose, in sync
+mode whatever the request asks (stage.py, ``stream_mode``).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Coroutine
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from gateway.guardrails.assessment import Outcome
@@ -53,7 +56,7 @@ class _Sync:
         if outcome is not None and outcome.blocked:
             self.held = ""
             return "", outcome.outputs[0]
-        end = len(self.held) if final else max(0, len(self.held) - MARGIN)
+        end = len(self.held) if final else _word_end(self.held, max(0, len(self.held) - MARGIN))
         if outcome is not None:
             for d in outcome.detections:  # never cut a match in two: hold from its start
                 if d.span is not None and d.span[1] < end < d.span[2]:
@@ -67,44 +70,49 @@ class _Sync:
 @dataclass
 class _Async:
     check: Check
-    pending: str = ""
-    tasks: list[asyncio.Task[Outcome | None]] = field(default_factory=list)
-    overlap: str = ""
+    pending: str = ""  # released, not yet in a check
+    overlap: str = ""  # the end of the last check's text, checked again with what follows
+    task: asyncio.Task[Outcome | None] | None = None
+    blocked: str | None = None
 
     async def feed(self, text: str) -> tuple[str, str | None]:
-        blocked = self._verdict()
-        if blocked is not None:
-            return "", blocked
+        if self._verdict() is not None:
+            return "", self.blocked
         self.pending += text
-        if len(self.pending) >= WINDOW:
+        if self.task is None:
             self._launch()
         return text, None
 
     async def finish(self) -> tuple[str, str | None]:
-        if self.pending:
+        """Waits for the checks still to run (what came last included): the stream's end waits
+        for them, so a violation anywhere in it still ends it with ``content_filter``."""
+        if self.task is None and self.pending:
             self._launch()
-        outcomes = await asyncio.gather(*self.tasks)
-        self.tasks.clear()
-        return "", next((o.outputs[0] for o in outcomes if o is not None and o.blocked), None)
+        while (task := self.task) is not None:
+            await asyncio.wait([task])
+            self._verdict()  # this check's verdict; the next on what came meanwhile, if any
+        return "", self.blocked
 
     def _launch(self) -> None:
         text, self.pending = self.overlap + self.pending, ""
-        self.overlap = text[-MARGIN:]  # a match across two windows is in one of them
-        self.tasks.append(asyncio.create_task(self.check(text)))
+        self.overlap = text[-MARGIN:]
+        self.task = asyncio.create_task(self.check(text))
 
     def _verdict(self) -> str | None:
-        for task in [t for t in self.tasks if t.done()]:
-            self.tasks.remove(task)
-            outcome = task.result()
+        """The blocked message once a check has blocked; a finished check that did not block makes
+        way for the next one, on what came meanwhile."""
+        if self.blocked is None and self.task is not None and self.task.done():
+            outcome, self.task = self.task.result(), None
             if outcome is not None and outcome.blocked:
-                self.cancel()
-                return outcome.outputs[0]
-        return None
+                self.blocked = outcome.outputs[0]
+            elif self.pending:
+                self._launch()
+        return self.blocked
 
     def cancel(self) -> None:
-        for task in self.tasks:
-            task.cancel()
-        self.tasks.clear()
+        if self.task is not None:
+            self.task.cancel()
+            self.task = None
 
 
 class StreamGuard:
@@ -158,8 +166,7 @@ class StreamGuard:
     def _blocked(self, like: ChatCompletionChunk, index: int, message: str) -> ChatCompletionChunk:
         self.ended = True
         self.cancel()
-        text = message if self._mode == "sync" else ""
-        return _text_chunk(like, index, text, "content_filter")
+        return _text_chunk(like, index, message, "content_filter")
 
 
 def _text_chunk(like: ChatCompletionChunk, index: int, text: str, finish: str | None) -> ChatCompletionChunk:
@@ -169,3 +176,10 @@ def _text_chunk(like: ChatCompletionChunk, index: int, text: str, finish: str | 
         model=like.model,
         choices=[ChunkChoice(index=index, delta=Delta(content=text), finish_reason=finish)],
     )
+
+
+def _word_end(text: str, end: int) -> int:
+    """``end`` moved back to just after a space when one is near, so that what is released ends on
+    a whole word (a stream cut later never leaves half a word before the blocked message)."""
+    space = text.rfind(" ", max(0, end - 32), end)
+    return space + 1 if space >= 0 else end

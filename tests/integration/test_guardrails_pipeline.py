@@ -34,6 +34,11 @@ GUARD = {
         ]
     },
 }
+WORDS_ONLY = {  # nothing to mask: a stream may run in async mode
+    "blockedInputMessaging": BLOCKED_IN,
+    "blockedOutputsMessaging": BLOCKED_OUT,
+    "wordPolicyConfig": {"wordsConfig": [{"text": "project nightingale"}]},
+}
 RUNAWAY = {  # a pattern that backtracks exponentially: on re, 40 characters would take minutes
     "blockedInputMessaging": BLOCKED_IN,
     "blockedOutputsMessaging": BLOCKED_OUT,
@@ -47,7 +52,7 @@ def _catalog(api_base: str) -> str:
     deployment = openai_deployment(api_base, "guarded-up")
     return yaml.safe_dump(
         {
-            "guardrails": {"pii-guard": GUARD, "runaway": RUNAWAY},
+            "guardrails": {"pii-guard": GUARD, "words-guard": WORDS_ONLY, "runaway": RUNAWAY},
             "models": {
                 "gpt": {"deployments": [deployment]},
                 "guarded": {"deployments": [openai_deployment(api_base, "model-up")], "guardrails": ["pii-guard"]},
@@ -127,9 +132,11 @@ def test_a_blocked_answer_is_replaced_by_the_blocked_message(client: openai.Open
     assert (reply.choices[0].message.content, reply.choices[0].finish_reason) == (BLOCKED_OUT, "content_filter")
 
 
-def _streamed(client: openai.OpenAI, mode: str, model: str = "gpt") -> tuple[str, str | None, dict[str, Any] | None]:
+def _streamed(
+    client: openai.OpenAI, mode: str, model: str = "gpt", guardrail: str = "pii-guard"
+) -> tuple[str, str | None, dict[str, Any] | None]:
     text, finish, report = "", None, None
-    headers = {**GUARDED, "x-strata-guardrail-stream-mode": mode}
+    headers = {"x-strata-guardrail-stream-mode": mode, **({"x-strata-guardrail": guardrail} if guardrail else {})}
     for chunk in client.chat.completions.create(model=model, messages=USER, stream=True, extra_headers=headers):
         if chunk.choices:
             text += chunk.choices[0].delta.content or ""
@@ -159,9 +166,35 @@ def test_a_violation_in_the_last_chunk_ends_a_sync_stream_with_the_blocked_messa
 def test_an_async_stream_flows_at_once_and_is_cut_on_a_violation(client: openai.OpenAI, upstream: FakeUpstream) -> None:
     filler = "word " * 80
     upstream.set_behaviour("guarded-up", content=f"{filler}project nightingale {filler}", chunk_delay_ms=5)
-    text, finish, _ = _streamed(client, "async")
-    assert text.startswith(filler.strip()) and finish == "content_filter"
+    text, finish, _ = _streamed(client, "async", guardrail="words-guard")
+    assert text.startswith(f"{filler}project nightingale"), "sent at once, the violation included"
+    assert finish == "content_filter" and text.endswith(BLOCKED_OUT)
     assert len(text) < len(filler) * 2, "cut before the end"
+
+
+def test_an_async_stream_is_held_back_when_its_guardrail_masks_answers(
+    client: openai.OpenAI, upstream: FakeUpstream
+) -> None:
+    upstream.set_behaviour("guarded-up", content=f"Sure. The number we have is {CARD} and that is all.")
+    text, finish, _ = _streamed(client, "async")  # pii-guard masks card numbers in answers
+    assert text == "Sure. The number we have is {CREDIT_DEBIT_CARD_NUMBER} and that is all."
+    assert finish == "stop"
+
+
+def test_a_caller_cannot_loosen_a_keys_guardrail_by_asking_for_async(
+    gateway: RunningGateway, upstream: FakeUpstream
+) -> None:
+    created = httpx.post(
+        f"{gateway.base_url}/admin/keys",
+        json={"name": "words-default", "guardrails": ["words-guard"]},
+        headers=gateway.headers(),
+    )
+    assert created.status_code == 201, created.text
+    upstream.set_behaviour("guarded-up", content="All fine until project nightingale appears")
+    with openai.OpenAI(base_url=gateway.openai_base, api_key=created.json()["key"], max_retries=0) as keyed:
+        text, finish, _ = _streamed(keyed, "async", guardrail="")
+    assert "nightingale" not in text.lower(), "the key's guardrail held the text back"
+    assert text.endswith(BLOCKED_OUT) and finish == "content_filter"
 
 
 def test_a_model_default_cannot_be_switched_off_by_the_caller(client: openai.OpenAI, upstream: FakeUpstream) -> None:
@@ -233,8 +266,8 @@ def test_converse_stream_in_both_modes(gateway: RunningGateway, upstream: FakeUp
     upstream.set_behaviour("guarded-up", content="All fine until project nightingale appears")
     runtime = sigv4_client("bedrock-runtime", gateway)
     try:
-        for mode in ("sync", "async"):
-            config = {"guardrailIdentifier": "pii-guard", "guardrailVersion": "DRAFT", "streamProcessingMode": mode}
+        for mode, guardrail in (("sync", "pii-guard"), ("async", "words-guard")):
+            config = {"guardrailIdentifier": guardrail, "guardrailVersion": "DRAFT", "streamProcessingMode": mode}
             events = list(
                 runtime.converse_stream(
                     modelId="gpt", messages=[{"role": "user", "content": [{"text": "hi"}]}], guardrailConfig=config
@@ -243,8 +276,9 @@ def test_converse_stream_in_both_modes(gateway: RunningGateway, upstream: FakeUp
             stops = [e["messageStop"]["stopReason"] for e in events if "messageStop" in e]
             texts = "".join(e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e)
             assert stops == ["guardrail_intervened"], (mode, events)
+            assert texts.endswith(BLOCKED_OUT), (mode, texts)
             if mode == "sync":
-                assert "nightingale" not in texts.lower() and texts.endswith(BLOCKED_OUT)
+                assert "nightingale" not in texts.lower()
     finally:
         runtime.close()
 

@@ -114,9 +114,47 @@ def test_a_violation_in_the_last_chunk_is_caught_before_the_stream_ends() -> Non
 def test_async_mode_streams_at_once_and_cuts_the_stream_on_a_violation() -> None:
     pieces = [FILLER, "project nightingale is the secret", FILLER, FILLER, FILLER]
     sent, finish, guard = _run("async", pieces)
-    assert sent.startswith(FILLER), "text left at once"
+    assert sent.startswith(FILLER + "project nightingale"), "text left at once"
     assert finish == "content_filter" and guard.ended
-    assert "Sorry" not in sent, "async mode cuts; it does not replace what was sent"
+    assert sent.endswith("Sorry, I cannot say that."), "the stream ends with the blocked message"
+    assert sent.count(FILLER) < 4, "the chunks after the violation were not sent"
+
+
+def test_async_mode_checks_a_short_answer_before_it_ends() -> None:
+    """A short answer (shorter than any window) is still checked; its end is the blocked message."""
+    sent, finish, guard = _run("async", ["short answer about project nightingale"])
+    assert finish == "content_filter" and guard.ended
+    assert sent.endswith("Sorry, I cannot say that.")
+
+
+def test_async_mode_finds_a_violation_across_two_checks() -> None:
+    """Checks run one at a time on what came since the last; the overlap keeps a phrase whole."""
+
+    async def scenario() -> tuple[str, str | None]:
+        guard = _guard("async")
+        sent, finish = "", None
+        pieces = ["a b c project ", "nightingale", " d e f", " g h i", " j k l"]
+        for number, piece in enumerate(pieces):
+            await asyncio.sleep(0)  # the upstream's pace: a background check gets its turn
+            last = number == len(pieces) - 1
+            for out in await guard.process(_chunk(piece, "stop" if last else None)):
+                sent += "".join(c.delta.content or "" for c in out.choices)
+                finish = out.choices[0].finish_reason or finish
+            if guard.ended:
+                break
+        return sent, finish
+
+    sent, finish = asyncio.run(scenario())
+    assert finish == "content_filter"
+    assert sent.endswith("Sorry, I cannot say that.") and " j k l" not in sent
+
+
+def test_sync_mode_releases_whole_words_before_a_later_block() -> None:
+    words_ = " ".join(f"word{i}" for i in range(80)) + " "
+    sent, finish, _ = _run("sync", [words_, "and then project nightingale"])
+    assert finish == "content_filter"
+    released = sent.removesuffix("Sorry, I cannot say that.")
+    assert released.endswith(" ") and released.split()[-1] in words_.split()
 
 
 def test_clean_text_passes_unchanged_in_both_modes() -> None:
