@@ -145,6 +145,11 @@ class GatewayTimeout(StrataError):
     bedrock_type = "ModelTimeoutException"
 
 
+class NotCached(GatewayTimeout):
+    """``x-strata-cache: only-if-cached`` and no cached answer (RFC 9111's 504). Asking again
+    gives the same answer, so the response tells the SDKs not to retry it (error_headers)."""
+
+
 _FROM_PROVIDER: dict[type[perr.ProviderError], type[StrataError]] = {
     perr.ContextWindowExceeded: ContextWindowExceeded,
     perr.ContentPolicyViolation: ContentPolicyViolation,
@@ -179,8 +184,11 @@ def retry_after_header(error: StrataError) -> dict[str, str]:
 
 
 def error_headers(error: StrataError) -> dict[str, str]:
-    """The headers an error carries on every surface: Retry-After, and Allow on a 405."""
+    """The headers an error carries on every surface: Retry-After, Allow on a 405, and
+    x-should-retry: false where retrying cannot help."""
     headers = retry_after_header(error)
     if isinstance(error, MethodNotAllowed):
         headers["allow"] = error.allow
+    if isinstance(error, NotCached):
+        headers["x-should-retry"] = "false"  # read by the openai and anthropic SDKs: a 504 is retried otherwise
     return headers

@@ -77,21 +77,25 @@ class EchoProvider(Provider):
         words, finish = self._reply(request)
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
-        def chunk(delta: Delta, finish_reason: str | None = None) -> ChatCompletionChunk:
+        choices = range(request.n or 1)  # every choice says the same, word by word, interleaved
+
+        def chunk(delta: Delta, index: int, finish_reason: str | None = None) -> ChatCompletionChunk:
             return ChatCompletionChunk(
                 id=ident,
                 created=created,
                 model=request.model,
-                choices=[ChunkChoice(delta=delta, finish_reason=finish_reason)],
+                choices=[ChunkChoice(index=index, delta=delta, finish_reason=finish_reason)],
             )
 
-        yield chunk(Delta(role="assistant", content=""))
+        for index in choices:
+            yield chunk(Delta(role="assistant", content=""), index)
         for i, word in enumerate(words):
-            yield chunk(Delta(content=word if i == 0 else f" {word}"))
-        yield chunk(Delta(), finish)
-        yield ChatCompletionChunk(
-            id=ident, created=created, model=request.model, choices=[], usage=self._usage(request, len(words))
-        )
+            for index in choices:
+                yield chunk(Delta(content=word if i == 0 else f" {word}"), index)
+        for index in choices:
+            yield chunk(Delta(), index, finish)
+        usage = self._usage(request, len(words) * len(choices))
+        yield ChatCompletionChunk(id=ident, created=created, model=request.model, choices=[], usage=usage)
 
     async def count_tokens(self, request: ChatCompletionRequest) -> int:
         return sum(len(_words(m.text())) for m in request.messages)

@@ -38,6 +38,7 @@ class _TextBlock(BaseModel):
 
 class _ContentBlock(BaseModel):
     text: _TextBlock | None = None
+    image: dict[str, Any] | None = None  # counted in guardrailCoverage, never evaluated
 
 
 class ApplyGuardrailRequest(BaseModel):
@@ -90,8 +91,19 @@ async def apply_guardrail(
         **({"actionReason": _reason(outcome)} if outcome.intervened else {}),
         "outputs": [{"text": text} for text in outcome.outputs],
         "assessments": [outcome.assessment(full=body.outputScope == "FULL")],
-        "guardrailCoverage": {"textCharacters": {"guarded": outcome.characters, "total": outcome.characters}},
+        "guardrailCoverage": _coverage(outcome, body),
     }
+
+
+def _coverage(outcome: Outcome, body: ApplyGuardrailRequest) -> dict[str, Any]:
+    """How much of the content was checked: every text character guarded; images counted, none
+    guarded (Strata's filters read text only: GetGuardrail's statusReasons says so too)."""
+    total = sum(len(b.text.text) for b in body.content if b.text is not None)
+    coverage: dict[str, Any] = {"textCharacters": {"guarded": outcome.characters, "total": total}}
+    images = sum(1 for b in body.content if b.image is not None)
+    if images:
+        coverage["images"] = {"guarded": 0, "total": images}
+    return coverage
 
 
 @openai_router.post("/guardrails/apply", summary="Check text against a guardrail without calling a model")

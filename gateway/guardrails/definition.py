@@ -8,7 +8,6 @@ strength exists, a word policy has words, blocked messages are set. A bad defini
 
 from __future__ import annotations
 
-import re
 from enum import StrEnum
 from typing import Literal, get_args
 
@@ -61,6 +60,9 @@ PiiEntityType = Literal[
     "VEHICLE_IDENTIFICATION_NUMBER",
 ]
 PII_ENTITY_TYPES: tuple[str, ...] = get_args(PiiEntityType)
+
+
+_TAG_PATTERN = r"^[a-zA-Z0-9\s._:/=+@-]*$"
 
 
 class _Bedrock(BaseModel):
@@ -180,9 +182,8 @@ class RegexConfig(_Sided):
     @classmethod
     def _compiles(cls, pattern: str) -> str:
         try:
-            compiled = re.compile(pattern)
-            regex.compile(pattern)  # what runs it (policies/regexes.py): rarely stricter than re
-        except (re.error, regex.error) as exc:
+            compiled = regex.compile(pattern)  # what runs it (policies/regexes.py): \p{Lu} and the like work
+        except (regex.error, ValueError) as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from None
         if compiled.match(""):
             raise ValueError("the pattern matches empty text, so it would match everywhere")
@@ -216,8 +217,8 @@ class ContextualGroundingPolicyConfig(_Bedrock):
 
 
 class Tag(_Bedrock):
-    key: str = Field(min_length=1, max_length=128)
-    value: str = Field(max_length=256)
+    key: str = Field(min_length=1, max_length=128, pattern=_TAG_PATTERN)  # botocore's TagKey / TagValue
+    value: str = Field(max_length=256, pattern=_TAG_PATTERN)
 
 
 class GuardrailDefinition(_Bedrock):

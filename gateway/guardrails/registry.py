@@ -161,6 +161,14 @@ class GuardrailRegistry:
             f"{kind}: configured, but not detected here (no model for it is configured)"
             for kind in compiled.unsupported
         ]
+        filters = compiled.definition.contentPolicyConfig
+        images = sorted(
+            f.type
+            for f in (filters.filtersConfig if filters is not None else ())
+            if "IMAGE" in (f.inputModalities or ()) or "IMAGE" in (f.outputModalities or ())
+        )
+        if images:
+            reasons.append(f"IMAGE modality of {', '.join(images)}: images are not evaluated here, only text")
         return "READY", reasons
 
     def is_configured(self, identifier: str) -> bool:

@@ -179,3 +179,41 @@ def test_the_openai_surfaces_trace_header_sets_how_much_is_reported(
     else:
         pii = report["input"][0]["assessment"]["sensitiveInformationPolicy"]["piiEntities"]
         assert {e["type"] for e in pii} == kept
+
+
+def test_images_are_counted_as_unguarded_and_the_status_says_they_are_not_evaluated(
+    gateway: RunningGateway, runtime: Any
+) -> None:
+    bedrock = sigv4_client("bedrock", gateway)
+    try:
+        created = bedrock.create_guardrail(
+            name="image-filters",
+            blockedInputMessaging="no",
+            blockedOutputsMessaging="no",
+            contentPolicyConfig={
+                "filtersConfig": [
+                    {
+                        "type": "VIOLENCE",
+                        "inputStrength": "HIGH",
+                        "outputStrength": "HIGH",
+                        "inputModalities": ["TEXT", "IMAGE"],
+                        "outputModalities": ["TEXT"],
+                    }
+                ]
+            },
+        )
+        reasons = bedrock.get_guardrail(guardrailIdentifier=created["guardrailId"])["statusReasons"]
+    finally:
+        bedrock.close()
+    assert any("IMAGE" in reason and "VIOLENCE" in reason for reason in reasons), reasons
+    answer = runtime.apply_guardrail(
+        guardrailIdentifier="guard",
+        guardrailVersion="DRAFT",
+        source="INPUT",
+        content=[
+            {"text": {"text": "Hello there."}},
+            {"image": {"format": "png", "source": {"bytes": b"\x89PNG\r\n\x1a\n"}}},
+        ],
+    )
+    assert answer["guardrailCoverage"]["images"] == {"guarded": 0, "total": 1}
+    assert answer["guardrailCoverage"]["textCharacters"] == {"guarded": 12, "total": 12}

@@ -99,10 +99,15 @@ def test_only_if_cached_answers_504_in_the_callers_shape(
 ) -> None:
     import openai
 
-    client = make_client(gateway, default_headers={"x-strata-cache": "only-if-cached"})
+    sent: list[httpx.Request] = []
+    counting = httpx.Client(event_hooks={"request": [sent.append]})
+    client = make_client(
+        gateway, default_headers={"x-strata-cache": "only-if-cached"}, max_retries=2, http_client=counting
+    )
     with pytest.raises(openai.APIStatusError) as caught:
         client.chat.completions.create(model="cached", messages=ASK, temperature=0)  # type: ignore[arg-type]
     assert caught.value.status_code == 504
+    assert len(sent) == 1, "the SDK did not retry: asking again cannot find an answer"
     assert "only-if-cached" in str(caught.value.message)
     assert upstream_calls(upstream) == 0
 

@@ -223,3 +223,31 @@ def test_a_definition_is_immutable_once_validated() -> None:
 
     with pytest.raises(ValidationError):
         definition.name = "other"  # type: ignore[misc]
+
+
+def test_a_regex_in_the_regex_modules_own_syntax_is_accepted_and_matches() -> None:
+    import asyncio
+
+    from gateway.guardrails.definition import Side
+    from gateway.guardrails.policies import regexes
+    from gateway.guardrails.policies.base import TextUnit
+
+    definition = GuardrailDefinition.model_validate(
+        {
+            **BASE,
+            "sensitiveInformationPolicyConfig": {
+                "regexesConfig": [{"name": "code", "pattern": r"\p{Lu}{3}-\d{4}", "action": "ANONYMIZE"}]
+            },
+        }
+    )
+    assert definition.sensitiveInformationPolicyConfig is not None
+    check = regexes.check(definition.sensitiveInformationPolicyConfig, Side.INPUT)
+    assert check is not None
+    found = asyncio.run(check.detect([TextUnit("ship ÄBC-1234 today")]))
+    assert [d.span for d in found] == [(0, 5, 13)]
+
+
+@pytest.mark.parametrize("key", ["bad#key", "semi;colon", "brace{"])
+def test_a_tag_outside_bedrocks_tag_alphabet_is_refused(key: str) -> None:
+    with pytest.raises(ValidationError, match="key"):
+        GuardrailDefinition.model_validate({**BASE, "tags": [{"key": key, "value": "v"}]})

@@ -82,6 +82,15 @@ def check(config: SensitiveInformationPolicyConfig, side: Side) -> RegexCheck | 
     for regex in config.regexesConfig or ():
         if regex.inputEnabled if side is Side.INPUT else regex.outputEnabled:
             action = action_for(side.value, regex.action, regex.inputAction, regex.outputAction)
-            literal = required_literal(re.compile(regex.pattern))  # re's parser finds it; regex runs it
+            literal = _literal(regex.pattern)
             chosen.append(NamedRegex(regex.name, regex_module.compile(regex.pattern), REPORTED[action], literal))
     return RegexCheck(tuple(chosen)) if chosen else None
+
+
+def _literal(pattern: str) -> str | None:
+    """The text every match holds, found by re's parser (regex runs the pattern); None for a
+    pattern only the regex module reads (``\\p{Lu}``): such a pattern searches every text."""
+    try:
+        return required_literal(re.compile(pattern))
+    except re.error:
+        return None

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from gateway.background import Background
 from gateway.config.cache import CacheConfig
-from gateway.errors import GatewayTimeout
+from gateway.errors import NotCached
 from gateway.observability.tracing import stage
 from gateway.services.cache import keys
 from gateway.services.cache.clears import CacheClears
@@ -291,5 +291,5 @@ def _decoded(data: bytes | None) -> CacheEntry | None:
         return None
 
 
-def _not_cached(why: str) -> GatewayTimeout:
-    return GatewayTimeout(f"only-if-cached: {why}.", code="not_cached")
+def _not_cached(why: str) -> NotCached:
+    return NotCached(f"only-if-cached: {why}.", code="not_cached")
