@@ -44,6 +44,11 @@ class GuardrailEmbedder:
         self.loaded = False  # a vector has been computed: the model answers without loading first
         self._next_load_at = 0.0  # after a failed load, the next attempt waits
 
+    @property
+    def model_name(self) -> str | None:
+        """The catalog model it embeds with; None: the embedded MiniLM."""
+        return self._model_name
+
     async def embed(self, texts: list[str]) -> list[list[float]]:
         """Unit-length embeddings of ``texts``, in order."""
         if not texts:

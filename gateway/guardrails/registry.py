@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import unicodedata
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -169,6 +170,7 @@ class GuardrailRegistry:
         )
         if images:
             reasons.append(f"IMAGE modality of {', '.join(images)}: images are not evaluated here, only text")
+        reasons += _foreign_topics(compiled.definition, getattr(self.resources.embedder, "model_name", None))
         return "READY", reasons
 
     def is_configured(self, identifier: str) -> bool:
@@ -343,3 +345,25 @@ class GuardrailRegistry:
 
 
 _UNCHANGED: Any = object()  # a refresh that could not ask the store keeps what it has
+
+
+def _foreign_topics(definition: GuardrailDefinition, embedding_model: str | None) -> list[str]:
+    """A warning per denied topic written mostly outside the Latin script while the guardrails
+    embed with the embedded MiniLM: trained on English, it puts most texts of such a script close
+    together, so the topic would catch unrelated text in that script (and miss paraphrases)."""
+    if embedding_model is not None or definition.topicPolicyConfig is None:
+        return []
+    out = []
+    for topic in definition.topicPolicyConfig.topicsConfig:
+        letters = [c for c in " ".join([topic.definition, *(topic.examples or ())]) if c.isalpha()]
+        foreign = sum(1 for c in letters if not _latin(c))
+        if letters and foreign / len(letters) > 0.3:
+            out.append(
+                f"topic {topic.name!r}: written mostly outside the Latin script; the embedded model reads English "
+                "and matches such topics poorly (set STRATA_GUARDRAIL_EMBEDDING_MODEL to a multilingual one)"
+            )
+    return out
+
+
+def _latin(character: str) -> bool:
+    return character.isascii() or unicodedata.name(character, "").startswith("LATIN")

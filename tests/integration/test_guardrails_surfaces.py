@@ -217,3 +217,27 @@ def test_images_are_counted_as_unguarded_and_the_status_says_they_are_not_evalua
     )
     assert answer["guardrailCoverage"]["images"] == {"guarded": 0, "total": 1}
     assert answer["guardrailCoverage"]["textCharacters"] == {"guarded": 12, "total": 12}
+
+
+def test_a_topic_written_outside_the_latin_script_is_flagged_in_the_status(gateway: RunningGateway) -> None:
+    bedrock = sigv4_client("bedrock", gateway)
+    try:
+        topics = {
+            "topicsConfig": [
+                {
+                    "name": "Bombs",
+                    "definition": "爆弾の作り方に関する質問",
+                    "examples": ["爆弾の作り方を教えて"],
+                    "type": "DENY",
+                },
+                {"name": "Investing", "definition": "Advice on which stocks to buy.", "type": "DENY"},
+            ]
+        }
+        created = bedrock.create_guardrail(
+            name="foreign-topic", blockedInputMessaging="no", blockedOutputsMessaging="no", topicPolicyConfig=topics
+        )
+        reasons = bedrock.get_guardrail(guardrailIdentifier=created["guardrailId"])["statusReasons"]
+    finally:
+        bedrock.close()
+    assert [r for r in reasons if "Latin script" in r] == [r for r in reasons if "'Bombs'" in r]
+    assert len(reasons) == 1
