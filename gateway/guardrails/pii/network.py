@@ -55,10 +55,16 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _trimmed(text: str, start: int, end: int) -> int:
-    """The end of a URL without the sentence's punctuation (a closing bracket it opened stays)."""
+    """The end of a URL without the sentence's punctuation (a closing bracket it opened stays).
+    Brackets are counted once: only trailing characters go, and "(" is not one of them."""
+    opened = closed = -1  # counted at the first trailing ")"
     while end > start and text[end - 1] in _TRAILING:
-        if text[end - 1] == ")" and text.count("(", start, end) >= text.count(")", start, end):
-            break
+        if text[end - 1] == ")":
+            if closed < 0:
+                opened, closed = text.count("(", start, end), text.count(")", start, end)
+            if opened >= closed:
+                break
+            closed -= 1
         end -= 1
     return end
 

@@ -133,7 +133,7 @@ def _cvv(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _found_card(scan: Scan) -> bool:
-    return any(f.type == CARD for f in scan.found)
+    return scan.holds(CARD)
 
 
 DETECTORS = (

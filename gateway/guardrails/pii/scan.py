@@ -74,15 +74,29 @@ def found(kind: str, start: int, end: int) -> Finding:
 
 class Scan:
     """One text being scanned: the text, its lower-case form (for cheap gates) and what the
-    detectors have found so far (later detectors read it: a CVV right after a card number)."""
+    detectors have found so far (later detectors read it: a CVV right after a card number).
+    Findings go in through ``add``, which also indexes them by type and by end, so that what a
+    judge asks of them ("a card number ends just before here?") costs the same however many
+    findings the text holds."""
 
-    __slots__ = ("text", "lowered", "found", "_mentions")
+    __slots__ = ("text", "lowered", "found", "_mentions", "_types", "_by_end")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lowered = text.lower()
         self.found: list[Finding] = []
         self._mentions: dict[int, bool] = {}
+        self._types: set[str] = set()
+        self._by_end: dict[int, list[Finding]] = {}
+
+    def add(self, finding: Finding) -> None:
+        self.found.append(finding)
+        self._types.add(finding.type)
+        self._by_end.setdefault(finding.end, []).append(finding)
+
+    def holds(self, kind: str) -> bool:
+        """Whether a finding of ``kind`` has been made in this text."""
+        return kind in self._types
 
     def has(self, *needles: str) -> bool:
         """Whether any of ``needles`` (lower case) occurs in the text: a gate before a regex runs."""
@@ -141,9 +155,11 @@ class Scan:
     def follows(self, start: int, types: Iterable[str], gap: int = 6) -> bool:
         """Whether a finding of ``types`` ends just before ``start``, only separators between."""
         wanted = set(types)
-        for finding in reversed(self.found):
-            if finding.type in wanted and 0 <= start - finding.end <= gap:
-                if _SEPARATORS.fullmatch(self.text, finding.end, start):
+        if not wanted & self._types:
+            return False
+        for end in range(max(0, start - gap), start + 1):  # the findings that end in the gap, by index
+            for finding in self._by_end.get(end, ()):
+                if finding.type in wanted and _SEPARATORS.fullmatch(self.text, end, start):
                     return True
         return False
 
@@ -161,7 +177,10 @@ class Detector:
     ``lead`` is for patterns that start with a digit, "(" or "+": a cheap condition the text after
     that first character must meet where the pattern matches. The scanner checks the leads of all
     such detectors in one scan of the text (one lookahead each) and tries a pattern only where its
-    lead holds, instead of scanning the text once per pattern."""
+    lead holds, instead of scanning the text once per pattern.
+
+    ``matches``, when set, yields what ``pattern.finditer`` would, found another way (in linear
+    time, where the pattern's own search would not be)."""
 
     types: tuple[str, ...]
     pattern: re.Pattern[str]
@@ -169,15 +188,17 @@ class Detector:
     gate: Gate | None = None
     needs: tuple[str, ...] = ()
     lead: str | None = None
+    matches: Callable[[str], Iterable[re.Match[str]]] | None = None
 
     def run(self, scan: Scan) -> None:
         if self.gate is not None and not self.gate(scan):
             return
         judge = self.judge
-        for match in self.pattern.finditer(scan.text):
+        found = self.pattern.finditer(scan.text) if self.matches is None else self.matches(scan.text)
+        for match in found:
             finding = judge(match, scan)
             if finding is not None:
-                scan.found.append(finding)
+                scan.add(finding)
 
     def run_at(self, scan: Scan, position: int) -> None:
         """Try the pattern at one position its lead allows."""
@@ -187,7 +208,7 @@ class Detector:
         if match is not None:
             finding = self.judge(match, scan)
             if finding is not None:
-                scan.found.append(finding)
+                scan.add(finding)
 
 
 @dataclass(frozen=True, slots=True)

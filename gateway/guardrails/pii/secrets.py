@@ -11,6 +11,8 @@ clause.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii.scan import Detector, Finding, Scan, found
@@ -96,6 +98,35 @@ def _pem(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(PASSWORD, match.start(), match.end())
 
 
+# A private key block: its header, then up to the first footer after it, or (when no footer follows
+# anywhere) the base64 after the header.
+_PEM_HEADER = re.compile(r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----")
+_PEM_FOOTER = re.compile(r"-----END[A-Z0-9 ]*PRIVATE KEY-----")
+_PEM = re.compile(_PEM_HEADER.pattern + rf"(?:[\s\S]*?{_PEM_FOOTER.pattern}|[A-Za-z0-9+/=\s]*)")
+_PEM_OPEN = re.compile(_PEM_HEADER.pattern + r"[A-Za-z0-9+/=\s]*")
+_FOOTER_AT = re.compile(f"(?={_PEM_FOOTER.pattern})")
+
+
+def _pem_blocks(text: str) -> Iterator[re.Match[str]]:
+    """What ``_PEM.finditer`` finds, in linear time. The pattern's lazy search for a footer reads to
+    the end of the text from every header that no footer follows (a text of headers: quadratic);
+    here the footers are found once, and each header's match reads only as far as the first of
+    them after it."""
+    footers = [m.start() for m in _FOOTER_AT.finditer(text)]
+    position = 0
+    while (header := _PEM_HEADER.search(text, position)) is not None:
+        after = bisect_left(footers, header.end())
+        if after < len(footers):
+            footer = _PEM_FOOTER.match(text, footers[after])
+            assert footer is not None
+            match = _PEM.match(text, header.start(), footer.end())
+        else:
+            match = _PEM_OPEN.match(text, header.start())
+        assert match is not None
+        yield match
+        position = match.end()
+
+
 def _url_password(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match["value"]
     return None if _PLACEHOLDER.search(value) else found(PASSWORD, match.start("value"), match.end("value"))
@@ -143,14 +174,7 @@ DETECTORS = (
         _keyed_token,
         lambda scan: scan.has("key", "token", "secret", "bearer"),
     ),
-    Detector(
-        (PASSWORD,),
-        re.compile(
-            r"-----BEGIN[A-Z0-9 ]*PRIVATE KEY-----(?:[\s\S]*?-----END[A-Z0-9 ]*PRIVATE KEY-----|[A-Za-z0-9+/=\s]*)"
-        ),
-        _pem,
-        lambda scan: "-----BEGIN" in scan.text,
-    ),
+    Detector((PASSWORD,), _PEM, _pem, lambda scan: "-----BEGIN" in scan.text, matches=_pem_blocks),
     Detector(
         (PASSWORD,),
         re.compile(r"://[^\s:/@]{1,64}:(?P<value>[^\s@/]{1,64})@"),

@@ -1,9 +1,16 @@
 """Word filters: custom words and phrases, and the managed PROFANITY list.
 
 Matching is case-insensitive and on whole words: "ass" never matches "class", "assess" or
-"Scunthorpe". A phrase matches as the same words in a row, whatever spacing or punctuation (up to
-three characters) stands between them, so "f-u-c-k" and "f.u.c.k" match the list's "f u c k".
-Entries with symbols inside ("f*ck", "a$$") match literally, as whole tokens.
+"Scunthorpe". A phrase matches as the same words in a row, whatever spacing or punctuation stands
+between them on one line (up to ``MAX_GAP`` characters, no letter or digit), so "f-u-c-k" and
+"f.u.c.k" match the list's "f u c k", and "project - - nightingale" the phrase "project nightingale".
+Entries with symbols inside ("f*ck", "a$$") match literally, as whole tokens. Entries made only of
+symbols ("!!!", "$$$", "-_-") match literally too, anywhere but inside a longer run of their own
+edge characters: "!!!" in "wow!!!" and "wow !!! ok", not in "!!!!".
+
+Text and entries are read folded (pii/folding.py): invisible characters inside a word do not split
+it ("zebra\\u200bcorn" is "zebracorn"), fullwidth letters and digits are ASCII ones. A text with
+invisible characters is also read with them as separators, as before; spans are the original text's.
 
 Checking costs one tokenization of the text and a set intersection: only when every word of some
 listed phrase is in the text does the slower position-by-position walk run. That keeps a 10,000-word
@@ -20,12 +27,13 @@ from importlib import resources as package_files
 
 from gateway.guardrails.assessment import CUSTOM_WORDS, MANAGED_WORDS, Action, Detection
 from gateway.guardrails.definition import Side, WordPolicyConfig
+from gateway.guardrails.pii.folding import Folded, fold
 from gateway.guardrails.policies.base import Resources, TextUnit
 from gateway.guardrails.policies.regexes import REPORTED
 
 _WORD = re.compile(r"[^\W_]+")
 _PLAIN = re.compile(r"[\w\s'.\-]+")  # entries made of words, spaces and joining punctuation
-_MAX_GAP = 3
+MAX_GAP = 32  # the most characters between two words of a phrase: keeps the walk linear
 
 
 @lru_cache(maxsize=4)
@@ -33,6 +41,12 @@ def _words_of(lowered: str) -> frozenset[str]:
     """The words of a text; remembered for the few latest texts, since every word list of a guardrail
     (custom words per action, the managed list) looks at the same text in turn."""
     return frozenset(_WORD.findall(lowered))
+
+
+@lru_cache(maxsize=4)
+def _folded(text: str) -> Folded:
+    """``text`` folded; remembered like ``_words_of``, for the word lists that read it in turn."""
+    return fold(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +60,18 @@ class WordList:
 
     def matches(self, text: str) -> list[tuple[int, int]]:
         """The (start, end) of every listed phrase in ``text``, left to right, not overlapping."""
+        folded = _folded(text)
+        found = self._matches(folded.text)
+        if not folded.removed:
+            return found
+        spans = {*(folded.span(start, end) for start, end in found), *self._matches(folded.wide)}
+        kept: list[tuple[int, int]] = []  # the two readings' spans, the first (then longest) of overlapping ones
+        for start, end in sorted(spans, key=lambda span: (span[0], -span[1])):
+            if not kept or start >= kept[-1][1]:
+                kept.append((start, end))
+        return kept
+
+    def _matches(self, text: str) -> list[tuple[int, int]]:
         lowered = text.lower()
         if len(lowered) != len(text):  # a few characters change length when lower-cased
             lowered = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
@@ -92,7 +118,7 @@ class WordList:
             if end > len(tokens):
                 continue
             if all(tokens[index + i][0] == word for i, word in enumerate(phrase)) and all(
-                tokens[i + 1][1] - tokens[i][2] <= _MAX_GAP and "\n" not in text[tokens[i][2] : tokens[i + 1][1]]
+                tokens[i + 1][1] - tokens[i][2] <= MAX_GAP and "\n" not in text[tokens[i][2] : tokens[i + 1][1]]
                 for i in range(index, end - 1)
             ):
                 return len(phrase)
@@ -103,11 +129,9 @@ def compile_words(phrases: Iterable[str]) -> WordList:
     """A word list for ``phrases`` (duplicates and case ignored; longer phrases win over their prefixes)."""
     by_first: dict[str, list[tuple[str, ...]]] = {}
     symbols: list[str] = []
-    for phrase in {p.strip().lower() for p in phrases if p.strip()}:
+    for phrase in {folded.strip().lower() for folded in (fold(p).text for p in phrases) if folded.strip()}:
         words = tuple(_WORD.findall(phrase))
-        if not words:
-            continue
-        if _PLAIN.fullmatch(phrase):
+        if words and _PLAIN.fullmatch(phrase):
             by_first.setdefault(words[0], []).append(words)
         else:
             symbols.append(phrase)
@@ -125,7 +149,13 @@ def _symbol_pattern(entries: Sequence[str]) -> re.Pattern[str]:
 
 
 def _whole(text: str, start: int, end: int) -> bool:
-    """Not inside a longer word: no letter or digit right before or after."""
+    """Not inside a longer word: no letter or digit right before or after. A match made only of
+    symbols ("!!!") has no word to be inside of: it must not be inside a longer run of its first
+    or last character ("!!!!")."""
+    if not any(c.isalnum() for c in text[start:end]):
+        return not (start > 0 and text[start - 1] == text[start]) and not (
+            end < len(text) and text[end] == text[end - 1]
+        )
     return not (start > 0 and text[start - 1].isalnum()) and not (end < len(text) and text[end].isalnum())
 
 

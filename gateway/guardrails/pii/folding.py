@@ -1,0 +1,98 @@
+"""Text as the pattern detectors and word filters read it, with a way back to the caller's offsets.
+
+Two things hide a value or a word from a pattern without changing what a reader sees:
+
+- invisible characters inside it (zero-width space, zero-width (non-)joiner, word joiner, soft
+  hyphen, byte order mark...): "zebra\\u200bcorn" reads as "zebracorn";
+- other forms of ASCII characters: fullwidth letters, digits and punctuation ("４１１１", "ＳＳＮ",
+  "＠"), the ideographic space, and the decimal digits of other scripts ("٤١١١"), which ``\\d``
+  matches but the check digit code cannot read.
+
+``fold`` removes the first and replaces the second, one character for one. Findings in the folded
+text are mapped back (``Folded.span``) so that every offset reported is one into the original
+text. An ASCII text is its own folding, at the cost of one ``isascii``.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from bisect import bisect_right
+from dataclasses import dataclass
+
+# Characters with no width and no meaning inside a word or a number.
+IGNORABLE = "\u00ad\u034f\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"
+_IGNORED = re.compile(f"[{IGNORABLE}]+")
+_FULLWIDTH_FIRST, _FULLWIDTH_LAST, _FULLWIDTH_SHIFT = 0xFF01, 0xFF5E, 0xFEE0  # "！" to "～": "!" to "~"
+_IDEOGRAPHIC_SPACE = 0x3000
+
+
+@dataclass(frozen=True, slots=True)
+class Folded:
+    """``text`` folded; ``wide`` is the original with only the one-for-one replacements (same length,
+    same offsets). ``_folded_at`` and ``_original_at`` say where each stretch of ``text`` between
+    removed characters starts, in ``text`` and in the original."""
+
+    text: str
+    wide: str
+    _folded_at: tuple[int, ...] = ()
+    _original_at: tuple[int, ...] = ()
+
+    @property
+    def removed(self) -> bool:
+        """Whether invisible characters were taken out (offsets in ``text`` then need ``span``)."""
+        return bool(self._folded_at)
+
+    def _position(self, index: int) -> int:
+        """The original offset of the character at ``index`` of ``text`` (or of its end)."""
+        stretch = bisect_right(self._folded_at, index) - 1
+        return self._original_at[stretch] + index - self._folded_at[stretch]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """A span of ``text`` as a span of the original: from its first character to its last, so
+        invisible characters inside it are in it and those around it are not."""
+        if not self._folded_at:
+            return start, end
+        if start == len(self.text):
+            first = self._position(start - 1) + 1 if start else 0
+            return first, first
+        first = self._position(start)
+        return first, (self._position(end - 1) + 1 if end > start else first)
+
+
+def _replacements(text: str) -> dict[int, int]:
+    """The one-for-one replacements the non-ASCII characters of ``text`` need."""
+    table: dict[int, int] = {}
+    for char in set(text):
+        code = ord(char)
+        if code < 0x80:
+            continue
+        if _FULLWIDTH_FIRST <= code <= _FULLWIDTH_LAST:
+            table[code] = code - _FULLWIDTH_SHIFT
+        elif code == _IDEOGRAPHIC_SPACE:
+            table[code] = 0x20
+        elif char.isdecimal():
+            table[code] = 0x30 + unicodedata.decimal(char)
+    return table
+
+
+def fold(text: str) -> Folded:
+    """``text`` as the detectors read it (see the module docstring)."""
+    if text.isascii():
+        return Folded(text, text)
+    table = _replacements(text)
+    wide = text.translate(table) if table else text
+    pieces: list[str] = []
+    folded_at: list[int] = [0]
+    original_at: list[int] = [0]
+    position = length = 0
+    for run in _IGNORED.finditer(wide):
+        pieces.append(wide[position : run.start()])
+        length += run.start() - position
+        position = run.end()
+        folded_at.append(length)
+        original_at.append(position)
+    if not pieces:
+        return Folded(wide, wide)
+    pieces.append(wide[position:])
+    return Folded("".join(pieces), wide, tuple(folded_at), tuple(original_at))
