@@ -247,10 +247,10 @@ class _EmbeddingRuntime:
         while True:
             command = receive()
             if isinstance(command, Shutdown):
-                self.engine.inbox.put(STOP)
+                self.engine.submit(STOP)
                 return
             if isinstance(command, Embed | Cancel):
-                self.engine.inbox.put(command)
+                self.engine.submit(command)
             elif isinstance(command, CountTokens):
                 texts = [str(m.get("content") or "") for m in command.messages]
                 counts = self.embedder.tokenizer(texts, add_special_tokens=False)["input_ids"]
