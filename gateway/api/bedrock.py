@@ -56,11 +56,14 @@ GUARDRAIL_INTERVENED = "guardrail_intervened"
 
 
 def model_id(request: AsgiRequest) -> str:
+    """The model a Bedrock call names: an id, or a foundation model's or an inference profile's ARN
+    (its id; a cross-region profile's "us." and the like resolve in the catalog)."""
     value: str = request.scope["path_params"]["modelId"]
     if value.startswith("arn:"):
-        _, found, name = value.partition(":foundation-model/")
-        if found:
-            return name
+        for kind in (":foundation-model/", ":inference-profile/"):
+            _, found, name = value.partition(kind)
+            if found:
+                return name
     return value
 
 

@@ -15,6 +15,9 @@ from gateway.services.context import Principal
 from providers.base import Capabilities, Provider, ProviderResources, ProviderSpec
 from providers.registry import build_provider, spec_for
 
+# The geographies of Bedrock's cross-region inference profile ids ("us.anthropic.claude-...")
+PROFILE_GEOGRAPHIES = frozenset(("us", "eu", "apac", "global", "us-gov", "ca", "jp", "au"))
+
 
 @dataclass(frozen=True, slots=True)
 class DeploymentHandle:
@@ -113,10 +116,18 @@ class ModelCatalog:
     def resolve(self, name: str, principal: Principal) -> PublicModel:
         """The model a caller asked for, by its name or an alias (every surface resolves here);
         unknown and forbidden look alike, as at OpenAI. A key's allowed models are public names."""
-        model = self._models.get(name) or self._aliases.get(name)
+        model = self._models.get(name) or self._aliases.get(name) or self._profile(name)
         if model is None or not principal.may_call(model.name):
             raise ModelNotFound(f"The model '{name}' does not exist or you do not have access to it.", param="model")
         return model
+
+    def _profile(self, name: str) -> PublicModel | None:
+        """A Bedrock cross-region inference profile id ("us.anthropic.claude-..."): the model whose
+        name or alias is the id without its geography, as boto3 users call models today."""
+        geography, dot, rest = name.partition(".")
+        if not dot or geography not in PROFILE_GEOGRAPHIES:
+            return None
+        return self._models.get(rest) or self._aliases.get(rest)
 
     def visible_to(self, principal: Principal) -> list[PublicModel]:
         return [m for m in self._models.values() if principal.may_call(m.name)]

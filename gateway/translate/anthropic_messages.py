@@ -69,7 +69,7 @@ def to_chat(body: Json, *, stream: bool = False, counting: bool = False) -> Chat
         request["tools"] = [_tool(tool, f"tools.{i}.") for i, tool in enumerate(tools)]
     choice = get(body, "tool_choice", dict)
     if choice is not None:
-        _tool_choice(request, choice)
+        _tool_choice(request, choice, {t.get("name") for t in tools or () if isinstance(t, dict)})
     for name in ("thinking", "cache_control"):
         _put(request, name, get(body, name, dict))
     output = get(body, "output_config", dict)
@@ -308,10 +308,13 @@ def _tool(tool: Any, at: str) -> Json:
     return out
 
 
-def _tool_choice(request: Json, choice: Json) -> None:
+def _tool_choice(request: Json, choice: Json, names: set[Any]) -> None:
     kind = choice.get("type")
     if kind == "tool":
-        request["tool_choice"] = {"type": "function", "function": {"name": need(choice, "name", str, "tool_choice.")}}
+        name = need(choice, "name", str, "tool_choice.")
+        if name not in names:
+            raise InvalidRequest(f"tool_choice.name: {name!r} is not one of the tools.", param="tool_choice")
+        request["tool_choice"] = {"type": "function", "function": {"name": name}}
     elif isinstance(kind, str) and kind in _TOOL_CHOICE:
         request["tool_choice"] = _TOOL_CHOICE[kind]
     else:

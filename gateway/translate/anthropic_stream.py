@@ -45,6 +45,7 @@ class MessageEvents:
         self._finish: str | None = None
         self._matched: object = None
         self._used_tools = False
+        self._unnamed: tuple[int, str, str] | None = None  # a tool call whose name has not come yet
 
     def chunk(self, chunk: ChatCompletionChunk) -> bytes:
         out: list[bytes] = [] if self._began else self._begin(chunk.model)
@@ -53,6 +54,7 @@ class MessageEvents:
                 continue
             self._feed(choice.delta, out)
             if choice.finish_reason is not None and self._finish is None:
+                self._name_now(out)
                 self._close(out)
                 self._finish = choice.finish_reason
                 self._matched = (choice.model_extra or {}).get("stop_reason")
@@ -61,6 +63,7 @@ class MessageEvents:
     def finish(self, usage: Usage | None, model: str, extra: Json | None = None) -> bytes:
         """The closing events; ``extra`` fields (a guardrail's report) ride on ``message_delta``."""
         out: list[bytes] = [] if self._began else self._begin(model)
+        self._name_now(out)
         self._close(out)
         reason, sequence = stop_reason(self._finish, self._matched, self._stops, self._used_tools)
         data: Json = {
@@ -96,14 +99,35 @@ class MessageEvents:
             out.append(_delta(self._index, {"type": "text_delta", "text": delta.content}))
         for call in delta.tool_calls or ():
             function = call.function or {}
+            name, arguments = str(function.get("name") or ""), str(function.get("arguments") or "")
+            waiting = self._unnamed
+            if waiting is not None and waiting[0] == call.index:  # its name may come now
+                self._unnamed = (call.index, waiting[1], waiting[2] + arguments)
+                if name:
+                    self._name_now(out, name)
+                continue
             if self._open != call.index:
                 tool_id = call.id or f"toolu_{self._id}_{self._index + 1}"
-                block = {"type": "tool_use", "id": tool_id, "name": str(function.get("name") or ""), "input": {}}
-                self._start(out, call.index, block)
+                if not name:  # OpenAI's deltas may name the tool later: its block starts then
+                    self._name_now(out)
+                    self._close(out)
+                    self._unnamed = (call.index, tool_id, arguments)
+                    continue
+                self._start(out, call.index, {"type": "tool_use", "id": tool_id, "name": name, "input": {}})
                 self._used_tools = True
-            arguments = function.get("arguments")
             if arguments:
-                out.append(_delta(self._index, {"type": "input_json_delta", "partial_json": str(arguments)}))
+                out.append(_delta(self._index, {"type": "input_json_delta", "partial_json": arguments}))
+
+    def _name_now(self, out: list[bytes], name: str = "") -> None:
+        """Start the block of the tool call waiting for its name, with the input that came meanwhile."""
+        waiting, self._unnamed = self._unnamed, None
+        if waiting is None:
+            return
+        index, tool_id, arguments = waiting
+        self._start(out, index, {"type": "tool_use", "id": tool_id, "name": name, "input": {}})
+        self._used_tools = True
+        if arguments:
+            out.append(_delta(self._index, {"type": "input_json_delta", "partial_json": arguments}))
 
     def _thinking(self, extra: Json, out: list[bytes]) -> None:
         """litellm's ``thinking_blocks`` (text and signature, as Claude streams them), else an
@@ -130,6 +154,7 @@ class MessageEvents:
                 self._close(out)
 
     def _start(self, out: list[bytes], key: str | int, block: Json) -> None:
+        self._name_now(out)  # a text or thinking block after a nameless call: the call comes first
         self._close(out)
         self._open, self._index = key, self._index + 1
         data = {"type": "content_block_start", "index": self._index, "content_block": block}

@@ -126,7 +126,7 @@ def _user(content: list[Any], where: str) -> list[Json]:
             raise InvalidRequest(f"Malformed input request: {at}: '{kind}' blocks are not supported.")
     if parts:
         only_text = all(p["type"] == "text" for p in parts)
-        out.append({"role": "user", "content": "".join(p["text"] for p in parts) if only_text else parts})
+        out.append({"role": "user", "content": "\n".join(p["text"] for p in parts) if only_text else parts})
     return out
 
 
@@ -179,10 +179,13 @@ def _tool_choice(choice: Json) -> Json | str:
 # ---------------------------------------------------------------- responses
 
 
-def _stop_reason(finish: str | None, matched: object, stops: list[str] | None) -> tuple[str, str | None]:
+def _stop_reason(
+    finish: str | None, matched: object, stops: list[str] | None, used_tools: bool
+) -> tuple[str, str | None]:
     if finish == "stop" and isinstance(matched, str) and stops and matched in stops:
         return "stop_sequence", matched
-    return _STOP.get(finish or "stop", "end_turn"), None
+    reason = _STOP.get(finish or "stop", "end_turn")
+    return ("tool_use" if reason == "end_turn" and used_tools else reason), None  # some servers end tool calls "stop"
 
 
 def _usage(usage: Usage | None) -> Json:
@@ -209,7 +212,7 @@ def from_chat(completion: ChatCompletion, request: ChatCompletionRequest) -> Jso
                     "input": tool_input(call.function.arguments),
                 }
             )
-    reason, sequence = _stop_reason(finish, matched, _stops(request))
+    reason, sequence = _stop_reason(finish, matched, _stops(request), any(b["type"] == "tool_use" for b in content))
     return {
         "id": completion.id,
         "type": "message",
@@ -245,7 +248,7 @@ class AnthropicStream:
         out = self._begin("msg")
         out.extend(e for e in (self._event(item) for item in self._blocks.end()) if e is not None)
         stop = self._stop or MessageStop("stop")
-        reason, sequence = _stop_reason(stop.finish_reason, stop.matched_stop, self._stops)
+        reason, sequence = _stop_reason(stop.finish_reason, stop.matched_stop, self._stops, self._blocks.used_tools)
         delta = {"stop_reason": reason, "stop_sequence": sequence}
         out.append({"type": "message_delta", "delta": delta, "usage": _usage(usage)})
         out.append({"type": "message_stop", "amazon-bedrock-invocationMetrics": metrics})

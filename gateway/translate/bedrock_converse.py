@@ -177,7 +177,8 @@ def _user(blocks: list[ContentBlock], where: str) -> list[Json]:
             raise InvalidRequest(_unsupported(block.member_names(), at), param=at)
     if parts:
         only_text = all(p["type"] == "text" for p in parts)
-        content: str | list[Json] = "".join(p["text"] for p in parts) if only_text else parts
+        # separate blocks stay separate: "Summarize:" then "The cat sat." is not "Summarize:The cat sat."
+        content: str | list[Json] = "\n".join(p["text"] for p in parts) if only_text else parts
         results.append({"role": "user", "content": content})
     return results
 
@@ -245,6 +246,11 @@ def tool_parameters(config: ToolConfig) -> Json:
     choice = config.toolChoice
     if choice is not None:
         if choice.tool is not None:
+            if choice.tool.name not in {e.toolSpec.name for e in config.tools if e.toolSpec is not None}:
+                raise InvalidRequest(
+                    f"toolConfig.toolChoice.tool names {choice.tool.name!r}, which is not in toolConfig.tools.",
+                    param="toolConfig.toolChoice",
+                )
             out["tool_choice"] = {"type": "function", "function": {"name": choice.tool.name}}
         elif choice.any_ is not None:
             out["tool_choice"] = "required"
@@ -261,13 +267,18 @@ def _unsupported(members: list[str], where: str, context: str = "this position")
 # ---------------------------------------------------------------- responses
 
 
-def stop_reason(finish_reason: str | None, matched_stop: object = None, stops: list[str] | None = None) -> str:
-    """Bedrock's stopReason. A reason that is already Bedrock's (from Strata's own guardrails) passes."""
+def stop_reason(
+    finish_reason: str | None, matched_stop: object = None, stops: list[str] | None = None, used_tools: bool = False
+) -> str:
+    """Bedrock's stopReason. A reason that is already Bedrock's (from Strata's own guardrails) passes.
+    A message that ends in tool use says ``tool_use`` even when the upstream said "stop" (Ollama and
+    vLLM do): agent loops run tools only on ``tool_use``."""
     if finish_reason in STOP_REASONS:
         return finish_reason
     if finish_reason == "stop" and isinstance(matched_stop, str) and stops and matched_stop in stops:
         return "stop_sequence"  # vLLM says which stop string ended the text; OpenAI does not
-    return _FROM_FINISH.get(finish_reason or "stop", "end_turn")
+    reason = _FROM_FINISH.get(finish_reason or "stop", "end_turn")
+    return "tool_use" if reason == "end_turn" and used_tools else reason
 
 
 def token_usage(usage: Usage | None) -> Json:
@@ -313,7 +324,7 @@ def chat_to_converse(
     matched = getattr(choice, "stop_reason", None) if choice is not None else None
     out: Json = {
         "output": {"message": message},
-        "stopReason": stop_reason(finish, matched, stops),
+        "stopReason": stop_reason(finish, matched, stops, any("toolUse" in block for block in message["content"])),
         "usage": token_usage(completion.usage),
         "metrics": {"latencyMs": latency_ms},
     }

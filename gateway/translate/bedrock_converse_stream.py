@@ -62,4 +62,5 @@ class ConverseStreamEvents:
         if isinstance(item, BlockStop):
             return event("contentBlockStop", {"contentBlockIndex": item.index})
         assert isinstance(item, MessageStop)
-        return event("messageStop", {"stopReason": stop_reason(item.finish_reason, item.matched_stop, self._stops)})
+        reason = stop_reason(item.finish_reason, item.matched_stop, self._stops, self._blocks.used_tools)
+        return event("messageStop", {"stopReason": reason})

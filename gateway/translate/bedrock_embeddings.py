@@ -34,6 +34,8 @@ def titan_request(model: str, body: Json) -> EmbeddingRequest:
     dimensions = get(body, "dimensions", int)
     if dimensions is None:
         return EmbeddingRequest(model=model, input=text)
+    if dimensions < 1:
+        raise InvalidRequest(f"dimensions must be a positive number, not {dimensions}.", param="dimensions")
     return EmbeddingRequest(model=model, input=text, dimensions=dimensions)
 
 

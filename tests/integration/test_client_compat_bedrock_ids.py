@@ -58,7 +58,16 @@ def _upstream_models(upstream: FakeUpstream) -> list[str]:
     return [r["body"]["model"] for r in upstream.requests()]
 
 
-@pytest.mark.parametrize("model_id", [HAIKU, f"us.{HAIKU}", f"arn:aws:bedrock:{REGION}::foundation-model/{HAIKU}"])
+@pytest.mark.parametrize(
+    "model_id",
+    [
+        HAIKU,
+        f"us.{HAIKU}",
+        f"arn:aws:bedrock:{REGION}::foundation-model/{HAIKU}",
+        f"eu.{HAIKU}",  # another geography's profile id: not an alias, still the model
+        f"arn:aws:bedrock:{REGION}:123456789012:inference-profile/global.{HAIKU}",
+    ],
+)
 def test_boto3_invoke_model_with_an_aliased_bedrock_id_and_an_anthropic_body(
     upstream: FakeUpstream, runtime: Any, model_id: str
 ) -> None:

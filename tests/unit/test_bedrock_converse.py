@@ -32,7 +32,7 @@ def test_text_system_and_inference_config_map_to_openai_parameters() -> None:
     out = translate(
         {
             "system": [{"text": "Be brief."}, {"text": "Be kind."}],
-            "messages": [user({"text": "Hi "}, {"text": "there"})],
+            "messages": [user({"text": "Summarize:"}, {"text": "The cat sat."})],  # blocks stay apart
             "inferenceConfig": {"maxTokens": 20, "temperature": 0.5, "topP": 0.9, "stopSequences": ["END"]},
             "additionalModelRequestFields": {"top_k": 5, "model": "ignored", "messages": "ignored"},
             "requestMetadata": {"team": "a"},
@@ -41,7 +41,10 @@ def test_text_system_and_inference_config_map_to_openai_parameters() -> None:
 
     assert out == {
         "model": "model-x",
-        "messages": [{"role": "system", "content": "Be brief.\nBe kind."}, {"role": "user", "content": "Hi there"}],
+        "messages": [
+            {"role": "system", "content": "Be brief.\nBe kind."},
+            {"role": "user", "content": "Summarize:\nThe cat sat."},
+        ],
         "max_tokens": 20,
         "temperature": 0.5,
         "top_p": 0.9,
