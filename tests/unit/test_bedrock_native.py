@@ -272,6 +272,9 @@ def test_titan_embeddings() -> None:
     }
     with pytest.raises(InvalidRequest, match="float"):
         native.TITAN_EMBED.to_embeddings("m", {"inputText": "x", "embeddingTypes": ["binary"]})
+    for dimensions in (0, -4):  # a 400 naming the field (it was a 500, which botocore retries)
+        with pytest.raises(InvalidRequest, match="dimensions"):
+            native.TITAN_EMBED.to_embeddings("m", {"inputText": "x", "dimensions": dimensions})
 
 
 def test_cohere_embeddings() -> None:
