@@ -20,7 +20,16 @@ from typing import Any
 from gateway.guardrails.assessment import Detection, Outcome
 from gateway.guardrails.compiled import CompiledGuardrail
 from gateway.guardrails.definition import Side
-from gateway.guardrails.policies.base import GROUNDING_SOURCE, GUARD_CONTENT, QUERY, Check, TextUnit, waits
+from gateway.guardrails.policies.base import (
+    CONTEXT,
+    GROUNDING_SOURCE,
+    GUARD_CONTENT,
+    PATTERN_POLICIES,
+    QUERY,
+    Check,
+    TextUnit,
+    waits,
+)
 
 UNIT_CHARACTERS = 1000  # Bedrock counts usage in text units of up to 1,000 characters
 OFF_LOOP_CHARACTERS = 32_768  # past this, pattern checks run in a thread (~1 ms of work inline below it)
@@ -39,15 +48,17 @@ async def apply(guardrail: CompiledGuardrail, side: Side, units: Sequence[TextUn
     started = time.perf_counter()
     checks = guardrail.checks(side)
     indexes = guarded(units)
+    said = [i for i in indexes if CONTEXT not in units[i].qualifiers]  # what the semantic policies read
     subject = [units[i] for i in indexes]
-    results = await _detect_all(checks, units, subject)
+    results = await _detect_all(checks, units, subject, [units[i] for i in said])
     detections: list[Detection] = []
     for check, found in zip(checks, results, strict=True):
         if check.policy != "contextualGroundingPolicy":
+            numbering = indexes if check.policy in PATTERN_POLICIES else said
             for detection in found:  # back to the caller's unit numbering
                 if detection.span is not None:
                     unit, start, end = detection.span
-                    detection.span = (indexes[unit], start, end)
+                    detection.span = (numbering[unit], start, end)
         detections += found
     characters = sum(len(u.text) for u in subject)
     units_checked = {check.policy: max(1, math.ceil(characters / UNIT_CHARACTERS)) for check in checks}
@@ -61,26 +72,26 @@ async def apply(guardrail: CompiledGuardrail, side: Side, units: Sequence[TextUn
 
 
 async def _detect_all(
-    checks: Sequence[Check], units: Sequence[TextUnit], subject: list[TextUnit]
+    checks: Sequence[Check], units: Sequence[TextUnit], subject: list[TextUnit], said: list[TextUnit]
 ) -> list[list[Detection]]:
     """Checks that wait (embeddings, a thread) run as concurrent tasks, started first; pattern checks
     run inline meanwhile (a task each would cost more than most of them take)."""
-    pending = {
-        i: asyncio.ensure_future(c.detect(_for(c.policy, units, subject))) for i, c in enumerate(checks) if waits(c)
-    }
+
+    def reads(check: Check) -> Sequence[TextUnit]:
+        return _for(check.policy, units, subject, said)
+
+    pending = {i: asyncio.ensure_future(c.detect(reads(c))) for i, c in enumerate(checks) if waits(c)}
     results: list[list[Detection]] = []
     try:
         if sum(len(u.text) for u in units) > OFF_LOOP_CHARACTERS:
             inline = [(i, c) for i, c in enumerate(checks) if i not in pending]
-            done_inline = await asyncio.to_thread(
-                _run_inline, [c.detect(_for(c.policy, units, subject)) for _, c in inline]
-            )
+            done_inline = await asyncio.to_thread(_run_inline, [c.detect(reads(c)) for _, c in inline])
             results = [[] for _ in checks]
             for (index, _), detections in zip(inline, done_inline, strict=True):
                 results[index] = detections
         else:
             for index, check in enumerate(checks):
-                results.append([] if index in pending else await check.detect(_for(check.policy, units, subject)))
+                results.append([] if index in pending else await check.detect(reads(check)))
     except BaseException:  # the tasks started for this call must not outlive it
         for task in pending.values():
             task.cancel()
@@ -107,9 +118,12 @@ def _run_inline(coroutines: list[Coroutine[Any, Any, list[Detection]]]) -> list[
     return out
 
 
-def _for(policy: str, units: Sequence[TextUnit], subject: list[TextUnit]) -> Sequence[TextUnit]:
-    """Contextual grounding reads every unit (sources, query and answer); the rest the guarded ones."""
-    return units if policy == "contextualGroundingPolicy" else subject
+def _for(policy: str, units: Sequence[TextUnit], subject: list[TextUnit], said: list[TextUnit]) -> Sequence[TextUnit]:
+    """Contextual grounding reads every unit (sources, query and answer); word and sensitive
+    information policies the guarded ones; topics and content filters the guarded ones a user said."""
+    if policy == "contextualGroundingPolicy":
+        return units
+    return subject if policy in PATTERN_POLICIES else said
 
 
 def masked(text: str, unit: int, detections: Sequence[Detection]) -> str:

@@ -1,28 +1,32 @@
 """The text a guardrail looks at in a canonical request or answer, and the masked text put back.
 
-Input: every user message's text (each text part a unit), as Bedrock evaluates a conversation's
-messages; a surface that marks guarded content (Converse's guardContent) provides its own units.
-Output: each choice's text. Masking puts a unit's masked text back where the unit was.
+Input: every message's text (each text part a unit): the users' as they are, the rest (system
+prompts, earlier answers, tool results) marked CONTEXT, which only the word and sensitive
+information policies read (policies/base.py); a surface that marks guarded content (Converse's
+guardContent) provides its own units. Output: each choice's text. Masking puts a unit's masked
+text back where the unit was, in whichever message it came from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gateway.guardrails.policies.base import TextUnit
+from gateway.guardrails.policies.base import CONTEXT, TextUnit
 from providers.canonical import ChatCompletion, ChatCompletionRequest, EmbeddingRequest, Message
+
+_USER: frozenset[str] = frozenset()
+_CONTEXT = frozenset((CONTEXT,))
 
 
 def input_units(request: ChatCompletionRequest) -> list[TextUnit]:
     units: list[TextUnit] = []
     for message in request.messages:
-        if message.role != "user":
-            continue
+        qualifiers = _USER if message.role == "user" else _CONTEXT
         if isinstance(message.content, str):
             if message.content:
-                units.append(TextUnit(message.content))
+                units.append(TextUnit(message.content, qualifiers))
         elif message.content:
-            units += [TextUnit(part.text) for part in message.content if part.type == "text" and part.text]
+            units += [TextUnit(part.text, qualifiers) for part in message.content if part.type == "text" and part.text]
     return units
 
 
@@ -31,13 +35,12 @@ def embedding_units(request: EmbeddingRequest) -> list[TextUnit]:
 
 
 def masked_request(request: ChatCompletionRequest, units: Sequence[TextUnit], masked: Sequence[str]) -> None:
-    """Put each unit's masked text back into the user messages (in place)."""
+    """Put each unit's masked text back into the messages (in place)."""
     replacements = [(u.text, m) for u, m in zip(units, masked, strict=True) if u.text != m]
     if not replacements:
         return
     for message in request.messages:
-        if message.role == "user":
-            _replace_in(message, replacements)
+        _replace_in(message, replacements)
 
 
 def _replace_in(message: Message, replacements: list[tuple[str, str]]) -> None:

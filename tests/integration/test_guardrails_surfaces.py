@@ -241,3 +241,45 @@ def test_a_topic_written_outside_the_latin_script_is_flagged_in_the_status(gatew
         bedrock.close()
     assert [r for r in reasons if "Latin script" in r] == [r for r in reasons if "'Bombs'" in r]
     assert len(reasons) == 1
+
+
+def test_sensitive_information_is_masked_in_every_message_not_only_the_users(
+    gateway: RunningGateway, upstream: FakeUpstream
+) -> None:
+    messages: list[Any] = [
+        {"role": "system", "content": "Escalations go to boss@example.com."},
+        {"role": "user", "content": "Look up the customer."},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "lookup", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "Customer: ana@example.com"},
+        {"role": "user", "content": "Summarise."},
+    ]
+    with openai.OpenAI(base_url=gateway.openai_base, api_key=gateway.master_key, max_retries=0) as client:
+        client.chat.completions.create(
+            model="anthropic.claude-3-haiku", messages=messages, extra_headers={"x-strata-guardrail": "guard"}
+        )
+    sent = [r["body"]["messages"] for r in upstream.requests() if r["path"].endswith("/completions")][-1]
+    assert sent[0]["content"] == "Escalations go to {EMAIL}."
+    assert sent[3]["content"] == "Customer: {EMAIL}"
+    assert "example.com" not in json.dumps(sent)
+
+
+def test_a_blocked_word_in_a_tool_result_blocks_the_request(gateway: RunningGateway, upstream: FakeUpstream) -> None:
+    messages: list[Any] = [
+        {"role": "user", "content": "What does the document say?"},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c1", "type": "function", "function": {"name": "read", "arguments": "{}"}}],
+        },
+        {"role": "tool", "tool_call_id": "c1", "content": "It is about Project Nightingale."},
+    ]
+    with openai.OpenAI(base_url=gateway.openai_base, api_key=gateway.master_key, max_retries=0) as client:
+        reply = client.chat.completions.create(
+            model="anthropic.claude-3-haiku", messages=messages, extra_headers={"x-strata-guardrail": "guard"}
+        )
+    assert reply.choices[0].finish_reason == "content_filter"
+    assert not [r for r in upstream.requests() if r["path"].endswith("/completions")], "never reached the model"

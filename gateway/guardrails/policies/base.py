@@ -9,6 +9,12 @@ from typing import Protocol
 from gateway.guardrails.assessment import Detection
 
 GROUNDING_SOURCE, QUERY, GUARD_CONTENT = "grounding_source", "query", "guard_content"
+# Text the caller sends that no user wrote in this turn's role: system prompts, earlier answers,
+# tool results. Word and sensitive-information policies read it (a card number must not reach a
+# model from a tool result either); topics and content filters read what users say (a system
+# prompt's "ignore ..." is no prompt attack), as Bedrock's do.
+CONTEXT = "context"
+PATTERN_POLICIES = frozenset(("wordPolicy", "sensitiveInformationPolicy"))
 
 
 @dataclass(frozen=True, slots=True)
