@@ -11,6 +11,7 @@ import email.utils
 import math
 import re
 import time
+import uuid
 from collections.abc import AsyncIterator, Mapping
 from typing import Any, Literal
 from urllib.parse import urlencode, urlsplit
@@ -211,6 +212,9 @@ class OpenAICompatibleProvider(Provider):
         try:
             return ChatCompletion.model_validate_json(content)
         except ValidationError as exc:
+            repaired = _repaired_tool_calls(content)  # only on this path: the usual answer pays nothing
+            if repaired is not None:
+                return repaired
             raise perr.ProviderUpstreamError("Upstream sent an invalid chat completion.", detail=str(exc)) from None
 
     async def chat_stream(
@@ -289,3 +293,22 @@ SPEC = ProviderSpec(
     pricing="price_table",
     vendor=lambda deployment: "OpenAI-compatible",
 )
+
+
+def _repaired_tool_calls(content: bytes) -> ChatCompletion | None:
+    """An answer whose tool calls lack an id or arguments (some OpenAI-compatible servers send
+    ``"arguments": null``, or no id), repaired as a stream of the same answer is: an id made up,
+    ``{}`` for no arguments. None when that is not what is wrong with it."""
+    try:
+        body = orjson.loads(content)
+        for choice in body.get("choices") or ():
+            for number, call in enumerate((choice.get("message") or {}).get("tool_calls") or ()):
+                call.setdefault("type", "function")
+                if not call.get("id"):
+                    call["id"] = f"call_{uuid.uuid4().hex[:24]}_{number}"
+                function = call.get("function")
+                if isinstance(function, dict) and function.get("arguments") is None:
+                    function["arguments"] = "{}"
+        return ChatCompletion.model_validate(body)
+    except (ValueError, TypeError, AttributeError, ValidationError):
+        return None

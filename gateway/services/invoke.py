@@ -47,6 +47,7 @@ from providers.canonical import (
     EmbeddingResponse,
     Usage,
 )
+from providers.tokens import count_text
 
 T = TypeVar("T")
 Opened = tuple[DeploymentHandle, AsyncIterator[ChatCompletionChunk], ChatCompletionChunk]
@@ -136,7 +137,10 @@ class InvokeService:
 
         async def invoke(deployment: DeploymentHandle, options: CallOptions) -> Attempt[ChatCompletion]:
             completion = await deployment.provider.chat(request, options)
-            return Attempt(completion, completion.usage.total_tokens if completion.usage else 0)
+            if completion.usage is None:  # counted here, as a stream without usage is: never billed as 0
+                completion.usage = await _counted_usage(deployment, request, completion)
+                call.usage_estimated = True
+            return Attempt(completion, completion.usage.total_tokens)
 
         with stage(call, "quota.reserve"):
             held = await self.quotas.reserve_chat(call, principal, model, request)
@@ -145,7 +149,7 @@ class InvokeService:
         completion.model = call.served_model or model.name
         call.mark_first_token()
         if completion.usage is not None:
-            call.record_usage(completion.usage)
+            call.record_usage(completion.usage, estimated=call.usage_estimated)
         if held is not None:
             await self.quotas.settle(call, held)
         if guardrails:
@@ -243,6 +247,17 @@ class InvokeService:
             for item in sorted(response.data, key=lambda e: e.index)
             if isinstance(item.embedding, list)
         ]
+
+
+async def _counted_usage(
+    deployment: DeploymentHandle, request: ChatCompletionRequest, completion: ChatCompletion
+) -> Usage:
+    """Usage for an upstream that sent none: the prompt by the provider, the answer by tiktoken."""
+    prompt = await deployment.provider.count_tokens(request)
+    written = [c.message.content or "" for c in completion.choices]
+    written += [t.function.arguments for c in completion.choices for t in c.message.tool_calls or ()]
+    answer = count_text("".join(written), deployment.config.model)
+    return Usage(prompt_tokens=prompt, completion_tokens=answer, total_tokens=prompt + answer)
 
 
 def _embed_invoke(request: EmbeddingRequest) -> Invoke[EmbeddingResponse]:

@@ -58,6 +58,7 @@ class Behaviour:
     tool_call: Json | None = None
     expected_api_key: str | None = None
     usage_in_stream: bool = True
+    usage_in_body: bool = True  # False: a plain answer without "usage", as some servers send
     embedding_dims: int = 8
 
     @classmethod
@@ -120,6 +121,7 @@ class ChatPlan:
     completion_tokens: int
     tool_call: Json | None = None
     include_usage: bool = False
+    body_usage: bool = True
     logprobs: int | None = None  # asked for logprobs: how many top_logprobs each token gets
     id: str = field(default_factory=lambda: new_id("chatcmpl"))
     created: int = field(default_factory=lambda: int(time.time()))
@@ -178,6 +180,7 @@ def plan_chat(body: Json, b: Behaviour) -> ChatPlan:
     options = body.get("stream_options") or {}
     include_usage = bool(body.get("stream") and options.get("include_usage") and b.usage_in_stream)
     plan = ChatPlan(model, n, None, "tool_calls", prompt_tokens(messages), 0, include_usage=include_usage)
+    plan.body_usage = b.usage_in_body
     if body.get("logprobs"):
         plan.logprobs = int(body.get("top_logprobs") or 0)
     if b.tool_call is not None:
@@ -186,7 +189,9 @@ def plan_chat(body: Json, b: Behaviour) -> ChatPlan:
             "type": "function",
             "function": {"name": b.tool_call["name"], "arguments": b.tool_call.get("arguments", "{}")},
         }
-        plan.completion_tokens = n * max(1, count_words(plan.tool_call["function"]["arguments"]))
+        if b.tool_call.get("omit_id"):  # as some OpenAI-compatible servers answer
+            del plan.tool_call["id"]
+        plan.completion_tokens = n * max(1, count_words(plan.tool_call["function"]["arguments"] or ""))
         return plan
     content, truncated = b.content, False
     stop = body.get("stop")
@@ -217,7 +222,7 @@ def chat_completion(plan: ChatPlan) -> bytes:
             "created": plan.created,
             "model": plan.model,
             "choices": choices,
-            "usage": plan.usage,
+            **({"usage": plan.usage} if plan.body_usage else {}),
             "system_fingerprint": "fp_fake",
         }
     )
@@ -277,7 +282,7 @@ def stream_events(plan: ChatPlan, b: Behaviour) -> Iterator[tuple[int, bytes]]:
         call = plan.tool_call
         first = {**call, "index": 0, "function": {"name": call["function"]["name"], "arguments": ""}}
         yield ROLE, b"".join(chunk({"role": "assistant", "content": None, "tool_calls": [first]}))
-        arguments = call["function"]["arguments"]
+        arguments = call["function"]["arguments"] or ""
         for piece in split_pieces(arguments, max(2, b.chunk_count or 3)) or [""]:
             yield CONTENT, b"".join(chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))
     else:

@@ -149,6 +149,24 @@ def test_tool_calls_come_back_as_tool_calls(upstream: FakeUpstream, client: open
     assert call.function.arguments == '{"city": "Paris"}'  # type: ignore[union-attr]
 
 
+def test_a_tool_call_without_an_id_or_arguments_is_repaired_as_a_stream_of_it_is(
+    upstream: FakeUpstream, client: openai.OpenAI
+) -> None:
+    """Some OpenAI-compatible servers send no id, or ``"arguments": null``: the answer is served
+    (it was a 502), with an id made up and ``{}``, whether streamed or not."""
+    upstream.set_behaviour("fake-model", tool_call={"name": "get_weather", "arguments": None, "omit_id": True})
+
+    completion = client.chat.completions.create(
+        model="gpt-test",
+        messages=USER,  # type: ignore[arg-type]
+        tools=[WEATHER_TOOL],  # type: ignore[list-item]
+    )
+
+    [call] = completion.choices[0].message.tool_calls or []
+    assert call.id and call.function.name == "get_weather"  # type: ignore[union-attr]
+    assert call.function.arguments == "{}"  # type: ignore[union-attr]
+
+
 def test_a_tool_result_conversation_passes_through(upstream: FakeUpstream, client: openai.OpenAI) -> None:
     messages: list[Any] = [
         {"role": "user", "content": "Weather in Paris?"},
@@ -256,3 +274,14 @@ def test_chat_with_a_slashed_model_name_reaches_its_upstream(upstream: FakeUpstr
 
     assert completion.model == "org/model-a"
     assert only_request(upstream)["body"]["model"] == "model-a"
+
+
+def test_usage_is_counted_when_a_plain_answer_carries_none(upstream: FakeUpstream, client: openai.OpenAI) -> None:
+    """As for a stream without usage: counted here, never billed as 0 tokens."""
+    upstream.set_behaviour("fake-model", usage_in_body=False, content="one two three four")
+
+    completion = client.chat.completions.create(model="gpt-test", messages=USER)  # type: ignore[arg-type]
+
+    usage = completion.usage
+    assert usage is not None and usage.prompt_tokens > 0 and usage.completion_tokens == 4
+    assert usage.total_tokens == usage.prompt_tokens + usage.completion_tokens
