@@ -11,6 +11,8 @@ guardrail's message and ``stop_reason: "refusal"``, with ``strata_guardrail`` be
 
 from __future__ import annotations
 
+import asyncio
+
 import orjson
 import pydantic_core
 from starlette.responses import Response
@@ -99,8 +101,15 @@ async def messages(state: AppState, call: CallContext, request: AsgiRequest) -> 
     chat = to_chat(body, stream=stream)
     message_id = f"msg_{call.request_id}"
     if stream:
-        relay = await state.invoker.chat_stream(call, principal, chat)
-        events = _Events(MessageEvents(message_id, _stops(chat)), call)
+        # message_start carries the prompt's count (LangChain and others read it there); an
+        # OpenAI-style upstream says it only at the end: counted meanwhile, while the upstream starts
+        counting = asyncio.create_task(_input_tokens(state, call, principal, chat))
+        try:
+            relay = await state.invoker.chat_stream(call, principal, chat)
+        except BaseException:
+            counting.cancel()
+            raise
+        events = _Events(MessageEvents(message_id, _stops(chat), await counting), call)
         return StreamResponse(relay, events, headers=_headers(call))
     completion = await state.invoker.chat(call, principal, chat)
     answer = from_chat(completion, message_id, _stops(chat))
@@ -108,6 +117,13 @@ async def messages(state: AppState, call: CallContext, request: AsgiRequest) -> 
     if report is not None:
         answer["strata_guardrail"] = report
     return BodyResponse(orjson.dumps(answer), _headers(call))
+
+
+async def _input_tokens(state: AppState, call: CallContext, principal: Principal, chat: ChatCompletionRequest) -> int:
+    try:
+        return await count_prompt_tokens(state.catalog, call, principal, chat)
+    except Exception:  # a count is a courtesy here: never the reason a stream fails
+        return 0
 
 
 class _Events:

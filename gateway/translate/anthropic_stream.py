@@ -36,9 +36,10 @@ def _delta(index: int, delta: Json) -> bytes:
 class MessageEvents:
     """Feed chunks to ``chunk()``; call ``finish()`` once the stream has ended normally."""
 
-    def __init__(self, message_id: str, stops: list[str] | None = None) -> None:
+    def __init__(self, message_id: str, stops: list[str] | None = None, input_tokens: int = 0) -> None:
         self._id = message_id
         self._stops = stops
+        self._input_tokens = input_tokens  # the prompt's count, as Anthropic's message_start carries it
         self._began = False
         self._open: str | int | None = None
         self._index = -1
@@ -86,7 +87,7 @@ class MessageEvents:
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": {"input_tokens": 0, "output_tokens": 0},
+            "usage": {"input_tokens": self._input_tokens, "output_tokens": 0},
         }
         return [event(b"message_start", {"type": "message_start", "message": message}), PING]
 
