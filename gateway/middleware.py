@@ -57,7 +57,8 @@ _WITH_BODY = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 def bounded(receive: Receive, limit: int, scope: Scope) -> Receive:
     """``receive`` that refuses a body past ``limit`` bytes (413 in the caller's shape, before it is
     read when Content-Length says so) and turns a caller gone mid-body into ClientGone, which the
-    boundary answers quietly: the ASGI routes read their bodies this way themselves. An
+    boundary answers quietly: the ASGI routes read their bodies this way themselves. Once the body
+    is whole, messages pass as they come (a streaming route watches for ``http.disconnect``). An
     HTTPException, because FastAPI turns any other error met while reading a body into a 400."""
     declared = next((int(v) for n, v in scope["headers"] if n == b"content-length" and v.isdigit()), 0)
     if declared > limit:
@@ -67,15 +68,19 @@ def bounded(receive: Receive, limit: int, scope: Scope) -> Receive:
 
         return refuse
     size = 0
+    complete = False  # the whole body came: a disconnect from here on is a stream's caller leaving
 
     async def receive_bounded() -> Message:
-        nonlocal size
+        nonlocal size, complete
         message = await receive()
+        if complete:
+            return message
         if message["type"] == "http.disconnect":
             raise ClientGone
         size += len(message.get("body", b""))
         if size > limit:
             raise HTTPException(413, f"The request body exceeds the limit of {limit} bytes.")
+        complete = not message.get("more_body", False)
         return message
 
     return receive_bounded

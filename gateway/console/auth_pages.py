@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import posixpath
 import secrets
 
 from fastapi import APIRouter, Request
@@ -25,7 +26,9 @@ router = APIRouter()
 def _next(request: Request, wanted: str) -> str:
     """Where to go after signing in: a console page, never another site."""
     base: str = request.scope.get("root_path", "")
-    if wanted.startswith(base + "/") and not wanted.startswith("//") and "\\" not in wanted:
+    path = posixpath.normpath(wanted.split("?", 1)[0]) if wanted.startswith("/") else ""
+    safe = wanted.startswith(base + "/") and not wanted.startswith("//") and "\\" not in wanted
+    if safe and (path + "/").startswith(base + "/"):  # "/console/../v1" leaves the console: no
         return wanted
     return f"{base}/overview"
 

@@ -48,10 +48,14 @@ def limits(form: FormData) -> dict[str, Any]:
 
 
 def allowed_models(form: FormData) -> list[str] | None:
-    """Checked models; none checked (or "every model" chosen) means every model."""
+    """Checked models, or None for "every model". "Only these" with none checked is refused: a key
+    that may call no model is never what the form meant."""
     if form.get("models_mode", "all") == "all":
         return None
-    return form.all("allowed_models")
+    chosen = form.all("allowed_models")
+    if not chosen:
+        raise InvalidRequest("Tick at least one model, or choose every model.", param="allowed_models")
+    return chosen
 
 
 def alert_rules(form: FormData) -> dict[str, Any] | None:

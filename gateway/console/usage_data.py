@@ -15,7 +15,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, Select, TextClause, cast, func, not_, or_, select, text
+from sqlalchemy import ColumnElement, Float, Select, TextClause, cast, func, or_, select, text
 
 from gateway.db.database import Database
 from gateway.db.models import USAGE_ERROR_SQL, UsageDaily, UsageRecord
@@ -75,7 +75,7 @@ def _conditions(where: Explore) -> list[ColumnElement[bool] | TextClause]:
     if where.status == "error":
         found.append(text(f"({USAGE_ERROR_SQL})"))  # verbatim: the partial index's predicate
     elif where.status == "ok":
-        found.append(not_(text(f"({USAGE_ERROR_SQL})")))
+        found.append(text(f"NOT ({USAGE_ERROR_SQL})"))  # SQLAlchemy cannot negate a text clause (was a 500)
     elif where.status and where.status.isdigit():
         found.append(r.status == int(where.status))
     return found

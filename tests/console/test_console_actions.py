@@ -4,6 +4,7 @@ the audit log under the signed-in admin with ``via: console``."""
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Iterator
 
@@ -103,3 +104,40 @@ def test_the_playground_refuses_an_unknown_model_in_a_sentence(console: tuple[ht
     body = {"model": "no-such-model", "messages": [{"role": "user", "content": "hi"}]}
     answer = client.post("/console/playground/chat", json=body, headers={"x-csrf-token": csrf})
     assert answer.status_code == 404 and "does not exist" in answer.json()["error"]
+
+
+def test_a_finished_playground_stream_logs_no_error(
+    console: tuple[httpx.Client, str], caplog: pytest.LogCaptureFixture
+) -> None:
+    client, csrf = console
+    caplog.set_level(logging.INFO, logger="strata")
+    body = {"model": "echo", "messages": [{"role": "user", "content": "hello there"}]}
+    answer = client.post("/console/playground/chat", json=body, headers={"x-csrf-token": csrf})
+    assert answer.status_code == 200 and "hello" in answer.text
+    client.get("/console/keys")  # the stream's end has been handled by the time the next request is
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert not errors, errors
+
+
+@pytest.mark.parametrize("status", ["ok", "error"])
+def test_the_usage_pages_status_filter_answers_for_both_choices(
+    console: tuple[httpx.Client, str], status: str
+) -> None:
+    client, csrf = console
+    client.post(
+        "/console/playground/chat",
+        json={"model": "echo", "messages": [{"role": "user", "content": "count me"}]},
+        headers={"x-csrf-token": csrf},
+    )
+    page = client.get("/console/usage", params={"status": status})
+    assert page.status_code == 200, page.text[:300]
+    export = client.get("/console/usage.csv", params={"status": status})
+    assert export.status_code == 200 and export.text.splitlines()[0]
+
+
+def test_only_these_models_with_none_ticked_is_refused_in_a_sentence(console: tuple[httpx.Client, str]) -> None:
+    client, csrf = console
+    form = {"csrf_token": csrf, "name": "nothing-allowed", "models_mode": "only"}
+    answer = client.post("/console/keys", data=form)
+    assert answer.status_code == 400 and "Tick at least one model" in answer.text
+    assert 'value="nothing-allowed"' in answer.text, "what was typed comes back"

@@ -218,7 +218,10 @@ def test_signing_out_ends_the_session(signed_in: httpx.Client) -> None:
         assert replay.get("/console/overview", follow_redirects=False).status_code == 303
 
 
-@pytest.mark.parametrize("wanted", ["https://evil.example/", "//evil.example/", "/\\evil.example", "/elsewhere"])
+@pytest.mark.parametrize(
+    "wanted",
+    ["https://evil.example/", "//evil.example/", "/\\evil.example", "/elsewhere", "/console/../../v1/models"],
+)
 def test_signing_in_never_leads_to_another_site(gateway: RunningGateway, wanted: str) -> None:
     with _client(gateway) as client:
         form = client.get("/console/sign-in")
