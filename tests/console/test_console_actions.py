@@ -120,9 +120,7 @@ def test_a_finished_playground_stream_logs_no_error(
 
 
 @pytest.mark.parametrize("status", ["ok", "error"])
-def test_the_usage_pages_status_filter_answers_for_both_choices(
-    console: tuple[httpx.Client, str], status: str
-) -> None:
+def test_the_usage_pages_status_filter_answers_for_both_choices(console: tuple[httpx.Client, str], status: str) -> None:
     client, csrf = console
     client.post(
         "/console/playground/chat",
