@@ -41,6 +41,20 @@ def _limit_fields() -> list[tuple[str, str]]:
 async def teams_page(
     request: Request, state: StateDep, console: ConsoleDep, session: SignedIn, done: str = ""
 ) -> Response:
+    return await _teams_page(request, state, console, session, done=done)
+
+
+async def _teams_page(
+    request: Request,
+    state: StateDep,
+    console: ConsoleDep,
+    session: Any,
+    status: int = 200,
+    done: str = "",
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """The teams page; after a refused create, with the error and what was typed."""
     teams = [TeamOut.model_validate(team) for team in await state.teams.list()]
     counts: dict[str, int] = {}
     for key in await state.keys.list(None, include_revoked=False):
@@ -49,22 +63,39 @@ async def teams_page(
     return console.pages.render(
         request,
         "teams.html",
+        status,
         session=session,
         title="Teams",
         teams=teams,
         counts=counts,
         limit_fields=_limit_fields(),
         done=DONE.get(done),
-        error=None,
-        values={},
+        error=error,
+        values=values or {},
     )
 
 
 @router.post("/teams", summary="Create a team")
-async def create_team(request: Request, state: StateDep, submitted: Form) -> Response:
-    team = await KeyAdmin(state, submitted.session.key_id, "console").create_team(
-        build(TeamCreate, _team_fields(submitted.form))
-    )
+async def create_team(request: Request, state: StateDep, console: ConsoleDep, submitted: Form) -> Response:
+    form = submitted.form
+    try:
+        team = await KeyAdmin(state, submitted.session.key_id, "console").create_team(
+            build(TeamCreate, _team_fields(form))
+        )
+    except StrataError as exc:
+        if exc.status >= 500:
+            raise
+        typed = form.first_values()
+        values = {
+            "name": typed.get("name", ""),
+            "limits": {name: typed.get(name, "") for name in LIMIT_FIELDS},
+            "guardrails": [typed["guardrails"]] if typed.get("guardrails") else [],
+            "tags": [typed["tags"]] if typed.get("tags") else [],
+            "alerts": typed,
+        }
+        return await _teams_page(
+            request, state, console, submitted.session, exc.status, error=exc.message, values=values
+        )
     return RedirectResponse(f"{request.scope.get('root_path', '')}/teams/{team.id}?done=created", status_code=303)
 
 

@@ -139,3 +139,12 @@ def test_only_these_models_with_none_ticked_is_refused_in_a_sentence(console: tu
     answer = client.post("/console/keys", data=form)
     assert answer.status_code == 400 and "Tick at least one model" in answer.text
     assert 'value="nothing-allowed"' in answer.text, "what was typed comes back"
+
+
+def test_a_refused_team_comes_back_with_what_was_typed(console: tuple[httpx.Client, str]) -> None:
+    client, csrf = console
+    form = {"csrf_token": csrf, "name": "twice", "rpm": "42", "tags": "blue, green"}
+    assert client.post("/console/teams", data=form).status_code == 303
+    again = client.post("/console/teams", data=form)
+    assert again.status_code == 409 and 'role="alert"' in again.text
+    assert 'value="twice"' in again.text and 'value="42"' in again.text and "blue, green" in again.text
