@@ -46,9 +46,11 @@ def _missing(path: str) -> str | None:
 def _config_check(args: argparse.Namespace) -> int:
     from gateway.config.catalog import load_catalog
     from gateway.config.errors import ConfigError
+    from gateway.config.loading import file_settings
 
     try:
         catalog = load_catalog(args.file)
+        file_settings(args.file, catalog)
     except ConfigError as exc:
         print(exc, file=sys.stderr)
         return 1

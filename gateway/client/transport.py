@@ -121,9 +121,12 @@ def _checked(response: httpx.Response) -> httpx.Response:
 def _parse(call: Call[T], response: httpx.Response) -> T:
     try:
         return call.parse(json.loads(response.content) if response.content else None)
-    except ValueError as error:  # not JSON, or not the shape expected (pydantic's ValidationError)
+    # not JSON, or not the shape expected: pydantic's ValidationError, or a field the parser
+    # reads missing (another service answering at base_url, a proxy's page)
+    except (ValueError, KeyError, IndexError, TypeError, AttributeError) as error:
+        what = f"no {error}" if isinstance(error, KeyError) else str(error)
         raise StrataError(
-            f"Unexpected answer to {call.method} {call.path}: {error}", status=response.status_code
+            f"Unexpected answer to {call.method} {call.path}: {what}", status=response.status_code
         ) from None
 
 

@@ -243,8 +243,16 @@ def parse_catalog(text: str, source: str = "<config>", environ: Mapping[str, str
     """Parse and validate catalog YAML; every failure is a ConfigError naming the key path."""
     try:
         raw = yaml.safe_load(text)
+        size = _expanded_size(raw)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from None
+    except (RecursionError, _Cycle):
+        raise ConfigError(f"{source}: nested too deeply, or a YAML alias holds itself") from None
+    if size > MAX_VALUES:
+        raise ConfigError(
+            f"{source}: the file expands to more than {MAX_VALUES:,} values "
+            "(YAML aliases nested into one another?): refused rather than expanded"
+        )
     if not isinstance(raw, dict):
         raise ConfigError(f"{source}: the top level must be a mapping with a 'models' key")
     environ = os.environ if environ is None else environ
@@ -266,11 +274,44 @@ def parse_catalog(text: str, source: str = "<config>", environ: Mapping[str, str
     return catalog
 
 
+MAX_VALUES = 2_000_000  # values in a config once its aliases are expanded (a 13 MB catalog has ~1.4M)
+
+
+def _expanded_size(value: object) -> int:
+    """How many values ``value`` holds with every alias expanded, counted without expanding: an
+    alias is one object met again, so each object's size is computed once (a billion-laughs file
+    of a few hundred bytes would otherwise take minutes and gigabytes to validate)."""
+    sizes: dict[int, int] = {}
+    open_: set[int] = set()
+
+    def size(node: object) -> int:
+        if not isinstance(node, dict | list):
+            return 1
+        known = sizes.get(id(node))
+        if known is not None:
+            return known
+        if id(node) in open_:
+            raise _Cycle
+        open_.add(id(node))
+        children = [*node.keys(), *node.values()] if isinstance(node, dict) else node
+        total = 1 + sum(size(child) for child in children)
+        sizes[id(node)] = total
+        return total
+
+    return size(value)
+
+
+class _Cycle(Exception):
+    """A YAML alias that holds itself: it has no finite expansion."""
+
+
 def load_catalog(path: Path, environ: Mapping[str, str] | None = None) -> Catalog:
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start}): a YAML config file is text") from None
     return parse_catalog(text, str(path), environ)
 
 

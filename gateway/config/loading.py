@@ -29,11 +29,16 @@ def load_configuration(config: Path | None = None) -> tuple[Settings, Catalog]:
     if path is None:
         return from_env, default_catalog()
     catalog = load_catalog(path)
+    return file_settings(path, catalog).with_overrides(config=path), catalog
+
+
+def file_settings(path: Path, catalog: Catalog) -> Settings:
+    """The settings with the file's ``settings`` block applied (STRATA_* still win), or a
+    ConfigError naming the key: `strata serve` and `strata config check` agree on a file."""
     try:
-        settings = Settings(**catalog.settings)
+        return Settings(**catalog.settings)
     except ValidationError as exc:
         raise ConfigError(_settings_errors(str(path), exc, prefix="settings.")) from None
-    return settings.with_overrides(config=path), catalog
 
 
 def _settings_errors(source: str, exc: ValidationError, prefix: str) -> str:

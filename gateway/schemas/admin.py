@@ -20,6 +20,7 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     ValidationInfo,
     ValidatorFunctionWrapHandler,
@@ -45,7 +46,9 @@ def _null_means(default: Callable[[], Any], accepts: Any) -> BeforeValidator:
     return BeforeValidator(lambda value: default() if value is None else value, json_schema_input_type=accepts)
 
 
-StrList = Annotated[list[str], _null_means(list, list[str] | None)]
+# Names and tags: bounded, as every usage record copies a key's tags (200,000 tags were accepted)
+ShortText = Annotated[str, Field(max_length=256)]
+StrList = Annotated[list[ShortText], Field(max_length=100), _null_means(list, list[str] | None)]
 LimitsIn = Annotated[Limits, _null_means(dict, Limits | None)]
 ModelLimitsIn = Annotated[dict[str, Limits], _null_means(dict, dict[str, Limits] | None)]
 
@@ -63,7 +66,8 @@ NewName = Annotated[
     AfterValidator(_not_null),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 200}),
 ]
-NewFlag = Annotated[bool | None, AfterValidator(_not_null), WithJsonSchema({"type": "boolean"})]
+# true or false only: "yes" or 1 must not make an admin key
+NewFlag = Annotated[StrictBool | None, AfterValidator(_not_null), WithJsonSchema({"type": "boolean"})]
 
 
 def _expiry(moment: datetime | None) -> datetime | None:
@@ -119,7 +123,7 @@ class TeamUpdate(_In):
 class KeyCreate(_In):
     name: NameText
     team_id: str | None = None
-    is_admin: bool = False
+    is_admin: StrictBool = False
     allowed_models: list[str] | None = Field(default=None, description="None: every model")
     guardrails: StrList = Field(default=[], description="ID or ID:VERSION: applied to every call of the key")
     tags: StrList = []

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic_core import PydanticCustomError
 
@@ -53,6 +54,23 @@ class AlertRules(BaseModel):
         default=None, max_length=2048, pattern=URL_PATTERN, description="http(s); default STRATA_ALERT_WEBHOOK_URL"
     )
     spend_rate: SpendRate | None = None
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _deliverable(cls, url: str | None) -> str | None:
+        """A URL the deliverer can post to (httpx reads it when an alert is sent: one it cannot
+        read would leave the alert pending for good); refused here, where the caller sees why."""
+        if url is None:
+            return None
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise PydanticCustomError("webhook_url", "not a usable URL: {why}", {"why": str(exc)}) from None
+        if not parsed.host or any(c.isspace() for c in url):
+            raise PydanticCustomError("webhook_url", "the URL names no host, or holds spaces", {})
+        if parsed.port is not None and not 0 < parsed.port < 65536:
+            raise PydanticCustomError("webhook_url", "the port must be 1 to 65535", {})
+        return url
 
     @field_validator("thresholds")
     @classmethod

@@ -76,6 +76,8 @@ async def _attempt(client: httpx.AsyncClient, url: str, body: bytes, row: Budget
         response = await client.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:  # connection refused, reset, timed out...
         raise _Retryable(f"{type(exc).__name__}: {exc}") from None
+    except httpx.InvalidURL as exc:  # a URL saved before it was checked: no attempt can succeed
+        raise _Refused(f"the webhook URL cannot be used: {exc}") from None
     if response.is_success:
         return
     error = f"HTTP {response.status_code}"
