@@ -7,11 +7,12 @@ point holds the release before it. When a check blocks, the held text is dropped
 with the guardrail's blocked message: nothing unsafe leaves. ANONYMIZE masks across chunk boundaries.
 
 ``async``: text is released at once and checked in the background, one check at a time on what
-came since the last one (plus an overlap, so a match across two checks is seen whole); the first
-check that blocks cuts the stream at the next chunk with the blocked message and a well-formed end
-(``content_filter``). Masking cannot apply to text already sent (Bedrock's async mode does not
-mask), so the stage runs a guardrail that masks answers, or one the caller did not choose, in sync
-mode whatever the request asks (stage.py, ``stream_mode``).
+came since the last one (at least ASYNC_WINDOW characters, and the rest at the end; plus an
+overlap, so a match across two checks is seen whole); the first check that blocks cuts the stream
+at the next chunk with the blocked message and a well-formed end (``content_filter``). Masking
+cannot apply to text already sent (Bedrock's async mode does not mask), so the stage runs a
+guardrail that masks answers, or one the caller did not choose, in sync mode whatever the request
+asks (stage.py, ``stream_mode``).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from providers.canonical import ChatCompletionChunk, ChunkChoice, Delta
 
 WINDOW = 256  # characters gathered before a check
 MARGIN = 96  # characters held back after a check: longer than any pattern match that could still grow
+ASYNC_WINDOW = 128  # async: characters gathered before a check (each check is an assessment in the trace)
 
 Check = Callable[[str], Coroutine[Any, Any, Outcome | None]]  # the guardrails on some text (None: none ran)
 
@@ -79,18 +81,21 @@ class _Async:
         if self._verdict() is not None:
             return "", self.blocked
         self.pending += text
-        if self.task is None:
+        if self.task is None and len(self.pending) >= ASYNC_WINDOW:
             self._launch()
         return text, None
 
     async def finish(self) -> tuple[str, str | None]:
         """Waits for the checks still to run (what came last included): the stream's end waits
         for them, so a violation anywhere in it still ends it with ``content_filter``."""
-        if self.task is None and self.pending:
-            self._launch()
-        while (task := self.task) is not None:
-            await asyncio.wait([task])
-            self._verdict()  # this check's verdict; the next on what came meanwhile, if any
+        while self.blocked is None:
+            if self.task is None:
+                if not self.pending:
+                    break
+                self._launch()  # what came last, however short
+            assert self.task is not None
+            await asyncio.wait([self.task])
+            self._verdict()  # this check's verdict (and the next, on what came meanwhile)
         return "", self.blocked
 
     def _launch(self) -> None:
@@ -105,7 +110,7 @@ class _Async:
             outcome, self.task = self.task.result(), None
             if outcome is not None and outcome.blocked:
                 self.blocked = outcome.outputs[0]
-            elif self.pending:
+            elif len(self.pending) >= ASYNC_WINDOW:
                 self._launch()
         return self.blocked
 

@@ -133,7 +133,8 @@ def test_async_mode_finds_a_violation_across_two_checks() -> None:
     async def scenario() -> tuple[str, str | None]:
         guard = _guard("async")
         sent, finish = "", None
-        pieces = ["a b c project ", "nightingale", " d e f", " g h i", " j k l"]
+        filler = " words that are fine" * 6  # past the async window: a check starts
+        pieces = [filler + " project ", "nightingale", filler, filler, " j k l"]
         for number, piece in enumerate(pieces):
             await asyncio.sleep(0)  # the upstream's pace: a background check gets its turn
             last = number == len(pieces) - 1
