@@ -23,6 +23,7 @@ from gateway.console.forms import (
     limits,
     names,
 )
+from gateway.console.security import clear_cookie, set_cookie
 from gateway.console.spend import spend
 from gateway.errors import NotFound, StrataError
 from gateway.lifespan import AppState
@@ -30,7 +31,9 @@ from gateway.schemas.admin import KeyCreate, KeyOut, KeyUpdate
 from gateway.services.keys.admin import KeyAdmin
 
 router = APIRouter()
+NEW_KEY_COOKIE = "strata_new_key"  # the new key's secret, from the create POST to the page that shows it once
 DONE = {
+    "shown": "The key's secret was shown once, when it was created; no page shows it again.",
     "updated": "The key was saved. Gateways pick the change up within the key cache's lifetime.",
     "revoked": "The key was revoked: calls with it are refused from now on.",
     "deleted": "The key was deleted for good; its usage records keep its id.",
@@ -100,10 +103,26 @@ async def create_key(request: Request, state: StateDep, console: ConsoleDep, sub
         return await _keys_page(
             request, state, console, submitted.session, exc.status, error=exc.message, values=values
         )
+    # post/redirect/get: reloading the page that shows the secret must not create another key. The
+    # secret rides to it in a short-lived HttpOnly cookie, dropped once shown.
     created = KeyOut.model_validate(row)
-    return console.pages.render(
-        request, "key_created.html", 201, submitted.session, title="Key created", key=created, secret=secret
-    )
+    answer = RedirectResponse(f"{request.scope.get('root_path', '')}/keys/{created.id}/created", status_code=303)
+    set_cookie(answer, request, NEW_KEY_COOKIE, f"{created.id}:{secret}", max_age=300)
+    return answer
+
+
+@router.get("/keys/{key_id}/created", summary="A new key's secret, shown once")
+async def key_created_page(
+    request: Request, key_id: str, state: StateDep, console: ConsoleDep, session: SignedIn
+) -> Response:
+    key = await _key(state, key_id)
+    owner, _, secret = request.cookies.get(NEW_KEY_COOKIE, "").partition(":")
+    if owner != key_id or not secret:  # shown already (a reload), or never this browser's
+        return RedirectResponse(f"{request.scope.get('root_path', '')}/keys/{key_id}?done=shown", status_code=303)
+    page = console.pages.render(request, "key_created.html", 200, session, title="Key created", key=key, secret=secret)
+    clear_cookie(page, request, NEW_KEY_COOKIE)
+    page.headers["cache-control"] = "no-store"
+    return page
 
 
 async def _key(state: AppState, key_id: str) -> KeyOut:

@@ -148,3 +148,18 @@ def test_a_refused_team_comes_back_with_what_was_typed(console: tuple[httpx.Clie
     again = client.post("/console/teams", data=form)
     assert again.status_code == 409 and 'role="alert"' in again.text
     assert 'value="twice"' in again.text and 'value="42"' in again.text and "blue, green" in again.text
+
+
+def test_a_new_keys_secret_is_shown_once_and_a_reload_creates_no_second_key(
+    gateway: RunningGateway, console: tuple[httpx.Client, str]
+) -> None:
+    client, csrf = console
+    before = len(admin_call(gateway, "GET", "/admin/keys").json())
+    created = client.post("/console/keys", data={"csrf_token": csrf, "name": "once", "models_mode": "all"})
+    assert created.status_code == 303 and created.headers["location"].endswith("/created")
+    shown = client.get(created.headers["location"])
+    assert shown.status_code == 200 and "sk-" in shown.text and shown.headers["cache-control"] == "no-store"
+    again = client.get(created.headers["location"])  # the browser's reload
+    assert again.status_code == 303 and again.headers["location"].endswith("done=shown")
+    assert "sk-" not in again.text
+    assert len(admin_call(gateway, "GET", "/admin/keys").json()) == before + 1

@@ -25,7 +25,7 @@ def _create_key(page: Page, gateway: RunningGateway, name: str, team: str | None
     if team is not None:
         page.locator("#new-team").select_option(label=team)
     page.get_by_role("button", name="Create key").click()
-    page.wait_for_url("**/console/keys")
+    page.wait_for_url("**/created")  # post/redirect/get: a reload creates no second key
     secret = page.locator("#new-secret").inner_text().strip()
     assert secret.startswith("sk-"), secret
     return secret
