@@ -19,7 +19,7 @@ from starlette.responses import RedirectResponse, Response
 from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep, audit_log
 from gateway.console.forms import sentence
 from gateway.console.highlight import highlighted
-from gateway.errors import Conflict, InvalidRequest, NotFound
+from gateway.errors import Conflict, InvalidRequest, NotFound, StrataError
 from gateway.guardrails.definition import GuardrailDefinition, Side
 from gateway.guardrails.engine import apply
 from gateway.guardrails.identifiers import DRAFT
@@ -87,15 +87,30 @@ async def guardrails_page(request: Request, state: StateDep, console: ConsoleDep
 
 
 @router.post("/guardrails", summary="Create a guardrail")
-async def create_guardrail(request: Request, state: StateDep, submitted: Form) -> Response:
-    definition = _definition(submitted.form.get("definition"))
+async def create_guardrail(request: Request, state: StateDep, console: ConsoleDep, submitted: Form) -> Response:
+    typed = submitted.form.get("definition")
     registry = state.guardrails
-    if registry.is_configured(definition.name):
-        raise Conflict(f"A guardrail named {definition.name!r} is declared in the gateway's config.")
     try:
-        stored, _ = await registry.store.create(definition.stored(), None, set(registry.configured))
-    except NameTaken:
-        raise Conflict(f"A guardrail named {definition.name!r} exists already.") from None
+        definition = _definition(typed)
+        if registry.is_configured(definition.name):
+            raise Conflict(f"A guardrail named {definition.name!r} is declared in the gateway's config.")
+        try:
+            stored, _ = await registry.store.create(definition.stored(), None, set(registry.configured))
+        except NameTaken:
+            raise Conflict(f"A guardrail named {definition.name!r} exists already.") from None
+    except StrataError as exc:  # the page again, with the reason and the definition as typed
+        if exc.status >= 500:
+            raise
+        return console.pages.render(
+            request,
+            "guardrails.html",
+            exc.status,
+            session=submitted.session,
+            title="Guardrails",
+            guardrails=await _listing(state),
+            example=typed,
+            error=exc.message,
+        )
     await registry.changed(stored.guardrail_id)
     await audit_log(state).record(
         submitted.session.key_id, "console", "create", "guardrail", stored.guardrail_id, {"name": definition.name}

@@ -97,6 +97,7 @@ def test_a_guardrail_definition_that_is_not_json_is_refused_with_a_sentence(cons
     client, csrf = console
     answer = client.post("/console/guardrails", data={"csrf_token": csrf, "definition": "{not json"})
     assert answer.status_code == 400 and "The definition is not JSON" in answer.text
+    assert ">{not json</textarea>" in answer.text, "what was typed comes back"
 
 
 def test_the_playground_refuses_an_unknown_model_in_a_sentence(console: tuple[httpx.Client, str]) -> None:
