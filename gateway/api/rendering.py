@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from urllib.parse import quote
 
 import orjson
 from starlette.responses import Response
@@ -65,9 +66,9 @@ def response_headers(call: CallContext) -> dict[str, str]:
     headers = {}
     model = call.served_model or call.model
     if model:
-        headers["x-strata-model"] = model
+        headers["x-strata-model"] = header_value(model)
     if call.deployment:
-        headers["x-strata-deployment"] = call.deployment
+        headers["x-strata-deployment"] = header_value(call.deployment)
     if call.attempts:
         headers["x-strata-attempts"] = str(call.attempts)
     if call.rate_limit_headers:
@@ -75,3 +76,12 @@ def response_headers(call: CallContext) -> dict[str, str]:
     if call.cache is not None:
         headers.update(call.cache.headers())
     return headers
+
+
+def header_value(text: str) -> str:
+    """``text`` as an HTTP header may carry it: printable ASCII as it is; anything else (a model
+    named in another script, a control character) percent-encoded as UTF-8, which was a bare 500
+    (and, with a line break, an empty reply)."""
+    if text.isascii() and text.isprintable():
+        return text
+    return quote(text, safe="".join(chr(c) for c in range(0x20, 0x7F) if chr(c) != "%"))

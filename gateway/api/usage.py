@@ -6,7 +6,7 @@ that is not one, an unknown group_by, end before start, a cursor not from here) 
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Query
@@ -88,8 +88,12 @@ async def daily(
 async def records(
     state: State,
     _: Admin,
-    start: Annotated[datetime | None, Query(description="from this time (ISO 8601; UTC if no offset)")] = None,
-    end: Annotated[datetime | None, Query(description="before this time")] = None,
+    start: Annotated[
+        str | None, Query(max_length=64, description="from this time (ISO 8601; UTC if no offset) or day")
+    ] = None,
+    end: Annotated[
+        str | None, Query(max_length=64, description="before this time, or up to this day included (YYYY-MM-DD)")
+    ] = None,
     key_id: KeyId = None,
     team_id: TeamId = None,
     model: Model = None,
@@ -99,7 +103,15 @@ async def records(
     cursor: Annotated[str | None, Query(max_length=400, description="`next_cursor` of the previous page")] = None,
 ) -> dict[str, Any]:
     """One record per request: key, team, model, deployment, tokens, cost, latency, status..."""
-    where = RecordFilter(_utc(start), _utc(end), key_id, team_id, model, request_id, errors_only)
+    where = RecordFilter(
+        _utc(_moment(start, "start", False)),
+        _utc(_moment(end, "end", True)),
+        key_id,
+        team_id,
+        model,
+        request_id,
+        errors_only,
+    )
     if where.start is not None and where.end is not None and where.end <= where.start:
         raise InvalidRequest("end must be after start.", param="end")
     try:
@@ -107,6 +119,22 @@ async def records(
     except BadCursor as error:
         raise InvalidRequest(str(error), param="cursor") from None
     return {"rows": rows, "next_cursor": following}
+
+
+def _moment(text: str | None, param: str, end: bool) -> datetime | None:
+    """A time, or a day (``YYYY-MM-DD``): a day as ``end`` is included, as the other usage
+    routes' days are (its end is the next day's midnight)."""
+    if text is None:
+        return None
+    try:
+        if len(text) == 10:
+            day = date.fromisoformat(text)
+            return datetime.combine(day + timedelta(days=1) if end else day, time.min)
+        return datetime.fromisoformat(text)
+    except (ValueError, OverflowError):
+        raise InvalidRequest(
+            f"{param} must be an ISO 8601 time or a day (YYYY-MM-DD), not {text!r}.", param=param
+        ) from None
 
 
 _FIRST = datetime.min.replace(tzinfo=UTC)

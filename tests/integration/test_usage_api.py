@@ -236,3 +236,12 @@ def test_health_shows_the_usage_buffer(gateway: RunningGateway, traffic: dict[st
     usage = httpx.get(f"{gateway.base_url}/health/ready", headers=gateway.headers(), timeout=5).json()["usage"]
     assert usage["buffered"] == 0 and usage["oldest_unwritten_age_s"] is None
     assert usage["dropped"] == 0 and usage["state"] == "ok" and usage["written"] >= traffic["calls"]
+
+
+def test_records_take_days_with_both_ends_included(gateway: RunningGateway, traffic: dict[str, Any]) -> None:
+    """As the other usage routes read days: ``end=<today>`` includes today."""
+    days = sorted({row["ts"][:10] for row in _records(gateway)})  # today's (two days' across midnight)
+    assert len(_records(gateway, start=days[0], end=days[-1])) == traffic["calls"]
+    assert len(_records(gateway, end=days[-1])) == traffic["calls"]
+    refused = _get(gateway, "/admin/usage/records", end="yesterday")
+    assert refused.status_code == 400 and refused.json()["error"]["param"] == "end"
