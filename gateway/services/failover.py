@@ -142,7 +142,7 @@ class _Walk(Generic[T]):
         except TimeoutError:
             if remaining < own:  # the caller's time ran out, not the deployment's: no verdict on it
                 ticket.abandoned()
-                raise DeadlineExceeded(f"The request's deadline passed ({limit:g} s left).") from None
+                raise DeadlineExceeded(f"The request's deadline passed (this attempt had {limit:g} s).") from None
             error: ProviderError = ProviderTimeout(f"The model did not answer within {limit:g} s.")
         except ProviderError as exc:
             error = exc

@@ -155,7 +155,8 @@ class Embedder:
             features = {k: v.to(self.device) if isinstance(v, torch.Tensor) else v for k, v in features.items()}
             vectors = self.model(features)["sentence_embedding"]
         counts = [int(n) for n in mask.sum(1).tolist()]
-        return vectors.float().cpu(), counts
+        # unit length again in float32: bfloat16 passes left norms 0.997-1.004 (a dot product is a cosine)
+        return torch.nn.functional.normalize(vectors.float().cpu(), dim=-1), counts
 
 
 class _MeanPooled(torch.nn.Module):

@@ -189,6 +189,9 @@ class GenerationEngine:
     def _admit(self) -> None:
         """Prefill waiting requests that fit (first come, first served) and merge them in."""
         room, budget = self.max_batch_size - len(self.rows), PREFILL_TOKEN_BUDGET
+        while self.waiting and self.waiting[0].n > self.max_batch_size:  # could never fit: fail it, not the queue
+            job = self.waiting.popleft()
+            self.emit([Failed(job.rid, "bad_request", f"n is at most {self.max_batch_size} for this model")])
         jobs: list[Job] = []
         while self.waiting and self.waiting[0].n <= room:
             longest = max([len(self.waiting[0].prompt), *(len(j.prompt) for j in jobs)])

@@ -194,6 +194,7 @@ class LocalProvider(Provider):
 
     def _generate(self, request: ChatCompletionRequest) -> tuple[int, asyncio.Queue[Event], bool]:
         info = self._ready_info()
+        _refuse_what_local_generation_ignores(request, self.config.batch_limit)
         tools = bool(request.tools) and request.tool_choice != "none"
         if tools and not info.tools:
             raise UnsupportedOperation(
@@ -325,3 +326,24 @@ def _raise_failure(event: Failed) -> NoReturn:
     else:
         error = ProviderUpstreamError("the local model failed to answer", detail=event.message)
     raise error
+
+
+def _refuse_what_local_generation_ignores(request: ChatCompletionRequest, batch_limit: int) -> None:
+    """A 400 naming the parameter for what the local generator cannot honour, rather than an
+    answer that silently ignores it (JSON mode answering prose) or a request that can never be
+    scheduled (more choices than its batch holds waited forever at the queue's head, and every
+    request behind it with it)."""
+    if (request.n or 1) > batch_limit:
+        raise ProviderBadRequest(
+            f"n is at most {batch_limit} for this local model (its batch holds {batch_limit} sequences).", param="n"
+        )
+    if request.response_format is not None and request.response_format.type != "text":
+        raise UnsupportedOperation(
+            "This local model cannot constrain its output to JSON (response_format).", param="response_format"
+        )
+    extra = request.model_extra or {}
+    for name in ("logit_bias", "functions", "presence_penalty", "frequency_penalty"):
+        if extra.get(name):
+            raise UnsupportedOperation(f"This local model does not support {name}.", param=name)
+    if any(m != "text" for m in extra.get("modalities") or ()):
+        raise UnsupportedOperation("This local model answers in text only.", param="modalities")

@@ -102,3 +102,28 @@ def test_the_bedrock_surface_reaches_local_models(runtime: Any) -> None:
     assert counted["inputTokens"] == answer["usage"]["inputTokens"]  # the model's own tokenizer, both times
     body = runtime.invoke_model(modelId="all-minilm-l6-v2", body=json.dumps({"inputText": "hello world"}))["body"]
     assert len(json.loads(body.read())["embedding"]) == 384
+
+
+@pytest.mark.parametrize(
+    ("extra", "param"),
+    [
+        ({"n": 17}, "n"),  # more choices than the batch holds: it waited forever, and all behind it
+        ({"response_format": {"type": "json_object"}}, "response_format"),
+        ({"logit_bias": {"50": 100}}, "logit_bias"),
+        ({"presence_penalty": 0.5}, "presence_penalty"),
+    ],
+)
+def test_what_the_local_generator_cannot_honour_is_a_400_naming_it_and_others_are_served(
+    gateway: tuple[RunningGateway, Path], make_client: MakeClient, extra: dict[str, Any], param: str
+) -> None:
+    running, _ = gateway
+    client = make_client(running, timeout=30.0)
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(
+            model="strata-demo-gpt", messages=[{"role": "user", "content": "hi"}], max_tokens=3, **extra
+        )
+    assert raised.value.body["param"] == param  # type: ignore[index]
+    served = client.chat.completions.create(
+        model="strata-demo-gpt", messages=[{"role": "user", "content": "hi"}], max_tokens=3, n=16
+    )
+    assert len(served.choices) == 16

