@@ -7,9 +7,9 @@ its deployments counts the same). Nothing is called upstream and no quota is spe
 
 from __future__ import annotations
 
-from gateway.services.catalog import ModelCatalog
+from gateway.services.catalog import DeploymentHandle, ModelCatalog
 from gateway.services.context import CallContext, Principal
-from providers.canonical import ChatCompletionRequest, EmbeddingRequest
+from providers.canonical import ChatCompletionRequest, EmbeddingRequest, Usage
 from providers.tokens import count_text
 
 
@@ -30,3 +30,11 @@ def _count_texts(request: ChatCompletionRequest | EmbeddingRequest, upstream_mod
     if isinstance(request, EmbeddingRequest):
         return sum(count_text(text, upstream_model) for text in request.texts())
     return sum(count_text(message.text(), upstream_model) for message in request.messages)
+
+
+async def counted_usage(deployment: DeploymentHandle, request: ChatCompletionRequest, written: str) -> Usage:
+    """Usage for an upstream that sent none (streamed or not): the prompt counted by the
+    deployment's provider, what it wrote by tiktoken."""
+    prompt = await deployment.provider.count_tokens(request)
+    answer = count_text(written, deployment.config.model)
+    return Usage(prompt_tokens=prompt, completion_tokens=answer, total_tokens=prompt + answer)

@@ -30,6 +30,7 @@ from gateway.services.cache.stage import CacheStage
 from gateway.services.capability_checks import check_chat, check_logprobs_guarded
 from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
+from gateway.services.counting import counted_usage
 from gateway.services.failover import Attempt, Deadline, DeadlineExceeded, Invoke, run_pool
 from gateway.services.prompt_router import PromptRouterService
 from gateway.services.quotas import QuotaService, Reservation
@@ -47,7 +48,6 @@ from providers.canonical import (
     EmbeddingResponse,
     Usage,
 )
-from providers.tokens import count_text
 
 T = TypeVar("T")
 Opened = tuple[DeploymentHandle, AsyncIterator[ChatCompletionChunk], ChatCompletionChunk]
@@ -138,7 +138,9 @@ class InvokeService:
         async def invoke(deployment: DeploymentHandle, options: CallOptions) -> Attempt[ChatCompletion]:
             completion = await deployment.provider.chat(request, options)
             if completion.usage is None:  # counted here, as a stream without usage is: never billed as 0
-                completion.usage = await _counted_usage(deployment, request, completion)
+                written = [c.message.content or "" for c in completion.choices]
+                written += [t.function.arguments for c in completion.choices for t in c.message.tool_calls or ()]
+                completion.usage = await counted_usage(deployment, request, "".join(written))
                 call.usage_estimated = True
             return Attempt(completion, completion.usage.total_tokens)
 
@@ -247,17 +249,6 @@ class InvokeService:
             for item in sorted(response.data, key=lambda e: e.index)
             if isinstance(item.embedding, list)
         ]
-
-
-async def _counted_usage(
-    deployment: DeploymentHandle, request: ChatCompletionRequest, completion: ChatCompletion
-) -> Usage:
-    """Usage for an upstream that sent none: the prompt by the provider, the answer by tiktoken."""
-    prompt = await deployment.provider.count_tokens(request)
-    written = [c.message.content or "" for c in completion.choices]
-    written += [t.function.arguments for c in completion.choices for t in c.message.tool_calls or ()]
-    answer = count_text("".join(written), deployment.config.model)
-    return Usage(prompt_tokens=prompt, completion_tokens=answer, total_tokens=prompt + answer)
 
 
 def _embed_invoke(request: EmbeddingRequest) -> Invoke[EmbeddingResponse]:

@@ -25,10 +25,10 @@ from gateway.logs import LOG
 from gateway.services.cache.recorder import StreamRecorder
 from gateway.services.catalog import DeploymentHandle
 from gateway.services.context import CallContext
+from gateway.services.counting import counted_usage
 from gateway.services.routing import Ticket
 from providers.canonical import ChatCompletionChunk, ChatCompletionRequest, Usage
 from providers.errors import ProviderError, ProviderTimeout, ProviderUpstreamError
-from providers.tokens import count_text
 
 NO_MODEL_S = 60.0  # a stream no model produces (a guardrail's answer) has this long
 CLIENT_CLOSED = "client_closed"  # the caller went away before the stream ended
@@ -228,9 +228,7 @@ class ChatStream:
         """Usage for upstreams that send none: the prompt by the provider, the reply by tiktoken."""
         if self._deployment is None:  # no model was called (a guardrail answered)
             return Usage(prompt_tokens=0, completion_tokens=0, total_tokens=0)
-        prompt = await self._deployment.provider.count_tokens(self._request)
-        completion = count_text("".join(self._text), self._deployment.config.model)
-        return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=prompt + completion)
+        return await counted_usage(self._deployment, self._request, "".join(self._text))
 
     async def _counted_usage_chunk(self) -> ChatCompletionChunk:
         self.usage = await self._count_usage()
