@@ -7,7 +7,9 @@ Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alo
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from gateway.guardrails.semantic.anchors import Anchors, Reading, anchors
 
 _VERB = (
     r"(?:ignore|ignores|ignoring|disregard|disregards|disregarding|forget|forgetting|skip|drop|override|overriding"
@@ -48,8 +50,15 @@ class Pattern:
     level: int  # 1 LOW, 2 MEDIUM, 3 HIGH
     regex: re.Pattern[str]
     also: re.Pattern[str] | None = None  # must be found in the same text too
+    anchors: Anchors | None = field(init=False)  # what every match needs: a text without it is skipped
 
-    def found(self, text: str) -> bool:
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "anchors", anchors(self.regex))
+
+    def found(self, reading: Reading) -> bool:
+        if not reading.may_match(self.anchors):
+            return False
+        text = reading.text
         return self.regex.search(text) is not None and (self.also is None or self.also.search(text) is not None)
 
 

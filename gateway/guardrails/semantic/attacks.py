@@ -23,6 +23,7 @@ import codecs
 import re
 import unicodedata
 
+from gateway.guardrails.semantic.anchors import Reading
 from gateway.guardrails.semantic.attack_patterns import PATTERNS, PERSONA
 
 LEVELS = ("NONE", "LOW", "MEDIUM", "HIGH")
@@ -92,7 +93,7 @@ def readings(text: str) -> list[str]:
 
 def families(text: str) -> dict[str, int]:
     """The attack families found in any reading of ``text``, each with its highest level."""
-    variants = readings(text)
+    variants = [Reading(reading) for reading in readings(text)]
     found: dict[str, int] = {}
     for pattern in PATTERNS:
         if pattern.level > found.get(pattern.name, 0) and any(pattern.found(v) for v in variants):
