@@ -42,6 +42,7 @@ def openai_guardrails(call: CallContext, request: AsgiRequest, extra: dict[str, 
         trace=chosen,  # type: ignore[arg-type]
         stream_mode=_choice(mode, _MODES, "sync", "x-strata-guardrail-stream-mode"),  # type: ignore[arg-type]
         report=chosen,  # type: ignore[arg-type]
+        trace_asked=trace is not None and chosen != "disabled",
     )
 
 
@@ -59,6 +60,7 @@ def bedrock_config(call: CallContext, config: Any, stream: bool) -> None:
         requested=[GuardrailRef.parse(f"{identifier}:{version}", "guardrailConfig.guardrailIdentifier")],
         trace=config.trace or "disabled",
         stream_mode=mode or "sync",
+        trace_asked=(config.trace or "disabled") != "disabled",
     )
 
 
@@ -80,6 +82,7 @@ def invoke_headers(call: CallContext, request: AsgiRequest, body: dict[str, Any]
         requested=[GuardrailRef.parse(f"{identifier}:{version}", "guardrailIdentifier")],
         trace=trace if trace in ("enabled", "enabled_full") else "disabled",  # type: ignore[arg-type]
         stream_mode=mode,
+        trace_asked=trace in ("enabled", "enabled_full"),
     )
 
 

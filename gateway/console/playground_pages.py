@@ -96,7 +96,9 @@ async def _stream(request: Request, state: AppState, key_id: str) -> Response:
     call.principal = principal
     call.model_call = True  # the request boundary writes its usage record, as for any model call
     if body.guardrail:
-        call.guardrails = GuardrailRequest(requested=[GuardrailRef.parse(body.guardrail, "guardrail")])
+        call.guardrails = GuardrailRequest(
+            requested=[GuardrailRef.parse(body.guardrail, "guardrail")], trace_asked=True
+        )
     canonical = ChatCompletionRequest.model_validate(
         {
             "model": body.model,

@@ -35,6 +35,7 @@ _REQUIRED_LISTS = {
 }
 
 Action = Literal["BLOCKED", "ANONYMIZED", "NONE"]
+WITHHELD = "{WITHHELD}"  # a withheld match that has no placeholder of its own (a blocked word)
 
 
 @dataclass(slots=True)
@@ -49,8 +50,13 @@ class Detection:
     span: tuple[int, int, int] | None = None
     placeholder: str | None = None
 
-    def rendered(self) -> dict[str, Any]:
-        return {**self.entry, "action": self.action, "detected": True}
+    def rendered(self, withhold: bool = False) -> dict[str, Any]:
+        """Bedrock's entry; ``withhold``: the matched text replaced by its placeholder, for text
+        the caller was not given (see ``render.withheld``)."""
+        entry = {**self.entry, "action": self.action, "detected": True}
+        if withhold and "match" in entry:
+            entry["match"] = self.placeholder or WITHHELD
+        return entry
 
 
 @dataclass(slots=True)
@@ -94,16 +100,16 @@ class Outcome:
         """The policy kinds that fired (Bedrock's section names), for callers and logs."""
         return sorted({d.section[0] for d in self.detections})
 
-    def assessment(self, full: bool = False) -> dict[str, Any]:
+    def assessment(self, full: bool = False, withhold: bool = False) -> dict[str, Any]:
         """Bedrock's GuardrailAssessment: the detections (``full``: those that only report too),
-        per section, with invocation metrics."""
+        per section, with invocation metrics; ``withhold``: matched text as placeholders."""
         out: dict[str, Any] = {}
         for detection in self.detections:
             if not full and detection.action == "NONE":
                 continue
             policy, key = detection.section
             section = out.setdefault(policy, {})
-            section.setdefault(key, []).append(detection.rendered())
+            section.setdefault(key, []).append(detection.rendered(withhold))
         for policy, keys in _REQUIRED_LISTS.items():
             if policy in out:
                 for key in keys:

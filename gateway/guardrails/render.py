@@ -30,9 +30,20 @@ def strata_guardrail(request: GuardrailRequest) -> dict[str, Any]:
     }
     if request.report != "disabled":
         full = request.report == "enabled_full"
-        report["input"] = [_entry(a, full) for a in request.applied_input]
-        report["output"] = [_entry(a, full) for a in request.applied_output]
+        report["input"] = [_entry(a, full, False) for a in request.applied_input]
+        report["output"] = [_entry(a, full, withheld(request, a)) for a in request.applied_output]
     return report
+
+
+def withheld(request: GuardrailRequest, applied: Applied) -> bool:
+    """Whether an output assessment shows placeholders instead of what it matched: always when the
+    guardrail masked or blocked the answer, unless the caller asked for a trace of a guardrail it
+    chose itself (Bedrock's own trace shows matches). A key's, team's or model's guardrail, or a
+    caller who asked for nothing, never gets back the text the guardrail kept from it."""
+    if not applied.outcome.intervened:
+        return False
+    imposed = (applied.guardrail_id, applied.version) in request.imposed
+    return imposed or not request.trace_asked
 
 
 def applied_report(request: GuardrailRequest | None) -> dict[str, Any] | None:
@@ -42,12 +53,12 @@ def applied_report(request: GuardrailRequest | None) -> dict[str, Any] | None:
     return strata_guardrail(request)
 
 
-def _entry(applied: Applied, full: bool) -> dict[str, Any]:
+def _entry(applied: Applied, full: bool, withhold: bool) -> dict[str, Any]:
     return {
         "guardrailId": applied.guardrail_id,
         "guardrailVersion": applied.version,
         "action": applied.outcome.action,
-        "assessment": applied.outcome.assessment(full=full),
+        "assessment": applied.outcome.assessment(full=full, withhold=withhold),
     }
 
 
@@ -64,9 +75,9 @@ def bedrock_trace(request: GuardrailRequest, model_output: list[str] | None = No
     if request.applied_output:
         outputs: dict[str, list[dict[str, Any]]] = {}
         for a in request.applied_output:
-            outputs.setdefault(a.guardrail_id, []).append(a.outcome.assessment(full))
+            outputs.setdefault(a.guardrail_id, []).append(a.outcome.assessment(full, withheld(request, a)))
         trace["outputAssessments"] = outputs
-    if model_output and request.intervened:
+    if model_output and request.intervened and not any(withheld(request, a) for a in request.applied_output):
         trace["modelOutput"] = model_output
     reason = action_reason(request)
     if reason:

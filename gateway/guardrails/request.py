@@ -63,6 +63,7 @@ class GuardrailRequest:
     stream_mode: StreamMode = "sync"
     imposed: set[tuple[str, str]] = field(default_factory=set)  # (id, version) of the key's, team's, model's
     report: Trace = "enabled_full"  # OpenAI-style surfaces: how much of the assessments strata_guardrail shows
+    trace_asked: bool = False  # the caller asked for assessments (a header, Converse's trace): see render.withheld
     input_units: list[TextUnit] | None = None  # set by surfaces that mark guarded content (Converse)
     applied_input: list[Applied] = field(default_factory=list)
     applied_output: list[Applied] = field(default_factory=list)

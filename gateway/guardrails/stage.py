@@ -141,7 +141,7 @@ class GuardrailStage:
         if outcome is not None and outcome.intervened:
             replace_output(completion, outcome.outputs, outcome.blocked)
 
-    def stream_guard(self, call: CallContext, guardrails: Sequence[CompiledGuardrail]) -> StreamGuard:
+    def stream_guard(self, call: CallContext, guardrails: Sequence[CompiledGuardrail], choices: int = 1) -> StreamGuard:
         """Output guardrails for a stream, in the mode the caller asked for (Bedrock's default: sync),
         except that a caller cannot loosen what it does not own: a stream whose answer a key's,
         team's or model's guardrail checks, or whose answer may be masked, is held back until
@@ -153,7 +153,7 @@ class GuardrailStage:
         async def check(text: str) -> Outcome | None:
             return await self._apply(call, guardrails, Side.OUTPUT, [*context, TextUnit(text)], request.applied_output)
 
-        return StreamGuard(check, stream_mode(request, guardrails))
+        return StreamGuard(check, stream_mode(request, guardrails), choices)
 
     async def _apply(
         self,

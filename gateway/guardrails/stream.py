@@ -121,12 +121,15 @@ class _Async:
 
 
 class StreamGuard:
-    """Guards every choice's text of a stream; tool-call deltas pass as they come."""
+    """Guards every choice's text of a stream; tool-call deltas pass as they come. A block ends
+    every choice (``choices``: how many the request asked for), as a blocked answer does."""
 
-    def __init__(self, check: Check, mode: str) -> None:
+    def __init__(self, check: Check, mode: str, choices: int = 1) -> None:
         self._check = check
         self._mode = mode
         self._choices: dict[int, _Sync | _Async] = {}
+        self._asked = choices
+        self._finished: set[int] = set()  # choices whose finish_reason was sent
         self.ended = False  # a check blocked: the caller must stop reading the upstream
 
     def _for(self, index: int) -> _Sync | _Async:
@@ -146,9 +149,11 @@ class StreamGuard:
                 tail, blocked = await guard.finish()
                 released += tail
             if blocked is not None:
-                return out + [self._blocked(chunk, choice.index, blocked)]
+                return out + self._blocked(chunk, blocked)
             if text or released:
                 choice.delta.content = released
+            if choice.finish_reason is not None:
+                self._finished.add(choice.index)
         return out + [chunk]
 
     async def close(self, last: ChatCompletionChunk) -> list[ChatCompletionChunk]:
@@ -157,7 +162,7 @@ class StreamGuard:
         for index, guard in self._choices.items():
             released, blocked = await guard.finish()
             if blocked is not None:
-                return out + [self._blocked(last, index, blocked)]
+                return out + self._blocked(last, blocked)
             if released:
                 out.append(_text_chunk(last, index, released, None))
         return out
@@ -168,10 +173,12 @@ class StreamGuard:
             if isinstance(guard, _Async):
                 guard.cancel()
 
-    def _blocked(self, like: ChatCompletionChunk, index: int, message: str) -> ChatCompletionChunk:
+    def _blocked(self, like: ChatCompletionChunk, message: str) -> list[ChatCompletionChunk]:
+        """The ending of every choice not yet finished: the blocked message, ``content_filter``."""
         self.ended = True
         self.cancel()
-        return _text_chunk(like, index, message, "content_filter")
+        indexes = sorted((set(range(self._asked)) | self._choices.keys()) - self._finished)
+        return [_text_chunk(like, index, message, "content_filter") for index in indexes]
 
 
 def _text_chunk(like: ChatCompletionChunk, index: int, text: str, finish: str | None) -> ChatCompletionChunk:

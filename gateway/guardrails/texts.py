@@ -1,10 +1,10 @@
 """The text a guardrail looks at in a canonical request or answer, and the masked text put back.
 
 Input: every message's text (each text part a unit): the users' as they are, the rest (system
-prompts, earlier answers, tool results) marked CONTEXT, which only the word and sensitive
-information policies read (policies/base.py); a surface that marks guarded content (Converse's
-guardContent) provides its own units. Output: each choice's text. Masking puts a unit's masked
-text back where the unit was, in whichever message it came from.
+prompts, earlier answers and the arguments of their tool calls, tool results) marked CONTEXT,
+which only the word and sensitive information policies read (policies/base.py); a surface that
+marks guarded content (Converse's guardContent) provides its own units. Output: each choice's
+text. Masking puts a unit's masked text back where the unit was, in whichever message it came from.
 """
 
 from __future__ import annotations
@@ -27,6 +27,8 @@ def input_units(request: ChatCompletionRequest) -> list[TextUnit]:
                 units.append(TextUnit(message.content, qualifiers))
         elif message.content:
             units += [TextUnit(part.text, qualifiers) for part in message.content if part.type == "text" and part.text]
+        calls = message.tool_calls or ()
+        units += [TextUnit(call.function.arguments, _CONTEXT) for call in calls if call.function.arguments]
     return units
 
 
@@ -52,6 +54,9 @@ def _replace_in(message: Message, replacements: list[tuple[str, str]]) -> None:
             if part.type == "text" and part.text:
                 for original, masked in replacements:
                     part.text = part.text.replace(original, masked)
+    for call in message.tool_calls or ():
+        for original, masked in replacements:  # placeholders hold no quote: the JSON stays valid
+            call.function.arguments = call.function.arguments.replace(original, masked)
 
 
 def masked_embeddings(request: EmbeddingRequest, masked: Sequence[str]) -> None:
