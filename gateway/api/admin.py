@@ -66,15 +66,18 @@ async def reset_deployments(state: AppState, deployment_id: str | None) -> list[
 async def clear_cache(
     state: State,
     admin: Admin,
-    model: Annotated[str | None, Query(description="only this model's answers (its public name)")] = None,
+    model: Annotated[str | None, Query(description="only this model's answers (its name or an alias)")] = None,
     team: Annotated[str | None, Query(description="only this team's answers (shared models' are no team's)")] = None,
 ) -> dict[str, int]:
     """Every gateway process forgets them (the semantic index too): at once with Redis, within a
     second through the database without; how many went here."""
     if state.cache is None:
         return {"deleted": 0, "semantic_deleted": 0}
-    if model is not None and model not in {m.name for m in state.catalog}:
-        raise NotFound(f"No model {model!r}.")
+    if model is not None:
+        found = state.catalog.find(model)
+        if found is None:
+            raise NotFound(f"No model {model!r}.")
+        model = found.name  # an alias's answers are its model's
     try:
         dropped = await state.cache.clear(model, team)
     except Exception as exc:  # boundary: the store (Redis) failed; nothing was confirmed dropped

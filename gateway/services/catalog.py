@@ -113,10 +113,14 @@ class ModelCatalog:
         """A model by name, for fallbacks and routers (the catalog checked the names at load)."""
         return self._models[name]
 
+    def find(self, name: str) -> PublicModel | None:
+        """A model by its name, an alias or an inference profile id; None when there is none."""
+        return self._models.get(name) or self._aliases.get(name) or self._profile(name)
+
     def resolve(self, name: str, principal: Principal) -> PublicModel:
         """The model a caller asked for, by its name or an alias (every surface resolves here);
         unknown and forbidden look alike, as at OpenAI. A key's allowed models are public names."""
-        model = self._models.get(name) or self._aliases.get(name) or self._profile(name)
+        model = self.find(name)
         if model is None or not principal.may_call(model.name):
             raise ModelNotFound(f"The model '{name}' does not exist or you do not have access to it.", param="model")
         return model

@@ -19,14 +19,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-from collections.abc import AsyncIterator, Awaitable
+from collections.abc import AsyncIterator, Awaitable, Sequence
 from typing import TypeVar
 
 from gateway.errors import ContentPolicyViolation, InvalidRequest, from_provider_error
+from gateway.guardrails.compiled import CompiledGuardrail
 from gateway.guardrails.stage import GuardrailStage, blocked_stream
 from gateway.observability.tracing import stage
 from gateway.services.auth import Authenticator
-from gateway.services.cache.stage import CacheStage
+from gateway.services.cache.stage import CachePlan, CacheStage, no_cache
 from gateway.services.capability_checks import check_chat, check_logprobs_guarded
 from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
@@ -131,7 +132,7 @@ class InvokeService:
                 call.record_usage(Usage())
                 call.reply = blocked
                 return blocked
-        plan = await self.cache.lookup(call, principal, request, guardrails) if self.cache is not None else None
+        plan = await self._cache_plan(call, principal, request, guardrails)
         if plan is not None and plan.entry is not None and self.cache is not None:
             return await self.cache.answer(call, principal, model, plan)
 
@@ -178,7 +179,7 @@ class InvokeService:
                 answer = ChatStream(call, request, model.name, None, source, await anext(source))
                 call.reply = answer
                 return answer
-        plan = await self.cache.lookup(call, principal, request, guardrails) if self.cache is not None else None
+        plan = await self._cache_plan(call, principal, request, guardrails)
         if plan is not None and plan.entry is not None and self.cache is not None:
             return await self.cache.stream(call, principal, model, request, plan)
 
@@ -198,7 +199,7 @@ class InvokeService:
         )
         (deployment, source, first), ticket = attempt.value, attempt.ticket
         settle = functools.partial(self.quotas.settle, call, held) if held is not None else None
-        guard = self.guardrails.stream_guard(call, guardrails) if guardrails else None
+        guard = self.guardrails.stream_guard(call, guardrails, request.n or 1) if guardrails else None
         public = call.served_model or model.name
         recorder = self.cache.recorder(call, plan) if plan is not None and self.cache is not None else None
         stream = ChatStream(
@@ -206,6 +207,18 @@ class InvokeService:
         )
         call.reply = stream  # for the invocation log: the text it sent, once it ended
         return stream
+
+    async def _cache_plan(
+        self,
+        call: CallContext,
+        principal: Principal,
+        request: ChatCompletionRequest,
+        guardrails: Sequence[CompiledGuardrail],
+    ) -> CachePlan | None:
+        if self.cache is None:
+            no_cache(call)
+            return None
+        return await self.cache.lookup(call, principal, request, guardrails)
 
     async def embeddings(self, call: CallContext, principal: Principal, request: EmbeddingRequest) -> EmbeddingResponse:
         call.operation, call.prompt = "embeddings", request

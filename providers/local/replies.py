@@ -69,7 +69,8 @@ async def assemble_completion(
         message = AssistantMessage(content=content)
         if calls:
             message.tool_calls = [
-                ToolCall(id=c.id, function=FunctionCall(name=c.name, arguments=c.arguments)) for c in calls
+                ToolCall(id=c.id, type="function", function=FunctionCall(name=c.name, arguments=c.arguments))
+                for c in calls
             ]
             finish = "tool_calls"
         choices.append(Choice(index=i, message=message, finish_reason=finish))

@@ -8,14 +8,14 @@ can count what it holds and Redis can keep it as it is; a hit parses it once, in
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Literal
+from typing import Any, Literal
 
 import orjson
 
 Kind = Literal["completion", "chunks"]
-VERSION = 1
+VERSION = 2  # 2: the output guardrails' outcomes kept too
 
 
 class BadEntry(ValueError):
@@ -33,6 +33,7 @@ class CacheEntry:
     cached_tokens: int = 0
     cost_usd: str = "0"  # what the original call cost, as exact decimal text
     stored_at: float = 0.0  # time.time() when stored (the Age header)
+    guardrails: list[Any] = field(default_factory=list)  # output guardrail outcomes (guardrails/replayed.py)
 
     @property
     def cost(self) -> Decimal:
@@ -45,6 +46,7 @@ class CacheEntry:
     def encode(self) -> bytes:
         head: list[object] = [VERSION, self.kind, self.served_model, self.deployment, self.prompt_tokens]
         head += [self.completion_tokens, self.cached_tokens, self.cost_usd, self.stored_at or time.time()]
+        head.append(self.guardrails)
         return orjson.dumps(head) + b"\n" + self.body
 
     @classmethod
@@ -54,7 +56,7 @@ class CacheEntry:
             head = orjson.loads(data[:end]) if end > 0 else None
         except orjson.JSONDecodeError:
             head = None
-        if not isinstance(head, list) or len(head) != 9 or head[0] != VERSION:
+        if not isinstance(head, list) or len(head) != 10 or head[0] != VERSION:
             raise BadEntry("not a cache entry of this version")
-        _, kind, served, deployment, prompt, completion, cached, cost, stored = head
-        return cls(kind, data[end + 1 :], served, deployment, prompt, completion, cached, cost, stored)
+        _, kind, served, deployment, prompt, completion, cached, cost, stored, guardrails = head
+        return cls(kind, data[end + 1 :], served, deployment, prompt, completion, cached, cost, stored, guardrails)

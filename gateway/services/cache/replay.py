@@ -123,4 +123,5 @@ def _add_call(calls: dict[int, dict[str, Any]], delta: ToolCallDelta) -> None:
 
 
 def _call(parts: dict[str, Any]) -> ToolCall:
-    return ToolCall(id=parts["id"], function=FunctionCall(name=parts["name"], arguments="".join(parts["arguments"])))
+    arguments = "".join(parts["arguments"])
+    return ToolCall(id=parts["id"], type="function", function=FunctionCall(name=parts["name"], arguments=arguments))

@@ -23,6 +23,8 @@ from typing import TYPE_CHECKING, Any
 from gateway.background import Background
 from gateway.config.cache import CacheConfig
 from gateway.errors import NotCached
+from gateway.guardrails import replayed as kept_guardrails
+from gateway.guardrails.stage import record as record_guardrails
 from gateway.observability.tracing import stage
 from gateway.services.cache import keys
 from gateway.services.cache.clears import CacheClears
@@ -87,6 +89,7 @@ class CacheStage:
         is ``plan.entry``. A miss under ``only-if-cached`` is a 504."""
         config = self._configs.get(call.model or "")
         if config is None:
+            no_cache(call)
             return None
         flags = call.cache_directives
         if not _cacheable(config, request):
@@ -171,6 +174,9 @@ class CacheStage:
     def _served(self, call: CallContext, entry: CacheEntry) -> str:
         call.served_model = entry.served_model or call.model
         call.provider = "cache"
+        if call.guardrails is not None and entry.guardrails:  # what the output guardrails did to it
+            call.guardrails.applied_output = kept_guardrails.replayed(entry.guardrails)
+            record_guardrails(call)
         return call.served_model or ""
 
     def _closer(self, call: CallContext, held: Reservation | None) -> Callable[[], Awaitable[None]]:
@@ -190,9 +196,13 @@ class CacheStage:
         if quota == "none":
             return None
         with stage(call, "quota.reserve"):
-            if quota == "requests":
-                return await self._quotas.reserve(call, principal, model, 0, 0.0)
-            return await self._quotas.reserve(call, principal, model, entry.tokens, float(entry.cost))
+            try:
+                if quota == "requests":
+                    return await self._quotas.reserve(call, principal, model, 0, 0.0)
+                return await self._quotas.reserve(call, principal, model, entry.tokens, float(entry.cost))
+            except BaseException:
+                call.cache = None  # refused: no answer was served, so no "hit" either
+                raise
 
     # ------------------------------------------------------------ store
 
@@ -223,7 +233,8 @@ class CacheStage:
         cost = self._pricing.cost(call.deployment, prompt, completion, cached) if self._pricing else Decimal(0)
         served = call.served_model or call.model
         now = time.time()
-        entry = CacheEntry(kind, body, served, call.deployment, prompt, completion, cached, str(cost), now)  # type: ignore[arg-type]
+        outcomes = kept_guardrails.kept(call.guardrails.applied_output) if call.guardrails is not None else []
+        entry = CacheEntry(kind, body, served, call.deployment, prompt, completion, cached, str(cost), now, outcomes)  # type: ignore[arg-type]
         self._background.spawn(self.store.put(plan.key, entry.encode(), plan.config.ttl_s), "cache-store")
         if plan.partition is not None and self.semantic is not None:
             self._background.spawn(self._index(plan, now + plan.config.ttl_s), "cache-index")
@@ -289,6 +300,13 @@ def _decoded(data: bytes | None) -> CacheEntry | None:
         return CacheEntry.decode(data)
     except BadEntry:
         return None
+
+
+def no_cache(call: CallContext) -> None:
+    """For a model without a response cache: no plan, and ``only-if-cached`` a 504 (nothing is
+    cached for it, and the model must not be asked)."""
+    if call.cache_directives & ONLY_IF_CACHED:
+        raise _not_cached(f"model {call.model!r} has no response cache")
 
 
 def _not_cached(why: str) -> NotCached:
