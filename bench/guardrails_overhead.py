@@ -200,7 +200,8 @@ class ThroughputRow:
     latency_ms: int
     plain: LoadResult
     guarded: LoadResult
-    cpu_ms: float  # gateway CPU per guarded request
+    cpu_ms: float  # gateway CPU per guarded request (the embedding workers' not included)
+    workers: int = 1  # STRATA_GUARDRAIL_EMBEDDING_WORKERS
 
 
 def pattern_rounds(url: str, seconds: float, rounds: int) -> list[PatternRound]:
@@ -213,17 +214,20 @@ def pattern_rounds(url: str, seconds: float, rounds: int) -> list[PatternRound]:
     return found
 
 
-def throughput_rows(upstream: FakeUpstream, url: str, pid: int, seconds: float) -> list[ThroughputRow]:
+def throughput_rows(
+    upstream: FakeUpstream, url: str, pid: int, seconds: float, latencies: tuple[int, ...], workers: int = 1
+) -> list[ThroughputRow]:
     rows = []
-    for latency in UPSTREAM_LATENCIES_MS:
+    for latency in latencies:
         upstream.set_behaviour("*", latency_ms=latency)
         for name, prompt in (("2 KB e-mail", EMAIL), ("short chat", SHORT)):
             plain = measure(url, body("plain", prompt), 32, seconds, unique("plain", prompt))
             before = cpu_seconds(pid)
             guarded = measure(url, body("semantic", prompt), 32, seconds, unique("semantic", prompt))
             cpu = (cpu_seconds(pid) - before) * 1000 / max(guarded.requests, 1)
-            rows.append(ThroughputRow(name, latency, plain, guarded, cpu))
-            print(f"semantic {name} upstream {latency} ms: plain {plain}\n{'':18s}guarded {guarded}", flush=True)
+            rows.append(ThroughputRow(name, latency, plain, guarded, cpu, workers))
+            print(f"semantic {name} upstream {latency} ms, {workers} worker(s): plain {plain}", flush=True)
+            print(f"{'':18s}guarded {guarded}", flush=True)
     upstream.set_behaviour("*", latency_ms=0)
     return rows
 
@@ -248,11 +252,20 @@ def report(rounds: list[PatternRound], rows: list[ThroughputRow]) -> str:
         ],
     )
     throughput_table = markdown_table(
-        ["prompt", "upstream latency", "no guardrail req/s", "topics + content req/s", "ratio", "CPU ms / guarded req"],
+        [
+            "prompt",
+            "upstream latency",
+            "embedding workers",
+            "no guardrail req/s",
+            "topics + content req/s",
+            "ratio",
+            "gateway CPU ms / guarded req",
+        ],
         [
             [
                 r.prompt,
                 f"{r.latency_ms} ms",
+                str(r.workers),
                 f"{r.plain.requests_per_s:,.1f}",
                 f"{r.guarded.requests_per_s:,.1f}",
                 f"{r.guarded.requests_per_s / r.plain.requests_per_s:.2f}",
@@ -279,7 +292,9 @@ def report(rounds: list[PatternRound], rows: list[ThroughputRow]) -> str:
             "",
             f"- median added p50: **{guarded50 - plain50:+.2f} ms** (target <= +0.5 ms)",
             "",
-            "Topic and content policies, concurrency 32, requests/s beside the same model without guardrails:",
+            "Topic and content policies, concurrency 32, requests/s beside the same model without guardrails "
+            "(`embedding workers`: `STRATA_GUARDRAIL_EMBEDDING_WORKERS`, a second gateway for 2; the "
+            "gateway's CPU per request leaves out the workers', which embed):",
             "",
             throughput_table,
             "",
@@ -294,11 +309,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
-    with FakeUpstream() as upstream, strata_process(catalog(upstream.url), ENV) as (base, pid):
-        warm_up(base)
-        url = f"{base}/v1/chat/completions"
-        rounds = pattern_rounds(url, args.seconds, args.rounds)
-        rows = throughput_rows(upstream, url, pid, args.seconds)
+    with FakeUpstream() as upstream:
+        with strata_process(catalog(upstream.url), ENV) as (base, pid):
+            warm_up(base)
+            url = f"{base}/v1/chat/completions"
+            rounds = pattern_rounds(url, args.seconds, args.rounds)
+            rows = throughput_rows(upstream, url, pid, args.seconds, UPSTREAM_LATENCIES_MS)
+        with strata_process(catalog(upstream.url), {**ENV, "STRATA_GUARDRAIL_EMBEDDING_WORKERS": "2"}) as (base, pid):
+            warm_up(base)
+            url = f"{base}/v1/chat/completions"
+            rows += throughput_rows(upstream, url, pid, args.seconds, UPSTREAM_LATENCIES_MS[1:], workers=2)
     text = report(rounds, rows)
     print(text)
     if not args.no_write:

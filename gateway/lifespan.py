@@ -98,7 +98,12 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         lookup_timeout_s=settings.key_lookup_timeout_s,
     )
     pricing = PriceTable(models)
-    embedder = GuardrailEmbedder(models, settings.guardrail_embedding_model, settings.guardrail_embedding_cache)
+    embedder = GuardrailEmbedder(
+        models,
+        settings.guardrail_embedding_model,
+        settings.guardrail_embedding_cache,
+        settings.guardrail_embedding_workers,
+    )
     resources = Resources(embedder=embedder, ner_model_path=settings.guardrail_ner_model_path)
     guardrails = GuardrailRegistry(GuardrailStore(db.sessions), resources, catalog.guardrails, settings.redis_url)
     quotas = QuotaService(

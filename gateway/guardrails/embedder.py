@@ -33,16 +33,25 @@ class EmbedderUnavailable(RuntimeError):
 
 
 class GuardrailEmbedder:
-    def __init__(self, catalog: ModelCatalog, model_name: str | None = None, cache_size: int = 4096) -> None:
+    def __init__(
+        self, catalog: ModelCatalog, model_name: str | None = None, cache_size: int = 4096, workers: int = 1
+    ) -> None:
         self._catalog = catalog
         self._model_name = model_name
+        self._workers = workers  # own workers of the embedded MiniLM (one torch thread each when several)
         self.cache = VectorCache(cache_size)
-        self._provider: Provider | None = None
-        self._own: Provider | None = None  # a worker started here (closed at shutdown)
+        self._providers: list[Provider] = []
+        self._in_flight: list[int] = []  # texts being embedded, per provider
+        self._own: list[Provider] = []  # workers started here (closed at shutdown)
         self._lock = asyncio.Lock()
         self._background = Background("embedder")  # loading at start, for the semantic cache
         self.loaded = False  # a vector has been computed: the model answers without loading first
         self._next_load_at = 0.0  # after a failed load, the next attempt waits
+
+    @property
+    def providers(self) -> list[Provider]:
+        """What texts are spread over, the least busy first served; empty until the first use."""
+        return list(self._providers)
 
     @property
     def model_name(self) -> str | None:
@@ -56,44 +65,64 @@ class GuardrailEmbedder:
         return await self.cache.embed(texts, self._compute)
 
     async def _compute(self, texts: list[str]) -> list[list[float]]:
-        provider = self._provider or await self._ready()
+        providers = self._providers or await self._ready()
+        chosen = min(range(len(providers)), key=self._in_flight.__getitem__)  # the least busy worker
         request = EmbeddingRequest(model="guardrails", input=texts, encoding_format="float")
         deadline = time.monotonic() + LOAD_TIMEOUT_S
-        while True:
-            try:
-                response = await provider.embed(request, CallOptions("guardrails"))
-                break
-            except ProviderBusy:  # loading, or its queue is full for a moment
-                if time.monotonic() > deadline:
-                    raise
-                await asyncio.sleep(0.1)
+        self._in_flight[chosen] += len(texts)
+        try:
+            while True:
+                try:
+                    response = await providers[chosen].embed(request, CallOptions("guardrails"))
+                    break
+                except ProviderBusy:  # loading, or its queue is full for a moment
+                    if time.monotonic() > deadline:
+                        raise
+                    await asyncio.sleep(0.1)
+        finally:
+            self._in_flight[chosen] -= len(texts)
         self.loaded = True
         ordered = sorted(response.data, key=lambda e: e.index)
         return [_unit([float(x) for x in item.embedding]) for item in ordered if isinstance(item.embedding, list)]
 
-    async def _ready(self) -> Provider:
+    async def _ready(self) -> list[Provider]:
         async with self._lock:
-            if self._provider is None:
-                self._provider = await self._start()
-            return self._provider
+            if not self._providers:
+                providers = await self._start()
+                self._in_flight = [0] * len(providers)
+                self._providers = providers
+            return self._providers
 
-    async def _start(self) -> Provider:
+    async def _start(self) -> list[Provider]:
+        """The providers texts are spread over: the named catalog model's deployments, the catalog's
+        own MiniLM, or workers started here."""
         if self._model_name is not None:
             model = self._catalog.get(self._model_name)
             if not model.deployments or not model.capabilities.embeddings:
                 raise EmbedderUnavailable(f"{self._model_name!r} is not an embeddings model of the catalog")
-            return model.deployments[0].provider
+            return [deployment.provider for deployment in model.deployments]
         shared = catalog_minilm(self._catalog)
         if shared is not None:
-            return shared
+            return [shared]
         from providers.local.provider import LocalProvider
 
         own = LocalDeployment(
-            provider="local", task="embeddings", path=EMBEDDED_PATH, model="all-MiniLM-L6-v2", max_batch_size=64
+            provider="local",
+            task="embeddings",
+            path=EMBEDDED_PATH,
+            model="all-MiniLM-L6-v2",
+            max_batch_size=64,
+            threads=1 if self._workers > 1 else None,  # processes side by side, not threads in one pass
         )
-        self._own = LocalProvider(own, self._catalog.resources.model_cache_dir)
-        await self._own.start()
-        return self._own
+        try:
+            for _ in range(self._workers):
+                worker = LocalProvider(own, self._catalog.resources.model_cache_dir)
+                self._own.append(worker)
+                await worker.start()
+        except BaseException:
+            await self._close_own()
+            raise
+        return list(self._own)
 
     def load_in_background(self) -> None:
         """Load the model now, off the request path (``loaded`` turns true when it answers): a
@@ -110,8 +139,14 @@ class GuardrailEmbedder:
 
     async def aclose(self) -> None:
         await self._background.cancel()
-        if self._own is not None:
-            await self._own.aclose()
+        await self._close_own()
+
+    async def _close_own(self) -> None:
+        own, self._own = self._own, []
+        if own:
+            self._providers, self._in_flight = [], []  # a later call starts new ones
+        for worker in own:
+            await worker.aclose()
 
 
 def _unit(vector: list[float]) -> list[float]:
