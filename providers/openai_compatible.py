@@ -32,7 +32,7 @@ from providers.canonical import (
 from providers.deployment import DeploymentBase
 from providers.http import HttpClients, transport_error
 from providers.sse import iter_sse_data
-from providers.tokens import count_prompt
+from providers.tokens import count_prompt_async
 from providers.transport import Response, Transport, UpstreamError
 
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")  # RFC 9110 token
@@ -255,7 +255,7 @@ class OpenAICompatibleProvider(Provider):
             raise perr.ProviderUpstreamError("Upstream sent an invalid embeddings response.", detail=str(exc)) from None
 
     async def count_tokens(self, request: ChatCompletionRequest) -> int:
-        return count_prompt(request, self.deployment.model)
+        return await count_prompt_async(request, self.deployment.model)
 
 
 class _StreamOutcome:

@@ -7,8 +7,11 @@ missing, falls back to ~4 characters a token.
 
 from __future__ import annotations
 
+import asyncio
 import importlib.util
 import os
+import re
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Protocol
@@ -17,6 +20,14 @@ from providers.canonical import ChatCompletionRequest
 
 _PER_MESSAGE_OVERHEAD = 3  # OpenAI's chat format: role and separators
 _REPLY_PRIMER = 3
+# tiktoken's merges grow faster than the length of one piece of text: a 16 MB run without a space
+# took 6 s. Texts past SHORT characters have runs longer than LONG_RUN counted in LONG_RUN pieces
+# (the count moves by a token or so per cut, on text no tokenizer reads as words anyway).
+SHORT = 64 * 1024
+LONG_RUN = 1024
+_LONG = re.compile(rf"\S{{{LONG_RUN}}}")
+_LONGER = re.compile(rf"\S{{{LONG_RUN + 1},}}")
+OFF_LOOP_CHARACTERS = 256 * 1024  # an async caller counts longer texts in a thread (tiktoken drops the GIL)
 
 
 class _Encoding(Protocol):
@@ -78,7 +89,34 @@ def count_text(text: str, model: str) -> int:
     encoding = encoding_for(model)
     if encoding is None:
         return max(1, len(text) // 4) if text else 0
-    return len(encoding.encode(text, disallowed_special=()))
+    if len(text) <= SHORT or _LONG.search(text) is None:
+        return len(encoding.encode(text, disallowed_special=()))
+    return sum(len(encoding.encode(piece, disallowed_special=())) for piece in _cut_long_runs(text))
+
+
+def _cut_long_runs(text: str) -> Iterator[str]:
+    """``text`` in order, its runs without spaces longer than LONG_RUN cut into LONG_RUN pieces."""
+    last = 0
+    for run in _LONGER.finditer(text):
+        yield text[last : run.start()]
+        for start in range(run.start(), run.end(), LONG_RUN):
+            yield text[start : min(start + LONG_RUN, run.end())]
+        last = run.end()
+    yield text[last:]
+
+
+async def count_text_async(text: str, model: str) -> int:
+    """``count_text``, in a thread for a long text (a model's megabyte answer must not stall the loop)."""
+    if len(text) > OFF_LOOP_CHARACTERS:
+        return await asyncio.to_thread(count_text, text, model)
+    return count_text(text, model)
+
+
+async def count_prompt_async(request: ChatCompletionRequest, model: str) -> int:
+    """``count_prompt``, in a thread for a long prompt."""
+    if sum(len(m.text()) for m in request.messages) > OFF_LOOP_CHARACTERS:
+        return await asyncio.to_thread(count_prompt, request, model)
+    return count_prompt(request, model)
 
 
 def count_prompt(request: ChatCompletionRequest, model: str) -> int:

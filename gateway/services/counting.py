@@ -10,7 +10,7 @@ from __future__ import annotations
 from gateway.services.catalog import DeploymentHandle, ModelCatalog
 from gateway.services.context import CallContext, Principal
 from providers.canonical import ChatCompletionRequest, EmbeddingRequest, Usage
-from providers.tokens import count_text
+from providers.tokens import count_text, count_text_async
 
 
 async def count_prompt_tokens(
@@ -36,5 +36,5 @@ async def counted_usage(deployment: DeploymentHandle, request: ChatCompletionReq
     """Usage for an upstream that sent none (streamed or not): the prompt counted by the
     deployment's provider, what it wrote by tiktoken."""
     prompt = await deployment.provider.count_tokens(request)
-    answer = count_text(written, deployment.config.model)
+    answer = await count_text_async(written, deployment.config.model)
     return Usage(prompt_tokens=prompt, completion_tokens=answer, total_tokens=prompt + answer)

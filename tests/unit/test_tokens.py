@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 
+from providers import tokens
 from providers.canonical import ChatCompletionRequest
 from providers.tokens import _bundled_tiktoken_dir, count_prompt, count_text, encoding_for
 
@@ -64,3 +66,27 @@ def test_count_prompt_includes_tool_calls_and_tools() -> None:
     assert count_prompt(_request([{"role": "user", "content": "hi"}], tools=tools), "gpt-4") > count_prompt(
         plain, "gpt-4"
     )
+
+
+def test_a_long_text_of_words_counts_as_tiktoken_counts_it() -> None:
+    text = "The quick brown fox jumps over the lazy dog. " * 3000  # past tokens.SHORT
+    encoding = tokens.encoding_for("gpt-4o")
+    assert encoding is not None
+    assert tokens.count_text(text, "gpt-4o") == len(encoding.encode(text))
+
+
+def test_a_long_run_without_spaces_is_counted_in_pieces_within_a_token_a_cut() -> None:
+    run = "ab" * 100_000  # one 200,000-character "word": tiktoken's merges on it grow faster than linear
+    encoding = tokens.encoding_for("gpt-4o")
+    assert encoding is not None
+    whole = len(encoding.encode(run))
+    counted = tokens.count_text(run, "gpt-4o")
+    cuts = len(run) // tokens.LONG_RUN
+    assert abs(counted - whole) <= cuts + 1
+
+
+def test_a_very_long_prompt_is_counted_off_the_event_loop_with_the_same_result() -> None:
+    request = ChatCompletionRequest.model_validate(
+        {"model": "m", "messages": [{"role": "user", "content": "word " * (tokens.OFF_LOOP_CHARACTERS // 4)}]}
+    )
+    assert asyncio.run(tokens.count_prompt_async(request, "gpt-4o")) == tokens.count_prompt(request, "gpt-4o")
