@@ -8,7 +8,17 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+
+
+def _not_a_boolean(value: Any) -> Any:
+    """JSON's true is not the number 1: a 400, not a one-token answer (pydantic's lax mode takes it)."""
+    if isinstance(value, bool):
+        raise ValueError("Input should be a number, not a boolean")
+    return value
+
+
+NOT_BOOL = BeforeValidator(_not_a_boolean)  # for numeric request fields: Annotated[int, NOT_BOOL, ...]
 
 
 class _Open(BaseModel):
@@ -97,19 +107,19 @@ class ChatCompletionRequest(_Open):
     messages: list[Message] = Field(min_length=1)
     stream: bool = False
     stream_options: StreamOptions | None = None
-    max_tokens: Annotated[int, Field(ge=1)] | None = None
-    max_completion_tokens: Annotated[int, Field(ge=1)] | None = None
-    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
-    n: Annotated[int, Field(ge=1, le=128)] | None = None
+    max_tokens: Annotated[int, NOT_BOOL, Field(ge=1)] | None = None
+    max_completion_tokens: Annotated[int, NOT_BOOL, Field(ge=1)] | None = None
+    temperature: Annotated[float, NOT_BOOL, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[float, NOT_BOOL, Field(ge=0, le=1)] | None = None
+    n: Annotated[int, NOT_BOOL, Field(ge=1, le=128)] | None = None
     stop: str | list[str] | None = None
-    seed: int | None = None
+    seed: Annotated[int, NOT_BOOL] | None = None
     tools: list[Tool] | None = None
     tool_choice: ToolChoice | None = None
     response_format: ResponseFormat | None = None
     user: str | None = None
     logprobs: bool | None = None
-    top_logprobs: Annotated[int, Field(ge=0, le=20)] | None = None
+    top_logprobs: Annotated[int, NOT_BOOL, Field(ge=0, le=20)] | None = None
     # Set by the Anthropic surface when the request carries Anthropic's extensions (cache_control,
     # thinking): providers/anthropic_extensions.py. Never serialized.
     _anthropic_extensions: bool = PrivateAttr(default=False)
@@ -208,7 +218,7 @@ class EmbeddingRequest(_Open):
     model: str = Field(min_length=1)
     input: EmbeddingInput
     encoding_format: Literal["float", "base64"] | None = None
-    dimensions: Annotated[int, Field(ge=1)] | None = None
+    dimensions: Annotated[int, NOT_BOOL, Field(ge=1)] | None = None
     user: str | None = None
 
     def texts(self) -> list[str]:

@@ -10,6 +10,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from providers.canonical import NOT_BOOL
+
 
 class _Open(BaseModel):
     model_config = ConfigDict(extra="allow")
@@ -125,13 +127,13 @@ class CountTokensRequest(_Open):
 class MessagesRequest(CountTokensRequest):
     """The body of ``POST /v1/messages``. ``temperature``, ``top_p`` and ``top_k`` are taken too."""
 
-    max_tokens: int = Field(ge=1)
+    max_tokens: Annotated[int, NOT_BOOL] = Field(ge=1)
     metadata: MetadataParam | None = None
     stop_sequences: list[str] | None = None
     stream: bool | None = None
-    temperature: float | None = Field(default=None, ge=0, le=1)
-    top_p: float | None = Field(default=None, ge=0, le=1)
-    top_k: int | None = Field(default=None, ge=0)
+    temperature: Annotated[float, NOT_BOOL] | None = Field(default=None, ge=0, le=1)
+    top_p: Annotated[float, NOT_BOOL] | None = Field(default=None, ge=0, le=1)
+    top_k: Annotated[int, NOT_BOOL] | None = Field(default=None, ge=0)
 
 
 # ---------------------------------------------------------------- responses

@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, RootModel
 
+from providers.canonical import NOT_BOOL
+
 
 class _Wire(BaseModel):
     """Top-level request shapes: unknown fields (prompt routing, service tiers...) are ignored."""
@@ -115,9 +117,9 @@ class SystemBlock(_Union):
 
 
 class InferenceConfig(_Wire):
-    maxTokens: Annotated[int, Field(ge=1)] | None = None
-    temperature: Annotated[float, Field(ge=0, le=1)] | None = None
-    topP: Annotated[float, Field(ge=0, le=1)] | None = None
+    maxTokens: Annotated[int, NOT_BOOL, Field(ge=1)] | None = None
+    temperature: Annotated[float, NOT_BOOL, Field(ge=0, le=1)] | None = None
+    topP: Annotated[float, NOT_BOOL, Field(ge=0, le=1)] | None = None
     stopSequences: list[Annotated[str, Field(min_length=1)]] | None = None
 
 

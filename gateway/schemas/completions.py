@@ -11,22 +11,24 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from providers.canonical import NOT_BOOL
+
 
 class CompletionRequest(BaseModel):
     model_config = ConfigDict(extra="allow")
 
     model: str = Field(min_length=1)
     prompt: str | list[str] | list[int] | list[list[int]]
-    max_tokens: Annotated[int, Field(ge=1)] | None = None
-    temperature: Annotated[float, Field(ge=0, le=2)] | None = None
-    top_p: Annotated[float, Field(ge=0, le=1)] | None = None
-    n: Annotated[int, Field(ge=1, le=128)] | None = None
+    max_tokens: Annotated[int, NOT_BOOL, Field(ge=1)] | None = None
+    temperature: Annotated[float, NOT_BOOL, Field(ge=0, le=2)] | None = None
+    top_p: Annotated[float, NOT_BOOL, Field(ge=0, le=1)] | None = None
+    n: Annotated[int, NOT_BOOL, Field(ge=1, le=128)] | None = None
     stop: str | list[str] | None = None
     stream: bool | None = None
     stream_options: dict[str, Any] | None = None
     echo: bool | None = None
-    logprobs: int | None = None
-    best_of: int | None = None
+    logprobs: Annotated[int, NOT_BOOL] | None = None
+    best_of: Annotated[int, NOT_BOOL] | None = None
     suffix: str | None = None
     user: str | None = None
 

@@ -179,6 +179,8 @@ def _content(content: Any, where: str, images: bool) -> str | list[Json]:
 
 def _part(part: Json, where: str, images: bool) -> Json:
     kind = part.get("type")
+    if not isinstance(kind, str):
+        raise InvalidRequest(f"Invalid type for '{where}.type': expected a string.", param=f"{where}.type")
     if kind in _TEXT_PARTS:
         return {"type": "text", "text": _text(part, "text", where)}
     if kind == "refusal":

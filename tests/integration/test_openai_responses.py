@@ -363,6 +363,8 @@ def test_store_false_keeps_nothing(client: openai.OpenAI) -> None:
             "input[0].content[0].type",
         ),
         ({"background": True}, "background"),
+        ({"input": [{"role": "user", "content": [{"type": [], "text": "hi"}]}]}, "input[0].content[0].type"),
+        ({"input": [{"role": "user", "content": [{"type": {"a": 1}, "text": "hi"}]}]}, "input[0].content[0].type"),
     ],
 )
 def test_what_the_gateway_cannot_do_is_a_400_the_sdk_raises(
