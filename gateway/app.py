@@ -43,16 +43,19 @@ from gateway.config.loading import load_configuration
 from gateway.config.secrets import ensure_master_key
 from gateway.config.settings import Settings
 from gateway.console import app as console
+from gateway.db.database import STORE_OUTAGES
 from gateway.errors import (
     InternalError,
     InvalidRequest,
     MethodNotAllowed,
     NotFound,
     PayloadTooLarge,
+    ServiceUnavailable,
     StrataError,
     UnsupportedMediaType,
 )
 from gateway.lifespan import AppState, build_state, lifespan
+from gateway.logs import LOG
 from gateway.middleware import RequestContextMiddleware
 from gateway.services.context import CallContext
 
@@ -159,6 +162,16 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     return error_response(_call(request), error)
 
 
+# The database out of reach under an admin or console route: a 503 to retry, as model routes give
+# in the same outage, with one warning line rather than a traceback per request.
+
+
+async def _store_outage(request: Request, exc: Exception) -> Response:
+    LOG.warning("store unreachable", extra={"fields": {"path": request.url.path, "error": repr(exc)[:300]}})
+    error = ServiceUnavailable("The gateway's database is unreachable right now; retry shortly.", retry_after=5)
+    return error_response(_call(request), error)
+
+
 async def _unhandled(request: Request, exc: Exception) -> Response:
     """Starlette's last resort would answer a plain-text 500; answer in the caller's shape instead.
     (Starlette re-raises the exception after this, and the request boundary logs it with the id.)"""
@@ -203,6 +216,8 @@ def create_app(settings: Settings, catalog: Catalog, master_key: str) -> StrataA
     app.add_exception_handler(StrataError, _strata_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(HTTPException, _http_error)
+    for outage in STORE_OUTAGES:
+        app.add_exception_handler(outage, _store_outage)
     app.add_exception_handler(Exception, _unhandled)
     install_openapi(app, routes.asgi)
     return app

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from gateway.config.errors import ConfigError
@@ -11,6 +12,10 @@ from gateway.db import migrate
 from gateway.db.secret_check import SecretCheck, verify_secret
 from gateway.db.session import is_sqlite, make_engine, make_sessions
 from gateway.logs import LOG
+
+# What a database out of reach raises (refused, reset, dropped mid-query, timed out): callers answer
+# 503 / log one line for these, and keep tracebacks for real faults.
+STORE_OUTAGES = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 
 @dataclass

@@ -257,3 +257,23 @@ def test_sigv4_with_a_known_key_works_while_the_database_is_down(
     finally:
         runtime.close()
         stranger.close()
+
+
+def test_the_admin_api_answers_503_while_the_database_is_down_and_works_again_after(
+    database: str, proxy: TcpProxy, config: str, start_gateway: StartGateway
+) -> None:
+    gateway = start(start_gateway, config, through(proxy, database))
+    admin(gateway, "/keys", {"name": "listed"})
+    proxy.cut()
+    for path in ("/admin/keys", "/admin/usage/totals", "/admin/teams"):
+        response = httpx.get(f"{gateway.base_url}{path}", headers=gateway.headers(), timeout=20)
+        assert response.status_code == 503, (path, response.text)
+        assert response.json()["error"]["type"] == "service_unavailable"
+        assert int(response.headers["retry-after"]) >= 1
+    proxy.restore()
+    eventually(partial(_keys_listed, gateway), within_s=10)
+
+
+def _keys_listed(gateway: RunningGateway) -> None:
+    response = httpx.get(f"{gateway.base_url}/admin/keys", headers=gateway.headers(), timeout=10)
+    assert response.status_code == 200 and response.json(), response.text
