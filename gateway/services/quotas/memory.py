@@ -47,6 +47,18 @@ class MemoryStore:
                     self._windows[check.slot] = (check.window, count + check.amount)
         return Decision(refused, tuple(used))
 
+    def observe(self, checks: Sequence[Check], decision: Decision) -> None:
+        """Remember what a shared store (Redis) said the windows hold, this call included, so that
+        if it becomes unreachable this process goes on from there rather than from zero (a key
+        that used its minute before an outage would otherwise get a second one)."""
+        for check, used in zip(checks, decision.used, strict=False):
+            if check.kind == CONCURRENT:
+                continue  # slots are held and freed by calls in flight: not a count to carry over
+            count = used + check.amount if decision.granted else used
+            entry = self._windows.get(check.slot)
+            if entry is None or entry[0] != check.window or entry[1] < count:
+                self._windows[check.slot] = (check.window, count)
+
     def settle_now(self, adjustments: Sequence[tuple[Check, int]], lease: str) -> None:
         for check, delta in adjustments:
             slot = check.slot

@@ -167,6 +167,8 @@ class QuotaService:
             self.redis.failed(exc)
             store = self._store()
             decision = await store.take(checks, lease, now)
+        if store is not self.local:
+            self.local.observe(checks, decision)  # the fallback starts where the shared count was
         call.rate_limit_headers = rate_limit_headers(checks, decision, now)
         if not decision.granted:
             limit = refused(checks, decision)[0]
