@@ -27,6 +27,7 @@ from uvicorn.server import ServerState
 from gateway.drain import CLOSING_SCOPE_KEY
 from gateway.errors import StrataError
 from gateway.logs import LOG
+from gateway.middleware import new_request_id
 from gateway.server import answers
 from gateway.server.limits import ClientConnections, ConnectionLimits
 from gateway.services.context import CallContext
@@ -204,10 +205,23 @@ class StrataHttpProtocol(HttpToolsProtocol):
             cycle.disconnected = True  # the app's receive() now says http.disconnect, its sends go nowhere
             cycle.message_event.set()
         elif cycle is None or cycle.response_complete:
-            self._answer(error, None)
+            self._answer(error, self._call_from_url())
         else:  # an earlier request's response is still going out: let it finish, then close
             cycle.keep_alive = False
             self.flow.pause_reading()
+
+    def _call_from_url(self) -> CallContext | None:
+        """For a request refused before the app saw it (its head too large, or too slow): a call on
+        the surface its path belongs to, so that the answer is in that surface's error shape."""
+        url = getattr(self, "url", b"")
+        app = self.app
+        for _ in range(4):  # under uvicorn's wrappers (proxy headers, message logger)
+            table = getattr(app, "routes_table", None)
+            if table is not None:
+                path = url.split(b"?", 1)[0].decode("latin-1") or "/"
+                return CallContext(request_id=new_request_id(), surface=table.match("GET", path).surface)
+            app = getattr(app, "app", None)
+        return None
 
     def _refuse_connection(self, address: str) -> None:
         if self.clients.first_refusal(address):

@@ -1,5 +1,6 @@
 """Requests the HTTP parser refuses (bad framing, a bad method, an oversized head) are answered
-in OpenAI's JSON error shape, never uvicorn's plain text, and the connection is closed."""
+in JSON, never uvicorn's plain text: in the error shape of the surface their path belongs to
+(Anthropic's, Bedrock's), OpenAI's otherwise; and the connection is closed."""
 
 from __future__ import annotations
 
@@ -64,6 +65,22 @@ def test_a_request_head_past_the_limit_gets_a_json_431(gateway: RunningGateway) 
 
     assert error["code"] == "request_header_fields_too_large"
     assert str(MAX_HEAD) in str(error["message"])
+
+
+def test_an_oversized_head_on_the_anthropic_and_bedrock_surfaces_gets_their_error_shape(
+    gateway: RunningGateway,
+) -> None:
+    big = b"X-Big: " + b"a" * MAX_HEAD + b"\r\n\r\n"
+    with RawConnection(gateway.base_url) as conn:
+        conn.send(b"POST /v1/messages HTTP/1.1\r\nHost: strata\r\n" + big)
+        anthropic = conn.response()
+    assert anthropic.status == 431
+    assert anthropic.json()["type"] == "error" and anthropic.json()["error"]["type"] == "invalid_request_error"
+    with RawConnection(gateway.base_url) as conn:
+        conn.send(b"POST /model/echo/converse HTTP/1.1\r\nHost: strata\r\n" + big)
+        bedrock = conn.response()
+    assert bedrock.status == 431
+    assert "x-amzn-errortype" in bedrock.headers and "message" in bedrock.json()
 
 
 def test_a_head_that_never_ends_is_refused_once_past_the_limit(gateway: RunningGateway) -> None:
