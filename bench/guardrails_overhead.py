@@ -293,8 +293,8 @@ def report(rounds: list[PatternRound], rows: list[ThroughputRow]) -> str:
             f"- median added p50: **{guarded50 - plain50:+.2f} ms** (target <= +0.5 ms)",
             "",
             "Topic and content policies, concurrency 32, requests/s beside the same model without guardrails "
-            "(`embedding workers`: `STRATA_GUARDRAIL_EMBEDDING_WORKERS`, a second gateway for 2; the "
-            "gateway's CPU per request leaves out the workers', which embed):",
+            "(`embedding workers`: `STRATA_GUARDRAIL_EMBEDDING_WORKERS`, 1 and, in a second gateway, 2: "
+            "the default on 2 cores; the gateway's CPU per request leaves out the workers', which embed):",
             "",
             throughput_table,
             "",
@@ -310,7 +310,7 @@ def main() -> None:
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     with FakeUpstream() as upstream:
-        with strata_process(catalog(upstream.url), ENV) as (base, pid):
+        with strata_process(catalog(upstream.url), {**ENV, "STRATA_GUARDRAIL_EMBEDDING_WORKERS": "1"}) as (base, pid):
             warm_up(base)
             url = f"{base}/v1/chat/completions"
             rounds = pattern_rounds(url, args.seconds, args.rounds)

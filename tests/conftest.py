@@ -9,6 +9,10 @@ import tempfile
 import pytest
 
 _MODEL_CACHE = "STRATA_MODEL_CACHE_DIR"
+# One guardrail embedding worker per test gateway (the default is two on two cores): dozens of
+# gateways start one, and a second ~700 MB process each buys a test nothing;
+# tests/integration/test_guardrail_embedder_workers.py runs two on purpose.
+os.environ.setdefault("STRATA_GUARDRAIL_EMBEDDING_WORKERS", "1")
 
 
 def pytest_configure(config: pytest.Config) -> None:

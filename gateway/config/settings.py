@@ -58,9 +58,10 @@ class Settings(BaseSettings):
     # Texts whose guardrail embeddings are kept (about 1.5 KB each): a conversation re-sends its history
     # every turn. 0 keeps none between requests (one request's checks still share theirs).
     guardrail_embedding_cache: int = Field(default=4096, ge=0, le=10_000_000)
-    # Worker processes of the embedded MiniLM that guardrail texts are spread over (one torch thread
-    # each when several): one pass uses a core well, parallel passes use the others.
-    guardrail_embedding_workers: int = Field(default=1, ge=1, le=64)
+    # Worker processes of the embedded MiniLM that guardrail texts (and the default semantic cache's)
+    # are spread over: one pass uses a core well, parallel passes use the others. Unset: 2 on a
+    # machine with 2 cores or more (~700 MB each, started when a semantic policy first needs one).
+    guardrail_embedding_workers: int | None = Field(default=None, ge=1, le=64)
     # SIGTERM: readiness fails at once and requests are still served for shutdown_delay_s (while a
     # load balancer notices); then the listener closes, requests in flight get up to shutdown_grace_s
     # to finish (the drain deadline) before the rest are cut (their streams recorded as `shutdown`),

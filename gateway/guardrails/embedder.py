@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import math
+import os
 import time
 
 from gateway.background import Background
@@ -34,11 +35,11 @@ class EmbedderUnavailable(RuntimeError):
 
 class GuardrailEmbedder:
     def __init__(
-        self, catalog: ModelCatalog, model_name: str | None = None, cache_size: int = 4096, workers: int = 1
+        self, catalog: ModelCatalog, model_name: str | None = None, cache_size: int = 4096, workers: int | None = 1
     ) -> None:
         self._catalog = catalog
         self._model_name = model_name
-        self._workers = workers  # own workers of the embedded MiniLM (one torch thread each when several)
+        self._workers = workers or default_workers()  # own workers of the embedded MiniLM
         self.cache = VectorCache(cache_size)
         self._providers: list[Provider] = []
         self._in_flight: list[int] = []  # texts being embedded, per provider
@@ -112,7 +113,7 @@ class GuardrailEmbedder:
             path=EMBEDDED_PATH,
             model="all-MiniLM-L6-v2",
             max_batch_size=64,
-            threads=1 if self._workers > 1 else None,  # processes side by side, not threads in one pass
+            threads=worker_threads(self._workers),
         )
         try:
             for _ in range(self._workers):
@@ -147,6 +148,21 @@ class GuardrailEmbedder:
             self._providers, self._in_flight = [], []  # a later call starts new ones
         for worker in own:
             await worker.aclose()
+
+
+def default_workers() -> int:
+    """Two workers where there are two cores or more: 32 concurrent 2 KB prompts kept one worker at
+    a whole core while the gateway used a fifth of the other; two gave 1.5x the throughput on
+    2 cores (BENCHMARKS.md, "Guardrails overhead"). More cost memory for little: threads serve."""
+    return min(2, os.cpu_count() or 1)
+
+
+def worker_threads(workers: int) -> int | None:
+    """torch threads per worker: the default (cores - 1) for one; for several, the cores but one
+    shared out, at least one each (passes side by side, not threads within one pass)."""
+    if workers <= 1:
+        return None
+    return max(1, ((os.cpu_count() or 1) - 1) // workers)
 
 
 def _unit(vector: list[float]) -> list[float]:
