@@ -15,6 +15,7 @@ call arriving after the listener closed is refused with 503 and Retry-After, in 
 
 from __future__ import annotations
 
+import asyncio
 import os
 import re
 import time
@@ -31,6 +32,7 @@ from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog
 from gateway.observability.observer import Observer
 from gateway.services.context import CallContext
+from gateway.services.stream_relay import CLIENT_CLOSED
 from gateway.services.usage.record import usage_event
 from gateway.services.usage.writer import UsageWriter
 
@@ -52,6 +54,12 @@ def _incoming_request_id(scope: Scope) -> str | None:
 
 
 _WITH_BODY = frozenset(("POST", "PUT", "PATCH", "DELETE"))
+# A model call's task, in its scope: the server (gateway/server/protocol.py) cancels it when the
+# caller hangs up before an answer started, so no model keeps generating for nobody; it marks the
+# scope CLIENT_GONE first, and the boundary below records the call as the caller's leaving.
+CALL_TASK_KEY = "strata.task"
+CLIENT_GONE_KEY = "strata.client_gone"
+CLIENT_CLOSED_STATUS = 499  # nginx's "client closed request": the status of a call nobody waited for
 
 
 def bounded(receive: Receive, limit: int, scope: Scope) -> Receive:
@@ -122,6 +130,8 @@ class RequestContextMiddleware:
         match = self.routes.match(scope["method"], scope["path"])
         call = CallContext(request_id=request_id, surface=match.surface, model_call=match.model_call)
         scope["strata.call"] = call
+        if match.model_call:
+            scope[CALL_TASK_KEY] = asyncio.current_task()
         scope["strata.route"] = match.route
         tracing = self.observer.tracing
         if tracing is not None and match.route is not None and match.model_call:
@@ -149,6 +159,14 @@ class RequestContextMiddleware:
             await self.app(scope, receive, send_with_id)
         except ClientGone:  # the caller left while sending its body: nobody to answer, nothing wrong here
             LOG.info("client left before sending its whole body", extra={"fields": {"request_id": request_id}})
+        except asyncio.CancelledError:
+            if not scope.get(CLIENT_GONE_KEY):
+                raise
+            # The caller hung up before its answer began: the server cancelled the work (a local
+            # model drops the request at its next step, an upstream call is closed).
+            call.error_type = call.error_type or CLIENT_CLOSED
+            status = status or CLIENT_CLOSED_STATUS
+            LOG.info("client left before its answer began", extra={"fields": {"request_id": request_id}})
         except Exception:  # boundary: anything unhandled below becomes a clean 500
             LOG.exception("unhandled error", extra={"fields": {"request_id": request_id}})
             if status == 0:

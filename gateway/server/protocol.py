@@ -27,7 +27,7 @@ from uvicorn.server import ServerState
 from gateway.drain import CLOSING_SCOPE_KEY
 from gateway.errors import StrataError
 from gateway.logs import LOG
-from gateway.middleware import new_request_id
+from gateway.middleware import CALL_TASK_KEY, CLIENT_GONE_KEY, new_request_id
 from gateway.server import answers
 from gateway.server.limits import ClientConnections, ConnectionLimits
 from gateway.services.context import CallContext
@@ -79,7 +79,10 @@ class StrataHttpProtocol(HttpToolsProtocol):
         self._watchdog = self.loop.call_at(now + self.limits.tick_s, self._check)
 
     def connection_lost(self, exc: Exception | None) -> None:
+        cycle = self.cycle
         super().connection_lost(exc)
+        if cycle is not None and not cycle.response_started:
+            _abandon(cycle.scope)
         if self._watchdog is not None:
             self._watchdog.cancel()
             self._watchdog = None
@@ -254,6 +257,15 @@ class StrataHttpProtocol(HttpToolsProtocol):
             cycle.keep_alive = False
         else:
             self.transport.close()
+
+
+def _abandon(scope: Any) -> None:
+    """The caller of a model call hung up before its answer began: cancel the call's work (the
+    request boundary records it as the caller's leaving, gateway/middleware.py)."""
+    task = scope.get(CALL_TASK_KEY)
+    if task is not None and not task.done() and not scope.get(CLIENT_GONE_KEY):
+        scope[CLIENT_GONE_KEY] = True
+        task.cancel()
 
 
 def _call_of(scope: Mapping[str, Any]) -> CallContext | None:
