@@ -70,6 +70,25 @@ def configure_logging(level: str, fmt: str, stream: IO[str] | None = None) -> No
     LOG.propagate = False
 
 
+def uvicorn_log_config(level: str, fmt: str) -> dict[str, Any]:
+    """uvicorn's own lines (the server started, is shutting down...) in the gateway's format, so
+    that a log shipper reading JSON never meets a plain-text line; its access log stays off
+    (Strata writes its own)."""
+    formatter: dict[str, Any] = {"()": f"{__name__}.JsonFormatter"}
+    if fmt != "json":
+        formatter = {"()": f"{__name__}.TextFormatter", "fmt": "%(asctime)s %(levelname)s %(name)s %(message)s"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"strata": formatter},
+        "handlers": {"stderr": {"class": "logging.StreamHandler", "formatter": "strata", "stream": "ext://sys.stderr"}},
+        "loggers": {
+            "uvicorn": {"handlers": ["stderr"], "level": level.upper(), "propagate": False},
+            "uvicorn.access": {"handlers": [], "propagate": False},
+        },
+    }
+
+
 class AccessLog:
     """Per-request lines: ``record`` costs the request an append; a thread writes in batches."""
 

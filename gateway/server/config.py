@@ -6,6 +6,7 @@ from functools import partial
 from typing import Any
 
 from gateway.config.settings import Settings
+from gateway.logs import uvicorn_log_config
 from gateway.server.limits import ClientConnections, ConnectionLimits
 from gateway.server.protocol import StrataHttpProtocol
 
@@ -29,6 +30,7 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "lifespan": "on",
         "access_log": False,  # Strata writes its own (gateway/logs.py)
         "log_level": settings.log_level,
+        "log_config": uvicorn_log_config(settings.log_level, settings.log_format),
         "timeout_keep_alive": settings.idle_timeout_s,  # unused by StrataHttpProtocol; kept truthful
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
         # --workers N: the parent kills a worker that does not answer its ping within this long, and

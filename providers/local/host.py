@@ -14,6 +14,7 @@ import asyncio
 import multiprocessing
 import os
 import queue
+import signal
 import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable
@@ -104,6 +105,11 @@ def _child_main(spec: WorkerSpec, commands: Connection, events: Connection) -> N
         os.nice(WORKER_NICENESS)
     except OSError:
         pass  # not permitted here: run at the gateway's priority
+    # A signal to the whole process group (Ctrl+C, systemd's stop, `timeout`) is the gateway's to
+    # act on: it drains, then stops its workers in order (Shutdown, then SIGKILL if stuck). Dying
+    # at once here would fail the requests the drain still serves, and log a failure per model.
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
     lock = threading.Lock()
 
     def receive() -> Command:
@@ -183,10 +189,7 @@ class ProcessHost(WorkerHost):
         self._outbox.put(Shutdown())
         self._outbox.put(None)
         await asyncio.to_thread(self._process.join, grace_s)
-        if self._process.is_alive():  # still loading, or stuck in a forward pass
-            self._process.terminate()
-            await asyncio.to_thread(self._process.join, 5.0)
-        if self._process.is_alive():
+        if self._process.is_alive():  # still loading, or stuck in a forward pass (it ignores SIGTERM)
             self._process.kill()
             await asyncio.to_thread(self._process.join, 5.0)
 
