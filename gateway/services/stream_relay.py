@@ -79,7 +79,7 @@ class ChatStream:
         self._sent: list[str] = []  # with output guardrails: the text callers got (invocation logs)
         self.usage: Usage | None = None
         self._last = first
-        self._closed = False
+        self._closing: asyncio.Future[None] | None = None
         self._ended = False  # the source finished normally
 
     def __aiter__(self) -> AsyncIterator[ChatCompletionChunk]:
@@ -205,10 +205,16 @@ class ChatStream:
 
     async def aclose(self) -> None:
         """Close the upstream (idempotent) and settle the call's token counts: those the upstream
-        reported, else those counted from what was relayed (a cut stream counts what was sent)."""
-        if self._closed:
-            return
-        self._closed = True
+        reported, else those counted from what was relayed (a cut stream counts what was sent).
+
+        The work runs as its own task, shielded: a stream cut by its client is closed first from
+        inside the cancelled scope (anyio cancels every await there), and the counting must still
+        finish before the call's usage record is written; the later, shielded call awaits it."""
+        if self._closing is None:
+            self._closing = asyncio.ensure_future(self._close())
+        await asyncio.shield(self._closing)
+
+    async def _close(self) -> None:
         if self._guard is not None:
             self._guard.cancel()
         if self._ticket is not None:

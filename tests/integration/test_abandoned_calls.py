@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +16,7 @@ import yaml
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import StartGateway, openai_deployment
 from tests.support.gateway import RunningGateway
+from tests.support.local_models import tiny_llama
 from tests.support.raw_http import RawConnection
 
 UPSTREAM_LATENCY_S = 6.0
@@ -64,3 +66,35 @@ def test_a_caller_who_hangs_up_before_the_answer_is_recorded_at_once_and_not_wai
         headers=gateway.headers(),
     )
     assert answered.status_code == 200, "the gateway serves on"
+
+
+def test_a_stream_its_caller_abandons_is_recorded_with_the_tokens_it_was_sent(
+    start_gateway: StartGateway, tmp_path: Path
+) -> None:
+    # A local model: its prompt is counted by its worker (a round trip), which the cancelled stream
+    # must still wait for before the record is written.
+    model = tiny_llama(tmp_path / "endless", context=1 << 20, endless=True)
+    catalog = {"models": {"tiny": {"deployments": [{"provider": "local", "path": str(model), "threads": 1}]}}}
+    gateway = start_gateway(yaml.safe_dump(catalog), usage_flush_interval_s=0.05)
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{gateway.base_url}/health/ready").status_code != 200:
+        assert time.monotonic() < deadline, "the local model never loaded"
+        time.sleep(0.1)
+    body = {"model": "tiny", "messages": [{"role": "user", "content": "tell me a story"}], "stream": True}
+    request_id = "abandoned-mid-stream-01"
+    with httpx.stream(
+        "POST",
+        f"{gateway.openai_base}/chat/completions",
+        json={**body, "max_tokens": 400},
+        headers={**gateway.headers(), "x-request-id": request_id},
+        timeout=30,
+    ) as response:
+        events = 0
+        for line in response.iter_lines():
+            events += line.startswith("data: ")
+            if events >= 5:
+                break  # and hang up
+    record = _record(gateway, request_id, within_s=10)
+    assert record is not None and record["error_type"] == "client_closed"
+    assert record["prompt_tokens"] > 0, "the prompt was read by the model: it counts"
+    assert 0 < record["completion_tokens"] < 400, "what was generated before the caller left counts, no more"
