@@ -126,6 +126,21 @@ def _to(request: Request, gid: str, done: str) -> Response:
 async def guardrail_page(
     request: Request, gid: str, state: StateDep, console: ConsoleDep, session: SignedIn, done: str = ""
 ) -> Response:
+    return await _guardrail_page(request, gid, state, console, session, done=DONE.get(done))
+
+
+async def _guardrail_page(
+    request: Request,
+    gid: str,
+    state: AppState,
+    console: ConsoleDep,
+    session: Any,
+    status: int = 200,
+    done: str | None = None,
+    error: str | None = None,
+    typed: str | None = None,
+) -> Response:
+    """The guardrail's page; after a refused save, with the error and the definition as typed."""
     registry = state.guardrails
     configured = registry.configured.get(gid)
     if configured is not None:
@@ -140,35 +155,46 @@ async def guardrail_page(
     return console.pages.render(
         request,
         "guardrail.html",
+        status,
         session=session,
         title=f"Guardrail {gid}",
         gid=gid,
         configured=configured is not None,
         definition=json.dumps(definition, indent=2),
+        typed=typed,
         name=definition.get("name", gid) if isinstance(definition, dict) else gid,
         versions=versions,
-        done=DONE.get(done),
+        done=done,
+        error=error,
     )
 
 
 @router.post("/guardrails/{gid}", summary="Save the DRAFT")
-async def save_draft(request: Request, gid: str, state: StateDep, submitted: Form) -> Response:
+async def save_draft(request: Request, gid: str, state: StateDep, console: ConsoleDep, submitted: Form) -> Response:
     registry = state.guardrails
-    if registry.is_configured(gid):
-        raise Conflict(f"The guardrail {gid!r} is declared in the gateway's config; change it there.")
-    definition = _definition(submitted.form.get("definition"))
-    if registry.is_configured(definition.name):
-        raise Conflict(f"A guardrail named {definition.name!r} is declared in the gateway's config.")
-    current = await registry.store.load(gid, DRAFT)
-    if current is None:
-        raise NotFound(f"There is no guardrail {gid!r}; it may have been deleted.")
-    new = definition.stored()
-    if isinstance(current.definition, dict) and current.definition.get("tags"):
-        new["tags"] = current.definition["tags"]  # tags belong to the resource, not to the draft
+    typed = submitted.form.get("definition")
     try:
-        await registry.store.update(gid, new)
-    except NameTaken:
-        raise Conflict(f"A guardrail named {definition.name!r} exists already.") from None
+        if registry.is_configured(gid):
+            raise Conflict(f"The guardrail {gid!r} is declared in the gateway's config; change it there.")
+        definition = _definition(typed)
+        if registry.is_configured(definition.name):
+            raise Conflict(f"A guardrail named {definition.name!r} is declared in the gateway's config.")
+        current = await registry.store.load(gid, DRAFT)
+        if current is None:
+            raise NotFound(f"There is no guardrail {gid!r}; it may have been deleted.")
+        new = definition.stored()
+        if isinstance(current.definition, dict) and current.definition.get("tags"):
+            new["tags"] = current.definition["tags"]  # tags belong to the resource, not to the draft
+        try:
+            await registry.store.update(gid, new)
+        except NameTaken:
+            raise Conflict(f"A guardrail named {definition.name!r} exists already.") from None
+    except StrataError as exc:  # the page again, with the reason and the definition as typed
+        if exc.status >= 500:
+            raise
+        return await _guardrail_page(
+            request, gid, state, console, submitted.session, exc.status, error=exc.message, typed=typed
+        )
     await registry.changed(gid)
     await audit_log(state).record(submitted.session.key_id, "console", "update", "guardrail", gid)
     return _to(request, gid, "saved")

@@ -51,6 +51,11 @@ def _key_fields(form: Any) -> dict[str, Any]:
     }
 
 
+def _typed(form: Any) -> dict[str, Any]:
+    """What was typed, for the form again after a refusal (the templates' ``values``)."""
+    return {**form.first_values(), "allowed_models": form.all("allowed_models")}
+
+
 async def _listing(state: AppState, q: str, team: str, revoked: bool) -> list[KeyOut]:
     rows = [KeyOut.model_validate(row) for row in await state.keys.list(team or None, include_revoked=revoked)]
     needle = q.strip().lower()
@@ -99,9 +104,8 @@ async def create_key(request: Request, state: StateDep, console: ConsoleDep, sub
     except StrataError as exc:
         if exc.status >= 500:
             raise
-        values = {**form.first_values(), "allowed_models": form.all("allowed_models")}
         return await _keys_page(
-            request, state, console, submitted.session, exc.status, error=exc.message, values=values
+            request, state, console, submitted.session, exc.status, error=exc.message, values=_typed(form)
         )
     # post/redirect/get: reloading the page that shows the secret must not create another key. The
     # secret rides to it in a short-lived HttpOnly cookie, dropped once shown.
@@ -136,11 +140,27 @@ async def _key(state: AppState, key_id: str) -> KeyOut:
 async def key_page(
     request: Request, key_id: str, state: StateDep, console: ConsoleDep, session: SignedIn, done: str = ""
 ) -> Response:
+    return await _key_page(request, key_id, state, console, session, done=DONE.get(done))
+
+
+async def _key_page(
+    request: Request,
+    key_id: str,
+    state: AppState,
+    console: ConsoleDep,
+    session: Any,
+    status: int = 200,
+    done: str | None = None,
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """The key's page; after a refused change, with the error and the form as typed."""
     key = await _key(state, key_id)
     team = await state.teams.get(key.team_id) if key.team_id else None
     return console.pages.render(
         request,
         "key.html",
+        status,
         session=session,
         title=f"Key {key.name}",
         key=key,
@@ -149,8 +169,10 @@ async def key_page(
         models=[m.name for m in state.catalog],
         usage=await spend(state.db, key.limits.model_dump(exclude_none=True), key_id=key.id),
         limit_fields=[(name, LIMIT_LABELS[name]) for name in LIMIT_FIELDS],
-        alert_form=alert_values(key.alerts),
-        done=DONE.get(done),
+        alert_form=alert_values(key.alerts) if values is None else values,
+        done=done,
+        error=error,
+        values=values,
     )
 
 
@@ -159,11 +181,25 @@ def _back(request: Request, key_id: str, done: str) -> Response:
 
 
 @router.post("/keys/{key_id}", summary="Change a key")
-async def update_key(request: Request, key_id: str, state: StateDep, submitted: Form) -> Response:
-    fields = _key_fields(submitted.form)
-    if not fields["name"]:
-        del fields["name"]
-    await KeyAdmin(state, submitted.session.key_id, "console").update_key(key_id, build(KeyUpdate, fields))
+async def update_key(request: Request, key_id: str, state: StateDep, console: ConsoleDep, submitted: Form) -> Response:
+    try:
+        fields = _key_fields(submitted.form)
+        if not fields["name"]:
+            del fields["name"]
+        await KeyAdmin(state, submitted.session.key_id, "console").update_key(key_id, build(KeyUpdate, fields))
+    except StrataError as exc:  # the page again, with the reason and the form as typed
+        if exc.status >= 500:
+            raise
+        return await _key_page(
+            request,
+            key_id,
+            state,
+            console,
+            submitted.session,
+            exc.status,
+            error=exc.message,
+            values=_typed(submitted.form),
+        )
     return _back(request, key_id, "updated")
 
 

@@ -33,6 +33,18 @@ def _team_fields(form: Any) -> dict[str, Any]:
     }
 
 
+def _typed(form: Any) -> dict[str, Any]:
+    """What was typed, in the shape team_form_fields.html takes, for the form again after a refusal."""
+    typed = form.first_values()
+    return {
+        "name": typed.get("name", ""),
+        "limits": {name: typed.get(name, "") for name in LIMIT_FIELDS},
+        "guardrails": [typed["guardrails"]] if typed.get("guardrails") else [],
+        "tags": [typed["tags"]] if typed.get("tags") else [],
+        "alerts": typed,
+    }
+
+
 def _limit_fields() -> list[tuple[str, str]]:
     return [(name, LIMIT_LABELS[name]) for name in LIMIT_FIELDS]
 
@@ -85,16 +97,8 @@ async def create_team(request: Request, state: StateDep, console: ConsoleDep, su
     except StrataError as exc:
         if exc.status >= 500:
             raise
-        typed = form.first_values()
-        values = {
-            "name": typed.get("name", ""),
-            "limits": {name: typed.get(name, "") for name in LIMIT_FIELDS},
-            "guardrails": [typed["guardrails"]] if typed.get("guardrails") else [],
-            "tags": [typed["tags"]] if typed.get("tags") else [],
-            "alerts": typed,
-        }
         return await _teams_page(
-            request, state, console, submitted.session, exc.status, error=exc.message, values=values
+            request, state, console, submitted.session, exc.status, error=exc.message, values=_typed(form)
         )
     return RedirectResponse(f"{request.scope.get('root_path', '')}/teams/{team.id}?done=created", status_code=303)
 
@@ -103,6 +107,21 @@ async def create_team(request: Request, state: StateDep, console: ConsoleDep, su
 async def team_page(
     request: Request, team_id: str, state: StateDep, console: ConsoleDep, session: SignedIn, done: str = ""
 ) -> Response:
+    return await _team_page(request, team_id, state, console, session, done=DONE.get(done))
+
+
+async def _team_page(
+    request: Request,
+    team_id: str,
+    state: StateDep,
+    console: ConsoleDep,
+    session: Any,
+    status: int = 200,
+    done: str | None = None,
+    error: str | None = None,
+    values: dict[str, Any] | None = None,
+) -> Response:
+    """The team's page; after a refused change, with the error and the form as typed."""
     row = await state.teams.get(team_id)
     if row is None:
         raise NotFound(f"There is no team {team_id!r}; it may have been deleted.")
@@ -111,23 +130,42 @@ async def team_page(
     return console.pages.render(
         request,
         "team.html",
+        status,
         session=session,
         title=f"Team {team.name}",
         team=team,
         keys=keys,
         usage=await spend(state.db, team.limits.model_dump(exclude_none=True), team_id=team.id),
         limit_fields=_limit_fields(),
-        alert_form=alert_values(team.alerts),
-        done=DONE.get(done),
+        alert_form=alert_values(team.alerts) if values is None else values["alerts"],
+        done=done,
+        error=error,
+        values=values,
     )
 
 
 @router.post("/teams/{team_id}", summary="Change a team")
-async def update_team(request: Request, team_id: str, state: StateDep, submitted: Form) -> Response:
-    fields = _team_fields(submitted.form)
-    if not fields["name"]:
-        del fields["name"]
-    await KeyAdmin(state, submitted.session.key_id, "console").update_team(team_id, build(TeamUpdate, fields))
+async def update_team(
+    request: Request, team_id: str, state: StateDep, console: ConsoleDep, submitted: Form
+) -> Response:
+    try:
+        fields = _team_fields(submitted.form)
+        if not fields["name"]:
+            del fields["name"]
+        await KeyAdmin(state, submitted.session.key_id, "console").update_team(team_id, build(TeamUpdate, fields))
+    except StrataError as exc:  # the page again, with the reason and the form as typed
+        if exc.status >= 500:
+            raise
+        return await _team_page(
+            request,
+            team_id,
+            state,
+            console,
+            submitted.session,
+            exc.status,
+            error=exc.message,
+            values=_typed(submitted.form),
+        )
     return RedirectResponse(f"{request.scope.get('root_path', '')}/teams/{team_id}?done=updated", status_code=303)
 
 
