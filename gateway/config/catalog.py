@@ -146,7 +146,21 @@ class Catalog(_Strict):
                 elif self.models[other].router is not None:
                     problems.append((path, f"{other!r} is a prompt router; name a model with deployments"))
             problems += self._guardrail_problems(name, entry)
-        return problems + self._alias_problems()
+        return problems + self._alias_problems() + self._deployment_id_problems()
+
+    def _deployment_id_problems(self) -> list[tuple[str, str]]:
+        """A deployment's id names its limits, health and circuit: two deployments with one id
+        would share them (a LiteLLM model_info.id is unique for the same reason)."""
+        problems: list[tuple[str, str]] = []
+        owners: dict[str, str] = {}
+        for name, entry in self.models.items():
+            for i in range(len(entry.deployments)):
+                deployment_id = self.deployment_id(name, i)
+                path = f"models.{name}.deployments[{i}].id"
+                if deployment_id in owners:
+                    problems.append((path, f"{deployment_id!r} is already the id of {owners[deployment_id]}"))
+                owners.setdefault(deployment_id, f"models.{name}.deployments[{i}]")
+        return problems
 
     def _alias_problems(self) -> list[tuple[str, str]]:
         """Every name, model or alias, means one model: an alias may not be a model's name or

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit, urlunsplit
 
 SCHEMES = ("redis", "rediss", "unix")
 
@@ -66,3 +66,12 @@ class RedisEndpoint:
         if self.socket_path is not None:
             return redis.Redis(unix_socket_path=self.socket_path, **common)
         return redis.Redis(host=self.host, port=self.port, ssl=self.tls, **common)
+
+
+def with_password(url: str, password: str) -> str:
+    """``url`` with ``password`` in it, escaped: any character a password may hold survives."""
+    parts = urlsplit(url)
+    user = parts.username or ""
+    host = parts.netloc.rsplit("@", 1)[-1]
+    netloc = f"{quote(unquote(user), safe='')}:{quote(password, safe='')}@{host}"
+    return urlunsplit((parts.scheme, netloc, parts.path, parts.query, parts.fragment))

@@ -5,10 +5,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from gateway.config.redis import RedisEndpoint
+from gateway.config.redis import RedisEndpoint, with_password
 
 
 class Settings(BaseSettings):
@@ -27,6 +27,9 @@ class Settings(BaseSettings):
     key_lookup_timeout_s: float = Field(default=2.0, gt=0, le=60)  # a hanging database costs a call at most this
     database_url: str | None = None
     redis_url: str | None = None
+    # A password with characters a URL would have to escape (@ / : # %) may be given apart: it goes
+    # into redis_url, escaped (a LiteLLM config's router_settings.redis_password lands here).
+    redis_password: SecretStr | None = None
     quota_redis_failure: Literal["local", "refuse"] = "local"  # Redis unreachable: per-process limits, or 503
     # With Redis, a call that asks Redis also takes capacity for this many more calls of its kind (at
     # most an eighth of what the window has left), spent here without a round trip. 0: every call asks.
@@ -121,6 +124,12 @@ class Settings(BaseSettings):
         if value is not None:
             RedisEndpoint.parse(value)  # refused at start, naming the problem, not at the first call
         return value
+
+    @model_validator(mode="after")
+    def _redis_password_in_url(self) -> Settings:
+        if self.redis_password is not None and self.redis_url is not None:
+            object.__setattr__(self, "redis_url", with_password(self.redis_url, self.redis_password.get_secret_value()))
+        return self
 
     @field_validator("database_url")
     @classmethod

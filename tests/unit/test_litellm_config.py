@@ -379,8 +379,9 @@ def test_the_printed_file_says_where_values_came_from_and_what_was_left_out() ->
     printed = render(translate(yaml.safe_load(RELIABILITY + "litellm_settings:\n  cache: true\n"), "litellm.yaml"))
     assert "strategy: latency  # router_settings.routing_strategy: latency-based-routing" in printed
     assert "consecutive_failures: 4  # router_settings.allowed_fails: 3, plus one" in printed
-    assert "#   litellm_settings.cache: Strata has no response cache" in printed
-    assert "redis_url: redis://:${REDIS_PASSWORD}@redis.internal:6380" in printed
+    assert "#   litellm_settings.cache: Strata's response cache is per model" in printed
+    assert "redis_url: redis://redis.internal:6380" in printed
+    assert "redis_password: ${REDIS_PASSWORD}" in printed
 
 
 def test_config_import_refuses_a_native_file(tmp_path: Path) -> None:

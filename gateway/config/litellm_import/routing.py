@@ -10,6 +10,7 @@ from gateway.config.litellm_import.sections import RoutingPlan
 
 FALLBACK_KINDS = ("fallbacks", "context_window_fallbacks", "content_policy_fallbacks")
 DEFAULT_DEADLINE_S = 600.0  # Routing.deadline_s's default
+DEFAULT_MAX_FALLBACKS = 5  # LiteLLM's: how many levels of fallbacks of fallbacks are tried
 
 
 def build_models(pools: Pools, plan: RoutingPlan, ctx: Context) -> dict[str, dict[str, Any]]:
@@ -19,6 +20,8 @@ def build_models(pools: Pools, plan: RoutingPlan, ctx: Context) -> dict[str, dic
     for name, targets in _default_fallbacks(plan, names, ctx).items():
         chain = chains["fallbacks"].setdefault(name, [])
         chain += [t for t in targets if t not in chain]
+    depth = _max_fallbacks(plan, ctx)
+    chains = {kind: _followed(chain, depth) for kind, chain in chains.items()}
     aliases = _aliases(plan, names, ctx)
     models: dict[str, dict[str, Any]] = {}
     for name, deployments in pools.models.items():
@@ -90,6 +93,36 @@ def _circuit(plan: RoutingPlan, prefix: str, ctx: Context) -> dict[str, Any]:
 
 def _number(value: Any) -> float:
     return float(value) if isinstance(value, int | float) else 0.0
+
+
+def _max_fallbacks(plan: RoutingPlan, ctx: Context) -> int:
+    value = plan.get("max_fallbacks")
+    if value is None:
+        return DEFAULT_MAX_FALLBACKS
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        ctx.fail(plan.values["max_fallbacks"][1], "must be a whole number, 1 or more")
+    return int(value)
+
+
+def _followed(chains: dict[str, list[str]], depth: int) -> dict[str, list[str]]:
+    """Each model's chain with its fallbacks' own fallbacks after each of them, as LiteLLM tries
+    them (a fallback that fails falls back in turn, ``max_fallbacks`` levels deep): Strata tries
+    one flat list, so {A: [B]}, {B: [C]} becomes A: [B, C]."""
+
+    def walk(model: str, level: int, seen: list[str]) -> None:
+        if level > depth:
+            return
+        for target in chains.get(model, []):
+            if target not in seen:
+                seen.append(target)
+                walk(target, level + 1, seen)
+
+    followed: dict[str, list[str]] = {}
+    for model in chains:
+        seen = [model]
+        walk(model, 1, seen)
+        followed[model] = seen[1:]
+    return followed
 
 
 def _fallbacks(kind: str, plan: RoutingPlan, names: list[str], ctx: Context) -> dict[str, list[str]]:

@@ -22,15 +22,16 @@ STRATEGIES = {
 }
 _ROUTING = ("num_retries", "fallbacks", "context_window_fallbacks", "content_policy_fallbacks", "default_fallbacks")
 _ROUTER = {
-    **{key: key for key in (*_ROUTING, "timeout", "stream_timeout", "allowed_fails", "cooldown_time")},
+    **{key: key for key in (*_ROUTING, "timeout", "stream_timeout", "allowed_fails", "cooldown_time", "max_fallbacks")},
     "routing_strategy": "strategy",
     "model_group_alias": "aliases",
 }
 _LITELLM = {
-    **{key: key for key in (*_ROUTING, "allowed_fails", "cooldown_time")},
+    **{key: key for key in (*_ROUTING, "allowed_fails", "cooldown_time", "max_fallbacks")},
     "request_timeout": "timeout",
 }
 _REDIS = ("redis_host", "redis_port", "redis_password", "redis_url")
+_SIZES = {"max_request_size_mb": "max_body_bytes", "max_response_size_mb": "max_response_bytes"}
 _CALLBACKS = ("callbacks", "success_callback", "failure_callback", "input_callback", "service_callback")
 _GATE = "Strata authenticates with its master key and virtual keys (docs/litellm.md)"
 REFUSED = {
@@ -42,10 +43,38 @@ REFUSED = {
     "general_settings.custom_auth": f"your own code decides who may call; {_GATE}",
     "general_settings.enable_jwt_auth": f"JWT authentication; {_GATE}",
     "general_settings.allowed_ips": "an IP allow-list Strata would not enforce; put it in front of Strata",
+    "general_settings.allowed_routes": "a route allow-list Strata would not enforce; put it in front of Strata",
+    "general_settings.enforce_user_param": "calls without `user` would be served; LiteLLM refuses them",
+    "general_settings.enforced_params": "calls without these parameters would be served; LiteLLM refuses them",
+    "general_settings.global_max_parallel_requests": "a cap on calls in flight; give keys limits.max_concurrent",
+    "general_settings.max_parallel_requests": "a cap on calls in flight; give keys limits.max_concurrent",
+    "litellm_settings.max_end_user_budget": "a spend cap Strata would not enforce; give keys or teams a budget",
+    "litellm_settings.max_internal_user_budget": "a spend cap Strata would not enforce; give keys or teams a budget",
+    "litellm_settings.upperbound_key_generate_params": "caps on generated keys; Strata's keys come from its admin API",
 }
+# Callbacks that mask or refuse content (LiteLLM's proxy hooks): without them, what they stopped
+# would reach the model. Logging integrations are only listed as dropped.
+CONTENT_HOOKS = frozenset(
+    {
+        "hide_secrets",
+        "presidio",
+        "llamaguard_moderations",
+        "openai_moderations",
+        "google_text_moderation",
+        "llmguard_moderations",
+        "lakera_prompt_injection",
+        "aporia",
+        "azure_content_safety",
+        "bedrock_guardrails",
+        "detect_prompt_injection",
+        "secret_detection",
+        "banned_keywords",
+        "blocked_user_check",
+    }
+)
 REASONS = {
-    "litellm_settings.cache": "Strata has no response cache",
-    "litellm_settings.cache_params": "Strata has no response cache",
+    "litellm_settings.cache": "Strata's response cache is per model: give a model `cache:` (README, Response cache)",
+    "litellm_settings.cache_params": "Strata's response cache is per model: give a model `cache:`",
     "general_settings.store_model_in_db": "models come from this file; deployments also through the admin API",
     "general_settings.alerting": "Strata exports no alerts; read its logs and usage API",
     "router_settings.routing_strategy_args": "Strata's strategies take no arguments",
@@ -84,6 +113,13 @@ def refuse(path: str, value: Any, ctx: Context) -> None:
         code = [str(item) for item in items if "." in str(item)]
         if code:
             ctx.fail(path, f"Strata cannot run your Python code ({', '.join(code)}); remove it or move it out")
+        hooks = [str(item) for item in items if str(item) in CONTENT_HOOKS]
+        if hooks:
+            ctx.fail(
+                path,
+                f"Strata cannot honour {', '.join(hooks)}: what they mask or refuse would reach the model; "
+                "declare a Strata guardrail instead (docs/litellm.md)",
+            )
 
 
 def environment_defaults(value: Any, ctx: Context) -> dict[str, str]:
@@ -123,13 +159,19 @@ def read_sections(raw: dict[str, Any], ctx: Context) -> tuple[RoutingPlan, dict[
             ctx.drop(path, REASONS.get(path))
     if redis:
         server["redis_url"] = _redis_url(redis)
-        ctx.note("settings.redis_url", "router_settings." + ", ".join(redis))
+        ctx.note("settings.redis_url", "router_settings." + ", ".join(key for key in redis if key != "redis_password"))
+        if redis.get("redis_password") and not redis.get("redis_url"):
+            server["redis_password"] = redis["redis_password"]  # escaped into the URL by the settings
+            ctx.note("settings.redis_password", "router_settings.redis_password")
     for key, value in general.items():
         path = f"general_settings.{key}"
         refuse(path, value, ctx)
         if key in ("master_key", "database_url"):
             server[key] = ctx.ref(value, path, secret=key == "master_key")
             ctx.note(f"settings.{key}", path)
+        elif key in _SIZES and value is not None:
+            server[_SIZES[key]] = _megabytes(ctx.ref(value, path), path, ctx)
+            ctx.note(f"settings.{_SIZES[key]}", f"{path}: {value}")
         else:
             ctx.drop(path, REASONS.get(path))
     _check(plan, ctx)
@@ -162,12 +204,17 @@ def _litellm_setting(key: str, value: Any, plan: RoutingPlan, server: dict[str, 
         ctx.drop(path, REASONS.get(path))
 
 
+def _megabytes(value: Any, path: str, ctx: Context) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        ctx.fail(path, "must be a number of megabytes greater than 0")
+    return int(value * 1024 * 1024)
+
+
 def _redis_url(parts: dict[str, Any]) -> str:
+    """The URL without the password, which goes apart (a reference, resolved and escaped later)."""
     if parts.get("redis_url"):
         return str(parts["redis_url"])
-    password = parts.get("redis_password")
-    auth = f":{password}@" if password else ""
-    return f"redis://{auth}{parts.get('redis_host') or '127.0.0.1'}:{parts.get('redis_port') or 6379}"
+    return f"redis://{parts.get('redis_host') or '127.0.0.1'}:{parts.get('redis_port') or 6379}"
 
 
 def _check(plan: RoutingPlan, ctx: Context) -> None:
