@@ -13,6 +13,9 @@ class ProviderError(Exception):
     """Base class: an upstream or local back-end failed to answer."""
 
     retryable: bool = False
+    # The deployment's own configuration is wrong (its key refused, its model id or route unknown
+    # upstream): the caller's request is fine, so another deployment, or a fallback, may serve it.
+    misconfigured: bool = False
     status: int = 502
 
     def __init__(
@@ -53,12 +56,14 @@ class ProviderAuthError(ProviderError):
     """The upstream refused the gateway's own credentials: an operator must fix the config."""
 
     status = 502
+    misconfigured = True
 
 
 class ProviderNotFound(ProviderError):
     """The upstream does not know the model id or the route."""
 
     status = 404
+    misconfigured = True
 
 
 class ProviderRateLimited(ProviderError):

@@ -161,6 +161,10 @@ class _Walk(Generic[T]):
         _log_failure(call, deployment, error)
         raise error
 
+    def untried(self) -> bool:
+        """A deployment of the pool this walk has not tried yet may take the call now."""
+        return any(d.id not in self.tried for d in self.router.plan(self.model, self.call.strategy, self.call.stream))
+
     def wait_before(self, retry: int, policy: RetryPolicy) -> float:
         """No wait for a fresh deployment; backoff (or Retry-After) before trying one again.
         Raises the last failure when waiting would help nobody."""
@@ -194,6 +198,8 @@ async def run_pool(
         try:
             return await walk.attempt()
         except ProviderError as error:
+            if error.misconfigured and walk.untried():
+                continue  # another deployment may have the right key or model id: at once, no retry spent
             retry += 1
             if not error.retryable or retry >= policy.attempts:
                 raise

@@ -280,7 +280,8 @@ def _fallbacks_for(model: PublicModel, error: perr.ProviderError) -> list[str]:
         return routing.content_policy_fallbacks
     if isinstance(error, DeadlineExceeded):
         return []
-    if not (error.retryable or isinstance(error, perr.ProviderRateLimited | perr.ProviderUnavailable)):
+    overloaded = isinstance(error, perr.ProviderRateLimited | perr.ProviderUnavailable)
+    if not (error.retryable or error.misconfigured or overloaded):  # the request's own fault: no fallback helps
         return []
     return routing.fallbacks
 

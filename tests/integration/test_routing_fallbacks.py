@@ -65,10 +65,12 @@ def raw_chat(client: openai.OpenAI, model: str = "main", **params: Any) -> Any:
         ({"status": 500}, "backup", "backup-up"),
         ({"status": 429, "retry_after": 1}, "backup", "backup-up"),
         ({"latency_ms": 3000}, "backup", "backup-up"),
+        ({"status": 401}, "backup", "backup-up"),
+        ({"status": 404}, "backup", "backup-up"),
         ({"status": 400, "error_code": "context_length_exceeded"}, "big", "big-up"),
         ({"status": 400, "error_code": "content_policy_violation"}, "safe", "safe-up"),
     ],
-    ids=["503", "500", "429", "timeout", "context-window", "content-policy"],
+    ids=["503", "500", "429", "timeout", "refused-key", "unknown-model", "context-window", "content-policy"],
 )
 def test_the_fallback_for_the_kind_of_failure_answers_under_its_own_name(
     upstream: FakeUpstream,
@@ -124,6 +126,28 @@ def test_fallbacks_are_tried_in_order_until_one_answers(upstream: FakeUpstream, 
     assert response.status_code == 200, response.text
     assert response.headers["x-strata-model"] == "big"
     assert chat_models(upstream)[-1] == "big-up" and "safe-up" not in chat_models(upstream)
+
+
+def test_a_deployment_whose_key_is_refused_gives_way_to_the_pool_s_next_at_once(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    gateway = start(
+        start_gateway,
+        main=pool(
+            deployment(upstream, "expired-key-up"),
+            deployment(upstream, "good-up"),
+            strategy="priority",
+            retries={"attempts": 1},
+            circuit=NO_CIRCUIT,
+        ),
+    )
+    upstream.set_behaviour("expired-key-up", status=401)
+
+    response, elapsed = timed(lambda: chat(gateway, "main"))
+
+    assert response.status_code == 200, response.text
+    assert chat_models(upstream) == ["expired-key-up", "good-up"], "no retry of the refused one, no wait"
+    assert elapsed < 1.0
 
 
 def test_a_model_rate_limited_for_long_falls_back_at_once(upstream: FakeUpstream, start_gateway: StartGateway) -> None:

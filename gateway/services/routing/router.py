@@ -83,7 +83,7 @@ class Ticket:
             self._release()
         elif isinstance(error, ProviderBusy):
             self._release()  # its own back-pressure (queue full, loading): not a failing deployment
-        elif error.retryable:
+        elif error.retryable or error.misconfigured:  # a deployment that refuses every call is taken out
             self._circuit.record(failed=True, now=now, probe=self._probe)
         else:
             self._release()  # the request's fault, not the deployment's
