@@ -126,7 +126,23 @@ class _Script:
         self.sha = hashlib.sha1(source.encode()).hexdigest()
 
 
-_TAKE, _SETTLE = _Script(TAKE_LUA), _Script(SETTLE_LUA)
+# KEYS[i]: a concurrency counter; ARGV[1]: the new expiry (a member's score), ARGV[2]: the key's
+# TTL, ARGV[2 + i]: the lease held in KEYS[i]. Only leases still there are renewed (XX).
+RENEW_LUA = """
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], 'XX', ARGV[1], ARGV[2 + i])
+  if redis.call('EXISTS', KEYS[i]) == 1 then
+    redis.call('EXPIRE', KEYS[i], ARGV[2])
+  end
+end
+return #KEYS
+"""
+# A concurrency slot in Redis lasts this long unless the process holding it renews it (every third
+# of it, while the call runs): the slots of a process that crashed free within it, not after the
+# longest a call may take (10 minutes by default, during which the key was refused everywhere).
+LEASE_S = 30
+
+_TAKE, _SETTLE, _RENEW = _Script(TAKE_LUA), _Script(SETTLE_LUA), _Script(RENEW_LUA)
 
 
 class RedisStore:
@@ -139,8 +155,14 @@ class RedisStore:
         timeout_s: float = 1.0,
         probe_s: float = 1.0,
         prefetch_calls: int = 0,
+        lease_s: int = LEASE_S,
     ) -> None:
         self._client = RespClient(url, timeout_s)
+        self.lease_s = lease_s
+        # Concurrency slots held here: lease -> (its counters, when the call must have ended at the
+        # latest: a slot a bug never settles stops being renewed then, and frees itself).
+        self._held: dict[str, tuple[list[str], float]] = {}
+        self._renewer: asyncio.Task[None] | None = None
         # Capacity taken ahead for this process's next calls (none granted when prefetch_calls is 0).
         self.allowances = Allowances(prefetch_calls)
         self._returner: asyncio.Task[None] | None = None
@@ -159,15 +181,18 @@ class RedisStore:
             self.failed(exc)
         else:
             self.healthy = True
+        loop = asyncio.get_running_loop()
         if self.allowances.prefetch_calls:
-            self._returner = asyncio.get_running_loop().create_task(self._return_idle(), name="strata-quota-returner")
+            self._returner = loop.create_task(self._return_idle(), name="strata-quota-returner")
+        self._renewer = loop.create_task(self._renew_held(), name="strata-quota-lease-renewer")
 
     async def aclose(self) -> None:
         self._closing = True
-        if self._returner is not None:
-            self._returner.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._returner
+        for task in (self._returner, self._renewer):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
         held = self.allowances.all()
         if held and self.healthy:  # what this process held goes back to the others
             self._give_back(held)
@@ -193,7 +218,8 @@ class RedisStore:
         for index, check in enumerate(checks):
             kind = "c" if check.kind == CONCURRENT else "w"
             need, want, held = plan.need[index], plan.want[index], plan.held[index]
-            args += [kind, check.limit, check.amount, need, want, check.ttl_s, held]
+            ttl = min(check.ttl_s, self.lease_s) if kind == "c" else check.ttl_s  # renewed while the call runs
+            args += [kind, check.limit, check.amount, need, want, ttl, held]
         try:
             result = await self._eval(_TAKE, keys, args)
         except BaseException:
@@ -206,9 +232,14 @@ class RedisStore:
             allowances.undo(keys, plan)
             return Decision(refused, allowances.usage(counted, plan))
         extra = [int(value) for value in result[count + 1 :]]
+        slots = [key for key, check in zip(keys, checks, strict=True) if check.kind == CONCURRENT]
+        if slots:
+            longest = max(check.ttl_s for check in checks if check.kind == CONCURRENT)
+            self._held[lease] = (slots, time.monotonic() + longest)
         return Decision(-1, allowances.granted(keys, checks, plan, counted, extra))
 
     async def settle(self, adjustments: Sequence[tuple[Check, int]], lease: str) -> None:
+        self._held.pop(lease, None)
         keys: list[str] = []
         args: list[str | int] = [lease]
         for check, delta in adjustments:
@@ -268,6 +299,23 @@ class RedisStore:
                     self._give_back(back)
             except Exception:  # boundary: one bad round must not stop later ones (held capacity would stay held)
                 LOG.exception("returning idle quota allowances failed")
+
+    async def _renew_held(self) -> None:
+        """Every third of a lease, push the end of every concurrency slot still held here."""
+        while True:
+            await asyncio.sleep(self.lease_s / 3)
+            now = time.monotonic()
+            for lease in [lease for lease, (_, until) in self._held.items() if until <= now]:
+                del self._held[lease]  # past the longest its call may take: let it expire
+            if not self._held or not self.healthy:
+                continue
+            keys = [key for slots, _ in self._held.values() for key in slots]
+            leases = [lease for lease, (slots, _) in self._held.items() for _ in slots]
+            args: list[str | int] = [repr(time.time() + self.lease_s), self.lease_s + 1, *leases]
+            try:
+                await self._eval(_RENEW, keys, args)
+            except Exception as exc:  # boundary: a missed renewal costs nothing until the lease ends
+                LOG.warning("renewing concurrency slots in Redis failed", extra={"fields": {"error": repr(exc)}})
 
     def _give_back(self, back: list[tuple[str, int]]) -> None:
         """Unspent allowances go back to their counters (a window that has ended is left alone)."""
