@@ -32,7 +32,7 @@ from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog
 from gateway.observability.observer import Observer
 from gateway.services.context import CallContext
-from gateway.services.stream_relay import CLIENT_CLOSED
+from gateway.services.stream_relay import CLIENT_CLOSED, SHUTDOWN
 from gateway.services.usage.record import usage_event
 from gateway.services.usage.writer import UsageWriter
 
@@ -160,13 +160,19 @@ class RequestContextMiddleware:
         except ClientGone:  # the caller left while sending its body: nobody to answer, nothing wrong here
             LOG.info("client left before sending its whole body", extra={"fields": {"request_id": request_id}})
         except asyncio.CancelledError:
-            if not scope.get(CLIENT_GONE_KEY):
+            if scope.get(CLIENT_GONE_KEY):
+                # The caller hung up before its answer began: the server cancelled the work (a local
+                # model drops the request at its next step, an upstream call is closed).
+                call.error_type = call.error_type or CLIENT_CLOSED
+                status = status or CLIENT_CLOSED_STATUS
+                LOG.info("client left before its answer began", extra={"fields": {"request_id": request_id}})
+            elif drain.phase is not Phase.SERVING:
+                # The shutdown grace ran out and the server cut what was still running: documented,
+                # recorded as such (a stream says so to its caller), not an error with a traceback.
+                call.error_type = call.error_type or SHUTDOWN
+                LOG.info("request cut at shutdown", extra={"fields": {"request_id": request_id}})
+            else:
                 raise
-            # The caller hung up before its answer began: the server cancelled the work (a local
-            # model drops the request at its next step, an upstream call is closed).
-            call.error_type = call.error_type or CLIENT_CLOSED
-            status = status or CLIENT_CLOSED_STATUS
-            LOG.info("client left before its answer began", extra={"fields": {"request_id": request_id}})
         except Exception:  # boundary: anything unhandled below becomes a clean 500
             LOG.exception("unhandled error", extra={"fields": {"request_id": request_id}})
             if status == 0:

@@ -210,6 +210,10 @@ def test_a_stream_cut_by_shutdown_is_recorded_as_shutdown_with_the_tokens_sent(t
             process.send_signal(signal.SIGTERM)
             events = [line for line in lines if line.startswith("data: ")]  # until the server cuts it
         assert process.wait(timeout=30) in (0, -signal.SIGTERM)  # uvicorn re-raises the signal it handled
+        logged = process.stderr.read().decode() if process.stderr is not None else ""
+    assert "Exception in ASGI application" not in logged, "a documented cut is not an error with a traceback"
+    errors = [line for line in logged.splitlines() if '"level":"error"' in line]
+    assert all("graceful shutdown exceeded" in line for line in errors), errors  # uvicorn's one summary line
     assert len(events) < 400, "the stream was cut, not finished"
     assert "shutting down" in events[-1] and '"error"' in events[-1], "it ends with an error event the SDK raises"
     with sqlite3.connect(tmp_path / "data" / "strata.db") as db:
