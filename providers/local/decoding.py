@@ -95,15 +95,17 @@ class StopMatcher:
     def __init__(self, stops: tuple[str, ...]) -> None:
         self.stops = [s for s in stops if s]
         self.held = ""
+        self.matched: str | None = None  # the stop string that ended the text (Anthropic's stop_sequence)
 
     def feed(self, text: str) -> tuple[str, bool]:
         if not self.stops:
             return text, False
         buffer = self.held + text
-        found = [at for at in (buffer.find(s) for s in self.stops) if at >= 0]
+        found = [(at, stop) for stop in self.stops if (at := buffer.find(stop)) >= 0]
         if found:
             self.held = ""
-            return buffer[: min(found)], True
+            at, self.matched = min(found, key=lambda hit: hit[0])
+            return buffer[:at], True
         keep = max((k for s in self.stops for k in range(1, len(s)) if buffer.endswith(s[:k])), default=0)
         self.held = buffer[len(buffer) - keep :] if keep else ""
         return buffer[: len(buffer) - keep], False

@@ -181,7 +181,8 @@ class GenerationEngine:
         seed = None if p.seed is None else p.seed + index
         temperature = d.temperature if p.temperature is None else p.temperature
         top_p = d.top_p if p.top_p is None else p.top_p
-        sampler = Sampler(temperature, top_p, d.top_k if p.temperature is None else None, seed)
+        top_k = p.top_k if p.top_k is not None else (d.top_k if p.temperature is None else None)
+        sampler = Sampler(temperature, top_p, top_k, seed)
         return Row(
             job.rid, index, job.max_new_tokens, sampler, IncrementalDecoder(self.lm.tokenizer), StopMatcher(p.stop)
         )
@@ -221,7 +222,7 @@ class GenerationEngine:
         for i, (row, token) in enumerate(zip(self.rows, tokens, strict=True)):
             text, finish = self._next_text(row, token)
             if text or finish:
-                events.append(Delta(row.rid, row.index, text, finish, row.generated))
+                events.append(Delta(row.rid, row.index, text, finish, row.generated, row.stops.matched))
             if finish is not None:
                 drop.append(i)
         self.emit(events)

@@ -22,6 +22,7 @@ class SamplingParams:
     top_p: float | None = None
     stop: tuple[str, ...] = ()
     seed: int | None = None
+    top_k: int | None = None  # Anthropic's and Bedrock's top_k; None: the model's default with its temperature
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,6 +110,7 @@ class Delta:
     text: str
     finish: str | None = None
     completion_tokens: int = 0
+    stop: str | None = None  # the stop string that ended it (finish "stop"), as vLLM reports it
 
 
 @dataclass(frozen=True, slots=True)

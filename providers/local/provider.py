@@ -204,7 +204,9 @@ class LocalProvider(Provider):
         messages = [_message(m) for m in request.messages]
         tool_defs = [t.model_dump(exclude_none=True) for t in request.tools] if tools and request.tools else None
         stop = (request.stop,) if isinstance(request.stop, str) else tuple(request.stop or ())
-        params = SamplingParams(request.output_limit(), request.temperature, request.top_p, stop, request.seed)
+        params = SamplingParams(
+            request.output_limit(), request.temperature, request.top_p, stop, request.seed, _top_k(request)
+        )
         rid, inbox = self._submit(lambda rid: Generate(rid, messages, tool_defs, request.n or 1, params))
         return rid, inbox, tools
 
@@ -326,6 +328,17 @@ def _raise_failure(event: Failed) -> NoReturn:
     else:
         error = ProviderUpstreamError("the local model failed to answer", detail=event.message)
     raise error
+
+
+def _top_k(request: ChatCompletionRequest) -> int | None:
+    """Anthropic's and Bedrock's ``top_k`` (an extra field of the canonical request): sample only
+    from the k likeliest tokens; 0 or none: no cut."""
+    value = (request.model_extra or {}).get("top_k")
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ProviderBadRequest("top_k must be a whole number, 0 or more.", param="top_k")
+    return value or None
 
 
 def _refuse_what_local_generation_ignores(request: ChatCompletionRequest, batch_limit: int) -> None:

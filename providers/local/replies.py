@@ -56,12 +56,14 @@ async def assemble_completion(
     prompt = await _accepted(inbox, fail)
     texts: list[list[str]] = [[] for _ in range(n)]
     finishes: list[str | None] = [None] * n
+    stops: list[str | None] = [None] * n
     generated = [0] * n
     while None in finishes:
         delta = await _next_delta(inbox, fail)
         texts[delta.index].append(delta.text)
         if delta.finish is not None:
             finishes[delta.index], generated[delta.index] = delta.finish, delta.completion_tokens
+            stops[delta.index] = delta.stop
     choices = []
     for i in range(n):
         text, finish = "".join(texts[i]), finishes[i]
@@ -73,7 +75,8 @@ async def assemble_completion(
                 for c in calls
             ]
             finish = "tool_calls"
-        choices.append(Choice(index=i, message=message, finish_reason=finish))
+        matched = {"stop_reason": stops[i]} if stops[i] is not None and finish == "stop" else {}
+        choices.append(Choice(index=i, message=message, finish_reason=finish, **matched))
     return ChatCompletion(
         id=f"chatcmpl-{uuid.uuid4().hex}",
         created=int(time.time()),
@@ -100,14 +103,15 @@ async def stream_chunks(
     filters = [ToolStreamFilter() if tools else None for _ in range(n)]
     opened, done, generated = [False] * n, [False] * n, [0] * n
 
-    def chunk(index: int, delta: Delta, finish: str | None = None) -> ChatCompletionChunk:
+    def chunk(index: int, delta: Delta, finish: str | None = None, matched: str | None = None) -> ChatCompletionChunk:
         if not opened[index]:
             delta.role, opened[index] = "assistant", True
+        extra = {"stop_reason": matched} if matched is not None else {}  # vLLM's name for the stop string
         return ChatCompletionChunk(
             id=ident,
             created=created,
             model=request.model,
-            choices=[ChunkChoice(index=index, delta=delta, finish_reason=finish)],
+            choices=[ChunkChoice(index=index, delta=delta, finish_reason=finish, **extra)],
         )
 
     while not all(done):
@@ -126,7 +130,7 @@ async def stream_chunks(
             if calls:
                 yield chunk(i, Delta(tool_calls=_tool_deltas(calls)))
                 finish = "tool_calls"
-        yield chunk(i, Delta(), finish)
+        yield chunk(i, Delta(), finish, event.stop if finish == "stop" else None)
         done[i], generated[i] = True, event.completion_tokens
     yield ChatCompletionChunk(
         id=ident, created=created, model=request.model, choices=[], usage=_usage(prompt, sum(generated))
