@@ -67,6 +67,7 @@ class CallOptions:
     request_id: str
     timeout_s: float | None = None
     headers: tuple[tuple[str, str], ...] = ()
+    truncate_input: bool = False  # the gateway's own embeddings (guardrails, caches, routers): cut, never refuse
 
 
 class Provider(ABC):

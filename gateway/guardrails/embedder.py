@@ -74,7 +74,7 @@ class GuardrailEmbedder:
         try:
             while True:
                 try:
-                    response = await providers[chosen].embed(request, CallOptions("guardrails"))
+                    response = await providers[chosen].embed(request, CallOptions("guardrails", truncate_input=True))
                     break
                 except ProviderBusy:  # loading, or its queue is full for a moment
                     if time.monotonic() > deadline:

@@ -20,6 +20,7 @@ import asyncio
 import functools
 import time
 from collections.abc import AsyncIterator, Awaitable, Sequence
+from dataclasses import replace
 from typing import TypeVar
 
 from gateway.errors import ContentPolicyViolation, InvalidRequest, from_provider_error
@@ -256,7 +257,7 @@ class InvokeService:
         """Embeddings for internal use (the prompt router's classifier), through the same pools."""
         call = CallContext(request_id="prompt-router", surface="internal")
         request = EmbeddingRequest(model=model_name, input=texts, encoding_format="float")
-        response = (await self._serve(call, self.catalog.get(model_name), _embed_invoke(request))).value
+        response = (await self._serve(call, self.catalog.get(model_name), _embed_invoke(request, cut=True))).value
         return [
             list(item.embedding)
             for item in sorted(response.data, key=lambda e: e.index)
@@ -264,9 +265,11 @@ class InvokeService:
         ]
 
 
-def _embed_invoke(request: EmbeddingRequest) -> Invoke[EmbeddingResponse]:
+def _embed_invoke(request: EmbeddingRequest, cut: bool = False) -> Invoke[EmbeddingResponse]:
+    """``cut``: the gateway's own embeddings (the prompt router's), whose long texts are cut, not refused."""
+
     async def invoke(deployment: DeploymentHandle, options: CallOptions) -> Attempt[EmbeddingResponse]:
-        response = await deployment.provider.embed(request, options)
+        response = await deployment.provider.embed(request, replace(options, truncate_input=cut))
         return Attempt(response, response.usage.total_tokens)
 
     return invoke

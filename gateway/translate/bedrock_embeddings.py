@@ -66,6 +66,11 @@ def cohere_request(model: str, body: Json) -> EmbeddingRequest:
     if body.get("images"):
         raise InvalidRequest("Malformed input request: image embeddings are not supported.", param="images")
     _only_float(get(body, "embedding_types", list), "embedding_types")
+    truncate = get(body, "truncate", str)
+    if truncate is not None and truncate not in ("NONE", "START", "END"):
+        raise InvalidRequest("Malformed input request: truncate must be NONE, START or END.", param="truncate")
+    if truncate in ("START", "END"):  # NONE, Cohere's default, is every model's default here: a 400
+        return EmbeddingRequest(model=model, input=texts, truncate=truncate)
     return EmbeddingRequest(model=model, input=texts)
 
 

@@ -137,6 +137,17 @@ class Embedder:
         self.model.to("meta")  # its weights live in the ONNX session now: release torch's copy
         release_freed_memory()
 
+    def too_long(self, texts: list[str]) -> tuple[int, int] | None:
+        """(index, tokens) of the first text longer than the model reads; None when all fit. Only
+        texts with more UTF-8 bytes than the limit are tokenized: a token is a byte at least."""
+        for index, text in enumerate(texts):
+            if len(text.encode()) + 2 <= self.max_length:  # 2: the [CLS]/[SEP]-style special tokens
+                continue
+            count = len(self.tokenizer(text, truncation=False, verbose=False)["input_ids"])
+            if count > self.max_length:
+                return index, count
+        return None
+
     def runtime_for(self, padded_tokens: int) -> Literal["torch", "onnx"]:
         """Which runtime computes a pass of ``padded_tokens`` (batch size x longest text)."""
         if self._onnx is None:

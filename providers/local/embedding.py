@@ -90,6 +90,15 @@ class EmbeddingEngine:
                 self.stopping = True
                 return got
             if isinstance(item, Embed):
+                over = None if item.truncate else self.embedder.too_long(item.texts)
+                if over is not None:
+                    index, tokens = over
+                    message = (
+                        f"input[{index}] is {tokens} tokens; this model reads at most {self.embedder.max_length}. "
+                        "Shorten it (or, in a Cohere body, send truncate: END to have it cut)."
+                    )
+                    self.emit([Failed(item.rid, "context", message)])
+                    continue
                 self.requests[item.rid] = _Request(item.rid, len(item.texts))
                 self.pending.extend((item.rid, i, text) for i, text in enumerate(item.texts))
             elif isinstance(item, Cancel):

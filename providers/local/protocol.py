@@ -38,6 +38,7 @@ class Generate:
 class Embed:
     rid: int
     texts: list[str]
+    truncate: bool = False  # a text longer than the model reads is cut (else the request fails: "context")
 
 
 @dataclass(frozen=True, slots=True)

@@ -261,12 +261,13 @@ class LocalProvider(Provider):
             )
         if request.dimensions is not None and request.dimensions != info.dimensions:
             raise ProviderBadRequest(f"This model's embeddings have {info.dimensions} dimensions.", param="dimensions")
-        rid, inbox = self._submit(lambda rid: Embed(rid, texts))
+        truncate = options.truncate_input or _cut_asked(request)
+        rid, inbox = self._submit(lambda rid: Embed(rid, texts, truncate))
         started, finished = time.monotonic(), False
         try:
             event = await inbox.get()
             if isinstance(event, Failed):
-                _raise_failure(event)
+                _raise_failure(event, "input")
             assert isinstance(event, Embedded)
             finished = True
         finally:
@@ -317,17 +318,28 @@ def _json(text: str) -> Any:
         return text
 
 
-def _raise_failure(event: Failed) -> NoReturn:
+def _raise_failure(event: Failed, param: str = "messages") -> NoReturn:
     error: ProviderError
     if event.kind == "context":
-        error = ContextWindowExceeded(event.message, param="messages", code="context_length_exceeded")
+        error = ContextWindowExceeded(event.message, param=param, code="context_length_exceeded")
     elif event.kind == "bad_request":
-        error = ProviderBadRequest(event.message, param="messages")
+        error = ProviderBadRequest(event.message, param=param)
     elif event.kind == "unsupported":
         error = UnsupportedOperation(event.message)
     else:
         error = ProviderUpstreamError("the local model failed to answer", detail=event.message)
     raise error
+
+
+def _cut_asked(request: EmbeddingRequest) -> bool:
+    """A Cohere-style ``truncate`` (END or START) lets over-long texts be cut; NONE, or nothing (as
+    at OpenAI and Titan), makes one a 400. Local models cut at the end either way."""
+    value = (request.model_extra or {}).get("truncate")
+    if value is None or value == "NONE":
+        return False
+    if value not in ("END", "START"):
+        raise ProviderBadRequest("truncate must be NONE, START or END.", param="truncate")
+    return True
 
 
 def _top_k(request: ChatCompletionRequest) -> int | None:
