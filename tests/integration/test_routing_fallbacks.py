@@ -134,8 +134,8 @@ def test_a_deployment_whose_key_is_refused_gives_way_to_the_pool_s_next_at_once(
     gateway = start(
         start_gateway,
         main=pool(
-            deployment(upstream, "expired-key-up"),
-            deployment(upstream, "good-up"),
+            deployment(upstream, "expired-key-up", priority=0),
+            deployment(upstream, "good-up", priority=1),
             strategy="priority",
             retries={"attempts": 1},
             circuit=NO_CIRCUIT,
