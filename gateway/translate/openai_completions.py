@@ -28,13 +28,13 @@ def prompt_text(prompt: str | list[str] | list[int] | list[list[int]]) -> str:
     """The one prompt, as text."""
     if isinstance(prompt, str):
         return prompt
+    if prompt and not isinstance(prompt[0], str):  # [1, 2, 3] is one prompt of token ids, not three
+        raise InvalidRequest("Token-id prompts are not supported; send the prompt as text.", param="prompt")
     if len(prompt) != 1:
         raise InvalidRequest(
             f"Send one prompt per request ({len(prompt)} were sent); each becomes its own chat call.", param="prompt"
         )
-    if not isinstance(prompt[0], str):
-        raise InvalidRequest("Token-id prompts are not supported; send the prompt as text.", param="prompt")
-    return prompt[0]
+    return str(prompt[0])
 
 
 def completion_to_chat(body: CompletionRequest, *, stream: bool) -> ChatCompletionRequest:

@@ -98,3 +98,10 @@ def test_stream_chunks_carry_text_and_skip_the_role_chunk() -> None:
         "usage": {"prompt_tokens": 0, "completion_tokens": 0, "total_tokens": 2},
     }
     assert [c["text"] for c in echo_chunk(chunk({}), "Say", 2)["choices"]] == ["Say", "Say"]
+
+
+@pytest.mark.parametrize("prompt", [[1, 2, 3], [[1, 2], [3]]])
+def test_a_token_id_prompt_is_refused_as_one_not_counted_as_several(prompt: Any) -> None:
+    with pytest.raises(InvalidRequest) as caught:
+        chat({"prompt": prompt})
+    assert "Token-id prompts are not supported" in caught.value.message
