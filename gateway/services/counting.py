@@ -7,6 +7,7 @@ its deployments counts the same). Nothing is called upstream and no quota is spe
 
 from __future__ import annotations
 
+from gateway.errors import InvalidRequest
 from gateway.services.catalog import DeploymentHandle, ModelCatalog
 from gateway.services.context import CallContext, Principal
 from providers.canonical import ChatCompletionRequest, EmbeddingRequest, Usage
@@ -18,6 +19,11 @@ async def count_prompt_tokens(
 ) -> int:
     model = catalog.resolve(request.model, principal)
     call.model = model.name
+    # What the model could not be asked is not counted either (as the call itself would be a 400).
+    if isinstance(request, EmbeddingRequest) and not model.capabilities.embeddings:
+        raise InvalidRequest(f"The model '{model.name}' does not produce embeddings.", param="model")
+    if isinstance(request, ChatCompletionRequest) and not model.capabilities.chat:
+        raise InvalidRequest(f"The model '{model.name}' does not support chat completions.", param="model")
     if not model.deployments:  # a routed model has no pool of its own: count as the tokenizer-less do
         return _count_texts(request, "")
     deployment = model.deployments[0]

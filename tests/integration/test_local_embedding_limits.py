@@ -72,3 +72,13 @@ def test_bedrock_bodies_refuse_an_over_long_text_unless_cohere_asks_to_truncate(
     cut = {"texts": [LONG], "input_type": "search_document", "truncate": "END"}
     answer = json.loads(runtime.invoke_model(modelId="cohere.embed-english-v3", body=json.dumps(cut))["body"].read())
     assert len(answer["embeddings"]) == 1 and len(answer["embeddings"][0]) == 32
+
+
+def test_counting_chat_tokens_for_an_embeddings_model_is_a_400_as_the_chat_would_be(gateway: RunningGateway) -> None:
+    import anthropic
+
+    with anthropic.Anthropic(base_url=gateway.base_url, api_key=gateway.master_key, max_retries=0) as claude:
+        with pytest.raises(anthropic.BadRequestError):
+            claude.messages.count_tokens(model="emb", messages=[{"role": "user", "content": SHORT}])
+        with pytest.raises(anthropic.BadRequestError):
+            claude.messages.create(model="emb", max_tokens=4, messages=[{"role": "user", "content": SHORT}])
