@@ -65,6 +65,49 @@ def _takes_token_inputs(deployment: LiteLLMDeployment) -> bool:
 
 
 _litellm: ModuleType | None = None
+# What litellm.completion() reads as its own instructions rather than as model parameters: where to
+# call (base_url, api_base), with what credentials and headers, its retries, mocks and callbacks. A
+# caller's request may never set them (one sent base_url and received the deployment's key at its
+# own server); litellm's list of its params (all_litellm_params) adds the rest at start.
+CALLER_FORBIDDEN = frozenset(
+    {
+        "base_url",
+        "api_base",
+        "api_key",
+        "api_version",
+        "api_type",
+        "organization",
+        "extra_headers",
+        "headers",
+        "deployment_id",
+        "model_list",
+        "custom_llm_provider",
+        "timeout",
+        "num_retries",
+        "max_retries",
+        "mock_response",
+        "client",
+        "azure_ad_token",
+        "aws_access_key_id",
+        "aws_secret_access_key",
+        "aws_session_token",
+        "aws_region_name",
+        "aws_profile_name",
+        "vertex_project",
+        "vertex_location",
+        "vertex_credentials",
+    }
+)
+CALLER_DROPPED = frozenset({"metadata", "tags"})  # the usage record's (Strata reads them), not litellm's
+
+
+def _litellm_params(module: ModuleType) -> frozenset[str]:
+    """litellm's own parameter names (all_litellm_params), never a caller's to set."""
+    try:
+        from litellm.types.utils import all_litellm_params
+    except ImportError:  # another litellm layout: the fixed list above still holds
+        return frozenset()
+    return frozenset(all_litellm_params)
 
 
 def _import_litellm() -> ModuleType:
@@ -96,10 +139,20 @@ def _unreachable(exc: BaseException) -> bool:
     return False
 
 
+def _without_traceback(message: str) -> str:
+    """litellm folds a Python traceback (file paths, code lines) into some messages: callers get
+    the sentence before it, at most MAX_MESSAGE characters."""
+    head = message.split("Traceback (most recent call last):", 1)[0].strip()
+    return head[:MAX_MESSAGE] if head else "the upstream call failed"
+
+
+MAX_MESSAGE = 1000
+
+
 def _map_error(exc: Exception) -> perr.ProviderError:
     name = type(exc).__name__
     status = getattr(exc, "status_code", None)
-    message = str(getattr(exc, "message", None) or exc)
+    message = _without_traceback(str(getattr(exc, "message", None) or exc))
     if _unreachable(exc) or message.endswith("Connection error."):
         return perr.ProviderUnavailable(message)
     if name == "ContextWindowExceededError":
@@ -142,9 +195,11 @@ class LiteLLMProvider(Provider):
             token_inputs=_takes_token_inputs(deployment),
         )
         self._module: ModuleType | None = None
+        self._forbidden = CALLER_FORBIDDEN  # with litellm's own parameter names once it is imported
 
     async def start(self) -> None:
         self._module = await asyncio.to_thread(_import_litellm)
+        self._forbidden = CALLER_FORBIDDEN | _litellm_params(self._module)
         if self.deployment.logprobs is None:  # litellm drops what a vendor does not take: ask it, refuse early
             self.capabilities = replace(self.capabilities, logprobs=self._supports("logprobs"))
 
@@ -182,6 +237,14 @@ class LiteLLMProvider(Provider):
 
     def _arguments(self, request: ChatCompletionRequest | EmbeddingRequest, options: CallOptions) -> dict[str, Any]:
         arguments = request.model_dump(exclude_unset=True, exclude={"model"})
+        for name in (request.model_extra or {}).keys() & self._forbidden:
+            if name in CALLER_DROPPED:
+                del arguments[name]
+                continue
+            raise perr.ProviderBadRequest(
+                f"'{name}' is not a model parameter: where and how the model is called is the gateway's to say.",
+                param=name,
+            )
         arguments.update(self.deployment.params)
         if options.headers:  # the trace context: the upstream joins the caller's trace
             arguments["extra_headers"] = {**arguments.get("extra_headers", {}), **dict(options.headers)}

@@ -81,3 +81,34 @@ def test_litellm_unreachable_upstream_is_503(litellm_client: openai.OpenAI) -> N
     with pytest.raises(openai.APIStatusError) as caught:
         litellm_client.chat.completions.create(model="litellm-down", messages=USER)
     assert caught.value.status_code == 503
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [
+        {"base_url": "http://127.0.0.1:9/v1"},
+        {"api_base": "http://127.0.0.1:9"},
+        {"api_key": "caller-key"},
+        {"extra_headers": {"x-injected": "caller"}},
+        {"mock_response": "not from any model"},
+        {"custom_llm_provider": "anthropic"},
+    ],
+    ids=lambda extra: next(iter(extra)),
+)
+def test_a_caller_cannot_choose_where_or_how_a_litellm_model_is_called(
+    litellm_client: openai.OpenAI, upstream: FakeUpstream, extra: dict[str, object]
+) -> None:
+    """A caller's base_url once sent the deployment's key to the caller's own server."""
+    with pytest.raises(openai.BadRequestError) as caught:
+        litellm_client.chat.completions.create(model="via-litellm", messages=USER, extra_body=extra)
+    assert caught.value.body["param"] == next(iter(extra))  # type: ignore[index]
+    assert upstream.requests() == [], "nothing was sent anywhere"
+
+
+def test_metadata_and_model_parameters_still_pass(litellm_client: openai.OpenAI, upstream: FakeUpstream) -> None:
+    reply = litellm_client.chat.completions.create(
+        model="via-litellm", messages=USER, metadata={"team": "a"}, extra_body={"top_k": 3}
+    )
+    assert reply.choices[0].message.content
+    sent = upstream.requests()[-1]
+    assert sent["headers"]["authorization"] == f"Bearer {ENVIRON['FAKE_KEY']}"
