@@ -50,12 +50,26 @@ class JsonFormatter(logging.Formatter):
         return orjson.dumps(line, default=str).decode()
 
 
+# Control characters a caller's text may carry (a path's %0a, an upstream's message): escaped in
+# text lines, so that nobody can write a line of their own into the log (JSON escapes them itself).
+_ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {
+    ord("\n"): "\\n",
+    ord("\r"): "\\r",
+    ord("\t"): "\\t",
+}
+
+
+def plain(value: object) -> str:
+    """``value`` as text for a one-line log, control characters escaped."""
+    return str(value).translate(_ESCAPES)
+
+
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        base = super().format(record)
+        base = plain(super().format(record)) if record.exc_info is None else super().format(record)
         fields = getattr(record, "fields", None)
         if fields:
-            base += " " + " ".join(f"{k}={v}" for k, v in fields.items() if v is not None)
+            base += " " + " ".join(f"{k}={plain(v)}" for k, v in fields.items() if v is not None)
         return base
 
 
@@ -155,5 +169,5 @@ class AccessLog:
         if self._json:
             line = {"ts": _timestamp(created), "level": "info", "logger": "strata.access", "msg": "request", **fields}
             return orjson.dumps(line, default=str).decode()
-        pairs = " ".join(f"{k}={v}" for k, v in fields.items())
+        pairs = " ".join(f"{k}={plain(v)}" for k, v in fields.items())
         return f"{_timestamp(created)} INFO strata.access request {pairs}"

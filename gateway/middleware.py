@@ -59,6 +59,7 @@ _WITH_BODY = frozenset(("POST", "PUT", "PATCH", "DELETE"))
 # scope CLIENT_GONE first, and the boundary below records the call as the caller's leaving.
 CALL_TASK_KEY = "strata.task"
 CLIENT_GONE_KEY = "strata.client_gone"
+MAX_LOGGED_PATH = 512  # characters of a request's path in its access log line (a head may hold 64 KiB)
 CLIENT_CLOSED_STATUS = 499  # nginx's "client closed request": the status of a call nobody waited for
 
 
@@ -180,7 +181,7 @@ class RequestContextMiddleware:
                 await error_response(call, error)(scope, receive, send_with_id)
         finally:
             if self.access_log.enabled:
-                if call.principal is None and status in (401, 403):
+                if call.principal is None and status >= 300:  # refused or redirected before anyone was known
                     self.access_log.record_stranger(_access_fields(scope, call, status))
                 else:
                     self.access_log.record(_access_fields(scope, call, status))
@@ -213,7 +214,7 @@ def _access_fields(scope: Scope, call: CallContext, status: int) -> dict[str, ob
     fields = {
         "request_id": call.request_id,
         "method": scope["method"],
-        "path": scope["path"],
+        "path": scope["path"] if len(scope["path"]) <= MAX_LOGGED_PATH else scope["path"][:MAX_LOGGED_PATH] + "...",
         "status": status,
         "duration_ms": round((time.perf_counter() - call.started) * 1000, 2),
         "surface": call.surface,

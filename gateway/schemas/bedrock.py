@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, RootModel
+from pydantic import BaseModel, ConfigDict, Field, RootModel, StringConstraints
 
 from providers.canonical import NOT_BOOL
 
@@ -116,6 +116,12 @@ class SystemBlock(_Union):
     cachePoint: dict[str, Any] | None = None
 
 
+# Converse's requestMetadata, as Bedrock bounds it (botocore's RequestMetadata): at most 16 entries,
+# keys of 1-256 characters, values of 0-256; it lands in usage records and invocation logs.
+RequestMetadataKey = Annotated[str, StringConstraints(min_length=1, max_length=256)]
+RequestMetadataValue = Annotated[str, StringConstraints(max_length=256)]
+
+
 class InferenceConfig(_Wire):
     maxTokens: Annotated[int, NOT_BOOL, Field(ge=1)] | None = None
     temperature: Annotated[float, NOT_BOOL, Field(ge=0, le=1)] | None = None
@@ -171,7 +177,9 @@ class ConverseRequest(_Wire):
     inferenceConfig: InferenceConfig | None = None
     toolConfig: ToolConfig | None = None
     additionalModelRequestFields: dict[str, Any] | None = None
-    requestMetadata: dict[str, str] | None = None
+    requestMetadata: (
+        Annotated[dict[RequestMetadataKey, RequestMetadataValue], Field(max_length=16)] | None  # Bedrock's bounds
+    ) = None
     guardrailConfig: GuardrailConfig | None = None
 
 

@@ -122,7 +122,10 @@ class ModelCatalog:
         unknown and forbidden look alike, as at OpenAI. A key's allowed models are public names."""
         model = self.find(name)
         if model is None or not principal.may_call(model.name):
-            raise ModelNotFound(f"The model '{name}' does not exist or you do not have access to it.", param="model")
+            shown = (
+                name if len(name) <= 256 else name[:256] + "..."
+            )  # a caller's megabyte goes in no message, span or log
+            raise ModelNotFound(f"The model '{shown}' does not exist or you do not have access to it.", param="model")
         return model
 
     def _profile(self, name: str) -> PublicModel | None:

@@ -52,6 +52,9 @@ class Attempt(Generic[T]):
 Invoke = Callable[[DeploymentHandle, CallOptions], Awaitable[Attempt[T]]]
 
 
+MAX_LOGGED_DETAIL = 2000  # characters of an upstream's error in the "deployment failed" line
+
+
 class DeadlineExceeded(ProviderTimeout):
     """The request's own time ran out (not one deployment's)."""
 
@@ -214,7 +217,7 @@ def _log_failure(call: CallContext, deployment: DeploymentHandle, error: Provide
                 "request_id": call.request_id,
                 "deployment": deployment.id,
                 "error": type(error).__name__,
-                "detail": error.detail or error.message,
+                "detail": (error.detail or error.message)[:MAX_LOGGED_DETAIL],  # an upstream's text, bounded
             }
         },
     )
