@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST
 
@@ -20,7 +20,7 @@ router = APIRouter(tags=["Operations"])
     response_class=Response,
     responses={200: {"content": {CONTENT_TYPE_LATEST: {}}, "description": "The Prometheus text format"}},
 )
-async def metrics(state: State, call: Call, key: ApiKey) -> Response:
+async def metrics(state: State, call: Call, key: ApiKey, request: Request) -> Response:
     recorder = state.observer.metrics
     if recorder is None:
         raise NotFound("Metrics are switched off (STRATA_METRICS=false).")
@@ -28,4 +28,7 @@ async def metrics(state: State, call: Call, key: ApiKey) -> Response:
         principal = await state.invoker.authenticate(call, key)
         if not principal.is_admin:
             raise PermissionDenied("/metrics needs the master key or an admin key.")
-    return Response(await render(recorder), media_type=CONTENT_TYPE_LATEST)
+    gzipped = "gzip" in request.headers.get("accept-encoding", "")
+    body = await render(recorder, gzipped)
+    headers = {"content-encoding": "gzip", "vary": "accept-encoding"} if gzipped else {"vary": "accept-encoding"}
+    return Response(body, media_type=CONTENT_TYPE_LATEST, headers=headers)

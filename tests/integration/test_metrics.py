@@ -259,3 +259,16 @@ def test_local_models_report_queue_batches_and_tokens(tmp_path: Path) -> None:
     assert total(found, "strata_local_batch_size_count", deployment="tiny-embed/0") == 1
     assert total(found, "strata_local_queue_depth", deployment="tiny-gpt/0") == 0
     assert any(s.name == "strata_local_tokens_per_second" and s.labels["deployment"] == "tiny-gpt/0" for s in found)
+
+
+def test_a_scraper_that_takes_gzip_gets_the_same_text_compressed(
+    upstream: FakeUpstream, start_gateway: StartGateway
+) -> None:
+    gateway = start_gateway(catalog(upstream))
+    plain = httpx.get(f"{gateway.base_url}/metrics", headers={**gateway.headers(), "accept-encoding": "identity"})
+    assert plain.status_code == 200 and "content-encoding" not in plain.headers
+    packed = httpx.get(f"{gateway.base_url}/metrics", headers={**gateway.headers(), "accept-encoding": "gzip"})
+    assert packed.headers["content-encoding"] == "gzip"
+    assert len(packed.content) > 0 and "strata_" in packed.text  # httpx decodes it
+    names = {family.name for family in text_string_to_metric_families(packed.text)}
+    assert names == {family.name for family in text_string_to_metric_families(plain.text)}
