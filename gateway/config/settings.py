@@ -53,6 +53,10 @@ class Settings(BaseSettings):
     idle_timeout_s: float = Field(default=65.0, gt=0, le=3600)
     max_header_bytes: int = Field(default=64 * 1024, ge=1024, le=16 * 1024 * 1024)  # a larger head gets 431
     max_connections_per_client: int = Field(default=256, ge=0)  # per address, per process; 0: no cap
+    # Proxies whose X-Forwarded-For / -Proto are believed ("*": any, for a gateway only a proxy
+    # reaches): the client address the console's sign-in limiter and the logs see is then the
+    # caller's, not the proxy's (behind which every browser would share one sign-in counter).
+    forwarded_allow_ips: str = "127.0.0.1"
     # Guardrails' semantic policies (topics, content filters, grounding) embed with this catalog model;
     # unset: the embedded all-MiniLM-L6-v2. PII types that need a language model (NAME, ADDRESS...)
     # are detected with a local token-classification model at this path, when one is given.

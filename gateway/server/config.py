@@ -31,6 +31,8 @@ def uvicorn_options(settings: Settings) -> dict[str, Any]:
         "access_log": False,  # Strata writes its own (gateway/logs.py)
         "log_level": settings.log_level,
         "log_config": uvicorn_log_config(settings.log_level, settings.log_format),
+        "proxy_headers": True,
+        "forwarded_allow_ips": settings.forwarded_allow_ips,
         "timeout_keep_alive": settings.idle_timeout_s,  # unused by StrataHttpProtocol; kept truthful
         "timeout_graceful_shutdown": settings.shutdown_grace_s,
         # --workers N: the parent kills a worker that does not answer its ping within this long, and

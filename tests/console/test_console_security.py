@@ -164,6 +164,20 @@ def test_failed_sign_ins_are_limited_per_address(tmp_path: Path) -> None:
     assert "Too many failed sign-ins" in refused.text
 
 
+def test_behind_a_trusted_proxy_failed_sign_ins_count_per_forwarded_address(tmp_path: Path) -> None:
+    """Behind a proxy every browser arrives from the proxy's address: one stranger's five wrong keys
+    locked every admin out. With the proxy trusted, the limit is the caller's own."""
+    with gateway_in_thread(CATALOG, tmp_path, forwarded_allow_ips="*") as gateway:
+        with _client(gateway) as stranger:
+            stranger.headers["x-forwarded-for"] = "203.0.113.7"
+            for _ in range(5):
+                assert _sign_in(stranger, "sk-wrong").status_code == 401
+            assert _sign_in(stranger, gateway.master_key).status_code == 429
+        with _client(gateway) as admin:
+            admin.headers["x-forwarded-for"] = "198.51.100.20"
+            assert _sign_in(admin, gateway.master_key).status_code == 303
+
+
 def test_no_page_shows_a_stored_keys_secret(gateway: RunningGateway, signed_in: httpx.Client) -> None:
     team = admin_call(gateway, "POST", "/admin/teams", json={"name": "secretive"}).json()
     created = admin_call(gateway, "POST", "/admin/keys", json={"name": "hidden", "team_id": team["id"]}).json()
