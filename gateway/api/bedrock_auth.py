@@ -30,7 +30,8 @@ async def admit(state: AppState, call: CallContext, request: AsgiRequest) -> tup
             raise AuthenticationFailed("The security token included in the request is invalid.")
         body = await request.body(limit)
         raw_path = scope.get("raw_path") or scope["path"].encode()
-        sigv4.verify(signed, secret, scope["method"], raw_path, scope.get("query_string", b""), headers, body)
+        query, tls = scope.get("query_string", b""), scope.get("scheme") == "https"
+        sigv4.verify(signed, secret, scope["method"], raw_path, query, headers, body, tls)
         return await state.invoker.authenticate(call, secret), body
     principal = await state.invoker.authenticate(call, request.api_key())
     return principal, await request.body(limit)

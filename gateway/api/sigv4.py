@@ -13,7 +13,7 @@ signs (``botocore.auth.SigV4Auth``), which is AWS's specification for non-S3 ser
 - the query's names and values are (re-)encoded with RFC 3986's unreserved set and sorted;
 - the signed headers are lower-cased, sorted, their values trimmed and joined with ``,``;
 - the payload hash is ``x-amz-content-sha256`` when sent (checked against the body unless it is
-  ``UNSIGNED-PAYLOAD``), else the SHA-256 of the body.
+  ``UNSIGNED-PAYLOAD``, accepted over HTTPS only), else the SHA-256 of the body.
 
 Verification is split in two so that strangers are refused before their body is read:
 ``parse`` checks the header's form and the clock (the caller then looks up the key id);
@@ -134,11 +134,24 @@ def _check_clock(amz_date: str, scope_date: str, now: float) -> None:
 
 
 def verify(
-    signed: SignedRequest, secret: str, method: str, raw_path: bytes, query: bytes, headers: Headers, body: bytes
+    signed: SignedRequest,
+    secret: str,
+    method: str,
+    raw_path: bytes,
+    query: bytes,
+    headers: Headers,
+    body: bytes,
+    tls: bool = True,
 ) -> None:
-    """Raise SignatureMismatch unless ``secret`` signed exactly this request."""
+    """Raise SignatureMismatch unless ``secret`` signed exactly this request. ``tls``: it came over
+    HTTPS, where an unsigned payload cannot be changed on the way (the AWS SDKs sign it over HTTP)."""
     headers = list(headers)
-    canonical = canonical_request(method, raw_path, query, headers, signed.signed_headers, _payload_hash(headers, body))
+    payload = _payload_hash(headers, body)
+    if payload == UNSIGNED_PAYLOAD and not tls:
+        raise SignatureMismatch(
+            "UNSIGNED-PAYLOAD is accepted over HTTPS only: sign the payload (x-amz-content-sha256)."
+        )
+    canonical = canonical_request(method, raw_path, query, headers, signed.signed_headers, payload)
     scope = f"{signed.date}/{signed.region}/{signed.service}/aws4_request"
     to_sign = "\n".join((ALGORITHM, signed.amz_date, scope, hashlib.sha256(canonical.encode()).hexdigest()))
     key = signing_key(secret, signed.date, signed.region, signed.service)

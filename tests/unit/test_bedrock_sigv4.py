@@ -43,11 +43,17 @@ def signed_at(wire: list[tuple[bytes, bytes]]) -> float:
 
 
 def check(
-    method: str, wire: list[tuple[bytes, bytes]], path: bytes, query: bytes, body: bytes, skew_s: float = 0.0
+    method: str,
+    wire: list[tuple[bytes, bytes]],
+    path: bytes,
+    query: bytes,
+    body: bytes,
+    skew_s: float = 0.0,
+    tls: bool = True,
 ) -> str:
     authorization = dict(wire)[b"authorization"].decode()
     signed = sigv4.parse(authorization, wire, now=signed_at(wire) + skew_s)
-    sigv4.verify(signed, SECRET, method, path, query, wire, body)
+    sigv4.verify(signed, SECRET, method, path, query, wire, body, tls)
     return signed.key_id
 
 
@@ -81,12 +87,14 @@ def test_any_region_is_accepted() -> None:
     assert check("POST", wire, raw_path, query, b"{}") == "master"
 
 
-def test_a_declared_unsigned_payload_is_honoured_but_a_wrong_declared_hash_is_not() -> None:
+def test_a_declared_unsigned_payload_is_honoured_over_https_but_a_wrong_declared_hash_is_not() -> None:
     body = b'{"x":1}'
     wire, raw_path, query = sign(
         "POST", "http://h:1/model/m/converse", body, headers={"X-Amz-Content-SHA256": "UNSIGNED-PAYLOAD"}
     )
     assert check("POST", wire, raw_path, query, body) == "master"
+    with pytest.raises(sigv4.SignatureMismatch, match="over HTTPS only"):  # a body anyone on the way could change
+        check("POST", wire, raw_path, query, body, tls=False)
 
     wire, raw_path, query = sign(
         "POST", "http://h:1/model/m/converse", body, headers={"X-Amz-Content-SHA256": "0" * 64}
