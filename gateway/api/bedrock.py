@@ -213,7 +213,7 @@ def _request_metadata(request: AsgiRequest) -> dict[str, str] | None:
 
 
 def _family(state: AppState, principal: Principal, model: str, body: dict[str, Any]) -> ChatFamily | EmbedFamily:
-    return detect(body, lambda: state.catalog.resolve(model, principal).capabilities.embeddings)
+    return detect(body, lambda: state.catalog.resolve(model, principal).capabilities.embeddings, model)
 
 
 def _token_headers(call: CallContext) -> dict[str, str]:

@@ -205,6 +205,36 @@ def llama_stream(request: ChatCompletionRequest, body: Json) -> NativeStream:
     return TextStream(piece, last)
 
 
+# ---------------------------------------------------------------- Mistral text completion bodies
+
+
+def mistral_to_chat(model: str, body: Json, stream: bool) -> ChatCompletionRequest:
+    """Mistral's InvokeModel body (prompt, max_tokens, stop, temperature, top_p, top_k): its
+    ``<s>[INST] ... [/INST]`` prompt read as Llama 2's is (the same tags)."""
+    request: Json = {"model": model, "messages": llama_messages(need(body, "prompt", str))}
+    put(request, "max_tokens", get(body, "max_tokens", int))
+    put(request, "temperature", get(body, "temperature", float))
+    put(request, "top_p", get(body, "top_p", float))
+    put(request, "top_k", get(body, "top_k", int))
+    put(request, "stop", get(body, "stop", list) or None)
+    return canonical(_streaming(request, stream))
+
+
+def mistral_from_chat(completion: ChatCompletion, request: ChatCompletionRequest) -> Json:
+    text, finish = _text(completion)
+    return {"outputs": [{"text": text, "stop_reason": _llama_reason(finish)}]}
+
+
+def mistral_stream(request: ChatCompletionRequest, body: Json) -> NativeStream:
+    def piece(text: str) -> Json:
+        return {"outputs": [{"text": text, "stop_reason": None}]}
+
+    def last(finish: str | None, usage: Usage | None) -> Json:
+        return {"outputs": [{"text": "", "stop_reason": _llama_reason(finish)}]}
+
+    return TextStream(piece, last)
+
+
 # ---------------------------------------------------------------- OpenAI chat bodies
 
 
@@ -251,13 +281,17 @@ ANTHROPIC = ChatFamily("anthropic", anthropic.to_chat, anthropic.from_chat, anth
 OPENAI = ChatFamily("openai", openai_to_chat, openai_from_chat, OpenAIStream)
 TITAN_TEXT = ChatFamily("titan-text", titan_to_chat, titan_from_chat, titan_stream)
 LLAMA = ChatFamily("llama", llama_to_chat, llama_from_chat, llama_stream)
+MISTRAL = ChatFamily("mistral", mistral_to_chat, mistral_from_chat, mistral_stream)
+_MISTRAL_FIELDS = ("max_tokens", "stop", "top_k")  # Llama's body has max_gen_len and none of these
 TITAN_EMBED = EmbedFamily("titan-embed", embeddings.titan_request, embeddings.titan_response)
 COHERE_EMBED = EmbedFamily("cohere-embed", embeddings.cohere_request, embeddings.cohere_response)
 
 
-def detect(body: Json, embeddings_only: Callable[[], bool]) -> ChatFamily | EmbedFamily:
+def detect(body: Json, embeddings_only: Callable[[], bool], model_id: str = "") -> ChatFamily | EmbedFamily:
     """The family of a native body. ``embeddings_only`` settles a bare ``{"inputText"}``: Titan text
-    and Titan embeddings look the same, so it is an embedding if the model does nothing else."""
+    and Titan embeddings look the same, so it is an embedding if the model does nothing else. A
+    ``{"prompt"}`` body is Mistral's when it has Mistral's fields or the model id is a Mistral one
+    (``mistral.``), else Llama's."""
     if anthropic.is_anthropic(body):
         return ANTHROPIC
     if "messages" in body:
@@ -269,9 +303,11 @@ def detect(body: Json, embeddings_only: Callable[[], bool]) -> ChatFamily | Embe
             return TITAN_TEXT
         return TITAN_EMBED if embeddings.is_titan_embedding(body) or embeddings_only() else TITAN_TEXT
     if "prompt" in body:
+        if "max_gen_len" not in body and (any(k in body for k in _MISTRAL_FIELDS) or "mistral." in model_id):
+            return MISTRAL
         return LLAMA
     raise InvalidRequest(
         "Malformed input request: the body is not one this gateway knows. Send an Anthropic Messages body "
-        "(anthropic_version), an OpenAI chat body (messages), Titan (inputText), Cohere embeddings (texts) "
-        "or Llama (prompt)."
+        "(anthropic_version), an OpenAI chat body (messages), Titan (inputText), Cohere embeddings (texts), "
+        "Llama (prompt, max_gen_len) or Mistral (prompt, max_tokens)."
     )

@@ -127,6 +127,27 @@ def test_meta_llama(upstream: FakeUpstream, runtime: Any) -> None:
     assert events[-1]["stop_reason"] == "stop" and events[-1]["generation_token_count"] == 5
 
 
+def test_mistral_text_completion(upstream: FakeUpstream, runtime: Any) -> None:
+    body = {
+        "prompt": "<s>[INST] Say hello. [/INST]",
+        "max_tokens": 50,
+        "temperature": 0.5,
+        "top_k": 5,
+        "stop": ["\n\n"],
+    }
+
+    answer, _ = invoke(runtime, "acme.chat-v1:0", body)
+
+    assert answer == {"outputs": [{"text": FAKE_ANSWER, "stop_reason": "stop"}]}
+    sent = upstream.requests()[-1]["body"]
+    assert sent["messages"] == [{"role": "user", "content": "Say hello."}]
+    assert (sent["max_tokens"], sent["stop"], sent["top_k"]) == (50, ["\n\n"], 5)
+
+    events = invoke_stream(runtime, "acme.chat-v1:0", body)
+    assert "".join(e["outputs"][0]["text"] for e in events) == FAKE_ANSWER
+    assert events[-1]["outputs"][0]["stop_reason"] == "stop"
+
+
 def test_an_openai_chat_body_for_any_model(upstream: FakeUpstream, runtime: Any) -> None:
     body = {"messages": [{"role": "user", "content": "Say hello."}], "max_tokens": 50}
 
