@@ -287,6 +287,15 @@ TITAN_EMBED = EmbedFamily("titan-embed", embeddings.titan_request, embeddings.ti
 COHERE_EMBED = EmbedFamily("cohere-embed", embeddings.cohere_request, embeddings.cohere_response)
 
 
+def _nova_shaped(body: Json) -> bool:
+    """Nova's messages (Converse's content blocks: {"text": ...} with no "type") and inferenceConfig."""
+    messages = body.get("messages")
+    if "inferenceConfig" not in body or not isinstance(messages, list):
+        return False
+    parts = [p for m in messages if isinstance(m, dict) for p in (m.get("content") or []) if isinstance(p, dict)]
+    return bool(parts) and all("type" not in p for p in parts)
+
+
 def detect(body: Json, embeddings_only: Callable[[], bool], model_id: str = "") -> ChatFamily | EmbedFamily:
     """The family of a native body. ``embeddings_only`` settles a bare ``{"inputText"}``: Titan text
     and Titan embeddings look the same, so it is an embedding if the model does nothing else. A
@@ -294,6 +303,11 @@ def detect(body: Json, embeddings_only: Callable[[], bool], model_id: str = "") 
     (``mistral.``), else Llama's."""
     if anthropic.is_anthropic(body):
         return ANTHROPIC
+    if body.get("schemaVersion") == "messages-v1" or _nova_shaped(body):
+        raise InvalidRequest(
+            "Malformed input request: Amazon Nova's messages-v1 body is not served by InvokeModel here; "
+            "call Converse (or send an OpenAI chat body)."
+        )
     if "messages" in body:
         return OPENAI
     if "texts" in body:

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import ENVIRON
@@ -201,3 +202,15 @@ def test_count_tokens_for_converse_and_invoke_inputs(upstream: FakeUpstream, run
     assert anthropic["inputTokens"] > 5
     assert cohere["inputTokens"] == 4
     assert upstream.requests() == []  # counting calls nothing upstream
+
+
+def test_a_nova_body_is_refused_by_name(runtime: Any) -> None:
+    body = {
+        "schemaVersion": "messages-v1",
+        "messages": [{"role": "user", "content": [{"text": "Say hello."}]}],
+        "inferenceConfig": {"maxTokens": 20},
+    }
+    with pytest.raises(ClientError) as caught:
+        invoke(runtime, "gpt-test", body)
+    assert caught.value.response["Error"]["Code"] == "ValidationException"
+    assert "Nova" in caught.value.response["Error"]["Message"]
