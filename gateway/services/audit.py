@@ -41,7 +41,9 @@ def _new_id(moment: datetime) -> str:
 def entry_json(row: AuditEntry) -> Json:
     return {
         "id": row.id,
-        "ts": row.ts.isoformat(),
+        "ts": (row.ts.replace(tzinfo=UTC) if row.ts.tzinfo is None else row.ts.astimezone(UTC))
+        .isoformat()
+        .replace("+00:00", "Z"),  # as every admin API time: UTC, ...Z
         "actor": row.actor,
         "via": row.via,
         "action": row.action,

@@ -109,9 +109,10 @@ class PriceTable:
                 unknown.append(f"{deployment.id} ({deployment.config.model})")
             self._by_deployment[deployment.id] = price or FREE
         if unknown:
-            LOG.warning(
+            LOG.warning(  # named in the message too: this runs before the log's own format is set up
                 "no price for these deployments' models in litellm's price table: their calls cost 0 in usage "
-                "and budgets; set `pricing:` on them",
+                "and budgets; set `pricing:` on them: %s",
+                ", ".join(map(str, unknown)),
                 extra={"fields": {"deployments": unknown}},
             )
 

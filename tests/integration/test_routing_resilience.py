@@ -73,6 +73,7 @@ def test_a_failing_deployment_costs_callers_nothing_and_its_circuit_opens(
     counts = reached(upstream)
     assert counts["sick"] == (0 if failure.get("refused") else 3) and counts["well"] == 10
     assert state_of(gateway, "sick") == "cooling_down"
+    assert 0 < deployments(gateway)["sick"]["cooling_for_s"] <= 30, "how long its circuit stays open"
     assert state_of(gateway, "well") == "healthy"
 
 

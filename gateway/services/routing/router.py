@@ -235,11 +235,14 @@ class Router:
             circuit = self._circuits.get(deployment.id)
             state = circuit.state(now) if circuit is not None else CircuitState.CLOSED
             resting = state is CircuitState.CLOSED and stats.cooling(now)
+            until = stats.cooling_until  # a 429's rest, or the open circuit's cooldown, whichever is later
+            if circuit is not None and state is CircuitState.OPEN:
+                until = max(until, circuit.open_until)
             rows.append(
                 {
                     "deployment": deployment.id,
                     "state": "rate_limited" if resting else state.value,
-                    "cooling_for_s": round(max(0.0, stats.cooling_until - now), 3) or None,
+                    "cooling_for_s": round(max(0.0, until - now), 3) or None,
                     "in_flight": stats.in_flight,
                     "latency_ms": None if stats.latency_s is None else round(stats.latency_s * 1000, 2),
                     "ttft_ms": None if stats.ttft_s is None else round(stats.ttft_s * 1000, 2),

@@ -259,7 +259,7 @@ def _record_json(record: Any) -> Json:
     return {
         "id": record.id,
         "request_id": record.request_id,
-        "ts": _utc(record.ts).isoformat(),
+        "ts": _utc(record.ts).isoformat().replace("+00:00", "Z"),  # as every admin API time: ...Z
         "key_id": record.key_id,
         "team_id": record.team_id,
         "model": record.model,
