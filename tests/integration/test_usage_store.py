@@ -359,7 +359,7 @@ def test_odd_values_come_back_as_sent_or_made_storable(url: str) -> None:
                 2**31 - 1,
             )
             assert unicode["cost_usd"] == pytest.approx(float(_Prices().cost(None, 2**31 - 1, 0)))
-            assert unicode["ts"] == "2026-03-01T12:00:00.123456+00:00" and unicode["latency_ms"] == 12.35
+            assert unicode["ts"] == "2026-03-01T12:00:00.123456Z" and unicode["latency_ms"] == 12.35
             assert unicode["ttft_ms"] is None and unicode["stream"] is False
             assert bare["request_metadata"] is None and bare["tags"] == [] and bare["stream"] is True
             assert bare["latency_ms"] == 0.0 and bare["model"] is None and bare["error_type"] is None
