@@ -15,7 +15,7 @@ import yaml
 
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import StartGateway, openai_deployment
-from tests.support.gateway import RunningGateway
+from tests.support.gateway import RunningGateway, wait_until_models_loaded
 from tests.support.local_models import tiny_llama
 from tests.support.raw_http import RawConnection
 
@@ -76,10 +76,7 @@ def test_a_stream_its_caller_abandons_is_recorded_with_the_tokens_it_was_sent(
     model = tiny_llama(tmp_path / "endless", context=1 << 20, endless=True)
     catalog = {"models": {"tiny": {"deployments": [{"provider": "local", "path": str(model), "threads": 1}]}}}
     gateway = start_gateway(yaml.safe_dump(catalog), usage_flush_interval_s=0.05)
-    deadline = time.monotonic() + 60
-    while httpx.get(f"{gateway.base_url}/health/ready").status_code != 200:
-        assert time.monotonic() < deadline, "the local model never loaded"
-        time.sleep(0.1)
+    wait_until_models_loaded(gateway.base_url)
     body = {"model": "tiny", "messages": [{"role": "user", "content": "tell me a story"}], "stream": True}
     request_id = "abandoned-mid-stream-01"
     with httpx.stream(

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.support.gateway import free_port, wait_until_ready
+from tests.support.gateway import free_port, wait_until_models_loaded, wait_until_ready
 
 MASTER = "sk-group-signal-master"
 
@@ -54,10 +54,7 @@ def test_a_signal_to_the_process_group_stops_the_gateway_cleanly_with_json_logs(
     try:
         base = f"http://127.0.0.1:{port}"
         wait_until_ready(base, process=process, timeout=60)
-        deadline = time.monotonic() + 120
-        while httpx.get(f"{base}/health/ready", timeout=5).status_code != 200:  # the models loaded
-            assert time.monotonic() < deadline, "the local models never loaded"
-            time.sleep(0.2)
+        wait_until_models_loaded(base, timeout=120)
         answer = httpx.post(
             f"{base}/v1/chat/completions",
             json={"model": "strata-demo-gpt", "messages": [{"role": "user", "content": "hi"}], "max_tokens": 4},

@@ -6,7 +6,6 @@ truncate END gets the text cut. The gateway's own embeddings (semantic guardrail
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -16,7 +15,7 @@ import yaml
 from botocore.exceptions import ClientError
 
 from tests.support.bedrock import isolate_aws_environment, sigv4_client
-from tests.support.gateway import RunningGateway, gateway_in_thread
+from tests.support.gateway import RunningGateway, gateway_in_thread, wait_until_models_loaded
 from tests.support.local_models import tiny_bert
 
 LONG = "the cat sat on the mat and ran far away " * 20  # ~200 tokens; the model reads 64
@@ -34,10 +33,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway
         }
     }
     with gateway_in_thread(yaml.safe_dump(catalog), root, environ={}) as running:
-        deadline = time.monotonic() + 90
-        while httpx.get(f"{running.base_url}/health/ready", timeout=5).status_code != 200:
-            assert time.monotonic() < deadline, "the local model did not load"
-            time.sleep(0.2)
+        wait_until_models_loaded(running.base_url)
         yield running
 
 

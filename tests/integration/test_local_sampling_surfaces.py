@@ -5,18 +5,16 @@ and honours ``top_k`` (1: always the likeliest token, whatever the temperature),
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterator
 from typing import Any
 
 import anthropic
-import httpx
 import pytest
 import yaml
 
 from tests.integration.conftest import NO_RETRIES
 from tests.support.bedrock import isolate_aws_environment, sigv4_client
-from tests.support.gateway import RunningGateway, gateway_in_thread
+from tests.support.gateway import RunningGateway, gateway_in_thread, wait_until_models_loaded
 from tests.support.local_models import tiny_llama
 
 ASK: Any = [{"role": "user", "content": "tell me a story"}]
@@ -29,10 +27,7 @@ def gateway(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway
     deployment = {"provider": "local", "path": str(model), "threads": 1, "worker": "thread"}
     catalog = yaml.safe_dump({"models": {"tiny": {"deployments": [deployment], "routing": NO_RETRIES}}})
     with gateway_in_thread(catalog, root, environ={}) as running:
-        deadline = time.monotonic() + 90
-        while httpx.get(f"{running.base_url}/health/ready", timeout=5).status_code != 200:
-            assert time.monotonic() < deadline, "the local model did not load"
-            time.sleep(0.2)
+        wait_until_models_loaded(running.base_url)
         yield running
 
 

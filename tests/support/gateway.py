@@ -66,6 +66,15 @@ def wait_until_ready(
     raise TimeoutError(f"gateway at {base_url} not ready after {timeout}s")
 
 
+def wait_until_models_loaded(base_url: str, timeout: float = 90.0) -> None:
+    """Until /health/ready says 200: the local models have loaded (a first start converts them)."""
+    deadline = time.monotonic() + timeout
+    while httpx.get(f"{base_url}/health/ready", timeout=5).status_code != 200:
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"the local models at {base_url} did not load within {timeout}s")
+        time.sleep(0.2)
+
+
 @contextmanager
 def gateway_in_thread(
     config_yaml: str,
