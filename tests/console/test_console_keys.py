@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import openai
 import pytest
-from playwright.sync_api import Page
+from playwright.sync_api import Page, expect
 
 from tests.console.conftest import screenshots, sign_in
 from tests.fakes.upstream import FakeUpstream
@@ -40,7 +40,8 @@ def test_a_key_created_in_the_console_is_shown_once_works_and_stops_working_when
     secret = _create_key(page, gateway, "ci-bot")
     screenshots(page, "key-created")
     page.get_by_role("button", name="Copy").click()
-    page.wait_for_function("document.querySelector('[data-copied]').textContent !== ''")  # copied, or selected
+    # copied, or selected (a locator assertion: the console's CSP refuses wait_for_function's eval)
+    expect(page.locator("[data-copied]")).not_to_have_text("")
 
     answer = _client(gateway, secret).chat.completions.create(model="gpt-test", messages=USER)  # type: ignore[arg-type]
     assert answer.choices[0].message.content
