@@ -46,6 +46,20 @@ def use_holdout(modules: list[object]) -> list[object]:
 
     folder = Path(guardrail_evals.__file__).parent / "data" / "holdout"
     pii.DATA, topics.DATA, content.DATA = folder / "pii.jsonl", folder / "topics.jsonl", folder
+    pii.MORE = [
+        (folder / "pii_holdout2.jsonl", "pii_holdout2: 201 entities, 112 look-alikes; read since, a development set"),
+        (folder / "pii_holdout3.jsonl", "pii_holdout3: 223 entities, 116 look-alikes; never read while tuning"),
+    ]
+    content.ATTACKS_MORE = [
+        (
+            "prompt_attacks_holdout2.jsonl",
+            "prompt_attacks_holdout2: 90 attacks, 90 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout3.jsonl",
+            "prompt_attacks_holdout3: 100 attacks, 100 look-alikes; never read while tuning",
+        ),
+    ]
     topics.MORE = [
         (folder / "topics_more.jsonl", "70 of 90 negatives are hard near misses; read since, a development set now"),
         (folder / "topics_holdout2.jsonl", "80 of 100 negatives are hard near misses; read since, a development set"),

@@ -24,6 +24,7 @@ from tests.support.embedder import MiniLMEmbedder
 NAME = "content"
 DATA = Path(__file__).parent / "data"
 HARMFUL = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
+ATTACKS_MORE: list[tuple[str, str]] = []  # further prompt-attack sets in DATA: (file name, note)
 
 
 def _cases(name: str) -> list[dict[str, Any]]:
@@ -62,4 +63,9 @@ async def evaluate() -> list[Score]:
         note = f"PROMPT_ATTACK at {strength} strength; 6 families + a later batch; benign look-alikes"
         check = _check(("PROMPT_ATTACK",), strength, resources)
         scores.append(await _score(check, attacks, f"prompt attacks ({strength})", note))
+    for name, note in ATTACKS_MORE:
+        more = [(c["text"], "PROMPT_ATTACK" if c["attack"] else None) for c in _cases(name)]
+        for strength in ("MEDIUM", "HIGH"):
+            check = _check(("PROMPT_ATTACK",), strength, resources)
+            scores.append(await _score(check, more, f"prompt attacks ({strength})", note))
     return scores

@@ -136,6 +136,11 @@ def test_cvv_and_expiry_count_next_to_a_card_or_their_keyword_only() -> None:
     assert found("Room 123, due 12/25, ratio 3/4") == []
 
 
+def test_a_cvv_is_found_after_a_keyword_holding_a_digit_or_described_as_the_digits_on_the_back() -> None:
+    assert found("CVC2: 806") == [("CREDIT_DEBIT_CARD_CVV", "806")]
+    assert found("The three digits on the back of my card are 271.") == [("CREDIT_DEBIT_CARD_CVV", "271")]
+
+
 def test_a_cvv_alone_is_found_when_only_the_cvv_is_configured() -> None:
     outcome = guard("4111 1111 1111 1111 cvv 987", [{"type": "CREDIT_DEBIT_CARD_CVV", "action": "ANONYMIZE"}])
     assert outcome.outputs == ["4111 1111 1111 1111 cvv {CREDIT_DEBIT_CARD_CVV}"]
@@ -239,6 +244,8 @@ def test_swift_codes_without_digits_need_a_banking_word() -> None:
 def test_dotted_quads_are_ip_addresses_unless_called_a_version_or_a_section() -> None:
     assert found("server 192.168.1.20 and 8.8.8.8.") == [("IP_ADDRESS", "192.168.1.20"), ("IP_ADDRESS", "8.8.8.8")]
     assert found("version 1.2.3.4, section 4.2.1.3, v10.0.19041.1, 256.1.1.1, OID 1.3.6.1.4.1") == []
+    assert found("Router update 3.10.2.1 is rolling out; upgrade to 4.2.0.1 tonight") == []
+    assert found("Upgrade the server at 192.168.4.7 tonight") == [("IP_ADDRESS", "192.168.4.7")]
 
 
 def test_ipv6_and_mac_addresses() -> None:
@@ -289,6 +296,9 @@ def test_a_private_key_block_is_a_secret_whole() -> None:
         ("DB_PASSWORD=pa55w0rd!", "pa55w0rd!"),
         ("The admin password for the router is sunshine.", "sunshine"),
         ("username admin password admin123", "admin123"),
+        ("I set the shared laptop's password to marigold77.", "marigold77"),
+        ("I set the wifi password to Blue-Heron-42 yesterday", "Blue-Heron-42"),
+        ("the password for wi-fi is Zq81-plum", "Zq81-plum"),
     ],
 )
 def test_password_values_are_found(text: str, password: str) -> None:
@@ -303,6 +313,8 @@ def test_password_values_are_found(text: str, password: str) -> None:
         "Password: must be at least 12 characters long.",
         "Forgot password? Use the password manager.",
         "Replace sk-your-key-here with your key.",
+        "Set the password to expire in 90 days.",
+        "Change the password to something stronger, then log in again.",
     ],
 )
 def test_prose_about_passwords_is_not_a_password(text: str) -> None:

@@ -48,6 +48,22 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(SWIFT, match.start(), match.end())
 
 
+def _named_swift(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A code written in lower case right after "SWIFT" or "BIC" ("swift code bofiie2d")."""
+    value = match["value"]
+    if value.isupper() or not check.swift(value.upper()):
+        return None  # upper case: the plain detector's
+    return found(SWIFT, match.start("value"), match.end("value"))
+
+
+def _named_nino(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A NINO written in lower case right after its name ("my nino is ne314082b")."""
+    value = match["value"]
+    if value.isupper() or value[:2].upper() in _NINO_REFUSED:
+        return None
+    return found(NINO, match.start("value"), match.end("value"))
+
+
 def _vin(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match.group()
     mixed = any(c.isdigit() for c in value) and any(c.isalpha() for c in value)
@@ -91,11 +107,31 @@ DETECTORS = (
         _iban,
     ),
     Detector((SWIFT,), re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?!\w)"), _swift),
+    Detector(
+        (SWIFT,),
+        re.compile(
+            r"(?i:\b(?:swift|bic)(?:[ /]?(?:code|bic))?)"
+            + _FILLERS
+            + r"(?P<value>(?i:[a-z]{6}[a-z0-9]{2}(?:[a-z0-9]{3})?))(?!\w)"
+        ),
+        _named_swift,
+        lambda scan: scan.has("swift", "bic"),
+    ),
     Detector((VIN,), re.compile(r"[A-HJ-NPR-Z0-9](?<!\w[A-HJ-NPR-Z0-9])[A-HJ-NPR-Z0-9]{16}(?!\w)"), _vin),
     Detector(
         (NINO,),
         re.compile(r"[A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"),
         _nino,
+    ),
+    Detector(
+        (NINO,),
+        re.compile(
+            r"(?i:\b(?:nino|ni (?:number|no\.?)|national insurance(?: number| no\.?)?))"
+            + _FILLERS
+            + r"(?P<value>(?i:[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z] ?\d\d ?\d\d ?\d\d ?[a-d]))(?!\w)"
+        ),
+        _named_nino,
+        lambda scan: scan.has("nino", "ni n", "national insurance"),
     ),
     Detector((NINO,), re.compile(r"QQ(?<!\wQQ) ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"), _nino_example),
     Detector(

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 from gateway.guardrails.pii.scan import keywords
 
-SSN = keywords(r"ssns?", r"ss ?#", r"ss no", r"social[ -]security", r"soc\.? sec\.?", r"social sec")
+SSN = keywords(
+    r"ssns?",
+    r"ss ?#",
+    r"ss no",
+    r"social[ -]security",
+    r"soc\.? sec\.?",
+    r"social sec",
+    r"(my|his|her|your|their) social",
+)
 ITIN = keywords(r"itins?", r"individual taxpayer", r"taxpayer id\w*", r"tax ?id\w*", r"tins?")
 CVV = keywords(
     r"cvv2?",
@@ -15,7 +23,11 @@ CVV = keywords(
     r"security code",
     r"card verification( value| code)?",
     r"card code",
-    r"digit (security )?code",
+    r"(?:(?<=[34][ -])|(?<=three[ -])|(?<=four[ -]))digits?( security)? code",
+    r"sec\.? code",
+    r"cid",
+    r"digits on the back",
+    r"back of (my|the|your|his|her|their|our) card",
 )
 EXPIRY = keywords(
     r"exp\.?", r"expir\w*", r"valid (thru|through|until|till)", r"good (thru|thru)", r"mm ?/ ?yy(yy)?", r"exp date"
@@ -26,7 +38,7 @@ ACCOUNT = keywords(
 )
 ROUTING = keywords(r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing")
 PASSPORT = keywords(r"passports?", r"passport (no|number|#)")
-NHS = keywords(r"nhs", r"national health( service)?", r"health service")
+NHS = keywords(r"nhs", r"nhs ?number", r"national health( service)?", r"health service")
 UTR = keywords(r"utrs?", r"unique taxpayer", r"taxpayer reference", r"self[ -]assessment", r"hmrc", r"tax reference")
 SIN = keywords(r"sins?", r"social insurance", r"assurance sociale", r"nas")
 CA_HEALTH = keywords(
@@ -55,6 +67,18 @@ PHONE = keywords(
     r"reach (me|us|him|her)",
     r"contact",
     r"ring",
+    r"caller",
+    r"mobil",
+    r"handy",
+    r"festnetz",
+    r"telefon",
+    r"tel[ée]fono",
+    r"t[ée]l[ée]phone",
+    r"t[ée]l",
+    r"portable",
+    r"m[óo]vil",
+    r"celular",
+    r"cellulare",
 )
 # Words that say a number is something else: an order, a part, a section...
 NOT_PERSONAL = keywords(
@@ -82,6 +106,8 @@ NOT_PERSONAL = keywords(
     r"version",
     r"build",
     r"release",
+    r"revision",
+    r"rev\.?",
     r"ver\.?",
     r"v",
     r"firmware",
@@ -102,6 +128,13 @@ NOT_PERSONAL = keywords(
     r"receipt",
     r"voucher",
     r"coupon",
+    r"ids?",
+    r"tags?",
+    r"asset",
+    r"sample",
+    r"specimen",
+    r"customer (number|no\.?|#)",
+    r"member(ship)? (number|no\.?|#)",
     prefilter=False,
 )
 # Other identifiers: a number called one of these is not a phone number.
@@ -135,4 +168,59 @@ SWIFT = keywords(
 )
 AWS_SECRET = keywords(
     r"secret", r"aws_secret_access_key", r"secret_?access_?key", r"secret access key", r"secret key", r"aws"
+)
+# What a date after "valid thru" or "expires" belongs to when it is not a card.
+NOT_CARD_EXPIRY = keywords(
+    r"coupons?",
+    r"vouchers?",
+    r"promo( code)?",
+    r"offers?",
+    r"discounts?",
+    r"deals?",
+    r"sales?",
+    r"trials?",
+    r"warranty",
+    r"certificates?",
+    r"certs?",
+    r"domains?",
+    r"tokens?",
+    r"links?",
+    r"passports?",
+    r"licen[cs]es?",
+    prefilter=False,
+)
+# Words saying a dotted quad of small numbers is a version ("upgraded ... from 2.14.1.0").
+VERSION_CHANGE = keywords(
+    r"upgrad\w*",
+    r"updat\w*",
+    r"downgrad\w*",
+    r"versions?",
+    r"releases?",
+    r"firmware",
+    r"patch\w*",
+    r"builds?",
+    r"roll(ed)? ?back",
+    r"changelog",
+    prefilter=False,
+)
+# Words saying a dotted quad is an address, whatever else is said around it.
+NETWORK = keywords(
+    r"ping",
+    r"ips?",
+    r"address(es)?",
+    r"hosts?",
+    r"servers?",
+    r"dns",
+    r"gateways?",
+    r"subnets?",
+    r"routes?",
+    r"firewall",
+    r"allow(ed)?",
+    r"block(ed)?",
+    r"connect\w*",
+    r"ssh",
+    r"curl",
+    r"nodes?",
+    r"resolvers?",
+    prefilter=False,
 )

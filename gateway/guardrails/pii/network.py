@@ -22,7 +22,8 @@ _TRAILING = ".,;:!?'\")]}>*"
 # extensions (.py, .js, .md, .sh) are left out on purpose.
 _TLDS = (
     "com|org|net|edu|gov|mil|io|co|uk|de|fr|info|biz|dev|app|us|ca|au|jp|cn|ru|br|es|nl|eu|ch|se|pl|dk|fi|ie|nz|"
-    "za|mx|kr|sg|hk|tw|tv|xyz|online|site|tech|cloud|ai"
+    "za|mx|kr|sg|hk|tw|tv|xyz|online|site|tech|cloud|ai|ly|gl|me|be|it|in|to|gg|at|pt|sh|so|fm|tr|il|ua|ro|hu|cz|gr|"
+    "ar|cl|id|vn|shop|store|link|page|news|blog"
 )  # lower case only: "end.It" is a missing space, not a host
 # Top-level domains that are also common attribute names in code ("self.app", "logger.info", "tls.ca"):
 # a bare host with one of these needs more to count (www., a subdomain, a port or a path).
@@ -104,7 +105,24 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if scan.before(match.start(), ctx.NOT_PERSONAL, width=16):
         return None
+    start = match.start()
+    if _version_like(match.group()) and _about_versions(scan.text, max(0, start - 48), start):
+        return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3"
     return found(IP, match.start(), match.end())
+
+
+def _about_versions(text: str, start: int, end: int) -> bool:
+    """A version word just before, and no network word ("after the upgrade, ping 8.8.8.8")."""
+    return bool(ctx.VERSION_CHANGE.pattern.search(text, start, end)) and not ctx.NETWORK.pattern.search(
+        text, start, end
+    )
+
+
+def _version_like(value: str) -> bool:
+    """Small octets and a public first one: how version numbers look (10.x, 127.x and 192.168.x are
+    addresses whatever is said around them)."""
+    octets = [int(o) for o in value.split(".")]
+    return all(o < 100 for o in octets) and octets[0] not in (10, 127)
 
 
 def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:

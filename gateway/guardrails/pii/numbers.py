@@ -121,9 +121,21 @@ def _pin(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _expiry(match: re.Match[str], scan: Scan) -> Finding | None:
-    if scan.before(match.start(), ctx.EXPIRY, width=32) or scan.follows(match.start(), (CARD,)):
+    if scan.follows(match.start(), (CARD,)):
+        return found(EXPIRY, match.start(), match.end())
+    if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), ctx.NOT_CARD_EXPIRY):
         return found(EXPIRY, match.start(), match.end())
     return None
+
+
+def _keyed_expiry(match: re.Match[str], scan: Scan) -> Finding | None:
+    """MMYY without a slash ("EXP 0731") or a month's name ("expires end of June 2029"): only right
+    after the keyword, in a text that speaks of a card."""
+    if not (_found_card(scan) or scan.mentions(ctx.CARD) or scan.mentions(ctx.CVV)):
+        return None
+    if scan.before(match.start(), ctx.NOT_CARD_EXPIRY):
+        return None
+    return _expiry(match, scan) if scan.before(match.start(), ctx.EXPIRY, width=24) else None
 
 
 def _cvv(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -150,6 +162,16 @@ DETECTORS = (
         lambda scan: _found_card(scan) or scan.mentions(ctx.EXPIRY),
         needs=(CARD,),
         lead=r"(?<=\d)\d? ?[/-]",
+    ),
+    Detector(
+        (EXPIRY,),
+        _slow_number(
+            r"(?:0[1-9]|1[0-2])\d\d"
+            r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?,? (?:20)?\d\d"
+        ),
+        _keyed_expiry,
+        lambda scan: scan.mentions(ctx.EXPIRY),
+        needs=(CARD,),
     ),
     Detector(
         (CVV,),

@@ -38,6 +38,8 @@ def _international(match: re.Match[str], scan: Scan) -> Finding | None:
     prefix = 2 if value.startswith("00") else 0
     if prefix and (any(c in value for c in ".-") or not _personal(scan, match.start(), match.end())):
         return None  # "00" is a weaker sign than "+": spaced groups only, and nothing saying otherwise
+    if prefix and " " not in value and not scan.near(match.start(), match.end(), ctx.PHONE):
+        return None  # "Customer number 0048213377": unspaced, only a phone word makes it one
     ends = [m.end() for m in _GROUP_END.finditer(value)] + [len(value)]
     for end in reversed(ends):
         candidate = value[:end]
@@ -66,6 +68,8 @@ def _bare_ten(match: re.Match[str], scan: Scan) -> Finding | None:
 def _national(match: re.Match[str], scan: Scan) -> Finding | None:
     count = len(digits_of(match.group()))
     if 10 <= count <= 11 and _personal(scan, match.start(), match.end()):
+        return found(PHONE, match.start(), match.end())
+    if count == 12 and scan.near(match.start(), match.end(), ctx.PHONE):  # German mobiles: 0151 48203917
         return found(PHONE, match.start(), match.end())
     return None
 

@@ -16,7 +16,8 @@ from dataclasses import dataclass
 
 WIDTH = 60  # characters before a value where its keyword may stand
 AFTER = 24  # characters after it ("4821 is my PIN")
-_LAST_DIGIT = re.compile(r"\d\D*\Z")
+# The last number before a value; digits glued to letters are part of a word ("CVC2", "v2"), not one.
+_LAST_NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?=\D*\Z)")
 _NEXT_DIGIT = re.compile(r"\d")
 _LIST_GLUE = re.compile(r"[\s,;/&]*(?:and|or|&|then)?[\s,;/&]*\Z", re.IGNORECASE)
 _VALUE_START = re.compile(r"[^\s,;]+\Z")
@@ -118,8 +119,8 @@ class Scan:
         end = start
         for _ in range(4):  # a list of values: look past at most three earlier ones
             low = max(0, end - width)
-            digit = _LAST_DIGIT.search(self.text, low, end)
-            clause_start = digit.start() + 1 if digit else low
+            digit = _LAST_NUMBER.search(self.text, low, end)
+            clause_start = digit.end() if digit else low
             if pattern.search(self.text, clause_start, end):
                 return True
             if digit is None or not _LIST_GLUE.fullmatch(self.text, clause_start, end):

@@ -20,9 +20,12 @@ from gateway.guardrails.pii.scan import Detector, Finding, Scan, found
 ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
 
 # After the keyword: "password: X", "password for the router is X", or (checked harder) "password X".
+# A dash separates only right after the keyword ("password - X"; in "password for wi-fi is X" it is
+# part of a word).
 _SEP = (
-    r"(?:(?i:[ \t]+(?:for|to|of|on|at)[ \t][^\n:=]{0,40}?)?"
-    r"[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is|was|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
+    r"(?:(?i:[ \t]+(?:for|to|of|on|at)[ \t][^\n:=]{0,40}?)"
+    r"[ \t]*(?::=|=>|=|:|(?i:is|was|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
+    r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is|was|will be|would be|set to|changed to|reset to|to)(?=[ \t]))[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
 _VALUE = r"(?P<value>\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
@@ -37,6 +40,8 @@ _NOT_A_PASSWORD = frozenset(
     box entry input reuse rotation based kept used using generated temporary default new old current previous
     least only never always none null undefined n/a na tbd todo unchanged same""".split()
 )
+# Code, not a value: "getpass.getpass(", "document.getElementById(", "os.environ[", "config.db.password".
+_CODE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[(\[]?|[A-Za-z_$][\w$]*[(\[]")
 _PLACEHOLDER = re.compile(r"^(?:[<{$%\[]|\*+$|•+$|x+$|\.+$)|your|password|placeholder|example|redacted", re.I)
 
 
@@ -52,8 +57,12 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
     value = scan.text[start:end]
     if len(value) < 3 or value.lower() in _NOT_A_PASSWORD or _PLACEHOLDER.search(value):
         return None
-    if match["space"] and (value.isalpha() or not quoted and not any(c.isdigit() for c in value)):
+    if not quoted and _CODE.fullmatch(value):
+        return None
+    if match.groupdict().get("space") and (value.isalpha() or not quoted and not any(c.isdigit() for c in value)):
         return None  # "password Bl@ckC@t99" yes, "password reset" no
+    if (match["sep"] or "").lower() == "to" and not quoted and (value.isalpha() or len(value) < 6):
+        return None  # "set the password to marigold77" yes, "set the password to expire" no
     if quoted or not value.isalpha() or not (value.islower() or value.istitle()):
         return found(PASSWORD, start, end)
     # A plain word is a password only when it ends the clause ("my password is sunshine.").
@@ -61,6 +70,15 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
     if not rest.strip() or rest[0] in "\n.,;!?)" or re.match(r"\s+(?:and|but)\b", rest):
         return found(PASSWORD, start, end)
     return None
+
+
+def _cli_password(match: re.Match[str], scan: Scan) -> Finding | None:
+    """mysql's -pSECRET (no space: with one, mysql prompts and the next word is the database)."""
+    start, end = match.span("value")
+    if scan.text[start] in "'\"":
+        start, end = start + 1, end - 1
+    value = scan.text[start:end]
+    return None if _PLACEHOLDER.search(value) or value.startswith("$") else found(PASSWORD, start, end)
 
 
 def _token(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -149,9 +167,29 @@ DETECTORS = (
     ),
     Detector(
         (PASSWORD,),
-        re.compile(r"[pP](?<![A-Za-z][pP])(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w)" + _SEP + _VALUE),
+        re.compile(r"[pP](?<![A-Za-z][pP])(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w)[\"']?" + _SEP + _VALUE),
         _password,
         lambda scan: scan.has("pass", "pw"),
+    ),
+    Detector(
+        (PASSWORD,),
+        re.compile(
+            r"(?i:\b(?:pass|passwort|kennwort|mot de passe|contrase[ñn]a|senha|wachtwoord|hasło|haslo|parola|"
+            r"lösenord|losenord|adgangskode|salasana)[\"']?[ \t]*(?P<sep>:=|=|:)[ \t]*)" + _VALUE
+        ),
+        _password,
+        lambda scan: scan.has(
+            "pass", "wort", "mot de", "contrase", "senha", "wachtw", "has", "parola", "senord", "kode", "salasana"
+        ),
+    ),
+    Detector(
+        (PASSWORD,),
+        re.compile(
+            r"\bmysql(?:dump|admin)?\b[^\n]{0,120}?[ \t]-p"
+            r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"-][^\s]{0,63})"
+        ),
+        _cli_password,
+        lambda scan: scan.has("mysql"),
     ),
     Detector(
         (PASSWORD,),
