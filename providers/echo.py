@@ -37,6 +37,13 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
+def _before_stop(text: str, stop: str | list[str] | None) -> str:
+    """The reply up to the first stop sequence, as a model stops at one."""
+    sequences = [stop] if isinstance(stop, str) else stop or []
+    cuts = [i for i in (text.find(s) for s in sequences if s) if i >= 0]
+    return text[: min(cuts)] if cuts else text
+
+
 class EchoProvider(Provider):
     capabilities = Capabilities(tools=False)
 
@@ -47,7 +54,7 @@ class EchoProvider(Provider):
         if request.tools and request.tool_choice not in (None, "none"):
             raise UnsupportedOperation("the echo model cannot call tools")
         last_user = next((m for m in reversed(request.messages) if m.role == "user"), None)
-        words = _words(last_user.text() if last_user else "")
+        words = _words(_before_stop(" ".join(_words(last_user.text() if last_user else "")), request.stop))
         limit = request.output_limit()
         if limit is not None and len(words) > limit:
             return words[:limit], "length"

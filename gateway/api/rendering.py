@@ -54,10 +54,17 @@ def error_response(call: CallContext | None, error: StrataError) -> Response:
 
 
 def _with_rate_limits(call: CallContext | None, response: Response) -> Response:
-    """Errors carry the call's headers too: who was tried, how often, and its x-ratelimit-* (a 429 most of all)."""
+    """Errors carry the call's headers too: who was tried, how often, and its x-ratelimit-* (a 429 most of all).
+    When the gateway already retried the upstream, ``x-should-retry: false`` tells the openai and
+    anthropic SDKs not to retry on top (3 gateway attempts x 3 SDK tries was 9 upstream calls)."""
     if call is not None:
         response.headers.update(response_headers(call))
+        if call.attempts > 1 and response.status_code in _RETRIED_STATUSES:
+            response.headers["x-should-retry"] = "false"
     return response
+
+
+_RETRIED_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
 
 
 def response_headers(call: CallContext) -> dict[str, str]:

@@ -111,6 +111,8 @@ def test_the_bedrock_surface_reaches_local_models(runtime: Any) -> None:
         ({"response_format": {"type": "json_object"}}, "response_format"),
         ({"logit_bias": {"50": 100}}, "logit_bias"),
         ({"presence_penalty": 0.5}, "presence_penalty"),
+        ({"modalities": ["text", "audio"]}, "modalities"),
+        ({"modalities": True}, "modalities"),  # not a list: was a 500
     ],
 )
 def test_what_the_local_generator_cannot_honour_is_a_400_naming_it_and_others_are_served(

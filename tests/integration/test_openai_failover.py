@@ -134,3 +134,32 @@ def test_when_every_deployment_fails_the_caller_gets_the_last_error(
 
     assert_openai_error(caught.value.response, 503)
     assert tried(upstream) == ["pool-a-model", "pool-b-model"]
+
+
+def test_an_sdk_with_its_default_retries_does_not_retry_what_the_gateway_already_retried(
+    upstream: FakeUpstream, start_gateway: StartGateway, make_client: MakeClient
+) -> None:
+    client = pool_client(upstream, start_gateway, make_client)
+    client = client.with_options(max_retries=2)  # the SDK's default
+    upstream.set_behaviour("pool-a-model", status=500)
+    upstream.set_behaviour("pool-b-model", status=503)
+
+    with pytest.raises(openai.InternalServerError) as caught:
+        client.chat.completions.create(model="gpt-pool", messages=USER)  # type: ignore[arg-type]
+
+    assert caught.value.response.headers["x-should-retry"] == "false"
+    assert tried(upstream) == ["pool-a-model", "pool-b-model"]  # was 6: the gateway's 2 x the SDK's 3
+
+
+def test_an_sdk_still_retries_a_failure_the_gateway_did_not_retry(
+    upstream: FakeUpstream, start_gateway: StartGateway, make_client: MakeClient
+) -> None:
+    single_try = {"retries": {"attempts": 1}}
+    gateway = start_gateway(catalog_yaml({"gpt": [openai_deployment(upstream.url, "solo-model")]}, routing=single_try))
+    client = make_client(gateway, max_retries=1)
+    upstream.set_behaviour("solo-model", status=500, fail_times=1)
+
+    answer = client.chat.completions.create(model="gpt", messages=USER)  # type: ignore[arg-type]
+
+    assert answer.choices[0].message.content == DEFAULT_CONTENT
+    assert tried(upstream) == ["solo-model", "solo-model"]  # the second try was the SDK's
