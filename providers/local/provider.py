@@ -372,6 +372,6 @@ def _refuse_what_local_generation_ignores(request: ChatCompletionRequest, batch_
             raise UnsupportedOperation(f"This local model does not support {name}.", param=name)
     modalities = extra.get("modalities")
     if modalities is not None and not (isinstance(modalities, list) and all(isinstance(m, str) for m in modalities)):
-        raise ProviderBadRequest("modalities must be a list of strings, such as [\"text\"].", param="modalities")
+        raise ProviderBadRequest('modalities must be a list of strings, such as ["text"].', param="modalities")
     if any(m != "text" for m in modalities or ()):
         raise UnsupportedOperation("This local model answers in text only.", param="modalities")
