@@ -170,6 +170,10 @@ class Allowances:
                     back.append((key, entry.left))
         return back
 
+    def snapshot(self) -> dict[str, int]:
+        """What this process holds unspent, per counter (written to Redis: holdings.py)."""
+        return {key: entry.left for key, entry in self._held.items() if entry.left > 0}
+
     def all(self) -> list[tuple[str, int]]:
         """Remove and return every unspent allowance (shutting down)."""
         back = [(key, entry.left) for key, entry in self._held.items() if entry.left > 0]

@@ -32,6 +32,7 @@ from collections.abc import Sequence
 from gateway.logs import LOG
 from gateway.services.quotas.allowance import GRANT_SHARE, IDLE_RETURN_S, Allowances
 from gateway.services.quotas.base import CONCURRENT, Check, Decision
+from gateway.services.quotas.holdings import RECLAIM_LUA, SYNC_LUA, Holdings
 from gateway.services.quotas.resp import Reply, RespClient, RespError
 
 KEY_PREFIX = "strata:quota:"
@@ -143,6 +144,7 @@ return #KEYS
 LEASE_S = 30
 
 _TAKE, _SETTLE, _RENEW = _Script(TAKE_LUA), _Script(SETTLE_LUA), _Script(RENEW_LUA)
+_BY_SOURCE = {script.source: script for script in (_Script(SYNC_LUA), _Script(RECLAIM_LUA))}
 
 
 class RedisStore:
@@ -165,6 +167,8 @@ class RedisStore:
         self._renewer: asyncio.Task[None] | None = None
         # Capacity taken ahead for this process's next calls (none granted when prefetch_calls is 0).
         self.allowances = Allowances(prefetch_calls)
+        # ... and written down in Redis, so that a crash does not keep it counted (holdings.py).
+        self.holdings = Holdings(prefix) if prefetch_calls else None
         self._returner: asyncio.Task[None] | None = None
         self._prefix = prefix
         self._probe_interval = probe_s
@@ -193,8 +197,13 @@ class RedisStore:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+        if self.holdings is not None and self.healthy:  # what this process held goes back to the others
+            with contextlib.suppress(Exception):  # written exactly, then released in one script
+                if await self.holdings.sync(self._run, self.allowances.snapshot()):
+                    self.allowances.forget()
+                    await self.holdings.release(self._run)
         held = self.allowances.all()
-        if held and self.healthy:  # what this process held goes back to the others
+        if held and self.healthy:
             self._give_back(held)
         if self.healthy:  # let settlements already written finish before the connection goes
             with contextlib.suppress(Exception):
@@ -267,6 +276,9 @@ class RedisStore:
         """Wait until every command written so far has run (commands run in order)."""
         await self._client.call("PING")
 
+    async def _run(self, source: str, keys: list[str], args: list[str | int]) -> Reply:
+        return await self._eval(_BY_SOURCE[source], keys, args)
+
     async def _eval(self, script: _Script, keys: list[str], args: list[str | int]) -> Reply:
         try:
             return await self._client.call("EVALSHA", script.sha, len(keys), *keys, *args)
@@ -290,15 +302,30 @@ class RedisStore:
                 self.failed(problem)
 
     async def _return_idle(self) -> None:
-        """Give back, every half second, allowances no call here has touched for a second."""
+        """Give back, every half second, allowances no call here has touched for a second; write down
+        what is still held, and reclaim what crashed processes held (holdings.py)."""
         while True:
             await asyncio.sleep(IDLE_RETURN_S / 2)
             try:
                 back = self.allowances.idle(time.time())
+                if self.holdings is not None and self.healthy:
+                    await self._write_holdings()
                 if back and self.healthy:
                     self._give_back(back)
             except Exception:  # boundary: one bad round must not stop later ones (held capacity would stay held)
                 LOG.exception("returning idle quota allowances failed")
+
+    async def _write_holdings(self) -> None:
+        """Before giving anything back: a crash in between then keeps it counted (refuses early),
+        never returns it twice."""
+        assert self.holdings is not None
+        try:
+            if not await self.holdings.sync(self._run, self.allowances.snapshot()):
+                LOG.warning("this process's quota allowances were reclaimed (it stalled); taking afresh")
+                self.allowances.forget()
+            await self.holdings.reclaim(self._run)
+        except (ConnectionError, TimeoutError, OSError) as exc:
+            self.failed(exc)
 
     async def _renew_held(self) -> None:
         """Every third of a lease, push the end of every concurrency slot still held here."""
@@ -349,3 +376,6 @@ class RedisStore:
             else:
                 self.healthy, self.last_error = True, None
                 LOG.info("quota store (Redis) reachable again; shared limits restored")
+                if self.holdings is not None:  # what was forgotten in the outage goes back
+                    with contextlib.suppress(Exception):
+                        await self.holdings.release(self._run)
