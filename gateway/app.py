@@ -8,6 +8,7 @@ RequestContextMiddleware (request id, route match, access log, usage record, las
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
@@ -57,6 +58,7 @@ from gateway.errors import (
 from gateway.lifespan import AppState, build_state, lifespan
 from gateway.logs import LOG
 from gateway.middleware import RequestContextMiddleware
+from gateway.server.orphans import SUPERVISOR_PID_VARIABLE, stop_with_parent
 from gateway.services.context import CallContext
 
 
@@ -225,6 +227,8 @@ def create_app(settings: Settings, catalog: Catalog, master_key: str) -> StrataA
 
 def app_from_environment() -> StrataApp:
     """The factory uvicorn workers call: everything from STRATA_* and the config file."""
+    if SUPERVISOR_PID_VARIABLE in os.environ:  # a worker of `strata serve --workers N`
+        stop_with_parent(int(os.environ[SUPERVISOR_PID_VARIABLE]))
     settings, catalog = load_configuration()
     key, _ = ensure_master_key(settings)
     return create_app(settings, catalog, key)

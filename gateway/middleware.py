@@ -172,6 +172,8 @@ class RequestContextMiddleware:
                 # recorded as such (a stream says so to its caller), not an error with a traceback.
                 call.error_type = call.error_type or SHUTDOWN
                 LOG.info("request cut at shutdown", extra={"fields": {"request_id": request_id}})
+                if status == 0:  # nothing sent yet: a 503 in the caller's shape (was uvicorn's bare 500)
+                    await error_response(call, _shutting_down())(scope, receive, send_with_id)
             else:
                 raise
         except Exception:  # boundary: anything unhandled below becomes a clean 500

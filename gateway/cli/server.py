@@ -11,8 +11,9 @@ import asyncio
 import os
 import socket
 import sys
+from collections.abc import Coroutine
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from gateway import __version__
 
@@ -69,7 +70,9 @@ def _serve(args: argparse.Namespace) -> int:
         if not _port_free(settings.host, settings.port):  # before any model loads or file is written
             return 1
         key, created = ensure_master_key(settings)
-        asyncio.run(_prepare_database(settings))
+        if (problem := _run_on_database(_prepare_database(settings), settings.database_url_or_default)) is not None:
+            print(problem, file=sys.stderr)
+            return 1
         metrics_dir = multiproc.prepare(settings.workers)  # every worker's metrics in one folder
         app = create_app(settings, catalog, key)  # everything checkable before serving is checked here
     except ConfigError as exc:
@@ -136,9 +139,33 @@ def _db_upgrade(args: argparse.Namespace) -> int:
         finally:
             await database.aclose()
 
-    revision = asyncio.run(run())
-    print(f"database at revision {revision}")
+    revision: list[str | None] = []
+
+    async def upgraded() -> None:
+        revision.append(await run())
+
+    if (problem := _run_on_database(upgraded(), settings.database_url_or_default)) is not None:
+        print(problem, file=sys.stderr)
+        return 1
+    print(f"database at revision {revision[0]}")
     return 0
+
+
+def _run_on_database(work: Coroutine[Any, Any, None], url: str) -> str | None:
+    """Run ``work``; a database that cannot be reached (refused, unknown host, wrong password, no
+    such database) is one line naming it, not a traceback (None: done)."""
+    try:
+        asyncio.run(work)
+    except Exception as exc:
+        if not isinstance(exc, OSError) and not type(exc).__module__.startswith(("sqlalchemy", "asyncpg")):
+            raise
+        from sqlalchemy.engine import make_url
+
+        where = make_url(url).render_as_string(hide_password=True)
+        text = str(getattr(exc, "orig", None) or exc).strip()
+        reason = text.splitlines()[0] if text else type(exc).__name__
+        return f"strata: cannot use the database at {where}: {reason}"
+    return None
 
 
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

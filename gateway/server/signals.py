@@ -6,6 +6,11 @@ signal; closing at once refuses them. So the first SIGTERM only starts draining 
 requests are still served) and is handed to uvicorn ``delay_s`` later; a second signal, or SIGINT
 (a person at a terminal), is handed on at once.
 
+A SIGINT after the hand-over is uvicorn's "force quit", which skips the app's shutdown: the usage
+records of calls that had already answered were lost. Here it cancels the requests still running
+(as the end of the grace period does) and lets the shutdown run, so the ledger is still written
+(within ``STRATA_USAGE_SHUTDOWN_TIMEOUT_S``).
+
 Installed from the lifespan because the app is the one thing of Strata's that starts inside every
 uvicorn worker (``--workers N``); only in the main thread, where signal handlers live. uvicorn has
 installed its own handlers by then; this wraps them, and puts them back when the app stops.
@@ -33,6 +38,7 @@ class DrainOnSignal:
         self._wrapped: dict[int, Handler] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._pending: asyncio.TimerHandle | None = None  # the delayed hand-over, until it runs
+        self._handed_over = False
 
     def install(self) -> bool:
         """Wrap the server's handlers; False (nothing done) outside the main thread or without them."""
@@ -80,5 +86,20 @@ class DrainOnSignal:
             self._pending.cancel()
             self._pending = None
         handler = self._wrapped.get(sig)
-        if handler is not None:
-            handler(sig, None)
+        if handler is None:
+            return
+        if self._handed_over and sig == signal.SIGINT and _cut_running(handler):
+            sig = signal.SIGTERM  # uvicorn: stop (again), never "force quit" past the app's shutdown
+        self._handed_over = True
+        handler(sig, None)
+
+
+def _cut_running(handler: Handler) -> bool:
+    """Cancel the requests the server is still waiting for (uvicorn's Server, which ``handler`` is a
+    method of). False when the handler is not uvicorn's: then it decides."""
+    tasks = getattr(getattr(getattr(handler, "__self__", None), "server_state", None), "tasks", None)
+    if not isinstance(tasks, set):
+        return False
+    for task in list(tasks):
+        task.cancel("force quit: a second interrupt")
+    return True

@@ -10,10 +10,13 @@ is refused at once (and a load balancer tries another replica).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from uvicorn import Config
 from uvicorn.supervisors.multiprocess import Multiprocess
+
+from gateway.server.orphans import SUPERVISOR_PID_VARIABLE
 
 
 class Supervisor(Multiprocess):
@@ -25,6 +28,7 @@ class Supervisor(Multiprocess):
 
 def run_workers(factory: str, workers: int, options: dict[str, Any]) -> None:
     """What ``uvicorn.run(factory, factory=True, workers=N, **options)`` does, with ``Supervisor``."""
+    os.environ[SUPERVISOR_PID_VARIABLE] = str(os.getpid())  # each worker stops when this process dies
     config = Config(factory, factory=True, workers=workers, **options)
     sock = config.bind_socket()
     try:

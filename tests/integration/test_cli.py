@@ -216,6 +216,22 @@ def test_serve_refuses_a_literal_secret(tmp_path: Path) -> None:
     assert "sk-live-secret" not in result.stderr
 
 
+@pytest.mark.parametrize("command", [["serve"], ["db", "upgrade"]], ids=["serve", "db-upgrade"])
+def test_an_unreachable_database_is_one_line_naming_it_without_its_password(tmp_path: Path, command: list[str]) -> None:
+    closed = free_port()
+    url = f"postgresql+asyncpg://strata:hunter2pw@127.0.0.1:{closed}/strata"
+    result = strata(
+        [*command, *(["--port", str(free_port())] if command == ["serve"] else [])],
+        tmp_path,
+        clean_env(STRATA_DATABASE_URL=url),
+    )
+    assert result.returncode == 1
+    assert result.stderr.startswith(
+        f"strata: cannot use the database at postgresql+asyncpg://strata:***@127.0.0.1:{closed}/strata: "
+    )
+    assert "Traceback" not in result.stderr and "hunter2pw" not in result.stderr
+
+
 # --- first start with nothing configured --------------------------------------------------------
 
 
