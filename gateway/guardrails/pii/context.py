@@ -23,9 +23,8 @@ CVV = keywords(
     r"security code",
     r"card verification( value| code)?",
     r"card code",
-    r"(?:(?<=[34][ -])|(?<=three[ -])|(?<=four[ -]))digits?( security)? code",
-    r"sec\.? code",
-    r"cid",
+    r"digit(?:(?<=[34][ -]digit)|(?<=three[ -]digit)|(?<=four[ -]digit))s?( security)? code",
+    r"sec code",
     r"digits on the back",
     r"back of (my|the|your|his|her|their|our) card",
 )

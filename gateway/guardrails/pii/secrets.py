@@ -167,19 +167,32 @@ DETECTORS = (
     ),
     Detector(
         (PASSWORD,),
-        re.compile(r"[pP](?<![A-Za-z][pP])(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w)[\"']?" + _SEP + _VALUE),
+        re.compile(
+            r"[pP](?<![A-Za-z][pP])"
+            r"(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w|ass(?=[\"']?[ \t]*(?::=|=|:)))[\"']?" + _SEP + _VALUE
+        ),
         _password,
         lambda scan: scan.has("pass", "pw"),
     ),
     Detector(
         (PASSWORD,),
         re.compile(
-            r"(?i:\b(?:pass|passwort|kennwort|mot de passe|contrase[ñn]a|senha|wachtwoord|hasło|haslo|parola|"
+            r"(?i:\b(?:passwort|kennwort|mot de passe|contrase[ñn]a|senha|wachtwoord|hasło|haslo|parola|"
             r"lösenord|losenord|adgangskode|salasana)[\"']?[ \t]*(?P<sep>:=|=|:)[ \t]*)" + _VALUE
         ),
         _password,
         lambda scan: scan.has(
-            "pass", "wort", "mot de", "contrase", "senha", "wachtw", "has", "parola", "senord", "kode", "salasana"
+            "wort",
+            "mot de passe",
+            "contrase",
+            "senha",
+            "wachtwoord",
+            "hasło",
+            "haslo",
+            "parola",
+            "senord",
+            "adgangskode",
+            "salasana",
         ),
     ),
     Detector(
