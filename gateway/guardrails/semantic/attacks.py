@@ -9,7 +9,8 @@ the late grandmother), system-prompt extraction, fake delimiters and turns (``<|
 Each pattern carries a confidence. The result is the highest; two different families, the higher
 at least MEDIUM, raise it one level (attacks stack techniques; benign text rarely trips two). LOW
 patterns (a persona's capitalised name, a "System:" line, "stay in character") only support:
-alone they decide nothing, since benign text trips each of them now and then.
+alone they decide nothing, since benign text trips each of them now and then; three of them
+together make MEDIUM.
 Patterns favour precision: an object the model owns ("your instructions", "the above rules"),
 not any verb and noun ("ignore the typos", "override the CSS"); the nearest-seed classifier in
 ``neighbours.py`` covers paraphrases that no pattern names.
@@ -22,6 +23,7 @@ import binascii
 import codecs
 import re
 import unicodedata
+from collections.abc import Iterable
 
 from gateway.guardrails.semantic.anchors import Reading
 from gateway.guardrails.semantic.attack_patterns import PATTERNS, PERSONA
@@ -30,6 +32,7 @@ LEVELS = ("NONE", "LOW", "MEDIUM", "HIGH")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _LEET = str.maketrans("013457@$!", "oieastasi")
 
+_LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$])[\w@$!]+")
 _PUNCTUATED = re.compile(r"\b(?:\w[.\-_*]){2,}\w\b")
 _SPACED = re.compile(r"\b(?:\w ){2,}\w\b")
 _BASE64 = re.compile(r"(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/_-]{16,}={0,2}(?![A-Za-z0-9+/=_-])")
@@ -47,9 +50,17 @@ def _despaced(text: str) -> str:
     return _SPACED.sub(lambda m: m.group(0).replace(" ", ""), text)
 
 
-def _deleeted(text: str) -> str:
-    """ "1gn0r3 4ll" as "ignore all": digits read as letters inside words that have letters."""
-    return re.sub(r"\b(?=\w*[a-z])(?=\w*[0-9@$])[\w@$!]+", lambda m: m.group(0).translate(_LEET), text)
+def _deleeted(text: str, words: list[str] | None = None) -> str:
+    """ "1gn0r3 4ll" as "ignore all": digits read as letters inside words that have letters (the
+    words so read are added to ``words``)."""
+
+    def read(match: re.Match[str]) -> str:
+        word = match.group(0).translate(_LEET)
+        if words is not None:
+            words.append(word)
+        return word
+
+    return _LEET_WORD.sub(read, text)
 
 
 def _printable(data: bytes) -> str | None:
@@ -82,11 +93,142 @@ def payloads(text: str) -> list[str]:
     return found
 
 
+# Cyrillic and Greek letters that look like Latin ones (lower case: the text is lower-cased first).
+_HOMOGLYPHS = str.maketrans(
+    {
+        **dict(zip("асԁеёһіїјкӏмоԛрѕуүхԝɡ", "acdeehiijklmoqpsyyxwg", strict=True)),
+        **dict(zip("αεικνορτυχγω", "aeikvoptuxyw", strict=True)),
+    }
+)
+_BACKWARDS_HINTS = ("backward", "revers", "right", "mirror")
+_MIXED_SCRIPT = re.compile(r"[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]")
+_BACKWARDS = re.compile(r"\b(?:backwards?|reversed?|in reverse|right[- ]to[- ]left|mirrored)\b")
+# Short quoted fragments, and what a text says when it talks about a phrase instead of using it.
+_QUOTED = re.compile(r"'(?<!\w')([^'\n]{1,60})'(?!\w)|\"([^\"\n]{1,60})\"|[“«「]([^”»」\n]{1,60})[”»」]")
+_MENTION = re.compile(
+    r"\b(?:the (?:phrase|string|sentence|words?|text)|(?:phrases?|texts?|strings?|inputs?|prompts?) (?:like|such as)"
+    r"|a string|types|typed|typing|injections?|research\w*|refers? to|detect\w*|sanitiz\w*|sanitis\w*"
+    r"|unit tests?|test cases?|examples?|regex)\b"
+)
+
+
+def _folded(text: str) -> str:
+    """Look-alike Cyrillic and Greek letters read as Latin, when words mix the scripts."""
+    return text if text.isascii() or not _MIXED_SCRIPT.search(text) else text.translate(_HOMOGLYPHS)
+
+
+def _mentioned_blanked(text: str) -> str:
+    """A text that talks about an attack phrase ("what does 'ignore previous instructions'
+    mean?") with the short quoted phrase blanked out; long quoted payloads stay."""
+    if sum(map(text.count, "'\"“«「")) < 2 or not _MENTION.search(text):
+        return text
+    return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def _joined_quotes(text: str) -> str | None:
+    """Two or more short quoted fragments joined: a payload split into variables or parts."""
+    if sum(map(text.count, "'\"“«「")) < 4:
+        return None
+    parts = [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(text)]
+    if len(parts) < 2:
+        return None
+    return " ".join(p.strip() for p in parts)
+
+
+# The attack words that typos hide ("ignroe all prevoius insturctions"): a word of the text within
+# one edit (a letter deleted, added or changed, two neighbours swapped) of one of them is read as it.
+_KEY_WORDS = (
+    "ignore", "disregard", "previous", "instructions", "instruction", "guidelines", "restrictions",
+    "limitations", "system", "prompt", "rules", "forget", "override", "reveal", "bypass", "directives",
+    "everything", "unrestricted", "unfiltered", "uncensored", "jailbreak", "confidential", "censorship",
+)  # fmt: skip
+# Real words one edit from a key word: never corrected.
+_NOT_TYPOS = frozenset(
+    "ignores ignored ignorer roles ruler rulers ruled runes ruses rubes rubles mules forgot forged forger forgets"
+    " revel reveals overrode overrides systems prompts prompted promptly disregards directive guideline"
+    " restriction limitation".split()
+).union(_KEY_WORDS)
+_TYPO_WORD = re.compile(r"[a-z]{5,}")  # the key words are ASCII (faster than any letter)
+
+
+def _deletes(word: str) -> set[str]:
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
+
+
+_BY_DELETE: dict[str, set[str]] = {}
+for _key in _KEY_WORDS:
+    for _deleted in _deletes(_key) | {_key}:
+        _BY_DELETE.setdefault(_deleted, set()).add(_key)
+
+
+def _one_edit(a: str, b: str) -> bool:
+    """Whether ``a`` and ``b`` differ by one deletion, insertion, substitution or adjacent swap."""
+    if abs(len(a) - len(b)) > 1 or a == b:
+        return False
+    start = 0
+    while start < min(len(a), len(b)) and a[start] == b[start]:
+        start += 1
+    after = start + 1
+    if len(a) != len(b):
+        short, long = (a, b) if len(a) < len(b) else (b, a)
+        return short[start:] == long[after:]
+    if a[after:] == b[after:]:
+        return True
+    return after < len(a) and a[start] == b[after] and a[after] == b[start] and a[after + 1 :] == b[after + 1 :]
+
+
+_TYPO_CACHE: dict[str, str | None] = {}  # word: the key word it is a typo of
+_TYPO_CACHE_SIZE = 50_000
+
+
+def _key_word(word: str) -> str | None:
+    """The key word ``word`` is a typo of, or None."""
+    if word in _NOT_TYPOS:
+        return None
+    found = set(_BY_DELETE.get(word, ()))
+    for deleted in _deletes(word):
+        found |= _BY_DELETE.get(deleted, set())
+    matches = sorted(key for key in found if _one_edit(word, key))
+    return matches[0] if matches else None
+
+
+def _typo_fixes(words: Iterable[str]) -> dict[str, str]:
+    """The words of ``words`` that are typos of key words, each with its key word."""
+    fixes = {}
+    for word in set(words):
+        try:
+            key = _TYPO_CACHE[word]
+        except KeyError:
+            if len(_TYPO_CACHE) >= _TYPO_CACHE_SIZE:
+                _TYPO_CACHE.clear()
+            key = _TYPO_CACHE[word] = _key_word(word)
+        if key is not None:
+            fixes[word] = key
+    return fixes
+
+
+def _fixed(text: str, fixes: dict[str, str]) -> str:
+    return _TYPO_WORD.sub(lambda m: fixes.get(m.group(0), m.group(0)), text) if fixes else text
+
+
 def readings(text: str) -> list[str]:
     """``text`` read the ways an attack may hide in it: as written, letters joined, leetspeak read,
-    ROT13 undone, and each encoded payload decoded (lower-cased, normalised)."""
-    base = normalised(text)
-    out = [base, _despaced(base), _deleeted(base), codecs.decode(base, "rot13")]
+    ROT13 undone, look-alike letters folded, typos of the attack words corrected, reversed (when
+    the text asks for it), short quoted parts joined, and each encoded payload decoded (lower-cased,
+    normalised). Short quoted phrases that the text only talks about are left out."""
+    folded = _folded(normalised(text))
+    base = _mentioned_blanked(folded)
+    leet_words: list[str] = []
+    leet = _deleeted(base, leet_words)
+    fixes = _typo_fixes(_TYPO_WORD.findall(base))
+    out = [base, _despaced(base), leet, codecs.decode(base, "rot13"), _fixed(base, fixes)]
+    if leet_words:  # typos read through leetspeak: "ru135" as "ruies", then "rules"
+        leet_fixes = fixes | _typo_fixes(w for word in leet_words for w in _TYPO_WORD.findall(word))
+        out.append(_fixed(leet, leet_fixes))
+    if any(word in base for word in _BACKWARDS_HINTS) and _BACKWARDS.search(base):
+        out.append(base[::-1])
+    if base == folded and (joined := _joined_quotes(base)) is not None:
+        out.append(joined)
     out += [normalised(p) for p in payloads(text)]
     return list(dict.fromkeys(out))
 
@@ -111,4 +253,6 @@ def confidence(text: str) -> str:
     level = levels[0]
     if len(levels) > 1 and level >= 2:
         level = min(3, level + 1)
+    elif len(levels) >= 3:  # three families, each alone too common to decide (a persona who never refuses, ...)
+        level = 2
     return LEVELS[level]
