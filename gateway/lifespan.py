@@ -41,6 +41,7 @@ from gateway.services.response_store import ResponseStore
 from gateway.services.routing import Router
 from gateway.services.routing.shared import SharedCircuits
 from gateway.services.usage.writer import UsageWriter
+from gateway.startup_errors import StartupRefused
 from providers.base import ProviderResources
 from providers.http import HttpClients
 from providers.tokens import encoding_for
@@ -164,7 +165,10 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         state.observer.start()  # metrics and invocation logs: their tasks, off the request path
         await _start_providers(state)
         await state.key_directory.start()
-        await _start_guardrails(state)
+        try:
+            await _start_guardrails(state)
+        except ConfigError as exc:
+            raise StartupRefused(f"invalid configuration\n{exc}") from None
         if state.shared_circuits is not None:
             await state.shared_circuits.start()
         await state.quotas.start()

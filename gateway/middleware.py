@@ -35,6 +35,7 @@ from gateway.services.context import CallContext
 from gateway.services.stream_relay import CLIENT_CLOSED, SHUTDOWN
 from gateway.services.usage.record import usage_event
 from gateway.services.usage.writer import UsageWriter
+from gateway.startup_errors import startup_failure_message
 
 _SANE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 _CLOSE = (b"connection", b"close")
@@ -118,7 +119,7 @@ class RequestContextMiddleware:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
-            await self.app(scope, receive, send)
+            await self.app(scope, receive, _lifespan_send(send) if scope["type"] == "lifespan" else send)
             return
         incoming_id = _incoming_request_id(scope)
         request_id = incoming_id or new_request_id()
@@ -205,6 +206,15 @@ class RequestContextMiddleware:
         if usage is not None:
             usage.submit(event)
         observer.finished(call, event)
+
+
+def _lifespan_send(send: Send) -> Send:
+    async def send_clean(message: Message) -> None:
+        if message["type"] == "lifespan.startup.failed" and message.get("message"):
+            message = {**message, "message": startup_failure_message(message["message"])}
+        await send(message)
+
+    return send_clean
 
 
 def _shutting_down() -> ServiceUnavailable:

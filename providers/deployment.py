@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 class Strict(BaseModel):
     """Catalog sections refuse unknown keys (a typo must not silently do nothing) and never change."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class Timeouts(Strict):

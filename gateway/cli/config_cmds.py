@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -47,6 +48,7 @@ def _config_check(args: argparse.Namespace) -> int:
     from gateway.config.catalog import load_catalog
     from gateway.config.errors import ConfigError
     from gateway.config.loading import file_settings
+    from gateway.config.settings import unknown_variables
 
     try:
         catalog = load_catalog(args.file)
@@ -62,6 +64,8 @@ def _config_check(args: argparse.Namespace) -> int:
     print(f"{args.file}: OK ({len(catalog.models)} models, {deployments} deployments)")
     if catalog.unmapped_warning:
         print(f"strata: warning: {catalog.unmapped_warning}", file=sys.stderr)
+    for unknown in unknown_variables(os.environ):
+        print(f"strata: warning: environment: {unknown}", file=sys.stderr)
     return 0
 
 

@@ -11,7 +11,7 @@ import asyncio
 import os
 import socket
 import sys
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -58,6 +58,7 @@ def _serve(args: argparse.Namespace) -> int:
     from gateway.config.errors import ConfigError
     from gateway.config.loading import load_configuration
     from gateway.config.secrets import ensure_master_key
+    from gateway.config.settings import unknown_variables
     from gateway.observability import multiproc
     from gateway.server.config import uvicorn_options
     from gateway.server.workers import run_workers
@@ -69,6 +70,9 @@ def _serve(args: argparse.Namespace) -> int:
         settings = settings.with_overrides(host=args.host, port=args.port, workers=args.workers)
         if not _port_free(settings.host, settings.port):  # before any model loads or file is written
             return 1
+        if (problem := _tls_problem(args.ssl_certfile, args.ssl_keyfile)) is not None:
+            print(f"strata: {problem}", file=sys.stderr)
+            return 2
         key, created = ensure_master_key(settings)
         if (problem := _run_on_database(_prepare_database(settings), settings.database_url_or_default)) is not None:
             print(problem, file=sys.stderr)
@@ -85,6 +89,9 @@ def _serve(args: argparse.Namespace) -> int:
         )
     if catalog.unmapped_warning:  # a LiteLLM config: once, here, not in every worker
         print(f"strata: warning: {catalog.unmapped_warning}", file=sys.stderr)
+    for unknown in unknown_variables(os.environ):
+        print(f"strata: warning: environment: {unknown}", file=sys.stderr)
+
     source = settings.config or "the embedded default catalog"
     print(
         f"Strata {__version__}: serving {', '.join(catalog.models)} from {source} "
@@ -93,14 +100,15 @@ def _serve(args: argparse.Namespace) -> int:
     )
     options = uvicorn_options(settings)
     options.update(ssl_certfile=args.ssl_certfile, ssl_keyfile=args.ssl_keyfile)
+    status = 0
     try:
         if settings.workers > 1:  # each worker builds its own app (as checked above) from the environment
-            run_workers("gateway.app:app_from_environment", settings.workers, options)  # gateway/server/workers.py
+            status = run_workers("gateway.app:app_from_environment", settings.workers, options)
         else:
             uvicorn.run(app, **options)
     finally:
         multiproc.remove(metrics_dir)
-    return 0
+    return status
 
 
 async def _prepare_database(settings: Settings) -> None:
@@ -168,12 +176,44 @@ def _run_on_database(work: Coroutine[Any, Any, None], url: str) -> str | None:
     return None
 
 
+def _tls_problem(certfile: str | None, keyfile: str | None) -> str | None:
+    """Why the certificate cannot serve HTTPS (missing, not PEM, not the key's), before anything
+    is announced: it was a traceback after the "serving on https://" line."""
+    if certfile is None:
+        return None if keyfile is None else "--ssl-keyfile needs --ssl-certfile"
+    import ssl
+
+    try:
+        ssl.create_default_context(ssl.Purpose.CLIENT_AUTH).load_cert_chain(certfile, keyfile)
+    except FileNotFoundError:
+        missing = next((f for f in (certfile, keyfile) if f is not None and not Path(f).is_file()), certfile)
+        return f"cannot use the TLS certificate: {missing}: no such file"
+    except (OSError, ssl.SSLError) as exc:
+        return f"cannot use the TLS certificate {certfile}: {exc.strerror or exc}"
+    return None
+
+
+def _bounded(low: int, high: int) -> Callable[[str], int]:
+    """An argparse type: a whole number from ``low`` to ``high`` (--port 83686 listened on 18150)."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if not low <= value <= high:
+            raise argparse.ArgumentTypeError(f"{value} is not between {low} and {high}")
+        return value
+
+    return parse
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     serve = commands.add_parser("serve", help="run the gateway", description="Run the gateway (HTTP, or HTTPS).")
     serve.add_argument("--config", type=Path, help="YAML catalog (default: $STRATA_CONFIG or ./strata.yaml)")
     serve.add_argument("--host", help="bind address (default 127.0.0.1)")
-    serve.add_argument("--port", type=int, help="port (default 4000)")
-    serve.add_argument("--workers", type=int, help="worker processes (default 1)")
+    serve.add_argument("--port", type=_bounded(0, 65535), help="port (default 4000)")
+    serve.add_argument("--workers", type=_bounded(1, 1024), help="worker processes (default 1)")
     serve.add_argument("--ssl-certfile", help="serve HTTPS with this certificate (PEM)")
     serve.add_argument("--ssl-keyfile", help="the certificate's private key (PEM)")
     serve.set_defaults(handler=_serve)

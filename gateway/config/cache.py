@@ -12,7 +12,7 @@ DEFAULT_EMBEDDING_MODEL = "all-minilm-l6-v2"
 class CacheConfig(BaseModel):
     """How one model's answers are kept and served again (README: "Response cache")."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
     mode: Literal["exact", "semantic"] = Field(
         default="exact", description="exact: identical requests; semantic: also a close enough last user message"

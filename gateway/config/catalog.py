@@ -16,7 +16,7 @@ import yaml
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator
 from pydantic_core import PydanticCustomError
 
-from gateway.config import litellm_import
+from gateway.config import litellm_import, yaml_loading
 from gateway.config.cache import DEFAULT_EMBEDDING_MODEL, CacheConfig
 from gateway.config.errors import ConfigError
 from gateway.config.routing import PromptRouter, Routing
@@ -256,7 +256,7 @@ def _substitute(value: Any, path: str, environ: Mapping[str, str], source: str) 
 def parse_catalog(text: str, source: str = "<config>", environ: Mapping[str, str] | None = None) -> Catalog:
     """Parse and validate catalog YAML; every failure is a ConfigError naming the key path."""
     try:
-        raw = yaml.safe_load(text)
+        raw = yaml_loading.load(text)
         size = _expanded_size(raw)
     except yaml.YAMLError as exc:
         raise ConfigError(f"{source}: not valid YAML: {exc}") from None

@@ -11,7 +11,7 @@ STRATEGIES: tuple[str, ...] = ("weighted", "priority", "least_busy", "latency", 
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class RetryPolicy(_Strict):

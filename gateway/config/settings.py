@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import difflib
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from gateway.config.redis import RedisEndpoint, with_password
@@ -138,9 +140,33 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _async_driver(cls, value: str | None) -> str | None:
-        """A plain postgresql:// URL (LiteLLM's, Heroku's postgres://) is served by asyncpg."""
-        if value is not None and value.startswith(("postgresql://", "postgres://")):
+        """A plain postgresql:// URL (LiteLLM's, Heroku's postgres://) is served by asyncpg, sqlite://
+        by aiosqlite; any other database is refused here, not with a driver's traceback at start."""
+        if value is None:
+            return value
+        if value.startswith(("postgresql://", "postgres://")):
             return "postgresql+asyncpg://" + value.split("://", 1)[1]
+        if value.startswith("sqlite://"):
+            return "sqlite+aiosqlite://" + value.split("://", 1)[1]
+        if not value.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://")):
+            raise ValueError(
+                "must be a PostgreSQL URL (postgresql://user:password@host:5432/db) or SQLite "
+                "(sqlite:///path/to/strata.db)"
+            )
+        return value
+
+    @field_validator("master_key", "secret_key")
+    @classmethod
+    def _not_empty(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
+        """An empty master key let nobody administer the gateway; a short secret key seals stored keys
+        weakly. (A master key's length is the operator's choice: LiteLLM's examples use sk-1234.)"""
+        if value is None:
+            return value
+        secret = value.get_secret_value()
+        if not secret.strip():
+            raise ValueError("is empty: unset it to have one generated, or set a key")
+        if info.field_name == "secret_key" and len(secret) < 16:
+            raise ValueError("must be at least 16 characters (unset it to have one generated)")
         return value
 
     @classmethod
@@ -163,3 +189,19 @@ class Settings(BaseSettings):
     @property
     def database_url_or_default(self) -> str:
         return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'strata.db').resolve()}"
+
+
+# STRATA_* variables read outside Settings: the client's and CLI's, the benchmarks', the supervisor's.
+OTHER_VARIABLES = frozenset({"STRATA_API_KEY", "STRATA_BASE_URL", "STRATA_BENCH_DIR", "STRATA_SUPERVISOR_PID"})
+
+
+def unknown_variables(environ: Mapping[str, str]) -> list[str]:
+    """STRATA_* variables no setting reads, each with the setting it was probably meant for: a typo
+    (STRATA_PROT=8080) was silently ignored."""
+    known = {f"STRATA_{name.upper()}" for name in Settings.model_fields}
+    found = []
+    for name in sorted(environ):
+        if name.startswith("STRATA_") and name not in known and name not in OTHER_VARIABLES:
+            close = difflib.get_close_matches(name, sorted(known), n=1, cutoff=0.75)
+            found.append(f"{name} is not a setting" + (f" (did you mean {close[0]}?)" if close else ""))
+    return found

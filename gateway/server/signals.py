@@ -26,6 +26,7 @@ from types import FrameType
 from typing import Any
 
 from gateway.drain import Drain, Phase
+from gateway.logs import LOG
 
 _SIGNALS = (signal.SIGTERM, signal.SIGINT)
 Handler = Callable[[int, FrameType | None], Any]
@@ -52,6 +53,8 @@ class DrainOnSignal:
             assert callable(handler)
             self._wrapped[sig] = handler
             signal.signal(sig, self._on_signal)
+        if signal.getsignal(signal.SIGHUP) == signal.SIG_DFL:  # uvicorn's supervisor restarts workers on it
+            signal.signal(signal.SIGHUP, _hangup)
         return True
 
     def uninstall(self) -> None:
@@ -60,6 +63,8 @@ class DrainOnSignal:
             if signal.getsignal(sig) == self._on_signal:
                 signal.signal(sig, handler)
         self._wrapped.clear()
+        if signal.getsignal(signal.SIGHUP) == _hangup:
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
         if self._pending is not None:
             self._pending.cancel()
             self._pending = None
@@ -92,6 +97,15 @@ class DrainOnSignal:
             sig = signal.SIGTERM  # uvicorn: stop (again), never "force quit" past the app's shutdown
         self._handed_over = True
         handler(sig, None)
+
+
+def _hangup(sig: int, frame: FrameType | None) -> None:
+    """SIGHUP killed the gateway on the spot (no drain, buffered usage records lost): an operator's
+    `kill -HUP` or `systemctl reload`, a closed terminal. The configuration is read at start."""
+    LOG.warning(
+        "SIGHUP ignored: the configuration is read at start; restart the gateway to apply changes "
+        "(SIGTERM drains first; with --workers N, the supervisor restarts its workers on SIGHUP)"
+    )
 
 
 def _cut_running(handler: Handler) -> bool:

@@ -14,6 +14,7 @@ import os
 from typing import Any
 
 from uvicorn import Config
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors.multiprocess import Multiprocess
 
 from gateway.server.orphans import SUPERVISOR_PID_VARIABLE
@@ -26,14 +27,19 @@ class Supervisor(Multiprocess):
             sock.close()
 
 
-def run_workers(factory: str, workers: int, options: dict[str, Any]) -> None:
-    """What ``uvicorn.run(factory, factory=True, workers=N, **options)`` does, with ``Supervisor``."""
+def run_workers(factory: str, workers: int, options: dict[str, Any]) -> int:
+    """What ``uvicorn.run(factory, factory=True, workers=N, **options)`` does, with ``Supervisor``.
+    Returns the exit status: uvicorn's 3 when a worker could not start (its supervisor stopped, and
+    exited 0: a process manager read a broken configuration as a clean stop)."""
     os.environ[SUPERVISOR_PID_VARIABLE] = str(os.getpid())  # each worker stops when this process dies
     config = Config(factory, factory=True, workers=workers, **options)
     sock = config.bind_socket()
+    supervisor = Supervisor(config, sockets=[sock])
     try:
-        Supervisor(config, sockets=[sock]).run()
+        supervisor.run()
     except KeyboardInterrupt:
         pass
     finally:
         sock.close()
+    failed = any(worker.exitcode == STARTUP_FAILURE for worker in supervisor.processes)
+    return STARTUP_FAILURE if failed else 0

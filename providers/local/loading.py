@@ -147,6 +147,23 @@ def model_context(config: Any, tokenizer: Any) -> int:
     return min(limits) if limits else 2048
 
 
+_GENERATING = ("ForCausalLM", "LMHeadModel", "ForConditionalGeneration")
+
+
+def refuse_without_generation_head(folder: Path) -> None:
+    """An encoder saved without a language-model head (all-MiniLM-L6-v2: BertModel) loads as a causal
+    LM with a random head, and chat answered random words without a warning: such a folder is for
+    ``task: embeddings``. Folders that do not name their architecture are let through."""
+    from transformers import AutoConfig
+
+    architectures = getattr(AutoConfig.from_pretrained(folder, local_files_only=True), "architectures", None) or []
+    if architectures and not any(a.endswith(_GENERATING) for a in architectures):
+        raise LoadError(
+            f"{folder}: a {', '.join(architectures)} has no text-generation head; for embeddings, give the "
+            "deployment task: embeddings"
+        )
+
+
 def load_causal_lm(
     folder: Path, device: str, dtype: str, max_context: int | None, log: Log, quantize: str = "none"
 ) -> CausalLM:
@@ -156,6 +173,7 @@ def load_causal_lm(
     torch_dtype = pick_dtype(dtype, device)
     log("loading tokenizer", path=str(folder))
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True, trust_remote_code=False)
+    refuse_without_generation_head(folder)
     log("loading weights", device=device, dtype=str(torch_dtype).removeprefix("torch."))
     try:
         model = AutoModelForCausalLM.from_pretrained(

@@ -232,6 +232,53 @@ def test_an_unreachable_database_is_one_line_naming_it_without_its_password(tmp_
     assert "Traceback" not in result.stderr and "hunter2pw" not in result.stderr
 
 
+@pytest.mark.parametrize(
+    ("flags", "message"),
+    [
+        (["--port", "83686"], "argument --port: 83686 is not between 0 and 65535"),  # it listened on 18150
+        (["--workers", "0"], "argument --workers: 0 is not between 1 and 1024"),
+        (["--port", "http"], "argument --port: 'http' is not a whole number"),
+    ],
+)
+def test_serve_refuses_flags_out_of_range(tmp_path: Path, flags: list[str], message: str) -> None:
+    result = strata(["serve", *flags], tmp_path)
+    assert result.returncode == 2 and message in result.stderr
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_a_default_guardrail_that_does_not_exist_stops_the_start_with_one_line_and_status_3(
+    tmp_path: Path, workers: str
+) -> None:
+    """With --workers 2 the supervisor exited 0 (a process manager's "clean stop"); the one line
+    that said what was wrong sat at the end of a traceback."""
+    (tmp_path / "strata.yaml").write_text(
+        "models:\n  m:\n    guardrails: [nope]\n    deployments: [{provider: echo}]\n"
+    )
+    result = strata(["serve", "--port", str(free_port()), "--workers", workers], tmp_path)
+    assert result.returncode == 3
+    assert "invalid configuration\\nmodels.m.guardrails[0]: no guardrail 'nope'" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_certificate_that_cannot_serve_https_is_refused_before_anything_starts(tmp_path: Path) -> None:
+    (tmp_path / "not-a-cert.pem").write_text("not a certificate\n")
+    missing = strata(["serve", "--port", str(free_port()), "--ssl-certfile", "absent.pem"], tmp_path)
+    broken = strata(["serve", "--port", str(free_port()), "--ssl-certfile", "not-a-cert.pem"], tmp_path)
+    assert (
+        missing.returncode == 2
+        and missing.stderr == "strata: cannot use the TLS certificate: absent.pem: no such file\n"
+    )
+    assert broken.returncode == 2 and broken.stderr.startswith("strata: cannot use the TLS certificate not-a-cert.pem:")
+    assert not (tmp_path / ".strata").exists()  # nothing generated, nothing announced
+
+
+def test_a_misspelt_setting_in_the_environment_is_named_with_what_was_meant(tmp_path: Path) -> None:
+    (tmp_path / "strata.yaml").write_text("models:\n  m:\n    deployments: [{provider: echo}]\n")
+    result = strata(["config", "check", "strata.yaml"], tmp_path, clean_env(STRATA_PROT="8080"))
+    assert result.returncode == 0
+    assert "strata: warning: environment: STRATA_PROT is not a setting (did you mean STRATA_PORT?)" in result.stderr
+
+
 # --- first start with nothing configured --------------------------------------------------------
 
 

@@ -109,3 +109,18 @@ def test_nothing_is_installed_outside_a_server_that_handles_signals() -> None:
         assert signal.getsignal(signal.SIGTERM) is signal.SIG_DFL
     finally:
         signal.signal(signal.SIGTERM, before)
+
+
+def test_sighup_is_ignored_and_says_why(server: ServerHandler, caplog: pytest.LogCaptureFixture) -> None:
+    """It killed the gateway on the spot: no drain, the buffered usage records lost."""
+    drain = Drain()
+
+    async def scenario() -> None:
+        os.kill(os.getpid(), signal.SIGHUP)
+        await asyncio.sleep(0.05)
+
+    with caplog.at_level("WARNING", logger="strata"):
+        _run(drain, 1.0, scenario)
+    assert drain.phase is Phase.SERVING and server.seen == []
+    assert any("SIGHUP ignored" in r.getMessage() for r in caplog.records)
+    assert signal.getsignal(signal.SIGHUP) == signal.SIG_DFL  # put back with the others

@@ -13,7 +13,7 @@ from providers.local.embedder import Embedder
 from providers.local.embedding import STOP, EmbeddingEngine, length_groups
 from providers.local.loading import LoadError, cpu_computes_bf16, resolve_path
 from providers.local.protocol import Cancel, Embed, Embedded, Event
-from tests.support.local_models import tiny_bert
+from tests.support.local_models import tiny_bert, tiny_gpt2
 
 TEXTS = ["hello cat", "the dog sat on the mat and ran far away", "how are you today", "what is your name my fox"]
 
@@ -122,3 +122,19 @@ def test_vectors_are_unit_length_in_float32_whatever_precision_computed_them(tmp
     vectors, _ = auto.encode(texts)
     assert vectors.dtype == torch.float32
     assert bool(((vectors.norm(dim=1) - 1).abs() < 1e-5).all())
+
+
+def test_an_encoder_without_a_generation_head_is_refused_for_chat(tmp_path: Path) -> None:
+    """all-MiniLM-L6-v2 given without task: embeddings loaded with a random head and chat answered
+    random words; it is refused at load, saying what to write."""
+    from providers.local.loading import load_causal_lm
+
+    folder = tiny_bert(tmp_path / "encoder")
+    with pytest.raises(LoadError, match="BertModel has no text-generation head.*task: embeddings"):
+        load_causal_lm(folder, "cpu", "float32", None, _quiet)
+
+
+def test_a_causal_model_still_loads_for_chat(tmp_path: Path) -> None:
+    from providers.local.loading import load_causal_lm
+
+    assert load_causal_lm(tiny_gpt2(tmp_path / "gpt"), "cpu", "float32", None, _quiet).parameters > 0

@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 
+from gateway.config import yaml_loading
 from gateway.config.errors import ConfigError
 from gateway.config.litellm_import import Translation, is_litellm, translate
 
@@ -21,9 +22,11 @@ INDENT = "  "
 def import_litellm_command(path: Path) -> str:
     """The native YAML for the LiteLLM config at ``path``; ConfigError for what cannot be served."""
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        raw = yaml_loading.load(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the config file: {exc.strerror}") from None
+    except UnicodeDecodeError as exc:
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start})") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"{path}: not valid YAML: {exc}") from None
     if not isinstance(raw, dict) or not is_litellm(raw, str(path)):
