@@ -145,6 +145,9 @@ class Catalog(_Strict):
                     problems.append((path, f"no model named {other!r} in this catalog"))
                 elif self.models[other].router is not None:
                     problems.append((path, f"{other!r} is a prompt router; name a model with deployments"))
+                elif where.endswith("embedding_model") and _chat_only(self.models[other]):
+                    # the cache never hit and the router sent everything to one side, warnings aside
+                    problems.append((path, f"{other!r} answers chat, not embeddings; name a model that embeds"))
             problems += self._guardrail_problems(name, entry)
         return problems + self._alias_problems() + self._deployment_id_problems()
 
@@ -286,6 +289,17 @@ def parse_catalog(text: str, source: str = "<config>", environ: Mapping[str, str
     if litellm is not None:
         catalog._unmapped = litellm_import.warning(litellm)
     return catalog
+
+
+def _chat_only(entry: ModelEntry) -> bool:
+    """Every deployment is the echo model or a local model serving chat (a remote one may well embed:
+    not known here)."""
+
+    def chats(deployment: object) -> bool:
+        provider = getattr(deployment, "provider", None)
+        return provider == "echo" or (provider == "local" and getattr(deployment, "task", None) == "chat")
+
+    return bool(entry.deployments) and all(chats(d) for d in entry.deployments)
 
 
 MAX_VALUES = 2_000_000  # values in a config once its aliases are expanded (a 13 MB catalog has ~1.4M)

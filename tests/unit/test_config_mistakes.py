@@ -72,3 +72,14 @@ def test_an_empty_master_key_or_a_short_secret_key_is_refused(monkeypatch: pytes
     monkeypatch.setenv("STRATA_SECRET_KEY", "short")
     with pytest.raises(ValidationError, match="at least 16 characters"):
         Settings()
+
+
+@pytest.mark.parametrize(
+    "deployment", ["{provider: echo}", "{provider: local, path: /models/gpt}"], ids=["echo", "local-chat"]
+)
+def test_a_semantic_cache_embedding_with_a_chat_model_is_refused(deployment: str) -> None:
+    """The cache never hit (and a router sent everything one way), with only warnings in the log."""
+    text = f"models:\n  chat:\n    deployments: [{deployment}]\n  m:\n    deployments: [{ECHO}]\n"
+    text += "    cache: {mode: semantic, embedding_model: chat}\n"
+    with pytest.raises(ConfigError, match="cache.embedding_model: 'chat' answers chat, not embeddings"):
+        parse_catalog(text, "strata.yaml")
