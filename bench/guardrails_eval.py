@@ -57,7 +57,11 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout3.jsonl",
-            "prompt_attacks_holdout3: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout3: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout4.jsonl",
+            "prompt_attacks_holdout4: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
