@@ -125,3 +125,40 @@ def test_an_address_stays_an_address_in_a_sentence_about_an_upgrade() -> None:
         ("IP_ADDRESS", "10.0.3.7"),
         ("IP_ADDRESS", "8.8.8.8"),
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("hi my card is 5425 2334 3010 9903 and the code on the back is 517", ("CREDIT_DEBIT_CARD_CVV", "517")),
+        ("Amex 3782 822463 10005, CID 4417, thanks", ("CREDIT_DEBIT_CARD_CVV", "4417")),
+        ("card 4929 1837 4652 0190 exp0829 cvv 311", ("CREDIT_DEBIT_CARD_EXPIRY", "0829")),
+        ("my debit card expiring 2029-03 keeps getting declined", ("CREDIT_DEBIT_CARD_EXPIRY", "2029-03")),
+        ("ok my ssn-523 41 7788 and dob 3/4/90", ("US_SOCIAL_SECURITY_NUMBER", "523 41 7788")),
+        ("ACH: RDFI 021000021, DFI account 4410293847", ("US_BANK_ROUTING_NUMBER", "021000021")),
+        ("PGPASSWORD=pg_Sup3r-2024 psql -h db -U app", ("PASSWORD", "pg_Sup3r-2024")),
+        ("requirepass 7hQ2mP9xZt", ("PASSWORD", "7hQ2mP9xZt")),
+        ("the password for the NAS is now walnut-fig-3391", ("PASSWORD", "walnut-fig-3391")),
+        ("camera web ui at 10.0.0.9, login admin / Qz7#wLp4", ("PASSWORD", "Qz7#wLp4")),
+    ],
+)
+def test_card_codes_credentials_and_ids_in_chats_configs_and_shells(text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "We decided 123 tickets were duplicates.",  # "cid" inside a word, no card
+        "echo $TOKEN | docker login -u ci --password-stdin",
+        "login: alice / bob share the on-call rota",
+        "DB_PASSWORD=${DB_PASSWORD}",
+        "kernel 5.15.0.107 and openssl 3.0.2 on the build box",
+        "milk expires 4/12 lol",
+        "IAM user unique ID AIDAJQABLZS4A3QDU576 appears in CloudTrail",
+        "VAT reg no GB 294 7731 58",
+        "Our account ref GB12 BARC 2032 5873 0192 75 is on the statement",  # an IBAN failing mod-97
+    ],
+)
+def test_look_alikes_in_chats_configs_and_logs_are_left_alone(text: str) -> None:
+    assert found(text) == []

@@ -97,7 +97,15 @@ def _valued(kind: str, min_digits: int, letters: bool = False) -> Judge:
     return judge
 
 
-_plate = _valued(PLATE, 1, letters=True)  # "registration number 12345678" is a company's
+_plate_value = _valued(PLATE, 1, letters=True)  # "registration number 12345678" is a company's
+
+
+def _plate(match: re.Match[str], scan: Scan) -> Finding | None:
+    if scan.text[max(0, match.start() - 8) : match.start()].strip().lower().endswith("vat"):
+        return None  # "VAT reg no GB 294 7731 58": a tax registration
+    return _plate_value(match, scan)
+
+
 _driver = _valued(DRIVER, 2)
 
 DETECTORS = (

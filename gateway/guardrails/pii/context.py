@@ -25,6 +25,9 @@ CVV = keywords(
     r"card code",
     r"digit(?:(?<=[34][ -]digit)|(?<=three[ -]digit)|(?<=four[ -]digit))s?( security)? code",
     r"sec code",
+    r"code on (the )?back",
+    r"number on (the )?back",
+    r"digits on (the )?back",
     r"digits on the back",
     r"back of (my|the|your|his|her|their|our) card",
 )
@@ -35,7 +38,7 @@ CARD = keywords(r"cards?", r"visa", r"mastercard", r"amex", r"credit", r"debit")
 ACCOUNT = keywords(
     r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number"
 )
-ROUTING = keywords(r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing")
+ROUTING = keywords(r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi")
 PASSPORT = keywords(r"passports?", r"passport (no|number|#)")
 NHS = keywords(r"nhs", r"nhs ?number", r"national health( service)?", r"health service")
 UTR = keywords(r"utrs?", r"unique taxpayer", r"taxpayer reference", r"self[ -]assessment", r"hmrc", r"tax reference")
@@ -186,6 +189,17 @@ NOT_CARD_EXPIRY = keywords(
     r"links?",
     r"passports?",
     r"licen[cs]es?",
+    r"milk",
+    r"food",
+    r"eggs",
+    r"cheese",
+    r"meat",
+    r"yogh?urt",
+    r"medicines?",
+    r"medications?",
+    r"prescriptions?",
+    r"leases?",
+    r"contracts?",
     prefilter=False,
 )
 # Words saying a dotted quad of small numbers is a version ("upgraded ... from 2.14.1.0").
@@ -200,6 +214,8 @@ VERSION_CHANGE = keywords(
     r"builds?",
     r"roll(ed)? ?back",
     r"changelog",
+    r"kernel",
+    r"openssl",
     prefilter=False,
 )
 # Words saying a dotted quad is an address, whatever else is said around it.

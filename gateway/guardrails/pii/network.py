@@ -122,7 +122,7 @@ def _version_like(value: str) -> bool:
     """Small octets and a public first one: how version numbers look (10.x, 127.x and 192.168.x are
     addresses whatever is said around them)."""
     octets = [int(o) for o in value.split(".")]
-    return all(o < 100 for o in octets) and octets[0] not in (10, 127)
+    return (octets[0] < 10 or all(o < 100 for o in octets)) and octets[0] not in (10, 127)
 
 
 def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:

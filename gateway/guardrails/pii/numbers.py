@@ -77,7 +77,12 @@ def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+_IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})+ ?\Z")
+
+
 def _account(match: re.Match[str], scan: Scan) -> Finding | None:
+    if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
+        return None  # the tail of an IBAN (one failing its check digits: not an account either)
     digits = digits_of(match.group())
     if 6 <= len(digits) <= 17 and len(set(digits)) > 1 and scan.near(match.start(), match.end(), ctx.ACCOUNT):
         return found(ACCOUNT, match.start(), match.end())
@@ -129,10 +134,15 @@ def _expiry(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+def _speaks_of_cards(scan: Scan) -> bool:
+    """A card found, or named ("milk expires 4/12" is no card's expiry)."""
+    return _found_card(scan) or scan.mentions(ctx.CARD) or scan.mentions(ctx.CVV) or scan.has("payment", "billing")
+
+
 def _keyed_expiry(match: re.Match[str], scan: Scan) -> Finding | None:
     """MMYY without a slash ("EXP 0731") or a month's name ("expires end of June 2029"): only right
     after the keyword, in a text that speaks of a card."""
-    if not (_found_card(scan) or scan.mentions(ctx.CARD) or scan.mentions(ctx.CVV)):
+    if not _speaks_of_cards(scan):
         return None
     start, end = match.span("value")
     if scan.before(start, ctx.NOT_CARD_EXPIRY):
@@ -143,8 +153,8 @@ def _keyed_expiry(match: re.Match[str], scan: Scan) -> Finding | None:
 # An expiry right after its keyword; tried only where the keyword's first letters are (searching
 # every position of a 2 KB prompt for the keyword cost 0.06 ms).
 _KEYED_EXPIRY = re.compile(
-    r"(?i:exp\.?|expir\w*|valid (?:thru|through|until|till)|good thru)(?!\w)[^\n\d]{0,16}?"
-    r"(?<![\w.,$€£¥@/+-])(?P<value>(?:0[1-9]|1[0-2])\d\d"
+    r"(?i:exp\.?|expir\w*|valid (?:thru|through|until|till)|good thru)(?![a-z])[^\n\d]{0,16}?"
+    r"(?<![.,$€£¥@/+-])(?P<value>(?:0[1-9]|1[0-2])\d\d|20\d\d-(?:0[1-9]|1[0-2])"
     r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?,? (?:20)?\d\d)(?!\w|[./-]\d)"
 )
 _EXPIRY_STARTS = ("exp", "valid ", "good ")
@@ -168,6 +178,22 @@ def _occurrences(text: str, needle: str) -> Iterator[int]:
     while at >= 0:
         yield at
         at = text.find(needle, at + 1)
+
+
+# Amex's CID ("CID 8820"): not a keyword of the CVV's own search, since "cid" is in "decide" and
+# "incident" and would open that search for ordinary text; matched right after the word instead.
+_CID = re.compile(r"(?i:cid)(?![a-z])[ \t:#=-]*(?:(?i:is|number|code)[ \t:]+)?(?P<value>\d{3,4})(?![\w./-]\d|\d)")
+
+
+def _cids(text: str) -> Iterator[re.Match[str]]:
+    lowered = text.lower()
+    for start in _occurrences(lowered, "cid"):
+        if (start == 0 or not lowered[start - 1].isalnum()) and (match := _CID.match(text, start)) is not None:
+            yield match
+
+
+def _cid(match: re.Match[str], scan: Scan) -> Finding | None:
+    return found(CVV, *match.span("value")) if _speaks_of_cards(scan) else None
 
 
 def _cvv(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -203,6 +229,7 @@ DETECTORS = (
         needs=(CARD,),
         matches=_keyed_expiries,
     ),
+    Detector((CVV,), _CID, _cid, lambda scan: scan.has("cid"), needs=(CARD,), matches=_cids),
     Detector(
         (CVV,),
         _number(r"\d{2,3}"),
@@ -213,7 +240,7 @@ DETECTORS = (
     ),
     Detector(
         (SSN, ITIN),
-        re.compile(rf"(\d)(?<!{_NOT_AFTER}\d)(\d\d)([ -]?)(\d{{2}})\3(\d{{4}}){_RB}"),
+        re.compile(rf"(\d)(?<![\w.,$€£¥@/+]\d)(?<![\d.,]-\d)(\d\d)([ -]?)(\d{{2}})\3(\d{{4}}){_RB}"),
         _ssn_or_itin,
         lead=r"(?<=\d)\d\d[ -]?\d\d[ -]?\d{4}",
     ),

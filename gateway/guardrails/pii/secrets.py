@@ -24,8 +24,8 @@ ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
 # part of a word).
 _SEP = (
     r"(?:(?i:[ \t]+(?:for|to|of|on|at)[ \t][^\n:=]{0,40}?)"
-    r"[ \t]*(?::=|=>|=|:|(?i:is|was|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
-    r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is|was|will be|would be|set to|changed to|reset to|to)(?=[ \t]))[ \t]*"
+    r"[ \t]*(?::=|=>|=|:|(?i:is now|was|is|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
+    r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is now|was|is|will be|would be|set to|changed to|reset to|to)(?=[ \t]))[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
 _VALUE = r"(?P<value>\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
@@ -59,6 +59,8 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if not quoted and _CODE.fullmatch(value):
         return None
+    if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
+        return None  # a command-line flag: --password-stdin
     if match.groupdict().get("space") and (value.isalpha() or not quoted and not any(c.isdigit() for c in value)):
         return None  # "password Bl@ckC@t99" yes, "password reset" no
     if (match["sep"] or "").lower() == "to" and not quoted and (value.isalpha() or len(value) < 6):
@@ -145,6 +147,21 @@ def _pem_blocks(text: str) -> Iterator[re.Match[str]]:
         position = match.end()
 
 
+def _config_password(match: re.Match[str], scan: Scan) -> Finding | None:
+    """PGPASSWORD=..., REDIS_PASS=..., redis's requirepass/masterauth, "login admin / Fj8#qLz2"."""
+    start, end = match.span("value")
+    if scan.text[start] in "'\"" and end - start > 2 and scan.text[end - 1] == scan.text[start]:
+        start, end = start + 1, end - 1
+    value = scan.text[start:end]
+    if value.endswith(":"):
+        return None  # "login: dchen / pass: X": a label, the password follows it
+    if len(value) < 4 or _PLACEHOLDER.search(value) or value.startswith(("$", "%", "{")) or _CODE.fullmatch(value):
+        return None
+    if match.group().lower().startswith("login") and (value.isalpha() or value.isdigit()):
+        return None  # "login: alice / bob" names two people; a password mixes kinds of characters
+    return found(PASSWORD, start, end)
+
+
 def _url_password(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match["value"]
     return None if _PLACEHOLDER.search(value) else found(PASSWORD, match.start("value"), match.end("value"))
@@ -155,7 +172,8 @@ _TOKEN_PREFIXES = tuple("sk- sk_ rk_ ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat-
 DETECTORS = (
     Detector(
         (ACCESS,),
-        re.compile(r"A(?<![A-Za-z0-9]A)(?:KIA|SIA|IDA|ROA|IPA|NPA|NVA|GPA|PKA|BIA|CCA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
+        # AKIA (long-term) and ASIA (temporary) are access keys; AIDA, AROA... are IAM's unique ids
+        re.compile(r"A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
         _access_key,
     ),
     Detector(
@@ -224,6 +242,16 @@ DETECTORS = (
         ),
         _keyed_token,
         lambda scan: scan.has("key", "token", "secret", "bearer"),
+    ),
+    Detector(
+        (PASSWORD,),
+        re.compile(
+            r"(?<![A-Za-z0-9])(?:[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|PWD)[ \t]*=[ \t]*"
+            r"|(?i:requirepass|masterauth)[ \t]+|(?i:login)[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+)"
+            r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"]{1,64})"
+        ),
+        _config_password,
+        lambda scan: scan.has("pass", "pwd", "masterauth", "login"),
     ),
     Detector((PASSWORD,), _PEM, _pem, lambda scan: "-----BEGIN" in scan.text, matches=_pem_blocks),
     Detector(
