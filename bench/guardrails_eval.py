@@ -48,7 +48,8 @@ def use_holdout(modules: list[object]) -> list[object]:
     pii.DATA, topics.DATA, content.DATA = folder / "pii.jsonl", folder / "topics.jsonl", folder
     pii.MORE = [
         (folder / "pii_holdout2.jsonl", "pii_holdout2: 201 entities, 112 look-alikes; read since, a development set"),
-        (folder / "pii_holdout3.jsonl", "pii_holdout3: 223 entities, 116 look-alikes; never read while tuning"),
+        (folder / "pii_holdout3.jsonl", "pii_holdout3: 223 entities, 116 look-alikes; read since, a development set"),
+        (folder / "pii_holdout4.jsonl", "pii_holdout4: 230 entities, 123 look-alikes; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
