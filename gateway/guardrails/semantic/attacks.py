@@ -108,7 +108,8 @@ _QUOTED = re.compile(r"'(?<!\w')([^'\n]{1,60})'(?!\w)|\"([^\"\n]{1,60})\"|[“«
 _MENTION = re.compile(
     r"\b(?:the (?:phrase|string|sentence|words?|text)|(?:phrases?|texts?|strings?|inputs?|prompts?) (?:like|such as)"
     r"|a string|types|typed|typing|injections?|research\w*|refers? to|detect\w*|sanitiz\w*|sanitis\w*"
-    r"|unit tests?|test cases?|examples?|regex)\b"
+    r"|unit tests?|test cases?|examples?|regex|attacks?|defen[cs]es?|defend\w*|protect\w*"
+    r"|test (?:my|our|your|the) (?:own )?(?:\w+ )?(?:bots?|models?|assistants?|apps?|chatbots?|llms?|agents?))\b"
 )
 
 
@@ -211,6 +212,25 @@ def _fixed(text: str, fixes: dict[str, str]) -> str:
     return _TYPO_WORD.sub(lambda m: fixes.get(m.group(0), m.group(0)), text) if fixes else text
 
 
+# The words the patterns are made of: a leetspeak or ROT13 reading that yields none of them cannot
+# match where the text as written does not, and is not searched (each reading is a full search).
+_VOCABULARY = frozenset(
+    word
+    for pattern in PATTERNS
+    for regex in (pattern.regex, pattern.also, pattern.unless)
+    if regex is not None
+    for word in re.findall(r"[^\W\d_]{2,}", regex.pattern)
+).union(_KEY_WORDS)
+_ROT13_VOCABULARY = frozenset(codecs.encode(w, "rot13") for w in _VOCABULARY if w.isascii() and len(w) >= 3)
+_ASCII_WORD = re.compile(r"[a-z]{3,}")
+_LETTERS = re.compile(r"[^\W\d_]+")
+
+
+def _rot13_worth_reading(text: str) -> bool:
+    """Whether ROT13 turns at least two different words of ``text`` into the patterns' words."""
+    return len(_ROT13_VOCABULARY.intersection(_ASCII_WORD.findall(text))) >= 2
+
+
 def readings(text: str) -> list[str]:
     """``text`` read the ways an attack may hide in it: as written, letters joined, leetspeak read,
     ROT13 undone, look-alike letters folded, typos of the attack words corrected, reversed (when
@@ -221,10 +241,14 @@ def readings(text: str) -> list[str]:
     leet_words: list[str] = []
     leet = _deleeted(base, leet_words)
     fixes = _typo_fixes(_TYPO_WORD.findall(base))
-    out = [base, _despaced(base), leet, codecs.decode(base, "rot13"), _fixed(base, fixes)]
-    if leet_words:  # typos read through leetspeak: "ru135" as "ruies", then "rules"
-        leet_fixes = fixes | _typo_fixes(w for word in leet_words for w in _TYPO_WORD.findall(word))
-        out.append(_fixed(leet, leet_fixes))
+    out = [base, _despaced(base), _fixed(base, fixes)]
+    if leet_words:  # read when it makes a pattern's word ("1gn0r3"), not for "14th" or "mp3"
+        leet_read = [word for read in leet_words for word in _LETTERS.findall(read)]
+        leet_fixes = _typo_fixes(w for w in leet_read if _TYPO_WORD.fullmatch(w))  # "ru135" as "ruies", then "rules"
+        if leet_fixes or not _VOCABULARY.isdisjoint(leet_read):
+            out += [leet, _fixed(leet, fixes | leet_fixes)]
+    if _rot13_worth_reading(base):
+        out.append(codecs.decode(base, "rot13"))
     if any(word in base for word in _BACKWARDS_HINTS) and _BACKWARDS.search(base):
         out.append(base[::-1])
     if base == folded and (joined := _joined_quotes(base)) is not None:

@@ -29,11 +29,11 @@ NULL_SIMILARITY = 0.5
 FLOOR_TARGETS = {"HIGH": 0.02, "MEDIUM": 0.05, "LOW": 0.10}
 # Evidence at or above: that confidence (HIGH, MEDIUM, LOW), per category.
 FLOORS = {
-    "HATE": (0.481, 0.404, 0.325),
-    "INSULTS": (0.276, 0.164, 0.164),
-    "SEXUAL": (0.501, 0.501, 0.421),
-    "VIOLENCE": (0.593, 0.439, 0.245),
-    "MISCONDUCT": (0.618, 0.618, 0.618),
+    "HATE": (0.482, 0.325, 0.325),
+    "INSULTS": (0.276, 0.164, 0.276),
+    "SEXUAL": (0.501, 0.501, 0.501),
+    "VIOLENCE": (0.423, 0.439, 0.245),
+    "MISCONDUCT": (0.618, 0.618, 0.483),
     "PROMPT_ATTACK": (0.658, 0.679, 0.679),
 }
 _LEVELS = ("HIGH", "MEDIUM", "LOW")
