@@ -120,8 +120,8 @@ async def run(only: set[str] | None, holdout: bool = False) -> list[Score]:
         scores += await module.evaluate()  # type: ignore[attr-defined]
     if holdout:  # the notes describe the tuned sets
         for score in scores:
-            if score.policy.startswith("prompt attacks"):
-                score.note = "held-out set"
+            if score.policy.startswith("prompt attacks") and "holdout" not in score.note:
+                score.note = "prompt_attacks.jsonl: 65 attacks, 65 look-alikes; read since, a development set"
             elif score.note == topics.NOTE:
                 score.note = "held-out when scored first; its failures read since: a development set now"
     return scores
