@@ -204,6 +204,28 @@ def test_an_e_mail_in_an_earlier_tool_call_s_arguments_reaches_the_model_masked(
     assert json.loads(arguments) == {"to": "{EMAIL}"}
 
 
+def test_masking_json_arguments_keeps_them_valid_and_masks_values_whole_through_escapes(
+    client: openai.OpenAI, upstream: FakeUpstream
+) -> None:
+    """A mask ending inside an escaped quote broke the JSON and left the value's rest unmasked; an
+    escaped line break let a value run on into the next setting, which was masked away."""
+    odd = "jos\u00e9.m@example.org"  # an address with an accent, sent escaped
+    arguments = json.dumps({"to": odd, "note": 'reply-to "ana@example.com"', "env": "A=1\nMAIL=bo@example.com\nB=2"})
+    call = {"id": "c1", "type": "function", "function": {"name": "mail", "arguments": arguments}}
+    client.chat.completions.create(
+        model="guarded",
+        messages=[
+            {"role": "user", "content": "mail them"},
+            {"role": "assistant", "content": None, "tool_calls": [call]},
+            {"role": "tool", "tool_call_id": "c1", "content": json.dumps({"sent_to": odd})},
+        ],
+    )
+    sent = [r["body"] for r in upstream.requests() if r["path"].endswith("/completions")][-1]
+    masked = json.loads(sent["messages"][1]["tool_calls"][0]["function"]["arguments"])
+    assert masked == {"to": "{EMAIL}", "note": 'reply-to "{EMAIL}"', "env": "A=1\nMAIL={EMAIL}\nB=2"}
+    assert json.loads(sent["messages"][2]["content"]) == {"sent_to": "{EMAIL}"}
+
+
 @pytest.mark.parametrize("mode", ["sync", "async"])
 def test_a_blocked_stream_ends_every_choice_it_asked_for(
     client: openai.OpenAI, upstream: FakeUpstream, mode: str

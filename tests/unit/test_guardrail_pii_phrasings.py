@@ -162,3 +162,16 @@ def test_card_codes_credentials_and_ids_in_chats_configs_and_shells(text: str, e
 )
 def test_look_alikes_in_chats_configs_and_logs_are_left_alone(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ('{"env": "DB_PASSWORD=s3cr3t-P@ss\\nDB_USER=app"}', [("PASSWORD", "s3cr3t-P@ss")]),  # not the next line
+        ('{"cfg": "a=1\\tpassword=Winter2024!\\tb=2"}', [("PASSWORD", "Winter2024!")]),
+        ('{"to": "jos\\u00e9.m@example.org"}', [("EMAIL", "jos\\u00e9.m@example.org")]),  # whole, not its tail
+        ('{"note": "reply to \\"ana@example.com\\" today"}', [("EMAIL", "ana@example.com")]),
+    ],
+)
+def test_values_inside_json_strings_end_where_their_escapes_say(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected

@@ -8,7 +8,14 @@ Two things hide a value or a word from a pattern without changing what a reader 
   "＠"), the ideographic space, and the decimal digits of other scripts ("٤١١١"), which ``\\d``
   matches but the check digit code cannot read.
 
-``fold`` removes the first and replaces the second, one character for one. Findings in the folded
+A third hides where a value ends: JSON's escapes, when the text is JSON (a tool call's arguments,
+a tool result, a pasted config): in ``"DB_PASSWORD=s3cr3t\\nDB_USER=app"`` the password ran on into
+the next line, and a mask ending inside ``\\"`` broke the JSON and left the rest of the value
+visible. They are read as what they stand for, keeping their length: ``\\n``, ``\\t`` and ``\\r``
+as spaces, ``\\"`` as quotes (a value ends there, never inside the escape), ``\\uXXXX`` as
+characters of a word (an accented e-mail address is masked whole).
+
+``fold`` removes the first and replaces the others, one character for one. Findings in the folded
 text are mapped back (``Folded.span``) so that every offset reported is one into the original
 text. An ASCII text is its own folding, at the cost of one ``isascii``.
 """
@@ -76,8 +83,22 @@ def _replacements(text: str) -> dict[int, int]:
     return table
 
 
+_ESCAPE = re.compile(r'\\(?:[nrt]|"|u[0-9a-fA-F]{4})')
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    """An escape as a same-length stand-in: whitespace for a line break or tab, two quotes for a quote
+    (a value ends at it: a mask never takes half of the escape), word characters for a code point."""
+    escape = match.group()
+    if escape[1] in "nrt":
+        return "  "
+    return '""' if escape[1] == '"' else "_" * len(escape)
+
+
 def fold(text: str) -> Folded:
     """``text`` as the detectors read it (see the module docstring)."""
+    if "\\" in text:
+        text = _ESCAPE.sub(_unescaped, text)
     if text.isascii():
         return Folded(text, text)
     table = _replacements(text)
