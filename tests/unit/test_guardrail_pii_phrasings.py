@@ -140,6 +140,8 @@ def test_an_address_stays_an_address_in_a_sentence_about_an_upgrade() -> None:
         ("requirepass 7hQ2mP9xZt", ("PASSWORD", "7hQ2mP9xZt")),
         ("the password for the NAS is now walnut-fig-3391", ("PASSWORD", "walnut-fig-3391")),
         ("camera web ui at 10.0.0.9, login admin / Qz7#wLp4", ("PASSWORD", "Qz7#wLp4")),
+        ("curl -u deploy:Hn7!kQ2z https://ci.internal/api", ("PASSWORD", "Hn7!kQ2z")),
+        ("mobile on file 555-0188, call after six", ("PHONE", "555-0188")),
     ],
 )
 def test_card_codes_credentials_and_ids_in_chats_configs_and_shells(text: str, expected: tuple[str, str]) -> None:
@@ -157,6 +159,7 @@ def test_card_codes_credentials_and_ids_in_chats_configs_and_shells(text: str, e
         "milk expires 4/12 lol",
         "IAM user unique ID AIDAJQABLZS4A3QDU576 appears in CloudTrail",
         "VAT reg no GB 294 7731 58",
+        "order 555-0134 shipped yesterday",
         "Our account ref GB12 BARC 2032 5873 0192 75 is on the statement",  # an IBAN failing mod-97
     ],
 )

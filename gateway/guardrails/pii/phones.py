@@ -74,6 +74,13 @@ def _national(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+def _local_seven(match: re.Match[str], scan: Scan) -> Finding | None:
+    """555-0134: a number without its area code, only beside a phone word."""
+    if scan.near(match.start(), match.end(), ctx.PHONE) and not scan.before(match.start(), ctx.NOT_PERSONAL):
+        return found(PHONE, match.start(), match.end())
+    return None
+
+
 DETECTORS = (
     Detector((PHONE,), re.compile(rf"\+(?<![\w+]\+){_INTERNATIONAL_REST}"), _international, lead=r"(?<=\+)\d"),
     Detector(
@@ -88,6 +95,12 @@ DETECTORS = (
         ),
         _north_american,
         lead=r"(?<=1)[ .-](?:\(|\d{3}[ .-])|(?<=\()\d{3}\)|(?<=\d)\d\d[ .-]\d{3}[ .-]",
+    ),
+    Detector(
+        (PHONE,),
+        re.compile(r"[2-9](?<![\w.+/#$€£(-][2-9])\d\d[.-]\d{4}(?![\w-]|[.]\d)"),
+        _local_seven,
+        lambda scan: scan.mentions(ctx.PHONE),
     ),
     Detector(
         (PHONE,),

@@ -148,7 +148,8 @@ def _pem_blocks(text: str) -> Iterator[re.Match[str]]:
 
 
 def _config_password(match: re.Match[str], scan: Scan) -> Finding | None:
-    """PGPASSWORD=..., REDIS_PASS=..., redis's requirepass/masterauth, "login admin / Fj8#qLz2"."""
+    """PGPASSWORD=..., REDIS_PASS=..., redis's requirepass/masterauth, "login admin / Fj8#qLz2",
+    curl -u user:password."""
     start, end = match.span("value")
     if scan.text[start] in "'\"" and end - start > 2 and scan.text[end - 1] == scan.text[start]:
         start, end = start + 1, end - 1
@@ -247,11 +248,12 @@ DETECTORS = (
         (PASSWORD,),
         re.compile(
             r"(?<![A-Za-z0-9])(?:[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|PWD)[ \t]*=[ \t]*"
-            r"|(?i:requirepass|masterauth)[ \t]+|(?i:login)[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+)"
+            r"|(?i:requirepass|masterauth)[ \t]+|(?i:login)[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+"
+            r"|(?i:curl)\b[^\n]{0,80}?[ \t](?:-u|--user)[ \t]+[^\s:'\"]{1,64}:)"
             r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"]{1,64})"
         ),
         _config_password,
-        lambda scan: scan.has("pass", "pwd", "masterauth", "login"),
+        lambda scan: scan.has("pass", "pwd", "masterauth", "login", "curl"),
     ),
     Detector((PASSWORD,), _PEM, _pem, lambda scan: "-----BEGIN" in scan.text, matches=_pem_blocks),
     Detector(
