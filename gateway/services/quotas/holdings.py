@@ -97,6 +97,7 @@ class Holdings:
         self._registered = False
         self._renewed = 0.0
         self._reclaimed_at = 0.0
+        self.forgotten = False  # the allowances this record lists were dropped (Redis failed): release it
 
     async def sync(self, run: Eval, held: Mapping[str, int]) -> bool:
         """Write what changed since the last write (or renew the entry). False when this holder had
@@ -137,4 +138,4 @@ class Holdings:
         self._forget()
 
     def _forget(self) -> None:
-        self._written, self._registered = {}, False
+        self._written, self._registered, self.forgotten = {}, False, False

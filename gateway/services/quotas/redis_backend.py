@@ -320,6 +320,8 @@ class RedisStore:
         never returns it twice."""
         assert self.holdings is not None
         try:
+            if self.holdings.forgotten:  # Redis failed meanwhile: what was held then goes back first
+                await self.holdings.release(self._run)
             if not await self.holdings.sync(self._run, self.allowances.snapshot()):
                 LOG.warning("this process's quota allowances were reclaimed (it stalled); taking afresh")
                 self.allowances.forget()
@@ -363,6 +365,8 @@ class RedisStore:
             )
         self.healthy, self.last_error = False, repr(error)
         self.allowances.forget()
+        if self.holdings is not None:  # its record in Redis still counts them: released on the next write
+            self.holdings.forgotten = True
         if self._probe is None or self._probe.done():
             self._probe = asyncio.get_running_loop().create_task(self._reconnect(), name="strata-quota-probe")
 
@@ -376,6 +380,3 @@ class RedisStore:
             else:
                 self.healthy, self.last_error = True, None
                 LOG.info("quota store (Redis) reachable again; shared limits restored")
-                if self.holdings is not None:  # what was forgotten in the outage goes back
-                    with contextlib.suppress(Exception):
-                        await self.holdings.release(self._run)
