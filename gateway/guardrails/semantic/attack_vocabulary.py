@@ -1,0 +1,100 @@
+# ruff: noqa: E501  (a pattern reads best on one line, whole)
+"""The prompt-attack patterns' shared vocabulary (verbs, the model's rules, what extraction asks for)
+and the ``Pattern`` they are compiled into (``attack_patterns.py``, ``attack_patterns_indirect.py``)."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+from gateway.guardrails.semantic.anchors import Anchors, Reading, anchors
+
+UNLESS_NEAR = 60
+_VERB = (
+    r"(?:ignore|ignores|ignoring|disregard|disregards|disregarding|forget|forgetting|skip|drop|override|overriding"
+    r"|bypass|bypassing|abandon|cancel|discard|dismiss|neglect|set aside|put aside|throw out|get rid of"
+    r"|stop following|stop obeying|don'?t follow|do not follow|don'?t obey|do not obey|never ?mind|circumvent"
+    r"|escape|evade|ditch|scrap|setting aside|putting aside|dropping|skipping|discarding|dismissing|ditching)"
+)
+_QUALIFIER = (
+    r"(?:all|any|every|your|ur|previous|prior|earlier|above|preceding|foregoing|former|initial|original|old"
+    r"|existing|system|safety|content|ethical|moral|developer'?s?|standing|programmed|built-in|hidden)"
+)
+_RULES = (
+    r"(?:instructions?|prompts?|directives?|directions|commands|rules|guidelines|guard ?rails|constraints"
+    r"|restrictions|limitations|limits|programming|polic(?:y|ies)|filters?|safeguards|principles|protocols?"
+    r"|conditioning|alignment|ethics|morals)"
+)
+_LIMITS = (
+    r"(?:safety (?:polic(?:y|ies)|rules|settings|protocols|measures)|restrictions|filters?|filtering|censorship|limitations|limits|rules|guidelines|content polic(?:y|ies)"
+    r"|safety|ethics|morals?|ethical \w+|moral \w+|boundaries|programming|training|constraints|safeguards|guard ?rails"
+    r"|alignment(?: training)?)"
+)
+_STRONG_LIMITS = (
+    r"(?:safety (?:polic(?:y|ies)|rules|settings|protocols|measures)|restrictions|filters?|filtering|censorship|content polic(?:y|ies)|safety (?:guidelines|filters?|rules|"
+    r"restrictions|training|measures)|ethics|morals?|ethical \w+|moral \w+|safeguards|guard ?rails)"
+)
+# Instructions that belong to a document or a person, not to the model ("the earlier instructions in
+# the onboarding doc", "my manager said to ignore ...", "the Supplier shall ignore ...").
+_NOT_THE_MODELS = (
+    r"\b(?:supplier|contractor|vendor|buyer|seller|part(?:y|ies)|licensee|licensor|tenant|landlord|employer|employee|carrier|bank|court)s?\s+(?:shall|must|may|will|should)\b|"
+    r"\b(?:in|of|from|on)\s+(?:the|that|my|our|his|her|their)\s+(?:[\w-]+\s+){0,2}?(?:docs?|documents?|documentation"
+    r"|manual|guide|wiki|readme|handbook|e-?mails?|tickets?|recipe|notes|spec|checklist|page|file|form|worksheet"
+    r"|textbook|article|pdf|slides?|template|contract|box|package|label|letter|memo)\b"
+    r"|\b(?:manager|boss|teacher|colleague|lead|supervisor|coach|instructor|professor|doctor|handbook|manual|guide|memo|notice"
+    r"|wiki|email|document|doc|policy|hr|it team|admin team)\s+(?:said|says|told (?:me|us)|asked (?:me|us)|tells (?:me|us)|asks (?:me|us))\b"
+)
+# Rules that belong to a tool: a linter, a compiler, a stylesheet, a firewall, a mail filter.
+_TOOLING = (
+    r"\b(?:es-?lint\w*|\w*lint(?:er|ers|ing)?|flake8|ruff|mypy|rubocop|prettier|stylelint|checkstyle|sonar\w*|compilers?|tsc|gcc|clang"
+    r"|typescript|css|stylesheets?|firewalls?|iptables|ufw|spam filters?|mail filters?|gitignore|robots\.txt|noqa|pre-commit|webpack|babel)\b"
+    r"|\bfor (?:one|this|that|a|each|the next|a single|the whole) (?:line|file|block|function|folder|directory|rule)\b"
+)
+_AI = r"(?:\byou\b|\byour\b|\bai\b|assistant|\bmodel\b|chatbot|\bgpt|\bllm\b|chatgpt|\bbot\b|respond|answer|reply)"
+_SECRET = r"(?:system|initial|hidden|secret|original|confidential|internal|private|developer|pre|starting|first|full|complete|underlying|base|meta|exact|entire)"
+_PROMPT = r"(?:prompts?|instructions?|messages?|configuration|config|directives?|guidelines|rules|context|set-?up(?: text)?|preamble)"
+_EXTRACT = (
+    r"(?:reveal|show|print|output|display|repeat|tell|give|share|dump|leak|list|write out|type out|spell out"
+    r"|recite|paste|copy|expose|disclose|send|provide|return|echo|summari[sz]e|translate|describe|explain"
+    r"|reproduce|render|quote|transcribe"
+    r"|what (?:is|are|was|were)|read out)"
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    name: str
+    level: int  # 1 LOW, 2 MEDIUM, 3 HIGH
+    regex: re.Pattern[str]
+    also: re.Pattern[str] | None = None  # must be found in the same text too
+    unless: re.Pattern[str] | None = None  # a match with this near it (UNLESS_NEAR characters either side) is not one
+    anchors: Anchors | None = field(init=False)  # what every match needs: a text without it is skipped
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "anchors", anchors(self.regex))
+
+    def found(self, reading: Reading) -> bool:
+        if not reading.may_match(self.anchors):
+            return False
+        text = reading.text
+        if self.unless is None:
+            match = self.regex.search(text)
+            return match is not None and (self.also is None or self.also.search(text) is not None)
+        if self.also is not None and self.also.search(text) is None:
+            return False
+        for match in self.regex.finditer(text):
+            near = text[max(0, match.start() - UNLESS_NEAR) : match.end() + UNLESS_NEAR]
+            if self.unless.search(near) is None:
+                return True
+        return False
+
+
+def _p(name: str, level: int, regex: str, also: str | None = None, unless: str | None = None) -> Pattern:
+    return Pattern(
+        name,
+        level,
+        re.compile(unicodedata.normalize("NFKC", regex), re.MULTILINE),
+        re.compile(also) if also else None,
+        re.compile(unless) if unless else None,
+    )
