@@ -1,5 +1,6 @@
 """Where a pattern guardrail's time goes: each check of ``bench/guardrails_overhead.py``'s pattern
-guardrail on its 2 KB e-mail, in process, and the whole input side (``engine.apply``).
+guardrail on its 2 KB e-mail, in process, the whole input side (``engine.apply``), and the
+prompt-attack patterns on the same e-mail.
 
     .venv/bin/python bench/guardrail_checks.py [--runs 300]
 
@@ -25,6 +26,7 @@ from gateway.guardrails import engine  # noqa: E402
 from gateway.guardrails.compiled import compile_guardrail  # noqa: E402
 from gateway.guardrails.definition import GuardrailDefinition, Side  # noqa: E402
 from gateway.guardrails.policies.base import Resources, TextUnit  # noqa: E402
+from gateway.guardrails.semantic import attacks  # noqa: E402
 
 
 async def median_ms(work: Callable[[], Awaitable[object]], runs: int) -> float:
@@ -46,6 +48,10 @@ async def main(runs: int) -> None:
         print(f"{label:48s} {await median_ms(functools.partial(check.detect, units), runs):.3f} ms")
     whole = await median_ms(lambda: engine.apply(guardrail, Side.INPUT, units), runs)
     print(f"{'input side (engine.apply)':48s} {whole:.3f} ms")
+    # The PROMPT_ATTACK filter's patterns on the same text (the content policy's part that is not
+    # the embedding model: a semantic guardrail runs it beside the embedding).
+    patterns = await median_ms(lambda: asyncio.sleep(0, attacks.confidence(EMAIL)), runs)
+    print(f"{'prompt-attack patterns (attacks.confidence)':48s} {patterns:.3f} ms")
 
 
 if __name__ == "__main__":
