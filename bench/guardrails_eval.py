@@ -49,7 +49,8 @@ def use_holdout(modules: list[object]) -> list[object]:
     pii.MORE = [
         (folder / "pii_holdout2.jsonl", "pii_holdout2: 201 entities, 112 look-alikes; read since, a development set"),
         (folder / "pii_holdout3.jsonl", "pii_holdout3: 223 entities, 116 look-alikes; read since, a development set"),
-        (folder / "pii_holdout4.jsonl", "pii_holdout4: 230 entities, 123 look-alikes; never read while tuning"),
+        (folder / "pii_holdout4.jsonl", "pii_holdout4: 230 entities, 123 look-alikes; read since, a development set"),
+        (folder / "pii_holdout5.jsonl", "pii_holdout5: 297 entities, 128 look-alikes; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -62,7 +63,11 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout4.jsonl",
-            "prompt_attacks_holdout4: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout4: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout5.jsonl",
+            "prompt_attacks_holdout5: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [

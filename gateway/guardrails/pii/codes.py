@@ -77,8 +77,16 @@ def _nino(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _nino_example(match: re.Match[str], scan: Scan) -> Finding | None:
-    """QQ 12 34 56 C: HMRC's own example number, never issued, but what forms and people write."""
+    """QQ 12 34 56 C: HMRC's own example number, never issued, but what people write as theirs;
+    not when its sentence calls it the form's example or placeholder."""
+    sentence = _SENTENCE_END.search(scan.text, match.end())
+    start = max(scan.text.rfind(".", 0, match.start()), scan.text.rfind("\n", 0, match.start())) + 1
+    if ctx.EXAMPLE.pattern.search(scan.text, start, sentence.start() if sentence else len(scan.text)):
+        return None
     return found(NINO, match.start(), match.end())
+
+
+_SENTENCE_END = re.compile(r"[.!?](?:\s|\Z)|\n")
 
 
 def _valued(kind: str, min_digits: int, letters: bool = False) -> Judge:
@@ -134,12 +142,12 @@ DETECTORS = (
     Detector(
         (NINO,),
         re.compile(
-            r"(?i:\b(?:nino|ni (?:number|no\.?)|national insurance(?: number| no\.?)?))"
+            r"(?i:\b(?:nino|ni(?= ?(?:number|num|no\b|#))|national insurance(?: number| no\.?)?))"
             + _FILLERS
             + r"(?P<value>(?i:[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z] ?\d\d ?\d\d ?\d\d ?[a-d]))(?!\w)"
         ),
         _named_nino,
-        lambda scan: scan.has("nino", "ni n", "national insurance"),
+        lambda scan: scan.has("nino", "ni n", "ni#", "ni #", "national insurance"),
     ),
     Detector((NINO,), re.compile(r"QQ(?<!\wQQ) ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"), _nino_example),
     Detector(

@@ -26,11 +26,13 @@ CVV = keywords(
     r"digit(?:(?<=[34][ -]digit)|(?<=three[ -]digit)|(?<=four[ -]digit))s?( security)? code",
     r"sec code",
     r"code on (the )?back",
-    r"number on (the )?back",
+    r"numbers? on (the )?back",
     r"digits on (the )?back",
     r"digits on the back",
     r"back of (my|the|your|his|her|their|our) card",
 )
+# Once a card or its expiry is in the text, a short number after one of these is its CVV.
+CODE_IN_CARD_TALK = keywords(r"code", r"sec(urity)?", r"cv", r"verification", prefilter=False)
 EXPIRY = keywords(
     r"exp\.?", r"expir\w*", r"valid (thru|through|until|till)", r"good (thru|thru)", r"mm ?/ ?yy(yy)?", r"exp date"
 )
@@ -159,6 +161,9 @@ OTHER_IDS = keywords(
     r"ohip",
     r"member id",
     r"patient id",
+    r"(hospital|patient|student|employee|staff|payroll|badge|loyalty|library) (number|no\.?|#)",
+    r"mrn",
+    r"medical record( number)?",
     r"employee id",
     r"tax id",
     prefilter=False,
@@ -200,7 +205,17 @@ NOT_CARD_EXPIRY = keywords(
     r"prescriptions?",
     r"leases?",
     r"contracts?",
+    r"polic(y|ies)",
+    r"insurance",
+    r"subscriptions?",
+    r"memberships?",
+    r"registration",
+    r"permits?",
     prefilter=False,
+)
+# Words saying a value is a form's example, not someone's ("QQ 12 34 56 C is the placeholder").
+EXAMPLE = keywords(
+    r"placeholders?", r"examples?", r"e\.g\.", r"samples?", r"dummy", r"fake", r"format", prefilter=False
 )
 # Words saying a dotted quad of small numbers is a version ("upgraded ... from 2.14.1.0").
 VERSION_CHANGE = keywords(

@@ -96,7 +96,13 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # not a host name, or part of an email, a URL or a path found otherwise
     if match["tld"] not in _STRONG_TLDS and not match["rest"] and "." not in scan.text[start:dot]:
         return None  # "self.app", "event.info": code, not a host
+    if _IMAGE_TAG.search(match["rest"]):
+        return None  # a container image ("registry.k8s.io/kube-proxy:v1.29.4", "ghcr.io/a/b@sha256:...")
     return found(URL, start, _trimmed(scan.text, start, match.end()))
+
+
+# The end of a container image's reference: a tag after the last path segment, or a digest.
+_IMAGE_TAG = re.compile(r"/[\w.-]+(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})\Z")
 
 
 def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:

@@ -22,8 +22,11 @@ SIN, CA_HEALTH, PIN = "CA_SOCIAL_INSURANCE_NUMBER", "CA_HEALTH_NUMBER", "PIN"
 # Not inside a longer token, a decimal, a price, a path or a range. ``_FIRST`` is a value's first
 # digit with that condition after it: a pattern that starts with a plain character class lets the
 # regex engine skip to the next digit in C instead of trying every position.
-_NOT_AFTER = r"[\w.,$€£¥@/+-]"
-_FIRST = rf"\d(?<!{_NOT_AFTER}\d)"
+_NOT_AFTER = r"[\w.$€£¥@/+-]"
+# After a comma only as a cell of delimited text: not after "1," unless four digits or more follow
+# (a thousands group has three).
+_NOT_AFTER_COMMA = r"(?<!\d,(?!\d{4}))"
+_FIRST = rf"\d(?<!{_NOT_AFTER}\d)(?<!\d,\d(?!\d{{3}}))"
 _RB = r"(?!\w|[./-]\d)"
 
 
@@ -35,7 +38,7 @@ def _number(body: str) -> re.Pattern[str]:
 def _slow_number(body: str) -> re.Pattern[str]:
     """For detectors with a lead, tried only where it holds (``Pattern.match``), so the leading
     look-behind costs nothing: ``body`` is the whole value."""
-    return re.compile(f"(?<!{_NOT_AFTER})(?:{body}){_RB}")
+    return re.compile(f"(?<!{_NOT_AFTER}){_NOT_AFTER_COMMA}(?:{body}){_RB}")
 
 
 def _groups(value: str) -> list[str]:
@@ -52,6 +55,15 @@ def _card(match: re.Match[str], scan: Scan) -> Finding | None:
             length = sum(len(g) for g in groups[:count]) + count - 1
             return found(CARD, match.start(), match.start() + length)
     return None
+
+
+def _grouped_card(match: re.Match[str], scan: Scan) -> Finding | None:
+    """Digits grouped in no card's print ("55 62 8655 5309 3613", "457475 3101 343558"): a card
+    only when its checks hold and a card is named in the clause before it."""
+    groups = _groups(match.group())
+    if any(len(g) < 2 for g in groups) or not scan.before(match.start(), ctx.CARD):
+        return None
+    return _card(match, scan)
 
 
 def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -199,6 +211,8 @@ def _cid(match: re.Match[str], scan: Scan) -> Finding | None:
 def _cvv(match: re.Match[str], scan: Scan) -> Finding | None:
     if scan.before(match.start(), ctx.CVV, width=32) or scan.follows(match.start(), (CARD, EXPIRY)):
         return found(CVV, match.start(), match.end())
+    if (_found_card(scan) or scan.holds(EXPIRY)) and scan.led_by(match.start(), ctx.CODE_IN_CARD_TALK, width=16):
+        return found(CVV, match.start(), match.end())  # "card 3652 933049 4655, exp. 06-28, code 913"
     return None
 
 
@@ -214,6 +228,12 @@ DETECTORS = (
         lead=r"(?<=\d)(?:[ -]?\d){12}",
     ),
     Detector(
+        (CARD,),
+        _number(r"\d{1,5}(?:[ -]\d{2,6}){2,6}"),
+        _grouped_card,
+        lambda scan: scan.mentions(ctx.CARD),
+    ),
+    Detector(
         (EXPIRY,),
         _slow_number(r"(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?\d\d"),
         _expiry,
@@ -225,7 +245,7 @@ DETECTORS = (
         (EXPIRY,),
         _KEYED_EXPIRY,
         _keyed_expiry,
-        lambda scan: scan.mentions(ctx.EXPIRY) and (_found_card(scan) or scan.mentions(ctx.CARD)),
+        lambda scan: scan.mentions(ctx.EXPIRY) and _speaks_of_cards(scan),
         needs=(CARD,),
         matches=_keyed_expiries,
     ),

@@ -81,6 +81,11 @@ def _local_seven(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+def _spelt_out(match: re.Match[str], scan: Scan) -> Finding | None:
+    """ "text me at 6 4 6 5 5 8 2 0 1 9": one digit at a time, right after a phone word."""
+    return found(PHONE, match.start(), match.end()) if scan.before(match.start(), ctx.PHONE, width=24) else None
+
+
 DETECTORS = (
     Detector((PHONE,), re.compile(rf"\+(?<![\w+]\+){_INTERNATIONAL_REST}"), _international, lead=r"(?<=\+)\d"),
     Detector(
@@ -101,6 +106,13 @@ DETECTORS = (
         re.compile(r"[2-9](?<![\w.+/#$€£(-][2-9])\d\d[.-]\d{4}(?![\w-]|[.]\d)"),
         _local_seven,
         lambda scan: scan.mentions(ctx.PHONE),
+    ),
+    Detector(
+        (PHONE,),
+        re.compile(r"\d(?<![\w.+/#$€£-]\d)(?<!\d[ .-]\d)([ .-])\d(?:\1\d){8,10}(?!\w|[ .-]\d)"),
+        _spelt_out,
+        lambda scan: scan.mentions(ctx.PHONE),
+        lead=r"(?<=\d)[ .-]\d[ .-]\d[ .-]\d",
     ),
     Detector(
         (PHONE,),

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 WIDTH = 60  # characters before a value where its keyword may stand
 AFTER = 24  # characters after it ("4821 is my PIN")
+_TABLE_ROWS = 200  # rows of a table looked past for its header
 # The last number before a value; digits glued to letters are part of a word ("CVC2", "v2"), not one.
 _LAST_NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?=\D*\Z)")
 _NEXT_DIGIT = re.compile(r"\d")
@@ -144,7 +145,39 @@ class Scan:
         return _VALUE_NEXT.match(self.text, keyword.end()) is None
 
     def near(self, start: int, end: int, keywords: Keywords) -> bool:
-        return self.before(start, keywords) or self.after(end, keywords)
+        return self.before(start, keywords) or self.after(end, keywords) or self.column_named(start, keywords)
+
+    def column_named(self, start: int, keywords: Keywords) -> bool:
+        """Whether the value is a cell of a table (lines of comma-, tab-, pipe- or semicolon-separated
+        cells, as CSV, TSV and markdown are pasted) whose header cell is a keyword: in a payroll
+        export, "routing" may stand rows above its numbers."""
+        if not self.mentions(keywords):
+            return False
+        text = self.text
+        line_start = text.rfind("\n", 0, start) + 1
+        if line_start == 0:
+            return False
+        line_end = text.find("\n", start)
+        line = text[line_start : len(text) if line_end < 0 else line_end]
+        delimiter = next((d for d in ",\t|;" if d in line), None)
+        if delimiter is None:
+            return False
+        cells = line.count(delimiter)
+        header = None
+        above_end = line_start - 1  # the newline ending the line above
+        for _ in range(_TABLE_ROWS):
+            above_start = text.rfind("\n", 0, above_end) + 1
+            if text.count(delimiter, above_start, above_end) != cells:
+                break
+            header = (above_start, above_end)
+            if above_start == 0:
+                break
+            above_end = above_start - 1
+        if header is None:
+            return False
+        names = text[header[0] : header[1]].split(delimiter)
+        index = text.count(delimiter, line_start, start)
+        return index < len(names) and keywords.pattern.search(names[index]) is not None
 
     def led_by(self, start: int, keywords: Keywords, width: int = 32) -> bool:
         """Whether the value comes right after a keyword, only fillers between ("PIN is 4821")."""

@@ -63,6 +63,8 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # a command-line flag: --password-stdin
     if match.groupdict().get("space") and (value.isalpha() or not quoted and not any(c.isdigit() for c in value)):
         return None  # "password Bl@ckC@t99" yes, "password reset" no
+    if match.groupdict().get("short") and not (any(c.isalpha() for c in value) and not value.isalpha()):
+        return None  # "the pass for the museum is free", "bus pass for May is 2.50"
     if (match["sep"] or "").lower() == "to" and not quoted and (value.isalpha() or len(value) < 6):
         return None  # "set the password to marigold77" yes, "set the password to expire" no
     if quoted or not value.isalpha() or not (value.islower() or value.istitle()):
@@ -100,6 +102,8 @@ def _keyed_token(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _access_key(match: re.Match[str], scan: Scan) -> Finding | None:
+    if len(set(match.group()[4:])) <= 3:
+        return None  # AKIAXXXXXXXXXXXXXXXX: a placeholder
     return found(ACCESS, match.start(), match.end())
 
 
@@ -163,6 +167,17 @@ def _config_password(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(PASSWORD, start, end)
 
 
+def _chpasswd_line(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A "user:password" line of a chpasswd list (cloud-init's RANDOM asks for a generated one)."""
+    group = "value" if match["value"] else "echoed"
+    value = match[group]
+    if value.upper() == "RANDOM" or _PLACEHOLDER.search(value) or value.startswith("$"):
+        return None
+    if "chpasswd" not in scan.lowered[max(0, match.start() - 200) : match.end() + 40]:
+        return None
+    return found(PASSWORD, *match.span(group))
+
+
 def _url_password(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match["value"]
     return None if _PLACEHOLDER.search(value) else found(PASSWORD, match.start("value"), match.end("value"))
@@ -188,7 +203,8 @@ DETECTORS = (
         (PASSWORD,),
         re.compile(
             r"[pP](?<![A-Za-z][pP])"
-            r"(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w|ass(?=[\"']?[ \t]*(?::=|=|:)))[\"']?" + _SEP + _VALUE
+            r"(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w|ass(?=[\"']?[ \t]*(?::=|=|:))"
+            r"|(?P<short>ass)(?=[ \t]+for[ \t][^\n:=]{0,40}?[ \t](?:is|was)[ \t]))[\"']?" + _SEP + _VALUE
         ),
         _password,
         lambda scan: scan.has("pass", "pw"),
@@ -249,11 +265,25 @@ DETECTORS = (
         re.compile(
             r"(?<![A-Za-z0-9])(?:[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|PWD)[ \t]*=[ \t]*"
             r"|(?i:requirepass|masterauth)[ \t]+|(?i:login)[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+"
-            r"|(?i:curl)\b[^\n]{0,80}?[ \t](?:-u|--user)[ \t]+[^\s:'\"]{1,64}:)"
+            r"|(?i:curl)\b[^\n]{0,80}?[ \t](?:-u|--user)[ \t]+[^\s:'\"]{1,64}:"
+            r"|\b(?:docker|podman|nerdctl|buildah|skopeo|helm registry|oc) login\b"
+            r"[^\n]{0,120}?[ \t](?:-p|--password)[ \t=]+"
+            r"|\bAUTH[ \t]+(?:[A-Za-z][\w.-]{0,31}[ \t]+)?(?=\S*[\d\W])|\bredis-cli\b[^\n]{0,80}?[ \t]-a[ \t]+)"
             r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"]{1,64})"
         ),
         _config_password,
-        lambda scan: scan.has("pass", "pwd", "masterauth", "login", "curl"),
+        lambda scan: scan.has("pass", "pwd", "masterauth", "login", "curl", "auth", "redis-cli"),
+    ),
+    Detector(
+        (PASSWORD,),
+        # cloud-init's and chpasswd's "user:password" lines
+        re.compile(
+            r"(?m)^[ \t]*(?:-[ \t]+)?[a-z_][a-z0-9_.-]{0,31}:(?P<value>[^\s:]{4,64})[ \t]*$"
+            r"|\becho[ \t]+['\"]?[a-z_][a-z0-9_.-]{0,31}:(?P<echoed>[^\s:'\"]{4,64})['\"]?"
+            r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"
+        ),
+        _chpasswd_line,
+        lambda scan: scan.has("chpasswd"),
     ),
     Detector((PASSWORD,), _PEM, _pem, lambda scan: "-----BEGIN" in scan.text, matches=_pem_blocks),
     Detector(
