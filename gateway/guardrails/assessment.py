@@ -49,11 +49,12 @@ class Detection:
     action: Action
     span: tuple[int, int, int] | None = None
     placeholder: str | None = None
+    detected: bool = True  # False: a filter or topic evaluated that did not fire (outputScope FULL)
 
     def rendered(self, withhold: bool = False) -> dict[str, Any]:
         """Bedrock's entry; ``withhold``: the matched text replaced by its placeholder, for text
         the caller was not given (see ``render.withheld``)."""
-        entry = {**self.entry, "action": self.action, "detected": True}
+        entry = {**self.entry, "action": self.action, "detected": self.detected}
         if withhold and "match" in entry:
             entry["match"] = self.placeholder or WITHHELD
         return entry
@@ -69,6 +70,7 @@ class Outcome:
     units_checked: dict[str, int] = field(default_factory=dict)  # per section: text units processed
     characters: int = 0
     latency_ms: int = 0
+    passed: list[Detection] = field(default_factory=list)  # evaluated, not detected: shown in full only
 
     @property
     def blocked(self) -> bool:
@@ -101,10 +103,11 @@ class Outcome:
         return sorted({d.section[0] for d in self.detections})
 
     def assessment(self, full: bool = False, withhold: bool = False) -> dict[str, Any]:
-        """Bedrock's GuardrailAssessment: the detections (``full``: those that only report too),
-        per section, with invocation metrics; ``withhold``: matched text as placeholders."""
+        """Bedrock's GuardrailAssessment: the detections (``full``: those that only report too, and
+        the filters and topics that were evaluated and did not fire, ``detected: false``), per
+        section, with invocation metrics; ``withhold``: matched text as placeholders."""
         out: dict[str, Any] = {}
-        for detection in self.detections:
+        for detection in [*self.detections, *self.passed] if full else self.detections:
             if not full and detection.action == "NONE":
                 continue
             policy, key = detection.section

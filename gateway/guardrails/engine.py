@@ -60,9 +60,12 @@ async def apply(guardrail: CompiledGuardrail, side: Side, units: Sequence[TextUn
                     unit, start, end = detection.span
                     detection.span = (numbering[unit], start, end)
         detections += found
+    passed = [d for d in detections if not d.detected]
+    if passed:
+        detections = [d for d in detections if d.detected]
     characters = sum(len(u.text) for u in subject)
     units_checked = {check.policy: max(1, math.ceil(characters / UNIT_CHARACTERS)) for check in checks}
-    outcome = Outcome(side, detections, [], units_checked, characters)
+    outcome = Outcome(side, detections, [], units_checked, characters, passed=passed)
     if outcome.blocked:
         outcome.outputs = [guardrail.blocked_message(side)]
     elif outcome.anonymized:
@@ -80,7 +83,10 @@ async def _detect_all(
     def reads(check: Check) -> Sequence[TextUnit]:
         return _for(check.policy, units, subject, said)
 
-    pending = {i: asyncio.ensure_future(c.detect(reads(c))) for i, c in enumerate(checks) if waits(c)}
+    # Semantic checks also report the filters and topics that did not fire (``evaluate``), for FULL.
+    pending = {
+        i: asyncio.ensure_future(getattr(c, "evaluate", c.detect)(reads(c))) for i, c in enumerate(checks) if waits(c)
+    }
     results: list[list[Detection]] = []
     try:
         if sum(len(u.text) for u in units) > OFF_LOOP_CHARACTERS:

@@ -201,3 +201,32 @@ def test_a_guardrail_created_through_the_api_with_topics_is_ready_and_applies(ga
         runtime.close()
     assert checked["action"] == "GUARDRAIL_INTERVENED"
     assert checked["outputs"][0]["text"] == "I can't diagnose illnesses."
+
+
+def test_apply_guardrails_full_scope_lists_the_filters_and_topics_that_did_not_fire(gateway: RunningGateway) -> None:
+    runtime = sigv4_client("bedrock-runtime", gateway)
+    content = [{"text": {"text": "Write a short, friendly reminder that the office closes early on Friday."}}]
+    try:
+        full = runtime.apply_guardrail(
+            guardrailIdentifier="semantic",
+            guardrailVersion="DRAFT",
+            source="INPUT",
+            content=content,
+            outputScope="FULL",
+        )
+        interventions = runtime.apply_guardrail(
+            guardrailIdentifier="semantic", guardrailVersion="DRAFT", source="INPUT", content=content
+        )
+    finally:
+        runtime.close()
+    assert full["action"] == "NONE"
+    [assessment] = full["assessments"]
+    filters = {f["type"]: f for f in assessment["contentPolicy"]["filters"]}
+    assert set(filters) == {"PROMPT_ATTACK", "VIOLENCE"}
+    assert all(f["detected"] is False and f["action"] == "NONE" for f in filters.values())
+    assert filters["PROMPT_ATTACK"]["filterStrength"] == "HIGH"
+    assert assessment["topicPolicy"]["topics"] == [
+        {"name": "Investment advice", "type": "DENY", "action": "NONE", "detected": False}
+    ]
+    [only_interventions] = interventions["assessments"]
+    assert "contentPolicy" not in only_interventions and "topicPolicy" not in only_interventions

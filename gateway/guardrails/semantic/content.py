@@ -113,9 +113,14 @@ class ContentCheck:
         return found
 
     async def detect(self, units: Sequence[TextUnit]) -> list[Detection]:
+        return [d for d in await self.evaluate(units) if d.detected]
+
+    async def evaluate(self, units: Sequence[TextUnit]) -> list[Detection]:
+        """Each filter, fired or not (``detected``): what outputScope FULL shows."""
         found = await self.confidences(units)
-        return [
-            Detection(CONTENT, {"type": f.type, "confidence": found[f.type], "filterStrength": f.strength}, f.action)  # type: ignore[arg-type]
-            for f in self.filters
-            if f.catches(found[f.type])
-        ]
+        out = []
+        for f in self.filters:
+            entry = {"type": f.type, "confidence": found[f.type], "filterStrength": f.strength}
+            caught = f.catches(found[f.type])
+            out.append(Detection(CONTENT, entry, f.action if caught else "NONE", detected=caught))  # type: ignore[arg-type]
+        return out

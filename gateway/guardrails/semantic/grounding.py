@@ -98,10 +98,15 @@ class GroundingCheck:
         return out
 
     async def detect(self, units: Sequence[TextUnit]) -> list[Detection]:
+        return [d for d in await self.evaluate(units) if d.detected]
+
+    async def evaluate(self, units: Sequence[TextUnit]) -> list[Detection]:
+        """Each scored filter, fired or not (``detected``): what outputScope FULL shows."""
         scores = await self.scores(units)
         found = []
         for kind, threshold, action in self.filters:
-            if kind in scores and scores[kind] < threshold:
+            if kind in scores:
                 entry = {"type": kind, "threshold": threshold, "score": round(scores[kind], 2)}
-                found.append(Detection(GROUNDING, entry, action))  # type: ignore[arg-type]
+                caught = scores[kind] < threshold
+                found.append(Detection(GROUNDING, entry, action if caught else "NONE", detected=caught))  # type: ignore[arg-type]
         return found

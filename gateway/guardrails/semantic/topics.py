@@ -164,9 +164,14 @@ class TopicCheck:
         return score >= (self.definition_threshold if topic.by_definition else self.threshold)
 
     async def detect(self, units: Sequence[TextUnit]) -> list[Detection]:
+        return [d for d in await self.evaluate(units) if d.detected]
+
+    async def evaluate(self, units: Sequence[TextUnit]) -> list[Detection]:
+        """Each topic, fired or not (``detected``): what outputScope FULL shows."""
         scores = await self.scores(units)
-        return [
-            Detection(TOPICS, {"name": t.name, "type": "DENY"}, t.action)  # type: ignore[arg-type]
-            for t in self.topics
-            if self.matches(t, scores[t.name])
-        ]
+        out = []
+        for t in self.topics:
+            caught = self.matches(t, scores[t.name])
+            action = t.action if caught else "NONE"
+            out.append(Detection(TOPICS, {"name": t.name, "type": "DENY"}, action, detected=caught))  # type: ignore[arg-type]
+        return out
