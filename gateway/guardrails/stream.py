@@ -7,9 +7,11 @@ point holds the release before it. When a check blocks, the held text is dropped
 with the guardrail's blocked message: nothing unsafe leaves. ANONYMIZE masks across chunk boundaries.
 
 ``async``: text is released at once and checked in the background, one check at a time on what
-came since the last one (at least ASYNC_WINDOW characters, and the rest at the end; plus an
-overlap, so a match across two checks is seen whole); the first check that blocks cuts the stream
-at the next chunk with the blocked message and a well-formed end (``content_filter``). Masking
+came since the last one (ASYNC_WINDOW characters, or less once the oldest of it has waited
+ASYNC_WAIT seconds: a slow model's words are checked as they come, not 128 characters later; the
+rest at the end; plus an overlap, so a match across two checks is seen whole); the first check that
+blocks cuts the stream at the next chunk with the blocked message (after a blank line when the text
+sent before it ends in a word) and a well-formed end (``content_filter``). Masking
 cannot apply to text already sent (Bedrock's async mode does not mask), so the stage runs a
 guardrail that masks answers, or one the caller did not choose, in sync mode whatever the request
 asks (stage.py, ``stream_mode``).
@@ -18,6 +20,7 @@ asks (stage.py, ``stream_mode``).
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -29,6 +32,7 @@ from providers.canonical import ChatCompletionChunk, ChunkChoice, Delta
 WINDOW = 256  # characters gathered before a check
 MARGIN = 96  # characters held back after a check: longer than any pattern match that could still grow
 ASYNC_WINDOW = 128  # async: characters gathered before a check (each check is an assessment in the trace)
+ASYNC_WAIT = 0.25  # async: seconds the oldest unchecked text waits for company before it is checked
 
 Check = Callable[[str], Coroutine[Any, Any, Outcome | None]]  # the guardrails on some text (None: none ran)
 
@@ -76,14 +80,21 @@ class _Async:
     overlap: str = ""  # the end of the last check's text, checked again with what follows
     task: asyncio.Task[Outcome | None] | None = None
     blocked: str | None = None
+    since: float = 0.0  # when the oldest pending text came
 
     async def feed(self, text: str) -> tuple[str, str | None]:
         if self._verdict() is not None:
             return "", self.blocked
+        now = time.monotonic()
+        if not self.pending:
+            self.since = now
         self.pending += text
-        if self.task is None and len(self.pending) >= ASYNC_WINDOW:
+        if self.task is None and self._due(now):
             self._launch()
         return text, None
+
+    def _due(self, now: float) -> bool:
+        return len(self.pending) >= ASYNC_WINDOW or (bool(self.pending) and now - self.since >= ASYNC_WAIT)
 
     async def finish(self) -> tuple[str, str | None]:
         """Waits for the checks still to run (what came last included): the stream's end waits
@@ -110,7 +121,7 @@ class _Async:
             outcome, self.task = self.task.result(), None
             if outcome is not None and outcome.blocked:
                 self.blocked = outcome.outputs[0]
-            elif len(self.pending) >= ASYNC_WINDOW:
+            elif self._due(time.monotonic()):
                 self._launch()
         return self.blocked
 
@@ -130,6 +141,7 @@ class StreamGuard:
         self._choices: dict[int, _Sync | _Async] = {}
         self._asked = choices
         self._finished: set[int] = set()  # choices whose finish_reason was sent
+        self._mid_line: set[int] = set()  # choices whose text sent so far ends in a word
         self.ended = False  # a check blocked: the caller must stop reading the upstream
 
     def _for(self, index: int) -> _Sync | _Async:
@@ -152,6 +164,7 @@ class StreamGuard:
                 return out + self._blocked(chunk, blocked)
             if text or released:
                 choice.delta.content = released
+                self._sent(choice.index, released)
             if choice.finish_reason is not None:
                 self._finished.add(choice.index)
         return out + [chunk]
@@ -165,7 +178,15 @@ class StreamGuard:
                 return out + self._blocked(last, blocked)
             if released:
                 out.append(_text_chunk(last, index, released, None))
+                self._sent(index, released)
         return out
+
+    def _sent(self, index: int, text: str) -> None:
+        if text:
+            if text[-1].isspace():
+                self._mid_line.discard(index)
+            else:
+                self._mid_line.add(index)
 
     def cancel(self) -> None:
         """The stream ended early (the caller left, a failure): stop every background check."""
@@ -178,7 +199,10 @@ class StreamGuard:
         self.ended = True
         self.cancel()
         indexes = sorted((set(range(self._asked)) | self._choices.keys()) - self._finished)
-        return [_text_chunk(like, index, message, "content_filter") for index in indexes]
+        return [
+            _text_chunk(like, index, "\n\n" + message if index in self._mid_line else message, "content_filter")
+            for index in indexes
+        ]
 
 
 def _text_chunk(like: ChatCompletionChunk, index: int, text: str, finish: str | None) -> ChatCompletionChunk:

@@ -9,6 +9,9 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+import pytest
+
+from gateway.guardrails import stream
 from gateway.guardrails.assessment import PII, Detection, Outcome
 from gateway.guardrails.compiled import CompiledGuardrail
 from gateway.guardrails.definition import GuardrailDefinition, Side
@@ -163,3 +166,33 @@ def test_clean_text_passes_unchanged_in_both_modes() -> None:
     for mode in ("sync", "async"):
         sent, finish, _ = _run(mode, pieces)
         assert sent == "".join(pieces) and finish == "stop", mode
+
+
+def test_async_mode_checks_a_slow_models_words_as_they_come(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A model that sends a word at a time, slowly, is cut a word or two after the violation, not
+    after the async window's 128 characters have gathered."""
+    monkeypatch.setattr(stream, "ASYNC_WAIT", 0.02)
+    pieces = ["The ", "codename ", "is ", "project ", "nightingale"] + [f" w{i}" for i in range(20)]
+
+    async def scenario() -> tuple[str, str | None]:
+        guard = _guard("async")
+        sent, finish = "", None
+        for number, piece in enumerate(pieces):
+            await asyncio.sleep(0.03)  # the model's pace, slower than ASYNC_WAIT
+            last = number == len(pieces) - 1
+            for out in await guard.process(_chunk(piece, "stop" if last else None)):
+                sent += "".join(c.delta.content or "" for c in out.choices)
+                finish = out.choices[0].finish_reason or finish
+            if guard.ended:
+                break
+        return sent, finish
+
+    sent, finish = asyncio.run(scenario())
+    assert finish == "content_filter"
+    assert " w3" not in sent, sent
+
+
+def test_async_modes_blocked_message_starts_on_its_own_line_after_a_cut_word() -> None:
+    sent, finish, _ = _run("async", [FILLER + "project nightingale indeed", " and more", " stuff"])
+    assert finish == "content_filter"
+    assert sent.endswith("indeed and more\n\nSorry, I cannot say that.")
