@@ -18,6 +18,7 @@ from gateway.db.database import Database
 from gateway.drain import Drain
 from gateway.guardrails.embedder import GuardrailEmbedder
 from gateway.guardrails.policies.base import Resources
+from gateway.guardrails.policies.content import content_classifier
 from gateway.guardrails.registry import GuardrailRegistry
 from gateway.guardrails.stage import GuardrailStage
 from gateway.guardrails.store import GuardrailStore
@@ -105,7 +106,11 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         settings.guardrail_embedding_cache,
         settings.guardrail_embedding_workers,
     )
-    resources = Resources(embedder=embedder, ner_model_path=settings.guardrail_ner_model_path)
+    resources = Resources(
+        embedder=embedder,
+        ner_model_path=settings.guardrail_ner_model_path,
+        extras=content_classifier(settings.guardrail_classifier_model_path),
+    )
     guardrails = GuardrailRegistry(GuardrailStore(db.sessions), resources, catalog.guardrails, settings.redis_url)
     quotas = QuotaService(
         models,

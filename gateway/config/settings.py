@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # are detected with a local token-classification model at this path, when one is given.
     guardrail_embedding_model: str | None = None
     guardrail_ner_model_path: str | None = None
+    # A team's own local text-classification model (a transformers folder, or package:NAME/FOLDER)
+    # whose labels name content filter types (PROMPT_ATTACK, INJECTION, HATE...): its confidences add
+    # to the seed classifier's for every content policy (guardrails/semantic/classifier.py).
+    guardrail_classifier_model_path: str | None = None
     # Texts whose guardrail embeddings are kept (about 1.5 KB each): a conversation re-sends its history
     # every turn. 0 keeps none between requests (one request's checks still share theirs).
     guardrail_embedding_cache: int = Field(default=4096, ge=0, le=10_000_000)
@@ -136,6 +140,21 @@ class Settings(BaseSettings):
         if self.redis_password is not None and self.redis_url is not None:
             object.__setattr__(self, "redis_url", with_password(self.redis_url, self.redis_password.get_secret_value()))
         return self
+
+    @field_validator("guardrail_ner_model_path", "guardrail_classifier_model_path")
+    @classmethod
+    def _model_folder(cls, value: str | None) -> str | None:
+        """A model folder that is not there is refused at start, not at the first guarded call."""
+        if value is not None:
+            from providers.local.loading import LoadError, resolve_path
+
+            try:
+                folder = resolve_path(value)
+            except LoadError as missing:
+                raise ValueError(str(missing)) from None
+            if not (folder / "config.json").is_file():
+                raise ValueError(f"{folder}: not a transformers model folder (no config.json)")
+        return value
 
     @field_validator("database_url")
     @classmethod

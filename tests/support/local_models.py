@@ -125,3 +125,35 @@ def tiny_bert(folder: Path, *, sentence_transformers: bool = False, seed: int = 
     pooling = st_models.Pooling(encoder.get_embedding_dimension(), "mean")
     SentenceTransformer(modules=[encoder, pooling, st_models.Normalize()], device="cpu").save(str(folder / "st"))
     return folder / "st"
+
+
+def tiny_content_classifier(folder: Path, *, says: str | None = None) -> Path:
+    """A random-weight two-layer BERT whose labels name content filter types (SAFE, HATE, jailbreak),
+    for wiring, not accuracy; ``says``: one label made certain whatever the text."""
+    import torch
+    from transformers import BertConfig, BertForSequenceClassification
+
+    from providers.local.demo import build_word_tokenizer
+
+    tokenizer = build_word_tokenizer(["hello", "there", "ignore", "previous", "instructions"])
+    tokenizer.save_pretrained(folder)
+    labels = {0: "SAFE", 1: "HATE", 2: "jailbreak"}
+    config = BertConfig(
+        vocab_size=len(tokenizer),
+        hidden_size=16,
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        intermediate_size=32,
+        max_position_embeddings=64,
+        id2label=labels,
+        label2id={v: k for k, v in labels.items()},
+        pad_token_id=tokenizer.pad_token_id,
+    )
+    torch.manual_seed(0)
+    model = BertForSequenceClassification(config)
+    if says is not None:
+        with torch.no_grad():
+            model.classifier.weight.zero_()
+            model.classifier.bias.copy_(torch.tensor([20.0 if label == says else -20.0 for label in labels.values()]))
+    model.save_pretrained(folder)
+    return folder

@@ -23,6 +23,7 @@ from gateway.guardrails.semantic.classifier import LocalClassifier, category
 from gateway.guardrails.semantic.content import Filter
 from gateway.guardrails.semantic.seeds import SeedIndex, parse
 from tests.support.embedder import MiniLMEmbedder
+from tests.support.local_models import tiny_content_classifier
 
 HARMFUL = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
 
@@ -240,36 +241,10 @@ def test_model_labels_map_to_filter_types() -> None:
 
 
 def test_a_local_classifier_configured_by_path_is_loaded_and_run(tmp_path: Path, resources: Resources) -> None:
-    folder = _tiny_classifier(tmp_path)
+    folder = tiny_content_classifier(tmp_path)
     wired = Resources(embedder=resources.embedder, extras={**resources.extras, content.CLASSIFIER_PATH: str(folder)})
     check = _check(wired, ("HATE", "PROMPT_ATTACK"))
     assert isinstance(check.classifier, LocalClassifier)
     (verdict,) = asyncio.run(check.classifier.classify(["hello there"]))
     assert set(verdict) <= {"HATE", "PROMPT_ATTACK"} and set(verdict.values()) <= {"LOW", "MEDIUM", "HIGH"}
     asyncio.run(check.detect([TextUnit("hello there")]))  # runs end to end
-
-
-def _tiny_classifier(folder: Path) -> Path:
-    """A random-weight two-layer BERT whose labels name filter types (for wiring, not accuracy)."""
-    import torch
-    from transformers import BertConfig, BertForSequenceClassification
-
-    from providers.local.demo import build_word_tokenizer
-
-    tokenizer = build_word_tokenizer(["hello", "there", "ignore", "previous", "instructions"])
-    tokenizer.save_pretrained(folder)
-    labels = {0: "SAFE", 1: "HATE", 2: "jailbreak"}
-    config = BertConfig(
-        vocab_size=len(tokenizer),
-        hidden_size=16,
-        num_hidden_layers=2,
-        num_attention_heads=2,
-        intermediate_size=32,
-        max_position_embeddings=64,
-        id2label=labels,
-        label2id={v: k for k, v in labels.items()},
-        pad_token_id=tokenizer.pad_token_id,
-    )
-    torch.manual_seed(0)
-    BertForSequenceClassification(config).save_pretrained(folder)
-    return folder

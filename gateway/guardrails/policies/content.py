@@ -25,6 +25,7 @@ if TYPE_CHECKING:
 
 SEED_INDEX = "guardrails.content.seed_index"
 CLASSIFIER_PATH = "guardrails.content.classifier_path"
+CLASSIFIER = "guardrails.content.classifier"
 
 
 def checks(config: ContentPolicyConfig, side: Side, resources: Resources) -> list[Check]:
@@ -48,10 +49,19 @@ def checks(config: ContentPolicyConfig, side: Side, resources: Resources) -> lis
     return [ContentCheck(filters, index, _classifier(resources))]
 
 
+def content_classifier(path: str | None) -> dict[str, object]:
+    """Resources' extras for a team's own classifier at ``path`` (none: {})."""
+    return {CLASSIFIER_PATH: path} if path else {}
+
+
 def _classifier(resources: Resources) -> Classifier | None:
+    """The team's classifier, one instance (one loaded model) for every guardrail version."""
     path = resources.extras.get(CLASSIFIER_PATH)
     if not path:
         return None
     from gateway.guardrails.semantic.classifier import LocalClassifier
 
-    return LocalClassifier(str(path))
+    loaded = resources.extras.get(CLASSIFIER)
+    if not isinstance(loaded, LocalClassifier) or loaded.path != str(path):
+        loaded = resources.extras[CLASSIFIER] = LocalClassifier(str(path))
+    return loaded
