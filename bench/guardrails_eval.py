@@ -80,7 +80,7 @@ def use_holdout(modules: list[object]) -> list[object]:
     return [m for m in modules if getattr(m, "NAME", "") in HOLDOUT]
 
 
-def report(scores: list[Score], holdout: bool = False) -> str:
+def report(scores: list[Score], holdout: bool = False, classifier: str | None = None) -> str:
     rows = [
         [
             s.policy,
@@ -102,12 +102,22 @@ def report(scores: list[Score], holdout: bool = False) -> str:
                 "nor any result; the notes say which sets have been read since, while tuning them)"
             ),
         )
+    command = f"bench/guardrails_eval.py{' --holdout' if holdout else ''}"
+    wired = ""
+    if classifier:
+        title += ", with a trained classifier"
+        command += " --only content --classifier DIR"
+        wired = (
+            " The content filters also run the classifier `strata guardrails train-classifier` wrote (as"
+            " `STRATA_GUARDRAIL_CLASSIFIER_MODEL_PATH` wires it; trained on the sets the notes call development"
+            " sets and the shipped seeds, never on a set they call never read)."
+        )
     return "\n".join(
         [
-            f"## {title} (`bench/guardrails_eval.py{' --holdout' if holdout else ''}`)",
+            f"## {title} (`{command}`)",
             "",
             f"Labelled cases in {where}; a case is positive when the policy should fire. "
-            "Latency: the median per case, in process.",
+            f"Latency: the median per case, in process.{wired}",
             "",
             markdown_table(["policy", "cases", "precision", "recall", "false-positive rate", "ms/case", "note"], rows),
             "",
@@ -136,13 +146,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", help="comma-separated evaluator names")
     parser.add_argument("--holdout", action="store_true", help="score the held-out sets in data/holdout/")
+    parser.add_argument("--classifier", metavar="DIR", help="a trained classifier for the content filters")
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
     only = set(args.only.split(",")) if args.only else None
-    text = report(asyncio.run(run(only, args.holdout)), args.holdout)
+    if args.classifier:
+        from bench.guardrail_evals import content
+
+        content.CLASSIFIER = args.classifier
+    text = report(asyncio.run(run(only, args.holdout)), args.holdout, args.classifier)
     print(text)
-    if not args.no_write and only is None:
-        write_section("guardrails_eval_holdout" if args.holdout else "guardrails_eval", text)
+    section = "guardrails_eval_holdout" if args.holdout else "guardrails_eval"
+    if not args.no_write and args.classifier and only == {"content"}:
+        write_section(section + "_classifier", text)
+    elif not args.no_write and only is None:
+        write_section(section, text)
 
 
 if __name__ == "__main__":

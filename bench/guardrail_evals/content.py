@@ -25,6 +25,7 @@ NAME = "content"
 DATA = Path(__file__).parent / "data"
 HARMFUL = ("HATE", "INSULTS", "SEXUAL", "VIOLENCE", "MISCONDUCT")
 ATTACKS_MORE: list[tuple[str, str]] = []  # further prompt-attack sets in DATA: (file name, note)
+CLASSIFIER: str | None = None  # a team classifier's folder, wired as STRATA_GUARDRAIL_CLASSIFIER_MODEL_PATH would
 
 
 def _cases(name: str) -> list[dict[str, Any]]:
@@ -51,7 +52,9 @@ async def evaluate() -> list[Score]:
     embedder = MiniLMEmbedder()
     index = SeedIndex(embedder)
     await index.vectors.prepare()
-    resources = Resources(embedder=embedder, extras={content.SEED_INDEX: index})
+    resources = Resources(
+        embedder=embedder, extras={content.SEED_INDEX: index, **content.content_classifier(CLASSIFIER)}
+    )
     has_harmful = (DATA / "content.jsonl").is_file()  # the holdout folder has prompt attacks only
     harmful = [(c["text"], c["category"]) for c in _cases("content.jsonl")] if has_harmful else []
     attacks = [(c["text"], "PROMPT_ATTACK" if c["attack"] else None) for c in _cases("prompt_attacks.jsonl")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -181,6 +182,20 @@ def register(commands: Commands) -> None:
     _register_usage(commands, parent)
 
 
+def _guardrails_train(args: argparse.Namespace) -> int:
+    from gateway.guardrails.semantic import training
+
+    try:
+        data = training.examples(args.data, with_seeds=not args.no_seeds)
+        print(f"training on {len(data)} texts ({sum(label for _, label in data)} attacks)", flush=True)
+        out = training.train(data, args.out, training.Options(epochs=args.epochs), lambda line: print(line, flush=True))
+    except (OSError, ValueError) as failed:
+        print(f"strata: {failed}", file=sys.stderr)
+        return 1
+    print(f"written to {out}: set STRATA_GUARDRAIL_CLASSIFIER_MODEL_PATH={out}")
+    return 0
+
+
 def _register_guardrails(commands: Commands, parent: list[argparse.ArgumentParser]) -> None:
     guardrails = commands.add_parser(
         "guardrails", help="guardrails (admin; apply: any key)", description="Guardrails, as Bedrock's API keeps them."
@@ -212,6 +227,24 @@ def _register_guardrails(commands: Commands, parent: list[argparse.ArgumentParse
     delete.add_argument("id", metavar="GUARDRAIL_ID")
     delete.add_argument("--version", help="only this numbered version")
     delete.set_defaults(handler=_guardrails_delete)
+    train = sub.add_parser(
+        "train-classifier",
+        help="fine-tune the embedded MiniLM into a prompt-attack classifier (local, minutes on a CPU)",
+        description="Fine-tune the embedded all-MiniLM-L6-v2 on labelled prompts (and the shipped seeds) into a "
+        "folder for STRATA_GUARDRAIL_CLASSIFIER_MODEL_PATH. No gateway is called.",
+    )
+    train.add_argument("--out", required=True, type=Path, metavar="DIR", help="where the classifier is written")
+    train.add_argument(
+        "--data",
+        action="append",
+        default=[],
+        type=Path,
+        metavar="FILE.jsonl",
+        help='labelled prompts, one {"text": ..., "attack": true|false} per line (repeatable)',
+    )
+    train.add_argument("--epochs", type=int, default=4, help="passes over the examples (default 4)")
+    train.add_argument("--no-seeds", action="store_true", help="leave out the content seeds shipped with Strata")
+    train.set_defaults(handler=_guardrails_train)
 
 
 def _register_deployments(commands: Commands, parent: list[argparse.ArgumentParser]) -> None:
