@@ -37,11 +37,14 @@ def _words(text: str) -> list[str]:
     return text.split()
 
 
-def _before_stop(text: str, stop: str | list[str] | None) -> str:
-    """The reply up to the first stop sequence, as a model stops at one."""
+def _before_stop(text: str, stop: str | list[str] | None) -> tuple[str, str | None]:
+    """The reply up to the first stop sequence, as a model stops at one, and that sequence."""
     sequences = [stop] if isinstance(stop, str) else stop or []
-    cuts = [i for i in (text.find(s) for s in sequences if s) if i >= 0]
-    return text[: min(cuts)] if cuts else text
+    cuts = [(i, s) for s in sequences if s and (i := text.find(s)) >= 0]
+    if not cuts:
+        return text, None
+    at, matched = min(cuts, key=lambda cut: cut[0])
+    return text[:at], matched
 
 
 class EchoProvider(Provider):
@@ -50,24 +53,27 @@ class EchoProvider(Provider):
     def __init__(self, model: str = "echo") -> None:
         self.model = model
 
-    def _reply(self, request: ChatCompletionRequest) -> tuple[list[str], str]:
+    def _reply(self, request: ChatCompletionRequest) -> tuple[list[str], str, dict[str, str]]:
+        """The words, the finish reason, and the choice's ``stop_reason`` (the stop sequence that cut
+        the reply, as vLLM reports it; the Anthropic and Bedrock surfaces read it) when one did."""
         if request.tools and request.tool_choice not in (None, "none"):
             raise UnsupportedOperation("the echo model cannot call tools")
         last_user = next((m for m in reversed(request.messages) if m.role == "user"), None)
-        words = _words(_before_stop(" ".join(_words(last_user.text() if last_user else "")), request.stop))
+        text, matched = _before_stop(" ".join(_words(last_user.text() if last_user else "")), request.stop)
+        words = _words(text)
         limit = request.output_limit()
         if limit is not None and len(words) > limit:
-            return words[:limit], "length"
-        return words, "stop"
+            return words[:limit], "length", {}
+        return words, "stop", {} if matched is None else {"stop_reason": matched}
 
     def _usage(self, request: ChatCompletionRequest, output_words: int) -> Usage:
         prompt = sum(len(_words(m.text())) for m in request.messages)
         return Usage(prompt_tokens=prompt, completion_tokens=output_words, total_tokens=prompt + output_words)
 
     async def chat(self, request: ChatCompletionRequest, options: CallOptions) -> ChatCompletion:
-        words, finish = self._reply(request)
+        words, finish, matched = self._reply(request)
         choices = [
-            Choice(index=i, message=AssistantMessage(content=" ".join(words)), finish_reason=finish)
+            Choice(index=i, message=AssistantMessage(content=" ".join(words)), finish_reason=finish, **matched)
             for i in range(request.n or 1)
         ]
         return ChatCompletion(
@@ -81,17 +87,18 @@ class EchoProvider(Provider):
     async def chat_stream(
         self, request: ChatCompletionRequest, options: CallOptions
     ) -> AsyncIterator[ChatCompletionChunk]:
-        words, finish = self._reply(request)
+        words, finish, matched = self._reply(request)
         ident, created = f"chatcmpl-{uuid.uuid4().hex}", int(time.time())
 
         choices = range(request.n or 1)  # every choice says the same, word by word, interleaved
 
         def chunk(delta: Delta, index: int, finish_reason: str | None = None) -> ChatCompletionChunk:
+            extra = matched if finish_reason else {}
             return ChatCompletionChunk(
                 id=ident,
                 created=created,
                 model=request.model,
-                choices=[ChunkChoice(index=index, delta=delta, finish_reason=finish_reason)],
+                choices=[ChunkChoice(index=index, delta=delta, finish_reason=finish_reason, **extra)],
             )
 
         for index in choices:

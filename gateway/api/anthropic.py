@@ -2,7 +2,8 @@
 
 Hot routes (plain ASGI, see api/asgi_routes.py): the key from ``x-api-key`` or ``Authorization:
 Bearer`` (``anthropic-version`` and ``anthropic-beta`` are accepted, whatever they say), the body
-read once and translated at the edge (gateway/translate/anthropic_messages.py), the one pipeline,
+read once and translated at the edge (gateway/translate/anthropic_messages.py) and held to the
+rules of Anthropic's API (``check_request``, gateway/schemas/anthropic.py), the one pipeline,
 and the answer translated back (anthropic_replies.py, anthropic_stream.py). Errors leave in
 Anthropic's shape (api/anthropic_errors.py). Guardrails come as on the OpenAI surface
 (``x-strata-guardrail``, or a ``guardrails`` body field); a blocked prompt is answered with the
@@ -34,6 +35,7 @@ from gateway.schemas.anthropic import (
     MessagesRequest,
     MessageStreamEvent,
     MessageTokensCount,
+    check_request,
 )
 from gateway.services.context import CallContext, Principal
 from gateway.services.counting import count_prompt_tokens
@@ -99,6 +101,7 @@ async def messages(state: AppState, call: CallContext, request: AsgiRequest) -> 
     openai_guardrails(call, request, body)  # takes a `guardrails` field out of the body
     stream = bool(get(body, "stream", bool))
     chat = to_chat(body, stream=stream)
+    check_request(body)
     message_id = f"msg_{call.request_id}"
     if stream:
         # message_start carries the prompt's count (LangChain and others read it there); an
@@ -157,5 +160,6 @@ class _Events:
 async def count_tokens(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, body = await _admit(state, call, request)
     chat = to_chat(body, counting=True)
+    check_request(body, counting=True)
     tokens = await count_prompt_tokens(state.catalog, call, principal, chat)
     return BodyResponse(orjson.dumps({"input_tokens": tokens}), _headers(call))

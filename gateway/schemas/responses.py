@@ -1,11 +1,12 @@
 """OpenAI Responses API wire shapes (``POST /v1/responses`` and the stored-response endpoints).
 
-The request is validated once from the JSON bytes; its input items, tools and text format are
-kept as plain JSON and checked by the translator (gateway/translate/openai_responses.py), which
-names the item or tool it does not support instead of failing a union match. Unknown top-level
-fields are kept (``extra="allow"``): vendor parameters pass on to the upstream, as on the chat
-surface. Responses are built as plain dicts (cheaper on the hot path); the models below document
-them in the OpenAPI schema.
+The request is validated once from the JSON bytes, strictly (a value of the wrong JSON type is a
+400 naming it, as at OpenAI, never coerced: ``"stream": "yes"``); its input items, tools and text
+format are kept as plain JSON and checked by the translator (gateway/translate/openai_responses.py),
+which names the item or tool it does not support instead of failing a union match. Unknown
+top-level fields are kept (``extra="allow"``): vendor parameters pass on to the upstream, as on the
+chat surface. Responses are built as plain dicts (cheaper on the hot path); the models below
+document them in the OpenAPI schema.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ MetadataValue = Annotated[str, StringConstraints(max_length=512)]
 
 
 class ResponsesRequest(BaseModel):
-    model_config = ConfigDict(extra="allow")
+    model_config = ConfigDict(extra="allow", strict=True)
 
     model: str = Field(min_length=1)
     input: str | list[dict[str, Any]]

@@ -1,10 +1,12 @@
 """Anthropic Messages requests -> canonical (OpenAI chat) requests: pure functions, no I/O.
 
 The body is read once as plain JSON and the canonical request validated once, from the dict
-built here. ``system`` becomes a system message; a user turn's ``tool_result`` blocks become
-``tool`` messages placed first (OpenAI wants them right after the assistant's ``tool_calls``),
-its other blocks one user message after them; an assistant turn's ``tool_use`` blocks become
-``tool_calls``. Images go on as data URLs (or URLs), text documents inline, PDFs as ``file`` parts.
+built here; each value's type is checked as it is read, and sampling values are held to Anthropic's
+ranges (the API's other rules: ``check_request`` in gateway/schemas/anthropic.py). ``system``
+becomes a system message; a user turn's ``tool_result`` blocks become ``tool`` messages placed
+first (OpenAI wants them right after the assistant's ``tool_calls``), its other blocks one user
+message after them; an assistant turn's ``tool_use`` blocks become ``tool_calls``. Images go on as
+data URLs (or URLs), text documents inline, PDFs as ``file`` parts.
 
 What only an Anthropic-speaking upstream understands rides along as the canonical form's extra
 fields, in litellm's spelling, so that a Claude deployment behind litellm keeps it: ``cache_control``
@@ -21,6 +23,7 @@ import orjson
 from pydantic import ValidationError
 
 from gateway.errors import InvalidRequest
+from gateway.schemas.anthropic import SAMPLING_BOUNDS
 from providers.anthropic_extensions import has_anthropic_extensions
 from providers.canonical import ChatCompletionRequest
 
@@ -97,9 +100,9 @@ def canonical(request: Json) -> ChatCompletionRequest:
 
 
 def _sampling(request: Json, body: Json) -> None:
-    _put(request, "temperature", get(body, "temperature", float))
-    _put(request, "top_p", get(body, "top_p", float))
-    _put(request, "top_k", get(body, "top_k", int))
+    _put(request, "temperature", _in_range("temperature", get(body, "temperature", float)))
+    _put(request, "top_p", _in_range("top_p", get(body, "top_p", float)))
+    _put(request, "top_k", _in_range("top_k", get(body, "top_k", int)))
     stops = get(body, "stop_sequences", list)
     if stops:
         if not all(isinstance(s, str) for s in stops):
@@ -108,6 +111,16 @@ def _sampling(request: Json, body: Json) -> None:
     metadata = get(body, "metadata", dict)
     user = get(metadata, "user_id", str, "metadata.") if metadata else None
     _put(request, "user", user)  # OpenAI's end-user id; litellm hands it to Anthropic as metadata.user_id
+
+
+def _in_range(name: str, value: float | None) -> float | None:
+    """The value, within Anthropic's range (temperature up to 1, where OpenAI's form takes 2)."""
+    low, high = SAMPLING_BOUNDS[name]
+    if value is not None and low is not None and value < low:
+        raise InvalidRequest(f"{name}: Input should be greater than or equal to {low:g}.", param=name)
+    if value is not None and high is not None and value > high:
+        raise InvalidRequest(f"{name}: Input should be less than or equal to {high:g}.", param=name)
+    return value
 
 
 def _put(target: Json, name: str, value: object) -> None:

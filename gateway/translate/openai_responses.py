@@ -61,7 +61,9 @@ def responses_to_chat(body: ResponsesRequest, history: list[Json], *, stream: bo
     request: Json = _passthrough(body.model_extra)
     request["model"] = body.model
     system = [{"role": "system", "content": body.instructions}] if body.instructions else []
-    request["messages"] = [*system, *history, *input_messages(body.input)]
+    given = input_messages(body.input)
+    _check_outputs([*history, *given], len(history))
+    request["messages"] = [*system, *history, *given]
     _put(request, "max_tokens", body.max_output_tokens)
     _put(request, "temperature", body.temperature)
     _put(request, "top_p", body.top_p)
@@ -70,7 +72,9 @@ def responses_to_chat(body: ResponsesRequest, history: list[Json], *, stream: bo
         request["tools"] = [_tool(tool, f"tools[{i}]") for i, tool in enumerate(body.tools)]
         _put(request, "parallel_tool_calls", body.parallel_tool_calls)
     if body.tool_choice is not None:
-        request["tool_choice"] = _tool_choice(body.tool_choice)
+        request["tool_choice"] = _tool_choice(
+            body.tool_choice, {t["function"]["name"] for t in request.get("tools", ())}
+        )
     if body.text is not None:
         _put(request, "response_format", _response_format(body.text.get("format")))
     if body.reasoning is not None:
@@ -215,6 +219,20 @@ def _function_call(out: list[Json], item: Json, where: str) -> None:
         out.append({"role": "assistant", "content": None, "tool_calls": [call]})
 
 
+def _check_outputs(messages: list[Json], first: int) -> None:
+    """Each function_call_output of the input (its messages from ``first`` on) answers a function
+    call made before it, in the input or an earlier turn, as OpenAI requires."""
+    calls: set[str] = set()
+    for i, message in enumerate(messages):
+        if message["role"] == "assistant":
+            calls.update(call["id"] for call in message.get("tool_calls") or ())
+        elif i >= first and message["role"] == "tool" and message["tool_call_id"] not in calls:
+            raise InvalidRequest(
+                f"No tool call found for function call output with call_id {message['tool_call_id'][:128]}.",
+                param="input",
+            )
+
+
 def _tool_output(item: Json, where: str) -> Json:
     output = item.get("output")
     if output is None:
@@ -243,7 +261,8 @@ def _tool(tool: Json, where: str) -> Json:
     return {"type": "function", "function": function}
 
 
-def _tool_choice(choice: str | Json) -> str | Json:
+def _tool_choice(choice: str | Json, names: set[str]) -> str | Json:
+    """Chat's tool choice; a function it names must be one of the tools, as OpenAI requires."""
     if isinstance(choice, str):
         if choice not in ("none", "auto", "required"):
             raise InvalidRequest(
@@ -251,7 +270,13 @@ def _tool_choice(choice: str | Json) -> str | Json:
             )
         return choice
     if choice.get("type") == "function":
-        return {"type": "function", "function": {"name": _text(choice, "name", "tool_choice")}}
+        name = _text(choice, "name", "tool_choice")
+        if name not in names:
+            raise InvalidRequest(
+                f"Tool choice 'function' with name {str(name)[:64]!r} not found in 'tools' parameter.",
+                param="tool_choice",
+            )
+        return {"type": "function", "function": {"name": name}}
     raise InvalidRequest(
         "Only tool_choice none, auto, required or {'type': 'function', 'name': ...} is supported.",
         param="tool_choice",

@@ -7,7 +7,13 @@ OpenAI's order: ``response.created`` and ``response.in_progress``; per output it
 for a function call ``response.function_call_arguments.delta``...,
 ``response.function_call_arguments.done``; then ``response.output_item.done``; last
 ``response.completed`` (``response.incomplete`` when the answer was cut) with the whole response
-and its usage. A failure after the first byte ends the stream with ``error`` and ``response.failed``.
+and its usage. A failure after the first byte ends the stream with ``error`` and ``response.failed``,
+whose output is what was sent so far (the item cut short ``incomplete``).
+
+The chunks are read as content blocks (gateway/translate/blocks.py, as the Bedrock surfaces read
+them): text, or a tool call once it has its name, each closed before the next starts. A call whose
+name comes in a later chunk than its id (OpenAI's delta format allows it) is added when its name
+comes, since ``response.output_item.added`` carries the name and the openai SDK keeps it from there.
 """
 
 from __future__ import annotations
@@ -17,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from gateway.translate.openai_responses import new_id
+from gateway.translate.blocks import BlockDelta, BlockEvent, Blocks, BlockStart, BlockStop
 from gateway.translate.openai_responses_output import (
     finished,
     function_call_item,
@@ -25,7 +31,7 @@ from gateway.translate.openai_responses_output import (
     output_text,
     response_usage,
 )
-from providers.canonical import ChatCompletionChunk, ToolCallDelta, Usage
+from providers.canonical import ChatCompletionChunk, ChunkChoice, Usage
 
 Json = dict[str, Any]
 
@@ -38,10 +44,20 @@ class _Item:
     index: int
     pieces: list[str] = field(default_factory=list)
 
+    @property
+    def is_message(self) -> bool:
+        return bool(self.item["type"] == "message")
+
+    def done(self, status: str) -> Json:
+        """The item as it stands, with ``status``."""
+        if self.is_message:
+            return message_item("".join(self.pieces), status, self.item["id"])
+        return {**self.item, "arguments": "".join(self.pieces), "status": status}
+
 
 class ResponseEvents:
     """Feed canonical chunks to ``chunk()``; once the stream ended, ``finish()`` closes the open
-    items and builds the response, and ``completed()`` is its last event (sent once it is stored)."""
+    item and builds the response, and ``completed()`` is its last event (sent once it is stored)."""
 
     def __init__(self, base: Json) -> None:
         self._base = base  # the response's skeleton (openai_responses.skeleton)
@@ -49,8 +65,8 @@ class ResponseEvents:
         self._opened = False
         self._model = ""
         self._output: list[Json] = []
-        self._message: _Item | None = None
-        self._calls: dict[int, _Item] = {}
+        self._blocks = Blocks()
+        self._open_item: _Item | None = None  # the item of the block open now
         self._finish_reason: str | None = None
         self.response: Json | None = None  # set by finish(): the stream ended normally
 
@@ -73,91 +89,68 @@ class ResponseEvents:
         self._model = chunk.model
         out = self._open()
         for choice in chunk.choices:
-            if choice.index != 0:  # the Responses API has one output; n is never asked for
-                continue
-            delta = choice.delta
-            text = delta.content or getattr(delta, "refusal", None)
-            if text:
-                out += self._text(text)
-            for call in delta.tool_calls or ():
-                out += self._call(call)
-            if choice.finish_reason:
+            if choice.index == 0 and choice.finish_reason:  # read first: the events close the items
                 self._finish_reason = choice.finish_reason
+        for event in self._blocks.feed(_refusals_as_text(chunk)):
+            out += self._on(event)
         return out
 
-    def _add(self, item: Json) -> tuple[_Item, bytes]:
-        entry = _Item(item, len(self._output))
+    def _on(self, event: BlockEvent) -> bytes:
+        if isinstance(event, BlockStart):
+            if event.tool_id is None:
+                return self._start_message()
+            return self._add(function_call_item(event.tool_id, event.tool_name or "", "", "in_progress"))
+        if isinstance(event, BlockDelta):
+            return self._delta(event.text)
+        if isinstance(event, BlockStop):
+            return self._close()
+        return b""  # MessageStop: its finish reason was read from the chunk
+
+    def _add(self, item: Json) -> bytes:
+        self._open_item = _Item(item, len(self._output))
         self._output.append(item)
-        return entry, self._event("response.output_item.added", {"output_index": entry.index, "item": item})
+        return self._event("response.output_item.added", {"output_index": self._open_item.index, "item": item})
 
-    def _text(self, text: str) -> bytes:
-        out = b""
-        if self._message is None:
-            item = message_item("", "in_progress")
-            item["content"] = []
-            self._message, out = self._add(item)
-            part = {"item_id": item["id"], "output_index": self._message.index, "content_index": 0}
-            out += self._event("response.content_part.added", {**part, "part": output_text("")})
-        if not text:
-            return out
-        message = self._message
-        message.pieces.append(text)
-        where = {"item_id": message.item["id"], "output_index": message.index, "content_index": 0}
-        return out + self._event("response.output_text.delta", {**where, "delta": text, "logprobs": []})
+    def _start_message(self) -> bytes:
+        item = message_item("", "in_progress")
+        item["content"] = []
+        out = self._add(item)
+        part = {"item_id": item["id"], "output_index": len(self._output) - 1, "content_index": 0}
+        return out + self._event("response.content_part.added", {**part, "part": output_text("")})
 
-    def _call(self, call: ToolCallDelta) -> bytes:
-        function = call.function or {}
-        entry = self._calls.get(call.index)
-        out = b""
-        if entry is None:
-            out = self._close_message()
-            name = function.get("name")
-            item = function_call_item(
-                call.id or new_id("call"), name if isinstance(name, str) else "", "", "in_progress"
+    def _delta(self, text: str) -> bytes:
+        entry = self._open_item
+        assert entry is not None  # Blocks starts a block before its deltas
+        entry.pieces.append(text)
+        where = {"item_id": entry.item["id"], "output_index": entry.index}
+        if entry.is_message:
+            return self._event(
+                "response.output_text.delta", {**where, "content_index": 0, "delta": text, "logprobs": []}
             )
-            entry, added = self._add(item)
-            self._calls[call.index] = entry
-            out += added
-        arguments = function.get("arguments")
-        if isinstance(arguments, str) and arguments:
-            entry.pieces.append(arguments)
-            where = {"item_id": entry.item["id"], "output_index": entry.index}
-            out += self._event("response.function_call_arguments.delta", {**where, "delta": arguments})
-        return out
+        return self._event("response.function_call_arguments.delta", {**where, "delta": text})
 
-    def _close_message(self) -> bytes:
-        message, self._message = self._message, None
-        if message is None:
+    def _close(self) -> bytes:
+        entry, self._open_item = self._open_item, None
+        if entry is None:
             return b""
-        text = "".join(message.pieces)
-        status = "incomplete" if self._finish_reason == "length" else "completed"
-        done = message_item(text, status, message.item["id"])
-        self._output[message.index] = done
-        where = {"item_id": done["id"], "output_index": message.index, "content_index": 0}
-        return (
-            self._event("response.output_text.done", {**where, "text": text, "logprobs": []})
-            + self._event("response.content_part.done", {**where, "part": output_text(text)})
-            + self._event("response.output_item.done", {"output_index": message.index, "item": done})
-        )
-
-    def _close_calls(self) -> bytes:
-        out = b""
-        for entry in self._calls.values():
-            arguments = "".join(entry.pieces)
-            done = {**entry.item, "arguments": arguments, "status": "completed"}
-            self._output[entry.index] = done
-            where = {"item_id": done["id"], "output_index": entry.index}
-            out += self._event("response.function_call_arguments.done", {**where, "arguments": arguments})
-            out += self._event("response.output_item.done", {"output_index": entry.index, "item": done})
-        self._calls.clear()
-        return out
+        done = entry.done("incomplete" if entry.is_message and self._finish_reason == "length" else "completed")
+        self._output[entry.index] = done
+        where = {"item_id": done["id"], "output_index": entry.index}
+        if entry.is_message:
+            text, where["content_index"] = done["content"][0]["text"], 0
+            out = self._event("response.output_text.done", {**where, "text": text, "logprobs": []})
+            out += self._event("response.content_part.done", {**where, "part": output_text(text)})
+        else:
+            out = self._event("response.function_call_arguments.done", {**where, "arguments": done["arguments"]})
+        return out + self._event("response.output_item.done", {"output_index": entry.index, "item": done})
 
     def finish(self, usage: Usage | None, extra: Json | None = None) -> bytes:
-        """The events that close the open items; the finished response is then ``self.response``."""
+        """The events that close the open item; the finished response is then ``self.response``."""
         out = self._open()
+        for event in self._blocks.end():
+            out += self._on(event)
         if not self._output:  # nothing was said: still one (empty) message, as a complete answer has
-            out += self._text("")
-        out += self._close_message() + self._close_calls()
+            out += self._start_message() + self._close()
         self.response = finished(self._base, self._model, self._output, self._finish_reason, response_usage(usage))
         if extra:
             self.response.update(extra)
@@ -171,15 +164,35 @@ class ResponseEvents:
 
     def failed(self, message: str, code: str | None, param: str | None, reason: str = "server_error") -> bytes:
         """A failure after the first byte: ``error`` (``code``: the error's own), then ``response.failed``
-        with what was produced and ``reason`` (one of the Responses API's error codes)."""
+        with what was sent so far (the item cut short ``incomplete``) and ``reason`` (one of the
+        Responses API's error codes)."""
         out = self._open()
         out += self._event("error", {"code": code, "message": message, "param": param})
+        output = list(self._output)
+        if self._open_item is not None:
+            output[self._open_item.index] = self._open_item.done("incomplete")
         response = {
             **self._base,
             "model": self._model,
             "status": "failed",
             "error": {"code": reason, "message": message},
-            "output": self._output,
+            "output": output,
             "usage": None,
         }
         return out + self._event("response.failed", {"response": response})
+
+
+def _refusals_as_text(chunk: ChatCompletionChunk) -> ChatCompletionChunk:
+    """The chunk with a refusal delta as text (a streamed refusal is said as the message's text)."""
+    choices = chunk.choices
+    if not any(c.index == 0 and c.delta.model_extra and c.delta.model_extra.get("refusal") for c in choices):
+        return chunk
+    refused = [_refusal_as_text(c) if c.index == 0 else c for c in choices]
+    return chunk.model_copy(update={"choices": refused})
+
+
+def _refusal_as_text(choice: ChunkChoice) -> ChunkChoice:
+    refusal = (choice.delta.model_extra or {}).get("refusal")
+    if choice.delta.content or not isinstance(refusal, str):
+        return choice
+    return choice.model_copy(update={"delta": choice.delta.model_copy(update={"content": refusal})})
