@@ -12,8 +12,6 @@ guardrail's message and ``stop_reason: "refusal"``, with ``strata_guardrail`` be
 
 from __future__ import annotations
 
-import asyncio
-
 import orjson
 import pydantic_core
 from starlette.responses import Response
@@ -38,7 +36,7 @@ from gateway.schemas.anthropic import (
     check_request,
 )
 from gateway.services.context import CallContext, Principal
-from gateway.services.counting import count_prompt_tokens
+from gateway.services.counting import count_prompt_tokens, while_counting
 from gateway.services.stream_relay import ChatStream
 from gateway.translate.anthropic_messages import Json, get, to_chat
 from gateway.translate.anthropic_replies import from_chat
@@ -104,15 +102,10 @@ async def messages(state: AppState, call: CallContext, request: AsgiRequest) -> 
     check_request(body)
     message_id = f"msg_{call.request_id}"
     if stream:
-        # message_start carries the prompt's count (LangChain and others read it there); an
-        # OpenAI-style upstream says it only at the end: counted meanwhile, while the upstream starts
-        counting = asyncio.create_task(_input_tokens(state, call, principal, chat))
-        try:
-            relay = await state.invoker.chat_stream(call, principal, chat)
-        except BaseException:
-            counting.cancel()
-            raise
-        events = _Events(MessageEvents(message_id, _stops(chat), await counting), call)
+        # message_start carries the prompt's count (LangChain and others read it there)
+        opening = state.invoker.chat_stream(call, principal, chat)
+        relay, input_tokens = await while_counting(opening, state.catalog, call, principal, chat)
+        events = _Events(MessageEvents(message_id, _stops(chat), input_tokens), call)
         return StreamResponse(relay, events, headers=_headers(call))
     completion = await state.invoker.chat(call, principal, chat)
     answer = from_chat(completion, message_id, _stops(chat))
@@ -120,13 +113,6 @@ async def messages(state: AppState, call: CallContext, request: AsgiRequest) -> 
     if report is not None:
         answer["strata_guardrail"] = report
     return BodyResponse(orjson.dumps(answer), _headers(call))
-
-
-async def _input_tokens(state: AppState, call: CallContext, principal: Principal, chat: ChatCompletionRequest) -> int:
-    try:
-        return await count_prompt_tokens(state.catalog, call, principal, chat)
-    except Exception:  # a count is a courtesy here: never the reason a stream fails
-        return 0
 
 
 class _Events:

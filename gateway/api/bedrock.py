@@ -38,10 +38,10 @@ from gateway.schemas.bedrock import (
     NativeBody,
 )
 from gateway.services.context import CallContext, Principal
-from gateway.services.counting import count_prompt_tokens
+from gateway.services.counting import count_prompt_tokens, while_counting
 from gateway.services.stream_relay import ChatStream
 from gateway.translate import eventstream
-from gateway.translate.bedrock_converse import chat_to_converse, converse_to_chat
+from gateway.translate.bedrock_converse import blob_bytes, chat_to_converse, converse_to_chat
 from gateway.translate.bedrock_converse_stream import ConverseStreamEvents
 from gateway.translate.bedrock_guard import guard_units
 from gateway.translate.bedrock_native import ChatFamily, EmbedFamily, NativeStream, detect
@@ -53,12 +53,22 @@ asgi = AsgiRoutes(SURFACE, BedrockErrorResponse)
 
 JSON = "application/json"
 GUARDRAIL_INTERVENED = "guardrail_intervened"
+MODEL_ID_MAX = 2048  # botocore's ConversationalModelId and InvokeModelIdentifier
+COUNT_TOKENS_MODEL_ID_MAX = 256  # botocore's FoundationModelVersionIdentifier
+# InvokeModel's headers with an enum in botocore's model: (header, boto3's parameter, allowed values).
+_HEADER_ENUMS = (
+    (b"x-amzn-bedrock-trace", "trace", ("ENABLED", "DISABLED", "ENABLED_FULL")),
+    (b"x-amzn-bedrock-performanceconfig-latency", "performanceConfigLatency", ("standard", "optimized")),
+    (b"x-amzn-bedrock-service-tier", "serviceTier", ("priority", "default", "flex", "reserved")),
+)
 
 
-def model_id(request: AsgiRequest) -> str:
+def model_id(request: AsgiRequest, max_length: int = MODEL_ID_MAX) -> str:
     """The model a Bedrock call names: an id, or a foundation model's or an inference profile's ARN
     (its id; a cross-region profile's "us." and the like resolve in the catalog)."""
     value: str = request.scope["path_params"]["modelId"]
+    if len(value) > max_length:
+        raise InvalidRequest(f"modelId must be at most {max_length} characters, not {len(value)}.", param="modelId")
     if value.startswith("arn:"):
         for kind in (":foundation-model/", ":inference-profile/"):
             _, found, name = value.partition(kind)
@@ -199,6 +209,14 @@ def _native_body(raw: bytes) -> dict[str, Any]:
     return body
 
 
+def _check_header_enums(request: AsgiRequest) -> None:
+    """InvokeModel's enum headers hold one of botocore's values (as at Bedrock, case and all)."""
+    for header, param, allowed in _HEADER_ENUMS:
+        value = request.header(header)
+        if value is not None and value not in allowed:
+            raise InvalidRequest(f"{param} must be one of {', '.join(allowed)}.", param=param)
+
+
 def _request_metadata(request: AsgiRequest) -> dict[str, str] | None:
     header = request.header(b"x-amzn-bedrock-request-metadata")
     if not header:
@@ -235,6 +253,7 @@ def _token_headers(call: CallContext) -> dict[str, str]:
 async def invoke(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
+    _check_header_enums(request)
     call.request_metadata = _request_metadata(request)
     invoke_headers(call, request, body)
     family = _family(state, principal, model, body)
@@ -272,15 +291,20 @@ def _invoke_guardrail_fields(call: CallContext) -> dict[str, Any]:
 async def invoke_stream(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, raw = await _admit(state, call, request)
     body, model = _native_body(raw), model_id(request)
+    _check_header_enums(request)
     call.request_metadata = _request_metadata(request)
     invoke_headers(call, request, body)
     family = _family(state, principal, model, body)
     if isinstance(family, EmbedFamily):
         raise InvalidRequest("Embeddings cannot be streamed; use InvokeModel.")
     chat = family.to_chat(model, body, True)
-    stream = await state.invoker.chat_stream(call, principal, chat)
+    if family.counts_prompt_first:
+        opening = state.invoker.chat_stream(call, principal, chat)
+        stream, input_tokens = await while_counting(opening, state.catalog, call, principal, chat)
+    else:
+        stream, input_tokens = await state.invoker.chat_stream(call, principal, chat), 0
     headers = {**_headers(call), "X-Amzn-Bedrock-Content-Type": JSON}
-    encoder = _ChunkFrames(family.stream(chat, body))
+    encoder = _ChunkFrames(family.stream(chat, body, input_tokens))
     return StreamResponse(stream, encoder, headers=headers, media_type=eventstream.CONTENT_TYPE)
 
 
@@ -318,14 +342,6 @@ class _ChunkFrames:
 # ---------------------------------------------------------------- CountTokens
 
 
-def _base64(text: str, param: str) -> bytes:
-    """botocore sends blobs base64-encoded; anything else (non-ASCII text included) is the caller's error."""
-    try:
-        return base64.b64decode(text, validate=True)
-    except ValueError:  # binascii.Error, and the ValueError raised for text that is not ASCII
-        raise InvalidRequest(f"{param} must be base64-encoded.", param=param) from None
-
-
 @asgi.post(
     "/model/{modelId}/count-tokens",
     summary="CountTokens (Bedrock runtime): a Converse or InvokeModel input's prompt tokens",
@@ -337,7 +353,7 @@ def _base64(text: str, param: str) -> bytes:
 async def count_tokens(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, raw = await _admit(state, call, request)
     given = parse_json(CountTokensRequest, raw).input
-    model = model_id(request)
+    model = model_id(request, COUNT_TOKENS_MODEL_ID_MAX)
     counted: ChatCompletionRequest | EmbeddingRequest
     if given.converse is not None:
         source = given.converse
@@ -349,7 +365,7 @@ async def count_tokens(state: AppState, call: CallContext, request: AsgiRequest)
         )
         counted = converse_to_chat(model, body, stream=False)
     elif given.invokeModel is not None:
-        native = _native_body(_base64(given.invokeModel.body, "input.invokeModel.body"))
+        native = _native_body(blob_bytes(given.invokeModel.body, "input.invokeModel.body"))
         family = _family(state, principal, model, native)
         if isinstance(family, EmbedFamily):
             counted = family.to_embeddings(model, native)

@@ -24,7 +24,7 @@ from gateway.api.body import parse_json
 from gateway.deps import Call, State
 from gateway.errors import Conflict, InvalidRequest, NotFound, PermissionDenied, ResourceInUse
 from gateway.guardrails import shapes
-from gateway.guardrails.definition import GuardrailDefinition
+from gateway.guardrails.definition import CLIENT_REQUEST_TOKEN_PATTERN, GuardrailDefinition
 from gateway.guardrails.errors import GuardrailNotFound
 from gateway.guardrails.identifiers import DRAFT, arn, guardrail_id, is_version
 from gateway.guardrails.request import GuardrailRef
@@ -85,7 +85,9 @@ class VersionRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     description: str | None = Field(default=None, min_length=1, max_length=200)
-    clientRequestToken: str | None = Field(default=None, min_length=1, max_length=256)
+    clientRequestToken: str | None = Field(
+        default=None, min_length=1, max_length=256, pattern=CLIENT_REQUEST_TOKEN_PATTERN
+    )
 
 
 async def _admin(state: AppState, call: CallContext, request: Request) -> bytes:

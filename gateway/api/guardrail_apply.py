@@ -26,29 +26,10 @@ from gateway.guardrails.identifiers import is_version
 from gateway.guardrails.policies.base import TextUnit
 from gateway.guardrails.request import GuardrailRef
 from gateway.lifespan import AppState
+from gateway.schemas.bedrock import ApplyGuardrailRequest, GuardrailContentBlock
 
 bedrock_router = APIRouter(tags=["Bedrock-compatible"])
 openai_router = APIRouter(prefix="/v1", tags=["Guardrails"])
-
-
-class _TextBlock(BaseModel):
-    text: str
-    qualifiers: list[Literal["grounding_source", "query", "guard_content"]] | None = None
-
-
-class _ContentBlock(BaseModel):
-    text: _TextBlock | None = None
-    image: dict[str, Any] | None = None  # counted in guardrailCoverage, never evaluated
-
-
-class ApplyGuardrailRequest(BaseModel):
-    """Bedrock's ApplyGuardrail body (images are not evaluated by Strata's guardrails)."""
-
-    model_config = ConfigDict(extra="ignore")
-
-    source: Literal["INPUT", "OUTPUT"]
-    content: list[_ContentBlock] = Field(min_length=1)
-    outputScope: Literal["INTERVENTIONS", "FULL"] = "INTERVENTIONS"
 
 
 class StrataApplyRequest(BaseModel):
@@ -77,9 +58,7 @@ async def apply_guardrail(
     if not is_version(guardrailVersion):
         raise InvalidRequest("guardrailVersion must be DRAFT or a version number.", param="guardrailVersion")
     ref = GuardrailRef.parse(guardrailIdentifier, "guardrailIdentifier")
-    units = [TextUnit(b.text.text, frozenset(b.text.qualifiers or ())) for b in body.content if b.text is not None]
-    if not units:
-        raise InvalidRequest("content must hold at least one text block.", param="content")
+    units = _text_units(body.content)
     try:
         guardrail = await state.invoker.guardrails.lookup(GuardrailRef(ref.identifier, guardrailVersion))
     except GuardrailNotFound:
@@ -93,6 +72,19 @@ async def apply_guardrail(
         "assessments": [outcome.assessment(full=body.outputScope == "FULL")],
         "guardrailCoverage": _coverage(outcome, body),
     }
+
+
+def _text_units(content: list[GuardrailContentBlock]) -> list[TextUnit]:
+    """The text blocks' units (none when the content is images only: nothing to evaluate); a block
+    that is neither text nor an image is named, not dropped."""
+    units = []
+    for i, block in enumerate(content):
+        if block.text is not None:
+            units.append(TextUnit(block.text.text, frozenset(block.text.qualifiers or ())))
+        elif block.image is None:
+            members = ", ".join(block.member_names()) or "an empty block"
+            raise InvalidRequest(f"content[{i}] ({members}) must hold text or an image.", param=f"content[{i}]")
+    return units
 
 
 def _coverage(outcome: Outcome, body: ApplyGuardrailRequest) -> dict[str, Any]:

@@ -9,7 +9,7 @@ strength exists, a word policy has words, blocked messages are set. A bad defini
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Literal, get_args
+from typing import Annotated, Literal, get_args
 
 import regex
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
@@ -63,6 +63,8 @@ PII_ENTITY_TYPES: tuple[str, ...] = get_args(PiiEntityType)
 
 
 _TAG_PATTERN = r"^[a-zA-Z0-9\s._:/=+@-]*$"
+# botocore's IdempotencyToken (CreateGuardrail's and CreateGuardrailVersion's clientRequestToken).
+CLIENT_REQUEST_TOKEN_PATTERN = r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?$"
 
 
 class _Bedrock(BaseModel):
@@ -81,7 +83,7 @@ class _Sided(_Bedrock):
 class TopicConfig(_Sided):
     name: str = Field(min_length=1, max_length=100, pattern=r"^[0-9a-zA-Z\-_ !?.]+$")
     definition: str = Field(min_length=1, max_length=200)
-    examples: list[str] = Field(default=[], max_length=5)
+    examples: list[Annotated[str, Field(min_length=1, max_length=100)]] = Field(default=[], max_length=5)
     type: Literal["DENY"] = "DENY"
     inputAction: BlockOrNone = "BLOCK"
     outputAction: BlockOrNone = "BLOCK"
@@ -215,6 +217,14 @@ class ContextualGroundingPolicyConfig(_Bedrock):
     filtersConfig: list[GroundingFilterConfig] = Field(min_length=1, max_length=2)
     tierConfig: TierConfig | None = None
 
+    @field_validator("filtersConfig")
+    @classmethod
+    def _one_filter_per_type(cls, filters: list[GroundingFilterConfig]) -> list[GroundingFilterConfig]:
+        kinds = [f.type for f in filters]
+        if len(set(kinds)) != len(kinds):
+            raise ValueError("each contextual grounding filter type (GROUNDING, RELEVANCE) may appear once")
+        return filters
+
 
 class Tag(_Bedrock):
     key: str = Field(min_length=1, max_length=128, pattern=_TAG_PATTERN)  # botocore's TagKey / TagValue
@@ -236,7 +246,9 @@ class GuardrailDefinition(_Bedrock):
     blockedInputMessaging: str = Field(min_length=1, max_length=500)
     blockedOutputsMessaging: str = Field(min_length=1, max_length=500)
     tags: list[Tag] | None = Field(default=None, max_length=200)
-    clientRequestToken: str | None = Field(default=None, min_length=1, max_length=256, exclude=True)
+    clientRequestToken: str | None = Field(
+        default=None, min_length=1, max_length=256, pattern=CLIENT_REQUEST_TOKEN_PATTERN, exclude=True
+    )
 
     def stored(self) -> dict[str, object]:
         """The definition as kept in the database and returned by GetGuardrail's config parts."""

@@ -7,6 +7,10 @@ its deployments counts the same). Nothing is called upstream and no quota is spe
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Awaitable
+from typing import TypeVar
+
 from gateway.errors import InvalidRequest
 from gateway.services.catalog import DeploymentHandle, ModelCatalog
 from gateway.services.context import CallContext, Principal
@@ -30,6 +34,33 @@ async def count_prompt_tokens(
     if isinstance(request, EmbeddingRequest):
         return _count_texts(request, deployment.config.model)
     return await deployment.provider.count_tokens(request)
+
+
+T = TypeVar("T")
+
+
+async def while_counting(
+    start: Awaitable[T], catalog: ModelCatalog, call: CallContext, principal: Principal, request: ChatCompletionRequest
+) -> tuple[T, int]:
+    """``start`` (an upstream stream opening) awaited while the prompt's tokens are counted, for a
+    stream's first event (Anthropic's message_start): an OpenAI-style upstream says its count only
+    at the end. The count is a courtesy: one that fails is 0, never the reason a stream fails."""
+    counting = asyncio.create_task(_count_or_zero(catalog, call, principal, request))
+    try:
+        started = await start
+    except BaseException:
+        counting.cancel()
+        raise
+    return started, await counting
+
+
+async def _count_or_zero(
+    catalog: ModelCatalog, call: CallContext, principal: Principal, request: ChatCompletionRequest
+) -> int:
+    try:
+        return await count_prompt_tokens(catalog, call, principal, request)
+    except Exception:
+        return 0
 
 
 def _count_texts(request: ChatCompletionRequest | EmbeddingRequest, upstream_model: str) -> int:

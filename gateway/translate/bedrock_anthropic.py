@@ -230,10 +230,13 @@ def _stops(request: ChatCompletionRequest) -> list[str] | None:
 
 
 class AnthropicStream:
-    """Canonical chunks -> Anthropic stream events (as dicts; the surface frames them)."""
+    """Canonical chunks -> Anthropic stream events (as dicts; the surface frames them).
+    ``message_start`` carries ``input_tokens``, the prompt's count (OpenAI-style upstreams say it
+    only at the end), as the Anthropic surface's does (translate/anthropic_stream.py)."""
 
-    def __init__(self, request: ChatCompletionRequest, body: Json) -> None:
+    def __init__(self, request: ChatCompletionRequest, body: Json, input_tokens: int = 0) -> None:
         self._model = request.model
+        self._input_tokens = input_tokens
         self._stops = _stops(request)
         self._blocks = Blocks()
         self._began = False
@@ -266,7 +269,7 @@ class AnthropicStream:
             "content": [],
             "stop_reason": None,
             "stop_sequence": None,
-            "usage": {"input_tokens": 0, "output_tokens": 0},
+            "usage": {"input_tokens": self._input_tokens, "output_tokens": 0},
         }
         return [{"type": "message_start", "message": message}]
 

@@ -5,7 +5,9 @@ Requests: Bedrock messages of content blocks become OpenAI chat messages. A user
 assistant's ``tool_calls``), its other blocks a user message after them; an assistant turn's
 ``toolUse`` blocks become ``tool_calls``. Images go on as data URLs, text documents inline,
 binary documents as ``file`` parts. ``additionalModelRequestFields`` pass through to the
-upstream as top-level parameters, as Bedrock passes them to the model.
+upstream as top-level parameters, as Bedrock passes them to the model, except ``n``: Converse
+returns one message, so more choices would be paid for and never seen. The conversation's shape
+is checked as Bedrock checks it (a user turn first; tool blocks only with a ``toolConfig``).
 
 Responses: the first choice becomes ``output.message``; ``finish_reason`` becomes ``stopReason``.
 """
@@ -62,6 +64,10 @@ _DOCUMENT_MIME = {
     "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
 }
 _RESERVED = frozenset({"model", "messages", "stream", "stream_options", "tools", "tool_choice"})
+USER_FIRST = (
+    "A conversation must start with a user message. Try again with a conversation that starts with a user message."
+)
+TOOL_CONFIG_NEEDED = "The toolConfig field must be defined when using toolUse and toolResult content blocks."
 
 
 # ---------------------------------------------------------------- requests
@@ -71,6 +77,7 @@ def converse_to_chat(model: str, body: ConverseRequest, *, stream: bool) -> Chat
     """The canonical request for a Converse body addressed to the public model ``model``."""
     if not body.messages:
         raise InvalidRequest("The 'messages' field is required and must not be empty.", param="messages")
+    check_conversation(body)
     request: Json = {**_passthrough(body.additionalModelRequestFields), "model": model}
     request["messages"] = system_messages(body.system) + chat_messages(body.messages)
     config = body.inferenceConfig
@@ -101,6 +108,26 @@ def canonical(request: Json) -> ChatCompletionRequest:
         first = exc.errors(include_url=False)[0]
         where = ".".join(str(p) for p in first["loc"])
         raise InvalidRequest(f"The request cannot be translated for the model: {where}: {first['msg']}.") from None
+
+
+def check_conversation(body: ConverseRequest) -> None:
+    """What Bedrock refuses before any model sees it: a conversation that does not open with the
+    user, tool blocks with no tools declared, and more than one choice asked for."""
+    first = next((m for m in body.messages if m.role != "system"), None)
+    if first is None or first.role != "user":
+        raise InvalidRequest(USER_FIRST, param="messages")
+    if body.toolConfig is None and _has_tool_blocks(body.messages):
+        raise InvalidRequest(TOOL_CONFIG_NEEDED, param="toolConfig")
+    choices = (body.additionalModelRequestFields or {}).get("n")
+    if choices is not None and (type(choices) is not int or choices != 1):
+        raise InvalidRequest(
+            "additionalModelRequestFields.n must be 1: Converse returns one message.",
+            param="additionalModelRequestFields.n",
+        )
+
+
+def _has_tool_blocks(messages: list[ConverseMessage]) -> bool:
+    return any(b.toolUse is not None or b.toolResult is not None for m in messages for b in m.content)
 
 
 def _passthrough(fields: dict[str, Any] | None) -> Json:
@@ -202,7 +229,16 @@ def _tool_result(result: ToolResultBlock, where: str) -> Json:
 def image_part(image: ImageBlock, where: str) -> Json:
     if image.source.data is None:
         raise InvalidRequest(f"{where}: only images sent as bytes are supported (no S3 locations).", param=where)
+    blob_bytes(image.source.data, f"{where}.image.source.bytes")
     return {"type": "image_url", "image_url": {"url": f"data:image/{image.format};base64,{image.source.data}"}}
+
+
+def blob_bytes(data: str, where: str) -> bytes:
+    """A blob's bytes; what is not base64 (as botocore sends blobs) is the caller's error, not the upstream's."""
+    try:
+        return base64.b64decode(data, validate=True)
+    except ValueError:  # not base64 (binascii.Error), or not ASCII
+        raise InvalidRequest(f"{where} must be base64-encoded.", param=where) from None
 
 
 def document_part(document: DocumentBlock, where: str) -> Json:
@@ -221,6 +257,7 @@ def document_part(document: DocumentBlock, where: str) -> Json:
                 f"{where}: the document's bytes are not base64-encoded UTF-8 text.", param=where
             ) from None
     elif source.data is not None:
+        blob_bytes(source.data, f"{where}.document.source.bytes")
         data_url = f"data:{_DOCUMENT_MIME.get(kind, 'application/octet-stream')};base64,{source.data}"
         return {"type": "file", "file": {"filename": f"{document.name}.{kind}", "file_data": data_url}}
     else:

@@ -30,6 +30,8 @@ def _only_float(types: list[object] | None, field: str) -> None:
 
 def titan_request(model: str, body: Json) -> EmbeddingRequest:
     text = need(body, "inputText", str)
+    if not text:  # Titan's own bound (minLength 1): an empty text has no embedding
+        raise InvalidRequest("Malformed input request: inputText must not be empty.", param="inputText")
     _only_float(get(body, "embeddingTypes", list), "embeddingTypes")
     dimensions = get(body, "dimensions", int)
     if dimensions is None:

@@ -12,7 +12,9 @@ body's shape (its model ids are Strata's own names, so they say nothing about th
 
 Streams are small objects that turn canonical chunks into the family's own stream events
 (dicts); the surface base64-frames each one as a Bedrock ``chunk`` and adds
-``amazon-bedrock-invocationMetrics`` to the last, as Bedrock does.
+``amazon-bedrock-invocationMetrics`` to the last, as Bedrock does. A family whose first event
+carries the prompt's token count (Anthropic's ``message_start``) says so (``counts_prompt_first``):
+the surface counts the prompt while the upstream starts and hands the count to its stream.
 """
 
 from __future__ import annotations
@@ -43,12 +45,20 @@ class NativeStream(Protocol):
     def finish(self, usage: Usage | None, metrics: Json) -> list[Json]: ...
 
 
+class StreamFactory(Protocol):
+    """A family's stream for the translated request and the native body; ``input_tokens`` is the
+    prompt's count where the family's first event carries it (else 0, unused)."""
+
+    def __call__(self, request: ChatCompletionRequest, body: Json, input_tokens: int = 0) -> NativeStream: ...
+
+
 @dataclass(frozen=True, slots=True)
 class ChatFamily:
     name: str
     to_chat: Callable[[str, Json, bool], ChatCompletionRequest]
     from_chat: Callable[[ChatCompletion, ChatCompletionRequest], Json]
-    stream: Callable[[ChatCompletionRequest, Json], NativeStream]  # (translated request, native body)
+    stream: StreamFactory
+    counts_prompt_first: bool = False  # the stream's first event carries the prompt's token count
 
 
 @dataclass(frozen=True, slots=True)
@@ -119,7 +129,7 @@ def titan_from_chat(completion: ChatCompletion, request: ChatCompletionRequest) 
     return {"inputTextTokenCount": prompt, "results": [result]}
 
 
-def titan_stream(request: ChatCompletionRequest, body: Json) -> NativeStream:
+def titan_stream(request: ChatCompletionRequest, body: Json, input_tokens: int = 0) -> NativeStream:
     def piece(text: str) -> Json:
         return {
             "outputText": text,
@@ -189,7 +199,7 @@ def llama_from_chat(completion: ChatCompletion, request: ChatCompletionRequest) 
     }
 
 
-def llama_stream(request: ChatCompletionRequest, body: Json) -> NativeStream:
+def llama_stream(request: ChatCompletionRequest, body: Json, input_tokens: int = 0) -> NativeStream:
     def piece(text: str) -> Json:
         return {"generation": text, "prompt_token_count": None, "generation_token_count": None, "stop_reason": None}
 
@@ -225,7 +235,7 @@ def mistral_from_chat(completion: ChatCompletion, request: ChatCompletionRequest
     return {"outputs": [{"text": text, "stop_reason": _llama_reason(finish)}]}
 
 
-def mistral_stream(request: ChatCompletionRequest, body: Json) -> NativeStream:
+def mistral_stream(request: ChatCompletionRequest, body: Json, input_tokens: int = 0) -> NativeStream:
     def piece(text: str) -> Json:
         return {"outputs": [{"text": text, "stop_reason": None}]}
 
@@ -256,7 +266,7 @@ def openai_from_chat(completion: ChatCompletion, request: ChatCompletionRequest)
 class OpenAIStream:
     """Chunks as OpenAI sends them; the usage chunk (last) is held to carry the invocation metrics."""
 
-    def __init__(self, request: ChatCompletionRequest, body: Json) -> None:
+    def __init__(self, request: ChatCompletionRequest, body: Json, input_tokens: int = 0) -> None:
         options = body.get("stream_options")
         self._caller_usage = isinstance(options, dict) and bool(options.get("include_usage"))
         self._tail: Json | None = None
@@ -277,7 +287,7 @@ class OpenAIStream:
 
 # ---------------------------------------------------------------- detection
 
-ANTHROPIC = ChatFamily("anthropic", anthropic.to_chat, anthropic.from_chat, anthropic.AnthropicStream)
+ANTHROPIC = ChatFamily("anthropic", anthropic.to_chat, anthropic.from_chat, anthropic.AnthropicStream, True)
 OPENAI = ChatFamily("openai", openai_to_chat, openai_from_chat, OpenAIStream)
 TITAN_TEXT = ChatFamily("titan-text", titan_to_chat, titan_from_chat, titan_stream)
 LLAMA = ChatFamily("llama", llama_to_chat, llama_from_chat, llama_stream)
