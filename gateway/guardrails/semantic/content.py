@@ -83,19 +83,24 @@ class ContentCheck:
         else:
             patterns = asyncio.get_running_loop().create_future()
             patterns.set_result(self.pattern_confidences(texts))
+        classified = None  # a team's classifier reads the texts while they are embedded
+        if self.classifier is not None and texts:
+            classified = asyncio.ensure_future(self.classifier.classify(texts))
         pieces = pieces_of(units)
         if pieces:
             try:
                 seeds, vectors = await self.index.vectors.embed_with(pieces)
             except BaseException:
                 patterns.cancel()
+                if classified is not None:
+                    classified.cancel()
                 raise
             best = evidence(similarities(vectors, seeds), self.index.seeds).max(axis=0)
             found = {name: level(name, float(best[i])) for i, name in enumerate(CATEGORIES)}
         for name, confidence in (await patterns).items():
             found[name] = strongest(found[name], confidence)
-        if self.classifier is not None and units:
-            for scores in await self.classifier.classify([u.text for u in units]):
+        if classified is not None:
+            for scores in await classified:
                 for name, confidence in scores.items():
                     if name in found:
                         found[name] = strongest(found[name], confidence)
