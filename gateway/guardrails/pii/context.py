@@ -26,13 +26,14 @@ CVV = keywords(
     r"digit(?:(?<=[34][ -]digit)|(?<=three[ -]digit)|(?<=four[ -]digit))s?( security)? code",
     r"sec code",
     r"code on (the )?back",
-    r"numbers? on (the )?back",
+    r"number on (the )?back",
+    r"numbers on (the )?back",
     r"digits on (the )?back",
     r"digits on the back",
     r"back of (my|the|your|his|her|their|our) card",
 )
 # Once a card or its expiry is in the text, a short number after one of these is its CVV.
-CODE_IN_CARD_TALK = keywords(r"code", r"sec(urity)?", r"cv", r"verification", prefilter=False)
+CODE_IN_CARD_TALK = keywords(r"code", r"sec(urity)?", r"cv", r"verification")
 EXPIRY = keywords(
     r"exp\.?", r"expir\w*", r"valid (thru|through|until|till)", r"good (thru|thru)", r"mm ?/ ?yy(yy)?", r"exp date"
 )

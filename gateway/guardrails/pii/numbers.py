@@ -11,7 +11,7 @@ from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
-from gateway.guardrails.pii.scan import Detector, Finding, Scan, digits_of, found
+from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, after_keywords, digits_of, found
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
 SSN, ITIN = "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER"
@@ -57,10 +57,16 @@ def _card(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+_PRINTED = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}")
+_GROUPED_CARD = _number(r"\d{1,5}(?:[ -]\d{2,6}){2,6}")
+
+
 def _grouped_card(match: re.Match[str], scan: Scan) -> Finding | None:
     """Digits grouped in no card's print ("55 62 8655 5309 3613", "457475 3101 343558"): a card
     only when its checks hold and a card is named in the clause before it."""
     groups = _groups(match.group())
+    if _PRINTED.fullmatch(match.group()):
+        return None  # a printed format: the first card detector's
     if any(len(g) < 2 for g in groups) or not scan.before(match.start(), ctx.CARD):
         return None
     return _card(match, scan)
@@ -229,9 +235,10 @@ DETECTORS = (
     ),
     Detector(
         (CARD,),
-        _number(r"\d{1,5}(?:[ -]\d{2,6}){2,6}"),
+        _GROUPED_CARD,
         _grouped_card,
         lambda scan: scan.mentions(ctx.CARD),
+        matches=after_keywords(_GROUPED_CARD, ctx.CARD, WIDTH, 40),
     ),
     Detector(
         (EXPIRY,),

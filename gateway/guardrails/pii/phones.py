@@ -81,6 +81,10 @@ def _local_seven(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+_SPELT_GATE = re.compile(r"\d[ .-]\d[ .-]\d[ .-]\d[ .-]\d")  # rare in prose: checked before the phone words
+_SPELT_OUT = re.compile(r"\d(?<![\w.+/#$€£-]\d)(?<!\d[ .-]\d)([ .-])\d(?:\1\d){8,10}(?!\w|[ .-]\d)")
+
+
 def _spelt_out(match: re.Match[str], scan: Scan) -> Finding | None:
     """ "text me at 6 4 6 5 5 8 2 0 1 9": one digit at a time, right after a phone word."""
     return found(PHONE, match.start(), match.end()) if scan.before(match.start(), ctx.PHONE, width=24) else None
@@ -109,10 +113,9 @@ DETECTORS = (
     ),
     Detector(
         (PHONE,),
-        re.compile(r"\d(?<![\w.+/#$€£-]\d)(?<!\d[ .-]\d)([ .-])\d(?:\1\d){8,10}(?!\w|[ .-]\d)"),
+        _SPELT_OUT,
         _spelt_out,
-        lambda scan: scan.mentions(ctx.PHONE),
-        lead=r"(?<=\d)[ .-]\d[ .-]\d[ .-]\d",
+        lambda scan: _SPELT_GATE.search(scan.text) is not None and scan.mentions(ctx.PHONE),
     ),
     Detector(
         (PHONE,),

@@ -183,7 +183,12 @@ class Scan:
         """Whether the value comes right after a keyword, only fillers between ("PIN is 4821")."""
         if not self.mentions(keywords):
             return False
-        keyword_ends = [m.end() for m in keywords.pattern.finditer(self.text, max(0, start - width), start)]
+        low = max(0, start - width)
+        if keywords.needles is not None and len(self.lowered) == len(self.text):
+            window = self.lowered[low:start]
+            if not any(needle in window for needle in keywords.needles):
+                return False  # no keyword can start here: skip the pattern (most numbers of a text)
+        keyword_ends = [m.end() for m in keywords.pattern.finditer(self.text, low, start)]
         return bool(keyword_ends) and _FILLER.fullmatch(self.text, keyword_ends[-1], start) is not None
 
     def follows(self, start: int, types: Iterable[str], gap: int = 6) -> bool:
@@ -252,6 +257,42 @@ class Keywords:
 
     pattern: re.Pattern[str]
     needles: tuple[str, ...] | None
+
+
+def after_keywords(
+    pattern: re.Pattern[str], near: Keywords, reach: int, longest: int
+) -> Callable[[str], Iterable[re.Match[str]]]:
+    """A detector's ``matches`` for values its judge takes only after a keyword: ``pattern`` tried
+    in the ``reach`` characters after each keyword (a value up to ``longest`` characters), not over
+    the whole text. The keywords are found from their literal starts (``needles``: a few substring
+    searches) where they have them."""
+
+    def matches(text: str) -> Iterable[re.Match[str]]:
+        last = -1
+        for keyword_end in _keyword_ends(near, text):
+            end = min(len(text), keyword_end + reach + longest)
+            for match in pattern.finditer(text, keyword_end, end):
+                if match.start() > last and match.start() <= keyword_end + reach:
+                    last = match.start()
+                    yield match
+
+    return matches
+
+
+def _keyword_ends(near: Keywords, text: str) -> list[int]:
+    if near.needles is None:
+        return [m.end() for m in near.pattern.finditer(text)]
+    lowered = text.lower()
+    if len(lowered) != len(text):  # lower-casing moved the offsets (rare letters): search it all
+        return [m.end() for m in near.pattern.finditer(text)]
+    ends = set()
+    for needle in near.needles:
+        at = lowered.find(needle)
+        while at >= 0:
+            if (found := near.pattern.match(text, at)) is not None:
+                ends.add(found.end())
+            at = lowered.find(needle, at + 1)
+    return sorted(ends)
 
 
 _LITERAL = re.compile(r"[a-z0-9 '/#]+")
