@@ -48,7 +48,10 @@ BlockEvent = BlockStart | BlockDelta | BlockStop | MessageStop
 class Blocks:
     """Feed chunks of choice 0 to ``feed``; ``end`` closes what is open if the upstream did not."""
 
-    def __init__(self) -> None:
+    def __init__(self, id_prefix: str = "tooluse_") -> None:
+        """``id_prefix``: a tool call the upstream sent without an id gets ``id_prefix`` and its
+        block's number (unique within the message; a surface makes the prefix unique per message)."""
+        self.id_prefix = id_prefix
         self._open: int | None = None
         self.index = -1
         self.stopped = False
@@ -89,7 +92,7 @@ class Blocks:
                 self._close(events)
                 self._unnamed = (index, tool_id, arguments)
                 return
-            self._switch(events, index, tool_id or f"tooluse_{self.index + 1}", name)
+            self._switch(events, index, tool_id or f"{self.id_prefix}{self.index + 1}", name)
         if arguments:
             events.append(BlockDelta(self.index, arguments, tool=True))
 
@@ -99,7 +102,7 @@ class Blocks:
         if waiting is None:
             return
         index, tool_id, arguments = waiting
-        self._switch(events, index, tool_id or f"tooluse_{self.index + 1}", name)
+        self._switch(events, index, tool_id or f"{self.id_prefix}{self.index + 1}", name)
         if arguments:
             events.append(BlockDelta(self.index, arguments, tool=True))
 

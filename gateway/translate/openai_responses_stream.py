@@ -65,7 +65,7 @@ class ResponseEvents:
         self._opened = False
         self._model = ""
         self._output: list[Json] = []
-        self._blocks = Blocks()
+        self._blocks = Blocks(id_prefix=f"call_{base['id'].removeprefix('resp_')}_")
         self._open_item: _Item | None = None  # the item of the block open now
         self._finish_reason: str | None = None
         self.response: Json | None = None  # set by finish(): the stream ended normally

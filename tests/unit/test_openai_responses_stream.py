@@ -128,3 +128,10 @@ def test_a_failure_after_the_first_byte_is_an_error_then_response_failed() -> No
 def test_an_empty_answer_is_still_one_empty_message() -> None:
     _, final = run([chunk({}, "stop")])
     assert [item.type for item in final.output] == ["message"] and final.output_text == ""
+
+
+def test_a_call_the_upstream_sent_without_an_id_gets_one_unique_to_its_response() -> None:
+    tool = {"tool_calls": [{"index": 0, "function": {"name": "get_weather", "arguments": "{}"}}]}
+    _, final = run([chunk(tool), chunk({}, "tool_calls")])
+    [call] = [item for item in final.output if item.type == "function_call"]
+    assert call.call_id == "call_1_0" and call.name == "get_weather"
