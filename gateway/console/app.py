@@ -12,6 +12,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
@@ -32,7 +33,7 @@ from gateway.console import (
 from gateway.console.deps import Console, SignInRequired
 from gateway.console.security import HEADERS, SESSION_COOKIE
 from gateway.console.sessions import ConsoleSessions
-from gateway.errors import StrataError
+from gateway.errors import InvalidRequest, StrataError
 from gateway.lifespan import AppState
 from gateway.logs import LOG
 
@@ -67,6 +68,7 @@ def build_console(state: AppState) -> FastAPI:
     app.add_exception_handler(SignInRequired, _sign_in_required)
     app.add_exception_handler(StrataError, _strata_error)
     app.add_exception_handler(HTTPException, _http_error)
+    app.add_exception_handler(RequestValidationError, _bad_request)
     app.add_middleware(ConsoleBoundary)
     return app
 
@@ -123,6 +125,26 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     if exc.status_code == 404:
         return await _unknown(request, request.url.path)
     return await _error_page(request, exc.status_code, "That did not work", str(exc.detail))
+
+
+PLAIN = {  # pydantic's error types, as a sentence about the address
+    "int_parsing": "must be a whole number",
+    "float_parsing": "must be a number",
+    "bool_parsing": "must be yes or no",
+    "missing": "is missing",
+}
+
+
+async def _bad_request(request: Request, exc: Exception) -> Response:
+    """A malformed address (a query parameter of the wrong type): the console's page, not JSON."""
+    assert isinstance(exc, RequestValidationError)
+    parts = []
+    for problem in exc.errors()[:3]:
+        where = ".".join(str(p) for p in problem.get("loc", ()) if p not in ("query", "path", "body"))
+        said = PLAIN.get(str(problem.get("type")), str(problem.get("msg", "is not valid")))
+        parts.append(f"{where} {said}" if where else said)
+    message = f"This address has a value the page cannot use: {'; '.join(parts)}. Check the link, or use the menu."
+    return await _strata_error(request, InvalidRequest(message))
 
 
 class ConsoleBoundary:

@@ -4,6 +4,8 @@ complaints as one sentence a person can act on."""
 
 from __future__ import annotations
 
+import hashlib
+import json
 import re
 from typing import Any, TypeVar
 
@@ -28,8 +30,42 @@ LIMIT_LABELS = {
     "spend_rate": "Spend-rate alert",
     "multiplier": "Spend-rate multiplier",
     "window_minutes": "Spend-rate window (minutes)",
+    "usd_per_hour": "Spend-rate alert: USD per hour",
+    "min_usd": "Spend-rate alert: least spend (USD)",
 }
-ALERT_FIELDS = ("alert_thresholds", "alert_webhook", "alert_rate_multiplier", "alert_rate_window")
+ALERT_FIELDS = (
+    "alert_thresholds",
+    "alert_webhook",
+    "alert_rate_multiplier",
+    "alert_rate_window",
+    "alert_rate_usd_per_hour",
+    "alert_rate_min_usd",
+)
+RATE_FIELDS = {  # the form's spend-rate fields and the API's names for them
+    "alert_rate_multiplier": "multiplier",
+    "alert_rate_window": "window_minutes",
+    "alert_rate_usd_per_hour": "usd_per_hour",
+    "alert_rate_min_usd": "min_usd",
+}
+
+
+KEY_EDITED = ("name", "team_id", "allowed_models", "guardrails", "limits", "alerts")  # what a key's form saves
+TEAM_EDITED = ("name", "limits", "guardrails", "tags", "alerts")  # what a team's form saves
+VERSION_FIELD = "version"
+
+
+def version(shown: BaseModel, edited: tuple[str, ...]) -> str:
+    """What an object's form was rendered from, as a short hash of the fields it saves: the form
+    carries it, and a save whose object has changed since is refused (no silent undo)."""
+    data = shown.model_dump(include=set(edited), mode="json")
+    return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def changed_since(form: FormData, shown: BaseModel, edited: tuple[str, ...]) -> bool:
+    """True when the form was rendered from another state of the object than the stored one. A
+    form without the field (a script posting its own) is not checked."""
+    rendered = form.get(VERSION_FIELD)
+    return bool(rendered) and rendered != version(shown, edited)
 
 
 def names(text: str) -> list[str]:
@@ -70,9 +106,14 @@ def alert_rules(form: FormData) -> dict[str, Any] | None:
         raise InvalidRequest(f"Alert thresholds: {exc}; write them like 50%, 80% or 0.5, 0.8.") from None
     if text["alert_webhook"]:
         rules["webhook_url"] = text["alert_webhook"]
-    if text["alert_rate_multiplier"] or text["alert_rate_window"]:
-        rate = {"multiplier": text["alert_rate_multiplier"] or None, "window_minutes": text["alert_rate_window"]}
-        rules["spend_rate"] = {k: v for k, v in rate.items() if v}
+    rate = {api: text[name] for name, api in RATE_FIELDS.items() if text[name]}
+    if rate and not (text["alert_rate_multiplier"] or text["alert_rate_usd_per_hour"]):
+        raise InvalidRequest(
+            "Spend-rate alert: give times the 7-day average or USD per hour; to have no spend-rate alert, "
+            "leave all four spend-rate fields blank."
+        )
+    if rate:
+        rules["spend_rate"] = rate
     return rules
 
 
@@ -82,11 +123,18 @@ def alert_values(rules: AlertRules | None) -> dict[str, str]:
         return {}
     rate = rules.spend_rate
     return {
-        "alert_thresholds": ", ".join(f"{value * 100:g}%" for value in rules.thresholds),
+        "alert_thresholds": ", ".join(f"{_exact(value * 100)}%" for value in rules.thresholds),
         "alert_webhook": rules.webhook_url or "",
-        "alert_rate_multiplier": f"{rate.multiplier:g}" if rate and rate.multiplier else "",
+        "alert_rate_multiplier": _exact(rate.multiplier) if rate and rate.multiplier else "",
         "alert_rate_window": str(rate.window_minutes) if rate else "",
+        "alert_rate_usd_per_hour": _exact(rate.usd_per_hour) if rate and rate.usd_per_hour else "",
+        "alert_rate_min_usd": _exact(rate.min_usd) if rate else "",
     }
+
+
+def _exact(value: float) -> str:
+    """A stored number as the form shows it: every digit it has (a save must not round it), no ".0"."""
+    return f"{value:.15g}"
 
 
 def _message(problem: Any, where: str) -> str:

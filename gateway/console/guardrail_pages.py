@@ -233,6 +233,7 @@ async def test(request: Request, gid: str, state: StateDep, console: ConsoleDep,
     ref = GuardrailRef.parse(f"{gid}:{form.get('version') or DRAFT}", "version")
     guardrail = await state.invoker.guardrails.guardrail(ref)
     outcome = await apply(guardrail, Side(source), [TextUnit(text)])
+    grounding = guardrail.definition.contextualGroundingPolicyConfig
     return console.pages.render(
         request,
         "guardrail_result.html",
@@ -241,4 +242,6 @@ async def test(request: Request, gid: str, state: StateDep, console: ConsoleDep,
         parts=highlighted(text, [d.span for d in outcome.detections if d.span is not None and d.span[0] == 0]),
         assessment=json.dumps(outcome.assessment(full=True), indent=2),
         found=[{"policy": d.section[0], "action": d.action, **d.entry} for d in outcome.detections],
+        # scored only on answers that come with a grounding source or a query, which this box has not
+        grounding_skipped=grounding is not None and any(f.enabled for f in grounding.filtersConfig),
     )

@@ -14,18 +14,22 @@ from starlette.responses import RedirectResponse, Response
 
 from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep
 from gateway.console.forms import (
+    KEY_EDITED,
     LIMIT_FIELDS,
     LIMIT_LABELS,
+    VERSION_FIELD,
     alert_rules,
     alert_values,
     allowed_models,
     build,
+    changed_since,
     limits,
     names,
+    version,
 )
 from gateway.console.security import clear_cookie, set_cookie
 from gateway.console.spend import spend
-from gateway.errors import NotFound, StrataError
+from gateway.errors import Conflict, NotFound, StrataError
 from gateway.lifespan import AppState
 from gateway.schemas.admin import KeyCreate, KeyOut, KeyUpdate
 from gateway.services.keys.admin import KeyAdmin
@@ -38,6 +42,10 @@ DONE = {
     "revoked": "The key was revoked: calls with it are refused from now on.",
     "deleted": "The key was deleted for good; its usage records keep its id.",
 }
+CHANGED = (
+    "This key was changed by someone else since you opened it, so nothing was saved. Here is its current "
+    "state: review it and save again."
+)
 
 
 def _key_fields(form: Any) -> dict[str, Any]:
@@ -153,8 +161,10 @@ async def _key_page(
     done: str | None = None,
     error: str | None = None,
     values: dict[str, Any] | None = None,
+    rendered_from: str | None = None,
 ) -> Response:
-    """The key's page; after a refused change, with the error and the form as typed."""
+    """The key's page; after a refused change, with the error and the form as typed (and still
+    the version it was first rendered from, so that a second try is checked against it too)."""
     key = await _key(state, key_id)
     team = await state.teams.get(key.team_id) if key.team_id else None
     return console.pages.render(
@@ -170,6 +180,7 @@ async def _key_page(
         usage=await spend(state.db, key.limits.model_dump(exclude_none=True), key_id=key.id),
         limit_fields=[(name, LIMIT_LABELS[name]) for name in LIMIT_FIELDS],
         alert_form=alert_values(key.alerts) if values is None else values,
+        version=rendered_from or version(key, KEY_EDITED),
         done=done,
         error=error,
         values=values,
@@ -182,6 +193,8 @@ def _back(request: Request, key_id: str, done: str) -> Response:
 
 @router.post("/keys/{key_id}", summary="Change a key")
 async def update_key(request: Request, key_id: str, state: StateDep, console: ConsoleDep, submitted: Form) -> Response:
+    if changed_since(submitted.form, await _key(state, key_id), KEY_EDITED):  # the page again, as it is now
+        return await _key_page(request, key_id, state, console, submitted.session, Conflict.status, error=CHANGED)
     try:
         fields = _key_fields(submitted.form)
         if not fields["name"]:
@@ -199,6 +212,7 @@ async def update_key(request: Request, key_id: str, state: StateDep, console: Co
             exc.status,
             error=exc.message,
             values=_typed(submitted.form),
+            rendered_from=submitted.form.get(VERSION_FIELD) or None,
         )
     return _back(request, key_id, "updated")
 

@@ -9,9 +9,21 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep
-from gateway.console.forms import LIMIT_FIELDS, LIMIT_LABELS, alert_rules, alert_values, build, limits, names
+from gateway.console.forms import (
+    LIMIT_FIELDS,
+    LIMIT_LABELS,
+    TEAM_EDITED,
+    VERSION_FIELD,
+    alert_rules,
+    alert_values,
+    build,
+    changed_since,
+    limits,
+    names,
+    version,
+)
 from gateway.console.spend import spend
-from gateway.errors import NotFound, StrataError
+from gateway.errors import Conflict, NotFound, StrataError
 from gateway.schemas.admin import KeyOut, TeamCreate, TeamOut, TeamUpdate
 from gateway.services.keys.admin import KeyAdmin
 
@@ -21,6 +33,10 @@ DONE = {
     "updated": "The team was saved. Its keys see the change within the key cache's lifetime.",
     "deleted": "The team was deleted; its revoked keys stay, without a team.",
 }
+CHANGED = (
+    "This team was changed by someone else since you opened it, so nothing was saved. Here is its current "
+    "state: review it and save again."
+)
 
 
 def _team_fields(form: Any) -> dict[str, Any]:
@@ -120,12 +136,11 @@ async def _team_page(
     done: str | None = None,
     error: str | None = None,
     values: dict[str, Any] | None = None,
+    rendered_from: str | None = None,
 ) -> Response:
-    """The team's page; after a refused change, with the error and the form as typed."""
-    row = await state.teams.get(team_id)
-    if row is None:
-        raise NotFound(f"There is no team {team_id!r}; it may have been deleted.")
-    team = TeamOut.model_validate(row)
+    """The team's page; after a refused change, with the error and the form as typed (and still
+    the version it was first rendered from, so that a second try is checked against it too)."""
+    team = await _team(state, team_id)
     keys = [KeyOut.model_validate(key) for key in await state.keys.list(team_id, include_revoked=True)]
     return console.pages.render(
         request,
@@ -138,16 +153,26 @@ async def _team_page(
         usage=await spend(state.db, team.limits.model_dump(exclude_none=True), team_id=team.id),
         limit_fields=_limit_fields(),
         alert_form=alert_values(team.alerts) if values is None else values["alerts"],
+        version=rendered_from or version(team, TEAM_EDITED),
         done=done,
         error=error,
         values=values,
     )
 
 
+async def _team(state: StateDep, team_id: str) -> TeamOut:
+    row = await state.teams.get(team_id)
+    if row is None:
+        raise NotFound(f"There is no team {team_id!r}; it may have been deleted.")
+    return TeamOut.model_validate(row)
+
+
 @router.post("/teams/{team_id}", summary="Change a team")
 async def update_team(
     request: Request, team_id: str, state: StateDep, console: ConsoleDep, submitted: Form
 ) -> Response:
+    if changed_since(submitted.form, await _team(state, team_id), TEAM_EDITED):  # the page again, as it is now
+        return await _team_page(request, team_id, state, console, submitted.session, Conflict.status, error=CHANGED)
     try:
         fields = _team_fields(submitted.form)
         if not fields["name"]:
@@ -165,6 +190,7 @@ async def update_team(
             exc.status,
             error=exc.message,
             values=_typed(submitted.form),
+            rendered_from=submitted.form.get(VERSION_FIELD) or None,
         )
     return RedirectResponse(f"{request.scope.get('root_path', '')}/teams/{team_id}?done=updated", status_code=303)
 

@@ -54,6 +54,23 @@
     latency: [["p50 (ms)", "#2f5bd3", "p50", true], ["p95 (ms)", "#d9822b", "p95", true]],
   };
 
+  // Times in UTC, as every other date in the console: ticks aligned to UTC hours and days, the
+  // legend's time written out with "UTC".
+  function two(n) { return (n < 10 ? "0" : "") + n; }
+  function utcDay(date) { return two(date.getUTCMonth() + 1) + "-" + two(date.getUTCDate()); }
+  function utcTime(date) { return two(date.getUTCHours()) + ":" + two(date.getUTCMinutes()); }
+  function utcTicks(u, splits, axisIdx, space, increment) {
+    return splits.map(function (t) {
+      const date = new Date(t * 1000);
+      return increment >= 86400 ? utcDay(date) : utcTime(date);
+    });
+  }
+  function utcMoment(u, t) {
+    if (t == null) return "–";
+    const date = new Date(t * 1000);
+    return date.getUTCFullYear() + "-" + utcDay(date) + " " + utcTime(date) + " UTC";
+  }
+
   function drawCharts() {
     const source = document.getElementById("overview-series");
     if (!source || typeof uPlot === "undefined") return;
@@ -66,11 +83,12 @@
         width: Math.max(target.clientWidth, 240),
         height: 220,
         scales: { x: { time: true } },
-        series: [{}].concat(lines.map(function (line) {
+        tzDate: function (t) { return uPlot.tzDate(new Date(t * 1000), "Etc/UTC"); },
+        series: [{ label: "Time (UTC)", value: utcMoment }].concat(lines.map(function (line) {
           // Latency has no value where no request was: join the points rather than drop to zero.
           return { label: line[0], stroke: line[1], width: 2, fill: line[3] ? undefined : line[1] + "18", spanGaps: !!line[3] };
         })),
-        axes: [{}, { size: 60 }],
+        axes: [{ values: utcTicks }, { size: 60 }],
         legend: { show: true },
       };
       target.textContent = "";
@@ -126,6 +144,15 @@
       });
     }
 
+    // A message the gateway refused (or never got) was not sent: it leaves the conversation, on
+    // screen and in what the next send carries, and goes back into the box to be changed or resent.
+    function unsend(question, answer, text) {
+      answer.remove();
+      question.remove();
+      history.pop();
+      message.value = message.value.trim() ? text + "\n" + message.value : text;
+    }
+
     async function converse(event) {
       event.preventDefault();
       const text = message.value.trim();
@@ -133,7 +160,7 @@
       errorBox.hidden = true;
       stats.textContent = "";
       history.push({ role: "user", content: text });
-      bubble("user", text);
+      const question = bubble("user", text);
       message.value = "";
       const answer = bubble("assistant", "");
       answer.setAttribute("aria-busy", "true");
@@ -158,15 +185,20 @@
         if (!response.ok) {
           let reason = "The gateway refused the request (HTTP " + response.status + ").";
           try { reason = (await response.json()).error || reason; } catch (ignored) { /* not JSON */ }
-          answer.remove();
-          history.pop();
-          showError(reason);
+          unsend(question, answer, text);
+          showError(reason + " The message was not sent; it is back in the box.");
           return;
         }
-        await readEvents(response, answer);
+        const failed = await readEvents(response, answer);
+        if (failed && !answer.textContent) {  // refused before any answer: as a refusal above
+          unsend(question, answer, text);
+          showError(failed + " The message was not sent; it is back in the box.");
+          return;
+        }
         history.push({ role: "assistant", content: answer.textContent });
       } catch (failure) {
-        showError("The connection to the gateway failed: " + failure.message);
+        unsend(question, answer, text);
+        showError("The connection to the gateway failed: " + failure.message + ". The message is back in the box.");
       } finally {
         answer.removeAttribute("aria-busy");
         send.disabled = false;
@@ -178,6 +210,7 @@
       const reader = response.body.getReader();
       const decoder = new TextDecoder();
       let buffer = "";
+      let failed = null;  // the error event's sentence, if the stream ended with one
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -190,9 +223,10 @@
           const data = JSON.parse((raw.match(/^data: (.*)$/m) || [, "{}"])[1]);
           if (name === "delta") answer.textContent += data.text;
           else if (name === "done") showStats(data);
-          else if (name === "error") showError(data.message);
+          else if (name === "error") { failed = data.message; showError(data.message); }
         }
       }
+      return failed;
     }
 
     form.addEventListener("submit", converse);
