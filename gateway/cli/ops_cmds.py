@@ -182,6 +182,17 @@ def register(commands: Commands) -> None:
     _register_usage(commands, parent)
 
 
+def _passes(text: str) -> int:
+    """--epochs: a whole number of passes from 1 to 100 (argparse's usage line and exit 2 otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number, not {text!r}") from None
+    if not 1 <= value <= 100:
+        raise argparse.ArgumentTypeError(f"must be from 1 to 100, not {value}")
+    return value
+
+
 def _guardrails_train(args: argparse.Namespace) -> int:
     from gateway.guardrails.semantic import training
 
@@ -242,7 +253,7 @@ def _register_guardrails(commands: Commands, parent: list[argparse.ArgumentParse
         metavar="FILE.jsonl",
         help='labelled prompts, one {"text": ..., "attack": true|false} per line (repeatable)',
     )
-    train.add_argument("--epochs", type=int, default=4, help="passes over the examples (default 4)")
+    train.add_argument("--epochs", type=_passes, default=4, help="passes over the examples (default 4, 1 to 100)")
     train.add_argument("--no-seeds", action="store_true", help="leave out the content seeds shipped with Strata")
     train.set_defaults(handler=_guardrails_train)
 

@@ -54,3 +54,23 @@ def test_a_line_without_a_label_is_named_and_nothing_is_trained(tmp_path: Path) 
 def test_examples_of_one_kind_only_are_refused(tmp_path: Path) -> None:
     done = _train(tmp_path, [json.dumps(r) for r in ROWS if r["attack"]], "--no-seeds")
     assert done.returncode == 1 and "must hold attacks and texts that are not attacks" in done.stderr
+
+
+def test_a_number_of_passes_under_one_is_a_usage_error(tmp_path: Path) -> None:
+    for passes in ("0", "-1"):
+        done = _train(tmp_path, [json.dumps(r) for r in ROWS], "--no-seeds", "--epochs", passes)
+        assert done.returncode == 2 and "--epochs: must be from 1 to 100" in done.stderr
+        assert "Traceback" not in done.stderr and not (tmp_path / "out").exists()
+
+
+def test_an_output_folder_that_cannot_be_made_fails_before_training(tmp_path: Path) -> None:
+    data = tmp_path / "labelled.jsonl"
+    data.write_text("\n".join(json.dumps(r) for r in ROWS) + "\n", encoding="utf-8")
+    blocker = tmp_path / "a-file"
+    blocker.write_text("", encoding="utf-8")
+    command = [sys.executable, "-m", "gateway.cli", "guardrails", "train-classifier", "--no-seeds"]
+    done = subprocess.run(
+        [*command, "--out", str(blocker / "out"), "--data", str(data)], capture_output=True, text=True, timeout=600
+    )
+    assert done.returncode == 1 and "pass 1/" not in done.stdout
+    assert len(done.stderr.strip().splitlines()) == 1 and done.stderr.startswith("strata: ")

@@ -82,6 +82,9 @@ def train(
     transformers_logging.disable_progress_bar()
     if not any(label for _, label in data) or all(label for _, label in data):
         raise ValueError("the examples must hold attacks and texts that are not attacks")
+    if options.epochs < 1:
+        raise ValueError("at least one pass over the examples is needed")
+    out.mkdir(parents=True, exist_ok=True)  # an output folder that cannot be made fails now, not after training
     torch.manual_seed(options.seed)
     shuffle = random.Random(options.seed)
     torch.set_num_threads(options.threads)
@@ -114,7 +117,6 @@ def train(
             optimizer.zero_grad()
             total += loss.item() * len(texts)
         progress(f"pass {epoch + 1}/{options.epochs}: loss {total / len(rows):.3f}")
-    out.mkdir(parents=True, exist_ok=True)
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
