@@ -19,7 +19,7 @@ from gateway.errors import NotFound, ServiceUnavailable
 from gateway.lifespan import AppState
 from gateway.services.alerts.monitor import AlertMonitor
 from gateway.services.alerts.store import AlertFilter, alert_json
-from gateway.services.audit import AuditLog
+from gateway.services.audit import PAGE_CURSOR, AuditLog
 
 router = APIRouter(prefix="/admin", tags=["Admin: budget alerts"])
 
@@ -40,7 +40,7 @@ async def list_alerts(
     status: Annotated[Literal["pending", "delivered", "failed"] | None, Query()] = None,
     since: Annotated[datetime | None, Query(description="created at or after (ISO 8601; UTC if no offset)")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=64, description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[str | None, Query(pattern=PAGE_CURSOR, description="`next_cursor` of the previous page")] = None,
 ) -> dict[str, Any]:
     where = AlertFilter(scope_kind, scope_id, kind, status, _utc(since))
     rows, following = await _monitor(state).store.query(where, limit, cursor)

@@ -15,7 +15,7 @@ from gateway.api.admin import Admin
 from gateway.api.usage import _utc
 from gateway.deps import State
 from gateway.errors import InvalidRequest
-from gateway.services.audit import AuditFilter, AuditLog
+from gateway.services.audit import PAGE_CURSOR, AuditFilter, AuditLog
 
 router = APIRouter(prefix="/admin", tags=["Admin: audit log"])
 
@@ -33,7 +33,7 @@ async def audit(
     start: Annotated[datetime | None, Query(description="from this time (ISO 8601; UTC if no offset)")] = None,
     end: Annotated[datetime | None, Query(description="before this time")] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    cursor: Annotated[str | None, Query(max_length=64, description="`next_cursor` of the previous page")] = None,
+    cursor: Annotated[str | None, Query(pattern=PAGE_CURSOR, description="`next_cursor` of the previous page")] = None,
 ) -> dict[str, Any]:
     where = AuditFilter(actor, action, target_type, target_id, _utc(start), _utc(end))
     if where.start is not None and where.end is not None and where.end <= where.start:

@@ -18,6 +18,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import AuditEntry
 from gateway.logs import LOG
+from gateway.services.utc import utc_text
 
 Via = Literal["api", "console"]
 Json = dict[str, Any]
@@ -33,6 +34,10 @@ class AuditFilter:
     end: datetime | None = None  # exclusive
 
 
+# What a page cursor of the audit log (and of the alerts, whose ids are made alike) looks like: an id.
+PAGE_CURSOR = r"^[0-9a-f]{32}$"
+
+
 def _new_id(moment: datetime) -> str:
     """Sortable by time (microseconds, hex), then random: two entries never share an id."""
     return f"{int(moment.timestamp() * 1_000_000):014x}{os.urandom(9).hex()}"
@@ -41,9 +46,7 @@ def _new_id(moment: datetime) -> str:
 def entry_json(row: AuditEntry) -> Json:
     return {
         "id": row.id,
-        "ts": (row.ts.replace(tzinfo=UTC) if row.ts.tzinfo is None else row.ts.astimezone(UTC))
-        .isoformat()
-        .replace("+00:00", "Z"),  # as every admin API time: UTC, ...Z
+        "ts": utc_text(row.ts),
         "actor": row.actor,
         "via": row.via,
         "action": row.action,

@@ -95,3 +95,14 @@ def test_guardrail_changes_through_boto3s_bedrock_client_are_recorded(
         (ops["id"], "api", "delete", gid, {"version": "1"}),
         (ops["id"], "api", "delete", gid, None),
     ]
+
+
+@pytest.mark.parametrize("path", ["/admin/audit", "/admin/alerts"])
+def test_a_page_cursor_the_api_did_not_issue_is_a_400_not_an_empty_page(
+    start_gateway: StartGateway, upstream: FakeUpstream, path: str
+) -> None:
+    gateway = start_gateway(standard_catalog(upstream.url))
+    for cursor in ("", "zzz", "!!!", "0" * 31):
+        response = _admin(gateway, "GET", path, params={"cursor": cursor})
+        assert_openai_error(response, 400)
+        assert "cursor" in response.json()["error"]["message"]

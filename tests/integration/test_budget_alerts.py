@@ -200,6 +200,7 @@ def test_each_threshold_sends_one_signed_webhook_and_never_a_duplicate(
         (0.5, "delivered", 1),
     ]
     assert {a["id"] for a in listed} == {first["alert_id"], second["alert_id"]}
+    assert all(a["created_at"].endswith("Z") and a["delivered_at"].endswith("Z") for a in listed)
 
 
 def test_a_receiver_that_fails_twice_gets_the_alert_on_the_third_attempt(

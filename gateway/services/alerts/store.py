@@ -25,6 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.db.models import BudgetAlert
 from gateway.services.alerts.detect import Crossing
+from gateway.services.utc import utc_text
 
 Json = dict[str, Any]
 PENDING, DELIVERED, FAILED = "pending", "delivered", "failed"
@@ -51,13 +52,13 @@ def alert_json(row: BudgetAlert) -> Json:
         "budget_usd": float(row.budget_usd),
         "spend_usd": float(row.spend_usd),
         "detail": row.detail if isinstance(row.detail, dict) else None,
-        "created_at": row.created_at.isoformat(),
+        "created_at": utc_text(row.created_at),
         "webhook_url": row.webhook_url,
         "status": row.status,
         "attempts": row.attempts,
         "last_error": row.last_error,
-        "delivered_at": row.delivered_at.isoformat() if row.delivered_at else None,
-        "next_attempt_at": row.next_attempt_at.isoformat() if row.status == PENDING else None,
+        "delivered_at": utc_text(row.delivered_at) if row.delivered_at else None,
+        "next_attempt_at": utc_text(row.next_attempt_at) if row.status == PENDING else None,
     }
 
 

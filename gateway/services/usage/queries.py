@@ -21,6 +21,7 @@ from sqlalchemy import ColumnElement, Float, Select, TextClause, cast, func, or_
 from gateway.db.database import Database
 from gateway.db.models import USAGE_ERROR_SQL, UsageDaily, UsageDailyLatency, UsageRecord
 from gateway.services.usage.rollup import percentile
+from gateway.services.utc import utc_text
 
 Dimension = Literal["key", "team", "model"]
 _COLUMN_OF: dict[str, str] = {"key": "key_id", "team": "team_id", "model": "model"}
@@ -259,7 +260,7 @@ def _record_json(record: Any) -> Json:
     return {
         "id": record.id,
         "request_id": record.request_id,
-        "ts": _utc(record.ts).isoformat().replace("+00:00", "Z"),  # as every admin API time: ...Z
+        "ts": utc_text(record.ts),  # as every admin API time: ...Z
         "key_id": record.key_id,
         "team_id": record.team_id,
         "model": record.model,
