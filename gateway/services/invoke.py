@@ -23,7 +23,7 @@ from collections.abc import AsyncIterator, Awaitable, Sequence
 from dataclasses import replace
 from typing import TypeVar
 
-from gateway.errors import ContentPolicyViolation, InvalidRequest, from_provider_error
+from gateway.errors import ContentPolicyViolation, InvalidRequest, ModelNotFound, from_provider_error
 from gateway.guardrails.compiled import CompiledGuardrail
 from gateway.guardrails.stage import GuardrailStage, blocked_stream
 from gateway.observability.tracing import stage
@@ -84,12 +84,24 @@ class InvokeService:
     async def _admit(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> PublicModel:
         call.prompt = request  # for the invocation log (masked in place by the input guardrails, if any)
         with stage(call, "resolve"):
-            model = self.catalog.resolve(request.model, principal)
-            call.model = model.name
+            model = self._resolve(call, request.model, principal)
             if model.prompt_router is not None:
                 call.routed_model = await self.prompt_router.choose(model.prompt_router, request)
                 model = self.catalog.get(call.routed_model)
             check_chat(model, request)
+        return model
+
+    def _resolve(self, call: CallContext, name: str, principal: Principal) -> PublicModel:
+        """The model asked for; a model of the catalog the key may not call is still named in the
+        call's usage record and metrics (a name the catalog does not hold is not: metrics' labels
+        stay the catalog's)."""
+        try:
+            model = self.catalog.resolve(name, principal)
+        except ModelNotFound:
+            known = self.catalog.find(name)
+            call.model = known.name if known is not None else None
+            raise
+        call.model = model.name
         return model
 
     def _deadline(self, call: CallContext, model: PublicModel) -> Deadline:
@@ -224,8 +236,7 @@ class InvokeService:
     async def embeddings(self, call: CallContext, principal: Principal, request: EmbeddingRequest) -> EmbeddingResponse:
         call.operation, call.prompt = "embeddings", request
         with stage(call, "resolve"):
-            model = self.catalog.resolve(request.model, principal)
-            call.model = model.name
+            model = self._resolve(call, request.model, principal)
         if not model.capabilities.embeddings:
             raise InvalidRequest(f"The model '{model.name}' does not produce embeddings.", param="model")
         guardrails = await self.guardrails.select(call, principal, model)

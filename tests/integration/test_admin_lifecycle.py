@@ -141,3 +141,11 @@ def test_with_redis_a_deleted_or_moved_key_changes_on_every_gateway_at_once(
         assert time.monotonic() < deadline, "the second gateway kept honouring a deleted key"
         time.sleep(0.05)
     assert [chat(second, moved["key"]).status_code for _ in range(2)] == [200, 429]
+
+
+def test_a_call_to_a_model_the_key_may_not_use_is_recorded_under_that_model(gateway: RunningGateway) -> None:
+    key = created(gateway, "/keys", {"name": "k", "allowed_models": ["gpt-a"]})
+    assert_openai_error(chat(gateway, key["key"], model="gpt-b"), 404)
+    assert_openai_error(chat(gateway, key["key"], model="no-such-model"), 404)
+    rows = _usage_of(gateway, key["id"], 2)
+    assert sorted((r["model"] or "", r["status"]) for r in rows) == [("", 404), ("gpt-b", 404)]
