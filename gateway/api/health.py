@@ -77,3 +77,9 @@ async def _is_admin(state: AppState, call: CallContext, key: str | None) -> bool
     except StrataError:
         return False
     return principal.is_admin
+
+
+# HEAD too (RFC 9110: wherever GET is served): some load balancers' health checks send it. Kept out
+# of the schema, where it would repeat GET's operation.
+router.add_api_route("/live", live, methods=["HEAD"], include_in_schema=False)
+router.add_api_route("/ready", ready, methods=["HEAD"], include_in_schema=False)

@@ -28,3 +28,10 @@ def test_anyone_sees_the_states_only_an_admin_sees_the_details(shared_gateway: R
     details = admin["deployments"]["gpt-down/0"]
     assert "routing" in details and details["state"] == down["state"]
     assert {"buffered", "written", "dropped"} <= set(admin["usage"])
+
+
+def test_a_load_balancers_head_check_gets_the_status_and_no_body(shared_gateway: RunningGateway) -> None:
+    for path in ("/health/live", "/health/ready"):
+        get = httpx.get(f"{shared_gateway.base_url}{path}", timeout=10)
+        head = httpx.head(f"{shared_gateway.base_url}{path}", timeout=10)
+        assert (head.status_code, head.content) == (get.status_code, b""), path
