@@ -258,7 +258,7 @@ def _register_keys(
 
     for name, handler, what in (
         ("show", _keys_show, "one key (never its secret)"),
-        ("revoke", _keys_revoke, "revoke a key: it stops working within the key cache's TTL"),
+        ("revoke", _keys_revoke, "revoke a key: refused at once (every process with Redis; else within the cache TTL)"),
         ("delete", _keys_delete, "delete a key for good (its usage records stay)"),
     ):
         command = sub.add_parser(name, parents=parent, help=what)

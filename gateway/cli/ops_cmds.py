@@ -121,12 +121,13 @@ _AGO = re.compile(r"^(\d+)([dw])$")
 
 
 def since(text: str, today: date | None = None) -> date:
-    """``7d``, ``2w`` (that long before today, UTC) or a day, ``YYYY-MM-DD``."""
+    """``7d``, ``2w`` (the first of that many UTC days ending today, as the API's default "last 30
+    days" counts them) or a day, ``YYYY-MM-DD``."""
     today = today or datetime.now(UTC).date()
     match = _AGO.match(text.strip())
     if match:
         amount = int(match[1]) * (7 if match[2] == "w" else 1)
-        return today - timedelta(days=amount)
+        return today - timedelta(days=max(amount, 1) - 1)
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
