@@ -56,13 +56,26 @@ def browser() -> Iterator[Browser]:
 
 @pytest.fixture()
 def page(browser: Browser) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": WIDTHS["wide"], "height": 900})
+    """A page whose every script error, console error and 4xx/5xx answer fails the test."""
+    yield from _watched(browser, refusals_fail=True)
+
+
+@pytest.fixture()
+def tab(browser: Browser) -> Iterator[Page]:
+    """A page that may receive a refusal (4xx) on purpose; script errors still fail the test. Its
+    browser is in India's time zone, so a page showing local time instead of UTC shows it."""
+    yield from _watched(browser, refusals_fail=False, timezone_id="Asia/Kolkata")
+
+
+def _watched(browser: Browser, refusals_fail: bool, **context_options: str) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": WIDTHS["wide"], "height": 900}, **context_options)
     context.set_default_timeout(10_000)
     opened = context.new_page()
     problems: list[str] = []
     opened.on("pageerror", lambda error: problems.append(str(error)))
-    opened.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
-    opened.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    if refusals_fail:
+        opened.on("console", lambda msg: problems.append(msg.text) if msg.type == "error" else None)
+        opened.on("response", lambda r: problems.append(f"{r.status} {r.url}") if r.status >= 400 else None)
     yield opened
     context.close()
     assert not problems, f"the page reported errors: {problems}"

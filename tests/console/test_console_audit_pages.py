@@ -7,27 +7,12 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from datetime import UTC, datetime
 
-import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
 from tests.console.conftest import WIDTHS, admin_call, sign_in
 from tests.support.gateway import RunningGateway
-
-
-@pytest.fixture()
-def tab(browser: Browser) -> Iterator[Page]:
-    """A page that may receive a refusal (4xx) on purpose; script errors still fail the test."""
-    context = browser.new_context(viewport={"width": WIDTHS["wide"], "height": 900}, timezone_id="Asia/Kolkata")
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    yield opened
-    context.close()
-    assert not problems, f"the page reported script errors: {problems}"
 
 
 def test_a_malformed_models_address_is_refused_with_a_sentence(gateway: RunningGateway, tab: Page) -> None:

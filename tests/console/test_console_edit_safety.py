@@ -6,32 +6,18 @@ object as it is now."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page
+from playwright.sync_api import Page
 
-from tests.console.conftest import WIDTHS, admin_call, sign_in
+from tests.console.conftest import admin_call, sign_in
 from tests.support.gateway import RunningGateway
 
 RATES = {
     "absolute-only": {"usd_per_hour": 5, "min_usd": 2.5, "window_minutes": 30},
     "both-rules": {"multiplier": 3, "usd_per_hour": 5, "min_usd": 2.5, "window_minutes": 30},
 }
-
-
-@pytest.fixture()
-def tab(browser: Browser) -> Iterator[Page]:
-    """A page that may receive a refusal (4xx) on purpose; script errors still fail the test."""
-    context = browser.new_context(viewport={"width": WIDTHS["wide"], "height": 900})
-    context.set_default_timeout(10_000)
-    opened = context.new_page()
-    problems: list[str] = []
-    opened.on("pageerror", lambda error: problems.append(str(error)))
-    yield opened
-    context.close()
-    assert not problems, f"the page reported script errors: {problems}"
 
 
 def _rule(rate: dict[str, Any]) -> dict[str, Any]:

@@ -10,23 +10,19 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import httpx
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import ENVIRON
 from tests.support.bedrock import (
-    REGION,
     bedrock_catalog,
     bedrock_gateway,
-    client_config,
     isolate_aws_environment,
     sigv4_client,
 )
-from tests.support.gateway import MASTER_KEY, RunningGateway
+from tests.support.gateway import RunningGateway
 
 HELLO = [{"role": "user", "content": [{"text": "Say hello."}]}]
 CHAT = [{"role": "user", "content": "Say hello."}]  # an OpenAI chat body's messages, as InvokeModel takes them
@@ -38,18 +34,6 @@ ANTHROPIC = {
     "messages": [{"role": "user", "content": "one two three four five six seven"}],
 }
 Call = Callable[[Any], Any]
-
-
-def unchecked_client(gateway: RunningGateway) -> Any:
-    """boto3's runtime client with botocore's own checks off: what reaches the gateway is what the caller wrote."""
-    return boto3.client(
-        "bedrock-runtime",
-        endpoint_url=gateway.base_url,
-        region_name=REGION,
-        aws_access_key_id="master",
-        aws_secret_access_key=MASTER_KEY,
-        config=client_config().merge(Config(parameter_validation=False)),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -73,7 +57,7 @@ def runtime(gateway: RunningGateway) -> Iterator[Any]:
 def unchecked(gateway: RunningGateway) -> Iterator[Any]:
     with pytest.MonkeyPatch.context() as patch:
         isolate_aws_environment(patch)
-        client = unchecked_client(gateway)
+        client = sigv4_client("bedrock-runtime", gateway, validate=False)
         yield client
         client.close()
 

@@ -9,38 +9,22 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import boto3
 import pytest
-from botocore.config import Config
 from botocore.exceptions import ClientError
 
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import ENVIRON
 from tests.support.bedrock import (
-    REGION,
     bedrock_catalog,
     bedrock_gateway,
-    client_config,
     isolate_aws_environment,
     sigv4_client,
 )
-from tests.support.gateway import MASTER_KEY, RunningGateway
+from tests.support.gateway import RunningGateway
 
 MESSAGES = {"blockedInputMessaging": "Blocked on the way in.", "blockedOutputsMessaging": "Blocked on the way out."}
 WORDS = {"wordPolicyConfig": {"wordsConfig": [{"text": "forbidden"}]}}
 PNG = b"\x89PNG\r\n\x1a\n not really a png"
-
-
-def unchecked_client(gateway: RunningGateway) -> Any:
-    """boto3's runtime client with botocore's own checks off: what reaches the gateway is what the caller wrote."""
-    return boto3.client(
-        "bedrock-runtime",
-        endpoint_url=gateway.base_url,
-        region_name=REGION,
-        aws_access_key_id="master",
-        aws_secret_access_key=MASTER_KEY,
-        config=client_config().merge(Config(parameter_validation=False)),
-    )
 
 
 @pytest.fixture(scope="module")
@@ -56,7 +40,7 @@ def clients(gateway: RunningGateway) -> Iterator[tuple[Any, Any]]:
     with pytest.MonkeyPatch.context() as patch:
         isolate_aws_environment(patch)
         control = sigv4_client("bedrock", gateway)
-        runtime = unchecked_client(gateway)
+        runtime = sigv4_client("bedrock-runtime", gateway, validate=False)
         yield control, runtime
         control.close()
         runtime.close()

@@ -58,16 +58,23 @@ def isolate_aws_environment(monkeypatch: Any) -> None:
 
 
 def sigv4_client(
-    service: str, gateway: RunningGateway, key_id: str = "master", secret: str = MASTER_KEY, **options: Any
+    service: str,
+    gateway: RunningGateway,
+    key_id: str = "master",
+    secret: str = MASTER_KEY,
+    validate: bool = True,
+    **options: Any,
 ) -> Any:
-    """A boto3 client that signs with SigV4 (what the default credential chain does)."""
+    """A boto3 client that signs with SigV4 (what the default credential chain does). ``validate``:
+    False turns botocore's own parameter checks off, so the gateway gets what the caller wrote."""
     options.setdefault("region_name", REGION)
+    config = client_config() if validate else client_config().merge(Config(parameter_validation=False))
     return boto3.client(
         service,
         endpoint_url=gateway.base_url,
         aws_access_key_id=key_id,
         aws_secret_access_key=secret,
-        config=client_config(),
+        config=config,
         **options,
     )
 
