@@ -50,7 +50,9 @@ def use_holdout(modules: list[object]) -> list[object]:
         (folder / "pii_holdout2.jsonl", "pii_holdout2: 201 entities, 112 look-alikes; read since, a development set"),
         (folder / "pii_holdout3.jsonl", "pii_holdout3: 223 entities, 116 look-alikes; read since, a development set"),
         (folder / "pii_holdout4.jsonl", "pii_holdout4: 230 entities, 123 look-alikes; read since, a development set"),
-        (folder / "pii_holdout5.jsonl", "pii_holdout5: 297 entities, 128 look-alikes; never read while tuning"),
+        (folder / "pii_holdout5.jsonl", "pii_holdout5: 297 entities, 128 look-alikes; read since, a development set"),
+        (folder / "pii_holdout6.jsonl", "pii_holdout6: 306 entities, 126 look-alikes; read since, a development set"),
+        (folder / "pii_holdout7.jsonl", "pii_holdout7: 301 entities, 127 look-alikes; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -68,6 +70,10 @@ def use_holdout(modules: list[object]) -> list[object]:
         (
             "prompt_attacks_holdout5.jsonl",
             "prompt_attacks_holdout5: 100 attacks, 100 look-alikes; never read while tuning",
+        ),
+        (
+            "prompt_attacks_holdout6.jsonl",
+            "prompt_attacks_holdout6: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [

@@ -149,7 +149,17 @@ async def evaluate() -> list[Score]:
     total.note = f"2 KB prompt, words + all pattern types + 3 regexes: {latency:.3f} ms median"
     more = []
     for path, note in MORE:
-        _, total_more = score(load(path), strata_finder(), PATTERN_TYPES, "PII: ")
+        cases_more = load(path)
+        _, total_more = score(cases_more, strata_finder(), own_types(cases_more), "PII: ")
         total_more.note = note
         more.append(total_more)
     return [total, *per_type, *more]
+
+
+def own_types(cases: list[Case]) -> set[str]:
+    """The types a set was written for (those it expects or imitates): a later set written for the 21
+    pattern types of Bedrock's list does not label the VINs or licence plates its texts hold, and the
+    detector's right answer there is no false positive."""
+    return PATTERN_TYPES & (
+        {span[0] for case in cases for span in case.expected} | {t for c in cases for t in c.lookalike}
+    )

@@ -8,6 +8,7 @@
 - ``network.py``     email, URL, IPv4/IPv6, MAC
 - ``codes.py``       IBAN, SWIFT, VIN, UK NINO, licence plates, driver's licences
 - ``secrets.py``     AWS keys, passwords, API tokens, private keys
+- ``secret_forms.py`` passwords in tools' formats: CSV columns, XML, Wi-Fi QR, key/value variables, plans
 - ``folding.py``     the text as detectors read it (no zero-width characters, ASCII digits), offsets mapped back
 - ``scanner.py``     the detectors a set of types needs, run in order; overlaps settled
 - ``ner.py``         NAME, ADDRESS, AGE, USERNAME from a local token-classification model

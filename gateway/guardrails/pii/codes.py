@@ -12,7 +12,7 @@ import re
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
-from gateway.guardrails.pii.scan import Detector, Finding, Judge, Scan, found
+from gateway.guardrails.pii.scan import Detector, Finding, Judge, Scan, example_sentence, found
 
 IBAN, SWIFT, VIN = "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "SWIFT_CODE", "VEHICLE_IDENTIFICATION_NUMBER"
 NINO, PLATE, DRIVER = "UK_NATIONAL_INSURANCE_NUMBER", "LICENSE_PLATE", "DRIVER_ID"
@@ -38,14 +38,38 @@ def _iban(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+# An MT103 / MT202 field that holds a BIC (":52A:", ":57A:"), right before the code.
+_BIC_FIELD = re.compile(r":5[0-9][A-D]:\Z")
+_PROMO = re.compile(r"(?i:promo(?:tion(?:al)?)?|coupon|voucher|discount|referral|gift)[\w ]{0,12}[\s:#=-]*\Z")
+
+
 def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     code = match.group()
-    if not check.swift(code):
-        return None
+    if not check.swift(code) or len(set(code[:4])) == 1:
+        return None  # "XXXXDEXXXXX": a form's template
+    start = match.start()
+    if _PROMO.search(scan.text, max(0, start - 30), start):
+        return None  # "promo code SPRING25"
     plain_word = code.isalpha() and not code.endswith("XXX")
-    if plain_word and not scan.near(match.start(), match.end(), ctx.SWIFT):
+    if plain_word and not (
+        scan.near(start, match.end(), ctx.SWIFT)
+        or _BIC_FIELD.search(scan.text, max(0, start - 5), start)
+        or (scan.follows(start, (IBAN,), gap=4) and "\n" not in scan.text[max(0, start - 4) : start])
+    ):
         return None
-    return found(SWIFT, match.start(), match.end())
+    return found(SWIFT, start, match.end())
+
+
+def _lower_iban(match: re.Match[str], scan: Scan) -> Finding | None:
+    """An IBAN typed in lower case ("de02591339983947527509"), in a text that says IBAN."""
+    value = match.group()
+    if value.isupper():
+        return None  # the upper-case detector's
+    upper = value.upper()
+    length = check.IBAN_LENGTHS.get(upper[:2])
+    if length is None or len(upper) != length or not check.iban(upper):
+        return None
+    return found(IBAN, match.start(), match.end())
 
 
 def _named_swift(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -79,14 +103,7 @@ def _nino(match: re.Match[str], scan: Scan) -> Finding | None:
 def _nino_example(match: re.Match[str], scan: Scan) -> Finding | None:
     """QQ 12 34 56 C: HMRC's own example number, never issued, but what people write as theirs;
     not when its sentence calls it the form's example or placeholder."""
-    sentence = _SENTENCE_END.search(scan.text, match.end())
-    start = max(scan.text.rfind(".", 0, match.start()), scan.text.rfind("\n", 0, match.start())) + 1
-    if ctx.EXAMPLE.pattern.search(scan.text, start, sentence.start() if sentence else len(scan.text)):
-        return None
-    return found(NINO, match.start(), match.end())
-
-
-_SENTENCE_END = re.compile(r"[.!?](?:\s|\Z)|\n")
+    return None if example_sentence(scan, match.start(), match.end()) else found(NINO, match.start(), match.end())
 
 
 def _valued(kind: str, min_digits: int, letters: bool = False) -> Judge:
@@ -122,7 +139,15 @@ DETECTORS = (
         re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d\d(?: ?[A-Z0-9]){11,30}"),
         _iban,
     ),
-    Detector((SWIFT,), re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?!\w)"), _swift),
+    Detector(
+        (IBAN,),
+        re.compile(r"[a-z](?<![A-Za-z0-9][a-z])[a-z]\d\d[a-z0-9]{11,30}(?![A-Za-z0-9])"),
+        _lower_iban,
+        lambda scan: scan.has("iban"),
+    ),
+    Detector(
+        (SWIFT,), re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?!\w)"), _swift, needs=(IBAN,)
+    ),
     Detector(
         (SWIFT,),
         re.compile(

@@ -12,13 +12,16 @@ SSN = keywords(
     r"social[ -]security",
     r"soc\.? sec\.?",
     r"social sec",
-    r"(my|his|her|your|their) social",
+    *(rf"{whose} social" for whose in ("my", "his", "her", "your", "their")),
+    r"seguro social",
 )
 ITIN = keywords(r"itins?", r"individual taxpayer", r"taxpayer id\w*", r"tax ?id\w*", r"tins?")
 CVV = keywords(
     r"cvv2?",
     r"cvc2?",
-    r"cvn",
+    r"cvn2?",
+    r"安全码",
+    r"セキュリティコード",
     r"csc",
     r"security code",
     r"card verification( value| code)?",
@@ -31,18 +34,49 @@ CVV = keywords(
     r"digits on (the )?back",
     r"digits on the back",
     r"back of (my|the|your|his|her|their|our) card",
+    # French, Spanish, Portuguese, German, Italian
+    r"cryptogramme( visuel)?",
+    r"code de s[ée]curit[ée]",
+    r"código de seguridad",
+    r"codigo de seguridad",
+    r"código de segurança",
+    r"codigo de seguranca",
+    r"código de verificação",
+    r"prüfnummer",
+    r"pruefnummer",
+    r"kartenprüfnummer",
+    r"prüfziffer",
+    r"sicherheitscode",
+    r"codice di sicurezza",
+    r"codice di verifica",
 )
 # Once a card or its expiry is in the text, a short number after one of these is its CVV.
 CODE_IN_CARD_TALK = keywords(r"code", r"sec(urity)?", r"cv", r"verification")
 EXPIRY = keywords(
-    r"exp\.?", r"expir\w*", r"valid (thru|through|until|till)", r"good (thru|thru)", r"mm ?/ ?yy(yy)?", r"exp date"
-)
-CARD = keywords(r"cards?", r"visa", r"mastercard", r"amex", r"credit", r"debit")
+    r"exp\.?", r"expir\w*", r"valid (thru|through|until|till)", r"good (thru|thru)", r"mm ?/ ?yy(yy)?", r"exp date",
+    # French, Spanish, Portuguese, German, Italian
+    r"valable jusqu'(au|à|a)", r"date d'expiration", r"caduca", r"caducidad", r"vencimiento", r"vence",
+    r"validade", r"vencimento", r"válid[oa] até", r"valid[oa] ate", r"gültig bis", r"gueltig bis",
+    r"ablaufdatum", r"läuft ab", r"scadenza", r"scade", r"valida fino( al)?",
+    r"ważna do", r"wazna do", r"geldig tot", r"giltigt till", r"son kullanma", r"有效期", r"有効期限",
+    r"valid +(thru|through|until)",
+)  # fmt: skip
+CARD = keywords(
+    r"cards?", r"visa", r"mastercard", r"amex", r"credit", r"debit",
+    r"carte bancaire", r"carte de crédit", r"ma carte", r"tarjetas?", r"cartão", r"cartao", r"karte", r"kreditkarte",
+    r"carta di credito", r"carta",
+)  # fmt: skip
 ACCOUNT = keywords(
-    r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number"
-)
+    r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number",
+    r"kontonummer", r"konto(nr\.?)?", r"número de cuenta", r"numero de cuenta", r"cuenta", r"numéro de compte",
+    r"numero de compte", r"compte",
+    r"conto( corrente)?", r"rekeningnummer", r"rekening", r"numer konta", r"conta",
+)  # fmt: skip
 ROUTING = keywords(r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi")
-PASSPORT = keywords(r"passports?", r"passport (no|number|#)")
+PASSPORT = keywords(
+    r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
+    r"paspoort", r"passaporte", r"paszport", r"pasaport", r"docno", r"旅券\w*", r"パスポート", r"护照", r"여권",
+)  # fmt: skip
 NHS = keywords(r"nhs", r"nhs ?number", r"national health( service)?", r"health service")
 UTR = keywords(r"utrs?", r"unique taxpayer", r"taxpayer reference", r"self[ -]assessment", r"hmrc", r"tax reference")
 SIN = keywords(r"sins?", r"social insurance", r"assurance sociale", r"nas")
@@ -72,18 +106,34 @@ PHONE = keywords(
     r"reach (me|us|him|her)",
     r"contact",
     r"ring",
-    r"caller",
+    r"caller(?! ?:)",  # not a transcript's speaker label ("CALLER: 034 989 003")
+    r"kontakt",
+    *(rf"{w} (number|no\.?|#|line)" for w in "best contact callback daytime evening home work office direct".split()),
     r"mobil",
     r"handy",
     r"festnetz",
     r"telefon",
-    r"tel[ée]fono",
-    r"t[ée]l[ée]phone",
-    r"t[ée]l",
+    r"telefono",
+    r"teléfono",
+    r"telephone",
+    r"téléphone",
+    r"tél",
     r"portable",
-    r"m[óo]vil",
+    r"movil",
+    r"móvil",
     r"celular",
     r"cellulare",
+    r"llám\w*",
+    r"llam[ae]\w*",
+    r"márque\w*",
+    r"marque(me|nos)",
+    r"ligue\w*",
+    r"appel(ez|le)\w*",
+    r"chiama\w*",
+    r"anruf\w*",
+    r"zadzwo\w*",
+    r"oddzwo\w*",
+    r"telefonu",
 )
 # Words that say a number is something else: an order, a part, a section...
 NOT_PERSONAL = keywords(
@@ -216,8 +266,10 @@ NOT_CARD_EXPIRY = keywords(
 )
 # Words saying a value is a form's example, not someone's ("QQ 12 34 56 C is the placeholder").
 EXAMPLE = keywords(
-    r"placeholders?", r"examples?", r"e\.g\.", r"samples?", r"dummy", r"fake", r"format", prefilter=False
-)
+    r"placeholders?", r"examples?", r"e\.g\.", r"samples?", r"dummy", r"fake", r"format", r"specimens?",
+    r"beispiel\w*", r"platzhalter", r"ejemplo", r"exemple", r"esempio", r"voorbeeld",
+    prefilter=False,
+)  # fmt: skip
 # Words saying a dotted quad of small numbers is a version ("upgraded ... from 2.14.1.0").
 VERSION_CHANGE = keywords(
     r"upgrad\w*",

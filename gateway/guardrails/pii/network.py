@@ -11,7 +11,7 @@ import ipaddress
 import re
 
 from gateway.guardrails.pii import context as ctx
-from gateway.guardrails.pii.scan import Detector, Finding, Scan, found
+from gateway.guardrails.pii.scan import Detector, Finding, Scan, example_sentence, found
 
 EMAIL, URL, IP, MAC = "EMAIL", "URL", "IP_ADDRESS", "MAC_ADDRESS"
 
@@ -52,7 +52,33 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if start > 0 and scan.text[start - 1] in ":/":
         return None
+    if scan.text.startswith(":", match.end()) and scan.text[start:at] in _SSH_USERS:
+        return None  # an SSH remote: git@github.com:team/repo.git
+    if _RESERVED_DOMAIN.search(match.group()) and example_sentence(scan, start, match.end()):
+        return None  # "you@example.com ... placeholders"
     return found(EMAIL, start, match.end())
+
+
+_SSH_USERS = frozenset({"git", "hg", "svn", "ubuntu", "ec2-user", "root", "admin", "deploy"})
+# RFC 2606's names for documentation: example.com, .example, .test, .invalid
+_RESERVED_DOMAIN = re.compile(r"(?i)(?:\bexample\.(?:com|net|org)|\.(?:example|test|invalid))\Z")
+
+
+def _spoken_email(match: re.Match[str], scan: Scan) -> Finding | None:
+    """An address read out ("priya dot raman at gmail dot com", "lucia punto ferrer arroba hotmail
+    punto com"): a dot in the name or an e-mail word before it, as transcripts write them."""
+    if match["dotted"] is None and not _MAIL_WORD.search(scan.text, max(0, match.start() - 40), match.start()):
+        return None
+    return found(EMAIL, match.start(), match.end())
+
+
+_DOT = r"(?:dot|punto|point|punkt|ponto|nokta)"
+_SPOKEN_EMAIL = re.compile(
+    rf"(?i)(?<![\w@.])[a-z0-9][a-z0-9_-]*(?P<dotted>(?:\s+{_DOT}\s+[a-z0-9_-]+)+)?"
+    rf"\s+(?:at|arroba|arobase|chez|klammeraffe|chiocciola)\s+[a-z0-9][a-z0-9-]*"
+    rf"(?:\s+{_DOT}\s+[a-z0-9-]+)*\s+{_DOT}\s+(?:{_TLDS})(?![\w.])"
+)
+_MAIL_WORD = re.compile(r"(?i)e-?mail|correo|courriel|adresse|address|endereço|indirizzo")
 
 
 def _trimmed(text: str, start: int, end: int) -> int:
@@ -76,7 +102,19 @@ def _url(match: re.Match[str], scan: Scan) -> Finding | None:
     if scheme is None or (scheme.start() > 0 and scan.text[scheme.start() - 1].isalnum()):
         return None
     end = _trimmed(scan.text, match.start(), match.end())
-    return found(URL, scheme.start(), end) if end - match.start() > 3 else None
+    if end - match.start() <= 3 or _placeholder_host(scan, scheme.start(), end):
+        return None
+    return found(URL, scheme.start(), end)
+
+
+_RESERVED_HOST = re.compile(
+    r"(?i)(?:^|[/@.])(?:example\.(?:com|net|org)|[\w-]+\.(?:example|test|invalid))(?=[:/?#]|\Z)"
+)
+
+
+def _placeholder_host(scan: Scan, start: int, end: int) -> bool:
+    """An RFC 2606 documentation host in a sentence that calls it an example or a placeholder."""
+    return _RESERVED_HOST.search(scan.text, start, end) is not None and example_sentence(scan, start, end)
 
 
 def _host_start(text: str, end: int, limit: int) -> int:
@@ -98,7 +136,10 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "self.app", "event.info": code, not a host
     if _IMAGE_TAG.search(match["rest"]):
         return None  # a container image ("registry.k8s.io/kube-proxy:v1.29.4", "ghcr.io/a/b@sha256:...")
-    return found(URL, start, _trimmed(scan.text, start, match.end()))
+    end = _trimmed(scan.text, start, match.end())
+    if scan.text.startswith(":", end) and not scan.text[scan.text.rfind("\n", 0, start) + 1 : start].strip(" \t-\"'"):
+        return None  # a YAML key: "nginx.ingress.kubernetes.io/whitelist-source-range: ...", "app.kubernetes.io/name:"
+    return found(URL, start, end)
 
 
 # The end of a container image's reference: a tag after the last path segment, or a digest.
@@ -165,6 +206,12 @@ _HEX = frozenset("0123456789abcdefABCDEF")
 
 DETECTORS = (
     Detector((EMAIL,), re.compile(f"@{_DOMAIN}(?![\\w-]|\\.[A-Za-z0-9])"), _email),
+    Detector(
+        (EMAIL,),
+        _SPOKEN_EMAIL,
+        _spoken_email,
+        lambda scan: scan.has(" dot ", " punto ", " point ", " punkt ", " ponto ", " nokta "),
+    ),
     Detector((URL,), re.compile(r"://[^\s<>\"'`{}|\\^]+"), _url),
     Detector(
         (URL,),

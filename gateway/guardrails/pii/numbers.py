@@ -42,19 +42,40 @@ def _slow_number(body: str) -> re.Pattern[str]:
 
 
 def _groups(value: str) -> list[str]:
-    return re.split(r"[ -]", value)
+    return re.split(r" {1,2}|-", value)
 
 
 def _card(match: re.Match[str], scan: Scan) -> Finding | None:
     """The longest prefix of whole digit groups that is a card number (a CVV may follow the groups)."""
     value = match.group()
+    if "." in value and not scan.before(match.start(), ctx.CARD):
+        return None  # "4287.1816.6309.1449" is a card only when a card is named
     groups = _groups(value)
     for count in range(len(groups), 0, -1):
         candidate = " ".join(groups[:count])
-        if check.card_number(digits_of(candidate)):
-            length = sum(len(g) for g in groups[:count]) + count - 1
-            return found(CARD, match.start(), match.start() + length)
+        if check.card_number(digits_of(candidate)) or _maestro_named(digits_of(candidate), match, scan):
+            return found(CARD, match.start(), match.start() + _prefix_length(value, groups[:count]))
     return None
+
+
+def _prefix_length(value: str, groups: list[str]) -> int:
+    """How many characters of ``value`` its first ``groups`` take, separators between them included."""
+    at = 0
+    for group in groups:
+        at = value.index(group, at) + len(group)
+    return at
+
+
+def _maestro_named(digits: str, match: re.Match[str], scan: Scan) -> bool:
+    """Maestro's wider ranges (50, 56-69; "card=5901629649275463"): only where a card is named, since
+    most 16-digit runs starting so are not cards."""
+    return (
+        12 <= len(digits) <= 19
+        and (digits[:2] == "50" or "56" <= digits[:2] <= "69")
+        and check.luhn(digits)
+        and len(set(digits)) > 1
+        and scan.before(match.start(), ctx.CARD)
+    )
 
 
 _PRINTED = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}")
@@ -89,13 +110,33 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+def _dotted_ssn(match: re.Match[str], scan: Scan) -> Finding | None:
+    """3.2.4 digits: an SSN or ITIN only when its keyword is near (dots also write dates and versions)."""
+    digits = match[1] + match[2] + match[4] + match[5]
+    if check.us_itin(digits) and scan.near(match.start(), match.end(), ctx.ITIN):
+        return found(ITIN, match.start(), match.end())
+    if check.us_ssn(digits) and scan.near(match.start(), match.end(), ctx.SSN):
+        return found(SSN, match.start(), match.end())
+    return None
+
+
 def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
-    if check.aba_routing(match.group()) and scan.near(match.start(), match.end(), ctx.ROUTING):
+    if check.aba_routing(digits_of(match.group())) and scan.near(match.start(), match.end(), ctx.ROUTING):
         return found(ROUTING, match.start(), match.end())
     return None
 
 
-_IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})+ ?\Z")
+def _micr(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A cheque's MICR line: the routing number between transit symbols (⑆), the account before
+    the on-us symbol (⑈)."""
+    if match["routing"] is not None:
+        if check.aba_routing(match["routing"]):
+            return found(ROUTING, *match.span("routing"))
+        return None
+    return found(ACCOUNT, *match.span("account"))
+
+
+_IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})* ?\Z")
 
 
 def _account(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -148,6 +189,8 @@ def _expiry(match: re.Match[str], scan: Scan) -> Finding | None:
     if scan.follows(match.start(), (CARD,)):
         return found(EXPIRY, match.start(), match.end())
     if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), ctx.NOT_CARD_EXPIRY):
+        if not _speaks_of_cards(scan) and ctx.NOT_CARD_EXPIRY.pattern.search(scan.text):
+            return None  # "passport 686222305, exp 08/2030", "promo code ..., expires 12/31": no card in sight
         return found(EXPIRY, match.start(), match.end())
     return None
 
@@ -229,9 +272,12 @@ def _found_card(scan: Scan) -> bool:
 DETECTORS = (
     Detector(
         (CARD,),
-        _number(r"\d{3}([ -])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{3}([ -])\d{6}\2\d{4,5}|\d{12,18}"),
+        _number(
+            r"\d{3}( {1,2}|-)\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{3}([ -])\d{6}\2\d{4,5}|\d{12,18}"
+            r"|\d{3}\.\d{4}\.\d{4}\.\d{4}"
+        ),
         _card,
-        lead=r"(?<=\d)(?:[ -]?\d){12}",
+        lead=r"(?<=\d)(?:[ .-]{0,2}\d){12}",
     ),
     Detector(
         (CARD,),
@@ -267,12 +313,28 @@ DETECTORS = (
     ),
     Detector(
         (SSN, ITIN),
-        re.compile(rf"(\d)(?<![\w.,$€£¥@/+]\d)(?<![\d.,]-\d)(\d\d)([ -]?)(\d{{2}})\3(\d{{4}}){_RB}"),
+        re.compile(rf"(\d)(?<![\w.$€£¥@/+]\d)(?<!\d,\d)(?<![\d.,]-\d)(\d\d)([ -]?)(\d{{2}})\3(\d{{4}}){_RB}"),
         _ssn_or_itin,
         lead=r"(?<=\d)\d\d[ -]?\d\d[ -]?\d{4}",
     ),
     Detector(
-        (ROUTING,), _slow_number(r"\d{9}"), _routing, lambda scan: scan.mentions(ctx.ROUTING), lead=r"(?<=\d)\d{8}"
+        (SSN, ITIN),
+        re.compile(r"(\d)(?<![\w.$€£¥@/+]\d)(\d\d)(\.)(\d\d)\.(\d{4})(?!\w|[./-]\d)"),  # "075.48.2123"
+        _dotted_ssn,
+        lead=r"(?<=\d)\d\d\.\d\d\.\d{4}",
+    ),
+    Detector(
+        (ROUTING,),
+        _slow_number(r"\d{9}|\d{3}([ -])\d{3}\1\d{3}"),
+        _routing,
+        lambda scan: scan.mentions(ctx.ROUTING),
+        lead=r"(?<=\d)(?:\d{8}|\d\d[ -]\d{3}[ -]\d{3})",
+    ),
+    Detector(
+        (ROUTING, ACCOUNT),
+        re.compile(r"⑆(?P<routing>\d{9})⑆|(?<![\d-])(?P<account>\d[\d-]{3,16}\d)⑈"),
+        _micr,
+        lambda scan: "⑆" in scan.text or "⑈" in scan.text,
     ),
     Detector(
         (ACCOUNT,),

@@ -26,10 +26,24 @@ def _personal(scan: Scan, start: int, end: int) -> bool:
     """Not called an order, a part, another identifier, not the tail of a longer code... unless
     it is also called a phone."""
     if scan.near(start, end, ctx.PHONE):
+        # "Thanks for calling. Your account number is 462 828 7437": the phone word is another sentence's
+        if _NUMBER_IS.search(scan.text, max(0, start - 16), start) and scan.led_by(start, ctx.NOT_PERSONAL):
+            return _phone_in_sentence(scan, start)
         return True
     if scan.before(start, ctx.NOT_PERSONAL) or scan.before(start, ctx.OTHER_IDS):
         return False
     return _CODE_BEFORE.search(scan.text, max(0, start - 12), start) is None
+
+
+_SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
+_NUMBER_IS = re.compile(r"(?i:number|num|no\.?|#)[\s:#]*(?i:is[\s:]*)?\Z")
+
+
+def _phone_in_sentence(scan: Scan, start: int) -> bool:
+    """Whether a phone word stands in the sentence before ``start`` ("my phone number on the account is")."""
+    low = max(0, start - 80)
+    breaks = [m.end() for m in _SENTENCE_BREAK.finditer(scan.text, low, start)]
+    return ctx.PHONE.pattern.search(scan.text, breaks[-1] if breaks else low, start) is not None
 
 
 def _international(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -90,6 +104,25 @@ def _spelt_out(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(PHONE, match.start(), match.end()) if scan.before(match.start(), ctx.PHONE, width=24) else None
 
 
+def _keyed_national(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A national number in groups right after a phone word ("márqueme al 55-4132-8876",
+    "proszę oddzwonić: 22 628 41 90"): 8 to 11 digits, only fillers between."""
+    if not 8 <= len(digits_of(match.group())) <= 11:
+        return None
+    start = match.start()
+    low = max(0, start - 32)
+    ends = [m.end() for m in ctx.PHONE.pattern.finditer(scan.text, low, start)]
+    if not ends or _LED.fullmatch(scan.text, ends[-1], start) is None:
+        return None
+    return found(PHONE, start, match.end())
+
+
+# Between a phone word and its number: "at", "al", "au", "unter", "pod", "on"...
+_LED = re.compile(
+    r"(?:[\s:=#.\-]|(?i:(?<![^\W_])(?:al|a|au|am|an|unter|na|pod|at|on|ao|no|is|es|est|ist|è|me|us|nos)(?![^\W_])))*"
+)
+_KEYED_NATIONAL = re.compile(r"[1-9](?<![\w.+/#$€£-][1-9])\d{1,3}(?:[ .-]\d{2,4}){2,3}(?!\w|[ .-]\d)")
+
 DETECTORS = (
     Detector((PHONE,), re.compile(rf"\+(?<![\w+]\+){_INTERNATIONAL_REST}"), _international, lead=r"(?<=\+)\d"),
     Detector(
@@ -104,6 +137,19 @@ DETECTORS = (
         ),
         _north_american,
         lead=r"(?<=1)[ .-](?:\(|\d{3}[ .-])|(?<=\()\d{3}\)|(?<=\d)\d\d[ .-]\d{3}[ .-]",
+    ),
+    Detector(
+        (PHONE,),
+        re.compile(rf"\((?<![\w(]\()[2-9]\d\d\)\d{{7}}{_RB}"),  # "(503)8812047"
+        _north_american,
+        lambda scan: ")" in scan.text,
+    ),
+    Detector(
+        (PHONE,),
+        _KEYED_NATIONAL,
+        _keyed_national,
+        lambda scan: scan.mentions(ctx.PHONE),
+        lead=r"(?<=[1-9])\d{1,3}[ .-]\d{2,4}[ .-]\d\d",
     ),
     Detector(
         (PHONE,),

@@ -22,7 +22,7 @@ _LAST_NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?=\D*\Z)")
 _NEXT_DIGIT = re.compile(r"\d")
 _LIST_GLUE = re.compile(r"[\s,;/&]*(?:and|or|&|then)?[\s,;/&]*\Z", re.IGNORECASE)
 _VALUE_START = re.compile(r"[^\s,;]+\Z")
-_SEPARATORS = re.compile(r"[\s,;:/|()\-]*\Z")
+_SEPARATORS = re.compile(r"[\s,;:/|()\-`'\"]*\Z")
 # Between a value and a keyword naming it afterwards; and what says the keyword has its own value.
 _AFTER_GAP = re.compile(r"[\s(,:;\-]*(?:(?:is|was|are|=|my|the|your|his|her|our|their|new|old|a|an|as)\s+)*", re.I)
 _VALUE_NEXT = re.compile(r"[\s:#]*(?:number|num|no\.?)?[\s:#]*[A-Za-z]{0,3}\d", re.IGNORECASE)
@@ -81,7 +81,7 @@ class Scan:
     judge asks of them ("a card number ends just before here?") costs the same however many
     findings the text holds."""
 
-    __slots__ = ("text", "lowered", "found", "_mentions", "_types", "_by_end")
+    __slots__ = ("text", "lowered", "found", "_mentions", "_types", "_by_end", "example_words")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -90,6 +90,7 @@ class Scan:
         self._mentions: dict[int, bool] = {}
         self._types: set[str] = set()
         self._by_end: dict[int, list[Finding]] = {}
+        self.example_words: bool | None = None  # whether an example word may stand anywhere (computed once)
 
     def add(self, finding: Finding) -> None:
         self.found.append(finding)
@@ -162,12 +163,12 @@ class Scan:
         delimiter = next((d for d in ",\t|;" if d in line), None)
         if delimiter is None:
             return False
-        cells = line.count(delimiter)
+        cells = _delimiters(line, delimiter)
         header = None
         above_end = line_start - 1  # the newline ending the line above
         for _ in range(_TABLE_ROWS):
             above_start = text.rfind("\n", 0, above_end) + 1
-            if text.count(delimiter, above_start, above_end) != cells:
+            if _delimiters(text[above_start:above_end], delimiter) != cells:
                 break
             header = (above_start, above_end)
             if above_start == 0:
@@ -176,7 +177,7 @@ class Scan:
         if header is None:
             return False
         names = text[header[0] : header[1]].split(delimiter)
-        index = text.count(delimiter, line_start, start)
+        index = _delimiters(text[line_start:start], delimiter)
         return index < len(names) and keywords.pattern.search(names[index]) is not None
 
     def led_by(self, start: int, keywords: Keywords, width: int = 32) -> bool:
@@ -201,6 +202,14 @@ class Scan:
                 if finding.type in wanted and _SEPARATORS.fullmatch(self.text, end, start):
                     return True
         return False
+
+
+def _delimiters(line: str, delimiter: str) -> int:
+    """How many cells ``line`` starts after its first: delimiters outside double quotes (a CSV
+    cell "Lee, Hannah" is one cell)."""
+    if '"' not in line:
+        return line.count(delimiter)
+    return sum(part.count(delimiter) for part in line.split('"')[::2])
 
 
 Judge = Callable[[re.Match[str], Scan], "Finding | None"]
@@ -295,7 +304,8 @@ def _keyword_ends(near: Keywords, text: str) -> list[int]:
     return sorted(ends)
 
 
-_LITERAL = re.compile(r"[a-z0-9 '/#]+")
+# Lower-case Latin letters with accents, kana, CJK ideographs and Hangul too.
+_LITERAL = re.compile(r"[a-z0-9 '/#\u00df-\u024f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+")
 
 
 def _needle(fragment: str) -> str | None:
@@ -311,14 +321,67 @@ def _needle(fragment: str) -> str | None:
 def keywords(*fragments: str, prefilter: bool = True) -> Keywords:
     """Keywords from regular expression fragments, each matched as a whole word (or words).
     ``prefilter``: look for the literal parts in the whole text first (worth it for keywords that
-    gate a detector; not for long lists consulted once per candidate)."""
+    gate a detector; not for long lists consulted once per candidate). Needles keep the fragments'
+    order (the commonest first: a text that holds one stops the search early)."""
     body = "|".join(sorted(fragments, key=len, reverse=True))
     pattern = re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE)
-    needles = {_needle(f) for f in fragments}
+    needles = [_needle(f) for f in fragments]
     if not prefilter or None in needles:
         return Keywords(pattern, None)
-    literal = {n for n in needles if n is not None}
-    return Keywords(pattern, tuple(sorted(n for n in literal if not any(o != n and o in n for o in literal))))
+    literal = [n for n in dict.fromkeys(needles) if n is not None]
+    kept = tuple(n for n in literal if not any(o != n and o in n for o in literal))
+    return Keywords(pattern, kept)
+
+
+_BREAKS = (". ", "! ", "? ", ".\t", "\n")
+_NOT_A_BREAK = ("e.g. ", "i.e. ")
+_SENTENCE_REACH = 200  # characters looked at on each side of a value for its sentence's ends
+
+
+def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
+    """The sentence around ``text[start:end]`` (at most ``_SENTENCE_REACH`` characters each side)."""
+    low, high = max(0, start - _SENTENCE_REACH), min(len(text), end + _SENTENCE_REACH)
+    first, last = low, high
+    for mark in _BREAKS:
+        at = text.rfind(mark, low, start)
+        while at >= 0 and text.startswith(_NOT_A_BREAK, max(0, at - 3)):
+            at = text.rfind(mark, low, at)
+        if at >= 0:
+            first = max(first, at + len(mark))
+        after = text.find(mark.rstrip() or mark, end, high)
+        if after >= 0:
+            last = min(last, after)
+    return first, last
+
+
+def example_sentence(scan: Scan, start: int, end: int) -> bool:
+    """Whether the sentence holding ``text[start:end]`` calls it an example or a placeholder
+    ("e.g. QQ 12 34 56 C", "Example from the AWS docs: AKIA...EXAMPLE"); the value itself is left
+    out ("jane@example.com" is no example by its name)."""
+    from gateway.guardrails.pii.context import EXAMPLE  # context imports this module
+
+    if scan.example_words is None:  # once per text, whatever the number of values asking
+        scan.example_words = _has_example_word(scan.lowered)
+    if not scan.example_words:
+        return False
+    first, last = _sentence(scan.text, start, end)
+    pattern = EXAMPLE.pattern
+    return pattern.search(scan.text, first, start) is not None or pattern.search(scan.text, end, last) is not None
+
+
+# The literal starts of context.EXAMPLE's words but "example" (counted apart from example.com and its kin).
+_EXAMPLE_NEEDLES = (
+    "placeholder", "e.g.", "sample", "dummy", "fake", "format", "specimen", "beispiel", "platzhalter", "ejemplo",
+    "exemple", "esempio", "voorbeeld",
+)  # fmt: skip
+
+
+def _has_example_word(lowered: str) -> bool:
+    """Whether ``lowered`` may hold one of context.EXAMPLE's words (substring searches)."""
+    if any(needle in lowered for needle in _EXAMPLE_NEEDLES):
+        return True
+    domains = lowered.count("example.com") + lowered.count("example.net") + lowered.count("example.org")
+    return lowered.count("example") > domains
 
 
 def digits_of(value: str) -> str:

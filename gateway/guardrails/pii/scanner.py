@@ -11,7 +11,7 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterable
 
-from gateway.guardrails.pii import codes, network, numbers, phones, secrets
+from gateway.guardrails.pii import codes, network, numbers, phones, secret_forms, secrets
 from gateway.guardrails.pii.folding import fold
 from gateway.guardrails.pii.scan import Detector, Finding, Scan
 
@@ -21,6 +21,7 @@ DETECTORS: tuple[Detector, ...] = (
     *network.DETECTORS,
     *codes.DETECTORS,
     *secrets.DETECTORS,
+    *secret_forms.DETECTORS,
 )
 PATTERN_TYPES = frozenset(t for d in DETECTORS for t in d.types)
 

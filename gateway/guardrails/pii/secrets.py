@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
-from gateway.guardrails.pii.scan import Detector, Finding, Scan, found
+from gateway.guardrails.pii.scan import Detector, Finding, Scan, example_sentence, found
 
 ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
 
@@ -24,12 +24,22 @@ ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
 # part of a word).
 _SEP = (
     r"(?:(?i:[ \t]+(?:for|to|of|on|at)[ \t][^\n:=]{0,40}?)"
-    r"[ \t]*(?::=|=>|=|:|(?i:is now|was|is|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
+    r"(?:[ \t]*(?::=|=>|=|:)|[ \t]+(?i:is now|was|is|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
     r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is now|was|is|will be|would be|set to|changed to|reset to|to)(?=[ \t]))[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
+# The same in the languages of the keywords below: "le mot de passe du wifi est X", "Kennwort X",
+# "パスワードは X". A verb is a whole word ("router" holds no "er").
+_VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|era|war|était|sera|wird|será"
+_MARKS = r":=|=|:|：|は|是|为"
+_SEP_ELSEWHERE = (
+    r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of)[ \t][^\n:=]{0,40}?)"
+    rf"(?:[ \t]*(?:{_MARKS})|[ \t]+(?i:{_VERBS})(?=[ \t]))[ \t]*"
+    rf"|[ \t]*(?P<sep>{_MARKS})[ \t]*|[ \t]+(?P<verb>(?i:{_VERBS}))[ \t]+"
+    r"|(?P<space>[ \t]+))"
+)
 _VALUE = r"(?P<value>\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
-_NOT_A_PASSWORD = frozenset(
+NOT_A_PASSWORD = frozenset(
     """a an the my your his her their our its this that it is was be for of to in on at by as if and or but
     with without when then here there below above following same mine yours required incorrect wrong invalid
     expired too not strong weak secure safe correct case being still set changed reset protected needed missing
@@ -38,11 +48,12 @@ _NOT_A_PASSWORD = frozenset(
     policy policies manager hint requirements requirement valid ok fine good bad secret private confidential
     hidden length characters change update expiry expiration protection strength complexity hash salt prompt
     box entry input reuse rotation based kept used using generated temporary default new old current previous
-    least only never always none null undefined n/a na tbd todo unchanged same""".split()
+    least only never always none null undefined n/a na tbd todo unchanged same yes no true false on off""".split()
 )
 # Code, not a value: "getpass.getpass(", "document.getElementById(", "os.environ[", "config.db.password".
 _CODE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[(\[]?|[A-Za-z_$][\w$]*[(\[]")
-_PLACEHOLDER = re.compile(r"^(?:[<{$%\[]|\*+$|•+$|x+$|\.+$)|your|password|placeholder|example|redacted", re.I)
+_NEXT_FIELD = re.compile(r"[A-Za-z_][\w.-]*=")
+_PLACEHOLDER = re.compile(r"^(?:[<{$%\[(]|\*+$|•+$|x+$|\.+$)|your|password|placeholder|example|redacted", re.I)
 
 
 def _password(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -55,7 +66,7 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         while end > start and scan.text[end - 1] in ".,;)":
             end -= 1
     value = scan.text[start:end]
-    if len(value) < 3 or value.lower() in _NOT_A_PASSWORD or _PLACEHOLDER.search(value):
+    if len(value) < 3 or value.lower() in NOT_A_PASSWORD or _PLACEHOLDER.search(value):
         return None
     if not quoted and _CODE.fullmatch(value):
         return None
@@ -63,6 +74,8 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # a command-line flag: --password-stdin
     if match.groupdict().get("space") and (value.isalpha() or not quoted and not any(c.isdigit() for c in value)):
         return None  # "password Bl@ckC@t99" yes, "password reset" no
+    if match.groupdict().get("space") and _NEXT_FIELD.match(value):
+        return None  # "reason=bad_password attempts=5": the next field of a log line
     if match.groupdict().get("short") and not (any(c.isalpha() for c in value) and not value.isalpha()):
         return None  # "the pass for the museum is free", "bus pass for May is 2.50"
     if (match["sep"] or "").lower() == "to" and not quoted and (value.isalpha() or len(value) < 6):
@@ -104,18 +117,28 @@ def _keyed_token(match: re.Match[str], scan: Scan) -> Finding | None:
 def _access_key(match: re.Match[str], scan: Scan) -> Finding | None:
     if len(set(match.group()[4:])) <= 3:
         return None  # AKIAXXXXXXXXXXXXXXXX: a placeholder
+    if match.group().endswith("EXAMPLE") and example_sentence(scan, match.start(), match.end()):
+        return None  # "Example from the AWS docs: AKIAIOSFODNN7EXAMPLE"
     return found(ACCESS, match.start(), match.end())
 
 
 def _secret_key(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match.group()
+    if value.endswith("EXAMPLEKEY") and example_sentence(scan, match.start(), match.end()):
+        return None  # AWS's documented wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, called an example
     if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
         return None
     if not any(c.isdigit() or c in "/+" for c in value):
         return None
-    if scan.before(match.start(), ctx.AWS_SECRET) or scan.follows(match.start(), (ACCESS,), gap=12):
+    if scan.before(match.start(), ctx.AWS_SECRET) or scan.follows(match.start(), (ACCESS,), gap=16):
         return found(SECRET, match.start(), match.end())
+    if _SECRET_NAMED.search(scan.text, max(0, match.start() - 48), match.start()):
+        return found(SECRET, match.start(), match.end())  # "SourceSecretKey=...", "awsSecret: ..."
     return None
+
+
+# A parameter or field named for a secret, right before the value.
+_SECRET_NAMED = re.compile(r"(?i:[a-z_]*secret[a-z_]*)[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[\"']?\Z")
 
 
 def _pem(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -151,7 +174,7 @@ def _pem_blocks(text: str) -> Iterator[re.Match[str]]:
         position = match.end()
 
 
-def _config_password(match: re.Match[str], scan: Scan) -> Finding | None:
+def config_password(match: re.Match[str], scan: Scan) -> Finding | None:
     """PGPASSWORD=..., REDIS_PASS=..., redis's requirepass/masterauth, "login admin / Fj8#qLz2",
     curl -u user:password."""
     start, end = match.span("value")
@@ -212,8 +235,9 @@ DETECTORS = (
     Detector(
         (PASSWORD,),
         re.compile(
-            r"(?i:\b(?:passwort|kennwort|mot de passe|contrase[ñn]a|senha|wachtwoord|hasło|haslo|parola|"
-            r"lösenord|losenord|adgangskode|salasana)[\"']?[ \t]*(?P<sep>:=|=|:)[ \t]*)" + _VALUE
+            r"(?i:(?:\b\w*(?:passwort|kennwort)|\b(?:mot de passe|contrase[ñn]a|senha|wachtwoord|hasło|haslo|parola|"
+            r"lösenord|losenord|adgangskode|salasana|пароль|şifre|sifre|şifreniz)|パスワード|暗証番号|密码|密碼|비밀번호)"
+            r"[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE
         ),
         _password,
         lambda scan: scan.has(
@@ -228,6 +252,14 @@ DETECTORS = (
             "senord",
             "adgangskode",
             "salasana",
+            "пароль",
+            "şifre",
+            "sifre",
+            "パスワード",
+            "暗証番号",
+            "密码",
+            "密碼",
+            "비밀번호",
         ),
     ),
     Detector(
@@ -264,15 +296,17 @@ DETECTORS = (
         (PASSWORD,),
         re.compile(
             r"(?<![A-Za-z0-9])(?:[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|PWD)[ \t]*=[ \t]*"
-            r"|(?i:requirepass|masterauth)[ \t]+|(?i:login)[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+"
+            r"|(?i:requirepass|masterauth)[ \t]+|(?i:login)(?:[ \t]+as)?[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+"
+            r"|\bsshpass[ \t]+-p[ \t]*"
             r"|(?i:curl)\b[^\n]{0,80}?[ \t](?:-u|--user)[ \t]+[^\s:'\"]{1,64}:"
             r"|\b(?:docker|podman|nerdctl|buildah|skopeo|helm registry|oc) login\b"
             r"[^\n]{0,120}?[ \t](?:-p|--password)[ \t=]+"
-            r"|\bAUTH[ \t]+(?:[A-Za-z][\w.-]{0,31}[ \t]+)?(?=\S*[\d\W])|\bredis-cli\b[^\n]{0,80}?[ \t]-a[ \t]+)"
+            r"|\bAUTH[ \t]+(?!(?i:code|no|number|num|id|#)\b)(?:[A-Za-z][\w.-]{0,31}[ \t]+)?(?=\S*[\d\W])"
+            r"|\bredis-cli\b[^\n]{0,80}?[ \t]-a[ \t]+)"
             r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"]{1,64})"
         ),
-        _config_password,
-        lambda scan: scan.has("pass", "pwd", "masterauth", "login", "curl", "auth", "redis-cli"),
+        config_password,
+        lambda scan: scan.has("pass", "pwd", "masterauth", "login", "curl", "auth", "redis-cli", "sshpass"),
     ),
     Detector(
         (PASSWORD,),
@@ -288,7 +322,7 @@ DETECTORS = (
     Detector((PASSWORD,), _PEM, _pem, lambda scan: "-----BEGIN" in scan.text, matches=_pem_blocks),
     Detector(
         (PASSWORD,),
-        re.compile(r"://[^\s:/@]{1,64}:(?P<value>[^\s@/]{1,64})@"),
+        re.compile(r"://[^\s:/@]{0,64}:(?P<value>[^\s@/]{1,64})@"),
         _url_password,
         lambda scan: "://" in scan.text,
     ),

@@ -1,0 +1,131 @@
+"""Passwords in tools' own formats: a table's password column (a password manager's CSV export),
+XML settings (<password>X</password>), a Wi-Fi QR payload, Postman-style key/value variables and a
+terraform plan's "old" -> "new". Judged as ``secrets.py``'s configuration passwords are
+(placeholders, variables and code are no passwords)."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+from gateway.guardrails.pii.scan import Detector, Finding, Scan
+from gateway.guardrails.pii.secrets import NOT_A_PASSWORD, PASSWORD, config_password
+
+_SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|api[_-]?key|credential|auth")
+
+
+def _named_value(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A key-value pair whose key names a secret."""
+    if _SECRET_NAME.search(match["name"]) is None:
+        return None
+    return config_password(match, scan)
+
+
+# A table's password column: the header cell names it, the cells below it are passwords (a password
+# manager's CSV export, a spreadsheet of accounts).
+_PASSWORD_HEADER = re.compile(
+    r"(?i)[ \t\"]*(?:password|passwd|pwd|passphrase|pass|kennwort|passwort|mot de passe)[ \t\"]*"
+)
+_CELL = re.compile(r"(?P<value>\"[^\"\n]*\"|[^,\t|;\n]*)")
+_TABLE_ROWS = 200
+
+
+def _column_cells(text: str) -> Iterator[re.Match[str]]:
+    """The cells under a header cell that names a password, row by row while the rows have the
+    header's number of cells."""
+    line_start = 0
+    while line_start < len(text):
+        line_end = text.find("\n", line_start)
+        line_end = len(text) if line_end < 0 else line_end
+        line = text[line_start:line_end]
+        delimiter = next((d for d in ",\t|;" if d in line), None)
+        if delimiter is not None and ("pass" in line.lower() or "pwd" in line.lower() or "wort" in line.lower()):
+            names = line.split(delimiter)
+            columns = [i for i, name in enumerate(names) if _PASSWORD_HEADER.fullmatch(name)]
+            above = text[text.rfind("\n", 0, max(0, line_start - 1)) + 1 : max(0, line_start - 1)]
+            if line_start and len(_cell_starts(above, 0, len(above), delimiter)) == len(names):
+                columns = []  # a row of the table, not its header ("login,pass" under "test,result")
+            row_start = line_end + 1
+            for _ in range(_TABLE_ROWS if columns else 0):
+                if row_start >= len(text):
+                    break
+                row_end = text.find("\n", row_start)
+                row_end = len(text) if row_end < 0 else row_end
+                cells = _cell_starts(text, row_start, row_end, delimiter)
+                if len(cells) != len(names):
+                    break
+                for column in columns:
+                    found_cell = _CELL.match(text, cells[column], row_end)
+                    if found_cell is not None and found_cell.end() > found_cell.start():
+                        yield found_cell
+                row_start = row_end + 1
+            line_end = max(line_end, row_start - 1)
+        line_start = line_end + 1
+
+
+_TEST_RESULTS = frozenset("pass passed fail failed skip skipped error ok flaky pending".split())
+
+
+def _cell_password(match: re.Match[str], scan: Scan) -> Finding | None:
+    value = match["value"].strip('" \t').lower()
+    if value in NOT_A_PASSWORD or value in _TEST_RESULTS:
+        return None  # a column called "pass" in a test report holds results
+    return config_password(match, scan)
+
+
+def _cell_starts(text: str, start: int, end: int, delimiter: str) -> list[int]:
+    """Where each cell of the row ``text[start:end]`` begins (delimiters inside double quotes
+    belong to their cell)."""
+    starts, quoted = [start], False
+    for index in range(start, end):
+        char = text[index]
+        if char == '"':
+            quoted = not quoted
+        elif char == delimiter and not quoted:
+            starts.append(index + 1)
+    return starts
+
+
+DETECTORS = (
+    Detector(
+        (PASSWORD,),
+        # <password>X</password> (Maven's settings.xml, Jenkins' credentials.xml, .NET configs)
+        re.compile(r"<(?i:password|passwd|pwd|secret|token|api[_-]?key|secretkey)>(?P<value>[^<\s]{1,64})</"),
+        config_password,
+        lambda scan: "</" in scan.text and scan.has("<pass", "<pwd", "<secret", "<token", "<api"),
+    ),
+    Detector(
+        (PASSWORD,),
+        # a Wi-Fi QR code's payload: WIFI:S:<network>;T:WPA;P:<password>;;
+        re.compile(r"(?i:WIFI:)[^\n]{0,80}?;P:(?P<value>(?:\\.|[^;\n\\]){1,63});"),
+        config_password,
+        lambda scan: scan.has("wifi:"),
+    ),
+    Detector(
+        (PASSWORD,),
+        _CELL,
+        _cell_password,
+        lambda scan: "\n" in scan.text and scan.has("pass", "pwd", "wort"),
+        matches=_column_cells,
+    ),
+    Detector(
+        (PASSWORD,),
+        # {"key": "adminPass", "value": "..."}: Postman's and Insomnia's variables, HTTP header lists
+        re.compile(
+            r"[\"'](?:key|name)[\"'][ \t]*:[ \t]*[\"'](?P<name>[^\"'\n]{1,40})[\"'][ \t]*,[ \t]*"
+            r"[\"']value[\"'][ \t]*:[ \t]*[\"'](?P<value>[^\"'\n]{1,512})[\"']"
+        ),
+        _named_value,
+        lambda scan: scan.has("value"),
+    ),
+    Detector(
+        (PASSWORD,),
+        # terraform plan: password = "old" -> "new" (the old one is found as any "password = X")
+        re.compile(
+            r"(?i:pass(?:word|wd)?|secret|token)[\"']?[ \t]*=[ \t]*\"[^\"\n]*\"[ \t]*->[ \t]*"
+            r"\"(?P<value>[^\"\n]{1,64})\""
+        ),
+        config_password,
+        lambda scan: "->" in scan.text,
+    ),
+)

@@ -1,0 +1,149 @@
+"""PII in what tools print and people export: password columns of a CSV, XML settings, Wi-Fi QR
+payloads, Postman variables, terraform plans, sshpass; cheque MICR lines, a card written with dots,
+an IBAN typed in lower case, a BIC in an MT103 field; and what only looks like PII there (test
+results in a "pass" column, "using password: YES", a promo code, a BIC template, a passport's
+expiry, a Kubernetes annotation key)."""
+
+from __future__ import annotations
+
+import pytest
+
+from gateway.guardrails.pii.scanner import PATTERN_TYPES, Scanner
+
+ALL = Scanner(PATTERN_TYPES)
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    return [(f.type, text[f.start : f.end]) for f in ALL.scan(text)]
+
+
+def passwords(text: str) -> list[str]:
+    return [value for kind, value in found(text) if kind == "PASSWORD"]
+
+
+def test_a_password_managers_export_has_its_password_column_found() -> None:
+    text = 'name,url,username,password\nBank,https://bank.test/login,jo82,Tide!Pool1982\nMail,,jo82,"lamp,post9"\n'
+    assert passwords(text) == ["Tide!Pool1982", "lamp,post9"]
+
+
+def test_a_pass_column_of_test_results_holds_no_passwords() -> None:
+    assert passwords("suite,case,pass\nauth,login,pass\nauth,logout,fail\n") == []
+    assert passwords("test,result\nlogin,pass\nsignup,fail\n") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("<server><id>nexus</id><password>Nx!deploy7731</password></server>", "Nx!deploy7731"),
+        ("WIFI:S:Cafe_Guest;T:WPA;P:latte-art-2207;;", "latte-art-2207"),
+        ('{"key": "adminPass", "value": "Tp!stage_2031#", "type": "secret"}', "Tp!stage_2031#"),
+        ('~ password = "Winter2023!" -> "Rain#Delta-19"', "Rain#Delta-19"),
+        ("sshpass -p 'Gr8Plains!31' rsync -av out/ lab@10.0.0.5:/scratch", "Gr8Plains!31"),
+        ("Installer left admin login as admin / Lobby$Hub2031 on a note", "Lobby$Hub2031"),
+        ("CELERY_BROKER_URL=redis://:Q7hR2mX9vZ@cache-01:6379/0", "Q7hR2mX9vZ"),
+    ],
+)
+def test_a_secret_in_a_tools_own_format_is_found(text: str, secret: str) -> None:
+    assert secret in passwords(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ERROR 1045 (28000): Access denied for user 'root'@'%' (using password: YES)",
+        "login failed user=dnovak reason=bad_password attempts=5",
+        "~ password = (sensitive value)",
+        "RECEIPT / AUTH CODE 00481Z / THANK YOU",
+    ],
+)
+def test_what_a_log_says_about_a_password_is_not_one(text: str) -> None:
+    assert passwords(text) == []
+
+
+def test_a_cheques_micr_line_gives_its_routing_and_account_numbers() -> None:
+    assert found("MICR: ⑆055203409⑆ 1022657800⑈ 1042") == [
+        ("US_BANK_ROUTING_NUMBER", "055203409"),
+        ("US_BANK_ACCOUNT_NUMBER", "1022657800"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("text", "card"),
+    [
+        ("card no. 4666.1760.3137.2159 exp 12-26", "4666.1760.3137.2159"),
+        ("CARD  NO :  4666  1760  3137  2159", "4666  1760  3137  2159"),
+        ("DEBUG authorize req card=5812462016849340 amt=42.10", "5812462016849340"),
+    ],
+)
+def test_cards_written_with_dots_doubled_spaces_or_in_maestros_ranges_are_found_when_named(
+    text: str, card: str
+) -> None:
+    assert ("CREDIT_DEBIT_CARD_NUMBER", card) in found(text)
+
+
+def test_a_maestro_range_number_without_a_card_named_is_not_a_card() -> None:
+    assert found("build 5812462016849340 passed") == []
+
+
+def test_dotted_digits_without_a_card_named_are_not_a_card() -> None:
+    assert found("checksum 4666.1760.3137.2159 matched") == []
+
+
+def test_an_iban_typed_in_lower_case_and_a_bic_in_an_mt103_field_are_found() -> None:
+    assert found("IBAN (as the app shows it): de56787789328792174218") == [
+        ("INTERNATIONAL_BANK_ACCOUNT_NUMBER", "de56787789328792174218")
+    ]
+    text = "MT103 draft\n:57A:HSBCHKHHHKH\n:59:/DE56787789328792174218\nBRIGHTWATER TEXTILES LTD"
+    assert found(text) == [
+        ("SWIFT_CODE", "HSBCHKHHHKH"),
+        ("INTERNATIONAL_BANK_ACCOUNT_NUMBER", "DE56787789328792174218"),
+    ]
+
+
+def test_a_bic_right_after_an_iban_on_its_line_is_found() -> None:
+    assert ("SWIFT_CODE", "DABADKKK") in found("Supplier changed bank: DE56787789328792174218 / DABADKKK. Update it.")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Promo code SPRING25: 20% off all orders, expires 12/31.",
+        "Template for suppliers: IBAN DEkk bbbb cccc, BIC: XXXXDEXXXXX.",
+        "Guest 1: Robert Kim, U.S. passport 612840417, exp 08/2030.",
+        "My passport expires 06/2031; my husband's expires 02/26 and he must renew.",
+    ],
+)
+def test_promo_codes_templates_and_passport_expiries_are_not_payment_data(text: str) -> None:
+    kinds = {kind for kind, _ in found(text)}
+    assert not kinds & {"SWIFT_CODE", "CREDIT_DEBIT_CARD_EXPIRY"}
+
+
+def test_a_kubernetes_annotation_key_is_not_a_url() -> None:
+    text = 'ingress:\n  annotations:\n    nginx.ingress.kubernetes.io/whitelist-source-range: "10.0.0.0/24"\n'
+    assert found(text) == [("IP_ADDRESS", "10.0.0.0")]
+    assert found("docs at kubernetes.io/docs/concepts: read them") == [("URL", "kubernetes.io/docs/concepts")]
+
+
+def test_a_csv_row_keeps_its_ssn_after_a_comma_and_a_quoted_cell_keeps_its_commas() -> None:
+    assert found("emp_id,last,ssn,account\nE1043,Whitfield,412-34-5678,4417200391\n") == [
+        ("US_SOCIAL_SECURITY_NUMBER", "412-34-5678"),
+        ("US_BANK_ACCOUNT_NUMBER", "4417200391"),
+    ]
+    assert found('patient_name,nhs_number,last_visit\n"Lee, Hannah",003 390 7579,2024-11-03\n') == [
+        ("UK_NATIONAL_HEALTH_SERVICE_NUMBER", "003 390 7579")
+    ]
+
+
+def test_an_ssn_written_with_dots_is_found_beside_its_name() -> None:
+    assert found("my ssn is 412.34.5678 thanks") == [("US_SOCIAL_SECURITY_NUMBER", "412.34.5678")]
+    assert found("version 412.34.5678 released") == []
+
+
+def test_a_secret_key_named_by_its_parameter_or_after_its_access_key_in_backticks_is_found() -> None:
+    text = "--parameter-overrides SourceSecretKey=C1G0fTE6DFB5gcdnSfm3mZ9ct1qQvoCRPzLdNO/5 Schedule=daily"
+    assert found(text) == [("AWS_SECRET_KEY", "C1G0fTE6DFB5gcdnSfm3mZ9ct1qQvoCRPzLdNO/5")]
+    text = "rotate these: `AKIAA6V73TLGMWTQG6HO` / `5vWHIEGPfUwXBQcWzR8VNyr5dFByOexHd4oHn+v5`"
+    assert found(text) == [
+        ("AWS_ACCESS_KEY", "AKIAA6V73TLGMWTQG6HO"),
+        ("AWS_SECRET_KEY", "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"),
+    ]
