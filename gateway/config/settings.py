@@ -154,6 +154,9 @@ class Settings(BaseSettings):
                 raise ValueError(str(missing)) from None
             if not (folder / "config.json").is_file():
                 raise ValueError(f"{folder}: not a transformers model folder (no config.json)")
+            from gateway.guardrails.semantic import calibration
+
+            calibration.read(folder)  # a calibration file that cannot be read stops the start too
         return value
 
     @field_validator("database_url")

@@ -5,7 +5,8 @@ local provider's loading code (``local_files_only``, no remote code), on first u
 read from the model's ``id2label``: a label named like a filter type (``HATE``, ``prompt-attack``)
 counts for it, ``INJECTION``, ``PROMPT_INJECTION`` and ``JAILBREAK`` count for PROMPT_ATTACK; other
 labels (``BENIGN``, ``SAFE``) are ignored. Probabilities (sigmoid for a multi-label model, softmax
-otherwise) become confidences at ``LEVELS``.
+otherwise) become confidences at ``LEVELS``, or at the floors ``calibration.py`` wrote beside the
+model when it was calibrated on held-out prompts.
 
 Inference runs in a thread, off the event loop but in the gateway's process: this is a plumbing
 path for teams with a small classifier; a large one belongs behind the local model scheduler.
@@ -17,9 +18,11 @@ import asyncio
 import re
 from typing import Any
 
+from gateway.guardrails.semantic import calibration
 from gateway.guardrails.semantic.seeds import CATEGORIES
 
-LEVELS = (("HIGH", 0.9), ("MEDIUM", 0.75), ("LOW", 0.5))  # probability at or above: that confidence
+# Probability at or above: that confidence (a calibrated model's own floors replace these).
+LEVELS: tuple[tuple[str, float], ...] = (("HIGH", 0.9), ("MEDIUM", 0.75), ("LOW", 0.5))
 ALIASES = {"INJECTION": "PROMPT_ATTACK", "PROMPT_INJECTION": "PROMPT_ATTACK", "JAILBREAK": "PROMPT_ATTACK"}
 MAX_TOKENS = 512
 
@@ -31,8 +34,8 @@ def category(label: str) -> str | None:
     return name if name in CATEGORIES else None
 
 
-def confidence(probability: float) -> str:
-    for name, floor in LEVELS:
+def confidence(probability: float, levels: tuple[tuple[str, float], ...] = LEVELS) -> str:
+    for name, floor in levels:
         if probability >= floor:
             return name
     return "NONE"
@@ -44,6 +47,7 @@ class LocalClassifier:
     def __init__(self, path: str) -> None:
         self.path = path
         self._loaded: tuple[Any, Any, dict[int, str], bool] | None = None
+        self.levels = LEVELS
         self._lock = asyncio.Lock()
 
     def _load(self) -> tuple[Any, Any, dict[int, str], bool]:
@@ -59,25 +63,28 @@ class LocalClassifier:
         ).eval()
         labels = {int(i): c for i, label in model.config.id2label.items() if (c := category(str(label)))}
         multi = model.config.problem_type == "multi_label_classification"
+        self.levels = calibration.read(folder) or LEVELS
         return model, tokenizer, labels, multi
 
-    def _run(self, texts: list[str]) -> list[dict[str, str]]:
+    def probabilities(self, texts: list[str]) -> list[dict[str, float]]:
+        """Each text's probability per filter type the model knows (loads the model when needed;
+        blocking: for a thread, or for calibration's offline run)."""
         import torch
 
-        assert self._loaded is not None
+        if self._loaded is None:
+            self._loaded = self._load()
         model, tokenizer, labels, multi = self._loaded
         batch = tokenizer(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
         with torch.inference_mode():
             logits = model(**batch).logits.float()
-        probabilities = torch.sigmoid(logits) if multi else torch.softmax(logits, dim=-1)
+        rows = (torch.sigmoid(logits) if multi else torch.softmax(logits, dim=-1)).tolist()
+        return [{name: row[index] for index, name in labels.items()} for row in rows]
+
+    def _run(self, texts: list[str]) -> list[dict[str, str]]:
         out: list[dict[str, str]] = []
-        for row in probabilities.tolist():
-            found: dict[str, str] = {}
-            for index, name in labels.items():
-                level = confidence(row[index])
-                if level != "NONE":
-                    found[name] = level
-            out.append(found)
+        for row in self.probabilities(texts):
+            levels = {name: confidence(p, self.levels) for name, p in row.items()}
+            out.append({name: level for name, level in levels.items() if level != "NONE"})
         return out
 
     async def classify(self, texts: list[str]) -> list[dict[str, str]]:

@@ -7,7 +7,8 @@ vectors did no better. Training the whole encoder on labelled attacks and look-a
 what an attack is beyond the seeds' wording (BENCHMARKS.md has the numbers). It runs on the CPU in
 minutes (about 1,200 texts, four passes: 5-7 minutes on 2 cores), offline, from the model the
 gateway already ships; the result is a transformers folder whose labels are BENIGN and
-PROMPT_ATTACK.
+PROMPT_ATTACK. ``calibrate`` then sets its confidence floors from held-out prompts
+(``calibration.py``).
 
 Examples are JSON lines: ``{"text": ..., "attack": true|false}`` (the evaluation sets' form) or
 ``{"text": ..., "category": ...}`` (the content seeds': PROMPT_ATTACK is an attack, any other
@@ -120,3 +121,34 @@ def train(
     model.save_pretrained(out)
     tokenizer.save_pretrained(out)
     return out
+
+
+@dataclass(frozen=True, slots=True)
+class Calibrated:
+    floors: dict[str, float]
+    benign: int
+    attacks: int
+    caught: dict[str, float]  # share of the calibration attacks at or above each floor
+    flagged: dict[str, float]  # share of its benign prompts at or above each floor
+
+
+def calibrate(folder: Path, data: list[tuple[str, int]], batch: int = 32) -> Calibrated:
+    """Puts the classifier in ``folder``'s confidence floors where its budgets of ``data``'s benign
+    prompts reach them (``calibration.py``), and writes them beside the model."""
+    from gateway.guardrails.semantic import calibration
+    from gateway.guardrails.semantic.classifier import LocalClassifier
+
+    if all(label for _, label in data):
+        raise ValueError("calibration needs prompts that are not attacks")
+    classifier = LocalClassifier(str(folder))
+    texts = [text for text, _ in data]
+    scores: list[float] = []
+    for start in range(0, len(texts), batch):
+        scores += [row.get("PROMPT_ATTACK", 0.0) for row in classifier.probabilities(texts[start : start + batch])]
+    benign = [score for score, (_, label) in zip(scores, data, strict=True) if not label]
+    attacks = [score for score, (_, label) in zip(scores, data, strict=True) if label]
+    chosen = calibration.floors(benign)
+    calibration.write(folder, chosen, {"benign": len(benign), "attacks": len(attacks), "budgets": calibration.BUDGETS})
+    caught = {name: sum(s >= floor for s in attacks) / max(1, len(attacks)) for name, floor in chosen.items()}
+    flagged = {name: sum(s >= floor for s in benign) / len(benign) for name, floor in chosen.items()}
+    return Calibrated(chosen, len(benign), len(attacks), caught, flagged)
