@@ -135,3 +135,33 @@ def test_documentation_placeholders_and_ssh_remotes_are_nobodys_data(text: str) 
 def test_documentation_domains_and_keys_outside_an_example_sentence_are_still_found() -> None:
     assert found("write to jane@example.com today") == [("EMAIL", "jane@example.com")]
     assert found("aws_access_key_id = AKIAIOSFODNN7EXAMPLE") == [("AWS_ACCESS_KEY", "AKIAIOSFODNN7EXAMPLE")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Aidat kredi kartından: 9792 4841 2839 5588 SKT 09/28 güvenlik kodu 613",
+            [("CREDIT_DEBIT_CARD_EXPIRY", "09/28"), ("CREDIT_DEBIT_CARD_CVV", "613")],
+        ),
+        ("Kaart 4666 1760 3137 2159, vervaldatum 12/27, CVC 512.", [("CREDIT_DEBIT_CARD_EXPIRY", "12/27")]),
+        ("Il numero è 4666 1760 3137 2159 con scadenza marzo 2029", [("CREDIT_DEBIT_CARD_EXPIRY", "marzo 2029")]),
+        (
+            "put it on the amex 3745 807751 30601, CID 7302, good through June 2028",
+            [("CREDIT_DEBIT_CARD_EXPIRY", "June 2028")],
+        ),
+    ],
+)
+def test_a_cards_expiry_in_turkish_dutch_italian_or_by_a_months_name_is_found(
+    text: str, expected: list[tuple[str, str]]
+) -> None:
+    assert set(expected) <= set(found(text))
+
+
+def test_a_passport_named_without_spaces_in_japanese_is_found() -> None:
+    assert ("US_PASSPORT_NUMBER", "X27676471") in found("出願者情報：電話 090-4821-7736／米国パスポート番号 X27676471")
+
+
+def test_a_number_called_by_another_name_after_a_phone_word_is_not_a_phone_number() -> None:
+    assert found("Caller read out NHS number 760 669 7735 but the check digit failed") == []
+    assert found("Direct: 713.448.2091 / Remit to accounts receivable") == [("PHONE", "713.448.2091")]

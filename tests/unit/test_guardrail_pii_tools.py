@@ -147,3 +147,70 @@ def test_a_secret_key_named_by_its_parameter_or_after_its_access_key_in_backtick
         ("AWS_ACCESS_KEY", "AKIAA6V73TLGMWTQG6HO"),
         ("AWS_SECRET_KEY", "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"),
     ]
+
+
+def test_a_micr_line_as_ocr_reads_its_symbols_gives_both_numbers() -> None:
+    assert found("Mobile deposit: MICR read as T055203409T 9146051996O 2290") == [
+        ("US_BANK_ROUTING_NUMBER", "055203409"),
+        ("US_BANK_ACCOUNT_NUMBER", "9146051996"),
+    ]
+    assert found("OCR: |: 055203409 |: 85428153501 || 0587") == [
+        ("US_BANK_ROUTING_NUMBER", "055203409"),
+        ("US_BANK_ACCOUNT_NUMBER", "85428153501"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "DATABASE_URL=postgres://orders_app:xT9#qLm2$vR7@prod-db.internal:5432/orders",
+        "git remote set-url origin https://deploy-bot:Gl-D3ploy!x@gitlab.acme.io/platform/infra.git",
+    ],
+)
+def test_a_connection_strings_password_is_found_and_its_host_is_no_email_address(text: str) -> None:
+    kinds = [kind for kind, _ in found(text)]
+    assert "PASSWORD" in kinds and "EMAIL" not in kinds
+
+
+def test_a_database_or_bucket_address_is_no_web_address() -> None:
+    assert [kind for kind, _ in found("aws s3 sync dist/ s3://acme-web-prod --delete")] == []
+    assert found("see https://status.acme.io/incidents/42") == [("URL", "https://status.acme.io/incidents/42")]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "smtp:\n  host: smtp.office365.com\n  port: 587",
+        "image:\n  repository: ghcr.io/acme/billing\n  tag: v3",
+    ],
+)
+def test_a_servers_name_or_an_images_repository_in_a_config_is_no_web_address(text: str) -> None:
+    assert found(text) == []
+
+
+def test_a_tables_column_of_campaign_codes_holds_no_bics() -> None:
+    text = "donor_id,campaign,amount\n10442,WINTER24,25.00\n10444,SPRING25,15.00\n"
+    assert [kind for kind, _ in found(text)] == []
+
+
+def test_an_itin_in_an_ssn_column_is_found() -> None:
+    text = "unit\ttenant\tssn\n3C\tDarnell Price\t412-34-5678\n3D\tLuis Ortega\t930784131\n"
+    assert found(text) == [
+        ("US_SOCIAL_SECURITY_NUMBER", "412-34-5678"),
+        ("US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER", "930784131"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Affected account: AWS 123456789012, role arn:aws:iam::123456789012:role/backup-ops",
+        "Token tok_1PxR8dLkd8a2Qz stored; card ending 4417.",
+        "ansible_become_pass: !vault |\n  $ANSIBLE_VAULT;1.1;AES256",
+        "[23:01] ゆい: パスワードは教えられないよ〜 DMで聞いてね",
+        "Rx label: NDC 0093-7424-56, qty 30. Rx# 0455-2291-334.",
+        "Batch 2024-AB-118, exp. 03/2026. Store below 25°C.",
+    ],
+)
+def test_cloud_accounts_object_ids_vault_tags_and_drug_codes_are_not_pii(text: str) -> None:
+    assert found(text) == []

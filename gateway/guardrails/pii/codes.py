@@ -50,7 +50,12 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start()
     if _PROMO.search(scan.text, max(0, start - 30), start):
         return None  # "promo code SPRING25"
+    header = scan.column_header(start)
+    if header is not None and not ctx.SWIFT.pattern.search(header):
+        return None  # a table's column of something else: "campaign" holding WINTER24
     plain_word = code.isalpha() and not code.endswith("XXX")
+    if plain_word and example_sentence(scan, start, match.end()):
+        return None  # "SAMPLE CHEQUE FOR TRAINING"
     if plain_word and not (
         scan.near(start, match.end(), ctx.SWIFT)
         or _BIC_FIELD.search(scan.text, max(0, start - 5), start)

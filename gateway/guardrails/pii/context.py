@@ -49,22 +49,27 @@ CVV = keywords(
     r"sicherheitscode",
     r"codice di sicurezza",
     r"codice di verifica",
+    r"güvenlik kodu",
+    r"guvenlik kodu",
+    r"beveiligingscode",
 )
 # Once a card or its expiry is in the text, a short number after one of these is its CVV.
 CODE_IN_CARD_TALK = keywords(r"code", r"sec(urity)?", r"cv", r"verification")
 EXPIRY = keywords(
-    r"exp\.?", r"expir\w*", r"valid (thru|through|until|till)", r"good (thru|thru)", r"mm ?/ ?yy(yy)?", r"exp date",
+    r"exp\.?", r"expir\w*", r"valid (thru|through|until|till)", r"good (thru|through)", r"mm ?/ ?yy(yy)?", r"exp date",
     # French, Spanish, Portuguese, German, Italian
     r"valable jusqu'(au|à|a)", r"date d'expiration", r"caduca", r"caducidad", r"vencimiento", r"vence",
     r"validade", r"vencimento", r"válid[oa] até", r"valid[oa] ate", r"gültig bis", r"gueltig bis",
     r"ablaufdatum", r"läuft ab", r"scadenza", r"scade", r"valida fino( al)?",
     r"ważna do", r"wazna do", r"geldig tot", r"giltigt till", r"son kullanma", r"有效期", r"有効期限",
     r"valid +(thru|through|until)",
+    r"vervaldatum", r"skt", r"son kul\.?", r"expire le", r"expira",
 )  # fmt: skip
 CARD = keywords(
     r"cards?", r"visa", r"mastercard", r"amex", r"credit", r"debit",
     r"carte bancaire", r"carte de crédit", r"ma carte", r"tarjetas?", r"cartão", r"cartao", r"karte", r"kreditkarte",
-    r"carta di credito", r"carta",
+    r"carta di credito", r"carta", r"kaart", r"creditcard", r"kredi kart\w*", r"kart no", r"kartı", r"kartım\w*",
+    r"kartla",
 )  # fmt: skip
 ACCOUNT = keywords(
     r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number",
@@ -108,6 +113,7 @@ PHONE = keywords(
     r"ring",
     r"caller(?! ?:)",  # not a transcript's speaker label ("CALLER: 034 989 003")
     r"kontakt",
+    r"direct(?= ?:)",
     *(rf"{w} (number|no\.?|#|line)" for w in "best contact callback daytime evening home work office direct".split()),
     r"mobil",
     r"handy",
@@ -177,6 +183,9 @@ NOT_PERSONAL = keywords(
     r"oid",
     r"batch",
     r"lot",
+    r"ndc",
+    r"rx",
+    r"refills?",
     r"docket",
     r"patent",
     r"policy",
@@ -229,6 +238,11 @@ AWS_SECRET = keywords(
 )
 # What a date after "valid thru" or "expires" belongs to when it is not a card.
 NOT_CARD_EXPIRY = keywords(
+    r"batch",
+    r"lot",
+    r"use by",
+    r"best before",
+    r"store (below|at|in)",
     r"coupons?",
     r"vouchers?",
     r"promo( code)?",

@@ -52,6 +52,9 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if start > 0 and scan.text[start - 1] in ":/":
         return None
+    token_start = max(scan.text.rfind(" ", 0, start), scan.text.rfind("\n", 0, start), scan.text.rfind("\t", 0, start))
+    if "://" in scan.text[token_start + 1 : start]:
+        return None  # the credentials of a URL whose password holds a "$" or "!": "https://bot:Gl-D3ploy!x@host"
     if scan.text.startswith(":", match.end()) and scan.text[start:at] in _SSH_USERS:
         return None  # an SSH remote: git@github.com:team/repo.git
     if _RESERVED_DOMAIN.search(match.group()) and example_sentence(scan, start, match.end()):
@@ -104,7 +107,13 @@ def _url(match: re.Match[str], scan: Scan) -> Finding | None:
     end = _trimmed(scan.text, match.start(), match.end())
     if end - match.start() <= 3 or _placeholder_host(scan, scheme.start(), end):
         return None
+    if scheme.group().lower() not in _WEB_SCHEMES:
+        return None  # a database's, a cache's or a bucket's address (its password is found as one), no web address
     return found(URL, scheme.start(), end)
+
+
+# URL is Bedrock's "web address": these schemes; postgres://, redis://, s3:// and the like are not.
+_WEB_SCHEMES = frozenset({"http", "https", "ftp", "ftps", "sftp", "ws", "wss"})
 
 
 _RESERVED_HOST = re.compile(
@@ -137,11 +146,17 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
     if _IMAGE_TAG.search(match["rest"]):
         return None  # a container image ("registry.k8s.io/kube-proxy:v1.29.4", "ghcr.io/a/b@sha256:...")
     end = _trimmed(scan.text, start, match.end())
+    if _SERVER_KEY.search(scan.text, max(0, start - 24), start) and not match["rest"]:
+        return None  # "host: smtp.office365.com", "relay=smtp-in.orange.fr": a server's name, no web address
+    if _IMAGE_KEY.search(scan.text, max(0, start - 24), start):
+        return None  # "repository: ghcr.io/acme/billing": a container image
     if scan.text.startswith(":", end) and not scan.text[scan.text.rfind("\n", 0, start) + 1 : start].strip(" \t-\"'"):
         return None  # a YAML key: "nginx.ingress.kubernetes.io/whitelist-source-range: ...", "app.kubernetes.io/name:"
     return found(URL, start, end)
 
 
+_SERVER_KEY = re.compile(r"(?i)\b(?:host|hostname|server|relay|smtp_host|mx|smarthost)[\"']?\s*[:=]\s*[\"']?\Z")
+_IMAGE_KEY = re.compile(r"(?i)\b(?:image|repository|registry)[\"']?\s*[:=]\s*[\"']?\Z")
 # The end of a container image's reference: a tag after the last path segment, or a digest.
 _IMAGE_TAG = re.compile(r"/[\w.-]+(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})\Z")
 

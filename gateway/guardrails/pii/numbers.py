@@ -105,6 +105,8 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if scan.near(match.start(), match.end(), keywords):
         return found(kind, match.start(), match.end())
+    if kind == ITIN and scan.near(match.start(), match.end(), ctx.SSN):
+        return found(ITIN, match.start(), match.end())  # an ITIN in an SSN's field, as the IRS's forms take it
     if match[3] == "-" and not scan.before(match.start(), ctx.NOT_PERSONAL):
         return found(kind, match.start(), match.end())
     return None
@@ -118,6 +120,16 @@ def _dotted_ssn(match: re.Match[str], scan: Scan) -> Finding | None:
     if check.us_ssn(digits) and scan.near(match.start(), match.end(), ctx.SSN):
         return found(SSN, match.start(), match.end())
     return None
+
+
+def _micr_as_read(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A MICR line as OCR reads its symbols: both numbers, when the routing number's checksum holds
+    (the account is added here, the routing number returned)."""
+    prefix = "t_" if match["t_routing"] is not None else "p_"
+    if not check.aba_routing(match[prefix + "routing"]):
+        return None
+    scan.add(found(ACCOUNT, *match.span(prefix + "account")))
+    return found(ROUTING, *match.span(prefix + "routing"))
 
 
 def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -143,9 +155,14 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
     if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
         return None  # the tail of an IBAN (one failing its check digits: not an account either)
     digits = digits_of(match.group())
+    if len(digits) == 12 and _CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start()):
+        return None  # "AWS 123456789012", "arn:aws:iam::123456789012": a cloud account's id
     if 6 <= len(digits) <= 17 and len(set(digits)) > 1 and scan.near(match.start(), match.end(), ctx.ACCOUNT):
         return found(ACCOUNT, match.start(), match.end())
     return None
+
+
+_CLOUD_ACCOUNT = re.compile(r"(?i)(?:\baws\b[^\n\d]{0,16}|::)\Z")
 
 
 def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -213,12 +230,20 @@ def _keyed_expiry(match: re.Match[str], scan: Scan) -> Finding | None:
 
 # An expiry right after its keyword; tried only where the keyword's first letters are (searching
 # every position of a 2 KB prompt for the keyword cost 0.06 ms).
-_KEYED_EXPIRY = re.compile(
-    r"(?i:exp\.?|expir\w*|valid (?:thru|through|until|till)|good thru)(?![a-z])[^\n\d]{0,16}?"
-    r"(?<![.,$€£¥@/+-])(?P<value>(?:0[1-9]|1[0-2])\d\d|20\d\d-(?:0[1-9]|1[0-2])"
-    r"|(?i:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]{0,6}\.?,? (?:20)?\d\d)(?!\w|[./-]\d)"
+_MONTHS = (
+    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"  # English, and the other languages' shared starts
+    "|ene|abr|ago|dic|gen|mag|giu|lug|set|ott|janv|févr|fevr|mars|avr|mai|juin|juil|août|aout|déc|okt|dez|mär|maa"
+    "|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
+    "|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
+    "|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
 )
-_EXPIRY_STARTS = ("exp", "valid ", "good ")
+_KEYED_EXPIRY = re.compile(
+    r"(?i:exp\.?|expir\w*|valid (?:thru|through|until|till)|good (?:thru|through)|scadenza|caduca|vence|validade"
+    r"|vencimiento|vencimento|gültig bis|gueltig bis)(?![a-z])[^\n\d]{0,16}?"
+    r"(?<![.,$€£¥@/+-])(?P<value>(?:0[1-9]|1[0-2])\d\d|20\d\d-(?:0[1-9]|1[0-2])"
+    rf"|(?i:{_MONTHS})[a-zçéû]{{0,6}}\.?,?(?: de)? (?:20)?\d\d)(?!\w|[./-]\d)"
+)
+_EXPIRY_STARTS = ("exp", "valid ", "good ", "scadenza", "caduca", "vence", "validade", "vencim", "gültig", "gueltig")
 
 
 def _keyed_expiries(text: str) -> Iterator[re.Match[str]]:
@@ -335,6 +360,16 @@ DETECTORS = (
         re.compile(r"⑆(?P<routing>\d{9})⑆|(?<![\d-])(?P<account>\d[\d-]{3,16}\d)⑈"),
         _micr,
         lambda scan: "⑆" in scan.text or "⑈" in scan.text,
+    ),
+    Detector(
+        (ROUTING, ACCOUNT),
+        # the same line as OCR and check scanners print it: T310354640T 9146051996O, |: 216705461 |: 854281535 ||
+        re.compile(
+            r"(?:(?<![A-Za-z0-9])T(?P<t_routing>\d{9})T[ \t]*(?P<t_account>\d[\d -]{3,16}\d)[ \t]*[OU](?![A-Za-z])"
+            r"|\|:[ \t]*(?P<p_routing>\d{9})[ \t]*\|:[ \t]*(?P<p_account>\d[\d -]{3,16}\d)[ \t]*(?:\|\||\|:))"
+        ),
+        _micr_as_read,
+        lambda scan: "|:" in scan.text or "T" in scan.text,
     ),
     Detector(
         (ACCOUNT,),

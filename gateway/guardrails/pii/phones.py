@@ -27,8 +27,10 @@ def _personal(scan: Scan, start: int, end: int) -> bool:
     it is also called a phone."""
     if scan.near(start, end, ctx.PHONE):
         # "Thanks for calling. Your account number is 462 828 7437": the phone word is another sentence's
-        if _NUMBER_IS.search(scan.text, max(0, start - 16), start) and scan.led_by(start, ctx.NOT_PERSONAL):
-            return _phone_in_sentence(scan, start)
+        if _NUMBER_IS.search(scan.text, max(0, start - 16), start) and (
+            scan.led_by(start, ctx.NOT_PERSONAL) or scan.led_by(start, ctx.OTHER_IDS)
+        ):
+            return _phone_in_sentence(scan, start, after_name=True)
         return True
     if scan.before(start, ctx.NOT_PERSONAL) or scan.before(start, ctx.OTHER_IDS):
         return False
@@ -39,11 +41,18 @@ _SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
 _NUMBER_IS = re.compile(r"(?i:number|num|no\.?|#)[\s:#]*(?i:is[\s:]*)?\Z")
 
 
-def _phone_in_sentence(scan: Scan, start: int) -> bool:
-    """Whether a phone word stands in the sentence before ``start`` ("my phone number on the account is")."""
+def _phone_in_sentence(scan: Scan, start: int, after_name: bool = False) -> bool:
+    """Whether a phone word stands in the sentence before ``start`` ("my phone number on the account
+    is"), not only before another name for the number ("Caller read out NHS number ...")."""
     low = max(0, start - 80)
     breaks = [m.end() for m in _SENTENCE_BREAK.finditer(scan.text, low, start)]
-    return ctx.PHONE.pattern.search(scan.text, breaks[-1] if breaks else low, start) is not None
+    words = list(ctx.PHONE.pattern.finditer(scan.text, breaks[-1] if breaks else low, start))
+    if not words:
+        return False
+    if not after_name:
+        return True
+    name = [m.start() for m in ctx.OTHER_IDS.pattern.finditer(scan.text, words[0].start(), start)]
+    return not name or any(word.start() > name[-1] for word in words)
 
 
 def _international(match: re.Match[str], scan: Scan) -> Finding | None:

@@ -154,15 +154,21 @@ class Scan:
         export, "routing" may stand rows above its numbers."""
         if not self.mentions(keywords):
             return False
+        header = self.column_header(start)
+        return header is not None and keywords.pattern.search(header) is not None
+
+    def column_header(self, start: int) -> str | None:
+        """The header cell of the table column holding ``start``, when the value is a table's cell:
+        the top line of the run of lines above with as many cells as its own."""
         text = self.text
         line_start = text.rfind("\n", 0, start) + 1
         if line_start == 0:
-            return False
+            return None
         line_end = text.find("\n", start)
         line = text[line_start : len(text) if line_end < 0 else line_end]
         delimiter = next((d for d in ",\t|;" if d in line), None)
         if delimiter is None:
-            return False
+            return None
         cells = _delimiters(line, delimiter)
         header = None
         above_end = line_start - 1  # the newline ending the line above
@@ -175,10 +181,10 @@ class Scan:
                 break
             above_end = above_start - 1
         if header is None:
-            return False
+            return None
         names = text[header[0] : header[1]].split(delimiter)
         index = _delimiters(text[line_start:start], delimiter)
-        return index < len(names) and keywords.pattern.search(names[index]) is not None
+        return names[index] if index < len(names) else None
 
     def led_by(self, start: int, keywords: Keywords, width: int = 32) -> bool:
         """Whether the value comes right after a keyword, only fillers between ("PIN is 4821")."""
@@ -304,6 +310,7 @@ def _keyword_ends(near: Keywords, text: str) -> list[int]:
     return sorted(ends)
 
 
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
 # Lower-case Latin letters with accents, kana, CJK ideographs and Hangul too.
 _LITERAL = re.compile(r"[a-z0-9 '/#\u00df-\u024f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+")
 
@@ -323,8 +330,13 @@ def keywords(*fragments: str, prefilter: bool = True) -> Keywords:
     ``prefilter``: look for the literal parts in the whole text first (worth it for keywords that
     gate a detector; not for long lists consulted once per candidate). Needles keep the fragments'
     order (the commonest first: a text that holds one stops the search early)."""
-    body = "|".join(sorted(fragments, key=len, reverse=True))
-    pattern = re.compile(rf"(?<![^\W_])(?:{body})(?![^\W_])", re.IGNORECASE)
+    spaced = [f for f in fragments if not _UNSPACED.match(f)]
+    unspaced = [f for f in fragments if _UNSPACED.match(f)]  # Japanese and Chinese words have no spaces around
+    body = "|".join(sorted(spaced, key=len, reverse=True))
+    alternatives = [rf"(?<![^\W_])(?:{body})(?![^\W_])"] + (
+        ["|".join(sorted(unspaced, key=len, reverse=True))] if unspaced else []
+    )
+    pattern = re.compile("|".join(alternatives), re.IGNORECASE)
     needles = [_needle(f) for f in fragments]
     if not prefilter or None in needles:
         return Keywords(pattern, None)

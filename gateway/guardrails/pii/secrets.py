@@ -52,8 +52,11 @@ NOT_A_PASSWORD = frozenset(
 )
 # Code, not a value: "getpass.getpass(", "document.getElementById(", "os.environ[", "config.db.password".
 _CODE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[(\[]?|[A-Za-z_$][\w$]*[(\[]")
+_UNSPACED_WORDS = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]+")
 _NEXT_FIELD = re.compile(r"[A-Za-z_][\w.-]*=")
-_PLACEHOLDER = re.compile(r"^(?:[<{$%\[(]|\*+$|•+$|x+$|\.+$)|your|password|placeholder|example|redacted", re.I)
+_PLACEHOLDER = re.compile(
+    r"^(?:[<{$%\[(]|!(?:vault|ref|sub|getatt|env)\b|\*+$|•+$|x+$|\.+$)|your|password|placeholder|example|redacted", re.I
+)
 
 
 def _password(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -68,6 +71,8 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
     value = scan.text[start:end]
     if len(value) < 3 or value.lower() in NOT_A_PASSWORD or _PLACEHOLDER.search(value):
         return None
+    if _UNSPACED_WORDS.fullmatch(value):
+        return None  # "パスワードは教えられないよ〜": Japanese or Chinese words after the word, not a password
     if not quoted and _CODE.fullmatch(value):
         return None
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
@@ -108,6 +113,8 @@ def _token(match: re.Match[str], scan: Scan) -> Finding | None:
 
 def _keyed_token(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match["value"]
+    if value.startswith(_OBJECT_IDS):
+        return None  # Stripe's object ids (tok_, pm_, cus_...): references, not secrets (sk_ and rk_ are)
     letters = any(c.isalpha() for c in value)
     if not (letters and any(c.isdigit() for c in value)) or _PLACEHOLDER.search(value):
         return None
@@ -206,6 +213,7 @@ def _url_password(match: re.Match[str], scan: Scan) -> Finding | None:
     return None if _PLACEHOLDER.search(value) else found(PASSWORD, match.start("value"), match.end("value"))
 
 
+_OBJECT_IDS = ("tok_", "pm_", "pi_", "ch_", "cus_", "card_", "src_", "seti_", "in_", "sub_", "price_", "prod_")
 _TOKEN_PREFIXES = tuple("sk- sk_ rk_ ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat- xox aiza eyj hf_ npm_".split())
 
 DETECTORS = (
