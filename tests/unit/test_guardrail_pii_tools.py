@@ -214,3 +214,8 @@ def test_an_itin_in_an_ssn_column_is_found() -> None:
 )
 def test_cloud_accounts_object_ids_vault_tags_and_drug_codes_are_not_pii(text: str) -> None:
     assert found(text) == []
+
+
+def test_lines_of_prose_with_as_many_commas_are_no_table() -> None:
+    text = "Hi Anna, the supplier changed banks.\nPlease use BIC DEUTDEFF, the IBAN follows."
+    assert ("SWIFT_CODE", "DEUTDEFF") in found(text)

@@ -50,8 +50,7 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start()
     if _PROMO.search(scan.text, max(0, start - 30), start):
         return None  # "promo code SPRING25"
-    header = scan.column_header(start)
-    if header is not None and not ctx.SWIFT.pattern.search(header):
+    if _other_column(scan, start, match.end()):
         return None  # a table's column of something else: "campaign" holding WINTER24
     plain_word = code.isalpha() and not code.endswith("XXX")
     if plain_word and example_sentence(scan, start, match.end()):
@@ -63,6 +62,25 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     ):
         return None
     return found(SWIFT, start, match.end())
+
+
+def _other_column(scan: Scan, start: int, end: int) -> bool:
+    """Whether the code is a whole cell of a table whose header (a short name) names something
+    other than a bank code. Lines of prose with as many commas as each other are no table: the
+    cell must be the code alone and the header a name."""
+    line_start = scan.text.rfind("\n", 0, start) + 1
+    line_end = scan.text.find("\n", end)
+    line = scan.text[line_start : len(scan.text) if line_end < 0 else line_end]
+    before, after = line[: start - line_start].rstrip(" \t\"'"), line[end - line_start :].lstrip(" \t\"'")
+    if (before and before[-1] not in ",\t|;") or (after and after[0] not in ",\t|;"):
+        return False
+    header = scan.column_header(start)
+    if header is None or not _HEADER_NAME.fullmatch(header.strip()):
+        return False
+    return ctx.SWIFT.pattern.search(header) is None
+
+
+_HEADER_NAME = re.compile(r"[\w /#.-]{1,32}")
 
 
 def _lower_iban(match: re.Match[str], scan: Scan) -> Finding | None:
