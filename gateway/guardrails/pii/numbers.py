@@ -122,6 +122,9 @@ def _dotted_ssn(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+_MICR_HINT = re.compile(r"T\d{9}T|\|:")  # a literal first character: searched at C speed
+
+
 def _micr_as_read(match: re.Match[str], scan: Scan) -> Finding | None:
     """A MICR line as OCR reads its symbols: both numbers, when the routing number's checksum holds
     (the account is added here, the routing number returned)."""
@@ -369,7 +372,7 @@ DETECTORS = (
             r"|\|:[ \t]*(?P<p_routing>\d{9})[ \t]*\|:[ \t]*(?P<p_account>\d[\d -]{3,16}\d)[ \t]*(?:\|\||\|:))"
         ),
         _micr_as_read,
-        lambda scan: "|:" in scan.text or "T" in scan.text,
+        lambda scan: _MICR_HINT.search(scan.text) is not None,
     ),
     Detector(
         (ACCOUNT,),

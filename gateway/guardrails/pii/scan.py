@@ -13,6 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
+
+import ahocorasick
 
 WIDTH = 60  # characters before a value where its keyword may stand
 AFTER = 24  # characters after it ("4821 is my PIN")
@@ -81,13 +84,13 @@ class Scan:
     judge asks of them ("a card number ends just before here?") costs the same however many
     findings the text holds."""
 
-    __slots__ = ("text", "lowered", "found", "_mentions", "_types", "_by_end", "example_words")
+    __slots__ = ("text", "lowered", "found", "_types", "_by_end", "example_words", "_present")
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lowered = text.lower()
         self.found: list[Finding] = []
-        self._mentions: dict[int, bool] = {}
+        self._present: frozenset[str] | None = None  # the keyword needles the text holds (one pass, on first ask)
         self._types: set[str] = set()
         self._by_end: dict[int, list[Finding]] = {}
         self.example_words: bool | None = None  # whether an example word may stand anywhere (computed once)
@@ -108,10 +111,11 @@ class Scan:
     def mentions(self, keywords: Keywords) -> bool:
         """Whether the text could hold one of ``keywords`` at all (its literal parts occur): most
         texts hold none, and then no window needs searching."""
-        known = self._mentions.get(id(keywords))
-        if known is None:
-            known = self._mentions[id(keywords)] = keywords.needles is None or self.has(*keywords.needles)
-        return known
+        if keywords.needles is None:
+            return True
+        if self._present is None:
+            self._present = _NEEDLES.present(self.lowered)
+        return not self._present.isdisjoint(keywords.needles)
 
     def before(self, start: int, keywords: Keywords, width: int = WIDTH) -> bool:
         """Whether a keyword stands in the clause before ``start`` (see the module docstring)."""
@@ -325,6 +329,34 @@ def _needle(fragment: str) -> str | None:
     return text or None
 
 
+class _Needles:
+    """Every keyword set's needles in one Aho-Corasick automaton: a text's present needles in one
+    pass, however many sets ask (rebuilt when a set made later adds needles)."""
+
+    def __init__(self) -> None:
+        self.words: set[str] = set()
+        self._automaton: Any = None
+
+    def add(self, needles: Iterable[str]) -> None:
+        fresh = set(needles) - self.words
+        if fresh:
+            self.words |= fresh
+            self._automaton = None
+
+    def present(self, lowered: str) -> frozenset[str]:
+        automaton = self._automaton
+        if automaton is None:
+            automaton = ahocorasick.Automaton()
+            for word in self.words:
+                automaton.add_word(word, word)
+            automaton.make_automaton()
+            self._automaton = automaton
+        return frozenset(word for _, word in automaton.iter(lowered))
+
+
+_NEEDLES = _Needles()
+
+
 def keywords(*fragments: str, prefilter: bool = True) -> Keywords:
     """Keywords from regular expression fragments, each matched as a whole word (or words).
     ``prefilter``: look for the literal parts in the whole text first (worth it for keywords that
@@ -342,6 +374,7 @@ def keywords(*fragments: str, prefilter: bool = True) -> Keywords:
         return Keywords(pattern, None)
     literal = [n for n in dict.fromkeys(needles) if n is not None]
     kept = tuple(n for n in literal if not any(o != n and o in n for o in literal))
+    _NEEDLES.add(kept)
     return Keywords(pattern, kept)
 
 
