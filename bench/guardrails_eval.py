@@ -121,7 +121,9 @@ def report(scores: list[Score], holdout: bool = False, classifier: str | None = 
         wired = (
             " The content filters also run the classifier `strata guardrails train-classifier` wrote (as"
             " `STRATA_GUARDRAIL_CLASSIFIER_MODEL_PATH` wires it; trained on the sets the notes call development"
-            " sets and the shipped seeds, never on a set they call never read)."
+            " sets, the training sets of `bench/guardrail_evals/data/training/` and the shipped seeds, never on a"
+            " set they call never read, and calibrated on that folder's calibration set: the command is in its"
+            " README)."
         )
     return "\n".join(
         [

@@ -1,6 +1,7 @@
 """Finding PII in text, for the sensitive information policy (policies/pii.py).
 
 - ``scan.py``        a Finding, the Scan of one text (context rules), the Detector record
+- ``keywords.py``    keyword lists as patterns and needles (one Aho-Corasick pass finds a text's needles)
 - ``validators.py``  check digits and structural rules (Luhn, mod 97, ABA, NHS mod 11, UTR, VIN...)
 - ``context.py``     the keywords that say what a bare number is
 - ``numbers.py``     cards, CVV, expiry, SSN, ITIN, bank account and routing, NHS, UTR, SIN, health, PIN

@@ -1,9 +1,9 @@
 """Context keywords: the words near a value that say what it is. Each is a regular expression
-fragment matched case-insensitively as a whole word (``scan.keywords``)."""
+fragment matched case-insensitively as a whole word (``keywords.keywords``)."""
 
 from __future__ import annotations
 
-from gateway.guardrails.pii.scan import keywords
+from gateway.guardrails.pii.keywords import keywords
 
 SSN = keywords(
     r"ssns?",

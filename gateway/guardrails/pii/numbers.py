@@ -11,7 +11,8 @@ from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
-from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, after_keywords, digits_of, found
+from gateway.guardrails.pii.keywords import after_keywords
+from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, digits_of, found
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
 SSN, ITIN = "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER"
