@@ -165,3 +165,26 @@ def test_a_passport_named_without_spaces_in_japanese_is_found() -> None:
 def test_a_number_called_by_another_name_after_a_phone_word_is_not_a_phone_number() -> None:
     assert found("Caller read out NHS number 760 669 7735 but the check digit failed") == []
     assert found("Direct: 713.448.2091 / Remit to accounts receivable") == [("PHONE", "713.448.2091")]
+
+
+def test_the_one_pass_needle_search_agrees_with_a_search_per_needle() -> None:
+    """Every keyword list's gate (one Aho-Corasick pass per text) says what a substring search for
+    each of its needles would, in texts of several languages and none."""
+    from gateway.guardrails.pii import context
+    from gateway.guardrails.pii.keywords import Keywords
+    from gateway.guardrails.pii.scan import Scan
+
+    lists = [k for k in vars(context).values() if isinstance(k, Keywords) and k.needles is not None]
+    texts = [
+        "Ma carte expire bientôt, cryptogramme au dos",
+        "La contraseña del router y el número de cuenta",
+        "米国パスポート番号と有効期限",
+        "call me on my mobile, or text the office",
+        "nothing here at all",
+        "Kontonummer, Reisepass und Kennwort",
+    ]
+    for text in texts:
+        scan = Scan(text)
+        for keywords in lists:
+            assert keywords.needles is not None
+            assert scan.mentions(keywords) == any(n in text.lower() for n in keywords.needles), (text, keywords)
