@@ -8,10 +8,13 @@ import re
 import sys
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from gateway.cli.common import UsageError, client, remote, remote_parent
 from gateway.cli.output import fields, print_json, table
+
+if TYPE_CHECKING:  # training imports torch lazily; the CLI's other commands never load it
+    from gateway.guardrails.semantic.training import Calibrated
 
 # ---------------------------------------------------------------- guardrails
 
@@ -226,10 +229,7 @@ def _guardrails_calibrate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_calibration(result: object) -> None:
-    from gateway.guardrails.semantic.training import Calibrated
-
-    assert isinstance(result, Calibrated)
+def _print_calibration(result: Calibrated) -> None:
     print(f"calibrated on {result.benign} benign prompts and {result.attacks} attacks:")
     for name, floor in result.floors.items():
         print(

@@ -15,16 +15,10 @@ from gateway.guardrails.compiled import compile_guardrail
 from gateway.guardrails.definition import GuardrailDefinition, Side
 from gateway.guardrails.engine import apply
 from gateway.guardrails.pii import validators
-from gateway.guardrails.pii.scanner import PATTERN_TYPES, Scanner
+from gateway.guardrails.pii.scanner import PATTERN_TYPES
 from gateway.guardrails.policies import pii
 from gateway.guardrails.policies.base import Resources, TextUnit
-
-ALL = Scanner(PATTERN_TYPES)
-
-
-def found(text: str) -> list[tuple[str, str]]:
-    """What every pattern type finds in ``text``: (type, matched text)."""
-    return [(f.type, text[f.start : f.end]) for f in ALL.scan(text)]
+from tests.support.pii import found
 
 
 def guard(

@@ -8,13 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.guardrails.pii.scanner import PATTERN_TYPES, Scanner
-
-ALL = Scanner(PATTERN_TYPES)
-
-
-def found(text: str) -> list[tuple[str, str]]:
-    return [(f.type, text[f.start : f.end]) for f in ALL.scan(text)]
+from tests.support.pii import found
 
 
 @pytest.mark.parametrize(

@@ -7,13 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from gateway.guardrails.pii.scanner import PATTERN_TYPES, Scanner
-
-ALL = Scanner(PATTERN_TYPES)
-
-
-def found(text: str) -> list[tuple[str, str]]:
-    return [(f.type, text[f.start : f.end]) for f in ALL.scan(text)]
+from tests.support.pii import found
 
 
 def test_a_csv_export_keeps_each_column_named_by_its_header_rows_below_it() -> None:

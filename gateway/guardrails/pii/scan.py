@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+from gateway.guardrails.pii.context import EXAMPLE
 from gateway.guardrails.pii.keywords import NEEDLES, Keywords
 
 WIDTH = 60  # characters before a value where its keyword may stand
@@ -293,8 +294,6 @@ def example_sentence(scan: Scan, start: int, end: int) -> bool:
     """Whether the sentence holding ``text[start:end]`` calls it an example or a placeholder
     ("e.g. QQ 12 34 56 C", "Example from the AWS docs: AKIA...EXAMPLE"); the value itself is left
     out ("jane@example.com" is no example by its name)."""
-    from gateway.guardrails.pii.context import EXAMPLE  # context imports this module
-
     if scan.example_words is None:  # once per text, whatever the number of values asking
         scan.example_words = _has_example_word(scan.lowered)
     if not scan.example_words:

@@ -1,0 +1,13 @@
+"""What the PII scanner finds with every pattern type enabled, as (type, matched text): the form
+the PII unit tests compare against."""
+
+from __future__ import annotations
+
+from gateway.guardrails.pii.scanner import PATTERN_TYPES, Scanner
+
+ALL = Scanner(PATTERN_TYPES)
+
+
+def found(text: str) -> list[tuple[str, str]]:
+    """What every pattern type finds in ``text``: (type, matched text), by position."""
+    return [(f.type, text[f.start : f.end]) for f in ALL.scan(text)]
