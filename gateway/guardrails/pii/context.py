@@ -52,7 +52,10 @@ CVV = keywords(
     r"güvenlik kodu",
     r"guvenlik kodu",
     r"beveiligingscode",
-)
+    # Danish, Norwegian, Swedish, Indonesian, Vietnamese, Hungarian, Czech, Polish, Korean
+    r"kontrolcifre", r"kontrolnummer", r"sikkerhedskode", r"sikkerhetskode", r"säkerhetskod", r"kode keamanan",
+    r"mã bảo mật", r"biztonsági kód", r"bezpečnostní kód", r"kod bezpieczeństwa", r"kod cvv", r"보안 ?코드",
+)  # fmt: skip
 # Once a card or its expiry is in the text, a short number after one of these is its CVV.
 CODE_IN_CARD_TALK = keywords(r"code", r"sec(urity)?", r"cv", r"verification")
 EXPIRY = keywords(
@@ -64,6 +67,9 @@ EXPIRY = keywords(
     r"ważna do", r"wazna do", r"geldig tot", r"giltigt till", r"son kullanma", r"有效期", r"有効期限",
     r"valid +(thru|through|until)",
     r"vervaldatum", r"skt", r"son kul\.?", r"expire le", r"expira",
+    r"udløb\w*", r"gyldig til", r"utløp\w*", r"utgångsdatum", r"giltig till", r"berlaku (s\.? ?d\.?|sampai|hingga)",
+    r"masa berlaku", r"kedaluwarsa", r"hết hạn", r"ngày hết hạn", r"lejárat", r"platnost do", r"data ważności",
+    r"срок действия", r"действительна до", r"유효 ?기간", r"만료",
 )  # fmt: skip
 CARD = keywords(
     r"cards?", r"visa", r"mastercard", r"amex", r"credit", r"debit",
@@ -140,6 +146,9 @@ PHONE = keywords(
     r"zadzwo\w*",
     r"oddzwo\w*",
     r"telefonu",
+    r"ring (på|til)",
+    r"bel (me|ons)",
+    r"hubungi",
 )
 # Words that say a number is something else: an order, a part, a section...
 NOT_PERSONAL = keywords(
@@ -203,6 +212,10 @@ NOT_PERSONAL = keywords(
 )
 # Other identifiers: a number called one of these is not a phone number.
 OTHER_IDS = keywords(
+    r"terminal( id)?",
+    r"azonosító",
+    r"identifi(er|ant|cador)",
+    r"kennung",
     r"nhs",
     r"national health",
     r"ssns?",

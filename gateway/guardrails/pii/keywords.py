@@ -57,7 +57,7 @@ def _keyword_ends(near: Keywords, text: str) -> list[int]:
     return sorted(ends)
 
 
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff]")
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")  # Korean nouns take their particles unspaced
 # Lower-case Latin letters with accents, kana, CJK ideographs and Hangul too.
 _LITERAL = re.compile(r"[a-z0-9 '/#\u00df-\u024f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+")
 
@@ -106,7 +106,7 @@ def keywords(*fragments: str, prefilter: bool = True) -> Keywords:
     gate a detector; not for long lists consulted once per candidate). Needles keep the fragments'
     order (the commonest first: a text that holds one stops the search early)."""
     spaced = [f for f in fragments if not _UNSPACED.match(f)]
-    unspaced = [f for f in fragments if _UNSPACED.match(f)]  # Japanese and Chinese words have no spaces around
+    unspaced = [f for f in fragments if _UNSPACED.match(f)]  # Japanese, Chinese (and Korean particles): no spaces
     body = "|".join(sorted(spaced, key=len, reverse=True))
     alternatives = [rf"(?<![^\W_])(?:{body})(?![^\W_])"] + (
         ["|".join(sorted(unspaced, key=len, reverse=True))] if unspaced else []

@@ -152,9 +152,20 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "repository: ghcr.io/acme/billing": a container image
     if scan.text.startswith(":", end) and not scan.text[scan.text.rfind("\n", 0, start) + 1 : start].strip(" \t-\"'"):
         return None  # a YAML key: "nginx.ingress.kubernetes.io/whitelist-source-range: ...", "app.kubernetes.io/name:"
+    if not match["rest"] and start > 0 and scan.text[start - 1] in "\"'" and scan.text.startswith(('":', "':"), end):
+        return None  # a JSON key: {"aws.access.key.id": ...}
+    if not match["rest"] and _REVERSED_DOMAIN.match(scan.text, start, dot + 1):
+        return None  # "com.shopnow.app", "org.apache.kafka.common": a package's name, written backwards
+    if _NAMED_NOT_WEB.search(scan.text, max(0, start - 24), start) and not match["rest"]:
+        return None  # "topic kyc.uk", "package com.acme.app": a queue's or a package's name
     return found(URL, start, end)
 
 
+_REVERSED_DOMAIN = re.compile(r"(?:com|org|net|io|edu|gov|de|fr|uk|co)\.[a-z0-9_-]+\.")
+_NAMED_NOT_WEB = re.compile(
+    r"(?i)\b(?:topics?|queues?|streams?|channels?|packages?|bundle ?ids?|application ?ids?|app ?ids?|namespaces?)"
+    r"[\"']?\s*[:=]?\s*[\"']?\Z"
+)
 _SERVER_KEY = re.compile(r"(?i)\b(?:host|hostname|server|relay|smtp_host|mx|smarthost)[\"']?\s*[:=]\s*[\"']?\Z")
 _IMAGE_KEY = re.compile(r"(?i)\b(?:image|repository|registry)[\"']?\s*[:=]\s*[\"']?\Z")
 # The end of a container image's reference: a tag after the last path segment, or a digest.
@@ -165,8 +176,8 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
     """Four octets of 0-255 without leading zeros, not called a version or a section."""
     if any(len(o) > 1 and o[0] == "0" or int(o) > 255 for o in match.group().split(".")):
         return None
-    if scan.before(match.start(), ctx.NOT_PERSONAL, width=16):
-        return None
+    if scan.before(match.start(), ctx.NOT_PERSONAL, width=16) and not scan.before(match.start(), ctx.NETWORK, width=32):
+        return None  # "rule 10.2.1.4" is a section; "firewall rule: allow 52.14.203.88" an address
     start = match.start()
     if _version_like(match.group()) and _about_versions(scan.text, max(0, start - 48), start):
         return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3"
@@ -237,7 +248,7 @@ DETECTORS = (
     ),
     Detector(
         (IP,),
-        re.compile(r"\d(?<![\w.:]\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)"),
+        re.compile(r"\d(?<![\w.]\d)(?<![\d:]:\d)(?<!ffff:\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)"),
         _ipv4,
         lead=r"(?<=\d)\d{0,2}\.\d",
     ),

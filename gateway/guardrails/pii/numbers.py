@@ -210,15 +210,20 @@ def _expiry(match: re.Match[str], scan: Scan) -> Finding | None:
     if scan.follows(match.start(), (CARD,)):
         return found(EXPIRY, match.start(), match.end())
     if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), ctx.NOT_CARD_EXPIRY):
-        if not _speaks_of_cards(scan) and ctx.NOT_CARD_EXPIRY.pattern.search(scan.text):
-            return None  # "passport 686222305, exp 08/2030", "promo code ..., expires 12/31": no card in sight
+        if not _speaks_of_cards(scan):
+            return None  # "passport 686222305, exp 08/2030", "quote ..., valid until 12/31": no card in sight
         return found(EXPIRY, match.start(), match.end())
     return None
 
 
 def _speaks_of_cards(scan: Scan) -> bool:
     """A card found, or named ("milk expires 4/12" is no card's expiry)."""
-    return _found_card(scan) or scan.mentions(ctx.CARD) or scan.mentions(ctx.CVV) or scan.has("payment", "billing")
+    return (
+        _found_card(scan)
+        or scan.mentions(ctx.CARD)
+        or scan.mentions(ctx.CVV)
+        or scan.has("payment", "billing", "valid from")  # a card prints VALID FROM beside its expiry
+    )
 
 
 def _keyed_expiry(match: re.Match[str], scan: Scan) -> Finding | None:

@@ -39,8 +39,9 @@ _FILLER = re.compile(
 RANKS = {
     "AWS_ACCESS_KEY": 96,
     "AWS_SECRET_KEY": 95,
+    # an IBAN's check digits cover more than a card's Luhn digit: 16 of its digits passing Luhn is chance
+    "INTERNATIONAL_BANK_ACCOUNT_NUMBER": 91,
     "CREDIT_DEBIT_CARD_NUMBER": 90,
-    "INTERNATIONAL_BANK_ACCOUNT_NUMBER": 88,
     "VEHICLE_IDENTIFICATION_NUMBER": 85,
     "US_BANK_ROUTING_NUMBER": 80,
     "UK_NATIONAL_HEALTH_SERVICE_NUMBER": 78,

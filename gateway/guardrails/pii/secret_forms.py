@@ -1,6 +1,6 @@
 """Passwords in tools' own formats: a table's password column (a password manager's CSV export),
-XML settings (<password>X</password>), a Wi-Fi QR payload, Postman-style key/value variables and a
-terraform plan's "old" -> "new". Judged as ``secrets.py``'s configuration passwords are
+XML settings (<password>X</password>), a Wi-Fi QR payload, Postman-style key/value variables, a
+terraform plan's "old" -> "new" and PostgreSQL's .pgpass lines. Judged as ``secrets.py``'s configuration passwords are
 (placeholders, variables and code are no passwords)."""
 
 from __future__ import annotations
@@ -127,5 +127,12 @@ DETECTORS = (
         ),
         config_password,
         lambda scan: "->" in scan.text,
+    ),
+    Detector(
+        (PASSWORD,),
+        # a .pgpass line: hostname:port:database:username:password
+        re.compile(r"(?m)^[ \t]*[\w.*-]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(?P<value>\S{1,64})[ \t]*$"),
+        config_password,
+        lambda scan: "pgpass" in scan.lowered,
     ),
 )

@@ -25,17 +25,19 @@ ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
 _SEP = (
     r"(?:(?i:[ \t]+(?:for|to|of|on|at)[ \t][^\n:=]{0,40}?)"
     r"(?:[ \t]*(?::=|=>|=|:)|[ \t]+(?i:is now|was|is|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
-    r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is now|was|is|will be|would be|set to|changed to|reset to|to)(?=[ \t]))[ \t]*"
+    r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is now|was|is|will be|would be|set to|changed to|reset to|to|jadi)(?=[ \t]))[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
 # The same in the languages of the keywords below: "le mot de passe du wifi est X", "Kennwort X",
 # "パスワードは X". A verb is a whole word ("router" holds no "er").
-_VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|era|war|était|sera|wird|será"
-_MARKS = r":=|=|:|：|は|是|为"
+_VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|era|war|était|sera|wird|será|là|adalah|jadi"
+_MARKS = r":=|=|:|：|は|是|为|는|은"
 _SEP_ELSEWHERE = (
     r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of)[ \t][^\n:=]{0,40}?)"
     rf"(?:[ \t]*(?:{_MARKS})|[ \t]+(?i:{_VERBS})(?=[ \t]))[ \t]*"
     rf"|[ \t]*(?P<sep>{_MARKS})[ \t]*|[ \t]+(?P<verb>(?i:{_VERBS}))[ \t]+"
+    # "mật khẩu cũ hình như là X" (the old password seems to be X): a few words, then the copula
+    r"|(?:[ \t]+[^\s:=]{1,12}){1,3}?[ \t]+(?:là|adalah)[ \t]+"
     r"|(?P<space>[ \t]+))"
 )
 _VALUE = r"(?P<value>\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
@@ -55,7 +57,8 @@ _CODE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[(\[]?|[A-Za-z_$][\w
 _UNSPACED_WORDS = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]+")
 _NEXT_FIELD = re.compile(r"[A-Za-z_][\w.-]*=")
 _PLACEHOLDER = re.compile(
-    r"^(?:[<{$%\[(]|!(?:vault|ref|sub|getatt|env)\b|\*+$|•+$|x+$|\.+$)|your|password|placeholder|example|redacted", re.I
+    r"^(?:[<{$%\[(]|!(?:vault|ref|sub|getatt|env)\b|\*+$|[•·●]+$|x+$|\.+$)|your|password|placeholder|example|redacted",
+    re.I,
 )
 
 
@@ -77,8 +80,10 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
         return None  # a command-line flag: --password-stdin
-    if match.groupdict().get("space") and (value.isalpha() or not quoted and not any(c.isdigit() for c in value)):
-        return None  # "password Bl@ckC@t99" yes, "password reset" no
+    if match.groupdict().get("space") and (value.isalpha() or not quoted and not _mixed(value)):
+        return None  # "password Bl@ckC@t99" and "(password Maple&Juniper!)" yes, "password reset" no
+    if _CMDLET.fullmatch(value):
+        return None  # "$pw = ConvertTo-SecureString 'X'": PowerShell's command, the password follows it
     if match.groupdict().get("space") and _NEXT_FIELD.match(value):
         return None  # "reason=bad_password attempts=5": the next field of a log line
     if match.groupdict().get("short") and not (any(c.isalpha() for c in value) and not value.isalpha()):
@@ -92,6 +97,16 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
     if not rest.strip() or rest[0] in "\n.,;!?)" or re.match(r"\s+(?:and|but)\b", rest):
         return found(PASSWORD, start, end)
     return None
+
+
+_CMDLET = re.compile(r"[A-Z][a-z]+(?:To)?-[A-Z][A-Za-z]+")
+
+
+def _mixed(value: str) -> bool:
+    """A digit, or a symbol beside capitals: how a chosen password looks, unlike "reset-link"."""
+    return any(c.isdigit() for c in value) or (
+        any(c in "!@#$%^&*+=?~" for c in value) and any(c.isupper() for c in value)
+    )
 
 
 def _cli_password(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -139,13 +154,16 @@ def _secret_key(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if scan.before(match.start(), ctx.AWS_SECRET) or scan.follows(match.start(), (ACCESS,), gap=16):
         return found(SECRET, match.start(), match.end())
-    if _SECRET_NAMED.search(scan.text, max(0, match.start() - 48), match.start()):
+    if _SECRET_NAMED.search(scan.text, max(0, match.start() - 64), match.start()):
         return found(SECRET, match.start(), match.end())  # "SourceSecretKey=...", "awsSecret: ..."
     return None
 
 
 # A parameter or field named for a secret, right before the value.
-_SECRET_NAMED = re.compile(r"(?i:[a-z_]*secret[a-z_]*)[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[\"']?\Z")
+_SECRET_NAMED = re.compile(
+    r"(?i:[a-z_]*secret[a-z_]*)[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[\"']?\Z|(?i:-[a-z]*secret[a-z]*)[ \t]+[\"']?\Z"
+    r"|(?i:aws_secret_access_key)[\"']?\]?\)?[ \t]*\n[^\n]{0,24}?[\"']?\Z"
+)
 
 
 def _pem(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -244,7 +262,9 @@ DETECTORS = (
         (PASSWORD,),
         re.compile(
             r"(?i:(?:\b\w*(?:passwort|kennwort)|\b(?:mot de passe|contrase[ñn]a|senha|wachtwoord|hasło|haslo|parola|"
-            r"lösenord|losenord|adgangskode|salasana|пароль|şifre|sifre|şifreniz)|パスワード|暗証番号|密码|密碼|비밀번호)"
+            r"lösenord|losenord|adgangskode|salasana|пароль|şifre|sifre|şifreniz|kata sandi|kata laluan|mật khẩu"
+            r"|jelszó|heslo)"
+            r"|パスワード|暗証番号|密码|密碼|비밀번호)"
             r"[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE
         ),
         _password,
@@ -268,6 +288,11 @@ DETECTORS = (
             "密码",
             "密碼",
             "비밀번호",
+            "kata sandi",
+            "kata laluan",
+            "mật khẩu",
+            "jelszó",
+            "heslo",
         ),
     ),
     Detector(
@@ -304,7 +329,11 @@ DETECTORS = (
         (PASSWORD,),
         re.compile(
             r"(?<![A-Za-z0-9])(?:[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|PWD)[ \t]*=[ \t]*"
-            r"|(?i:requirepass|masterauth)[ \t]+|(?i:login)(?:[ \t]+as)?[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+"
+            r"|(?i:requirepass|masterauth)[ \t]+"
+            r"|(?i:login)(?:[ \t]+(?:as|is|was))?[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+"
+            r"|\blftp\b[^\n]{0,80}?[ \t]-u[ \t]+[^\s,'\"]{1,64},"
+            r"|\bnet[ \t]+user[ \t]+[^\s/]{1,64}[ \t]+(?=[^\s/*])"
+            r"|\bConvertTo-SecureString[ \t]+(?:-String[ \t]+)?(?=['\"])"
             r"|\bsshpass[ \t]+-p[ \t]*"
             r"|(?i:curl)\b[^\n]{0,80}?[ \t](?:-u|--user)[ \t]+[^\s:'\"]{1,64}:"
             r"|\b(?:docker|podman|nerdctl|buildah|skopeo|helm registry|oc) login\b"
@@ -314,7 +343,19 @@ DETECTORS = (
             r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"]{1,64})"
         ),
         config_password,
-        lambda scan: scan.has("pass", "pwd", "masterauth", "login", "curl", "auth", "redis-cli", "sshpass"),
+        lambda scan: scan.has(
+            "pass",
+            "pwd",
+            "masterauth",
+            "login",
+            "curl",
+            "auth",
+            "redis-cli",
+            "sshpass",
+            "lftp",
+            "net user",
+            "securestring",
+        ),
     ),
     Detector(
         (PASSWORD,),
