@@ -44,6 +44,9 @@ _NOT_THE_MODELS = (
     r"|textbook|article|pdf|slides?|template|contract|box|package|label|letter|memo)\b"
     r"|\b(?:manager|boss|teacher|colleague|lead|supervisor|coach|instructor|professor|doctor|handbook|manual|guide|memo|notice"
     r"|wiki|email|document|doc|policy|hr|it team|admin team)\s+(?:said|says|told (?:me|us)|asked (?:me|us)|tells (?:me|us)|asks (?:me|us))\b"
+    # a printed thing named by its rules ("the old instruction sheet"), and the asker's own earlier requests
+    r"|\b(?:instructions?|rules?|directions) (?:sheets?|manuals?|leaflets?|booklets?|cards?|videos?|pamphlets?|inserts?)\b"
+    r"|\b(?:instructions?|rules|prompts?|directions|commands|requests?) (?:that )?i (?:gave|sent|wrote|typed|listed|added|set|asked for)\b"
 )
 # Rules that belong to a tool: a linter, a compiler, a stylesheet, a firewall, a mail filter.
 _TOOLING = (

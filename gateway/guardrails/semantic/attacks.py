@@ -104,12 +104,23 @@ _BACKWARDS_HINTS = ("backward", "revers", "right", "mirror")
 _MIXED_SCRIPT = re.compile(r"[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]")
 _BACKWARDS = re.compile(r"\b(?:backwards?|reversed?|in reverse|right[- ]to[- ]left|mirrored)\b")
 # Short quoted fragments, and what a text says when it talks about a phrase instead of using it.
-_QUOTED = re.compile(r"'(?<!\w')([^'\n]{1,60})'(?!\w)|\"([^\"\n]{1,60})\"|[“«「]([^”»」\n]{1,60})[”»」]")
+_QUOTED = re.compile(
+    r"'(?<!\w')([^'\n]{1,60})'(?!\w)|\"([^\"\n]{1,60})\"|[“«「]([^”»」\n]{1,60})[”»」]|`([^`\n]{1,60})`"
+)
+_QUOTE_MARKS = "'\"“«「`"
 _MENTION = re.compile(
     r"\b(?:the (?:phrase|string|sentence|words?|text)|(?:phrases?|texts?|strings?|inputs?|prompts?) (?:like|such as)"
     r"|a string|types|typed|typing|injections?|research\w*|refers? to|detect\w*|sanitiz\w*|sanitis\w*"
     r"|unit tests?|test cases?|examples?|regex|attacks?|defen[cs]es?|defend\w*|protect\w*"
-    r"|test (?:my|our|your|the) (?:own )?(?:\w+ )?(?:bots?|models?|assistants?|apps?|chatbots?|llms?|agents?))\b"
+    r"|test (?:my|our|your|the) (?:own )?(?:\w+ )?(?:bots?|models?|assistants?|apps?|chatbots?|llms?|agents?)"
+    r"|(?:acceptance|regression|integration|end-to-end) tests?|test suites?|untrusted|malicious|phishing"
+    r"|translat\w*|how do (?:you|i|we) say|what does .{1,60} mean)\b"
+    # the same in other languages: translate, "how do you say", article, example, security
+    r"|\b(?:tradu[cz]\w*|traduire|übersetz\w*|przetłumacz\w*|vertaal\w*|çevir\w*"
+    r"|como se diz|cómo se dice|comment dit-on"
+    r"|artigo|artículo|articolo|artikel|exemplo|ejemplo|exemple|beispiel|esempio|przykład|voorbeeld"
+    r"|segurança|seguridad|sécurité|sicherheit|sicurezza|bezpieczeństw\w*|beveiliging)\b"
+    r"|번역|翻訳|翻译|翻譯|अनुवाद|例えば|예시|示例|セキュリティ|보안|安全"
 )
 
 
@@ -121,14 +132,14 @@ def _folded(text: str) -> str:
 def _mentioned_blanked(text: str) -> str:
     """A text that talks about an attack phrase ("what does 'ignore previous instructions'
     mean?") with the short quoted phrase blanked out; long quoted payloads stay."""
-    if sum(map(text.count, "'\"“«「")) < 2 or not _MENTION.search(text):
+    if sum(map(text.count, _QUOTE_MARKS)) < 2 or not _MENTION.search(text):
         return text
     return _QUOTED.sub(lambda m: " " * len(m.group(0)), text)
 
 
 def _joined_quotes(text: str) -> str | None:
     """Two or more short quoted fragments joined: a payload split into variables or parts."""
-    if sum(map(text.count, "'\"“«「")) < 4:
+    if sum(map(text.count, _QUOTE_MARKS)) < 4:
         return None
     parts = [next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(text)]
     if len(parts) < 2:
