@@ -10,6 +10,9 @@ Two optional resources, in ``Resources.extras``:
   puts it there);
 - ``CLASSIFIER_PATH``: a folder with a local transformers text-classification model whose labels
   name content filter types (``semantic/classifier.py``); its confidences add to the seeds'.
+
+The shipped prompt-attack head (``semantic/attack_head.py``) reads the same vectors; its weights fit
+the embedded MiniLM only, so a guardrail embedder that names another model goes without it.
 """
 
 from __future__ import annotations
@@ -46,7 +49,12 @@ def checks(config: ContentPolicyConfig, side: Side, resources: Resources) -> lis
     if not isinstance(index, SeedIndex) or index.embedder is not embedder:
         index = SeedIndex(embedder)
         resources.extras[SEED_INDEX] = index  # every later guardrail shares it
-    return [ContentCheck(filters, index, _classifier(resources))]
+    head = None
+    if any(f.type == "PROMPT_ATTACK" for f in filters) and getattr(embedder, "model_name", None) is None:
+        from gateway.guardrails.semantic import attack_head
+
+        head = attack_head.shipped()
+    return [ContentCheck(filters, index, _classifier(resources), head)]
 
 
 def content_classifier(path: str | None) -> dict[str, object]:

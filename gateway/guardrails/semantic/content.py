@@ -2,7 +2,8 @@
 
 A category's confidence for the guarded text is the highest of: the nearest seeds' vote over its
 pieces (``neighbours.py``), the intent patterns (``intent.py``), for PROMPT_ATTACK the attack
-heuristics (``attacks.py``), and a team's own classifier when one is configured (``classifier.py``).
+heuristics (``attacks.py``) and the shipped attack head over the same vectors (``attack_head.py``),
+and a team's own classifier when one is configured (``classifier.py``).
 Pieces include payloads decoded from base64 and hex, so an encoded request is judged by what it
 says. Bedrock's rule decides: a filter of strength HIGH blocks LOW confidence and up, MEDIUM blocks
 MEDIUM and HIGH, LOW blocks HIGH only.
@@ -18,6 +19,7 @@ from typing import Protocol
 from gateway.guardrails.assessment import CONTENT, Detection
 from gateway.guardrails.policies.base import TextUnit
 from gateway.guardrails.semantic import attacks, intent
+from gateway.guardrails.semantic.attack_head import AttackHead
 from gateway.guardrails.semantic.neighbours import evidence, level
 from gateway.guardrails.semantic.seeds import CATEGORIES, SeedIndex
 from gateway.guardrails.semantic.segments import segments
@@ -63,10 +65,17 @@ class ContentCheck:
 
     policy = "contentPolicy"
 
-    def __init__(self, filters: Sequence[Filter], index: SeedIndex, classifier: Classifier | None = None) -> None:
+    def __init__(
+        self,
+        filters: Sequence[Filter],
+        index: SeedIndex,
+        classifier: Classifier | None = None,
+        head: AttackHead | None = None,
+    ) -> None:
         self.filters = tuple(filters)
         self.index = index
         self.classifier = classifier
+        self.head = head
         self._attacks = any(f.type == "PROMPT_ATTACK" for f in self.filters)
 
     async def prepare(self) -> None:
@@ -97,6 +106,8 @@ class ContentCheck:
                 raise
             best = evidence(similarities(vectors, seeds), self.index.seeds).max(axis=0)
             found = {name: level(name, float(best[i])) for i, name in enumerate(CATEGORIES)}
+            if self._attacks and self.head is not None:
+                found["PROMPT_ATTACK"] = strongest(found["PROMPT_ATTACK"], self.head.confidence(vectors))
         for name, confidence in (await patterns).items():
             found[name] = strongest(found[name], confidence)
         if classified is not None:
