@@ -53,7 +53,8 @@ def use_holdout(modules: list[object]) -> list[object]:
         (folder / "pii_holdout5.jsonl", "pii_holdout5: 297 entities, 128 look-alikes; read since, a development set"),
         (folder / "pii_holdout6.jsonl", "pii_holdout6: 306 entities, 126 look-alikes; read since, a development set"),
         (folder / "pii_holdout7.jsonl", "pii_holdout7: 301 entities, 127 look-alikes; read since, a development set"),
-        (folder / "pii_holdout8.jsonl", "pii_holdout8: 290 entities, 120 look-alikes; never read while tuning"),
+        (folder / "pii_holdout8.jsonl", "pii_holdout8: 290 entities, 120 look-alikes; read since, a development set"),
+        (folder / "pii_holdout9.jsonl", "pii_holdout9: 298 entities, 129 look-alikes; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -70,15 +71,19 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout5.jsonl",
-            "prompt_attacks_holdout5: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout5: 100 attacks, 100 look-alikes; its false positives read since",
         ),
         (
             "prompt_attacks_holdout6.jsonl",
-            "prompt_attacks_holdout6: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout6: 100 attacks, 100 look-alikes; its false positives read since",
         ),
         (
             "prompt_attacks_holdout7.jsonl",
-            "prompt_attacks_holdout7: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout7: 100 attacks, 100 look-alikes; its false positives read since",
+        ),
+        (
+            "prompt_attacks_holdout8.jsonl",
+            "prompt_attacks_holdout8: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
