@@ -92,3 +92,61 @@ def test_a_json_key_a_package_or_a_topic_is_no_web_address(text: str) -> None:
 def test_a_terminal_or_a_prescriptions_id_is_no_phone_number() -> None:
     assert of("PHONE", "Fuel dock receipt: 184.6 L diesel, pump 3, terminal 0020 9703 6878") == []
     assert of("PHONE", "Betaloc ZOK 50 mg; recept azonosító 0048 2503 2810 26") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ('echo "Dock-Lantern_4471" | docker login ghcr.io -u ci --password-stdin', "Dock-Lantern_4471"),
+        ("Login do portalu: jan.nowak, hasło tymczasowe: Qw7!pLm2zX — proszę zmienić", "Qw7!pLm2zX"),
+    ],
+)
+def test_a_password_piped_to_a_login_or_after_a_qualified_word_is_found(text: str, secret: str) -> None:
+    assert of("PASSWORD", text) == [secret]
+
+
+def test_the_next_flag_of_a_command_line_is_no_password() -> None:
+    assert of("PASSWORD", "docker run -e DB_PASSWORD_FILE=/run/secrets/db_password --name web nginx") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        'EMAIL_HOST = "mail.keystone-realty.com"',
+        'ALLOWED_HOSTS = ["portal.keystone-realty.com"]',
+        "MAIL_HOST=smtp.correo-nube.es",
+        "echo $TOKEN | docker login registry.harborline.dev -u deploy --password-stdin",
+    ],
+)
+def test_a_servers_name_in_settings_or_a_registry_login_is_no_web_address(text: str) -> None:
+    assert of("URL", text) == []
+
+
+def test_documentation_placeholders_in_a_template_to_fill_in_are_not_pii() -> None:
+    text = (
+        "# Copy to .env and fill in real values.\nAWS_ACCESS_KEY_ID=AKIAIOSFODNN7EXAMPLE\n"
+        "AWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY\nADMIN_EMAIL=admin@example.com\n"
+    )
+    assert found(text) == []
+
+
+def test_a_documented_test_card_is_a_placeholder() -> None:
+    assert of("CREDIT_DEBIT_CARD_NUMBER", 'assert luhn_ok("4111 1111 1111 1111")  # documented test card') == []
+    assert of("CREDIT_DEBIT_CARD_NUMBER", "my card is 4111 1111 1111 1111") == ["4111 1111 1111 1111"]
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "value"),
+    [
+        ("Client : 4974 0139 7925 9865, et le code au dos c'est 271", "CREDIT_DEBIT_CARD_CVV", "271"),
+        ("收款账号：233214007285", "US_BANK_ACCOUNT_NUMBER", "233214007285"),
+        ("아니면 010-7264-1938로 문자해", "PHONE", "010-7264-1938"),
+        ("report = validate_nhs(df)\nrow 15: 404 142 2280 -> OK", "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "404 142 2280"),
+    ],
+)
+def test_values_in_french_chinese_korean_and_a_notebooks_nhs_report_are_found(text: str, kind: str, value: str) -> None:
+    assert of(kind, text) == [value]
+
+
+def test_a_line_number_after_a_check_digits_word_is_no_cvv() -> None:
+    assert of("CREDIT_DEBIT_CARD_CVV", "ValueError: Ungültige Prüfziffer in Zeile 417: DE55529585431226225918") == []

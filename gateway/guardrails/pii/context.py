@@ -55,6 +55,7 @@ CVV = keywords(
     # Danish, Norwegian, Swedish, Indonesian, Vietnamese, Hungarian, Czech, Polish, Korean
     r"kontrolcifre", r"kontrolnummer", r"sikkerhedskode", r"sikkerhetskode", r"säkerhetskod", r"kode keamanan",
     r"mã bảo mật", r"biztonsági kód", r"bezpečnostní kód", r"kod bezpieczeństwa", r"kod cvv", r"보안 ?코드",
+    r"code au dos", r"código (de atrás|del reverso|no verso)", r"codigo (de atras|del reverso|no verso)",
 )  # fmt: skip
 # Once a card or its expiry is in the text, a short number after one of these is its CVV.
 CODE_IN_CARD_TALK = keywords(r"code", r"sec(urity)?", r"cv", r"verification")
@@ -82,6 +83,7 @@ ACCOUNT = keywords(
     r"kontonummer", r"konto(nr\.?)?", r"número de cuenta", r"numero de cuenta", r"cuenta", r"numéro de compte",
     r"numero de compte", r"compte",
     r"conto( corrente)?", r"rekeningnummer", r"rekening", r"numer konta", r"conta",
+    r"账号", r"账户", r"帳號", r"帳戶", r"口座番号", r"계좌 ?번호", r"계좌",
 )  # fmt: skip
 ROUTING = keywords(r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi")
 PASSPORT = keywords(
@@ -147,6 +149,7 @@ PHONE = keywords(
     r"oddzwo\w*",
     r"telefonu",
     r"ring (på|til)",
+    r"contact[oa]",
     r"bel (me|ons)",
     r"hubungi",
 )
@@ -294,6 +297,7 @@ NOT_CARD_EXPIRY = keywords(
 # Words saying a value is a form's example, not someone's ("QQ 12 34 56 C is the placeholder").
 EXAMPLE = keywords(
     r"placeholders?", r"examples?", r"e\.g\.", r"samples?", r"dummy", r"fake", r"format", r"specimens?",
+    r"test cards?", r"documented",
     r"beispiel\w*", r"platzhalter", r"ejemplo", r"exemple", r"esempio", r"voorbeeld",
     prefilter=False,
 )  # fmt: skip

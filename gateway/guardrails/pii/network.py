@@ -11,7 +11,7 @@ import ipaddress
 import re
 
 from gateway.guardrails.pii import context as ctx
-from gateway.guardrails.pii.scan import Detector, Finding, Scan, example_sentence, found
+from gateway.guardrails.pii.scan import Detector, Finding, Scan, example_sentence, found, template_text
 
 EMAIL, URL, IP, MAC = "EMAIL", "URL", "IP_ADDRESS", "MAC_ADDRESS"
 
@@ -57,8 +57,8 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # the credentials of a URL whose password holds a "$" or "!": "https://bot:Gl-D3ploy!x@host"
     if scan.text.startswith(":", match.end()) and scan.text[start:at] in _SSH_USERS:
         return None  # an SSH remote: git@github.com:team/repo.git
-    if _RESERVED_DOMAIN.search(match.group()) and example_sentence(scan, start, match.end()):
-        return None  # "you@example.com ... placeholders"
+    if _RESERVED_DOMAIN.search(match.group()) and (example_sentence(scan, start, match.end()) or template_text(scan)):
+        return None  # "you@example.com ... placeholders", ADMIN_EMAIL=admin@example.com in a .env to fill in
     return found(EMAIL, start, match.end())
 
 
@@ -122,8 +122,11 @@ _RESERVED_HOST = re.compile(
 
 
 def _placeholder_host(scan: Scan, start: int, end: int) -> bool:
-    """An RFC 2606 documentation host in a sentence that calls it an example or a placeholder."""
-    return _RESERVED_HOST.search(scan.text, start, end) is not None and example_sentence(scan, start, end)
+    """An RFC 2606 documentation host in a sentence that calls it an example or a placeholder, or in a
+    text to fill in."""
+    return _RESERVED_HOST.search(scan.text, start, end) is not None and (
+        example_sentence(scan, start, end) or template_text(scan)
+    )
 
 
 def _host_start(text: str, end: int, limit: int) -> int:
@@ -166,7 +169,11 @@ _NAMED_NOT_WEB = re.compile(
     r"(?i)\b(?:topics?|queues?|streams?|channels?|packages?|bundle ?ids?|application ?ids?|app ?ids?|namespaces?)"
     r"[\"']?\s*[:=]?\s*[\"']?\Z"
 )
-_SERVER_KEY = re.compile(r"(?i)\b(?:host|hostname|server|relay|smtp_host|mx|smarthost)[\"']?\s*[:=]\s*[\"']?\Z")
+# "host: smtp.office365.com", EMAIL_HOST = "mail.acme.com", ALLOWED_HOSTS = ["portal.acme.com"], docker login ghcr.io
+_SERVER_KEY = re.compile(
+    r"(?i)(?:\b|_)(?:hosts?|hostname|server|relay|smtp_host|mx|smarthost)[\"']?\s*[:=]\s*\[?\s*[\"']?\Z"
+    r"|\b(?:docker|podman|helm registry) login\s+\Z"
+)
 _IMAGE_KEY = re.compile(r"(?i)\b(?:image|repository|registry)[\"']?\s*[:=]\s*[\"']?\Z")
 # The end of a container image's reference: a tag after the last path segment, or a digest.
 _IMAGE_TAG = re.compile(r"/[\w.-]+(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})\Z")

@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
 from gateway.guardrails.pii.keywords import after_keywords
-from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, digits_of, found
+from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, digits_of, example_sentence, found
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
 SSN, ITIN = "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER"
@@ -52,6 +52,8 @@ def _card(match: re.Match[str], scan: Scan) -> Finding | None:
     if "." in value and not scan.before(match.start(), ctx.CARD):
         return None  # "4287.1816.6309.1449" is a card only when a card is named
     groups = _groups(value)
+    if example_sentence(scan, match.start(), match.end()):
+        return None  # "the documented test card 4111 1111 1111 1111", "e.g. 4242 4242 4242 4242"
     for count in range(len(groups), 0, -1):
         candidate = " ".join(groups[:count])
         if check.card_number(digits_of(candidate)) or _maestro_named(digits_of(candidate), match, scan):
@@ -169,6 +171,9 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
 _CLOUD_ACCOUNT = re.compile(r"(?i)(?:\baws\b[^\n\d]{0,16}|::)\Z")
 
 
+_NHS_PRINTED = re.compile(r"\d{3}([ -])\d{3}\1\d{4}")  # how the NHS prints its numbers
+
+
 def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
     """Ten digits: an NHS number (mod 11), a UTR (its check digit) or an Ontario health number (with
     its version letters), each only beside its keyword."""
@@ -180,6 +185,12 @@ def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
     digits = digits_of(match.string[start:number_end])
     if check.uk_nhs(digits) and scan.near(start, end, ctx.NHS):
         return found(NHS, start, number_end)
+    if (
+        check.uk_nhs(digits)
+        and _NHS_PRINTED.fullmatch(match.string, start, number_end)
+        and not scan.near(start, end, ctx.PHONE)
+    ):
+        return found(NHS, start, number_end)  # "row 15: 404 142 2280" in a text about NHS numbers
     if check.uk_utr(digits) and scan.near(start, end, ctx.UTR):
         return found(UTR, start, end if suffix == "K" else number_end)
     if scan.near(start, end, ctx.CA_HEALTH):
@@ -291,7 +302,13 @@ def _cid(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(CVV, *match.span("value")) if _speaks_of_cards(scan) else None
 
 
+# "Ungültige Prüfziffer in Zeile 417": a line of a file, after a check digit's word.
+_LINE_BEFORE = re.compile(r"(?i:\b(?:line|row|zeile|ligne|linha|fila|riga|regel|wiersz))\s*[:#]?\s*\Z")
+
+
 def _cvv(match: re.Match[str], scan: Scan) -> Finding | None:
+    if _LINE_BEFORE.search(scan.text, max(0, match.start() - 12), match.start()):
+        return None
     if scan.before(match.start(), ctx.CVV, width=32) or scan.follows(match.start(), (CARD, EXPIRY)):
         return found(CVV, match.start(), match.end())
     if (_found_card(scan) or scan.holds(EXPIRY)) and scan.led_by(match.start(), ctx.CODE_IN_CARD_TALK, width=16):

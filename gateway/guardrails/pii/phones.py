@@ -16,7 +16,7 @@ from gateway.guardrails.pii.scan import Detector, Finding, Scan, digits_of, foun
 
 PHONE = "PHONE"
 _NOT_AFTER = r"[\w.+/#$€£-]"
-_RB = r"(?!\w|[.-]\d)"
+_RB = r"(?![^\W\uac00-\ud7af]|[.-]\d)"  # a Korean particle may follow at once: "010-7264-1938로"
 _GROUP_END = re.compile(r"\d(?=[ .()\-]+\d)")
 _INTERNATIONAL_REST = r"\d(?:[ .()\-]{0,2}\d){6,16}"
 _CODE_BEFORE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9]* \Z")  # "1Z 999 AA1 01 2345 6784"

@@ -85,7 +85,7 @@ class Scan:
     judge asks of them ("a card number ends just before here?") costs the same however many
     findings the text holds."""
 
-    __slots__ = ("text", "lowered", "found", "_types", "_by_end", "example_words", "_present")
+    __slots__ = ("text", "lowered", "found", "_types", "_by_end", "example_words", "template", "_present")
 
     def __init__(self, text: str) -> None:
         self.text = text
@@ -95,6 +95,7 @@ class Scan:
         self._types: set[str] = set()
         self._by_end: dict[int, list[Finding]] = {}
         self.example_words: bool | None = None  # whether an example word may stand anywhere (computed once)
+        self.template: bool | None = None  # whether the text says its values are to be filled in (once)
 
     def add(self, finding: Finding) -> None:
         self.found.append(finding)
@@ -307,8 +308,22 @@ def example_sentence(scan: Scan, start: int, end: int) -> bool:
 # The literal starts of context.EXAMPLE's words but "example" (counted apart from example.com and its kin).
 _EXAMPLE_NEEDLES = (
     "placeholder", "e.g.", "sample", "dummy", "fake", "format", "specimen", "beispiel", "platzhalter", "ejemplo",
-    "exemple", "esempio", "voorbeeld",
+    "exemple", "esempio", "voorbeeld", "test card", "documented",
 )  # fmt: skip
+
+
+_TEMPLATE = re.compile(
+    r"\b(?:fill (?:in|them in|these in)|templates?|replace (?:these|them|the values|with your own)"
+    r"|change[-_ ]?me|\.env\.(?:example|sample|template))\b"
+)
+
+
+def template_text(scan: Scan) -> bool:
+    """Whether the text says its values are to be filled in (a .env template, a sample config): its
+    documentation placeholders (example.com, AWS's EXAMPLE keys) are placeholders wherever they stand."""
+    if scan.template is None:  # once per text: a megabyte of example.com addresses asks for each
+        scan.template = _TEMPLATE.search(scan.lowered) is not None
+    return scan.template
 
 
 def _has_example_word(lowered: str) -> bool:

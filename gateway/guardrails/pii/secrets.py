@@ -15,7 +15,7 @@ from bisect import bisect_left
 from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
-from gateway.guardrails.pii.scan import Detector, Finding, Scan, example_sentence, found
+from gateway.guardrails.pii.scan import Detector, Finding, Scan, example_sentence, found, template_text
 
 ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
 
@@ -38,6 +38,8 @@ _SEP_ELSEWHERE = (
     rf"|[ \t]*(?P<sep>{_MARKS})[ \t]*|[ \t]+(?P<verb>(?i:{_VERBS}))[ \t]+"
     # "mật khẩu cũ hình như là X" (the old password seems to be X): a few words, then the copula
     r"|(?:[ \t]+[^\s:=]{1,12}){1,3}?[ \t]+(?:là|adalah)[ \t]+"
+    # one word between the keyword and its colon: "hasło tymczasowe: X", "mot de passe provisoire : X"
+    r"|[ \t]+[^\W\d_]{3,16}[ \t]*:[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
 _VALUE = r"(?P<value>\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
@@ -76,8 +78,8 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if _UNSPACED_WORDS.fullmatch(value):
         return None  # "パスワードは教えられないよ〜": Japanese or Chinese words after the word, not a password
-    if not quoted and _CODE.fullmatch(value):
-        return None
+    if not quoted and (_CODE.fullmatch(value) or value.startswith("-")):
+        return None  # code, or the next flag of a command line ("DB_PASSWORD_FILE=/run/x --name web")
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
         return None  # a command-line flag: --password-stdin
     if match.groupdict().get("space") and (value.isalpha() or not quoted and not _mixed(value)):
@@ -139,14 +141,16 @@ def _keyed_token(match: re.Match[str], scan: Scan) -> Finding | None:
 def _access_key(match: re.Match[str], scan: Scan) -> Finding | None:
     if len(set(match.group()[4:])) <= 3:
         return None  # AKIAXXXXXXXXXXXXXXXX: a placeholder
-    if match.group().endswith("EXAMPLE") and example_sentence(scan, match.start(), match.end()):
+    if match.group().endswith("EXAMPLE") and (
+        example_sentence(scan, match.start(), match.end()) or template_text(scan)
+    ):
         return None  # "Example from the AWS docs: AKIAIOSFODNN7EXAMPLE"
     return found(ACCESS, match.start(), match.end())
 
 
 def _secret_key(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match.group()
-    if value.endswith("EXAMPLEKEY") and example_sentence(scan, match.start(), match.end()):
+    if value.endswith("EXAMPLEKEY") and (example_sentence(scan, match.start(), match.end()) or template_text(scan)):
         return None  # AWS's documented wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, called an example
     if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
         return None
@@ -334,6 +338,8 @@ DETECTORS = (
             r"|\blftp\b[^\n]{0,80}?[ \t]-u[ \t]+[^\s,'\"]{1,64},"
             r"|\bnet[ \t]+user[ \t]+[^\s/]{1,64}[ \t]+(?=[^\s/*])"
             r"|\bConvertTo-SecureString[ \t]+(?:-String[ \t]+)?(?=['\"])"
+            r"|\becho[ \t]+(?=[^|\n]{1,80}\|[ \t]*(?:sudo[ \t]+)?(?:docker|podman|helm|oras|nerdctl)\b"
+            r"[^\n]*--password-stdin)"
             r"|\bsshpass[ \t]+-p[ \t]*"
             r"|(?i:curl)\b[^\n]{0,80}?[ \t](?:-u|--user)[ \t]+[^\s:'\"]{1,64}:"
             r"|\b(?:docker|podman|nerdctl|buildah|skopeo|helm registry|oc) login\b"
