@@ -54,7 +54,8 @@ def use_holdout(modules: list[object]) -> list[object]:
         (folder / "pii_holdout6.jsonl", "pii_holdout6: 306 entities, 126 look-alikes; read since, a development set"),
         (folder / "pii_holdout7.jsonl", "pii_holdout7: 301 entities, 127 look-alikes; read since, a development set"),
         (folder / "pii_holdout8.jsonl", "pii_holdout8: 290 entities, 120 look-alikes; read since, a development set"),
-        (folder / "pii_holdout9.jsonl", "pii_holdout9: 298 entities, 129 look-alikes; never read while tuning"),
+        (folder / "pii_holdout9.jsonl", "pii_holdout9: 298 entities, 129 look-alikes; read since, a development set"),
+        (folder / "pii_holdout10.jsonl", "pii_holdout10: 298 entities, 172 look-alikes; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -84,6 +85,10 @@ def use_holdout(modules: list[object]) -> list[object]:
         (
             "prompt_attacks_holdout8.jsonl",
             "prompt_attacks_holdout8: 100 attacks, 100 look-alikes; never read while tuning",
+        ),
+        (
+            "prompt_attacks_holdout9.jsonl",
+            "prompt_attacks_holdout9: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [

@@ -37,7 +37,7 @@ TRAINING = [
     DATA / "prompt_attacks.jsonl",
     DATA / "holdout" / "prompt_attacks.jsonl",
     *(DATA / "holdout" / f"prompt_attacks_holdout{n}.jsonl" for n in (2, 3, 4)),
-    *(DATA / "training" / f"prompt_attacks_train_{part}.jsonl" for part in "abcd"),
+    *(DATA / "training" / f"prompt_attacks_train_{part}.jsonl" for part in "abcdefg"),
 ]
 CALIBRATION = DATA / "training" / "prompt_attacks_calibration.jsonl"
 HIDDEN, MEMBERS, EPOCHS, LEARNING_RATE, WEIGHT_DECAY = 128, 3, 500, 3e-3, 0.1
