@@ -108,7 +108,9 @@ def report(scores: list[Score], holdout: bool = False, classifier: str | None = 
             str(s.cases),
             f"{s.precision:.3f}",
             f"{s.recall:.3f}",
-            f"{s.false_positive_rate:.3f}",
+            f"{s.false_positive_rate:.3f}"
+            if s.true_negatives or not s.false_positives
+            else "-",  # no negatives labelled
             f"{statistics.median(s.latency_ms):.3f}" if s.latency_ms else "-",
             s.note,
         ]
