@@ -1,4 +1,4 @@
-"""Numeric identifiers: cards (and their CVV and expiry), US, UK and Canadian numbers, PINs.
+"""Numeric identifiers: cards (their CVV and expiry: ``card_details.py``), US, UK and Canadian numbers, PINs.
 
 Each pattern proposes digit runs in the formats people write; the judge keeps a candidate only
 when its check digits hold and, for formats that are just digits, when a keyword says what it is.
@@ -7,10 +7,21 @@ when its check digits hold and, for formats that are just digits, when a keyword
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
+from gateway.guardrails.pii.card_details import (
+    CID,
+    KEYED_EXPIRY,
+    cid,
+    cids,
+    cvv,
+    expiry,
+    found_card,
+    keyed_expiries,
+    keyed_expiry,
+    speaks_of_cards,
+)
 from gateway.guardrails.pii.keywords import after_keywords
 from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, digits_of, example_sentence, found
 
@@ -217,109 +228,6 @@ def _pin(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(PIN, match.start(), match.end()) if scan.led_by(match.start(), ctx.PIN) else None
 
 
-def _expiry(match: re.Match[str], scan: Scan) -> Finding | None:
-    if scan.follows(match.start(), (CARD,)):
-        return found(EXPIRY, match.start(), match.end())
-    if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), ctx.NOT_CARD_EXPIRY):
-        if not _speaks_of_cards(scan):
-            return None  # "passport 686222305, exp 08/2030", "quote ..., valid until 12/31": no card in sight
-        return found(EXPIRY, match.start(), match.end())
-    return None
-
-
-def _speaks_of_cards(scan: Scan) -> bool:
-    """A card found, or named ("milk expires 4/12" is no card's expiry)."""
-    return (
-        _found_card(scan)
-        or scan.mentions(ctx.CARD)
-        or scan.mentions(ctx.CVV)
-        or scan.has("payment", "billing", "valid from")  # a card prints VALID FROM beside its expiry
-    )
-
-
-def _keyed_expiry(match: re.Match[str], scan: Scan) -> Finding | None:
-    """MMYY without a slash ("EXP 0731") or a month's name ("expires end of June 2029"): only right
-    after the keyword, in a text that speaks of a card."""
-    if not _speaks_of_cards(scan):
-        return None
-    start, end = match.span("value")
-    if scan.before(start, ctx.NOT_CARD_EXPIRY):
-        return None
-    return found(EXPIRY, start, end)
-
-
-# An expiry right after its keyword; tried only where the keyword's first letters are (searching
-# every position of a 2 KB prompt for the keyword cost 0.06 ms).
-_MONTHS = (
-    "jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec"  # English, and the other languages' shared starts
-    "|ene|abr|ago|dic|gen|mag|giu|lug|set|ott|janv|févr|fevr|mars|avr|mai|juin|juil|août|aout|déc|okt|dez|mär|maa"
-    "|enero|febrero|marzo|abril|mayo|junio|julio|agosto|septiembre|octubre|noviembre|diciembre"
-    "|gennaio|febbraio|aprile|maggio|giugno|luglio|settembre|ottobre|dicembre"
-    "|janeiro|fevereiro|março|maio|junho|julho|setembro|outubro|novembro|dezembro"
-)
-_KEYED_EXPIRY = re.compile(
-    r"(?i:exp\.?|expir\w*|valid (?:thru|through|until|till)|good (?:thru|through)|scadenza|caduca|vence|validade"
-    r"|vencimiento|vencimento|gültig bis|gueltig bis)(?![a-z])[^\n\d]{0,16}?"
-    r"(?<![.,$€£¥@/+-])(?P<value>(?:0[1-9]|1[0-2])\d\d|20\d\d-(?:0[1-9]|1[0-2])"
-    rf"|(?i:{_MONTHS})[a-zçéû]{{0,6}}\.?,?(?: de)? (?:20)?\d\d)(?!\w|[./-]\d)"
-)
-_EXPIRY_STARTS = ("exp", "valid ", "good ", "scadenza", "caduca", "vence", "validade", "vencim", "gültig", "gueltig")
-
-
-def _keyed_expiries(text: str) -> Iterator[re.Match[str]]:
-    lowered = text.lower()
-    if len(lowered) != len(text):  # lower-casing moved the offsets (rare letters): search it all
-        yield from (m for m in _KEYED_EXPIRY.finditer(text) if m.start() == 0 or not text[m.start() - 1].isalpha())
-        return
-    starts = sorted(i for needle in _EXPIRY_STARTS for i in _occurrences(lowered, needle))
-    for start in starts:
-        if start and lowered[start - 1].isalpha():
-            continue
-        if (match := _KEYED_EXPIRY.match(text, start)) is not None:
-            yield match
-
-
-def _occurrences(text: str, needle: str) -> Iterator[int]:
-    at = text.find(needle)
-    while at >= 0:
-        yield at
-        at = text.find(needle, at + 1)
-
-
-# Amex's CID ("CID 8820"): not a keyword of the CVV's own search, since "cid" is in "decide" and
-# "incident" and would open that search for ordinary text; matched right after the word instead.
-_CID = re.compile(r"(?i:cid)(?![a-z])[ \t:#=-]*(?:(?i:is|number|code)[ \t:]+)?(?P<value>\d{3,4})(?![\w./-]\d|\d)")
-
-
-def _cids(text: str) -> Iterator[re.Match[str]]:
-    lowered = text.lower()
-    for start in _occurrences(lowered, "cid"):
-        if (start == 0 or not lowered[start - 1].isalnum()) and (match := _CID.match(text, start)) is not None:
-            yield match
-
-
-def _cid(match: re.Match[str], scan: Scan) -> Finding | None:
-    return found(CVV, *match.span("value")) if _speaks_of_cards(scan) else None
-
-
-# "Ungültige Prüfziffer in Zeile 417": a line of a file, after a check digit's word.
-_LINE_BEFORE = re.compile(r"(?i:\b(?:line|row|zeile|ligne|linha|fila|riga|regel|wiersz))\s*[:#]?\s*\Z")
-
-
-def _cvv(match: re.Match[str], scan: Scan) -> Finding | None:
-    if _LINE_BEFORE.search(scan.text, max(0, match.start() - 12), match.start()):
-        return None
-    if scan.before(match.start(), ctx.CVV, width=32) or scan.follows(match.start(), (CARD, EXPIRY)):
-        return found(CVV, match.start(), match.end())
-    if (_found_card(scan) or scan.holds(EXPIRY)) and scan.led_by(match.start(), ctx.CODE_IN_CARD_TALK, width=16):
-        return found(CVV, match.start(), match.end())  # "card 3652 933049 4655, exp. 06-28, code 913"
-    return None
-
-
-def _found_card(scan: Scan) -> bool:
-    return scan.holds(CARD)
-
-
 DETECTORS = (
     Detector(
         (CARD,),
@@ -340,25 +248,25 @@ DETECTORS = (
     Detector(
         (EXPIRY,),
         _slow_number(r"(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?\d\d"),
-        _expiry,
-        lambda scan: _found_card(scan) or scan.mentions(ctx.EXPIRY),
+        expiry,
+        lambda scan: found_card(scan) or scan.mentions(ctx.EXPIRY),
         needs=(CARD,),
         lead=r"(?<=\d)\d? ?[/-]",
     ),
     Detector(
         (EXPIRY,),
-        _KEYED_EXPIRY,
-        _keyed_expiry,
-        lambda scan: scan.mentions(ctx.EXPIRY) and _speaks_of_cards(scan),
+        KEYED_EXPIRY,
+        keyed_expiry,
+        lambda scan: scan.mentions(ctx.EXPIRY) and speaks_of_cards(scan),
         needs=(CARD,),
-        matches=_keyed_expiries,
+        matches=keyed_expiries,
     ),
-    Detector((CVV,), _CID, _cid, lambda scan: scan.has("cid"), needs=(CARD,), matches=_cids),
+    Detector((CVV,), CID, cid, lambda scan: scan.has("cid"), needs=(CARD,), matches=cids),
     Detector(
         (CVV,),
         _number(r"\d{2,3}"),
-        _cvv,
-        lambda scan: _found_card(scan) or scan.mentions(ctx.CVV),
+        cvv,
+        lambda scan: found_card(scan) or scan.mentions(ctx.CVV),
         needs=(CARD, EXPIRY),
         lead=r"(?<=\d)\d\d",
     ),
