@@ -188,7 +188,13 @@ def error_from_response(status: int, headers: Mapping[str, str], body: bytes) ->
         message, kind = str(detail.get("message") or ""), _text(detail.get("type"))
         code, param = _text(detail.get("code")), _text(detail.get("param"))
     else:
-        message, kind, code, param = str(found.get("message") or found.get("Message") or ""), bedrock_type, None, None
+        # Bedrock's shape names its error once: it is the type and, as boto3's Error.Code, the code
+        message, kind, code, param = (
+            str(found.get("message") or found.get("Message") or ""),
+            bedrock_type,
+            bedrock_type,
+            None,
+        )
     if not message:
         message = body.decode("utf-8", "replace").strip()[:500] or f"HTTP {status}"
     cls = _class_for(status, kind, code)

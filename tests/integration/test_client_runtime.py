@@ -198,9 +198,10 @@ def test_a_key_that_is_not_admin_is_denied_the_admin_api(strata: Strata, gateway
 def test_unknown_models_are_not_found_on_both_surfaces(strata: Strata) -> None:
     with pytest.raises(NotFoundError) as chat:
         strata.chat("no-such-model", USER)
-    with pytest.raises(NotFoundError):
+    with pytest.raises(NotFoundError) as converse:
         strata.converse("no-such-model", USER)
     assert chat.value.code == "model_not_found" and chat.value.param == "model"
+    assert converse.value.code == "ResourceNotFoundException"  # Bedrock's name for it, as boto3's Error.Code
 
 
 def test_a_bad_request_names_its_param(strata: Strata) -> None:

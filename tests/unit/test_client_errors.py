@@ -72,6 +72,7 @@ def test_each_server_error_becomes_its_client_class_on_the_bedrock_surface(
     assert type(raised) is expected, (raised.status, raised.type)
     assert raised.message == error.message
     assert raised.request_id == "req-1"
+    assert raised.code == raised.type == raised.headers["x-amzn-errortype"].split(":")[0]  # boto3's Error.Code
 
 
 def test_a_missing_bedrock_key_is_an_authentication_error_though_its_status_is_403() -> None:
