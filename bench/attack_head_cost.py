@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import itertools
 import statistics
 import sys
 import time
@@ -25,6 +24,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bench.common import machine_line, markdown_table, write_section  # noqa: E402
+from bench.guardrail_classifier_cost import SHORT, unique  # noqa: E402
 from bench.guardrails_overhead import EMAIL  # noqa: E402
 from gateway.guardrails.definition import ContentPolicyConfig, Side  # noqa: E402
 from gateway.guardrails.policies import content  # noqa: E402
@@ -35,13 +35,6 @@ from gateway.guardrails.semantic.seeds import SeedIndex  # noqa: E402
 from gateway.guardrails.semantic.vectors import matrix, similarities  # noqa: E402
 from tests.support.embedder import MiniLMEmbedder  # noqa: E402
 
-SHORT = "Could you summarise the attached quarterly report in five bullet points for the board?"
-_COUNTER = itertools.count()
-
-
-def _unique(text: str) -> str:
-    return f"{text} (ref {next(_COUNTER)})"
-
 
 async def _paired(without: ContentCheck, with_head: ContentCheck, text: str, runs: int) -> tuple[float, float]:
     """Median ms of each check, the two interleaved call by call (the order alternating), so that
@@ -51,7 +44,7 @@ async def _paired(without: ContentCheck, with_head: ContentCheck, text: str, run
         for side in (0, 1) if run % 2 else (1, 0):
             check = with_head if side else without
             started = time.perf_counter()
-            await check.detect([TextUnit(_unique(text))])
+            await check.detect([TextUnit(unique(text))])
             times[side].append((time.perf_counter() - started) * 1000)
     return statistics.median(times[0]), statistics.median(times[1])
 
@@ -77,7 +70,7 @@ async def measure(rounds: int, runs: int) -> tuple[list[list[str]], list[list[st
     without = ContentCheck(with_head.filters, index, None, None)
     for check in (without, with_head):
         for _ in range(3):
-            await check.detect([TextUnit(_unique(SHORT))])
+            await check.detect([TextUnit(unique(SHORT))])
     rows = []
     for number in range(1, rounds + 1):
         row = [str(number)]

@@ -35,7 +35,8 @@ SHORT = "Could you summarise the attached quarterly report in five bullet points
 _COUNTER = itertools.count()
 
 
-def _unique(text: str) -> str:
+def unique(text: str) -> str:
+    """The text made new, so that no embedding is reused."""
     return f"{text} (ref {next(_COUNTER)})"
 
 
@@ -52,7 +53,7 @@ async def _checks(classifier: str) -> tuple[Check, Check]:
     (with_,) = content.checks(config, Side.INPUT, wired)
     for check in (without, with_):  # load the classifier, warm both
         for _ in range(3):
-            await check.detect([TextUnit(_unique(SHORT))])
+            await check.detect([TextUnit(unique(SHORT))])
     return without, with_
 
 
@@ -60,7 +61,7 @@ async def _latency(check: Check, text: str, runs: int) -> float:
     times = []
     for _ in range(runs):
         started = time.perf_counter()
-        await check.detect([TextUnit(_unique(text))])
+        await check.detect([TextUnit(unique(text))])
         times.append((time.perf_counter() - started) * 1000)
     return statistics.median(times)
 
@@ -69,7 +70,7 @@ async def _throughput(check: Check, text: str, seconds: float) -> float:
     done = 0
     started = time.perf_counter()
     while time.perf_counter() - started < seconds:
-        await asyncio.gather(*(check.detect([TextUnit(_unique(text))]) for _ in range(32)))
+        await asyncio.gather(*(check.detect([TextUnit(unique(text))]) for _ in range(32)))
         done += 32
     return done / (time.perf_counter() - started)
 

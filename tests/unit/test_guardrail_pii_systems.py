@@ -8,10 +8,7 @@ from __future__ import annotations
 import pytest
 
 from tests.support.pii import found
-
-
-def of(kind: str, text: str) -> list[str]:
-    return [value for k, value in found(text) if k == kind]
+from tests.support.pii import found_of as of
 
 
 @pytest.mark.parametrize(
@@ -150,3 +147,9 @@ def test_values_in_french_chinese_korean_and_a_notebooks_nhs_report_are_found(te
 
 def test_a_line_number_after_a_check_digits_word_is_no_cvv() -> None:
     assert of("CREDIT_DEBIT_CARD_CVV", "ValueError: Ungültige Prüfziffer in Zeile 417: DE55529585431226225918") == []
+
+
+def test_a_sites_language_subdomain_is_still_a_web_address_and_a_real_cards_format_still_a_card() -> None:
+    assert of("URL", "read it on de.wikipedia.org before the call") == ["de.wikipedia.org"]
+    card = "I typed my card 4539 1488 0343 6467 in the wrong format"
+    assert of("CREDIT_DEBIT_CARD_NUMBER", card) == ["4539 1488 0343 6467"]

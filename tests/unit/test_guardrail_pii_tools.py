@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import pytest
 
-from tests.support.pii import found
+from tests.support.pii import found, found_of
 
 
 def passwords(text: str) -> list[str]:
-    return [value for kind, value in found(text) if kind == "PASSWORD"]
+    return found_of("PASSWORD", text)
 
 
 def test_a_password_managers_export_has_its_password_column_found() -> None:

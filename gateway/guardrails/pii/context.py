@@ -297,7 +297,6 @@ NOT_CARD_EXPIRY = keywords(
 # Words saying a value is a form's example, not someone's ("QQ 12 34 56 C is the placeholder").
 EXAMPLE = keywords(
     r"placeholders?", r"examples?", r"e\.g\.", r"samples?", r"dummy", r"fake", r"format", r"specimens?",
-    r"test cards?", r"documented",
     r"beispiel\w*", r"platzhalter", r"ejemplo", r"exemple", r"esempio", r"voorbeeld",
     prefilter=False,
 )  # fmt: skip

@@ -164,9 +164,10 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(URL, start, end)
 
 
-_REVERSED_DOMAIN = re.compile(r"(?:com|org|net|io|edu|gov|de|fr|uk|co)\.[a-z0-9_-]+\.")
+# Java's and Android's package names start with a reversed domain; "de.wikipedia.org" is a site.
+_REVERSED_DOMAIN = re.compile(r"(?:com|org|net|io)\.[a-z0-9_-]+\.")
 _NAMED_NOT_WEB = re.compile(
-    r"(?i)\b(?:topics?|queues?|streams?|channels?|packages?|bundle ?ids?|application ?ids?|app ?ids?|namespaces?)"
+    r"(?i)\b(?:topics?|queues?|packages?|bundle ?ids?|application ?ids?|app ?ids?|namespaces?)"
     r"[\"']?\s*[:=]?\s*[\"']?\Z"
 )
 # "host: smtp.office365.com", EMAIL_HOST = "mail.acme.com", ALLOWED_HOSTS = ["portal.acme.com"], docker login ghcr.io

@@ -23,7 +23,7 @@ from gateway.guardrails.pii.card_details import (
     speaks_of_cards,
 )
 from gateway.guardrails.pii.keywords import after_keywords
-from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, digits_of, example_sentence, found
+from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, digits_of, found
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
 SSN, ITIN = "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER"
@@ -57,14 +57,18 @@ def _groups(value: str) -> list[str]:
     return re.split(r" {1,2}|-", value)
 
 
+_TEST_CARD = re.compile(r"(?i)\btest (?:card|number)s?\b|\bdummy card\b|\bsandbox card\b")
+
+
 def _card(match: re.Match[str], scan: Scan) -> Finding | None:
     """The longest prefix of whole digit groups that is a card number (a CVV may follow the groups)."""
     value = match.group()
     if "." in value and not scan.before(match.start(), ctx.CARD):
         return None  # "4287.1816.6309.1449" is a card only when a card is named
     groups = _groups(value)
-    if example_sentence(scan, match.start(), match.end()):
-        return None  # "the documented test card 4111 1111 1111 1111", "e.g. 4242 4242 4242 4242"
+    line_start = scan.text.rfind("\n", 0, match.start()) + 1
+    if _TEST_CARD.search(scan.text, max(line_start, match.start() - 64), match.end() + 64):
+        return None  # "the documented test card 4111 1111 1111 1111" (a real card's "format" is still one)
     for count in range(len(groups), 0, -1):
         candidate = " ".join(groups[:count])
         if check.card_number(digits_of(candidate)) or _maestro_named(digits_of(candidate), match, scan):

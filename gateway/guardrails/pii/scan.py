@@ -308,7 +308,7 @@ def example_sentence(scan: Scan, start: int, end: int) -> bool:
 # The literal starts of context.EXAMPLE's words but "example" (counted apart from example.com and its kin).
 _EXAMPLE_NEEDLES = (
     "placeholder", "e.g.", "sample", "dummy", "fake", "format", "specimen", "beispiel", "platzhalter", "ejemplo",
-    "exemple", "esempio", "voorbeeld", "test card", "documented",
+    "exemple", "esempio", "voorbeeld",
 )  # fmt: skip
 
 
