@@ -1,6 +1,8 @@
 """Finding PII in text, for the sensitive information policy (policies/pii.py).
 
-- ``scan.py``        a Finding, the Scan of one text (context rules), the Detector record
+- ``scan.py``        a Finding, the Scan of one text (context rules)
+- ``detector.py``    the Detector record, gates on words, matches found after keywords
+- ``placeholders.py`` whether a value is a documented example or a template's placeholder
 - ``keywords.py``    keyword lists as patterns and needles (one Aho-Corasick pass finds a text's needles)
 - ``validators.py``  check digits and structural rules (Luhn, mod 97, ABA, NHS mod 11, UTR, VIN...)
 - ``context.py``     the keywords that say what a bare number is

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii.detector import needles
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
@@ -23,13 +24,16 @@ def expiry(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+_PAYMENT_WORDS = needles("payment", "billing", "valid from")
+
+
 def speaks_of_cards(scan: Scan) -> bool:
     """A card found, or named ("milk expires 4/12" is no card's expiry)."""
     return (
         found_card(scan)
         or scan.mentions(ctx.CARD)
         or scan.mentions(ctx.CVV)
-        or scan.has("payment", "billing", "valid from")  # a card prints VALID FROM beside its expiry
+        or scan.has(*_PAYMENT_WORDS)  # a card prints VALID FROM beside its expiry
     )
 
 
@@ -59,15 +63,17 @@ KEYED_EXPIRY = re.compile(
     r"(?<![.,$€£¥@/+-])(?P<value>(?:0[1-9]|1[0-2])\d\d|20\d\d-(?:0[1-9]|1[0-2])"
     rf"|(?i:{_MONTHS})[a-zçéû]{{0,6}}\.?,?(?: de)? (?:20)?\d\d)(?!\w|[./-]\d)"
 )
-_EXPIRY_STARTS = ("exp", "valid ", "good ", "scadenza", "caduca", "vence", "validade", "vencim", "gültig", "gueltig")
+_EXPIRY_STARTS = needles(
+    "exp", "valid ", "good ", "scadenza", "caduca", "vence", "validade", "vencim", "gültig", "gueltig"
+)
 
 
-def keyed_expiries(text: str) -> Iterator[re.Match[str]]:
-    lowered = text.lower()
+def keyed_expiries(scan: Scan) -> Iterator[re.Match[str]]:
+    text, lowered = scan.text, scan.lowered
     if len(lowered) != len(text):  # lower-casing moved the offsets (rare letters): search it all
         yield from (m for m in KEYED_EXPIRY.finditer(text) if m.start() == 0 or not text[m.start() - 1].isalpha())
         return
-    starts = sorted(i for needle in _EXPIRY_STARTS for i in _occurrences(lowered, needle))
+    starts = sorted(i for needle in scan.held(_EXPIRY_STARTS) for i in _occurrences(lowered, needle))
     for start in starts:
         if start and lowered[start - 1].isalpha():
             continue
@@ -87,8 +93,10 @@ def _occurrences(text: str, needle: str) -> Iterator[int]:
 CID = re.compile(r"(?i:cid)(?![a-z])[ \t:#=-]*(?:(?i:is|number|code)[ \t:]+)?(?P<value>\d{3,4})(?![\w./-]\d|\d)")
 
 
-def cids(text: str) -> Iterator[re.Match[str]]:
-    lowered = text.lower()
+def cids(scan: Scan) -> Iterator[re.Match[str]]:
+    text, lowered = scan.text, scan.lowered
+    if len(lowered) != len(text):
+        lowered = text.lower()  # the offsets below index the text (as before: "cid" is ASCII)
     for start in _occurrences(lowered, "cid"):
         if (start == 0 or not lowered[start - 1].isalnum()) and (match := CID.match(text, start)) is not None:
             yield match
@@ -103,13 +111,18 @@ _LINE_BEFORE = re.compile(r"(?i:\b(?:line|row|zeile|ligne|linha|fila|riga|regel|
 
 
 def cvv(match: re.Match[str], scan: Scan) -> Finding | None:
-    if _LINE_BEFORE.search(scan.text, max(0, match.start() - 12), match.start()):
+    """Named a CVV, or right after a card number or expiry, or called a code where cards are talked
+    of ("card 3652 933049 4655, exp. 06-28, code 913"); never a line's number."""
+    start = match.start()
+    if not (
+        scan.follows(start, (CARD, EXPIRY))
+        or scan.before(start, ctx.CVV, width=32)
+        or ((found_card(scan) or scan.holds(EXPIRY)) and scan.led_by(start, ctx.CODE_IN_CARD_TALK, width=16))
+    ):
         return None
-    if scan.before(match.start(), ctx.CVV, width=32) or scan.follows(match.start(), (CARD, EXPIRY)):
-        return found(CVV, match.start(), match.end())
-    if (found_card(scan) or scan.holds(EXPIRY)) and scan.led_by(match.start(), ctx.CODE_IN_CARD_TALK, width=16):
-        return found(CVV, match.start(), match.end())  # "card 3652 933049 4655, exp. 06-28, code 913"
-    return None
+    if _LINE_BEFORE.search(scan.text, max(0, start - 12), start):
+        return None
+    return found(CVV, start, match.end())
 
 
 def found_card(scan: Scan) -> bool:

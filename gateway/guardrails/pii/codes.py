@@ -12,7 +12,9 @@ import re
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
-from gateway.guardrails.pii.scan import Detector, Finding, Judge, Scan, example_sentence, found
+from gateway.guardrails.pii.detector import Detector, Judge, has_any
+from gateway.guardrails.pii.placeholders import example_sentence
+from gateway.guardrails.pii.scan import Finding, Scan, found
 
 IBAN, SWIFT, VIN = "INTERNATIONAL_BANK_ACCOUNT_NUMBER", "SWIFT_CODE", "VEHICLE_IDENTIFICATION_NUMBER"
 NINO, PLATE, DRIVER = "UK_NATIONAL_INSURANCE_NUMBER", "LICENSE_PLATE", "DRIVER_ID"
@@ -161,15 +163,20 @@ DETECTORS = (
         (IBAN,),
         re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d\d(?: ?[A-Z0-9]){11,30}"),
         _iban,
+        lambda scan: scan.shape(b"AA00"),
     ),
     Detector(
         (IBAN,),
         re.compile(r"[a-z](?<![A-Za-z0-9][a-z])[a-z]\d\d[a-z0-9]{11,30}(?![A-Za-z0-9])"),
         _lower_iban,
-        lambda scan: scan.has("iban"),
+        has_any("iban"),
     ),
     Detector(
-        (SWIFT,), re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?!\w)"), _swift, needs=(IBAN,)
+        (SWIFT,),
+        re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?!\w)"),
+        _swift,
+        lambda scan: scan.shape(b"AAAAAA"),
+        needs=(IBAN,),
     ),
     Detector(
         (SWIFT,),
@@ -179,13 +186,19 @@ DETECTORS = (
             + r"(?P<value>(?i:[a-z]{6}[a-z0-9]{2}(?:[a-z0-9]{3})?))(?!\w)"
         ),
         _named_swift,
-        lambda scan: scan.has("swift", "bic"),
+        has_any("swift", "bic"),
     ),
-    Detector((VIN,), re.compile(r"[A-HJ-NPR-Z0-9](?<!\w[A-HJ-NPR-Z0-9])[A-HJ-NPR-Z0-9]{16}(?!\w)"), _vin),
+    Detector(
+        (VIN,),
+        re.compile(r"[A-HJ-NPR-Z0-9](?<!\w[A-HJ-NPR-Z0-9])[A-HJ-NPR-Z0-9]{16}(?!\w)"),
+        _vin,
+        lambda scan: scan.capitals_and_digits(17),
+    ),
     Detector(
         (NINO,),
         re.compile(r"[A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"),
         _nino,
+        lambda scan: scan.shape(b"AA00", b"AAs00"),
     ),
     Detector(
         (NINO,),
@@ -195,7 +208,7 @@ DETECTORS = (
             + r"(?P<value>(?i:[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z] ?\d\d ?\d\d ?\d\d ?[a-d]))(?!\w)"
         ),
         _named_nino,
-        lambda scan: scan.has("nino", "ni n", "ni#", "ni #", "national insurance"),
+        has_any("nino", "ni n", "ni#", "ni #", "national insurance"),
     ),
     Detector((NINO,), re.compile(r"QQ(?<!\wQQ) ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"), _nino_example),
     Detector(
@@ -207,7 +220,7 @@ DETECTORS = (
             + r"(?P<value>[A-Z0-9]{1,8}(?:[ -][A-Z0-9]{1,4}){0,2})(?![\w-])"
         ),
         _plate,
-        lambda scan: scan.has("plate", "registration", "reg ", "reg.", "reg:", "tag number"),
+        has_any("plate", "registration", "reg ", "reg.", "reg:", "tag number"),
     ),
     Detector(
         (DRIVER,),
@@ -217,6 +230,6 @@ DETECTORS = (
             + r"(?P<value>[A-Z0-9]{1,20}(?:[ -]\d{2,}){0,4})(?![\w-])"
         ),
         _driver,
-        lambda scan: scan.has("driv", "dl", "d.l."),
+        has_any("driv", "dl", "d.l."),
     ),
 )

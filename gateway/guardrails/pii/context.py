@@ -211,7 +211,6 @@ NOT_PERSONAL = keywords(
     r"specimen",
     r"customer (number|no\.?|#)",
     r"member(ship)? (number|no\.?|#)",
-    prefilter=False,
 )
 # Other identifiers: a number called one of these is not a phone number.
 OTHER_IDS = keywords(
@@ -237,12 +236,19 @@ OTHER_IDS = keywords(
     r"ohip",
     r"member id",
     r"patient id",
-    r"(hospital|patient|student|employee|staff|payroll|badge|loyalty|library) (number|no\.?|#)",
+    r"hospital (number|no\.?|#)",
+    r"patient (number|no\.?|#)",
+    r"student (number|no\.?|#)",
+    r"employee (number|no\.?|#)",
+    r"staff (number|no\.?|#)",
+    r"payroll (number|no\.?|#)",
+    r"badge (number|no\.?|#)",
+    r"loyalty (number|no\.?|#)",
+    r"library (number|no\.?|#)",
     r"mrn",
     r"medical record( number)?",
     r"employee id",
     r"tax id",
-    prefilter=False,
 )
 PIN = keywords(r"pins?", r"pin (code|number)", r"atm pin")
 VIN = keywords(r"vins?", r"vehicle identification( number)?", r"chassis( number)?", r"frame number")
@@ -292,13 +298,11 @@ NOT_CARD_EXPIRY = keywords(
     r"memberships?",
     r"registration",
     r"permits?",
-    prefilter=False,
 )
 # Words saying a value is a form's example, not someone's ("QQ 12 34 56 C is the placeholder").
 EXAMPLE = keywords(
     r"placeholders?", r"examples?", r"e\.g\.", r"samples?", r"dummy", r"fake", r"format", r"specimens?",
     r"beispiel\w*", r"platzhalter", r"ejemplo", r"exemple", r"esempio", r"voorbeeld",
-    prefilter=False,
 )  # fmt: skip
 # Words saying a dotted quad of small numbers is a version ("upgraded ... from 2.14.1.0").
 VERSION_CHANGE = keywords(
@@ -314,7 +318,6 @@ VERSION_CHANGE = keywords(
     r"changelog",
     r"kernel",
     r"openssl",
-    prefilter=False,
 )
 # Words saying a dotted quad is an address, whatever else is said around it.
 NETWORK = keywords(
@@ -335,5 +338,4 @@ NETWORK = keywords(
     r"curl",
     r"nodes?",
     r"resolvers?",
-    prefilter=False,
 )

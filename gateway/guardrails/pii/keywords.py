@@ -5,106 +5,93 @@ so that a text's needles are found in one pass however many lists a scan asks ab
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
-import ahocorasick
+from ahocorasick_rs import AhoCorasick, Implementation
 
 
 @dataclass(frozen=True, slots=True)
 class Keywords:
     """Context keywords: one case-insensitive pattern, and the literal start of each keyword (None
-    when some keyword has none), to skip the pattern on texts that cannot hold any."""
+    when some keyword has none): every match of the pattern starts with one of them, so a text or a
+    window holding none needs no search, and one holding some needs the pattern tried only there."""
 
     pattern: re.Pattern[str]
     needles: tuple[str, ...] | None
 
 
-def after_keywords(
-    pattern: re.Pattern[str], near: Keywords, reach: int, longest: int
-) -> Callable[[str], Iterable[re.Match[str]]]:
-    """A detector's ``matches`` for values its judge takes only after a keyword: ``pattern`` tried
-    in the ``reach`` characters after each keyword (a value up to ``longest`` characters), not over
-    the whole text. The keywords are found from their literal starts (``needles``: a few substring
-    searches) where they have them."""
-
-    def matches(text: str) -> Iterable[re.Match[str]]:
-        last = -1
-        for keyword_end in _keyword_ends(near, text):
-            end = min(len(text), keyword_end + reach + longest)
-            for match in pattern.finditer(text, keyword_end, end):
-                if match.start() > last and match.start() <= keyword_end + reach:
-                    last = match.start()
-                    yield match
-
-    return matches
-
-
-def _keyword_ends(near: Keywords, text: str) -> list[int]:
-    if near.needles is None:
-        return [m.end() for m in near.pattern.finditer(text)]
-    lowered = text.lower()
-    if len(lowered) != len(text):  # lower-casing moved the offsets (rare letters): search it all
-        return [m.end() for m in near.pattern.finditer(text)]
-    ends = set()
-    for needle in near.needles:
-        at = lowered.find(needle)
-        while at >= 0:
-            if (found := near.pattern.match(text, at)) is not None:
-                ends.add(found.end())
-            at = lowered.find(needle, at + 1)
-    return sorted(ends)
-
-
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")  # Korean nouns take their particles unspaced
-# Lower-case Latin letters with accents, kana, CJK ideographs and Hangul too.
-_LITERAL = re.compile(r"[a-z0-9 '/#\u00df-\u024f\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]+")
+_SPECIAL = frozenset(".^$*+?{}[]\\|()")  # what ends a fragment's literal start
 
 
 def _needle(fragment: str) -> str | None:
-    literal = _LITERAL.match(fragment)
-    if literal is None:
+    """The literal start of every match of ``fragment`` as ``str.lower`` writes it (None when it has
+    none): its characters up to the first one with a meaning in a pattern, less one made optional."""
+    if _branches(fragment):
         return None
-    text = literal.group()
-    if fragment[literal.end() : literal.end() + 1] in ("?", "*", "{"):
+    end = 0
+    while end < len(fragment) and fragment[end] not in _SPECIAL and fragment[end] == fragment[end].lower():
+        end += 1
+    text = fragment[:end]
+    if fragment[end : end + 1] in ("?", "*", "{"):
         text = text[:-1]  # the last character is optional
     return text or None
 
 
+def _branches(fragment: str) -> bool:
+    """Whether ``fragment`` has a "|" outside any group (its alternatives start differently)."""
+    depth, escaped = 0, False
+    for char in fragment:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char in "([":
+            depth += 1
+        elif char in ")]":
+            depth -= 1
+        elif char == "|" and depth == 0:
+            return True
+    return False
+
+
 class _Needles:
-    """Every keyword set's needles in one Aho-Corasick automaton: a text's present needles in one
-    pass, however many sets ask (rebuilt when a set made later adds needles)."""
+    """Every keyword set's needles (and every gate's words) in one Aho-Corasick automaton: a text's
+    present needles in one pass, however many sets ask (rebuilt when a set made later adds needles)."""
 
     def __init__(self) -> None:
-        self.words: set[str] = set()
-        self._automaton: Any = None
+        self.words: frozenset[str] = frozenset()
+        self._automaton: tuple[AhoCorasick, frozenset[str]] | None = None
 
     def add(self, needles: Iterable[str]) -> None:
         fresh = set(needles) - self.words
         if fresh:
-            self.words |= fresh
+            self.words = self.words | fresh
             self._automaton = None
 
-    def present(self, lowered: str) -> frozenset[str]:
-        automaton = self._automaton
-        if automaton is None:
-            automaton = ahocorasick.Automaton()
-            for word in self.words:
-                automaton.add_word(word, word)
-            automaton.make_automaton()
-            self._automaton = automaton
-        return frozenset(word for _, word in automaton.iter(lowered))
+    def build(self) -> tuple[AhoCorasick, frozenset[str]]:
+        """The automaton for the needles added so far (about 4 ms for 500: built at import, once the
+        detectors have added theirs, not by the first text scanned)."""
+        built = self._automaton
+        if built is None:
+            words = self.words
+            built = self._automaton = (AhoCorasick(sorted(words), implementation=Implementation.DFA), words)
+        return built
+
+    def present(self, lowered: str) -> tuple[frozenset[str], frozenset[str]]:
+        """The needles ``lowered`` holds, and the needles that were looked for."""
+        automaton, words = self.build()
+        return frozenset(automaton.find_matches_as_strings(lowered, overlapping=True)), words
 
 
 NEEDLES = _Needles()
 
 
-def keywords(*fragments: str, prefilter: bool = True) -> Keywords:
-    """Keywords from regular expression fragments, each matched as a whole word (or words).
-    ``prefilter``: look for the literal parts in the whole text first (worth it for keywords that
-    gate a detector; not for long lists consulted once per candidate). Needles keep the fragments'
-    order (the commonest first: a text that holds one stops the search early)."""
+def keywords(*fragments: str) -> Keywords:
+    """Keywords from regular expression fragments, each matched as a whole word (or words). Their
+    needles join the text-wide automaton, so a search of a window first asks whether one of the
+    needles the text holds stands in it. Needles keep the fragments' order."""
     spaced = [f for f in fragments if not _UNSPACED.match(f)]
     unspaced = [f for f in fragments if _UNSPACED.match(f)]  # Japanese, Chinese (and Korean particles): no spaces
     body = "|".join(sorted(spaced, key=len, reverse=True))
@@ -113,9 +100,8 @@ def keywords(*fragments: str, prefilter: bool = True) -> Keywords:
     )
     pattern = re.compile("|".join(alternatives), re.IGNORECASE)
     needles = [_needle(f) for f in fragments]
-    if not prefilter or None in needles:
+    if None in needles:
         return Keywords(pattern, None)
-    literal = [n for n in dict.fromkeys(needles) if n is not None]
-    kept = tuple(n for n in literal if not any(o != n and o in n for o in literal))
-    NEEDLES.add(kept)
-    return Keywords(pattern, kept)
+    literal = tuple(n for n in dict.fromkeys(needles) if n is not None)
+    NEEDLES.add(literal)
+    return Keywords(pattern, literal)

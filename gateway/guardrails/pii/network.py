@@ -11,7 +11,9 @@ import ipaddress
 import re
 
 from gateway.guardrails.pii import context as ctx
-from gateway.guardrails.pii.scan import Detector, Finding, Scan, example_sentence, found, template_text
+from gateway.guardrails.pii.detector import Detector, has_any
+from gateway.guardrails.pii.placeholders import example_sentence, template_text
+from gateway.guardrails.pii.scan import Finding, Scan, found
 
 EMAIL, URL, IP, MAC = "EMAIL", "URL", "IP_ADDRESS", "MAC_ADDRESS"
 
@@ -244,7 +246,7 @@ DETECTORS = (
         (EMAIL,),
         _SPOKEN_EMAIL,
         _spoken_email,
-        lambda scan: scan.has(" dot ", " punto ", " point ", " punkt ", " ponto ", " nokta "),
+        has_any(" dot ", " punto ", " point ", " punkt ", " ponto ", " nokta "),
     ),
     Detector((URL,), re.compile(r"://[^\s<>\"'`{}|\\^]+"), _url),
     Detector(
@@ -266,6 +268,11 @@ DETECTORS = (
         _ipv6,
         lambda scan: "::" in scan.text or scan.text.count(":") >= 7,
     ),
-    Detector((MAC,), re.compile(r"([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-]?\w)"), _mac),
+    Detector(
+        (MAC,),
+        re.compile(r"([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-]?\w)"),
+        _mac,
+        lambda scan: scan.text.count(":") >= 5 or scan.text.count("-") >= 5,
+    ),
     Detector((MAC,), re.compile(r"\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.-]?\w)"), _cisco_mac),
 )

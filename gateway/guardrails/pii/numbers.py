@@ -22,8 +22,8 @@ from gateway.guardrails.pii.card_details import (
     keyed_expiry,
     speaks_of_cards,
 )
-from gateway.guardrails.pii.keywords import after_keywords
-from gateway.guardrails.pii.scan import WIDTH, Detector, Finding, Scan, digits_of, found
+from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, needles
+from gateway.guardrails.pii.scan import WIDTH, Finding, Scan, digits_of, found
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
 SSN, ITIN = "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER"
@@ -53,11 +53,15 @@ def _slow_number(body: str) -> re.Pattern[str]:
     return re.compile(f"(?<!{_NOT_AFTER}){_NOT_AFTER_COMMA}(?:{body}){_RB}")
 
 
+_GROUP_SEPARATOR = re.compile(r" {1,2}|-")
+
+
 def _groups(value: str) -> list[str]:
-    return re.split(r" {1,2}|-", value)
+    return _GROUP_SEPARATOR.split(value)
 
 
 _TEST_CARD = re.compile(r"(?i)\btest (?:card|number)s?\b|\bdummy card\b|\bsandbox card\b")
+_TEST_CARD_WORDS = needles("test card", "test number", "dummy card", "sandbox card")  # one stands in every match
 
 
 def _card(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -67,7 +71,9 @@ def _card(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "4287.1816.6309.1449" is a card only when a card is named
     groups = _groups(value)
     line_start = scan.text.rfind("\n", 0, match.start()) + 1
-    if _TEST_CARD.search(scan.text, max(line_start, match.start() - 64), match.end() + 64):
+    if scan.has(*_TEST_CARD_WORDS) and _TEST_CARD.search(
+        scan.text, max(line_start, match.start() - 64), match.end() + 64
+    ):
         return None  # "the documented test card 4111 1111 1111 1111" (a real card's "format" is still one)
     for count in range(len(groups), 0, -1):
         candidate = " ".join(groups[:count])
@@ -173,12 +179,14 @@ _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})* ?\Z")
 
 
 def _account(match: re.Match[str], scan: Scan) -> Finding | None:
+    digits = digits_of(match.group())
+    if not (6 <= len(digits) <= 17 and len(set(digits)) > 1):
+        return None
     if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
         return None  # the tail of an IBAN (one failing its check digits: not an account either)
-    digits = digits_of(match.group())
     if len(digits) == 12 and _CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start()):
         return None  # "AWS 123456789012", "arn:aws:iam::123456789012": a cloud account's id
-    if 6 <= len(digits) <= 17 and len(set(digits)) > 1 and scan.near(match.start(), match.end(), ctx.ACCOUNT):
+    if scan.near(match.start(), match.end(), ctx.ACCOUNT):
         return found(ACCOUNT, match.start(), match.end())
     return None
 
@@ -265,7 +273,7 @@ DETECTORS = (
         needs=(CARD,),
         matches=keyed_expiries,
     ),
-    Detector((CVV,), CID, cid, lambda scan: scan.has("cid"), needs=(CARD,), matches=cids),
+    Detector((CVV,), CID, cid, has_any("cid"), needs=(CARD,), matches=cids),
     Detector(
         (CVV,),
         _number(r"\d{2,3}"),
@@ -307,7 +315,7 @@ DETECTORS = (
             r"|\|:[ \t]*(?P<p_routing>\d{9})[ \t]*\|:[ \t]*(?P<p_account>\d[\d -]{3,16}\d)[ \t]*(?:\|\||\|:))"
         ),
         _micr_as_read,
-        lambda scan: _MICR_HINT.search(scan.text) is not None,
+        lambda scan: ("|:" in scan.text or scan.shape(b"A000000000A")) and _MICR_HINT.search(scan.text) is not None,
     ),
     Detector(
         (ACCOUNT,),

@@ -12,7 +12,8 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.pii import context as ctx
-from gateway.guardrails.pii.scan import Detector, Finding, Scan, digits_of, found
+from gateway.guardrails.pii.detector import Detector
+from gateway.guardrails.pii.scan import Finding, Scan, digits_of, found
 
 PHONE = "PHONE"
 _NOT_AFTER = r"[\w.+/#$€£-]"
@@ -164,13 +165,15 @@ DETECTORS = (
         (PHONE,),
         re.compile(r"[2-9](?<![\w.+/#$€£(-][2-9])\d\d[.-]\d{4}(?![\w-]|[.]\d)"),
         _local_seven,
-        lambda scan: scan.mentions(ctx.PHONE),
+        lambda scan: scan.shape(b"000s0000") and scan.mentions(ctx.PHONE),
     ),
     Detector(
         (PHONE,),
         _SPELT_OUT,
         _spelt_out,
-        lambda scan: _SPELT_GATE.search(scan.text) is not None and scan.mentions(ctx.PHONE),
+        lambda scan: (
+            scan.shape(b"0s0s0s0s0") and _SPELT_GATE.search(scan.text) is not None and scan.mentions(ctx.PHONE)
+        ),
     ),
     Detector(
         (PHONE,),

@@ -1,5 +1,4 @@
-"""The pieces every detector shares: a ``Finding``, the ``Scan`` of one text (with the context
-rules), and the ``Detector`` record the scanner runs.
+"""What every detector reads: a ``Finding``, and the ``Scan`` of one text (with the context rules).
 
 Context is what makes weak formats precise: a nine-digit number is an SSN only near "SSN" or
 "social security". A keyword counts when it stands in the clause before the value: within
@@ -11,10 +10,9 @@ account numbers: 021000021 and 12345678") inherits the context of the value befo
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 
-from gateway.guardrails.pii.context import EXAMPLE
 from gateway.guardrails.pii.keywords import NEEDLES, Keywords
 
 WIDTH = 60  # characters before a value where its keyword may stand
@@ -63,6 +61,21 @@ RANKS = {
 }
 
 
+def _shapes() -> bytes:
+    table = bytearray(b"x" * 256)  # bytes of other characters' UTF-8 too
+    for letter in range(26):
+        table[ord("A") + letter], table[ord("a") + letter] = ord("A"), ord("a")
+    for digit in b"0123456789":
+        table[digit] = ord("0")
+    for separator in b" .-":
+        table[separator] = ord("s")
+    return bytes(table)
+
+
+_SHAPES = _shapes()
+_CAPITALS_AND_DIGITS = bytes.maketrans(b"A0", b"XX")
+
+
 @dataclass(slots=True)
 class Finding:
     """A typed span of the text. ``rank`` orders overlapping identifiers: the higher keeps the
@@ -85,13 +98,20 @@ class Scan:
     judge asks of them ("a card number ends just before here?") costs the same however many
     findings the text holds."""
 
-    __slots__ = ("text", "lowered", "found", "_types", "_by_end", "example_words", "template", "_present")
+    __slots__ = (
+        "text", "lowered", "found", "_types", "_by_end", "example_words", "template", "_present", "_searched", "_held",
+        "_same_length", "_shape",
+    )  # fmt: skip
 
     def __init__(self, text: str) -> None:
         self.text = text
         self.lowered = text.lower()
         self.found: list[Finding] = []
         self._present: frozenset[str] | None = None  # the keyword needles the text holds (one pass, on first ask)
+        self._searched: frozenset[str] = frozenset()  # the needles that pass looked for
+        self._held: dict[int, tuple[str, ...]] = {}  # per keyword list: its needles the text holds
+        self._same_length = len(self.lowered) == len(text)  # lower-casing kept every offset
+        self._shape: bytes | None = None
         self._types: set[str] = set()
         self._by_end: dict[int, list[Finding]] = {}
         self.example_words: bool | None = None  # whether an example word may stand anywhere (computed once)
@@ -102,34 +122,111 @@ class Scan:
         self._types.add(finding.type)
         self._by_end.setdefault(finding.end, []).append(finding)
 
+    def shape(self, *runs: bytes) -> bool:
+        """Whether the text's shape holds one of ``runs``: its ASCII upper-case letters written "A",
+        lower-case "a", digits "0", space, "." and "-" as "s", anything else "x" (computed once, one
+        ``bytes.translate``). A detector whose pattern cannot match without such a run (a SWIFT code's
+        six capitals: b"AAAAAA") asks this before its pattern reads the whole text."""
+        if self._shape is None:
+            self._shape = self.text.encode("utf-8", "surrogatepass").translate(_SHAPES)
+        return any(run in self._shape for run in runs)
+
+    def capitals_and_digits(self, length: int) -> bool:
+        """Whether ``length`` ASCII capitals and digits stand in a row (a VIN's 17)."""
+        self.shape()
+        assert self._shape is not None
+        return b"X" * length in self._shape.translate(_CAPITALS_AND_DIGITS)
+
     def holds(self, kind: str) -> bool:
         """Whether a finding of ``kind`` has been made in this text."""
         return kind in self._types
 
     def has(self, *needles: str) -> bool:
         """Whether any of ``needles`` (lower case) occurs in the text: a gate before a regex runs."""
-        return any(needle in self.lowered for needle in needles)
+        return bool(self.held(needles))
+
+    def held(self, needles: tuple[str, ...]) -> tuple[str, ...]:
+        """Those of ``needles`` (lower case) the text holds. They join the text-wide automaton the
+        first time they are asked about, so that later texts answer from its one pass instead of a
+        substring search of the text each."""
+        present = self._needles()
+        if self._searched.issuperset(needles):
+            return tuple(needle for needle in needles if needle in present)
+        NEEDLES.add(needles)
+        return tuple(needle for needle in needles if needle in self.lowered)
+
+    def _needles(self) -> frozenset[str]:
+        """The needles the text holds (one pass of the automaton, on first ask)."""
+        if self._present is None:
+            self._present, self._searched = NEEDLES.present(self.lowered)
+        return self._present
+
+    def keyword_ends(self, keywords: Keywords) -> list[int]:
+        """Where each of ``keywords`` in the text ends: the pattern tried where a needle stands."""
+        text = self.text
+        if keywords.needles is None or not self._same_length:  # lower-casing moved offsets: search it all
+            return [m.end() for m in keywords.pattern.finditer(text)]
+        lowered, ends = self.lowered, set()
+        for needle in self._held_by(keywords):
+            at = lowered.find(needle)
+            while at >= 0:
+                if (found := keywords.pattern.match(text, at)) is not None:
+                    ends.add(found.end())
+                at = lowered.find(needle, at + 1)
+        return sorted(ends)
 
     def mentions(self, keywords: Keywords) -> bool:
         """Whether the text could hold one of ``keywords`` at all (its literal parts occur): most
         texts hold none, and then no window needs searching."""
         if keywords.needles is None:
             return True
-        if self._present is None:
-            self._present = NEEDLES.present(self.lowered)
-        return not self._present.isdisjoint(keywords.needles)
+        return not self._needles().isdisjoint(keywords.needles)
+
+    def keyword_in(self, keywords: Keywords, start: int, end: int) -> re.Match[str] | None:
+        """The first of ``keywords`` inside ``text[start:end]``, as ``pattern.search`` would find it:
+        the pattern tried only where one of their needles stands (every match starts with one),
+        instead of its alternation at every character of the window."""
+        if keywords.needles is None or not self._same_length:
+            return keywords.pattern.search(self.text, start, end)
+        text, lowered, pattern = self.text, self.lowered, keywords.pattern
+        first: re.Match[str] | None = None
+        for needle in self._held_by(keywords):
+            at = lowered.find(needle, start, end)
+            while at >= 0 and (first is None or at < first.start()):
+                if (match := pattern.match(text, at, end)) is not None:
+                    first = match
+                    break
+                at = lowered.find(needle, at + 1, end)
+        return first
+
+    def _held_by(self, keywords: Keywords) -> tuple[str, ...]:
+        """The needles of ``keywords`` the text holds (``keywords.needles`` is set; computed once)."""
+        held = self._held.get(id(keywords))
+        if held is None:
+            assert keywords.needles is not None
+            present = self._needles()
+            held = self._held[id(keywords)] = tuple(n for n in keywords.needles if n in present)
+        return held
+
+    def may_hold(self, keywords: Keywords, start: int, end: int) -> bool:
+        """Whether ``text[start:end]`` may hold one of ``keywords`` (after ``mentions``): one of their
+        needles the text holds stands in it. A few substring searches of a short window, instead of
+        the keywords' pattern, whose alternation is tried at every character of it."""
+        if keywords.needles is None or not self._same_length:
+            return True
+        window = self.lowered[start:end]
+        return any(needle in window for needle in self._held_by(keywords))
 
     def before(self, start: int, keywords: Keywords, width: int = WIDTH) -> bool:
         """Whether a keyword stands in the clause before ``start`` (see the module docstring)."""
         if not self.mentions(keywords):
             return False
-        pattern = keywords.pattern
         end = start
         for _ in range(4):  # a list of values: look past at most three earlier ones
             low = max(0, end - width)
             digit = _LAST_NUMBER.search(self.text, low, end)
             clause_start = digit.end() if digit else low
-            if pattern.search(self.text, clause_start, end):
+            if self.keyword_in(keywords, clause_start, end) is not None:
                 return True
             if digit is None or not _LIST_GLUE.fullmatch(self.text, clause_start, end):
                 return False
@@ -146,7 +243,7 @@ class Scan:
             return False
         stop = min(len(self.text), end + width)
         digit = _NEXT_DIGIT.search(self.text, end, stop)
-        keyword = keywords.pattern.search(self.text, end, digit.start() if digit else stop)
+        keyword = self.keyword_in(keywords, end, digit.start() if digit else stop)
         if keyword is None or not _AFTER_GAP.fullmatch(self.text, end, keyword.start()):
             return False
         return _VALUE_NEXT.match(self.text, keyword.end()) is None
@@ -197,10 +294,8 @@ class Scan:
         if not self.mentions(keywords):
             return False
         low = max(0, start - width)
-        if keywords.needles is not None and len(self.lowered) == len(self.text):
-            window = self.lowered[low:start]
-            if not any(needle in window for needle in keywords.needles):
-                return False  # no keyword can start here: skip the pattern (most numbers of a text)
+        if not self.may_hold(keywords, low, start):
+            return False  # no keyword can start here: skip the pattern (most numbers of a text)
         keyword_ends = [m.end() for m in keywords.pattern.finditer(self.text, low, start)]
         return bool(keyword_ends) and _FILLER.fullmatch(self.text, keyword_ends[-1], start) is not None
 
@@ -224,115 +319,8 @@ def _delimiters(line: str, delimiter: str) -> int:
     return sum(part.count(delimiter) for part in line.split('"')[::2])
 
 
-Judge = Callable[[re.Match[str], Scan], "Finding | None"]
-Gate = Callable[[Scan], bool]
-
-
-@dataclass(frozen=True, slots=True)
-class Detector:
-    """A pattern proposing candidates and a judge deciding each (checksums, context). ``gate``, when
-    set, must pass before the pattern runs at all; ``needs`` are types whose findings the judge reads,
-    so their detectors run first, even when those types are not reported.
-
-    ``lead`` is for patterns that start with a digit, "(" or "+": a cheap condition the text after
-    that first character must meet where the pattern matches. The scanner checks the leads of all
-    such detectors in one scan of the text (one lookahead each) and tries a pattern only where its
-    lead holds, instead of scanning the text once per pattern.
-
-    ``matches``, when set, yields what ``pattern.finditer`` would, found another way (in linear
-    time, where the pattern's own search would not be)."""
-
-    types: tuple[str, ...]
-    pattern: re.Pattern[str]
-    judge: Judge
-    gate: Gate | None = None
-    needs: tuple[str, ...] = ()
-    lead: str | None = None
-    matches: Callable[[str], Iterable[re.Match[str]]] | None = None
-
-    def run(self, scan: Scan) -> None:
-        if self.gate is not None and not self.gate(scan):
-            return
-        judge = self.judge
-        found = self.pattern.finditer(scan.text) if self.matches is None else self.matches(scan.text)
-        for match in found:
-            finding = judge(match, scan)
-            if finding is not None:
-                scan.add(finding)
-
-    def run_at(self, scan: Scan, position: int) -> None:
-        """Try the pattern at one position its lead allows."""
-        if self.gate is not None and not self.gate(scan):
-            return
-        match = self.pattern.match(scan.text, position)
-        if match is not None:
-            finding = self.judge(match, scan)
-            if finding is not None:
-                scan.add(finding)
-
-
-_BREAKS = (". ", "! ", "? ", ".\t", "\n")
-_NOT_A_BREAK = ("e.g. ", "i.e. ")
-_SENTENCE_REACH = 200  # characters looked at on each side of a value for its sentence's ends
-
-
-def _sentence(text: str, start: int, end: int) -> tuple[int, int]:
-    """The sentence around ``text[start:end]`` (at most ``_SENTENCE_REACH`` characters each side)."""
-    low, high = max(0, start - _SENTENCE_REACH), min(len(text), end + _SENTENCE_REACH)
-    first, last = low, high
-    for mark in _BREAKS:
-        at = text.rfind(mark, low, start)
-        while at >= 0 and text.startswith(_NOT_A_BREAK, max(0, at - 3)):
-            at = text.rfind(mark, low, at)
-        if at >= 0:
-            first = max(first, at + len(mark))
-        after = text.find(mark.rstrip() or mark, end, high)
-        if after >= 0:
-            last = min(last, after)
-    return first, last
-
-
-def example_sentence(scan: Scan, start: int, end: int) -> bool:
-    """Whether the sentence holding ``text[start:end]`` calls it an example or a placeholder
-    ("e.g. QQ 12 34 56 C", "Example from the AWS docs: AKIA...EXAMPLE"); the value itself is left
-    out ("jane@example.com" is no example by its name)."""
-    if scan.example_words is None:  # once per text, whatever the number of values asking
-        scan.example_words = _has_example_word(scan.lowered)
-    if not scan.example_words:
-        return False
-    first, last = _sentence(scan.text, start, end)
-    pattern = EXAMPLE.pattern
-    return pattern.search(scan.text, first, start) is not None or pattern.search(scan.text, end, last) is not None
-
-
-# The literal starts of context.EXAMPLE's words but "example" (counted apart from example.com and its kin).
-_EXAMPLE_NEEDLES = (
-    "placeholder", "e.g.", "sample", "dummy", "fake", "format", "specimen", "beispiel", "platzhalter", "ejemplo",
-    "exemple", "esempio", "voorbeeld",
-)  # fmt: skip
-
-
-_TEMPLATE = re.compile(
-    r"\b(?:fill (?:in|them in|these in)|templates?|replace (?:these|them|the values|with your own)"
-    r"|change[-_ ]?me|\.env\.(?:example|sample|template))\b"
-)
-
-
-def template_text(scan: Scan) -> bool:
-    """Whether the text says its values are to be filled in (a .env template, a sample config): its
-    documentation placeholders (example.com, AWS's EXAMPLE keys) are placeholders wherever they stand."""
-    if scan.template is None:  # once per text: a megabyte of example.com addresses asks for each
-        scan.template = _TEMPLATE.search(scan.lowered) is not None
-    return scan.template
-
-
-def _has_example_word(lowered: str) -> bool:
-    """Whether ``lowered`` may hold one of context.EXAMPLE's words (substring searches)."""
-    if any(needle in lowered for needle in _EXAMPLE_NEEDLES):
-        return True
-    domains = lowered.count("example.com") + lowered.count("example.net") + lowered.count("example.org")
-    return lowered.count("example") > domains
+_NOT_DIGIT = re.compile(r"\D")
 
 
 def digits_of(value: str) -> str:
-    return re.sub(r"\D", "", value)
+    return _NOT_DIGIT.sub("", value)

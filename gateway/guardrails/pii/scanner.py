@@ -12,8 +12,10 @@ from bisect import bisect_left
 from collections.abc import Iterable
 
 from gateway.guardrails.pii import codes, network, numbers, phones, secret_forms, secrets
+from gateway.guardrails.pii.detector import Detector
 from gateway.guardrails.pii.folding import fold
-from gateway.guardrails.pii.scan import Detector, Finding, Scan
+from gateway.guardrails.pii.keywords import NEEDLES
+from gateway.guardrails.pii.scan import Finding, Scan
 
 DETECTORS: tuple[Detector, ...] = (
     *numbers.DETECTORS,
@@ -24,6 +26,7 @@ DETECTORS: tuple[Detector, ...] = (
     *secret_forms.DETECTORS,
 )
 PATTERN_TYPES = frozenset(t for d in DETECTORS for t in d.types)
+NEEDLES.build()  # every detector's keywords and gate words are in by now
 
 
 # Where a led detector may start: a digit, "(" or "+" not inside a word or after a dot.

@@ -8,7 +8,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gateway.guardrails.pii.scan import Detector, Finding, Scan
+from gateway.guardrails.pii.detector import Detector, has_any, needles
+from gateway.guardrails.pii.scan import Finding, Scan
 from gateway.guardrails.pii.secrets import NOT_A_PASSWORD, PASSWORD, config_password
 
 _SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|api[_-]?key|credential|auth")
@@ -86,27 +87,30 @@ def _cell_starts(text: str, start: int, end: int, delimiter: str) -> list[int]:
     return starts
 
 
+_XML_SECRET_TAGS = needles("<pass", "<pwd", "<secret", "<token", "<api")
+_PASSWORD_WORDS = needles("pass", "pwd", "wort")
+
 DETECTORS = (
     Detector(
         (PASSWORD,),
         # <password>X</password> (Maven's settings.xml, Jenkins' credentials.xml, .NET configs)
         re.compile(r"<(?i:password|passwd|pwd|secret|token|api[_-]?key|secretkey)>(?P<value>[^<\s]{1,64})</"),
         config_password,
-        lambda scan: "</" in scan.text and scan.has("<pass", "<pwd", "<secret", "<token", "<api"),
+        lambda scan: "</" in scan.text and scan.has(*_XML_SECRET_TAGS),
     ),
     Detector(
         (PASSWORD,),
         # a Wi-Fi QR code's payload: WIFI:S:<network>;T:WPA;P:<password>;;
         re.compile(r"(?i:WIFI:)[^\n]{0,80}?;P:(?P<value>(?:\\.|[^;\n\\]){1,63});"),
         config_password,
-        lambda scan: scan.has("wifi:"),
+        has_any("wifi:"),
     ),
     Detector(
         (PASSWORD,),
         _CELL,
         _cell_password,
-        lambda scan: "\n" in scan.text and scan.has("pass", "pwd", "wort"),
-        matches=_column_cells,
+        lambda scan: "\n" in scan.text and scan.has(*_PASSWORD_WORDS),
+        matches=lambda scan: _column_cells(scan.text),
     ),
     Detector(
         (PASSWORD,),
@@ -116,7 +120,7 @@ DETECTORS = (
             r"[\"']value[\"'][ \t]*:[ \t]*[\"'](?P<value>[^\"'\n]{1,512})[\"']"
         ),
         _named_value,
-        lambda scan: scan.has("value"),
+        has_any("value"),
     ),
     Detector(
         (PASSWORD,),

@@ -15,7 +15,9 @@ from bisect import bisect_left
 from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
-from gateway.guardrails.pii.scan import Detector, Finding, Scan, example_sentence, found, template_text
+from gateway.guardrails.pii.detector import Detector, has_any
+from gateway.guardrails.pii.placeholders import example_sentence, template_text
+from gateway.guardrails.pii.scan import Finding, Scan, found
 
 ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
 
@@ -249,7 +251,7 @@ DETECTORS = (
         (SECRET,),
         re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
         _secret_key,
-        lambda scan: scan.has("secret", "aws", "akia", "asia"),
+        has_any("secret", "aws", "akia", "asia"),
         needs=(ACCESS,),
     ),
     Detector(
@@ -260,7 +262,7 @@ DETECTORS = (
             r"|(?P<short>ass)(?=[ \t]+for[ \t][^\n:=]{0,40}?[ \t](?:is|was)[ \t]))[\"']?" + _SEP + _VALUE
         ),
         _password,
-        lambda scan: scan.has("pass", "pw"),
+        has_any("pass", "pw"),
     ),
     Detector(
         (PASSWORD,),
@@ -272,7 +274,7 @@ DETECTORS = (
             r"[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE
         ),
         _password,
-        lambda scan: scan.has(
+        has_any(
             "wort",
             "mot de passe",
             "contrase",
@@ -306,7 +308,7 @@ DETECTORS = (
             r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"-][^\s]{0,63})"
         ),
         _cli_password,
-        lambda scan: scan.has("mysql"),
+        has_any("mysql"),
     ),
     Detector(
         (PASSWORD,),
@@ -317,7 +319,7 @@ DETECTORS = (
             r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})(?![\w-])"
         ),
         _token,
-        lambda scan: scan.has(*_TOKEN_PREFIXES),
+        has_any(*_TOKEN_PREFIXES),
     ),
     Detector(
         (PASSWORD,),
@@ -327,7 +329,7 @@ DETECTORS = (
             r"(?:[ \t]*(?::=|=>|=|:|(?i:is)(?=[ \t]))[ \t]*|[ \t]+)[\"'`]?(?P<value>[A-Za-z0-9_\-./+=~]{16,512})"
         ),
         _keyed_token,
-        lambda scan: scan.has("key", "token", "secret", "bearer"),
+        has_any("key", "token", "secret", "bearer"),
     ),
     Detector(
         (PASSWORD,),
@@ -349,7 +351,7 @@ DETECTORS = (
             r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"]{1,64})"
         ),
         config_password,
-        lambda scan: scan.has(
+        has_any(
             "pass",
             "pwd",
             "masterauth",
@@ -372,9 +374,11 @@ DETECTORS = (
             r"[ \t]*\|[ \t]*(?:sudo[ \t]+)?chpasswd"
         ),
         _chpasswd_line,
-        lambda scan: scan.has("chpasswd"),
+        has_any("chpasswd"),
     ),
-    Detector((PASSWORD,), _PEM, _pem, lambda scan: "-----BEGIN" in scan.text, matches=_pem_blocks),
+    Detector(
+        (PASSWORD,), _PEM, _pem, lambda scan: "-----BEGIN" in scan.text, matches=lambda scan: _pem_blocks(scan.text)
+    ),
     Detector(
         (PASSWORD,),
         re.compile(r"://[^\s:/@]{0,64}:(?P<value>[^\s@/]{1,64})@"),

@@ -1,0 +1,88 @@
+"""The ``Detector`` record the scanner runs, and the helpers detectors are declared with: gates on
+words (registered with the text-wide automaton at import) and matches found after keywords."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+
+from gateway.guardrails.pii.keywords import NEEDLES, Keywords
+from gateway.guardrails.pii.scan import Finding, Scan
+
+Judge = Callable[[re.Match[str], Scan], "Finding | None"]
+Gate = Callable[[Scan], bool]
+Matches = Callable[[Scan], Iterable[re.Match[str]]]
+
+
+def needles(*words: str) -> tuple[str, ...]:
+    """Words (lower case) that ``Scan.has`` will be asked about, joined to the text-wide automaton
+    now, at import, so that no text pays for rebuilding it."""
+    NEEDLES.add(words)
+    return words
+
+
+def has_any(*words: str) -> Gate:
+    """A gate: whether the text holds any of ``words`` (lower case)."""
+    registered = needles(*words)
+    return lambda scan: scan.has(*registered)
+
+
+def after_keywords(pattern: re.Pattern[str], near: Keywords, reach: int, longest: int) -> Matches:
+    """A detector's ``matches`` for values its judge takes only after a keyword: ``pattern`` tried
+    in the ``reach`` characters after each keyword (a value up to ``longest`` characters), not over
+    the whole text."""
+
+    def matches(scan: Scan) -> Iterable[re.Match[str]]:
+        last, text = -1, scan.text
+        for keyword_end in scan.keyword_ends(near):
+            end = min(len(text), keyword_end + reach + longest)
+            for match in pattern.finditer(text, keyword_end, end):
+                if match.start() > last and match.start() <= keyword_end + reach:
+                    last = match.start()
+                    yield match
+
+    return matches
+
+
+@dataclass(frozen=True, slots=True)
+class Detector:
+    """A pattern proposing candidates and a judge deciding each (checksums, context). ``gate``, when
+    set, must pass before the pattern runs at all; ``needs`` are types whose findings the judge reads,
+    so their detectors run first, even when those types are not reported.
+
+    ``lead`` is for patterns that start with a digit, "(" or "+": a cheap condition the text after
+    that first character must meet where the pattern matches. The scanner checks the leads of all
+    such detectors in one scan of the text (one lookahead each) and tries a pattern only where its
+    lead holds, instead of scanning the text once per pattern.
+
+    ``matches``, when set, yields what ``pattern.finditer`` would, found another way (in linear
+    time, where the pattern's own search would not be)."""
+
+    types: tuple[str, ...]
+    pattern: re.Pattern[str]
+    judge: Judge
+    gate: Gate | None = None
+    needs: tuple[str, ...] = ()
+    lead: str | None = None
+    matches: Matches | None = None
+
+    def run(self, scan: Scan) -> None:
+        if self.gate is not None and not self.gate(scan):
+            return
+        judge = self.judge
+        found = self.pattern.finditer(scan.text) if self.matches is None else self.matches(scan)
+        for match in found:
+            finding = judge(match, scan)
+            if finding is not None:
+                scan.add(finding)
+
+    def run_at(self, scan: Scan, position: int) -> None:
+        """Try the pattern at one position its lead allows."""
+        if self.gate is not None and not self.gate(scan):
+            return
+        match = self.pattern.match(scan.text, position)
+        if match is not None:
+            finding = self.judge(match, scan)
+            if finding is not None:
+                scan.add(finding)
