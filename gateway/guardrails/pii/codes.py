@@ -127,8 +127,16 @@ def _nino(match: re.Match[str], scan: Scan) -> Finding | None:
 
 def _nino_example(match: re.Match[str], scan: Scan) -> Finding | None:
     """QQ 12 34 56 C: HMRC's own example number, never issued, but what people write as theirs;
-    not when its sentence calls it the form's example or placeholder."""
-    return None if example_sentence(scan, match.start(), match.end()) else found(NINO, match.start(), match.end())
+    not when its sentence calls it the form's example or placeholder, nor in a test record."""
+    if example_sentence(scan, match.start(), match.end()):
+        return None
+    line_start = scan.text.rfind("\n", 0, match.start()) + 1
+    if _TEST_WORD.search(scan.text, line_start, match.start()):
+        return None  # "S0420  Test User  QQ 12 34 56 C": a test record's placeholder
+    return found(NINO, match.start(), match.end())
+
+
+_TEST_WORD = re.compile(r"(?i)\b(?:test|dummy|sample)\b")
 
 
 def _valued(kind: str, min_digits: int, letters: bool = False) -> Judge:

@@ -70,13 +70,15 @@ EXPIRY = keywords(
     r"vervaldatum", r"skt", r"son kul\.?", r"expire le", r"expira",
     r"udløb\w*", r"gyldig til", r"utløp\w*", r"utgångsdatum", r"giltig till", r"berlaku (s\.? ?d\.?|sampai|hingga)",
     r"masa berlaku", r"kedaluwarsa", r"hết hạn", r"ngày hết hạn", r"lejárat", r"platnost do", r"data ważności",
-    r"срок действия", r"действительна до", r"유효 ?기간", r"만료",
+    r"срок действия", r"действительна до", r"유효 ?기간", r"만료", r"λήξη", r"λήξης", r"ημερομηνία λήξης",
+    r"تاريخ الانتهاء", r"انتهاء",
 )  # fmt: skip
 CARD = keywords(
     r"cards?", r"visa", r"mastercard", r"amex", r"credit", r"debit",
     r"carte bancaire", r"carte de crédit", r"ma carte", r"tarjetas?", r"cartão", r"cartao", r"karte", r"kreditkarte",
     r"carta di credito", r"carta", r"kaart", r"creditcard", r"kredi kart\w*", r"kart no", r"kartı", r"kartım\w*",
-    r"kartla",
+    r"kartla", r"kartu", r"thẻ", r"κάρτα", r"κάρτας", r"карта", r"карты", r"картой", r"карту", r"بطاقة",
+    r"카드", r"カード", r"卡号", r"信用卡", r"银行卡", r"信用卡號", r"卡號",
 )  # fmt: skip
 ACCOUNT = keywords(
     r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number",
@@ -152,6 +154,31 @@ PHONE = keywords(
     r"contact[oa]",
     r"bel (me|ons)",
     r"hubungi",
+    r"telefonisch",
+    r"erreichbar",
+    r"telemóvel",
+    r"telemovel",
+    r"wa",  # WhatsApp, as Indonesian and Malay chats write it
+    r"τηλ\.?",
+    r"τηλέφωνο",
+    r"κινητό",
+    r"телефон\w*",
+    r"тел\.?",
+    r"звоните",
+    r"позвоните",
+    r"هاتف",
+    r"جوال",
+    r"电话",
+    r"手机",
+    r"联系人",
+    r"联系方式",
+    r"電話",
+    r"携帯",
+    r"連絡先",
+    r"전화",
+    r"연락처",
+    r"휴대폰",
+    r"핸드폰",
 )
 # Words that say a number is something else: an order, a part, a section...
 NOT_PERSONAL = keywords(
@@ -318,6 +345,10 @@ VERSION_CHANGE = keywords(
     r"changelog",
     r"kernel",
     r"openssl",
+    r"software",
+    r"fw",
+    r"sw",
+    r"ver\.?",
 )
 # Words saying a dotted quad is an address, whatever else is said around it.
 NETWORK = keywords(

@@ -52,8 +52,10 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
         start += 1
     if start == at or ".." in scan.text[start:at] or scan.text[at - 1] == ".":
         return None
-    if start > 0 and scan.text[start - 1] in ":/":
+    if start > 0 and scan.text[start - 1] == "/":
         return None
+    if start > 0 and scan.text[start - 1] == ":" and not _EMAIL_LABEL.search(scan.text, max(0, start - 24), start):
+        return None  # "ftp user:secret@host": a password; "Email:jane@acme.com", "电子邮件：wang@163.com" are addresses
     token_start = max(scan.text.rfind(" ", 0, start), scan.text.rfind("\n", 0, start), scan.text.rfind("\t", 0, start))
     if "://" in scan.text[token_start + 1 : start]:
         return None  # the credentials of a URL whose password holds a "$" or "!": "https://bot:Gl-D3ploy!x@host"
@@ -64,6 +66,12 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(EMAIL, start, match.end())
 
 
+# A label ending right before "local@domain" with no space: the field's name, or any word not in
+# Latin letters (CJK forms print "電子郵件：" with a full-width colon, read as ":").
+_EMAIL_LABEL = re.compile(
+    r"(?i)(?:\b(?:e-?mail|mail|mailto|email address|courriel|correo|e-?post|epost|contact|to|from|cc|bcc|reply-to"
+    r"|adresse|indirizzo)|[^\x00-\x7f]):\Z"
+)
 _SSH_USERS = frozenset({"git", "hg", "svn", "ubuntu", "ec2-user", "root", "admin", "deploy"})
 # RFC 2606's names for documentation: example.com, .example, .test, .invalid
 _RESERVED_DOMAIN = re.compile(r"(?i)(?:\bexample\.(?:com|net|org)|\.(?:example|test|invalid))\Z")
@@ -148,6 +156,12 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # not a host name, or part of an email, a URL or a path found otherwise
     if match["tld"] not in _STRONG_TLDS and not match["rest"] and "." not in scan.text[start:dot]:
         return None  # "self.app", "event.info": code, not a host
+    if _GO_SYMBOL.search(scan.text, start, min(len(scan.text), match.end() + 2)) or _GO_MODULE.match(
+        scan.text, match.end()
+    ):
+        return None  # a Go symbol in a stack trace ("github.com/a/b/pay.(*Processor).Charge(0x...)"), go.sum's modules
+    if _CREATED_BY.search(scan.text, max(0, start - 12), start):
+        return None  # "created by github.com/lumen/kyc/worker.Start in goroutine 6"
     if _IMAGE_TAG.search(match["rest"]):
         return None  # a container image ("registry.k8s.io/kube-proxy:v1.29.4", "ghcr.io/a/b@sha256:...")
     end = _trimmed(scan.text, start, match.end())
@@ -166,6 +180,9 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(URL, start, end)
 
 
+_GO_SYMBOL = re.compile(r"/[\w.-]*[\w]\.(?:\(\*?\w|\w+\()")
+_GO_MODULE = re.compile(r"[ \t]+v\d+\.\d+\.\d+")
+_CREATED_BY = re.compile(r"\bcreated by \Z")
 # Java's and Android's package names start with a reversed domain; "de.wikipedia.org" is a site.
 _REVERSED_DOMAIN = re.compile(r"(?:com|org|net|io)\.[a-z0-9_-]+\.")
 _NAMED_NOT_WEB = re.compile(

@@ -16,6 +16,7 @@ from gateway.guardrails.pii.detector import Detector
 from gateway.guardrails.pii.folding import fold
 from gateway.guardrails.pii.keywords import NEEDLES
 from gateway.guardrails.pii.scan import Finding, Scan
+from gateway.guardrails.pii.spoken import rereadings
 
 DETECTORS: tuple[Detector, ...] = (
     *numbers.DETECTORS,
@@ -59,6 +60,11 @@ class Scanner:
             return []
         folded = fold(text)
         found = self._scan(folded.text)
+        for rewritten, offsets in rereadings(folded.text):  # numbers spelled out or broken by a scan, as digits
+            extra = self._scan(rewritten)
+            for finding in extra:
+                finding.start, finding.end = offsets[finding.start], offsets[finding.end]
+            found = settle(found + extra)
         if folded.removed:
             for finding in found:
                 finding.start, finding.end = folded.span(finding.start, finding.end)

@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from gateway.guardrails.pii.detector import Detector, has_any, needles
 from gateway.guardrails.pii.scan import Finding, Scan
-from gateway.guardrails.pii.secrets import NOT_A_PASSWORD, PASSWORD, config_password
+from gateway.guardrails.pii.secrets import HASHED, NOT_A_PASSWORD, PASSWORD, config_password
 
 _SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|api[_-]?key|credential|auth")
 
@@ -18,6 +18,32 @@ _SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|api[_-]?key|credential|aut
 def _named_value(match: re.Match[str], scan: Scan) -> Finding | None:
     """A key-value pair whose key names a secret."""
     if _SECRET_NAME.search(match["name"]) is None:
+        return None
+    return config_password(match, scan)
+
+
+# Keys that name a password but hold something else about it: its policy, length, hash, expiry...
+_NOT_THE_PASSWORD = frozenset(
+    """policy policies length len min max minimum maximum hash hashed salt expiry expires expiration expire reset
+    change changed required enabled field label hint prompt url file path strength rule rules history age last type
+    mode format id count attempts retries valid validation confirm confirmation ref env generator generate""".split()
+)
+_KEY_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _keyed_password(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A JSON, YAML or key/value line whose key names a password ("grafanaAdminPassword": "X",
+    app:smtpPassword   X), not its policy or its length."""
+    if not _NOT_THE_PASSWORD.isdisjoint(part.lower() for part in _KEY_PART.findall(match["name"])):
+        return None
+    value = match["value"].strip("\"'")
+    if HASHED.match(value):
+        return None  # "hmac-sha256:4e7d...": Vault's audit log hashes the values it records
+    if (
+        value.startswith(("[", "<", "("))
+        or value.lower() in NOT_A_PASSWORD
+        or value.lower() in ("true", "false", "null")
+    ):
         return None
     return config_password(match, scan)
 
@@ -87,10 +113,37 @@ def _cell_starts(text: str, start: int, end: int, delimiter: str) -> list[int]:
     return starts
 
 
+_PASSWORD_KEY_WORDS = needles("password", "passwd", "pwd")
 _XML_SECRET_TAGS = needles("<pass", "<pwd", "<secret", "<token", "<api")
 _PASSWORD_WORDS = needles("pass", "pwd", "wort")
 
 DETECTORS = (
+    Detector(
+        (PASSWORD,),
+        # a quoted key naming a password, a quoted value: JSON, YAML, a Terraform or Pulumi output
+        re.compile(
+            r"[\"'](?P<name>[\w.-]*(?i:password|passwd|pwd)[\w.-]*)[\"'][ \t]*:[ \t]*"
+            r"(?P<value>\"[^\"\n]{1,128}\"|'[^'\n]{1,128}')"
+        ),
+        _keyed_password,
+        lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
+    ),
+    Detector(
+        (PASSWORD,),
+        # a settings listing, key and value in columns: "app:smtpPassword      mailRelay#2025!Kx"
+        re.compile(
+            r"(?m)^[ \t]*(?P<name>[\w:./-]*(?i:password|passwd|pwd)[\w:./-]*)[ \t]{2,}(?P<value>\S{4,128})[ \t]*$"
+        ),
+        _keyed_password,
+        lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
+    ),
+    Detector(
+        (PASSWORD,),
+        # Windows' net use \\server\share /user:DOMAIN\name PASSWORD
+        re.compile(r"(?i)\bnet[ \t]+use[ \t]+\S+[ \t]+/user:\S+[ \t]+(?P<value>[^\s/\"'*][^\s]{0,63})"),
+        config_password,
+        has_any("net use"),
+    ),
     Detector(
         (PASSWORD,),
         # <password>X</password> (Maven's settings.xml, Jenkins' credentials.xml, .NET configs)

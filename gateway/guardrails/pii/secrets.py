@@ -32,7 +32,7 @@ _SEP = (
 )
 # The same in the languages of the keywords below: "le mot de passe du wifi est X", "Kennwort X",
 # "パスワードは X". A verb is a whole word ("router" holds no "er").
-_VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|era|war|était|sera|wird|será|là|adalah|jadi"
+_VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|to|era|war|était|sera|wird|será|là|adalah|jadi"
 _MARKS = r":=|=|:|：|は|是|为|는|은"
 _SEP_ELSEWHERE = (
     r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of)[ \t][^\n:=]{0,40}?)"
@@ -60,6 +60,8 @@ NOT_A_PASSWORD = frozenset(
 _CODE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[(\[]?|[A-Za-z_$][\w$]*[(\[]")
 _UNSPACED_WORDS = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]+")
 _NEXT_FIELD = re.compile(r"[A-Za-z_][\w.-]*=")
+# A hash standing where a password would: "hmac-sha256:4e7d..." (Vault's audit log), "$2b$12$..."
+HASHED = re.compile(r"(?i)(?:hmac-)?(?:sha-?\d+|md5|pbkdf2[\w-]*|argon2\w*|scrypt|bcrypt)[:$]|\$2[aby]?\$")
 _PLACEHOLDER = re.compile(
     r"^(?:[<{$%\[(]|!(?:vault|ref|sub|getatt|env)\b|\*+$|[•·●]+$|x+$|\.+$)|your|password|placeholder|example|redacted",
     re.I,
@@ -76,7 +78,7 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         while end > start and scan.text[end - 1] in ".,;)":
             end -= 1
     value = scan.text[start:end]
-    if len(value) < 3 or value.lower() in NOT_A_PASSWORD or _PLACEHOLDER.search(value):
+    if len(value) < 3 or value.lower() in NOT_A_PASSWORD or _PLACEHOLDER.search(value) or HASHED.match(value):
         return None
     if _UNSPACED_WORDS.fullmatch(value):
         return None  # "パスワードは教えられないよ〜": Japanese or Chinese words after the word, not a password

@@ -1,0 +1,148 @@
+"""Numbers as speech-to-text and OCR write them, read again as digits.
+
+A voice transcript spells a number partly out ("four three three nine 4832 7658 six four four
+five", "M T two nine seven eight nine five C"), and a scanned form breaks it with stray spaces
+("241 - 97 -5412", "0 9 / 2 6", "06 1 2 48 57 3 9"). The detectors read digits, so the scanner
+also reads a rewritten copy of such a text: a spoken run as the digits it says (with the single
+capitals spelled right before or after it), spaces around a dash, slash or bracket between digits
+dropped, and single digits standing one space apart joined. ``rereadings`` returns such copies and, for
+each of its characters, its offset in the text it came from; the findings in it are mapped back and
+settled with those of the text as written.
+"""
+
+from __future__ import annotations
+
+import re
+
+from ahocorasick_rs import AhoCorasick, BytesAhoCorasick, Implementation
+
+_DIGIT_WORDS = {
+    "zero": "0", "oh": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9",
+    "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
+    "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+}  # fmt: skip
+_TENS = {
+    "twenty": "2",
+    "thirty": "3",
+    "forty": "4",
+    "fifty": "5",
+    "sixty": "6",
+    "seventy": "7",
+    "eighty": "8",
+    "ninety": "9",
+}
+_WORD = "|".join([*_DIGIT_WORDS, *_TENS])
+# A spoken run: digit words and digit groups, two words among them at least, pauses as commas, with
+# a single capital spelled at either end ("M T two nine seven eight nine five C").
+_TOKEN = rf"(?:{_WORD}|\d+)"
+_SPOKEN = re.compile(
+    rf"(?<![\w'’-])(?-i:[A-Z] ){{0,2}}{_TOKEN}(?:(?:,? |-){_TOKEN})+(?-i: [A-Z](?!\w))?",
+    re.IGNORECASE,
+)
+_PARTS = re.compile(
+    rf"(?i)\b(?:{'|'.join(_TENS)})(?:[ -](?:one|two|three|four|five|six|seven|eight|nine)\b)?|[A-Za-z]+|\d+"
+)
+# Stray spaces: around a dash or slash between digits, inside brackets, and single digits one space apart.
+_SPACED_MARK = re.compile(r"(?<=\d) *[-/] *(?=\d)|\( +(?=\d)|(?<=\d) +\)")
+_SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w.,]))+")
+# A spoken run holds digit words standing alone: one pass of an automaton says whether any does.
+_HINTS = AhoCorasick(
+    [f" {word} " for word in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero", "oh")],
+    implementation=Implementation.DFA,
+)
+
+
+def rereadings(text: str) -> list[tuple[str, list[int]]]:
+    """The text with its spoken and broken numbers rewritten as digits, each with where its
+    characters stood in ``text`` (one more entry: the end). A spoken run is read twice: its digit
+    words joined and its numerals kept as the groups they are ("07946 018 223"), and all of it as
+    one number ("956550098" for "nine 56 five five 0098"). None needed: an empty list."""
+    hinted = _HINTS.find_matches_as_indexes(f" {text.lower().replace(',', ' ').replace(chr(10), ' ')} ")
+    spoken = [m for m in _SPOKEN.finditer(text) if _words(m.group()) >= 2] if hinted else []
+    fixes = _stray_spaces(text, [m.span() for m in spoken])
+    if not spoken:
+        return [_applied(text, fixes)] if fixes else []
+    readings = []
+    for joined in (False, True):
+        edits = [(m.start(), m.end(), _digits(m.group(), joined)) for m in spoken]
+        readings.append(_applied(text, sorted(edits + fixes)))
+    return readings
+
+
+def _words(run: str) -> int:
+    return sum(token.lower() in _DIGIT_WORDS or token.lower() in _TENS for token in re.findall(r"[A-Za-z]+", run))
+
+
+def _number_shapes() -> bytes:
+    table = bytearray(b"x" * 256)
+    for digit in b"0123456789":
+        table[digit] = ord("0")
+    for kept in b" -/()":
+        table[kept] = kept
+    for space in b"\t\n\r":
+        table[space] = ord(" ")
+    return bytes(table)
+
+
+_NUMBER_SHAPES = _number_shapes()
+# What a stray space beside a number looks like in the text's shape (digits as 0): a pattern below
+# can only match where one of these stands, so most texts skip the patterns' search.
+_STRAY = BytesAhoCorasick([b"0 -", b"- 0", b"0 /", b"/ 0", b"( 0", b"0 )", b" 0 0"], implementation=Implementation.DFA)
+
+
+def _stray_spaces(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
+    shape = b" " + text.encode("utf-8", "surrogatepass").translate(_NUMBER_SHAPES)
+    if not _STRAY.find_matches_as_indexes(shape):
+        return []
+    edits = []
+    for pattern in (_SPACED_MARK, _SPACED_DIGITS):
+        for match in pattern.finditer(text):
+            if " " in match.group() and not any(s < match.end() and match.start() < e for s, e in taken):
+                edits.append((match.start(), match.end(), match.group().replace(" ", "")))
+                taken.append(match.span())
+    return edits
+
+
+def _digits(run: str, joined: bool) -> str:
+    """A spoken run as digits: words joined, numerals kept apart as groups (or everything joined);
+    spelled capitals joined to the number."""
+    out: list[str] = []
+    last_word = False
+    for token in _PARTS.findall(run):
+        lower = token.lower()
+        head = lower.split()[0].split("-")[0]
+        if head in _TENS:
+            unit = lower[len(head) :].strip(" -")
+            digits, word = _TENS[head] + (_DIGIT_WORDS[unit] if unit else "0"), True
+        elif lower in _DIGIT_WORDS:
+            digits, word = _DIGIT_WORDS[lower], True
+        elif token.isalpha():
+            out.append(token.upper())
+            last_word = True  # a spelled capital joins the digits next to it
+            continue
+        else:
+            digits, word = token, len(token) == 1
+        if out and not joined and not (word and last_word):
+            out.append(" ")
+        out.append(digits)
+        last_word = word
+    return "".join(out).replace("  ", " ")
+
+
+def _applied(text: str, edits: list[tuple[int, int, str]]) -> tuple[str, list[int]]:
+    """``text`` with ``edits`` made; each new character maps to the first offset of what it
+    replaced (spread over the replaced span), the others to their own."""
+    pieces: list[str] = []
+    offsets: list[int] = []
+    position = 0
+    for start, end, replacement in edits:
+        pieces.append(text[position:start])
+        offsets.extend(range(position, start))
+        pieces.append(replacement)
+        span = end - start
+        offsets.extend(start + (i * span) // max(1, len(replacement)) for i in range(len(replacement)))
+        position = end
+    pieces.append(text[position:])
+    offsets.extend(range(position, len(text) + 1))
+    return "".join(pieces), offsets
