@@ -55,7 +55,8 @@ def use_holdout(modules: list[object]) -> list[object]:
         (folder / "pii_holdout7.jsonl", "pii_holdout7: 301 entities, 127 look-alikes; read since, a development set"),
         (folder / "pii_holdout8.jsonl", "pii_holdout8: 290 entities, 120 look-alikes; read since, a development set"),
         (folder / "pii_holdout9.jsonl", "pii_holdout9: 298 entities, 129 look-alikes; read since, a development set"),
-        (folder / "pii_holdout10.jsonl", "pii_holdout10: 298 entities, 172 look-alikes; never read while tuning"),
+        (folder / "pii_holdout10.jsonl", "pii_holdout10: 298 entities, 172 look-alikes; read since, a development set"),
+        (folder / "pii_holdout11.jsonl", "pii_holdout11: 331 entities, ~150 look-alikes; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -72,23 +73,31 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout5.jsonl",
-            "prompt_attacks_holdout5: 100 attacks, 100 look-alikes; its false positives read since",
+            "prompt_attacks_holdout5: 100 attacks, 100 look-alikes; trained on since stop 32",
         ),
         (
             "prompt_attacks_holdout6.jsonl",
-            "prompt_attacks_holdout6: 100 attacks, 100 look-alikes; its false positives read since",
+            "prompt_attacks_holdout6: 100 attacks, 100 look-alikes; trained on since stop 32",
         ),
         (
             "prompt_attacks_holdout7.jsonl",
-            "prompt_attacks_holdout7: 100 attacks, 100 look-alikes; its false positives read since",
+            "prompt_attacks_holdout7: 100 attacks, 100 look-alikes; trained on since stop 32",
         ),
         (
             "prompt_attacks_holdout8.jsonl",
-            "prompt_attacks_holdout8: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout8: 100 attacks, 100 look-alikes; read since, trained on",
         ),
         (
             "prompt_attacks_holdout9.jsonl",
-            "prompt_attacks_holdout9: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout9: 100 attacks, 100 look-alikes; read since, trained on",
+        ),
+        (
+            "prompt_attacks_holdout10.jsonl",
+            "prompt_attacks_holdout10: 100 attacks, 100 look-alikes; never read while tuning",
+        ),
+        (
+            "prompt_attacks_holdout11.jsonl",
+            "prompt_attacks_holdout11: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.semantic.attack_languages import LANGUAGE_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_agents import AGENT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
 from gateway.guardrails.semantic.attack_vocabulary import (
     _AI,
@@ -361,6 +362,8 @@ _ENGLISH: tuple[Pattern, ...] = (
         r"(?m)^\s*(?:user|human|q|me)\s*:[\s\S]*\b(?:assistant|ai|bot|gpt|chatbot|model)\s*:\s*\Z",
     ),
 )
-PATTERNS: tuple[Pattern, ...] = _ENGLISH + INDIRECT + tuple(_p(*spec) for spec in LANGUAGE_PATTERNS)
+PATTERNS: tuple[Pattern, ...] = (
+    _ENGLISH + INDIRECT + tuple(_p(*spec) for spec in LANGUAGE_PATTERNS) + tuple(_p(*spec) for spec in AGENT_PATTERNS)
+)
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
 PERSONA = re.compile(r"\b(?:DAN|STAN|DUDE|AIM|KEVIN|BetterDAN|EvilBOT|EvilBot|DevMode)\b")

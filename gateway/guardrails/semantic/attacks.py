@@ -107,20 +107,21 @@ _BACKWARDS = re.compile(r"\b(?:backwards?|reversed?|in reverse|right[- ]to[- ]le
 _QUOTED = re.compile(
     r"'(?<!\w')([^'\n]{1,60})'(?!\w)|\"([^\"\n]{1,60})\"|[“«「]([^”»」\n]{1,60})[”»」]|`([^`\n]{1,60})`"
 )
-_QUOTE_MARKS = "'\"“«「`"
+_QUOTE_MARKS = "'\"“”«»「」`"  # each quote counts twice: straight quotes twice, brackets open and close
 _MENTION = re.compile(
-    r"\b(?:the (?:phrase|string|sentence|words?|text)|(?:phrases?|texts?|strings?|inputs?|prompts?) (?:like|such as)"
+    r"\b(?:the (?:phrase|string|sentence|words?|text)"
+    r"|(?:phrases?|texts?|strings?|inputs?|prompts?|messages?|requests?|e-?mails?|commands?|lines?) (?:like|such as)"
     r"|a string|types|typed|typing|injections?|research\w*|refers? to|detect\w*|sanitiz\w*|sanitis\w*"
     r"|unit tests?|test cases?|examples?|regex|attacks?|defen[cs]es?|defend\w*|protect\w*"
     r"|test (?:my|our|your|the) (?:own )?(?:\w+ )?(?:bots?|models?|assistants?|apps?|chatbots?|llms?|agents?)"
     r"|(?:acceptance|regression|integration|end-to-end) tests?|test suites?|untrusted|malicious|phishing"
-    r"|translat\w*|how do (?:you|i|we) say|what does .{1,60} mean)\b"
+    r"|translat\w*|how do (?:you|i|we) say|what (?:does|do) .{1,60} mean)\b"
     # the same in other languages: translate, "how do you say", article, example, security
     r"|\b(?:tradu[cz]\w*|traduire|übersetz\w*|przetłumacz\w*|vertaal\w*|çevir\w*"
     r"|como se diz|cómo se dice|comment dit-on"
     r"|artigo|artículo|articolo|artikel|exemplo|ejemplo|exemple|beispiel|esempio|przykład|voorbeeld"
     r"|segurança|seguridad|sécurité|sicherheit|sicurezza|bezpieczeństw\w*|beveiliging)\b"
-    r"|번역|翻訳|翻译|翻譯|अनुवाद|例えば|예시|示例|セキュリティ|보안|安全"
+    r"|번역|翻訳|翻译|翻譯|अनुवाद|例えば|という例|예시|示例|セキュリティ|보안|安全|インジェクション|提示词注入|提示注入|인젝션"
 )
 
 
