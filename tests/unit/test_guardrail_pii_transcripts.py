@@ -139,3 +139,54 @@ def test_card_and_phone_words_in_korean_greek_and_chinese(text: str, expected: t
 
 def test_hmrc_example_number_in_a_test_record_is_a_placeholder() -> None:
     assert found("S0420\tTest User\tQQ 12 34 56 C\t-") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("Clé Wi-Fi : Loire-44-Nantes! (sur la box)", "Loire-44-Nantes!"),
+        ("La password del Wi-Fi dell'ufficio è Dolomiti_2024, con la D maiuscola.", "Dolomiti_2024"),
+        ("Ahoj, heslo k Wi-Fi v kanceláři je Sumava#77 a tiskárna je vedle.", "Sumava#77"),
+        ("Modem Wi-Fi şifresi Ege2024* olarak güncellendi.", "Ege2024*"),
+    ],
+)
+def test_wifi_passwords_as_european_customers_write_them(text: str, password: str) -> None:
+    assert ("PASSWORD", password) in found(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Tarjeta 4580 3355 8608 2141, cad. 05/29, CVC 841", ("CREDIT_DEBIT_CARD_EXPIRY", "05/29")),
+        ("और रूटिंग नंबर 021000021 है", ("US_BANK_ROUTING_NUMBER", "021000021")),
+        (
+            "액세스 키 AKIA6NX67FKJCSSYTPGF\n시크릿: kBTDijysfSa5Jhl7LiECB7lavfWXTKTiVQ47qsxG",
+            ("AWS_SECRET_KEY", "kBTDijysfSa5Jhl7LiECB7lavfWXTKTiVQ47qsxG"),
+        ),
+        ("رمز السويفت: NBADAEAA", ("SWIFT_CODE", "NBADAEAA")),
+        (
+            "IBAN: DE 89 3704 0044 0532 0130 00 (Sparkasse)",
+            ("INTERNATIONAL_BANK_ACCOUNT_NUMBER", "DE 89 3704 0044 0532 0130 00"),
+        ),
+        (
+            "Me dio el código de atrás 2 1 9. Y la tarjeta 5575019920453804 vence 07/27.",
+            ("CREDIT_DEBIT_CARD_CVV", "2 1 9"),
+        ),
+        ("Il mio nuovo cellulare è tre tre nove 604 2177, salvalo.", ("PHONE", "tre tre nove 604 2177")),
+    ],
+)
+def test_card_bank_and_key_words_in_more_languages(text: str, expected: tuple[str, str]) -> None:
+    assert expected in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Sharing contact details violates § 7.4.2.1 of the Terms.",
+        "  All   ffff.ffff.ffff    STATIC      CPU",
+        "The ad showed SSN 987-65-4321, the number the SSA keeps for advertising.",
+        "README の AKIAIOSFODNN7EXAMPLE はサンプルなので問題ありません。",
+    ],
+)
+def test_clauses_broadcast_addresses_and_documented_numbers_are_not_pii(text: str) -> None:
+    assert found(text) == []

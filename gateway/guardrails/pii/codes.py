@@ -26,7 +26,7 @@ _FILLERS = r"(?i:\s*(?:number|num|no\.?|#|id|is|was|reads|:|-|of|on file)(?![a-z
 def _iban(match: re.Match[str], scan: Scan) -> Finding | None:
     """The country's length of characters, read across the spaces of the printed groups."""
     value = match.group()
-    length = check.IBAN_LENGTHS.get(value[:2])
+    length = check.IBAN_LENGTHS.get(value.replace(" ", "")[:2])
     if length is None:
         return None
     seen = 0
@@ -169,9 +169,10 @@ _driver = _valued(DRIVER, 2)
 DETECTORS = (
     Detector(
         (IBAN,),
-        re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d\d(?: ?[A-Z0-9]){11,30}"),
+        # the country's letters and check digits may be spaced as OCR and dictation leave them: "DE 8750", "D E 32"
+        re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z]) ?[A-Z] ?\d\d(?: ?[A-Z0-9]){11,30}"),
         _iban,
-        lambda scan: scan.shape(b"AA00"),
+        lambda scan: scan.shape(b"AA00", b"AAs00", b"AsAs00"),
     ),
     Detector(
         (IBAN,),

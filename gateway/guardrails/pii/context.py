@@ -71,7 +71,7 @@ EXPIRY = keywords(
     r"udløb\w*", r"gyldig til", r"utløp\w*", r"utgångsdatum", r"giltig till", r"berlaku (s\.? ?d\.?|sampai|hingga)",
     r"masa berlaku", r"kedaluwarsa", r"hết hạn", r"ngày hết hạn", r"lejárat", r"platnost do", r"data ważności",
     r"срок действия", r"действительна до", r"유효 ?기간", r"만료", r"λήξη", r"λήξης", r"ημερομηνία λήξης",
-    r"تاريخ الانتهاء", r"انتهاء",
+    r"تاريخ الانتهاء", r"انتهاء", r"cad\.", r"scad\.", r"समाप्ति", r"समाप्ति तिथि",
 )  # fmt: skip
 CARD = keywords(
     r"cards?", r"visa", r"mastercard", r"amex", r"credit", r"debit",
@@ -83,14 +83,18 @@ CARD = keywords(
 ACCOUNT = keywords(
     r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number",
     r"kontonummer", r"konto(nr\.?)?", r"número de cuenta", r"numero de cuenta", r"cuenta", r"numéro de compte",
-    r"numero de compte", r"compte",
+    r"numero de compte", r"compte", r"खाता", r"tài khoản",
     r"conto( corrente)?", r"rekeningnummer", r"rekening", r"numer konta", r"conta",
     r"账号", r"账户", r"帳號", r"帳戶", r"口座番号", r"계좌 ?번호", r"계좌",
 )  # fmt: skip
-ROUTING = keywords(r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi")
+ROUTING = keywords(
+    r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi", r"número de ruta", r"numero de ruta",
+    r"ruta", r"रूटिंग", r"라우팅",
+)  # fmt: skip
 PASSPORT = keywords(
     r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
     r"paspoort", r"passaporte", r"paszport", r"pasaport", r"docno", r"旅券\w*", r"パスポート", r"护照", r"여권",
+    r"पासपोर्ट", r"паспорт\w*", r"جواز",
 )  # fmt: skip
 NHS = keywords(r"nhs", r"nhs ?number", r"national health( service)?", r"health service")
 UTR = keywords(r"utrs?", r"unique taxpayer", r"taxpayer reference", r"self[ -]assessment", r"hmrc", r"tax reference")
@@ -280,10 +284,33 @@ OTHER_IDS = keywords(
 PIN = keywords(r"pins?", r"pin (code|number)", r"atm pin")
 VIN = keywords(r"vins?", r"vehicle identification( number)?", r"chassis( number)?", r"frame number")
 SWIFT = keywords(
-    r"swift", r"bic", r"bank identifier( code)?", r"bank code", r"iban", r"wire", r"transfer", r"bank", r"routing"
+    r"swift",
+    r"bic",
+    r"bank identifier( code)?",
+    r"bank code",
+    r"iban",
+    r"wire",
+    r"transfer",
+    r"bank",
+    r"routing",
+    r"السويفت",
+    r"سويفت",
+    r"الآيبان",
 )
 AWS_SECRET = keywords(
-    r"secret", r"aws_secret_access_key", r"secret_?access_?key", r"secret access key", r"secret key", r"aws"
+    r"secret",
+    r"aws_secret_access_key",
+    r"secret_?access_?key",
+    r"secret access key",
+    r"secret key",
+    r"aws",
+    r"시크릿",
+    r"シークレット",
+    r"秘密",
+    r"密钥",
+    r"secreto",
+    r"secrète",
+    r"geheim\w*",
 )
 # What a date after "valid thru" or "expires" belongs to when it is not a card.
 NOT_CARD_EXPIRY = keywords(
@@ -330,6 +357,7 @@ NOT_CARD_EXPIRY = keywords(
 EXAMPLE = keywords(
     r"placeholders?", r"examples?", r"e\.g\.", r"samples?", r"dummy", r"fake", r"format", r"specimens?",
     r"beispiel\w*", r"platzhalter", r"ejemplo", r"exemple", r"esempio", r"voorbeeld",
+    r"サンプル", r"例", r"示例", r"样例", r"예시", r"샘플",
 )  # fmt: skip
 # Words saying a dotted quad of small numbers is a version ("upgraded ... from 2.14.1.0").
 VERSION_CHANGE = keywords(

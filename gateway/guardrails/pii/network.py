@@ -206,9 +206,14 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
     if scan.before(match.start(), ctx.NOT_PERSONAL, width=16) and not scan.before(match.start(), ctx.NETWORK, width=32):
         return None  # "rule 10.2.1.4" is a section; "firewall rule: allow 52.14.203.88" an address
     start = match.start()
+    if _SECTION_SIGN.search(scan.text, max(0, start - 4), start):
+        return None  # "§ 7.4.2.1 of the Terms": a clause
     if _version_like(match.group()) and _about_versions(scan.text, max(0, start - 48), start):
         return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3"
     return found(IP, match.start(), match.end())
+
+
+_SECTION_SIGN = re.compile(r"§\s*\Z")
 
 
 def _about_versions(text: str, start: int, end: int) -> bool:
@@ -243,6 +248,8 @@ def _mac(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if start > 0 and (scan.text[start - 1].isalnum() or scan.text[start - 1] in ":-."):
         return None
+    if _NO_DEVICE.fullmatch(re.sub(r"[:.-]", "", scan.text[start : match.end()])):
+        return None  # ff:ff:ff:ff:ff:ff, 00:00:00:00:00:00: broadcast and unset, no device's address
     return found(MAC, start, match.end())
 
 
@@ -252,7 +259,12 @@ def _cisco_mac(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if start > 0 and (scan.text[start - 1].isalnum() or scan.text[start - 1] in ":-."):
         return None
+    if _NO_DEVICE.fullmatch(scan.text[start : match.end()].replace(".", "")):
+        return None  # ffff.ffff.ffff: the broadcast address in a MAC table
     return found(MAC, start, match.end())
+
+
+_NO_DEVICE = re.compile(r"(?i)f{12}|0{12}")
 
 
 _HEX = frozenset("0123456789abcdefABCDEF")

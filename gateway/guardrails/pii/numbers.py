@@ -23,6 +23,7 @@ from gateway.guardrails.pii.card_details import (
     speaks_of_cards,
 )
 from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, needles
+from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import WIDTH, Finding, Scan, digits_of, found
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
@@ -121,6 +122,8 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
     """3-2-4 digits: an ITIN when it starts with 9, else an SSN. Dashes are enough; other forms
     need the keyword."""
     digits = match[1] + match[2] + match[4] + match[5]
+    if digits.startswith("98765432"):
+        return None  # 987-65-4320 to -4329: the numbers the SSA set aside for advertisements
     if check.us_itin(digits):
         kind, keywords = ITIN, ctx.ITIN
     elif check.us_ssn(digits):
@@ -232,6 +235,8 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if _AFTER_COUNTRY_CODE.search(scan.text, max(0, match.start() - 6), match.start()):
         return None  # "+351 912 447 083": a phone number's national part
+    if example_sentence(scan, match.start(), match.end()):
+        return None  # "the 046 454 286 on the worksheet is the CRA's example"
     if scan.near(match.start(), match.end(), ctx.SIN):
         return found(SIN, match.start(), match.end())
     if match[1] and not scan.before(match.start(), ctx.NOT_PERSONAL) and not scan.before(match.start(), ctx.PHONE):

@@ -46,7 +46,7 @@ def example_sentence(scan: Scan, start: int, end: int) -> bool:
 # The literal starts of context.EXAMPLE's words but "example" (counted apart from example.com and its kin).
 _EXAMPLE_NEEDLES = needles(
     "placeholder", "e.g.", "sample", "dummy", "fake", "format", "specimen", "beispiel", "platzhalter", "ejemplo",
-    "exemple", "esempio", "voorbeeld",
+    "exemple", "esempio", "voorbeeld", "サンプル", "例", "示例", "样例", "예시", "샘플",
 )  # fmt: skip
 
 

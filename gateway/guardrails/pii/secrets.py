@@ -25,17 +25,18 @@ ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
 # A dash separates only right after the keyword ("password - X"; in "password for wi-fi is X" it is
 # part of a word).
 _SEP = (
-    r"(?:(?i:[ \t]+(?:for|to|of|on|at)[ \t][^\n:=]{0,40}?)"
-    r"(?:[ \t]*(?::=|=>|=|:)|[ \t]+(?i:is now|was|is|will be|would be|set to|changed to|reset to)(?=[ \t]))[ \t]*"
+    r"(?:(?i:[ \t]+(?:for|to|of|on|at|del|della|dello|de|du|da|do|des|di|van|voor|für|k|ke)[ \t][^\n:=]{0,40}?)"
+    r"(?:[ \t]*(?::=|=>|=|:)|[ \t]+(?i:is now|was|is|will be|would be|set to|changed to|reset to|è|es|est|ist|je|är|er)"
+    r"(?=[ \t]))[ \t]*"
     r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is now|was|is|will be|would be|set to|changed to|reset to|to|jadi)(?=[ \t]))[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
 # The same in the languages of the keywords below: "le mot de passe du wifi est X", "Kennwort X",
 # "パスワードは X". A verb is a whole word ("router" holds no "er").
-_VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|to|era|war|était|sera|wird|será|là|adalah|jadi"
+_VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|to|je|era|war|était|sera|wird|será|là|adalah|jadi"
 _MARKS = r":=|=|:|：|は|是|为|는|은"
 _SEP_ELSEWHERE = (
-    r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of)[ \t][^\n:=]{0,40}?)"
+    r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of|k|ke)[ \t][^\n:=]{0,40}?)"
     rf"(?:[ \t]*(?:{_MARKS})|[ \t]+(?i:{_VERBS})(?=[ \t]))[ \t]*"
     rf"|[ \t]*(?P<sep>{_MARKS})[ \t]*|[ \t]+(?P<verb>(?i:{_VERBS}))[ \t]+"
     # "mật khẩu cũ hình như là X" (the old password seems to be X): a few words, then the copula
@@ -270,7 +271,8 @@ DETECTORS = (
         (PASSWORD,),
         re.compile(
             r"(?i:(?:\b\w*(?:passwort|kennwort)|\b(?:mot de passe|contrase[ñn]a|senha|wachtwoord|hasło|haslo|parola|"
-            r"lösenord|losenord|adgangskode|salasana|пароль|şifre|sifre|şifreniz|kata sandi|kata laluan|mật khẩu"
+            r"lösenord|losenord|adgangskode|salasana|пароль|şifresi|şifre|sifresi|sifre|şifreniz|kata sandi|kata laluan"
+            r"|mật khẩu|clé wi-?fi|clé wpa|clé de sécurité"
             r"|jelszó|heslo)"
             r"|パスワード|暗証番号|密码|密碼|비밀번호)"
             r"[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE
@@ -279,6 +281,9 @@ DETECTORS = (
         has_any(
             "wort",
             "mot de passe",
+            "clé wi",
+            "clé wpa",
+            "clé de sécurité",
             "contrase",
             "senha",
             "wachtwoord",

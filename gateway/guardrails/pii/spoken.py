@@ -21,6 +21,12 @@ _DIGIT_WORDS = {
     "seven": "7", "eight": "8", "nine": "9",
     "ten": "10", "eleven": "11", "twelve": "12", "thirteen": "13", "fourteen": "14", "fifteen": "15",
     "sixteen": "16", "seventeen": "17", "eighteen": "18", "nineteen": "19",
+    # as Italian, Spanish, Portuguese, French and German callers say them
+    "uno": "1", "due": "2", "tre": "3", "quattro": "4", "cinque": "5", "sei": "6", "sette": "7", "otto": "8",
+    "nove": "9", "cero": "0", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
+    "ocho": "8", "nueve": "9", "dois": "2", "três": "3", "sete": "7", "oito": "8", "zéro": "0",
+    "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7", "huit": "8", "neuf": "9", "eins": "1",
+    "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
 }  # fmt: skip
 _TENS = {
     "twenty": "2",
@@ -32,7 +38,7 @@ _TENS = {
     "eighty": "8",
     "ninety": "9",
 }
-_WORD = "|".join([*_DIGIT_WORDS, *_TENS])
+_WORD = "|".join(sorted([*_DIGIT_WORDS, *_TENS], key=len, reverse=True))  # "sette" before "sete" and "sei"
 # A spoken run: digit words and digit groups, two words among them at least, pauses as commas, with
 # a single capital spelled at either end ("M T two nine seven eight nine five C").
 _TOKEN = rf"(?:{_WORD}|\d+)"
@@ -45,10 +51,10 @@ _PARTS = re.compile(
 )
 # Stray spaces: around a dash or slash between digits, inside brackets, and single digits one space apart.
 _SPACED_MARK = re.compile(r"(?<=\d) *[-/] *(?=\d)|\( +(?=\d)|(?<=\d) +\)")
-_SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w.,]))+")
+_SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+")
 # A spoken run holds digit words standing alone: one pass of an automaton says whether any does.
 _HINTS = AhoCorasick(
-    [f" {word} " for word in ("one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "zero", "oh")],
+    [f" {word} " for word in _DIGIT_WORDS if len(word) > 2 or word == "oh"],
     implementation=Implementation.DFA,
 )
 
