@@ -64,8 +64,7 @@ def rereadings(text: str) -> list[tuple[str, list[int]]]:
     characters stood in ``text`` (one more entry: the end). A spoken run is read twice: its digit
     words joined and its numerals kept as the groups they are ("07946 018 223"), and all of it as
     one number ("956550098" for "nine 56 five five 0098"). None needed: an empty list."""
-    hinted = _HINTS.find_matches_as_indexes(f" {text.lower().replace(',', ' ').replace(chr(10), ' ')} ")
-    spoken = [m for m in _SPOKEN.finditer(text) if _words(m.group()) >= 2] if hinted else []
+    spoken = _spoken_runs(text)
     fixes = _stray_spaces(text, [m.span() for m in spoken])
     if not spoken:
         return [_applied(text, fixes)] if fixes else []
@@ -74,6 +73,30 @@ def rereadings(text: str) -> list[tuple[str, list[int]]]:
         edits = [(m.start(), m.end(), _digits(m.group(), joined)) for m in spoken]
         readings.append(_applied(text, sorted(edits + fixes)))
     return readings
+
+
+def _spoken_runs(text: str) -> list[re.Match[str]]:
+    """The spoken runs of ``text``: searched only near two digit words side by side (one automaton
+    pass finds them; prose that merely holds "three things" costs no search of the whole text)."""
+    padded = f" {text.lower().replace(',', ' ').replace(chr(10), ' ')} "
+    hits = sorted((start, end) for _, start, end in _HINTS.find_matches_as_indexes(padded, overlapping=True))
+    runs: list[re.Match[str]] = []
+    searched_to = 0
+    for (start, end), (next_start, _) in zip(hits, hits[1:], strict=False):
+        if next_start - end > 1 or start < searched_to:  # not side by side (a space or two apart), or read
+            continue
+        low = max(searched_to, start - _LOOK_BACK)
+        for match in _SPOKEN.finditer(text, low, min(len(text), start + _LOOK_AHEAD)):
+            if match.start() <= start + 1 and match.end() >= start and _words(match.group()) >= 2:
+                runs.append(match)
+                searched_to = match.end()
+                break
+        else:
+            searched_to = start + 1
+    return runs
+
+
+_LOOK_BACK, _LOOK_AHEAD = 40, 240  # characters a run may start before its first two words, and reach past them
 
 
 def _words(run: str) -> int:
