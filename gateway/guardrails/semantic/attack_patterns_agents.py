@@ -25,7 +25,7 @@ _READING = (
     r"|evaluating|assessing|scoring|ranking|triaging|monitoring|indexing|crawling)"
 )
 _OBEY = r"(?:follow|obey|execute|do|carry out|act on|comply|run|perform)"
-_PERSONA = r"(?:pretend(?:ing)?\s+(?:that\s+)?(?:you(?:'re|\s+are)|to\s+be)|imagine\s+(?:that\s+)?you(?:'re|\s+are)|role-?play(?:ing)?\s+as|let'?s\s+role-?play|role-?play\s*:|act(?:ing)?\s+as|you(?:'re|\s+are)\s+now|from now on,?\s+you(?:'re|\s+are)|be\s+(?:her|him|them|my)\b)"
+_PERSONA = r"(?:pretend(?:ing)?\s+(?:that\s+)?(?:you(?:'re|\s+are)|to\s+be)|imagine\s+(?:that\s+)?you(?:'re|\s+are)|role-?play(?:ing)?\s+as|let'?s\s+role-?play|role-?play\s*:|act(?:ing)?\s+as|you(?:'re|\s+are)\s+now|from now on,?\s+you(?:'re|\s+are))"
 # What a persona is asked to do that reaches past the story: a tool, a real record, a real secret.
 _FOR_REAL = r"(?:(?:your|the)\s+(?:[\w-]+\s+)?tool\b|\breal\s+(?:\w+\s+){0,2}?(?:codes?|passwords?|pins?|numbers?|records?|names?|keys?|schedules?|credentials)|\bactual(?:ly)?\s+(?:send|use|run|work)|\bunlock\b|\brefund\b|\btransfer\b|\bdelete\b|\bkill -9\b|\bchange\s+(?:my|his|her|their|the)\s+(?:[\w']+\s+){1,2}?(?:grade|score|status|balance|price|rate)|\bput\s+(?:these|this|them|it)\s+in\s+my\s+cart|\bopen\s+(?:their|his|her|the)\s+(?:booking|account|file|record|door)|\bcard\s+numbers?\b|\bpins?\b|\bpatron records|\bwalk me through how\b|\bhow (?:you'?d|you would) make\b)"
 
@@ -45,17 +45,27 @@ AGENT_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] = (
         None,
         _DISCUSSED,
     ),
-    (
+    (  # "Note to the analysis bot:", "Note for the AI reviewer:" (not "note for the model team")
         "planted",
         3,
-        # "Note to the analysis bot:", "P.S. for the intake chatbot:", "[assistant instructions]" (one
-        # regex: its anchors, the note words, are what a business e-mail may hold)
-        rf"\b(?:note|instructions?|message|directive|reminder)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+){{0,2}}?(?:{_READER_WORD}s?|(?:ai|automated)\s+[\w-]+)\b(?:\s+{_READING}\b[^:\n]{{0,40}}?)?\s*[:)\]]"
-        rf"|\bp\.\s?s\.?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+){{0,2}}?{_PS_READER}s?\b(?:\s+{_READING}\b[^:\n]{{0,40}}?)?\s*[:)\],]"
-        rf"|\[\s*(?:{_READER_WORD[3:-1]}|system)\s+(?:instructions?|notes?|directives?|commands?)\s*\]",
+        rf"\b(?:note|instructions?|message|directive|reminder)\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+){{0,2}}?(?:{_READER_WORD}s?|(?:ai|automated)\s+[\w-]+)\b(?:\s+{_READING}\b[^:\n]{{0,40}}?)?\s*[:)\]]",
         None,
         _DISCUSSED,
     ),
+    (  # "P.S. for the intake chatbot:"
+        "planted",
+        3,
+        rf"\bp\.\s?s\.?\s+(?:to|for)\s+(?:the\s+|any\s+|all\s+|every\s+)?(?:\w+\s+){{0,2}}?{_PS_READER}s?\b(?:\s+{_READING}\b[^:\n]{{0,40}}?)?\s*[:)\],]",
+        None,
+        _DISCUSSED,
+    ),
+    (
+        "planted",
+        3,
+        rf"\[\s*(?:{_READER_WORD[3:-1]}|system)\s+(?:instructions?|notes?|directives?|commands?)\s*\]",
+        None,
+        None,
+    ),  # "[assistant instructions]"
     (
         "planted",
         3,
@@ -147,14 +157,8 @@ AGENT_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] = (
     (
         "role-play",
         2,
-        rf"\b{_PERSONA}[\s\S]{{0,200}}?\b(?:in character|stay(?:ing)? (?:fully )?in character|as (?:that|this) \w+|as (?:dr\.? |professor |mr\.? |ms\.? |mrs\.? )?[a-z]+,)[\s\S]{{0,120}}?{_FOR_REAL}",
-        None,
-        None,
-    ),
-    (
-        "role-play",
-        2,
-        rf"\b{_PERSONA}[^!?\n]{{0,100}}?\b(?:(?:with|has|having)\s+(?:no|zero)\s+(?:ethical\s+|moral\s+|legal\s+)?(?:limits|rules|laws|ethics|scruples|conscience)|(?:in\s+a\s+(?:country|world|place)\s+with\s+no\s+laws)|(?:bends|breaks|ignores|hates|is sick of)\s+(?:the\s+|all\s+)?(?:rules|laws|store'?s? (?:rules|prices))|(?:doesn'?t|does not|never)\s+(?:care|worry)\s+about\s+(?:liability|consequences|the law|legality)|(?:doesn'?t|does not)\s+work\s+for\s+the\s+(?:store|company|bank|clinic)|sem\s+regras)",
+        # asked to act for real (in character, with a tool, real codes), or a persona without limits or laws
+        rf"\b{_PERSONA}(?:[\s\S]{{0,200}}?\b(?:in character|stay(?:ing)? (?:fully )?in character|as (?:that|this) \w+|as (?:dr\.? |professor |mr\.? |ms\.? |mrs\.? )?[a-z]+,)[\s\S]{{0,120}}?{_FOR_REAL}|[^!?\n]{{0,100}}?\b(?:(?:with|has|having)\s+(?:no|zero)\s+(?:ethical\s+|moral\s+|legal\s+)?(?:limits|rules|laws|ethics|scruples|conscience)|(?:in\s+a\s+(?:country|world|place)\s+with\s+no\s+laws)|(?:bends|breaks|ignores|hates|is sick of)\s+(?:the\s+|all\s+)?(?:rules|laws|store'?s? (?:rules|prices))|(?:doesn'?t|does not|never)\s+(?:care|worry)\s+about\s+(?:liability|consequences|the law|legality)|(?:doesn'?t|does not)\s+work\s+for\s+the\s+(?:store|company|bank|clinic)|sem\s+regras))",
         None,
         None,
     ),
