@@ -161,6 +161,9 @@ def piecewise(scanner: Scanner, piece: str, copies: int) -> list[tuple[str, int,
         (["PASSWORD"], "-----BEGIN RSA PRIVATE KEY-----\n"),  # no footer anywhere after a header
         (["PASSWORD"], "-----BEGIN PRIVATE KEY-----\nMIIEvQ==\n-----END PRIVATE KEY-----\n"),
         (sorted(PATTERN_TYPES), "Card 4111 1111 1111 1111 exp 12/27 cvv 123, mail ana@example.com. "),
+        # numbers read again as digits: stray spaces dropped, spoken runs (each edit checked once)
+        (sorted(PATTERN_TYPES), "SSN 536 - 22 - 8841, pages 1 - 2 and 3 / 4; "),
+        (sorted(PATTERN_TYPES), "my NHS number is nine four three 476 5919. "),
     ],
 )
 def test_a_megabyte_gives_the_findings_of_its_pieces(types: list[str], piece: str) -> None:

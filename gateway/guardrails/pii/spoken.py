@@ -124,12 +124,20 @@ def _stray_spaces(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
     shape = b" " + text.encode("utf-8", "surrogatepass").translate(_NUMBER_SHAPES)
     if not _STRAY.find_matches_as_indexes(shape):
         return []
-    edits = []
+    edits: list[tuple[int, int, str]] = []
+    occupied = sorted(taken)  # disjoint spans already rewritten, in order: one walk per pattern (linear)
     for pattern in (_SPACED_MARK, _SPACED_DIGITS):
+        fresh: list[tuple[int, int]] = []
+        index = 0
         for match in pattern.finditer(text):
-            if " " in match.group() and not any(s < match.end() and match.start() < e for s, e in taken):
-                edits.append((match.start(), match.end(), match.group().replace(" ", "")))
-                taken.append(match.span())
+            start, end = match.span()
+            while index < len(occupied) and occupied[index][1] <= start:
+                index += 1
+            if " " not in match.group() or (index < len(occupied) and occupied[index][0] < end):
+                continue  # nothing to drop, or inside a span already rewritten
+            edits.append((start, end, match.group().replace(" ", "")))
+            fresh.append((start, end))
+        occupied = sorted(occupied + fresh)
     return edits
 
 
