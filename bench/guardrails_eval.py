@@ -56,7 +56,10 @@ def use_holdout(modules: list[object]) -> list[object]:
         (folder / "pii_holdout8.jsonl", "pii_holdout8: 290 entities, 120 look-alikes; read since, a development set"),
         (folder / "pii_holdout9.jsonl", "pii_holdout9: 298 entities, 129 look-alikes; read since, a development set"),
         (folder / "pii_holdout10.jsonl", "pii_holdout10: 298 entities, 172 look-alikes; read since, a development set"),
-        (folder / "pii_holdout11.jsonl", "pii_holdout11: 331 entities, ~150 look-alikes; read since, a development set"),
+        (
+            folder / "pii_holdout11.jsonl",
+            "pii_holdout11: 331 entities, ~150 look-alikes; read since, a development set",
+        ),
         (folder / "pii_holdout12.jsonl", "pii_holdout12: 316 entities, ~148 look-alikes; never read while tuning"),
     ]
     content.ATTACKS_MORE = [

@@ -95,8 +95,6 @@ CID = re.compile(r"(?i:cid)(?![a-z])[ \t:#=-]*(?:(?i:is|number|code)[ \t:]+)?(?P
 
 def cids(scan: Scan) -> Iterator[re.Match[str]]:
     text, lowered = scan.text, scan.lowered
-    if len(lowered) != len(text):
-        lowered = text.lower()  # the offsets below index the text (as before: "cid" is ASCII)
     for start in _occurrences(lowered, "cid"):
         if (start == 0 or not lowered[start - 1].isalnum()) and (match := CID.match(text, start)) is not None:
             yield match

@@ -130,8 +130,6 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
         kind, keywords = SSN, ctx.SSN
     else:
         return None
-    if _AFTER_COUNTRY_CODE.search(scan.text, max(0, match.start() - 6), match.start()):
-        return None  # "+1 212-55-1234"... a phone number's national part
     if scan.near(match.start(), match.end(), keywords):
         return found(kind, match.start(), match.end())
     if kind == ITIN and scan.near(match.start(), match.end(), ctx.SSN):
@@ -139,9 +137,6 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
     if match[3] == "-" and not scan.before(match.start(), ctx.NOT_PERSONAL):
         return found(kind, match.start(), match.end())
     return None
-
-
-_AFTER_COUNTRY_CODE = re.compile(r"\+\d{1,3}[ .-]?\Z")
 
 
 def _dotted_ssn(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -233,8 +228,6 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
     """Nine digits passing Luhn: near "SIN", or written 3-3-3 with nothing saying it is something else."""
     if not check.ca_sin(digits_of(match.group())):
         return None
-    if _AFTER_COUNTRY_CODE.search(scan.text, max(0, match.start() - 6), match.start()):
-        return None  # "+351 912 447 083": a phone number's national part
     if example_sentence(scan, match.start(), match.end()):
         return None  # "the 046 454 286 on the worksheet is the CRA's example"
     if scan.near(match.start(), match.end(), ctx.SIN):

@@ -13,7 +13,7 @@ import re
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii.detector import Detector
-from gateway.guardrails.pii.scan import Finding, Scan, digits_of, found
+from gateway.guardrails.pii.scan import RANKS, Finding, Scan, digits_of, found
 
 PHONE = "PHONE"
 _NOT_AFTER = r"[\w.+/#$€£-]"
@@ -70,7 +70,13 @@ def _international(match: re.Match[str], scan: Scan) -> Finding | None:
         digits = len(digits_of(candidate)) - prefix
         if digits <= 15:
             if digits >= 8 and candidate.count("(") == candidate.count(")"):
-                return found(PHONE, match.start(), match.start() + end)
+                if prefix:
+                    return found(PHONE, match.start(), match.start() + end)
+                # "+351 912 447 083": the country code says phone; it outranks the national
+                # identifiers its digits may also pass for (a SIN, an SSN, an NHS number)
+                return Finding(
+                    PHONE, match.start(), match.start() + end, RANKS["UK_NATIONAL_HEALTH_SERVICE_NUMBER"] + 1
+                )
             return None
     return None
 

@@ -43,11 +43,9 @@ def example_sentence(scan: Scan, start: int, end: int) -> bool:
     return pattern.search(scan.text, first, start) is not None or pattern.search(scan.text, end, last) is not None
 
 
-# The literal starts of context.EXAMPLE's words but "example" (counted apart from example.com and its kin).
-_EXAMPLE_NEEDLES = needles(
-    "placeholder", "e.g.", "sample", "dummy", "fake", "format", "specimen", "beispiel", "platzhalter", "ejemplo",
-    "exemple", "esempio", "voorbeeld", "サンプル", "例", "示例", "样例", "예시", "샘플",
-)  # fmt: skip
+# The literal starts of context.EXAMPLE's words but "example" (counted apart from example.com and its kin),
+# and "e.g." whole (its literal start, "e", stands in every text).
+_EXAMPLE_NEEDLES = needles("e.g.", *(n for n in EXAMPLE.needles or () if n not in ("e", "example")))
 
 
 _TEMPLATE = re.compile(
