@@ -20,14 +20,19 @@ $(STAMP): $(BIN)/python pyproject.toml constraints.txt requirements/models.txt
 run: $(STAMP)
 	$(BIN)/strata serve
 
+# Test files run on TEST_WORKERS processes (pytest-xdist), each file whole on one of them: most tests
+# wait on servers, so two workers on two cores take about half the time of one.
+TEST_WORKERS ?= 2
+PYTEST := $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+
 test: $(STAMP)
-	$(BIN)/python -m pytest tests
+	$(PYTEST) tests
 
 unit: $(STAMP)
-	$(BIN)/python -m pytest tests/unit
+	$(PYTEST) tests/unit
 
 integration: $(STAMP)
-	$(BIN)/python -m pytest tests/integration
+	$(PYTEST) tests/integration
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
