@@ -51,15 +51,31 @@ def load(path: Path = DATA) -> list[Case]:
 
 
 def _locate(text: str, expected: Iterable[dict[str, str]]) -> list[Span]:
-    """Each expected match's span: successive occurrences when a match repeats."""
+    """Each expected match's span: successive occurrences when a match repeats, whole tokens first
+    (a CVV "318" is the one after "CVV", not the end of the card number "... 9318" before it)."""
     spans: list[Span] = []
     for entry in expected:
-        start = text.find(entry["match"])
-        while any(s[1] == start for s in spans if s[0] == entry["type"]):
-            start = text.find(entry["match"], start + 1)
-        assert start >= 0, (entry, text)
-        spans.append((entry["type"], start, start + len(entry["match"])))
+        match, kind = entry["match"], entry["type"]
+        taken = {s[1] for s in spans if s[0] == kind}
+        starts = [i for i in _occurrences(text, match) if i not in taken]
+        assert starts, (entry, text)
+        whole = [i for i in starts if _whole_token(text, i, i + len(match))]
+        start = (whole or starts)[0]
+        spans.append((kind, start, start + len(match)))
     return spans
+
+
+def _occurrences(text: str, match: str) -> list[int]:
+    found, start = [], text.find(match)
+    while start >= 0:
+        found.append(start)
+        start = text.find(match, start + 1)
+    return found
+
+
+def _whole_token(text: str, start: int, end: int) -> bool:
+    """Not glued to a letter or digit on either side."""
+    return (start == 0 or not text[start - 1].isalnum()) and (end == len(text) or not text[end].isalnum())
 
 
 def _overlap(a: Span, b: Span) -> bool:

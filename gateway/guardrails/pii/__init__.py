@@ -11,7 +11,9 @@
 - ``network.py``     email, URL, IPv4/IPv6, MAC
 - ``codes.py``       IBAN, SWIFT, VIN, UK NINO, licence plates, driver's licences
 - ``secrets.py``     AWS keys, passwords, API tokens, private keys
+- ``password_words.py`` the word for "password" in the other languages read
 - ``secret_forms.py`` passwords in tools' formats: CSV columns, XML, Wi-Fi QR, key/value variables, plans
+- ``spoken.py``      numbers spelled partly out or split by stray spaces, read again as digits
 - ``folding.py``     the text as detectors read it (no zero-width characters, ASCII digits), offsets mapped back
 - ``scanner.py``     the detectors a set of types needs, run in order; overlaps settled
 - ``ner.py``         NAME, ADDRESS, AGE, USERNAME from a local token-classification model

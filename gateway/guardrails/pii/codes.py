@@ -40,6 +40,8 @@ def _iban(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+# A word in capitals right before (not a label for the code): the code is the next word of a name.
+_NAME_IN_CAPITALS = re.compile(r"(?<![\w-])(?!(?:SWIFT|BIC|CODE|BIC/SWIFT|SWIFT/BIC)\b)[A-Z]{2,}[ ]\Z")
 # An MT103 / MT202 field that holds a BIC (":52A:", ":57A:"), right before the code.
 _BIC_FIELD = re.compile(r":5[0-9][A-D]:\Z")
 _PROMO = re.compile(r"(?i:promo(?:tion(?:al)?)?|coupon|voucher|discount|referral|gift)[\w ]{0,12}[\s:#=-]*\Z")
@@ -57,6 +59,8 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     plain_word = code.isalpha() and not code.endswith("XXX")
     if plain_word and example_sentence(scan, start, match.end()):
         return None  # "SAMPLE CHEQUE FOR TRAINING"
+    if plain_word and _NAME_IN_CAPITALS.search(scan.text, max(0, start - 24), start):
+        return None  # "영문 이름은 LEE SEUNGMIN": a name written in capitals, its surname before it
     if plain_word and not (
         scan.near(start, match.end(), ctx.SWIFT)
         or _BIC_FIELD.search(scan.text, max(0, start - 5), start)
@@ -182,7 +186,8 @@ DETECTORS = (
     ),
     Detector(
         (SWIFT,),
-        re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?!\w)"),
+        # a Korean particle or Japanese kana may follow at once: "SWIFT 코드는 KOEXKRSE입니다"
+        re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![^\W\u3040-\u30ff\uac00-\ud7af])"),
         _swift,
         lambda scan: scan.shape(b"AAAAAA"),
         needs=(IBAN,),

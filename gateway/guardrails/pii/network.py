@@ -20,12 +20,18 @@ EMAIL, URL, IP, MAC = "EMAIL", "URL", "IP_ADDRESS", "MAC_ADDRESS"
 _DOMAIN = r"(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}"
 _LOCAL_PART = re.compile(r"[A-Za-z0-9._%+'-]{1,64}\Z")
 _TRAILING = ".,;:!?'\")]}>*"
+# Top-level domains that count only after "www." or before a path: "www.skiskole.no" is a site,
+# "self.config.th" an attribute.
+_WWW_ONLY_TLDS = frozenset(
+    "no ee lv lt si hr rs ba mk bg sk lu li mt cy ge kz ir pk bd lk np th my ph ke ng gh tz ug eg ma sa ae qa pe "
+    "uy ve ec cr travel museum club health bank eus cat gal wales scot".split()
+)
 # Top-level domains that a bare host name ("example.com/pricing") is recognised by; file
 # extensions (.py, .js, .md, .sh) are left out on purpose.
 _TLDS = (
     "com|org|net|edu|gov|mil|io|co|uk|de|fr|info|biz|dev|app|us|ca|au|jp|cn|ru|br|es|nl|eu|ch|se|pl|dk|fi|ie|nz|"
     "za|mx|kr|sg|hk|tw|tv|xyz|online|site|tech|cloud|ai|ly|gl|me|be|it|in|to|gg|at|pt|sh|so|fm|tr|il|ua|ro|hu|cz|gr|"
-    "ar|cl|id|vn|shop|store|link|page|news|blog"
+    "ar|cl|id|vn|shop|store|link|page|news|blog|" + "|".join(sorted(_WWW_ONLY_TLDS))
 )  # lower case only: "end.It" is a missing space, not a host
 # Top-level domains that are also common attribute names in code ("self.app", "logger.info", "tls.ca"):
 # a bare host with one of these needs more to count (www., a subdomain, a port or a path).
@@ -156,10 +162,14 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # not a host name, or part of an email, a URL or a path found otherwise
     if match["tld"] not in _STRONG_TLDS and not match["rest"] and "." not in scan.text[start:dot]:
         return None  # "self.app", "event.info": code, not a host
+    if match["tld"] in _WWW_ONLY_TLDS and not match["rest"] and not scan.text.startswith("www.", start):
+        return None
     if _GO_SYMBOL.search(scan.text, start, min(len(scan.text), match.end() + 2)) or _GO_MODULE.match(
         scan.text, match.end()
     ):
         return None  # a Go symbol in a stack trace ("github.com/a/b/pay.(*Processor).Charge(0x...)"), go.sum's modules
+    if _go_import(scan, start, end=match.end()):
+        return None  # a Go import: "github.com/stripe/stripe-go/v76/paymentintent" in an import block
     if _CREATED_BY.search(scan.text, max(0, start - 12), start):
         return None  # "created by github.com/lumen/kyc/worker.Start in goroutine 6"
     if _IMAGE_TAG.search(match["rest"]):
@@ -180,6 +190,16 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(URL, start, end)
 
 
+def _go_import(scan: Scan, start: int, end: int) -> bool:
+    """A quoted path alone on its line (an alias before it at most), in a text that imports."""
+    line_start = scan.text.rfind("\n", 0, start) + 1
+    lead = scan.text[line_start:start]
+    if not scan.text.startswith('"', end) or _GO_IMPORT_LEAD.fullmatch(lead) is None:
+        return False
+    return "import" in lead or scan.text.rfind("import (", 0, start) >= 0
+
+
+_GO_IMPORT_LEAD = re.compile(r'[ \t]*(?:import[ \t]+)?(?:[\w.]+[ \t]+)?"')
 _GO_SYMBOL = re.compile(r"/[\w.-]*[\w]\.(?:\(\*?\w|\w+\()")
 _GO_MODULE = re.compile(r"[ \t]+v\d+\.\d+\.\d+")
 _CREATED_BY = re.compile(r"\bcreated by \Z")
@@ -191,7 +211,7 @@ _NAMED_NOT_WEB = re.compile(
 )
 # "host: smtp.office365.com", EMAIL_HOST = "mail.acme.com", ALLOWED_HOSTS = ["portal.acme.com"], docker login ghcr.io
 _SERVER_KEY = re.compile(
-    r"(?i)(?:\b|_)(?:hosts?|hostname|server|relay|smtp_host|mx|smarthost)[\"']?\s*[:=]\s*\[?\s*[\"']?\Z"
+    r"(?i)(?:\b|_)(?:hosts?|hostname|server|relay|smtp_host|mx|smarthost|endpoint|eventsource)[\"']?\s*[:=]\s*\[?\s*[\"']?\Z"
     r"|\b(?:docker|podman|helm registry) login\s+\Z"
 )
 _IMAGE_KEY = re.compile(r"(?i)\b(?:image|repository|registry)[\"']?\s*[:=]\s*[\"']?\Z")

@@ -101,7 +101,13 @@ def _national(match: re.Match[str], scan: Scan) -> Finding | None:
         return found(PHONE, match.start(), match.end())
     if count == 12 and scan.near(match.start(), match.end(), ctx.PHONE):  # German mobiles: 0151 48203917
         return found(PHONE, match.start(), match.end())
+    if count == 12 and match.group().startswith(_GERMAN_MOBILE) and _personal(scan, match.start(), match.end()):
+        return found(PHONE, match.start(), match.end())  # "Jonas – 0176 4482 9913 – Schicht 16–22"
     return None
+
+
+# German mobile networks' prefixes (015x, 016x, 017x), in the groups people write them: "0176 4482 9913"
+_GERMAN_MOBILE = ("015", "016", "017")
 
 
 def _local_seven(match: re.Match[str], scan: Scan) -> Finding | None:

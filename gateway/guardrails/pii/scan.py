@@ -21,6 +21,9 @@ _TABLE_ROWS = 200  # rows of a table looked past for its header
 # The last number before a value; digits glued to letters are part of a word ("CVC2", "v2"), not one.
 _LAST_NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?=\D*\Z)")
 _NEXT_DIGIT = re.compile(r"\d")
+_RULE_LINE = re.compile(r"[ \t]*[-=]{3,}[-=+| \t]*")
+# A transcript's time stamp and speaker right before a value: "[00:01:38] CALLER: ", "14:03:23 Customer: "
+_SPEAKER_STAMP = re.compile(r"\[?\d{1,2}:\d\d(?::\d\d)?(?:\.\d+)?\]?[ \t]*(?:[^\W\d_][\w.-]{0,20}[ \t]?){1,2}:[ \t]*\Z")
 _LIST_GLUE = re.compile(r"[\s,;/&]*(?:and|or|&|then)?[\s,;/&]*\Z", re.IGNORECASE)
 _VALUE_START = re.compile(r"[^\s,;]+\Z")
 _SEPARATORS = re.compile(r"[\s,;:/|()\-`'\"]*\Z")
@@ -222,6 +225,10 @@ class Scan:
         if not self.mentions(keywords):
             return False
         end = start
+        if self.text[max(0, start - 3) : start].rstrip(" \t").endswith(":") and (
+            stamp := _SPEAKER_STAMP.search(self.text, max(0, start - 40), start)
+        ):
+            end = stamp.start()  # "[00:01:38] CALLER: 261": the question is the turn before
         for _ in range(4):  # a list of values: look past at most three earlier ones
             low = max(0, end - width)
             digit = _LAST_NUMBER.search(self.text, low, end)
@@ -278,7 +285,10 @@ class Scan:
         for _ in range(_TABLE_ROWS):
             above_start = text.rfind("\n", 0, above_end) + 1
             if _delimiters(text[above_start:above_end], delimiter) != cells:
-                break
+                if not _RULE_LINE.fullmatch(text, above_start, above_end) or above_start == 0:
+                    break
+                above_end = above_start - 1  # psql's "-----+-----" under the header: look past it
+                continue
             header = (above_start, above_end)
             if above_start == 0:
                 break

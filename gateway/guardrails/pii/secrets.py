@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii.detector import Detector, has_any
+from gateway.guardrails.pii.password_words import PASSWORD_ELSEWHERE, PASSWORD_ELSEWHERE_NEEDLES
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -36,16 +37,19 @@ _SEP = (
 _VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|to|je|era|war|était|sera|wird|será|là|adalah|jadi"
 _MARKS = r":=|=|:|：|は|是|为|는|은"
 _SEP_ELSEWHERE = (
-    r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of|k|ke)[ \t][^\n:=]{0,40}?)"
+    r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of|k|ke|za|na|pro|для|за|ng|ya)"
+    r"[ \t][^\n:=]{0,40}?)"
     rf"(?:[ \t]*(?:{_MARKS})|[ \t]+(?i:{_VERBS})(?=[ \t]))[ \t]*"
     rf"|[ \t]*(?P<sep>{_MARKS})[ \t]*|[ \t]+(?P<verb>(?i:{_VERBS}))[ \t]+"
     # "mật khẩu cũ hình như là X" (the old password seems to be X): a few words, then the copula
     r"|(?:[ \t]+[^\s:=]{1,12}){1,3}?[ \t]+(?:là|adalah)[ \t]+"
+    # "la contraseña que siempre usé era X": a few words, then a past copula (the value must look chosen)
+    r"|(?:[ \t]+[^\s:=]{1,12}){1,4}?[ \t]+(?P<copula>(?i:era|fue|était|war|foi|was|byla|bylo|było))[ \t]+"
     # one word between the keyword and its colon: "hasło tymczasowe: X", "mot de passe provisoire : X"
     r"|[ \t]+[^\W\d_]{3,16}[ \t]*:[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
-_VALUE = r"(?P<value>\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
+_VALUE = r"(?P<value>\"\"[^\"\n]{1,64}\"\"|\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
 NOT_A_PASSWORD = frozenset(
     """a an the my your his her their our its this that it is was be for of to in on at by as if and or but
     with without when then here there below above following same mine yours required incorrect wrong invalid
@@ -72,7 +76,9 @@ _PLACEHOLDER = re.compile(
 def _password(match: re.Match[str], scan: Scan) -> Finding | None:
     start, end = match.span("value")
     value = match["value"]
-    if value[0] in "\"'`":
+    if value.startswith('""'):
+        start, end, quoted = start + 2, end - 2, True  # JSON inside a JSON string: folding reads \" as ""
+    elif value[0] in "\"'`":
         start, end, quoted = start + 1, end - 1, True
     else:
         quoted = False
@@ -87,6 +93,8 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # code, or the next flag of a command line ("DB_PASSWORD_FILE=/run/x --name web")
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
         return None  # a command-line flag: --password-stdin
+    if match.groupdict().get("copula") and not _mixed(value):
+        return None  # "la contraseña que usé era demasiado corta"
     if match.groupdict().get("space") and (value.isalpha() or not quoted and not _mixed(value)):
         return None  # "password Bl@ckC@t99" and "(password Maple&Juniper!)" yes, "password reset" no
     if _CMDLET.fullmatch(value):
@@ -219,9 +227,14 @@ def config_password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "login: dchen / pass: X": a label, the password follows it
     if len(value) < 4 or _PLACEHOLDER.search(value) or value.startswith(("$", "%", "{")) or _CODE.fullmatch(value):
         return None
-    if match.group().lower().startswith("login") and (value.isalpha() or value.isdigit()):
+    if match.group().lower().startswith(("login", "user")) and (value.isalpha() or value.isdigit()):
         return None  # "login: alice / bob" names two people; a password mixes kinds of characters
+    if match.group().startswith("AUTH") and _APPROVAL_CODE.fullmatch(value):
+        return None  # "AUTH 08812B" on a card receipt: the approval code, not Redis's AUTH command
     return found(PASSWORD, start, end)
+
+
+_APPROVAL_CODE = re.compile(r"[0-9A-Z]{6}")
 
 
 def _chpasswd_line(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -262,51 +275,16 @@ DETECTORS = (
         re.compile(
             r"[pP](?<![A-Za-z][pP])"
             r"(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w|ass(?=[\"']?[ \t]*(?::=|=|:))"
-            r"|(?P<short>ass)(?=[ \t]+for[ \t][^\n:=]{0,40}?[ \t](?:is|was)[ \t]))[\"']?" + _SEP + _VALUE
+            r"|(?P<short>ass)(?=[ \t]+for[ \t][^\n:=]{0,40}?[ \t](?:is|was)[ \t]))[\"']{0,2}" + _SEP + _VALUE
         ),
         _password,
         has_any("pass", "pw"),
     ),
     Detector(
         (PASSWORD,),
-        re.compile(
-            r"(?i:(?:\b\w*(?:passwort|kennwort)|\b(?:mot de passe|contrase[ñn]a|senha|wachtwoord|hasło|haslo|parola|"
-            r"lösenord|losenord|adgangskode|salasana|пароль|şifresi|şifre|sifresi|sifre|şifreniz|kata sandi|kata laluan"
-            r"|mật khẩu|clé wi-?fi|clé wpa|clé de sécurité"
-            r"|jelszó|heslo)"
-            r"|パスワード|暗証番号|密码|密碼|비밀번호)"
-            r"[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE
-        ),
+        re.compile(PASSWORD_ELSEWHERE + r"(?:[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE),
         _password,
-        has_any(
-            "wort",
-            "mot de passe",
-            "clé wi",
-            "clé wpa",
-            "clé de sécurité",
-            "contrase",
-            "senha",
-            "wachtwoord",
-            "hasło",
-            "haslo",
-            "parola",
-            "senord",
-            "adgangskode",
-            "salasana",
-            "пароль",
-            "şifre",
-            "sifre",
-            "パスワード",
-            "暗証番号",
-            "密码",
-            "密碼",
-            "비밀번호",
-            "kata sandi",
-            "kata laluan",
-            "mật khẩu",
-            "jelszó",
-            "heslo",
-        ),
+        has_any(*PASSWORD_ELSEWHERE_NEEDLES),
     ),
     Detector(
         (PASSWORD,),
@@ -344,6 +322,7 @@ DETECTORS = (
             r"(?<![A-Za-z0-9])(?:[A-Z][A-Z0-9_]*(?:PASSWORD|PASSWD|PASS|PWD)[ \t]*=[ \t]*"
             r"|(?i:requirepass|masterauth)[ \t]+"
             r"|(?i:login)(?:[ \t]+(?:as|is|was))?[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+"
+            r"|\b(?i:user(?:name)?)[ \t]*[: ][ \t]*\S{1,64}[ \t]+/[ \t]+(?i:pass(?:word|wd)?|pw|pwd)[ \t]*[: ][ \t]*"
             r"|\blftp\b[^\n]{0,80}?[ \t]-u[ \t]+[^\s,'\"]{1,64},"
             r"|\bnet[ \t]+user[ \t]+[^\s/]{1,64}[ \t]+(?=[^\s/*])"
             r"|\bConvertTo-SecureString[ \t]+(?:-String[ \t]+)?(?=['\"])"
