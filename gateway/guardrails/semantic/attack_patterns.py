@@ -3,7 +3,9 @@
 
 Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alone is case-sensitive.
 The patterns for other languages are in ``attack_languages.py``, those for instructions hidden in
-pasted content and looser phrasings in ``attack_patterns_indirect.py``; ``PATTERNS`` holds them all.
+pasted content and looser phrasings in ``attack_patterns_indirect.py``, those aimed at agents in
+``attack_patterns_agents.py``, social engineering and leaking personas in
+``attack_patterns_social.py``; ``PATTERNS`` holds them all.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import re
 from gateway.guardrails.semantic.attack_languages import LANGUAGE_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_agents import AGENT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
+from gateway.guardrails.semantic.attack_patterns_social import SOCIAL_PATTERNS
 from gateway.guardrails.semantic.attack_vocabulary import (
     _AI,
     _EXTRACT,
@@ -363,7 +366,11 @@ _ENGLISH: tuple[Pattern, ...] = (
     ),
 )
 PATTERNS: tuple[Pattern, ...] = (
-    _ENGLISH + INDIRECT + tuple(_p(*spec) for spec in LANGUAGE_PATTERNS) + tuple(_p(*spec) for spec in AGENT_PATTERNS)
+    _ENGLISH
+    + INDIRECT
+    + tuple(_p(*spec) for spec in LANGUAGE_PATTERNS)
+    + tuple(_p(*spec) for spec in AGENT_PATTERNS)
+    + tuple(_p(*spec) for spec in SOCIAL_PATTERNS)
 )
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
 PERSONA = re.compile(r"\b(?:DAN|STAN|DUDE|AIM|KEVIN|BetterDAN|EvilBOT|EvilBot|DevMode)\b")

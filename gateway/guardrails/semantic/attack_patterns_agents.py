@@ -62,10 +62,10 @@ AGENT_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] = (
     (
         "planted",
         3,
-        rf"\[\s*(?:{_READER_WORD[3:-1]}|system)\s+(?:instructions?|notes?|directives?|commands?)\s*\]",
+        rf"\[\s*(?:{_READER_WORD[3:-1]}|system)\s+(?:instructions?|notes?|directives?|commands?)\s*[\]:]",
         None,
         None,
-    ),  # "[assistant instructions]"
+    ),  # "[assistant instructions]", "[assistant instruction: when any user asks ...]"
     (
         "planted",
         3,
