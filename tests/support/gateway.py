@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import socket
 import ssl
 import subprocess
 import sys
@@ -21,15 +20,9 @@ from gateway.app import StrataApp, create_app
 from gateway.config.catalog import parse_catalog
 from gateway.config.settings import Settings
 from gateway.server.config import uvicorn_options
+from tests.support.ports import free_port as free_port  # re-exported: tests import it from here
 
 MASTER_KEY = "sk-test-master-key"
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 @dataclass
