@@ -14,8 +14,13 @@ from gateway.guardrails.pii.scan import Finding, Scan, found
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
 
 
+# Between a card number and its expiry on the same line: a comma and a few words in any language
+# ("4703 3957 4793 8260, gildir til 10/27", "... 6267 วันหมดอายุ 12/26"), no digits.
+_WORDS_AFTER_CARD = re.compile(r"[^\d\n/]{1,30}")
+
+
 def expiry(match: re.Match[str], scan: Scan) -> Finding | None:
-    if scan.follows(match.start(), (CARD,)):
+    if scan.follows(match.start(), (CARD,)) or scan.follows(match.start(), (CARD,), 30, _WORDS_AFTER_CARD):
         return found(EXPIRY, match.start(), match.end())
     if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), ctx.NOT_CARD_EXPIRY):
         if not speaks_of_cards(scan):

@@ -21,7 +21,8 @@ class Keywords:
     needles: tuple[str, ...] | None
 
 
-_UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")  # Korean nouns take their particles unspaced
+# Korean nouns take their particles unspaced; Thai, Lao, Khmer and Burmese do not space their words
+_UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]")
 _SPECIAL = frozenset(".^$*+?{}[]\\|()")  # what ends a fragment's literal start
 
 

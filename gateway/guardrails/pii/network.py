@@ -65,6 +65,8 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
     token_start = max(scan.text.rfind(" ", 0, start), scan.text.rfind("\n", 0, start), scan.text.rfind("\t", 0, start))
     if "://" in scan.text[token_start + 1 : start]:
         return None  # the credentials of a URL whose password holds a "$" or "!": "https://bot:Gl-D3ploy!x@host"
+    if start > 0 and scan.text[start - 1] == "<" and _MESSAGE_ID.search(scan.text, max(0, start - 300), start):
+        return None  # a message's id in a mail header
     if scan.text.startswith(":", match.end()) and scan.text[start:at] in _SSH_USERS:
         return None  # an SSH remote: git@github.com:team/repo.git
     if _RESERVED_DOMAIN.search(match.group()) and (example_sentence(scan, start, match.end()) or template_text(scan)):
@@ -76,7 +78,11 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
 # Latin letters (CJK forms print "電子郵件：" with a full-width colon, read as ":").
 _EMAIL_LABEL = re.compile(
     r"(?i)(?:\b(?:e-?mail|mail|mailto|email address|courriel|correo|e-?post|epost|contact|to|from|cc|bcc|reply-to"
-    r"|adresse|indirizzo)|[^\x00-\x7f]):\Z"
+    r"|adresse|indirizzo)(?:;[\w=,.-]+)*|[^\x00-\x7f]):\Z"  # with a vCard's parameters: "EMAIL;TYPE=INTERNET:"
+)
+# A mail header naming a message, not a person: "Message-ID: <CAF7x2+Q9@mail.example.com>"
+_MESSAGE_ID = re.compile(
+    r"(?i)\b(?:message-id|in-reply-to|references|content-id|x-message-id)[ \t]*:[ \t]*(?:<[^>\n]*>\s*)*<\Z"
 )
 _SSH_USERS = frozenset({"git", "hg", "svn", "ubuntu", "ec2-user", "root", "admin", "deploy"})
 # RFC 2606's names for documentation: example.com, .example, .test, .invalid

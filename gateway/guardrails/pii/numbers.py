@@ -231,10 +231,18 @@ def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+_DIGIT_GROUP_BEFORE = re.compile(r"\d[ -]\Z")
+_DIGIT_GROUP_AFTER = re.compile(r"[ -]\d")
+
+
 def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
     """Nine digits passing Luhn: near "SIN", or written 3-3-3 with nothing saying it is something else."""
     if not check.ca_sin(digits_of(match.group())):
         return None
+    if _DIGIT_GROUP_BEFORE.search(scan.text, max(0, match.start() - 2), match.start()) or _DIGIT_GROUP_AFTER.match(
+        scan.text, match.end()
+    ):
+        return None  # three groups of a longer run ("microchip 985 141 002 337 261")
     if example_sentence(scan, match.start(), match.end()):
         return None  # "the 046 454 286 on the worksheet is the CRA's example"
     if scan.near(match.start(), match.end(), ctx.SIN):

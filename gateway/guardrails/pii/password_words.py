@@ -19,7 +19,7 @@ _SPACED = (
     # Turkey, the Caucasus, the Middle East, South and Southeast Asia, Africa
     "şifresi", "şifre", "sifresi", "sifre", "şifreniz", "գաղտնաբառ", "პაროლი", "ה?סיסמ[הא]", "رمز عبور",
     "كلمة المرور", "كلمة السر", "पासवर्ड", "পাসওয়ার্ড", "கடவுச்சொல்", "kata sandi", "kata laluan", "mật khẩu",
-    "nenosiri",
+    "nenosiri", "ọ̀rọ̀ aṣínà", "oro asina", "ọrọ aṣina",
 )  # fmt: skip
 _UNSPACED = ("パスワード", "暗証番号", "密码", "密碼", "비밀번호", "รหัสผ่าน")
 
@@ -31,5 +31,5 @@ PASSWORD_ELSEWHERE_NEEDLES = (
     "cyfrinair", "hasło", "haslo", "jelszó", "heslo", "geslo", "lozink", "parool", "slaptažodis", "пароль",
     "парола", "лозинка", "гасло", "κωδικός", "şifre", "sifre", "գաղտնաբառ", "პაროლი", "סיסמ", "رمز عبور",
     "كلمة المرور", "كلمة السر", "पासवर्ड", "পাসওয়ার্ড", "கடவுச்சொல்", "kata sandi", "kata laluan", "mật khẩu",
-    "nenosiri", *_UNSPACED,
+    "nenosiri", "ọ̀rọ̀ aṣínà", "oro asina", "ọrọ aṣina", *_UNSPACED,
 )  # fmt: skip

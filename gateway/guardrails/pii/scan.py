@@ -309,14 +309,16 @@ class Scan:
         keyword_ends = [m.end() for m in keywords.pattern.finditer(self.text, low, start)]
         return bool(keyword_ends) and _FILLER.fullmatch(self.text, keyword_ends[-1], start) is not None
 
-    def follows(self, start: int, types: Iterable[str], gap: int = 6) -> bool:
-        """Whether a finding of ``types`` ends just before ``start``, only separators between."""
+    def follows(self, start: int, types: Iterable[str], gap: int = 6, between: re.Pattern[str] | None = None) -> bool:
+        """Whether a finding of ``types`` ends just before ``start``, only separators (or what
+        ``between`` allows) between."""
         wanted = set(types)
         if not wanted & self._types:
             return False
+        allowed = between or _SEPARATORS
         for end in range(max(0, start - gap), start + 1):  # the findings that end in the gap, by index
             for finding in self._by_end.get(end, ()):
-                if finding.type in wanted and _SEPARATORS.fullmatch(self.text, end, start):
+                if finding.type in wanted and allowed.fullmatch(self.text, end, start):
                     return True
         return False
 

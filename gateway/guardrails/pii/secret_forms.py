@@ -130,6 +130,17 @@ DETECTORS = (
     ),
     Detector(
         (PASSWORD,),
+        # an unquoted key that ends in a password's name, then its value: LDIF's "userPassword: X",
+        # a properties file's "db.adminPassword=X" (a bare "password: X" is the keyword detector's)
+        re.compile(
+            r"(?m)^[ \t]*(?P<name>[\w.-]*[a-z_.-](?i:password|passwd|pwd))[ \t]*[:=][ \t]*"
+            r"(?P<value>[^\s\"'][^\s]{3,127})[ \t]*$"
+        ),
+        _keyed_password,
+        lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
+    ),
+    Detector(
+        (PASSWORD,),
         # a settings listing, key and value in columns: "app:smtpPassword      mailRelay#2025!Kx"
         re.compile(
             r"(?m)^[ \t]*(?P<name>[\w:./-]*(?i:password|passwd|pwd)[\w:./-]*)[ \t]{2,}(?P<value>\S{4,128})[ \t]*$"

@@ -34,7 +34,7 @@ _SEP = (
 )
 # The same in the languages of the keywords below: "le mot de passe du wifi est X", "Kennwort X",
 # "パスワードは X". A verb is a whole word ("router" holds no "er").
-_VERBS = r"est|es|ist|lautet|è|é|är|er|is|jest|to|je|era|war|était|sera|wird|será|là|adalah|jadi"
+_VERBS = r"c'est|est|es|ist|lautet|è|é|är|er|is|jest|to|je|era|war|était|sera|wird|será|là|adalah|jadi"
 _MARKS = r":=|=|:|：|は|是|为|는|은"
 _SEP_ELSEWHERE = (
     r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of|k|ke|za|na|pro|для|за|ng|ya)"
@@ -45,8 +45,9 @@ _SEP_ELSEWHERE = (
     r"|(?:[ \t]+[^\s:=]{1,12}){1,3}?[ \t]+(?:là|adalah)[ \t]+"
     # "la contraseña que siempre usé era X": a few words, then a past copula (the value must look chosen)
     r"|(?:[ \t]+[^\s:=]{1,12}){1,4}?[ \t]+(?P<copula>(?i:era|fue|était|war|foi|was|byla|bylo|było))[ \t]+"
-    # one word between the keyword and its colon: "hasło tymczasowe: X", "mot de passe provisoire : X"
-    r"|[ \t]+[^\W\d_]{3,16}[ \t]*:[ \t]*"
+    # a few words between the keyword and its colon: "hasło tymczasowe: X", "Kata laluan portal tempahan: X",
+    # "Cyfrinair y porth: X" (a word is letters, joiners included: "وای‌فای")
+    r"|(?:[ \t]+[^\W\d_][^\s\d:=]{0,15}){1,4}?[ \t]*:[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
 _VALUE = r"(?P<value>\"\"[^\"\n]{1,64}\"\"|\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"

@@ -1,0 +1,88 @@
+"""PII in yet more languages and formats: a card's expiry a few words after its number whatever
+the language calls it; four-part version numbers after the word for "version" (not addresses);
+passwords a few words after their word, and under a key that ends in one (LDIF, properties);
+passports named in more languages; e-mail under a vCard's typed label; and what is not anyone's
+data: a mail header's Message-ID, three groups inside a longer microchip number."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.support.pii import found
+
+CARD = "4666 1760 3137 2159"
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["gildir til", "kehtiv kuni", "vrijedi do", "caducidade", "வாலிடிட்டி", "วันหมดอายุ", "תוקף", "platnost do"],
+)
+def test_an_expiry_a_few_words_after_the_card_number_is_found_in_any_language(label: str) -> None:
+    assert found(f"Kort: {CARD}, {label} 07/28, CVC 318")[:2] == [
+        ("CREDIT_DEBIT_CARD_NUMBER", CARD),
+        ("CREDIT_DEBIT_CARD_EXPIRY", "07/28"),
+    ]
+
+
+def test_a_date_on_the_next_line_after_a_card_is_not_its_expiry() -> None:
+    assert ("CREDIT_DEBIT_CARD_EXPIRY", "07/28") not in found(f"Card {CARD}\nDelivered on 07/28")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Pedido 2024-06-0441; peso 2,5 kg; versión 6.0.1.14; entrega el martes.",
+        "Narudžba 3381, verzija softvera 3.0.12.1, rok plaćanja 15 dana.",
+        "הזמנה 7741; גרסה 5.12.0.3; מידות 120/80",
+        "Órdenes 1200 kg, sürüm 2.3.4.1 yüklendi.",
+        "订单 4471，版本 4.2.0.7，重量 1.5 公斤",
+        "Hugbúnaðarútgáfa 2.14.0.9, pöntun 2024-0611",
+    ],
+)
+def test_a_version_number_after_the_word_for_version_is_not_an_ip_address(text: str) -> None:
+    assert [kind for kind, _ in found(text) if kind == "IP_ADDRESS"] == []
+
+
+def test_an_address_after_the_word_for_version_and_a_network_word_is_still_one() -> None:
+    assert ("IP_ADDRESS", "52.14.201.96") in found("Versión 2 del servidor: IP 52.14.201.96")
+
+
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("Kata laluan portal tempahan: Langkawi!Kayak9", "Langkawi!Kayak9"),
+        ("Kata sandi admin router kantor: Grooming#Jkt21", "Grooming#Jkt21"),
+        ("Cyfrinair y porth: Eryri#Telyn58", "Eryri#Telyn58"),
+        ("Le mot de passe du portail, c'est Tremblant!Neige24 — je le change demain.", "Tremblant!Neige24"),
+        ("dn: cn=svc-vpn,dc=example,dc=org\nuserPassword: Vpn$ervice-PVCU-88\n", "Vpn$ervice-PVCU-88"),
+        ("spring.datasource.adminPassword=Qx7!lumen-42\n", "Qx7!lumen-42"),
+    ],
+)
+def test_a_password_a_few_words_after_its_word_or_under_a_password_key_is_found(text: str, password: str) -> None:
+    assert ("PASSWORD", password) in found(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Bandarískt vegabréf nr. F27016674, brottför kl. 16:40",
+        "Gost: John Miller, putovnica Z05387687",
+        "ผู้โดยสาร: หนังสือเดินทางสหรัฐฯ เลขที่ 892201358",
+    ],
+)
+def test_a_passport_named_in_more_languages_is_found(text: str) -> None:
+    assert [kind for kind, _ in found(text)] == ["US_PASSPORT_NUMBER"]
+
+
+def test_an_email_under_a_vcards_typed_label_is_found() -> None:
+    vcard = "BEGIN:VCARD\nFN:Keisha Brown\nEMAIL;TYPE=INTERNET:keisha@fridge-coop.org\nEND:VCARD"
+    assert ("EMAIL", "keisha@fridge-coop.org") in found(vcard)
+
+
+def test_a_mail_headers_message_id_is_not_an_email_but_its_sender_is() -> None:
+    headers = 'Message-ID: <CAF7x2+Q9kR.4471@mail.pike.com>\nFrom: "R. Pike" <rpike@pike.com>'
+    assert [value for kind, value in found(headers) if kind == "EMAIL"] == ["rpike@pike.com"]
+
+
+def test_three_groups_inside_a_longer_microchip_number_are_not_a_sin() -> None:
+    assert found("rabies tag 2024-118823; microchip 985 141 002 337 261; weight 17 kg") == []
