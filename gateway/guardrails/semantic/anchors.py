@@ -21,6 +21,7 @@ from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
 PREFIX = 8  # characters of a word kept for lookups; a longer anchor is looked up by its first 8
+_FEW = 16  # a character class of at most this many letters is read as that many prefixes
 SHORTEST = 3  # an anchor set with a shorter word rules out too little to be worth testing
 _WORD = re.compile(r"\w+")
 _WORD_START_AFTER = {sre.AT_BOUNDARY, sre.AT_BEGINNING, sre.AT_BEGINNING_LINE, sre.AT_BEGINNING_STRING}
@@ -65,7 +66,8 @@ def _of_pattern(items: list[tuple[Any, Any]]) -> Anchors | None:
         if leading and all(leading):
             starts = {_first_word(s) for s in leading}  # a word-start lookup sees one word
             if word_start and min(map(len, starts)) >= SHORTEST:
-                words.append(frozenset(starts))
+                if frozenset(starts) not in words:  # the same after each lookaround before it
+                    words.append(frozenset(starts))
             elif min(map(len, leading)) >= 2 and (anywhere is None or min(map(len, leading)) > min(map(len, anywhere))):
                 anywhere = leading
         word_start = _after(word_start, op, argument)
@@ -81,6 +83,10 @@ def _leading(items: Iterable[tuple[Any, Any]]) -> set[str] | None:
         if op is sre.LITERAL:
             run += chr(argument)
             continue
+        if op in (sre.ASSERT, sre.ASSERT_NOT):  # a lookaround consumes nothing
+            continue
+        if op is sre.IN and 0 < len(argument) <= _FEW and all(kind is sre.LITERAL for kind, _ in argument):
+            return {run + chr(value) for _, value in argument}  # "zib[ae]": the parser's form of zib(?:a|e)
         if op is sre.BRANCH:
             tails: set[str] = set()
             for branch in argument[1]:
@@ -99,6 +105,8 @@ def _after(word_start: bool, op: Any, argument: Any) -> bool:
     same before it)."""
     if op is sre.AT:
         return bool(argument in _WORD_START_AFTER)
+    if op in (sre.ASSERT, sre.ASSERT_NOT):  # a lookaround consumes nothing: what held before still holds
+        return word_start
     if op is sre.LITERAL:
         return not _is_word_char(chr(argument))
     if op is sre.IN:

@@ -93,9 +93,9 @@ LANGUAGE_PATTERNS: tuple[Spec, ...] = (
     (
         "override (pt)",
         3,
-        r"\b(?:ignore|ignora|esqueça|esqueca|desconsidere)\s+(?:\w+\s+){0,3}?(?:todas\s+)?(?:as\s+|suas\s+)?(?:instruções|instrucoes|regras|orientações)\b",
+        r"\b(?<!não )(?<!nao )(?:ignore|ignora|esqueça|esqueca|desconsidere)\s+(?:\w+\s+){0,3}?(?:todas\s+)?(?:as\s+|suas\s+)?(?:instruções|instrucoes|regras|orientações)\b",
         None,
-        None,
+        r"\b(?:jogo|partida|brincadeira)\b",
     ),
     (
         "override (nl)",

@@ -5,7 +5,8 @@ Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alo
 The patterns for other languages are in ``attack_languages.py``, those for instructions hidden in
 pasted content and looser phrasings in ``attack_patterns_indirect.py``, those aimed at agents in
 ``attack_patterns_agents.py``, social engineering and leaking personas in
-``attack_patterns_social.py``; ``PATTERNS`` holds them all.
+``attack_patterns_social.py``, pretexts in ``attack_patterns_pretexts.py``, overrides in ~60 more
+languages in ``attack_languages_world.py``; ``PATTERNS`` holds them all.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.semantic.attack_languages import LANGUAGE_PATTERNS
+from gateway.guardrails.semantic.attack_languages_world import WORLD_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_agents import AGENT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
+from gateway.guardrails.semantic.attack_patterns_pretexts import PRETEXT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_social import SOCIAL_PATTERNS
 from gateway.guardrails.semantic.attack_vocabulary import (
     _AI,
@@ -369,8 +372,10 @@ PATTERNS: tuple[Pattern, ...] = (
     _ENGLISH
     + INDIRECT
     + tuple(_p(*spec) for spec in LANGUAGE_PATTERNS)
+    + tuple(_p(*spec) for spec in WORLD_PATTERNS)
     + tuple(_p(*spec) for spec in AGENT_PATTERNS)
     + tuple(_p(*spec) for spec in SOCIAL_PATTERNS)
+    + tuple(_p(*spec) for spec in PRETEXT_PATTERNS)
 )
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
 PERSONA = re.compile(r"\b(?:DAN|STAN|DUDE|AIM|KEVIN|BetterDAN|EvilBOT|EvilBot|DevMode)\b")

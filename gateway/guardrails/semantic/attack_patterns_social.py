@@ -17,11 +17,11 @@ from __future__ import annotations
 from gateway.guardrails.semantic.attack_patterns_agents import _DISCUSSED, _PERSONA
 
 # The checks and safeguards an attacker wants skipped.
-_CHECKS = r"(?:verification|verifications|identity checks?|id checks?|checks?|disclaimers?|escalations?|reviews?|approvals?|limits?|confirmations?|warnings?|safeguards?|restrictions?|filters?|guardrails?|screening|kyc|2fa|mfa)"
+_CHECKS = r"(?:verification|verifications|identity checks?|id checks?|checks?|disclaimers?|escalations?|reviews?|approvals?|limits?|confirmations?|warnings?|safeguards?|restrictions?|filters?|guardrails?|screening|kyc|2fa|mfa|lookups?|confirmation steps?)"
 # Someone absent who is said to allow it.
-_AUTHORITY = r"(?:manager|supervisor|admin(?:istrator)?|board|owner|director|ceo|cfo|head office|management|security team|it team|developers?|compliance|legal|your (?:operator|creators?|developers?))"
+_AUTHORITY = r"(?:manager|supervisor|admin(?:istrator)?|board|owner|director|ceo|cfo|head office|management|security team|it team|developers?|compliance|legal|team lead|shift lead|boss|ciso|cto|cio|your (?:operator|creators?|developers?))"
 # What a persona is asked for that is real: figures, codes, records, a way past a control.
-_REAL_THING = r"(?:\b(?:exact|real|actual|current|configured|internal|confidential|secret)\b|\bstep by step\b|\bhow (?:you'?d|you would|to)\s+(?:\w+\s+){0,3}?(?:bypass|backdate|break into|hack|steal|forge|fake|get into|disable|evade|cheat|tamper)|\bprices?\b|\bcodes?\b|\bpasswords?\b|\bweakest\b|\balarm|\brecords?\b|\bhome alone\b|\baddress(?:es)?\b)"
+_REAL_THING = r"(?:\b(?:exact|real|actual|current|configured|internal|confidential|secret)\b|\bstep by step\b|\bhow (?:you'?d|you would|to)\s+(?:\w+\s+){0,3}?(?:bypass|backdate|break into|hack|steal|forge|fake|get into|disable|evade|cheat|tamper)|\bprices?\b|\bcodes?\b|\bpasswords?\b|\bweakest\b|\balarm|\brecords?\b|\bhome alone\b|\baddress(?:es)?\b|\bbank details\b|\baccount numbers?\b|\bbalances?\b)"
 # A question about how the asker's own tools work: not an attack.
 _HOW_DO_I = r"\bhow (?:do|can|should|would) (?:i|we)\b|\bis it (?:ok|okay|safe|allowed)\b|\bshould (?:i|we)\b"
 
@@ -31,7 +31,7 @@ SOCIAL_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] = (
         "override",
         2,
         rf"\b(?:skip|bypass|disable|waive|turn off|drop|ignore|forget(?: about)?|don'?t bother with|no need for)\s+(?:the\s+|your\s+|any\s+|all\s+|this\s+)?(?:[\w-]+\s+){{0,2}}?{_CHECKS}\b",
-        rf"\b{_AUTHORITY}\b[^.!?\n]{{0,40}}?\b(?:already\s+)?(?:cleared|approved|authori[sz]ed|okayed|ok'?d|signed off|asked you|told you|wants you|voted)\b",
+        rf"\b{_AUTHORITY}\b[^.!?\n]{{0,40}}?\b(?:already\s+)?(?:cleared|approved|authori[sz]ed|okayed|ok'?d|signed off|asked you|told you|wants you|voted|said (?:it'?s|that'?s|this is) (?:fine|ok|okay|allowed))\b",
         _HOW_DO_I,
     ),
     (  # "the board asked you to be less conservative today"
@@ -73,7 +73,7 @@ SOCIAL_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] = (
     (
         "role-play",
         2,
-        rf"\b{_PERSONA}[^\n]{{0,240}}?\b(?:in character|as (?:that|this) (?:character|persona)|as (?:him|her|them)|stay(?:ing)? in character)\s*,?\s+(?:please\s+)?(?:tell me|give me|list|explain|write and sign|sign|paste|reveal|show me|describe|share)\b[^\n]{{0,80}}?{_REAL_THING}",
+        rf"\b{_PERSONA}[^\n]{{0,240}}?\b(?:in character|as (?:that|this) (?:character|persona)|as (?:him|her|them)|stay(?:ing)? in (?:character|(?:her|his|their|that|the|your) role))\s*,?\s+(?:please\s+)?(?:tell me|give me|list|explain|write and sign|sign|paste|reveal|show me|describe|share)\b[^\n]{{0,80}}?{_REAL_THING}",
         None,
         None,
     ),

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from gateway.guardrails.semantic.anchors import Anchors, Reading, anchors
 
 UNLESS_NEAR = 60
+NOT_AFTER_REACH = 16
 _VERB = (
     r"(?:ignore|ignores|ignoring|disregard|disregards|disregarding|forget|forgetting|skip|drop|override|overriding"
     r"|bypass|bypassing|abandon|cancel|discard|dismiss|neglect|set aside|put aside|throw out|get rid of"
@@ -72,6 +73,9 @@ class Pattern:
     regex: re.Pattern[str]
     also: re.Pattern[str] | None = None  # must be found in the same text too
     unless: re.Pattern[str] | None = None  # a match with this near it (UNLESS_NEAR characters either side) is not one
+    # A match right after this is not one ("don't" before "forget the instructions"): searched in the
+    # NOT_AFTER_REACH characters before each match, so it costs nothing where nothing matches.
+    not_after: re.Pattern[str] | None = None
     anchors: Anchors | None = field(init=False)  # what every match needs: a text without it is skipped
 
     def __post_init__(self) -> None:
@@ -81,23 +85,31 @@ class Pattern:
         if not reading.may_match(self.anchors):
             return False
         text = reading.text
-        if self.unless is None:
+        if self.unless is None and self.not_after is None:
             match = self.regex.search(text)
             return match is not None and (self.also is None or self.also.search(text) is not None)
         if self.also is not None and self.also.search(text) is None:
             return False
         for match in self.regex.finditer(text):
-            near = text[max(0, match.start() - UNLESS_NEAR) : match.end() + UNLESS_NEAR]
-            if self.unless.search(near) is None:
+            start = match.start()
+            if self.not_after is not None and self.not_after.search(text, max(0, start - NOT_AFTER_REACH), start):
+                continue
+            if (
+                self.unless is None
+                or self.unless.search(text[max(0, start - UNLESS_NEAR) : match.end() + UNLESS_NEAR]) is None
+            ):
                 return True
         return False
 
 
-def _p(name: str, level: int, regex: str, also: str | None = None, unless: str | None = None) -> Pattern:
+def _p(
+    name: str, level: int, regex: str, also: str | None = None, unless: str | None = None, not_after: str | None = None
+) -> Pattern:
     return Pattern(
         name,
         level,
         re.compile(unicodedata.normalize("NFKC", regex), re.MULTILINE),
         re.compile(also) if also else None,
         re.compile(unless) if unless else None,
+        re.compile(not_after) if not_after else None,
     )
