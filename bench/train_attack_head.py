@@ -31,13 +31,13 @@ from gateway.guardrails.semantic.training import examples
 from tests.support.embedder import MiniLMEmbedder
 
 DATA = Path(__file__).parent / "guardrail_evals" / "data"
-# Every development set and every training set: the held-out sets up to prompt_attacks_holdout11,
-# judges once, were read by stop 33 (its judges, prompt_attacks_holdout12 and later, and the
+# Every development set and every training set: the held-out sets up to prompt_attacks_holdout13,
+# judges once, were read by stop 34 (its judge, prompt_attacks_holdout14 and later, and the
 # calibration set are never trained on); the shipped content seeds are added by examples().
 TRAINING = [
     DATA / "prompt_attacks.jsonl",
     DATA / "holdout" / "prompt_attacks.jsonl",
-    *(DATA / "holdout" / f"prompt_attacks_holdout{n}.jsonl" for n in range(2, 12)),
+    *(DATA / "holdout" / f"prompt_attacks_holdout{n}.jsonl" for n in range(2, 14)),
     *(DATA / "training" / f"prompt_attacks_train_{part}.jsonl" for part in "abcdefghi"),
 ]
 CALIBRATION = DATA / "training" / "prompt_attacks_calibration.jsonl"
