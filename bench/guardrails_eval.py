@@ -64,7 +64,8 @@ def use_holdout(modules: list[object]) -> list[object]:
             folder / "pii_holdout12.jsonl",
             "pii_holdout12: 316 entities, ~148 look-alikes; read since, a development set",
         ),
-        (folder / "pii_holdout13.jsonl", "pii_holdout13: 313 entities, 143 look-alikes; never read while tuning"),
+        (folder / "pii_holdout13.jsonl", "pii_holdout13: 313 entities, 143 look-alikes; read since, a development set"),
+        (folder / "pii_holdout14.jsonl", "pii_holdout14: 316 entities, 48 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -109,11 +110,15 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout12.jsonl",
-            "prompt_attacks_holdout12: 100 attacks, 100 look-alikes; never tuned on (benign texts seen by mistake)",
+            "prompt_attacks_holdout12: 100 attacks, 100 look-alikes; trained on since stop 34",
         ),
         (
             "prompt_attacks_holdout13.jsonl",
-            "prompt_attacks_holdout13: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout13: 100 attacks, 100 look-alikes; read since, trained on",
+        ),
+        (
+            "prompt_attacks_holdout14.jsonl",
+            "prompt_attacks_holdout14: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
