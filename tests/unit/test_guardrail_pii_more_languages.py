@@ -86,3 +86,38 @@ def test_a_mail_headers_message_id_is_not_an_email_but_its_sender_is() -> None:
 
 def test_three_groups_inside_a_longer_microchip_number_are_not_a_sin() -> None:
     assert found("rabies tag 2024-118823; microchip 985 141 002 337 261; weight 17 kg") == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "হিসাব নম্বর 62451337385, রাউটিং নম্বর 021000021",  # Bengali
+        "Zelle / ACH — கணக்கு எண் 62451337385, ரூட்டிங் எண் 021000021",  # Tamil
+    ],
+)
+def test_a_us_account_and_routing_number_named_in_bengali_or_tamil_are_found(text: str) -> None:
+    assert sorted(kind for kind, _ in found(text)) == ["US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER"]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "zone: z_pacs_esx01\n  21:00:00:24:ff:4c:8a:10; 50:06:01:60:3b:a0:12:34",  # Fibre Channel WWNs
+        "[call 2024-05-14 16:02, queue: card-disputes]",  # a time stamp after "call"
+        "mqtt.broker = iot.lift-maint.cn:8883",  # a server and its port
+        "ACCT NOTES — file ref 7730-22918-C — orig. creditor: Midwest Oil",
+        "Your electricity bill — account 385 228 719",
+        "Ҳарорат набояд аз 25 °C зиёд бошад (банди 3.2.7.1).",  # a clause number, in Tajik
+    ],
+)
+def test_identifiers_that_are_not_personal_are_not_found(text: str) -> None:
+    assert found(text) == []
+
+
+def test_an_nhs_number_named_in_bengali_and_a_cvv_in_esperanto_are_found() -> None:
+    assert found("এনএইচএস নম্বর: 601 154 8083") == [("UK_NATIONAL_HEALTH_SERVICE_NUMBER", "601 154 8083")]
+    assert ("CREDIT_DEBIT_CARD_CVV", "517") in found(f"Pago per karto: {CARD}, valida ĝis 02/28, sekureca kodo 517")
+
+
+def test_a_passport_named_in_maltese_is_found() -> None:
+    assert found("Passaport Amerikan nru: 490762260") == [("US_PASSPORT_NUMBER", "490762260")]

@@ -35,6 +35,7 @@ CVV = keywords(
     r"digits on the back",
     r"back of (my|the|your|his|her|their|our) card",
     # French, Spanish, Portuguese, German, Italian
+    r"sekureca kodo",  # Esperanto
     r"cryptogramme( visuel)?",
     r"code de s[ée]curit[ée]",
     r"código de seguridad",
@@ -87,10 +88,15 @@ ACCOUNT = keywords(
     r"numero de compte", r"compte", r"खाता", r"tài khoản",
     r"conto( corrente)?", r"rekeningnummer", r"rekening", r"numer konta", r"conta",
     r"账号", r"账户", r"帳號", r"帳戶", r"口座番号", r"계좌 ?번호", r"계좌",
+    # more languages: "akaun", "கணக்கு எண்", "হিসাব নম্বর", "ખાતું"
+    r"akaun", r"akun", r"račun", r"racun", r"számla\w*", r"hesap", r"hesabı", r"λογαριασμ\w*", r"счет", r"счёт",
+    r"рахун\w*", r"חשבון", r"حساب", r"کھاتہ", r"اکاؤنٹ", r"হিসাব", r"অ্যাকাউন্ট", r"அக்கவுண்ட்", r"கணக்கு",
+    r"ખાતું", r"ખાતા", r"ఖాతా", r"ಖಾತೆ", r"അക്കൗണ്ട്", r"บัญชี", r"akaunti", r"asusu",
 )  # fmt: skip
 ROUTING = keywords(
     r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi", r"número de ruta", r"numero de ruta",
     r"ruta", r"रूटिंग", r"라우팅",
+    r"রাউটিং", r"ரூட்டிங்", r"રાઉટિંગ", r"రౌటింగ్", r"راؤٹنگ", r"ราวติ้ง", r"ルーティング", r"路由",
 )  # fmt: skip
 PASSPORT = keywords(
     r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
@@ -98,11 +104,13 @@ PASSPORT = keywords(
     r"पासपोर्ट", r"паспорт\w*", r"جواز",
     # more languages: "vegabréf nr.", "putovnica", "หนังสือเดินทาง ... เลขที่"
     r"vegabréf\w*", r"putovnic\w*", r"potni list", r"cestovní pas", r"cestovný pas", r"útlevél\w*", r"passi",
-    r"passnummer", r"pasas", r"pasaportë", r"pasport\w*", r"pasi", r"διαβατήρι\w*",
+    r"passnummer", r"pasas", r"pasaportë", r"pasport\w*", r"passaport\w*", r"διαβατήρι\w*",
     r"hộ chiếu", r"หนังสือเดินทาง", r"護照", r"דרכון", r"گذرنامه", r"پاسپورٹ", r"পাসপোর্ট", r"கடவுச்சீட்டு",
     r"პასპორტ\w*", r"անձնագ\w*", r"pasipoti", r"fasfo",
 )  # fmt: skip
-NHS = keywords(r"nhs", r"nhs ?number", r"national health( service)?", r"health service", r"rhif gig")
+NHS = keywords(
+    r"nhs", r"nhs ?number", r"national health( service)?", r"health service", r"rhif gig", r"এনএইচএস", r"एनएचएस"
+)
 UTR = keywords(r"utrs?", r"unique taxpayer", r"taxpayer reference", r"self[ -]assessment", r"hmrc", r"tax reference")
 SIN = keywords(r"sins?", r"social insurance", r"assurance sociale", r"nas")
 CA_HEALTH = keywords(
@@ -171,6 +179,23 @@ NOT_PERSONAL = keywords(
     r"step",
     r"rule",
     r"clause",
+    r"articles?",
+    r"art\.",
+    r"artículo",
+    r"artigo",
+    r"articolo",
+    r"artikel",
+    r"cláusula",
+    r"punkt",
+    r"пункт",
+    r"статья",
+    r"стаття",
+    r"банд\w*",
+    r"модда\w*",
+    r"madde",
+    r"bod",
+    r"članak",
+    r"§",
     r"paragraph",
     r"oid",
     r"batch",

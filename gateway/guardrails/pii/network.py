@@ -181,7 +181,7 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
     if _IMAGE_TAG.search(match["rest"]):
         return None  # a container image ("registry.k8s.io/kube-proxy:v1.29.4", "ghcr.io/a/b@sha256:...")
     end = _trimmed(scan.text, start, match.end())
-    if _SERVER_KEY.search(scan.text, max(0, start - 24), start) and not match["rest"]:
+    if _SERVER_KEY.search(scan.text, max(0, start - 24), start) and _PORT_AT_MOST.fullmatch(match["rest"] or ""):
         return None  # "host: smtp.office365.com", "relay=smtp-in.orange.fr": a server's name, no web address
     if _IMAGE_KEY.search(scan.text, max(0, start - 24), start):
         return None  # "repository: ghcr.io/acme/billing": a container image
@@ -217,9 +217,11 @@ _NAMED_NOT_WEB = re.compile(
 )
 # "host: smtp.office365.com", EMAIL_HOST = "mail.acme.com", ALLOWED_HOSTS = ["portal.acme.com"], docker login ghcr.io
 _SERVER_KEY = re.compile(
-    r"(?i)(?:\b|_)(?:hosts?|hostname|server|relay|smtp_host|mx|smarthost|endpoint|eventsource)[\"']?\s*[:=]\s*\[?\s*[\"']?\Z"
+    r"(?i)(?:\b|_)(?:hosts?(?:_\w+)?|hostname|server|relay|smtp_host|mx|smarthost|endpoint|eventsource|broker"
+    r"|name ?servers?|ネームサーバー?|ネームサーバ)[\"']?\s*[:=：]\s*\[?\s*[\"']?\Z"
     r"|\b(?:docker|podman|helm registry) login\s+\Z"
 )
+_PORT_AT_MOST = re.compile(r"(?::\d{1,5})?")  # "broker = iot.example.cn:8883": a server and its port
 _IMAGE_KEY = re.compile(r"(?i)\b(?:image|repository|registry)[\"']?\s*[:=]\s*[\"']?\Z")
 # The end of a container image's reference: a tag after the last path segment, or a digest.
 _IMAGE_TAG = re.compile(r"/[\w.-]+(?::[\w][\w.-]{0,127}|@sha256:[0-9a-f]{64})\Z")
@@ -264,6 +266,8 @@ def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:
         ipaddress.IPv6Address(value)
     except ValueError:
         return None
+    if "::" not in value and all(len(group) == 2 for group in value.split(":")):
+        return None  # eight bytes in colon hex: a Fibre Channel WWN (21:00:00:24:ff:4c:8a:10), no address
     return found(IP, match.start(), match.end())
 
 

@@ -189,6 +189,10 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # the tail of an IBAN (one failing its check digits: not an account either)
     if len(digits) == 12 and _CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start()):
         return None  # "AWS 123456789012", "arn:aws:iam::123456789012": a cloud account's id
+    if _DIGIT_GROUP_BEFORE.search(scan.text, max(0, match.start() - 2), match.start()):
+        return None  # the tail of a longer number ("385 228 719" read from its second group)
+    if _REFERENCE_BEFORE.search(scan.text, max(0, match.start() - 24), match.start()):
+        return None  # "file ref 7730-22918-C": a reference, whatever account is named nearby
     if _OTHER_ACCOUNT.search(scan.text, max(0, match.start() - 48), match.start()):
         return None  # "Service account no.: 4471-20983-001", "Employer's account number": no bank's account
     if scan.near(match.start(), match.end(), ctx.ACCOUNT):
@@ -199,7 +203,11 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
 # An account that a utility, a funeral home, a tax office or a club keeps, named right before the number.
 _OTHER_ACCOUNT = re.compile(
     r"(?i)\b(?:service|utility|funeral|employer'?s|loyalty|billing|water|electric(?:ity)?|player|patient|student"
-    r"|subscriber|member(?:ship)?)[ \t]+account(?:[ \t]+(?:no\.?|number|#|id))?[ \t]*[:#.]?[ \t]*\Z"
+    r"|subscriber|member(?:ship)?|gas|energy|internet|broadband)(?:[ \t]+bill[ \t]*[—–:,-]?)?[ \t]+account"
+    r"(?:[ \t]+(?:no\.?|number|#|id))?[ \t]*[:#.]?[ \t]*\Z"
+)
+_REFERENCE_BEFORE = re.compile(
+    r"(?i)\b(?:ref\.?|reference|file ref\.?|invoice|ticket|case)[ \t]*(?:no\.?|#|:)?[ \t]*\Z"
 )
 _CLOUD_ACCOUNT = re.compile(r"(?i)(?:\baws\b[^\n\d]{0,16}|::)\Z")
 

@@ -26,6 +26,8 @@ _CODE_BEFORE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9]* \Z")  # "1Z 999 AA1 01 23
 def _personal(scan: Scan, start: int, end: int) -> bool:
     """Not called an order, a part, another identifier, not the tail of a longer code... unless
     it is also called a phone."""
+    if _DATE_TIME.match(scan.text, start):
+        return False  # "call 2024-05-14 16:02": a time stamp
     if scan.near(start, end, ctx.PHONE):
         # "Thanks for calling. Your account number is 462 828 7437": the phone word is another sentence's
         if _NUMBER_IS.search(scan.text, max(0, start - 16), start) and (
@@ -38,6 +40,7 @@ def _personal(scan: Scan, start: int, end: int) -> bool:
     return _CODE_BEFORE.search(scan.text, max(0, start - 12), start) is None
 
 
+_DATE_TIME = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[ T]\d\d")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
 _NUMBER_IS = re.compile(r"(?i:number|num|no\.?|#)[\s:#]*(?i:is[\s:]*)?\Z")
 
@@ -132,6 +135,8 @@ def _keyed_national(match: re.Match[str], scan: Scan) -> Finding | None:
     if not 8 <= len(digits_of(match.group())) <= 11:
         return None
     start = match.start()
+    if _DATE_TIME.match(scan.text, start):
+        return None  # "call 2024-05-14 16:02": a time stamp
     low = max(0, start - 32)
     ends = [m.end() for m in ctx.PHONE.pattern.finditer(scan.text, low, start)]
     if not ends or _LED.fullmatch(scan.text, ends[-1], start) is None:
