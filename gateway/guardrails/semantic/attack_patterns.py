@@ -245,7 +245,9 @@ _ENGLISH: tuple[Pattern, ...] = (
         "delimiter",
         3,
         r"<\|(?:im_start|im_end|system|user|assistant|endoftext|eot_id|start_header_id|end_header_id)\|>|\[/?inst\]|<</?sys>>|</?(?:system|sys|instructions?)>",
-        unless=r"\b(?:tokens?|tags?|markers?|delimiters?|chat ?ml|chat templates?|prompt templates?|tokeni[sz]\w*|what (?:is|are|does|do))\b",
+        # (and not one token in an XML element: <system>ROUTEMAN</system>)
+        unless=r"\b(?:tokens?|tags?|markers?|delimiters?|chat ?ml|chat templates?|prompt templates?|tokeni[sz]\w*|what (?:is|are|does|do))\b"
+        r"|<(?:system|sys|instructions?)>[\w.-]{1,40}</(?:system|sys|instructions?)>",
     ),
     _p(  # a heading that claims authority ("### DEVELOPER MESSAGE ###"); a README's "## Instructions" is not one
         "delimiter",
