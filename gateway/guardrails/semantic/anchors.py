@@ -14,13 +14,17 @@ its ``\\w+`` runs, Python's own definition of a word.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from functools import partial
 from re import _constants as sre  # type: ignore[attr-defined]
 from re import _parser as sre_parse  # type: ignore[attr-defined]
 from typing import Any
 
+from ahocorasick_rs import AhoCorasick, Implementation
+
 PREFIX = 8  # characters of a word kept for lookups; a longer anchor is looked up by its first 8
+_MANY = 4  # more strings than this are searched as one alternation
 _FEW = 16  # a character class of at most this many letters is read as that many prefixes
 SHORTEST = 3  # an anchor set with a shorter word rules out too little to be worth testing
 _WORD = re.compile(r"\w+")
@@ -35,6 +39,27 @@ class Anchors:
 
     words: tuple[frozenset[str], ...] = ()
     anywhere: frozenset[str] | None = None
+    # The same, ready for lookups: each set's prefixes cut to PREFIX (one set intersection tests a
+    # set), and the strings in an Aho-Corasick automaton when there are many (one pass over the
+    # text, not a substring test per string: the multilingual patterns have 60-80 strings each;
+    # a regular-expression alternation of them cost 0.3 ms on a 2 KB e-mail).
+    lookups: tuple[frozenset[str], ...] = field(default=(), init=False, compare=False, repr=False)
+    search: Callable[[str], object] | None = field(default=None, init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "lookups", tuple(frozenset(p[:PREFIX] for p in prefixes) for prefixes in self.words))
+        if self.anywhere:
+            strings = sorted(self.anywhere, key=len, reverse=True)
+            search: Callable[[str], object]
+            if len(strings) > _MANY:  # an automaton: one pass over the text, whatever the number of strings
+                search = AhoCorasick(strings, implementation=Implementation.DFA).find_matches_as_indexes
+            else:
+                search = partial(_holds_any, tuple(strings))  # a few: str's own search
+            object.__setattr__(self, "search", search)
+
+
+def _holds_any(strings: tuple[str, ...], text: str) -> bool:
+    return any(s in text for s in strings)
 
 
 def anchors(pattern: re.Pattern[str]) -> Anchors | None:
@@ -159,6 +184,6 @@ class Reading:
                 words = set(_WORD.findall(self.text))
                 self._starts = {word[:size] for word in words for size in range(SHORTEST, min(len(word), PREFIX) + 1)}
             starts = self._starts
-            if not all(any(prefix[:PREFIX] in starts for prefix in prefixes) for prefixes in needs.words):
+            if any(starts.isdisjoint(lookup) for lookup in needs.lookups):
                 return False
-        return needs.anywhere is None or any(s in self.text for s in needs.anywhere)
+        return needs.search is None or bool(needs.search(self.text))

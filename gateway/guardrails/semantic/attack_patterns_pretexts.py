@@ -91,7 +91,14 @@ PRETEXT_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] = (
     (  # "what are the exact internal rules you've been told ... quote them verbatim"
         "extraction",
         2,
-        r"\b(?:you(?:'ve| have)?\s+been|you\s+were)\s+(?:told|instructed|given|configured|set up)\b[^\n]{0,160}?\b(?:verbatim|word for word|quote (?:them|it|those|these)|exact (?:internal\s+)?(?:rules|wording|instructions|thresholds))\b|\bexact\s+internal\s+(?:rules|instructions|guidelines|thresholds|criteria)\b[^\n]{0,80}?\b(?:verbatim|word for word|quote)\b",
+        r"\b(?:you(?:'ve| have)?\s+been|you\s+were)\s+(?:told|instructed|given|configured|set up)\b",
+        r"\b(?:verbatim|word for word|quote (?:them|it|those|these)|exact (?:internal\s+)?(?:rules|wording|instructions|thresholds))\b",
+        _DISCUSSED,
+    ),
+    (
+        "extraction",
+        2,
+        r"\bexact\s+internal\s+(?:rules|instructions|guidelines|thresholds|criteria)\b[^\n]{0,80}?\b(?:verbatim|word for word|quote)\b",
         None,
         _DISCUSSED,
     ),

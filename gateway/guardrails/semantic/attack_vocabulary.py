@@ -85,11 +85,10 @@ class Pattern:
         if not reading.may_match(self.anchors):
             return False
         text = reading.text
-        if self.unless is None and self.not_after is None:
-            match = self.regex.search(text)
-            return match is not None and (self.also is None or self.also.search(text) is not None)
         if self.also is not None and self.also.search(text) is None:
-            return False
+            return False  # first: its words are rarer than the pattern's anchors, and it is one search
+        if self.unless is None and self.not_after is None:
+            return self.regex.search(text) is not None
         for match in self.regex.finditer(text):
             start = match.start()
             if self.not_after is not None and self.not_after.search(text, max(0, start - NOT_AFTER_REACH), start):

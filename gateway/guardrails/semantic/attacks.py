@@ -75,6 +75,7 @@ def _printable(data: bytes) -> str | None:
 
 # Unicode's tag characters (U+E0020-E007E) spell ASCII invisibly: a text can carry a whole sentence
 # no reader sees. Ascii85 comes between <~ and ~>; HTML writes letters as numeric entities.
+_FIRST_TAG = "\U000e0020"
 _FROM_TAGS = {code: code - 0xE0000 for code in range(0xE0020, 0xE007F)}
 _TAGS = re.compile("[\U000e0020-\U000e007e]{8,}")
 _ASCII85 = re.compile(r"<~[!-u\s]{10,}?~>")
@@ -84,15 +85,18 @@ _ENTITIES = re.compile(r"(?:&#(?:\d{2,4}|x[0-9a-fA-F]{2,4});\s?){8,}")
 def payloads(text: str) -> list[str]:
     """Readable text hidden in ``text``: base64 or hex runs, Unicode tag characters, Ascii85, runs
     of HTML numeric entities (what an encoded attack carries)."""
-    found: list[str] = [match.group().translate(_FROM_TAGS) for match in _TAGS.finditer(text)]
-    for match in _ASCII85.finditer(text):
+    found: list[str] = []
+    if text and max(text) >= _FIRST_TAG:  # one pass in C; the class search would cost 0.07 ms on 2 KB
+        found += [match.group().translate(_FROM_TAGS) for match in _TAGS.finditer(text)]
+    for match in _ASCII85.finditer(text) if "<~" in text else ():
         try:
             data = base64.a85decode(match.group(), adobe=True)
         except ValueError:
             continue
         if (decoded := _printable(data)) is not None:
             found.append(decoded)
-    found += [html.unescape(match.group()) for match in _ENTITIES.finditer(text)]
+    if "&#" in text:
+        found += [html.unescape(match.group()) for match in _ENTITIES.finditer(text)]
     for match in _BASE64.finditer(text):
         token = match.group(0).replace("-", "+").replace("_", "/")
         try:
