@@ -65,7 +65,11 @@ def use_holdout(modules: list[object]) -> list[object]:
             "pii_holdout12: 316 entities, ~148 look-alikes; read since, a development set",
         ),
         (folder / "pii_holdout13.jsonl", "pii_holdout13: 313 entities, 143 look-alikes; read since, a development set"),
-        (folder / "pii_holdout14.jsonl", "pii_holdout14: 316 entities, 48 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout14.jsonl",
+            "pii_holdout14: 316 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (folder / "pii_holdout15.jsonl", "pii_holdout15: 309 entities, 48 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -118,7 +122,11 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout14.jsonl",
-            "prompt_attacks_holdout14: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout14: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout15.jsonl",
+            "prompt_attacks_holdout15: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
