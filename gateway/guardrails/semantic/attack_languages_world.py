@@ -53,7 +53,9 @@ _SPACED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ha": (("yi watsi da", "ka yi watsi da", "manta da", "ka manta da", "kada ka bi", "ka kyale"), ("umarni", "dokoki", "kaidoji", "ƙaidoji", "sharuɗɗa", "sharudda")),
     "yo": (("foju fo", "fojú fò", "gbagbe", "gbàgbé", "ma tele", "má tẹ̀lé"), ("ilana", "ìlànà", "itọnisọna", "ìtọ́nisọ́nà", "aṣẹ", "àṣẹ")),
     "zu/xh": (("ziba", "zibe", "khohlwa", "ungazinaki", "ungayinaki", "ungazilandeli"), ("imiyalelo", "imiyalo", "imithetho", "iziqondiso")),
-    "so": (("iska indho tir", "iska dhaaf", "ilow", "ha raacin"), ("tilmaam", "xeer", "amarr", "awaamiir")),
+    "so": (("iska indho tir", "iska dhaaf", "ilow", "illow", "iska illow", "ha raacin"), ("tilmaam", "xeer", "amarr", "awaamiir")),
+    "jv": (("lalekna", "lalekake", "aja nggatekake", "ora usah nggatekake", "ora usah digatekake", "aja manut"), ("pituduh", "instruksi", "aturan", "prentah", "printah")),
+    "su": (("poho keun", "hilapkeun", "ulah paduli", "ulah nuturkeun", "teu kedah dipaliré"), ("pituduh", "parentah", "aturan", "instruksi")),
     "tl": (("huwag pansinin", "wag pansinin", "balewalain", "kalimutan", "huwag sundin", "wag sundin", "ipagwalang-bahala"), ("tagubilin", "utos", "patakaran", "panuntunan", "instruksyon", "instruksiyon", "direktiba")),
     "id/ms": (("abaikan", "lupakan", "jangan ikuti", "jangan hiraukan", "hiraukan", "acuhkan"), ("instruksi", "petunjuk", "aturan", "perintah", "arahan", "peraturan", "pedoman")),
     "vi": (("bỏ qua", "phớt lờ", "quên", "lờ đi", "đừng làm theo", "đừng tuân theo", "không cần tuân theo"), ("hướng dẫn", "chỉ dẫn", "chỉ thị", "quy tắc", "mệnh lệnh", "lệnh", "quy định")),
@@ -203,7 +205,8 @@ def _spaced_patterns() -> list[Spec]:
     last_verbs = _alternation([v for lang in _VERB_LAST for v in _SPACED[lang][0]])
     last_nouns = _alternation([n for lang in _VERB_LAST for n in _SPACED[lang][1]])
     negated = rf"(?:^|\W)(?:{'|'.join(map(re.escape, _NEGATED_BEFORE))})\Z"
-    rest = rf"\w*{_NEGATED_AFTER}[\s,:]+(?:[^\s.!?]+\s+){{0,4}}?(?:{nouns})"
+    # the noun may carry an elided article: "l-istruzzjonijiet", "les instruccions", "l'instrucció"
+    rest = rf"\w*{_NEGATED_AFTER}[\s,:]+(?:[^\s.!?]+\s+){{0,4}}?(?:\w{{1,3}}['’-])?(?:{nouns})"
     return [
         ("override (world)", 3, rf"\b(?:{_alternation(looked_up)}){rest}", None, _NOT_THE_MODELS, negated),
         ("override (world)", 3, rf"(?:{'|'.join(map(re.escape, whole))}){rest}", None, _NOT_THE_MODELS, negated),

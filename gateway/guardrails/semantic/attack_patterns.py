@@ -188,7 +188,7 @@ _ENGLISH: tuple[Pattern, ...] = (
     _p(
         "role-play",
         1,
-        r"\b(?:stay|remain|keep)\s+in\s+character\b.{0,40}\b(?:no matter what|whatever happens|at all costs|even if)|\bnever\s+break\s+character\b",
+        r"\b(?:stay|remain|keep)\s+(?:in\s+character|as\s+[\w'-]+)\b.{0,40}\b(?:no matter what|whatever happens|at all costs|even if)|\bnever\s+break\s+character\b",
     ),
     _p(
         "role-play",
@@ -312,7 +312,7 @@ _ENGLISH: tuple[Pattern, ...] = (
         "override",
         2,
         r"[\"']?(?:guard_?rails?|safety(?:_mode|_filters?)?|safe_?mode|content_?filters?|filters?|moderation|censorship|restrictions|alignment)[\"']?\s*[:=]\s*[\"']?(?:off|false|disabled|none|no)\b",
-        r"\b(?:assistant|persona|unfiltered|uncensored|unrestricted|obey|jailbr\w*|confirm (?:that )?you|you are (?:now )?running|your (?:config|configuration|settings))|\b(?:apply|load|adopt|activate|enable|switch to|run with)\s+(?:this|the|these|that|my|new)\s+(?:config\w*|settings|profile|parameters)\b",
+        r"\b(?:assistant|persona|unfiltered|uncensored|unrestricted|obey|jailbr\w*|confirm (?:that )?you|you are (?:now )?running|your (?:config|configuration|settings))|\b(?:apply|load|adopt|activate|enable|switch to|run with)\s+(?:this|the|these|that|my|new)\s+(?:config\w*|settings|profile|parameters)\b|\b(?:dev|developer|debug|admin|system)\s+(?:note|mode|override)\b",
     ),
     # more role-play: a persona that cares about no rules
     _p(

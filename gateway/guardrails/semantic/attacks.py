@@ -82,6 +82,27 @@ _ASCII85 = re.compile(r"<~[!-u\s]{10,}?~>")
 _ENTITIES = re.compile(r"(?:&#(?:\d{2,4}|x[0-9a-fA-F]{2,4});\s?){8,}")
 
 
+_ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4}|\\[0-7]{2,3}){8,}")
+_QP = re.compile(r"(?:=[0-9A-F]{2}){8,}")
+_LETTER_NUMBER = r"(?:[1-9]|1\d|2[0-6])"
+_A1Z26 = re.compile(
+    rf"\b(?:{_LETTER_NUMBER}-){{2,}}{_LETTER_NUMBER}(?:\s*/\s*(?:{_LETTER_NUMBER}-)*{_LETTER_NUMBER}){{2,}}\b"
+)
+
+
+def _unescaped(run: str) -> str:
+    return re.sub(r"\\u([0-9a-fA-F]{4})|\\([0-7]{2,3})", lambda m: chr(int(m[1], 16) if m[1] else int(m[2], 8)), run)
+
+
+def _from_quoted_printable(run: str) -> str:
+    return bytes.fromhex(run.replace("=", "")).decode("utf-8", "replace")
+
+
+def _letters_of_numbers(run: str) -> str:
+    words = re.split(r"\s*/\s*", run)
+    return " ".join("".join(chr(96 + int(n)) for n in word.split("-")) for word in words)
+
+
 def payloads(text: str) -> list[str]:
     """Readable text hidden in ``text``: base64 or hex runs, Unicode tag characters, Ascii85, runs
     of HTML numeric entities (what an encoded attack carries)."""
@@ -97,6 +118,12 @@ def payloads(text: str) -> list[str]:
             found.append(decoded)
     if "&#" in text:
         found += [html.unescape(match.group()) for match in _ENTITIES.finditer(text)]
+    if "\\" in text:  # JSON's \u0072 and C's octal \162 escapes
+        found += [_unescaped(match.group()) for match in _ESCAPES.finditer(text)]
+    if "=" in text:  # quoted-printable: =41=73=73
+        found += [_from_quoted_printable(match.group()) for match in _QP.finditer(text)]
+    if "-" in text:  # A=1 ... Z=26: 3-1-14-3-5-12 / 5-22-5-18-25
+        found += [_letters_of_numbers(match.group()) for match in _A1Z26.finditer(text)]
     for match in _BASE64.finditer(text):
         token = match.group(0).replace("-", "+").replace("_", "/")
         try:
