@@ -121,3 +121,36 @@ def test_an_nhs_number_named_in_bengali_and_a_cvv_in_esperanto_are_found() -> No
 
 def test_a_passport_named_in_maltese_is_found() -> None:
     assert found("Passaport Amerikan nru: 490762260") == [("US_PASSPORT_NUMBER", "490762260")]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "<pay:RoutingNumber>021000021</pay:RoutingNumber>\n<pay:AccountNumber>86303559590</pay:AccountNumber>",
+            [("US_BANK_ROUTING_NUMBER", "021000021"), ("US_BANK_ACCOUNT_NUMBER", "86303559590")],
+        ),
+        (
+            "<BANKACCTFROM><BANKID>021000021<ACCTID>53697459119<ACCTTYPE>CHECKING</BANKACCTFROM>",
+            [("US_BANK_ROUTING_NUMBER", "021000021"), ("US_BANK_ACCOUNT_NUMBER", "53697459119")],
+        ),
+        ('{"routing_number": "021000021", "account_type": "checking"}', [("US_BANK_ROUTING_NUMBER", "021000021")]),
+    ],
+)
+def test_bank_numbers_in_elements_and_keys_that_name_them_are_found(text: str, expected: list[tuple[str, str]]) -> None:
+    assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "password"),
+    [
+        ("define( 'DB_PASSWORD', 'Ww7!Strick-Nadel' );", "Ww7!Strick-Nadel"),
+        ('<add key="ClearTextPassword" value="Semmel+Kipferl42" />', "Semmel+Kipferl42"),
+    ],
+)
+def test_a_password_defined_in_php_or_a_dotnet_config_is_found(text: str, password: str) -> None:
+    assert found(text) == [("PASSWORD", password)]
+
+
+def test_a_password_read_from_the_environment_is_not_a_password() -> None:
+    assert found("define('DB_PASSWORD', getenv('DB_PASSWORD'));") == []

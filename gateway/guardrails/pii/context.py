@@ -96,7 +96,8 @@ ACCOUNT = keywords(
 ROUTING = keywords(
     r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi", r"número de ruta", r"numero de ruta",
     r"ruta", r"रूटिंग", r"라우팅",
-    r"রাউটিং", r"ரூட்டிங்", r"રાઉટિંગ", r"రౌటింగ్", r"راؤٹنگ", r"ราวติ้ง", r"ルーティング", r"路由",
+    r"রাউটিং", r"ரூட்டிங்", r"રાઉટિંગ", r"రౌటింగ్", r"راؤٹنگ", r"ราวติ้ง", r"ルーティング", r"路由", r"राउटिंग",
+    r"روتینگ", r"روتنگ", r"ראַוטינג", r"ראוטינג",
 )  # fmt: skip
 PASSPORT = keywords(
     r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
@@ -106,7 +107,7 @@ PASSPORT = keywords(
     r"vegabréf\w*", r"putovnic\w*", r"potni list", r"cestovní pas", r"cestovný pas", r"útlevél\w*", r"passi",
     r"passnummer", r"pasas", r"pasaportë", r"pasport\w*", r"passaport\w*", r"διαβατήρι\w*",
     r"hộ chiếu", r"หนังสือเดินทาง", r"護照", r"דרכון", r"گذرنامه", r"پاسپورٹ", r"পাসপোর্ট", r"கடவுச்சீட்டு",
-    r"პასპორტ\w*", r"անձնագ\w*", r"pasipoti", r"fasfo",
+    r"პასპორტ\w*", r"անձնագ\w*", r"pasipoti", r"fasfo", r"paspor", r"pasiporo",
 )  # fmt: skip
 NHS = keywords(
     r"nhs", r"nhs ?number", r"national health( service)?", r"health service", r"rhif gig", r"এনএইচএস", r"एनएचएस"

@@ -268,7 +268,40 @@ def _pin(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(PIN, match.start(), match.end()) if scan.led_by(match.start(), ctx.PIN) else None
 
 
+# A value in an element or key that names it: <pay:RoutingNumber>645493904</pay:RoutingNumber>,
+# OFX's <BANKID>650505845<ACCTID>53697459119, "routing_number": "021000021".
+_TAGGED = re.compile(
+    r"(?i)<(?:[\w-]+:)?(?P<tag>[\w-]*(?:routing|aba|bankid|acctid|account)[\w-]*)(?:\s[^<>]*)?>"
+    r"\s*(?P<value>\d[\d -]{4,18}\d)\b"
+    r"|[\"'](?P<key>[\w-]*(?:routing|aba|acct|account)[\w-]*)[\"']\s*:\s*[\"']?(?P<keyed>\d[\d -]{4,18}\d)\b"
+)
+
+
+_NOT_THE_NUMBER = re.compile(r"type|name|(?<!ac)count|status|holder|balance|limit")
+
+
+def _tagged(match: re.Match[str], scan: Scan) -> Finding | None:
+    name = (match["tag"] or match["key"]).lower()
+    group = "value" if match["tag"] else "keyed"
+    digits = digits_of(match[group])
+    if "routing" in name or "aba" in name or "bankid" in name:
+        return found(ROUTING, *match.span(group)) if len(digits) == 9 and check.aba_routing(digits) else None
+    if _NOT_THE_NUMBER.search(name):
+        return None  # <AcctType>, "account_name", "account_count": not the number
+    if len(digits) == 12 and name.endswith("id"):
+        return None  # CloudTrail's "recipientAccountId": an AWS account's 12 digits
+    if 6 <= len(digits) <= 17 and len(set(digits)) > 1:
+        return found(ACCOUNT, *match.span(group))
+    return None
+
+
 DETECTORS = (
+    Detector(
+        (ROUTING, ACCOUNT),
+        _TAGGED,
+        _tagged,
+        lambda scan: "<" in scan.text or '"' in scan.text or "'" in scan.text,
+    ),
     Detector(
         (CARD,),
         _number(

@@ -9,7 +9,7 @@ import re
 from collections.abc import Iterator
 
 from gateway.guardrails.pii.detector import Detector, has_any, needles
-from gateway.guardrails.pii.scan import Finding, Scan
+from gateway.guardrails.pii.scan import Finding, Scan, found
 from gateway.guardrails.pii.secrets import HASHED, NOT_A_PASSWORD, PASSWORD, config_password
 
 _SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|api[_-]?key|credential|auth")
@@ -29,6 +29,18 @@ _NOT_THE_PASSWORD = frozenset(
     mode format id count attempts retries valid validation confirm confirmation ref env generator generate""".split()
 )
 _KEY_PART = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|\d+")
+
+
+def _defined_password(match: re.Match[str], scan: Scan) -> Finding | None:
+    """define('DB_PASSWORD', 'X') or <add key="...Password" value="X" />: the value, unquoted."""
+    if match["xvalue"] is not None:
+        start, end = match.span("xvalue")
+    else:
+        start, end = match.start("value") + 1, match.end("value") - 1
+    value = scan.text[start:end]
+    if not value.strip() or value.lower() in NOT_A_PASSWORD or value.startswith(("$", "%", "{", "<")):
+        return None  # empty, a placeholder, a variable or a template
+    return found(PASSWORD, start, end)
 
 
 def _keyed_password(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -137,6 +149,17 @@ DETECTORS = (
             r"(?P<value>[^\s\"'][^\s]{3,127})[ \t]*$"
         ),
         _keyed_password,
+        lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
+    ),
+    Detector(
+        (PASSWORD,),
+        # a key naming a password and its value as code and configs write them: PHP's
+        # define('DB_PASSWORD', 'X'), .NET's <add key="ClearTextPassword" value="X" />
+        re.compile(
+            r"\bdefine\(\s*['\"](?P<name>\w*(?i:password|passwd|pwd)\w*)['\"]\s*,\s*(?P<value>'[^'\n]{1,128}'|\"[^\"\n]{1,128}\")"
+            r"|<add\s+key=\"(?P<xname>[\w.:-]*(?i:password|passwd|pwd)[\w.:-]*)\"\s+value=\"(?P<xvalue>[^\"\n]{1,128})\""
+        ),
+        _defined_password,
         lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
     ),
     Detector(
