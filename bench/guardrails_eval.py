@@ -69,7 +69,11 @@ def use_holdout(modules: list[object]) -> list[object]:
             folder / "pii_holdout14.jsonl",
             "pii_holdout14: 316 entities, 48 look-alike rows; read since, a development set",
         ),
-        (folder / "pii_holdout15.jsonl", "pii_holdout15: 309 entities, 48 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout15.jsonl",
+            "pii_holdout15: 309 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (folder / "pii_holdout16.jsonl", "pii_holdout16: 307 entities, 48 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -126,7 +130,11 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout15.jsonl",
-            "prompt_attacks_holdout15: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout15: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout16.jsonl",
+            "prompt_attacks_holdout16: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
