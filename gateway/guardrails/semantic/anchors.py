@@ -24,7 +24,7 @@ from typing import Any
 from ahocorasick_rs import AhoCorasick, Implementation
 
 PREFIX = 8  # characters of a word kept for lookups; a longer anchor is looked up by its first 8
-_MANY = 4  # more strings than this are searched as one alternation
+_MANY = 4  # more strings than this go in an Aho-Corasick automaton
 _FEW = 16  # a character class of at most this many letters is read as that many prefixes
 SHORTEST = 3  # an anchor set with a shorter word rules out too little to be worth testing
 _WORD = re.compile(r"\w+")

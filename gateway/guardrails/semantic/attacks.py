@@ -84,10 +84,10 @@ _ENTITIES = re.compile(r"(?:&#(?:\d{2,4}|x[0-9a-fA-F]{2,4});\s?){8,}")
 
 _ESCAPES = re.compile(r"(?:\\u[0-9a-fA-F]{4}|\\[0-7]{2,3}){8,}")
 _QP = re.compile(r"(?:=[0-9A-F]{2}){8,}")
-_LETTER_NUMBER = r"(?:[1-9]|1\d|2[0-6])"
-_A1Z26 = re.compile(
-    rf"\b(?:{_LETTER_NUMBER}-){{2,}}{_LETTER_NUMBER}(?:\s*/\s*(?:{_LETTER_NUMBER}-)*{_LETTER_NUMBER}){{2,}}\b"
-)
+# One word in numbers for letters: "3-1-14-3-5-12" (cancel). Each token is matched whole, in linear
+# time: a regular expression over the whole run backtracked quadratically on "1-2-1-2-..." (161 s on
+# 100 KB).
+_NUMBER_WORD = re.compile(r"(?:[1-9]|1\d|2[0-6])(?:-(?:[1-9]|1\d|2[0-6]))+")
 
 
 def _unescaped(run: str) -> str:
@@ -98,9 +98,28 @@ def _from_quoted_printable(run: str) -> str:
     return bytes.fromhex(run.replace("=", "")).decode("utf-8", "replace")
 
 
-def _letters_of_numbers(run: str) -> str:
-    words = re.split(r"\s*/\s*", run)
-    return " ".join("".join(chr(96 + int(n)) for n in word.split("-")) for word in words)
+def _numbers_for_letters(text: str) -> list[str]:
+    """Runs of three or more number-words separated by "/", read as words: "9-7-14-15-18-5 /
+    25-15-21-18 / 18-21-12-5-19" is "ignore your rules"."""
+    runs: list[str] = []
+    words: list[str] = []
+    expecting_word = True
+    for token in text.replace("/", " / ").split():
+        if token == "/" and not expecting_word:
+            expecting_word = True
+        elif expecting_word and _NUMBER_WORD.fullmatch(token):
+            words.append("".join(chr(96 + int(n)) for n in token.split("-")))
+            expecting_word = False
+        else:
+            if len(words) >= 3:
+                runs.append(" ".join(words))
+            words, expecting_word = [], True
+            if _NUMBER_WORD.fullmatch(token):
+                words.append("".join(chr(96 + int(n)) for n in token.split("-")))
+                expecting_word = False
+    if len(words) >= 3:
+        runs.append(" ".join(words))
+    return runs
 
 
 def payloads(text: str) -> list[str]:
@@ -122,8 +141,8 @@ def payloads(text: str) -> list[str]:
         found += [_unescaped(match.group()) for match in _ESCAPES.finditer(text)]
     if "=" in text:  # quoted-printable: =41=73=73
         found += [_from_quoted_printable(match.group()) for match in _QP.finditer(text)]
-    if "-" in text:  # A=1 ... Z=26: 3-1-14-3-5-12 / 5-22-5-18-25
-        found += [_letters_of_numbers(match.group()) for match in _A1Z26.finditer(text)]
+    if "-" in text and "/" in text:  # A=1 ... Z=26: 3-1-14-3-5-12 / 5-22-5-18-25
+        found += _numbers_for_letters(text)
     for match in _BASE64.finditer(text):
         token = match.group(0).replace("-", "+").replace("_", "/")
         try:
