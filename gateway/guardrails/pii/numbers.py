@@ -300,7 +300,7 @@ DETECTORS = (
         (ROUTING, ACCOUNT),
         _TAGGED,
         _tagged,
-        lambda scan: "<" in scan.text or '"' in scan.text or "'" in scan.text,
+        has_any("routing", "aba", "bankid", "acctid", "account", "acct"),  # most texts: no scan at all
     ),
     Detector(
         (CARD,),

@@ -4,10 +4,12 @@
 Why tables: ``attack_languages.py`` has a hand-written pattern for each of the commonest languages;
 an override in Sinhala, Kazakh or Welsh was read by nothing but the embedding model, which hardly
 knows them. Each language here gives the stems of its verbs for "ignore / disregard / forget" and
-of its nouns for the model's "instructions / rules / directives"; they are joined into three
+of its nouns for the model's "instructions / rules / directives"; they are joined into five
 patterns (``WORLD_PATTERNS``, as ``attack_patterns._p`` takes them):
 
-- verb, then at most four words, then the noun (imperatives come first in most languages);
+- verb, then at most four words, then the noun (imperatives come first in most languages): one
+  pattern for verbs whose first word can be a word-start anchor, one for verbs found by their
+  whole text ("no facis cas", "bỏ qua");
 - noun, then at most two words, then the verb, for the languages that put the verb last;
 - the same two orders without word boundaries, for scripts where Python's ``\\b`` falls inside a
   word (Brahmic vowel signs) or words are not spaced (Thai, Lao, Khmer, Burmese), and for Hebrew,
