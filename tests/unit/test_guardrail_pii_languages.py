@@ -164,11 +164,12 @@ def test_a_number_called_by_another_name_after_a_phone_word_is_not_a_phone_numbe
 def test_the_one_pass_needle_search_agrees_with_a_search_per_needle() -> None:
     """Every keyword list's gate (one Aho-Corasick pass per text) says what a substring search for
     each of its needles would, in texts of several languages and none."""
-    from gateway.guardrails.pii import context
+    from gateway.guardrails.pii import context, lookalike_words
     from gateway.guardrails.pii.keywords import Keywords
     from gateway.guardrails.pii.scan import Scan
 
-    lists = [k for k in vars(context).values() if isinstance(k, Keywords) and k.needles is not None]
+    words = {**vars(context), **vars(lookalike_words)}.values()
+    lists = [k for k in words if isinstance(k, Keywords) and k.needles is not None]
     texts = [
         "Ma carte expire bientôt, cryptogramme au dos",
         "La contraseña del router y el número de cuenta",

@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import needles
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -22,7 +23,7 @@ _WORDS_AFTER_CARD = re.compile(r"[^\d\n/]{1,30}")
 def expiry(match: re.Match[str], scan: Scan) -> Finding | None:
     if scan.follows(match.start(), (CARD,)) or scan.follows(match.start(), (CARD,), 30, _WORDS_AFTER_CARD):
         return found(EXPIRY, match.start(), match.end())
-    if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), ctx.NOT_CARD_EXPIRY):
+    if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), lookalike.NOT_CARD_EXPIRY):
         if not speaks_of_cards(scan):
             return None  # "passport 686222305, exp 08/2030", "quote ..., valid until 12/31": no card in sight
         return found(EXPIRY, match.start(), match.end())
@@ -48,7 +49,7 @@ def keyed_expiry(match: re.Match[str], scan: Scan) -> Finding | None:
     if not speaks_of_cards(scan):
         return None
     start, end = match.span("value")
-    if scan.before(start, ctx.NOT_CARD_EXPIRY):
+    if scan.before(start, lookalike.NOT_CARD_EXPIRY):
         return None
     return found(EXPIRY, start, end)
 

@@ -11,6 +11,7 @@ import ipaddress
 import re
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector, has_any
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
 from gateway.guardrails.pii.scan import Finding, Scan, found
@@ -231,7 +232,9 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
     """Four octets of 0-255 without leading zeros, not called a version or a section."""
     if any(len(o) > 1 and o[0] == "0" or int(o) > 255 for o in match.group().split(".")):
         return None
-    if scan.before(match.start(), ctx.NOT_PERSONAL, width=16) and not scan.before(match.start(), ctx.NETWORK, width=32):
+    if scan.before(match.start(), lookalike.NOT_PERSONAL, width=16) and not scan.before(
+        match.start(), ctx.NETWORK, width=32
+    ):
         return None  # "rule 10.2.1.4" is a section; "firewall rule: allow 52.14.203.88" an address
     start = match.start()
     if _SECTION_SIGN.search(scan.text, max(0, start - 4), start):

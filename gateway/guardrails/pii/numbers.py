@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii import validators as check
+from gateway.guardrails.pii.bank_forms import MICR_LINES, TAGGED_BANK_NUMBERS
 from gateway.guardrails.pii.card_details import (
     CID,
     KEYED_EXPIRY,
@@ -134,7 +136,7 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
         return found(kind, match.start(), match.end())
     if kind == ITIN and scan.near(match.start(), match.end(), ctx.SSN):
         return found(ITIN, match.start(), match.end())  # an ITIN in an SSN's field, as the IRS's forms take it
-    if match[3] == "-" and not scan.before(match.start(), ctx.NOT_PERSONAL):
+    if match[3] == "-" and not scan.before(match.start(), lookalike.NOT_PERSONAL):
         return found(kind, match.start(), match.end())
     return None
 
@@ -149,33 +151,10 @@ def _dotted_ssn(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
-_MICR_HINT = re.compile(r"T\d{9}T|\|:")  # a literal first character: searched at C speed
-
-
-def _micr_as_read(match: re.Match[str], scan: Scan) -> Finding | None:
-    """A MICR line as OCR reads its symbols: both numbers, when the routing number's checksum holds
-    (the account is added here, the routing number returned)."""
-    prefix = "t_" if match["t_routing"] is not None else "p_"
-    if not check.aba_routing(match[prefix + "routing"]):
-        return None
-    scan.add(found(ACCOUNT, *match.span(prefix + "account")))
-    return found(ROUTING, *match.span(prefix + "routing"))
-
-
 def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
     if check.aba_routing(digits_of(match.group())) and scan.near(match.start(), match.end(), ctx.ROUTING):
         return found(ROUTING, match.start(), match.end())
     return None
-
-
-def _micr(match: re.Match[str], scan: Scan) -> Finding | None:
-    """A cheque's MICR line: the routing number between transit symbols (⑆), the account before
-    the on-us symbol (⑈)."""
-    if match["routing"] is not None:
-        if check.aba_routing(match["routing"]):
-            return found(ROUTING, *match.span("routing"))
-        return None
-    return found(ACCOUNT, *match.span("account"))
 
 
 _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})* ?\Z")
@@ -255,7 +234,11 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "the 046 454 286 on the worksheet is the CRA's example"
     if scan.near(match.start(), match.end(), ctx.SIN):
         return found(SIN, match.start(), match.end())
-    if match[1] and not scan.before(match.start(), ctx.NOT_PERSONAL) and not scan.before(match.start(), ctx.PHONE):
+    if (
+        match[1]
+        and not scan.before(match.start(), lookalike.NOT_PERSONAL)
+        and not scan.before(match.start(), ctx.PHONE)
+    ):
         return found(SIN, match.start(), match.end())
     return None
 
@@ -268,40 +251,8 @@ def _pin(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(PIN, match.start(), match.end()) if scan.led_by(match.start(), ctx.PIN) else None
 
 
-# A value in an element or key that names it: <pay:RoutingNumber>645493904</pay:RoutingNumber>,
-# OFX's <BANKID>650505845<ACCTID>53697459119, "routing_number": "021000021".
-_TAGGED = re.compile(
-    r"(?i)<(?:[\w-]+:)?(?P<tag>[\w-]*(?:routing|aba|bankid|acctid|account)[\w-]*)(?:\s[^<>]*)?>"
-    r"\s*(?P<value>\d[\d -]{4,18}\d)\b"
-    r"|[\"'](?P<key>[\w-]*(?:routing|aba|acct|account)[\w-]*)[\"']\s*:\s*[\"']?(?P<keyed>\d[\d -]{4,18}\d)\b"
-)
-
-
-_NOT_THE_NUMBER = re.compile(r"type|name|(?<!ac)count|status|holder|balance|limit")
-
-
-def _tagged(match: re.Match[str], scan: Scan) -> Finding | None:
-    name = (match["tag"] or match["key"]).lower()
-    group = "value" if match["tag"] else "keyed"
-    digits = digits_of(match[group])
-    if "routing" in name or "aba" in name or "bankid" in name:
-        return found(ROUTING, *match.span(group)) if len(digits) == 9 and check.aba_routing(digits) else None
-    if _NOT_THE_NUMBER.search(name):
-        return None  # <AcctType>, "account_name", "account_count": not the number
-    if len(digits) == 12 and name.endswith("id"):
-        return None  # CloudTrail's "recipientAccountId": an AWS account's 12 digits
-    if 6 <= len(digits) <= 17 and len(set(digits)) > 1:
-        return found(ACCOUNT, *match.span(group))
-    return None
-
-
 DETECTORS = (
-    Detector(
-        (ROUTING, ACCOUNT),
-        _TAGGED,
-        _tagged,
-        has_any("routing", "aba", "bankid", "acctid", "account", "acct"),  # most texts: no scan at all
-    ),
+    TAGGED_BANK_NUMBERS,
     Detector(
         (CARD,),
         _number(
@@ -362,22 +313,7 @@ DETECTORS = (
         lambda scan: scan.mentions(ctx.ROUTING),
         lead=r"(?<=\d)(?:\d{8}|\d\d[ -]\d{3}[ -]\d{3})",
     ),
-    Detector(
-        (ROUTING, ACCOUNT),
-        re.compile(r"⑆(?P<routing>\d{9})⑆|(?<![\d-])(?P<account>\d[\d-]{3,16}\d)⑈"),
-        _micr,
-        lambda scan: "⑆" in scan.text or "⑈" in scan.text,
-    ),
-    Detector(
-        (ROUTING, ACCOUNT),
-        # the same line as OCR and check scanners print it: T310354640T 9146051996O, |: 216705461 |: 854281535 ||
-        re.compile(
-            r"(?:(?<![A-Za-z0-9])T(?P<t_routing>\d{9})T[ \t]*(?P<t_account>\d[\d -]{3,16}\d)[ \t]*[OU](?![A-Za-z])"
-            r"|\|:[ \t]*(?P<p_routing>\d{9})[ \t]*\|:[ \t]*(?P<p_account>\d[\d -]{3,16}\d)[ \t]*(?:\|\||\|:))"
-        ),
-        _micr_as_read,
-        lambda scan: ("|:" in scan.text or scan.shape(b"A000000000A")) and _MICR_HINT.search(scan.text) is not None,
-    ),
+    *MICR_LINES,
     Detector(
         (ACCOUNT,),
         _number(r"(?:\d{5,16}|\d{1,7}(?:[ -]\d{2,8}){1,3})(?![ -]?\d)"),

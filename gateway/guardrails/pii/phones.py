@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector
 from gateway.guardrails.pii.scan import RANKS, Finding, Scan, digits_of, found
 
@@ -31,11 +32,11 @@ def _personal(scan: Scan, start: int, end: int) -> bool:
     if scan.near(start, end, ctx.PHONE):
         # "Thanks for calling. Your account number is 462 828 7437": the phone word is another sentence's
         if _NUMBER_IS.search(scan.text, max(0, start - 16), start) and (
-            scan.led_by(start, ctx.NOT_PERSONAL) or scan.led_by(start, ctx.OTHER_IDS)
+            scan.led_by(start, lookalike.NOT_PERSONAL) or scan.led_by(start, lookalike.OTHER_IDS)
         ):
             return _phone_in_sentence(scan, start, after_name=True)
         return True
-    if scan.before(start, ctx.NOT_PERSONAL) or scan.before(start, ctx.OTHER_IDS):
+    if scan.before(start, lookalike.NOT_PERSONAL) or scan.before(start, lookalike.OTHER_IDS):
         return False
     return _CODE_BEFORE.search(scan.text, max(0, start - 12), start) is None
 
@@ -55,7 +56,7 @@ def _phone_in_sentence(scan: Scan, start: int, after_name: bool = False) -> bool
         return False
     if not after_name:
         return True
-    name = [m.start() for m in ctx.OTHER_IDS.pattern.finditer(scan.text, words[0].start(), start)]
+    name = [m.start() for m in lookalike.OTHER_IDS.pattern.finditer(scan.text, words[0].start(), start)]
     return not name or any(word.start() > name[-1] for word in words)
 
 
@@ -93,7 +94,7 @@ def _north_american(match: re.Match[str], scan: Scan) -> Finding | None:
 
 def _bare_ten(match: re.Match[str], scan: Scan) -> Finding | None:
     """Ten digits and nothing else: a phone number only when a phone word is near."""
-    if scan.near(match.start(), match.end(), ctx.PHONE) and not scan.before(match.start(), ctx.NOT_PERSONAL):
+    if scan.near(match.start(), match.end(), ctx.PHONE) and not scan.before(match.start(), lookalike.NOT_PERSONAL):
         return found(PHONE, match.start(), match.end())
     return None
 
@@ -115,7 +116,7 @@ _GERMAN_MOBILE = ("015", "016", "017")
 
 def _local_seven(match: re.Match[str], scan: Scan) -> Finding | None:
     """555-0134: a number without its area code, only beside a phone word."""
-    if scan.near(match.start(), match.end(), ctx.PHONE) and not scan.before(match.start(), ctx.NOT_PERSONAL):
+    if scan.near(match.start(), match.end(), ctx.PHONE) and not scan.before(match.start(), lookalike.NOT_PERSONAL):
         return found(PHONE, match.start(), match.end())
     return None
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
-from gateway.guardrails.pii.context import EXAMPLE
 from gateway.guardrails.pii.detector import needles
+from gateway.guardrails.pii.lookalike_words import EXAMPLE
 from gateway.guardrails.pii.scan import Scan
 
 _BREAKS = (". ", "! ", "? ", ".\t", "\n")

@@ -1,0 +1,89 @@
+"""US bank numbers in the forms machines print them: a cheque's MICR line (its symbols, or as OCR
+reads them) and XML elements or JSON keys that name them. Apart from ``numbers`` because each form
+names its own field, so no keyword near the number is needed."""
+
+from __future__ import annotations
+
+import re
+
+from gateway.guardrails.pii import validators as check
+from gateway.guardrails.pii.detector import Detector, has_any
+from gateway.guardrails.pii.scan import Finding, Scan, digits_of, found
+
+ACCOUNT, ROUTING = "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER"
+
+_MICR_HINT = re.compile(r"T\d{9}T|\|:")  # a literal first character: searched at C speed
+
+
+def _micr_as_read(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A MICR line as OCR reads its symbols: both numbers, when the routing number's checksum holds
+    (the account is added here, the routing number returned)."""
+    prefix = "t_" if match["t_routing"] is not None else "p_"
+    if not check.aba_routing(match[prefix + "routing"]):
+        return None
+    scan.add(found(ACCOUNT, *match.span(prefix + "account")))
+    return found(ROUTING, *match.span(prefix + "routing"))
+
+
+def _micr(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A cheque's MICR line: the routing number between transit symbols (⑆), the account before
+    the on-us symbol (⑈)."""
+    if match["routing"] is not None:
+        if check.aba_routing(match["routing"]):
+            return found(ROUTING, *match.span("routing"))
+        return None
+    return found(ACCOUNT, *match.span("account"))
+
+
+# A value in an element or key that names it: <pay:RoutingNumber>645493904</pay:RoutingNumber>,
+# OFX's <BANKID>650505845<ACCTID>53697459119, "routing_number": "021000021".
+_TAGGED = re.compile(
+    r"(?i)<(?:[\w-]+:)?(?P<tag>[\w-]*(?:routing|aba|bankid|acctid|account)[\w-]*)(?:\s[^<>]*)?>"
+    r"\s*(?P<value>\d[\d -]{4,18}\d)\b"
+    r"|[\"'](?P<key>[\w-]*(?:routing|aba|acct|account)[\w-]*)[\"']\s*:\s*[\"']?(?P<keyed>\d[\d -]{4,18}\d)\b"
+)
+
+
+_NOT_THE_NUMBER = re.compile(r"type|name|(?<!ac)count|status|holder|balance|limit")
+
+
+def _tagged(match: re.Match[str], scan: Scan) -> Finding | None:
+    name = (match["tag"] or match["key"]).lower()
+    group = "value" if match["tag"] else "keyed"
+    digits = digits_of(match[group])
+    if "routing" in name or "aba" in name or "bankid" in name:
+        return found(ROUTING, *match.span(group)) if len(digits) == 9 and check.aba_routing(digits) else None
+    if _NOT_THE_NUMBER.search(name):
+        return None  # <AcctType>, "account_name", "account_count": not the number
+    if len(digits) == 12 and name.endswith("id"):
+        return None  # CloudTrail's "recipientAccountId": an AWS account's 12 digits
+    if 6 <= len(digits) <= 17 and len(set(digits)) > 1:
+        return found(ACCOUNT, *match.span(group))
+    return None
+
+
+TAGGED_BANK_NUMBERS = Detector(
+    (ROUTING, ACCOUNT),
+    _TAGGED,
+    _tagged,
+    has_any("routing", "aba", "bankid", "acctid", "account", "acct"),  # most texts: no scan at all
+)
+
+MICR_LINES = (
+    Detector(
+        (ROUTING, ACCOUNT),
+        re.compile(r"⑆(?P<routing>\d{9})⑆|(?<![\d-])(?P<account>\d[\d-]{3,16}\d)⑈"),
+        _micr,
+        lambda scan: "⑆" in scan.text or "⑈" in scan.text,
+    ),
+    Detector(
+        (ROUTING, ACCOUNT),
+        # the same line as OCR and check scanners print it: T310354640T 9146051996O, |: 216705461 |: 854281535 ||
+        re.compile(
+            r"(?:(?<![A-Za-z0-9])T(?P<t_routing>\d{9})T[ \t]*(?P<t_account>\d[\d -]{3,16}\d)[ \t]*[OU](?![A-Za-z])"
+            r"|\|:[ \t]*(?P<p_routing>\d{9})[ \t]*\|:[ \t]*(?P<p_account>\d[\d -]{3,16}\d)[ \t]*(?:\|\||\|:))"
+        ),
+        _micr_as_read,
+        lambda scan: ("|:" in scan.text or scan.shape(b"A000000000A")) and _MICR_HINT.search(scan.text) is not None,
+    ),
+)
