@@ -55,7 +55,7 @@ _SPACED: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "ha": (("yi watsi da", "ka yi watsi da", "manta da", "ka manta da", "kada ka bi", "ka kyale"), ("umarni", "dokoki", "kaidoji", "ƙaidoji", "sharuɗɗa", "sharudda")),
     "yo": (("foju fo", "fojú fò", "gbagbe", "gbàgbé", "ma tele", "má tẹ̀lé"), ("ilana", "ìlànà", "itọnisọna", "ìtọ́nisọ́nà", "aṣẹ", "àṣẹ")),
     "zu/xh": (("ziba", "zibe", "khohlwa", "ungazinaki", "ungayinaki", "ungazilandeli"), ("imiyalelo", "imiyalo", "imithetho", "iziqondiso")),
-    "so": (("iska indho tir", "iska dhaaf", "ilow", "illow", "iska illow", "ha raacin"), ("tilmaam", "xeer", "amarr", "awaamiir")),
+    "so": (("iska indho tir", "iska indha tir", "iska dhaaf", "ilow", "illow", "iska illow", "ha raacin"), ("tilmaam", "xeer", "amarr", "awaamiir")),
     "jv": (("lalekna", "lalekake", "aja nggatekake", "ora usah nggatekake", "ora usah digatekake", "aja manut"), ("pituduh", "instruksi", "aturan", "prentah", "printah")),
     "su": (("poho keun", "hilapkeun", "ulah paduli", "ulah nuturkeun", "teu kedah dipaliré"), ("pituduh", "parentah", "aturan", "instruksi")),
     "tl": (("huwag pansinin", "wag pansinin", "balewalain", "kalimutan", "huwag sundin", "wag sundin", "ipagwalang-bahala"), ("tagubilin", "utos", "patakaran", "panuntunan", "instruksyon", "instruksiyon", "direktiba")),

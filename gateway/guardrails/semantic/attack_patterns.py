@@ -6,7 +6,8 @@ The patterns for other languages are in ``attack_languages.py``, those for instr
 pasted content and looser phrasings in ``attack_patterns_indirect.py``, those aimed at agents in
 ``attack_patterns_agents.py``, social engineering and leaking personas in
 ``attack_patterns_social.py``, pretexts in ``attack_patterns_pretexts.py``, overrides in ~60 more
-languages in ``attack_languages_world.py``; ``PATTERNS`` holds them all.
+languages in ``attack_languages_world.py``, rules the model enforces dropped by name and personas
+that act in ``attack_patterns_enforced.py``; ``PATTERNS`` holds them all.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import re
 from gateway.guardrails.semantic.attack_languages import LANGUAGE_PATTERNS
 from gateway.guardrails.semantic.attack_languages_world import WORLD_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_agents import AGENT_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_enforced import ENFORCED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
 from gateway.guardrails.semantic.attack_patterns_pretexts import PRETEXT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_social import SOCIAL_PATTERNS
@@ -378,6 +380,7 @@ PATTERNS: tuple[Pattern, ...] = (
     + tuple(_p(*spec) for spec in AGENT_PATTERNS)
     + tuple(_p(*spec) for spec in SOCIAL_PATTERNS)
     + tuple(_p(*spec) for spec in PRETEXT_PATTERNS)
+    + tuple(_p(*spec) for spec in ENFORCED_PATTERNS)
 )
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
 PERSONA = re.compile(r"\b(?:DAN|STAN|DUDE|AIM|KEVIN|BetterDAN|EvilBOT|EvilBot|DevMode)\b")

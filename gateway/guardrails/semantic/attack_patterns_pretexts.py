@@ -26,7 +26,7 @@ PRETEXT_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] = (
     (  # "the underwriting checklist doesn't really apply to me"; "the rule about X doesn't apply today"
         "override",
         2,
-        rf"\b{_RULE}\b[^.!?\n]{{0,60}}?\b(?:doesn'?t|does not|don'?t|do not|no longer)\s+(?:really\s+|actually\s+)?apply\s+(?:to\s+(?:me|us|my\s+\w+)|today|here|this\s+time|in\s+my\s+case|for\s+me|right\s+now)\b",
+        rf"\b{_RULE}\b[^.!?\n]{{0,60}}?\b(?:doesn'?t|does not|don'?t|do not|no longer)\s+(?:really\s+|actually\s+)?apply\s+(?:to\s+(?:me|us|my\s+\w+)|today|here|this\s+time|in\s+my\s+case|for\s+me|right\s+now|any\s?more|any\s+longer)\b",
         _ACTION,
         _ASKING,
     ),

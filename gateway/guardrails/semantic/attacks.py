@@ -169,6 +169,9 @@ _HOMOGLYPHS = str.maketrans(
     }
 )
 _BACKWARDS_HINTS = ("backward", "revers", "right", "mirror")
+# Letters turned upside down ("ʇdɯoɹd ɯǝʇsʎs"): read back to front, each turned back.
+_UPSIDE_DOWN = str.maketrans(dict(zip("ɐqɔpǝɟƃɥᴉıɾʞɯuodbɹʇnʌʍʎ", "abcdefghiijkmnopqrtuvwy", strict=True)))
+_TURNED_ONLY = frozenset("ɐɔǝɟƃɥᴉɾʞɯɹʇʌʍʎ")  # letters only an upside-down text uses
 _MIXED_SCRIPT = re.compile(r"[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]")
 _BACKWARDS = re.compile(r"\b(?:backwards?|reversed?|in reverse|right[- ]to[- ]left|mirrored)\b")
 # Short quoted fragments, and what a text says when it talks about a phrase instead of using it.
@@ -315,7 +318,7 @@ def readings(text: str) -> list[str]:
     """``text`` read the ways an attack may hide in it: as written, letters joined, leetspeak read,
     ROT13 undone, look-alike letters folded, typos of the attack words corrected, reversed (when
     the text asks for it), short quoted parts joined, and each encoded payload decoded (lower-cased,
-    normalised). Short quoted phrases that the text only talks about are left out."""
+    normalised), and turned right way up. Short quoted phrases that the text only talks about are left out."""
     folded = _folded(normalised(text))
     base = _mentioned_blanked(folded)
     leet_words: list[str] = []
@@ -331,6 +334,8 @@ def readings(text: str) -> list[str]:
         out.append(codecs.decode(base, "rot13"))
     if any(word in base for word in _BACKWARDS_HINTS) and _BACKWARDS.search(base):
         out.append(base[::-1])
+    if not text.isascii() and len(_TURNED_ONLY.intersection(text)) >= 3:
+        out.append(normalised(text[::-1].translate(_UPSIDE_DOWN)))
     if base == folded and (joined := _joined_quotes(base)) is not None:
         out.append(joined)
     out += [normalised(p) for p in payloads(text)]
