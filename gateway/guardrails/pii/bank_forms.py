@@ -1,5 +1,6 @@
 """US bank numbers in the forms machines print them: a cheque's MICR line (its symbols, or as OCR
-reads them) and XML elements or JSON keys that name them. Apart from ``numbers`` because each form
+reads them), XML elements or JSON keys that name them, an X12 payment order's BPR segment, a BAI2 statement's
+group (02) and account (03) records. Apart from ``numbers`` because each form
 names its own field, so no keyword near the number is needed."""
 
 from __future__ import annotations
@@ -86,4 +87,36 @@ MICR_LINES = (
         _micr_as_read,
         lambda scan: ("|:" in scan.text or scan.shape(b"A000000000A")) and _MICR_HINT.search(scan.text) is not None,
     ),
+)
+
+# X12 820/835's BPR segment: a qualifier 01 (ABA), the routing number, an account qualifier (DA
+# checking, SG savings...), the account: "BPR*C*18406.20*C*ACH*CTX*01*090957914*DA*20554047054*..."
+_BPR_PAIR = re.compile(
+    r"(?P<sep>[*|^])01(?P=sep)(?P<routing>\d{9})(?P=sep)(?:DA|SG|03|04|ALC|CB)(?P=sep)(?P<account>\d[\d-]{3,33})(?=[*|^~\n]|$)"
+)
+
+
+def _bpr_pair(match: re.Match[str], scan: Scan) -> Finding | None:
+    """A BPR segment's routing and account (the account added here), when the routing checksum holds."""
+    if not check.aba_routing(match["routing"]):
+        return None
+    scan.add(found(ACCOUNT, *match.span("account")))
+    return found(ROUTING, *match.span("routing"))
+
+
+X12_PAYMENT = Detector((ROUTING, ACCOUNT), _BPR_PAIR, _bpr_pair, lambda scan: "BPR" in scan.text)
+
+# BAI2 (cash management balance reporting): "02,<receiver>,<originator: the bank's routing>,..."
+# and "03,<account>,<currency>,...", in a file that starts its records with 01, 02 and 03.
+_BAI2 = re.compile(r"(?m)^(?:02,[^,\n]*,(?P<routing>\d{9}),|03,(?P<account>\d[\d-]{3,33}),(?:[A-Z]{3})?,)")
+
+
+def _bai2(match: re.Match[str], scan: Scan) -> Finding | None:
+    if match["routing"] is not None:
+        return found(ROUTING, *match.span("routing")) if check.aba_routing(match["routing"]) else None
+    return found(ACCOUNT, *match.span("account"))
+
+
+BAI2_RECORDS = Detector(
+    (ROUTING, ACCOUNT), _BAI2, _bai2, lambda scan: "\n02," in scan.text and "\n03," in scan.text and "01," in scan.text
 )

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import needles
+from gateway.guardrails.pii.documented_values import after_published_card
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
@@ -20,7 +21,13 @@ CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT
 _WORDS_AFTER_CARD = re.compile(r"[^\d\n/]{1,30}")
 
 
+# Between an expiry and its card's code: one to three words in any language ("kodiċi ta' wara").
+_CODE_WORDS = re.compile(r"[,;]?[ \t]*(?:[^\s\d/,;]+[ \t]*){1,3}[:#=-]?[ \t]*")
+
+
 def expiry(match: re.Match[str], scan: Scan) -> Finding | None:
+    if after_published_card(scan, match.start()):
+        return None
     if scan.follows(match.start(), (CARD,)) or scan.follows(match.start(), (CARD,), 30, _WORDS_AFTER_CARD):
         return found(EXPIRY, match.start(), match.end())
     if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), lookalike.NOT_CARD_EXPIRY):
@@ -115,16 +122,20 @@ _LINE_BEFORE = re.compile(r"(?i:\b(?:line|row|zeile|ligne|linha|fila|riga|regel|
 
 
 def cvv(match: re.Match[str], scan: Scan) -> Finding | None:
-    """Named a CVV, or right after a card number or expiry, or called a code where cards are talked
-    of ("card 3652 933049 4655, exp. 06-28, code 913"); never a line's number."""
+    """Named a CVV, or right after a card number or expiry (a few words after an expiry, in any
+    language), or called a code where cards are talked of ("card 3652 933049 4655, exp. 06-28,
+    code 913"); never a line's number."""
     start = match.start()
     if not (
         scan.follows(start, (CARD, EXPIRY))
+        or (
+            match.end() - start == 3 and scan.follows(start, (EXPIRY,), 30, _CODE_WORDS)
+        )  # "11/27, segurtasun-kodea 705"
         or scan.before(start, ctx.CVV, width=32)
         or ((found_card(scan) or scan.holds(EXPIRY)) and scan.led_by(start, ctx.CODE_IN_CARD_TALK, width=16))
     ):
         return None
-    if _LINE_BEFORE.search(scan.text, max(0, start - 12), start):
+    if _LINE_BEFORE.search(scan.text, max(0, start - 12), start) or after_published_card(scan, start):
         return None
     return found(CVV, start, match.end())
 

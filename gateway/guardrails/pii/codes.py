@@ -13,6 +13,7 @@ import re
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
 from gateway.guardrails.pii.detector import Detector, Judge, has_any
+from gateway.guardrails.pii.documented_values import published_example
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -36,7 +37,10 @@ def _iban(match: re.Match[str], scan: Scan) -> Finding | None:
             end = match.start() + index + 1
             if end < len(scan.text) and scan.text[end].isalnum():
                 return None
-            return found(IBAN, match.start(), end) if check.iban(value[: index + 1].replace(" ", "")) else None
+            iban = value[: index + 1].replace(" ", "")
+            if not check.iban(iban) or published_example(scan, iban):
+                return None  # a failed check, or GB82 WEST ... in a text about examples
+            return found(IBAN, match.start(), end)
     return None
 
 
@@ -44,6 +48,9 @@ def _iban(match: re.Match[str], scan: Scan) -> Finding | None:
 _NAME_IN_CAPITALS = re.compile(r"(?<![\w-])(?!(?:SWIFT|BIC|CODE|BIC/SWIFT|SWIFT/BIC)\b)[A-Z]{2,}[ ]\Z")
 # An MT103 / MT202 field that holds a BIC (":52A:", ":57A:"), right before the code.
 _BIC_FIELD = re.compile(r":5[0-9][A-D]:\Z")
+# A slot that holds a BIC in a bank statement's or EDI message's own syntax: MT940's "?30", EDIFACT's
+# FII segment ("FII+OR+BE89001929629585:Name+GKCCBEBB:25:17'").
+_BIC_SLOT = re.compile(r"\?30\Z|\bFII\+[^'\n]{0,120}\+\Z")
 _PROMO = re.compile(r"(?i:promo(?:tion(?:al)?)?|coupon|voucher|discount|referral|gift)[\w ]{0,12}[\s:#=-]*\Z")
 
 
@@ -64,6 +71,7 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     if plain_word and not (
         scan.near(start, match.end(), ctx.SWIFT)
         or _BIC_FIELD.search(scan.text, max(0, start - 5), start)
+        or _BIC_SLOT.search(scan.text, max(0, start - 130), start)
         or (scan.follows(start, (IBAN,), gap=4) and "\n" not in scan.text[max(0, start - 4) : start])
     ):
         return None
@@ -174,7 +182,7 @@ DETECTORS = (
     Detector(
         (IBAN,),
         # the country's letters and check digits may be spaced as OCR and dictation leave them: "DE 8750", "D E 32"
-        re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z]) ?[A-Z] ?\d\d(?: ?[A-Z0-9]){11,30}"),
+        re.compile(r"[A-Z](?:(?<![A-Za-z0-9][A-Z])|(?<=\?3[18][A-Z])) ?[A-Z] ?\d\d(?: ?[A-Z0-9]){11,30}"),
         _iban,
         lambda scan: scan.shape(b"AA00", b"AAs00", b"AsAs00"),
     ),
@@ -187,7 +195,10 @@ DETECTORS = (
     Detector(
         (SWIFT,),
         # a Korean particle or Japanese kana may follow at once: "SWIFT 코드는 KOEXKRSE입니다"
-        re.compile(r"[A-Z](?<!\w[A-Z])[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![^\W\u3040-\u30ff\uac00-\ud7af])"),
+        # or glued to an MT940 subfield's "?30" (its counterparty's BIC; "?31" its IBAN)
+        re.compile(
+            r"[A-Z](?:(?<!\w[A-Z])|(?<=\?30[A-Z]))[A-Z]{5}[A-Z0-9]{2}(?:[A-Z0-9]{3})?(?![^\W\u3040-\u30ff\uac00-\ud7af])"
+        ),
         _swift,
         lambda scan: scan.shape(b"AAAAAA"),
         needs=(IBAN,),

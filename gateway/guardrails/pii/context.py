@@ -81,6 +81,10 @@ CARD = keywords(
     r"carta di credito", r"carta", r"kaart", r"creditcard", r"kredi kart\w*", r"kart no", r"kartı", r"kartım\w*",
     r"kartla", r"kartu", r"thẻ", r"κάρτα", r"κάρτας", r"карта", r"карты", r"картой", r"карту", r"بطاقة",
     r"카드", r"カード", r"卡号", r"信用卡", r"银行卡", r"信用卡號", r"卡號",
+    # a field named for it ("cardNumber", "card_no"), and the word for card in more languages
+    r"card_?(?:number|num|no)", r"kart", r"karta", r"karty", r"kartę", r"ikhadi", r"ngekhadi", r"kaadi",
+    r"картасы", r"картка", r"картки", r"அட்டை", r"కార్డు", r"ಕಾರ್ಡ್", r"കാർഡ്", r"कार्ड", r"কার্ড", r"ਕਾਰਡ", r"કાર્ડ",
+    r"כרטיס", r"کارت", r"کارڈ", r"บัตร",
 )  # fmt: skip
 ACCOUNT = keywords(
     r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number",
@@ -92,12 +96,14 @@ ACCOUNT = keywords(
     r"akaun", r"akun", r"račun", r"racun", r"számla\w*", r"hesap", r"hesabı", r"λογαριασμ\w*", r"счет", r"счёт",
     r"рахун\w*", r"חשבון", r"حساب", r"کھاتہ", r"اکاؤنٹ", r"হিসাব", r"অ্যাকাউন্ট", r"அக்கவுண்ட்", r"கணக்கு",
     r"ખાતું", r"ખાતા", r"ఖాతా", r"ಖಾತೆ", r"അക്കൗണ്ട്", r"บัญชี", r"akaunti", r"asusu",
+    r"ਖਾਤਾ", r"ਖਾਤੇ", r"खाते", r"קאָנטע", r"קאנטע" r"teugatupe",
 )  # fmt: skip
 ROUTING = keywords(
     r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi", r"número de ruta", r"numero de ruta",
     r"ruta", r"रूटिंग", r"라우팅",
     r"রাউটিং", r"ரூட்டிங்", r"રાઉટિંગ", r"రౌటింగ్", r"راؤٹنگ", r"ราวติ้ง", r"ルーティング", r"路由", r"राउटिंग",
     r"روتینگ", r"روتنگ", r"ראַוטינג", r"ראוטינג",
+    r"ਰੂਟਿੰਗ", r"ರೂಟಿಂಗ್", r"റൂട്ടിംഗ്", r"rozliczeniow\w*", r"routingov\w*",
 )  # fmt: skip
 PASSPORT = keywords(
     r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
@@ -108,6 +114,9 @@ PASSPORT = keywords(
     r"passnummer", r"pasas", r"pasaportë", r"pasport\w*", r"passaport\w*", r"διαβατήρι\w*",
     r"hộ chiếu", r"หนังสือเดินทาง", r"護照", r"דרכון", r"گذرنامه", r"پاسپورٹ", r"পাসপোর্ট", r"கடவுச்சீட்டு",
     r"პასპორტ\w*", r"անձնագ\w*", r"pasipoti", r"fasfo", r"paspor", r"pasiporo",
+    # Brahmic scripts, with and without the zero-width non-joiner some keyboards put in ("ಪಾಸ್‌ಪೋರ್ಟ್")
+    r"ಪಾಸ್‌ಪೋರ್ಟ್", r"ಪಾಸ್ಪೋರ್ಟ್", r"పాస్‌పోర్ట్", r"పాస్పోర్ట్", r"പാസ്‌പോർട്ട്", r"പാസ്പോർട്ട്", r"પાસપોર્ટ",
+    r"ਪਾਸਪੋਰਟ", r"பாஸ்போர்ட்", r"pepa malaga",
 )  # fmt: skip
 NHS = keywords(
     r"nhs", r"nhs ?number", r"national health( service)?", r"health service", r"rhif gig", r"এনএইচএস", r"एनएचएस"
@@ -131,7 +140,8 @@ PHONE = keywords(
     r"caller(?! ?:)",  # not a transcript's speaker label ("CALLER: 034 989 003")
     r"kontakt", r"direct(?= ?:)",
     *(rf"{w} (number|no\.?|#|line)" for w in "best contact callback daytime evening home work office direct".split()),
-    r"mobil", r"handy", r"festnetz", r"telefon", r"telefono", r"teléfono", r"telephone", r"téléphone", r"tél",
+    r"mobil", r"handy", r"festnetz", r"telefon", r"telefono", r"teléfono", r"teléfonu", r"telephone", r"téléphone",
+    r"tél",
     r"portable", r"movil", r"móvil", r"celular", r"cellulare", r"llám\w*", r"llam[ae]\w*", r"márque\w*",
     r"marque(me|nos)", r"ligue\w*", r"appel(ez|le)\w*", r"chiama\w*", r"anruf\w*", r"zadzwo\w*", r"oddzwo\w*",
     r"telefonu", r"ring (på|til)", r"contact[oa]", r"bel (me|ons)", r"hubungi", r"telefonisch", r"erreichbar",
@@ -157,6 +167,14 @@ SWIFT = keywords(
     r"السويفت",
     r"سويفت",
     r"الآيبان",
+    r"سوئفٹ",
+    r"سوئیفت",
+    r"स्विफ्ट",
+    r"সুইফট",
+    r"свифт",
+    r"свіфт",
+    r"スイフト",
+    r"스위프트",
 )
 AWS_SECRET = keywords(
     r"secret",

@@ -81,9 +81,10 @@ _EMAIL_LABEL = re.compile(
     r"(?i)(?:\b(?:e-?mail|mail|mailto|email address|courriel|correo|e-?post|epost|contact|to|from|cc|bcc|reply-to"
     r"|adresse|indirizzo)(?:;[\w=,.-]+)*|[^\x00-\x7f]):\Z"  # with a vCard's parameters: "EMAIL;TYPE=INTERNET:"
 )
-# A mail header naming a message, not a person: "Message-ID: <CAF7x2+Q9@mail.example.com>"
+# A mail header naming a message, not a person: "Message-ID: <CAF7x2+Q9@mail.example.com>", and
+# the same in a mail server's log ("postfix/cleanup[22820]: 4T4614JK30: message-id=<...>")
 _MESSAGE_ID = re.compile(
-    r"(?i)\b(?:message-id|in-reply-to|references|content-id|x-message-id)[ \t]*:[ \t]*(?:<[^>\n]*>\s*)*<\Z"
+    r"(?i)\b(?:message-id|in-reply-to|references|content-id|x-message-id)[ \t]*[:=][ \t]*(?:<[^>\n]*>\s*)*<\Z"
 )
 _SSH_USERS = frozenset({"git", "hg", "svn", "ubuntu", "ec2-user", "root", "admin", "deploy"})
 # RFC 2606's names for documentation: example.com, .example, .test, .invalid
@@ -194,7 +195,19 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "com.shopnow.app", "org.apache.kafka.common": a package's name, written backwards
     if _NAMED_NOT_WEB.search(scan.text, max(0, start - 24), start) and not match["rest"]:
         return None  # "topic kyc.uk", "package com.acme.app": a queue's or a package's name
+    if not match["rest"] and not scan.text.startswith("www.", start) and not _in_prose(scan.text, start, end):
+        return None  # "IN NS dns1.aruba.it.", "client=mx.google.com[...]", "machine ftp.x.de": a host, no web address
     return found(URL, start, end)
+
+
+# A bare host name is a web address only in a sentence ("renew online at mgpl.bibliocommons.com"):
+# two words right before it, and no log's or header's "[ip]" or "(" after it.
+_PROSE_BEFORE = re.compile(r"(?<![^\s(\"'])[^\W\d_]+ [^\W\d_]+ \Z")
+_MACHINE_AFTER = re.compile(r" ?[\[(]")
+
+
+def _in_prose(text: str, start: int, end: int) -> bool:
+    return _PROSE_BEFORE.search(text, max(0, start - 60), start) is not None and not _MACHINE_AFTER.match(text, end)
 
 
 def _go_import(scan: Scan, start: int, end: int) -> bool:
@@ -332,7 +345,8 @@ DETECTORS = (
     ),
     Detector(
         (MAC,),
-        re.compile(r"([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?![\w:-]?\w)"),
+        # not a longer run of the same separator; another may follow ("9C-D1-01-A8-FC-95:eduroam", RADIUS's MAC:SSID)
+        re.compile(r"([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?!\w|\1\w|\w?[:-][0-9A-Fa-f]{2}\b)"),
         _mac,
         lambda scan: scan.text.count(":") >= 5 or scan.text.count("-") >= 5,
     ),

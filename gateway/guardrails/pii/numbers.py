@@ -11,7 +11,7 @@ import re
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii import validators as check
-from gateway.guardrails.pii.bank_forms import MICR_LINES, TAGGED_BANK_NUMBERS
+from gateway.guardrails.pii.bank_forms import BAI2_RECORDS, MICR_LINES, TAGGED_BANK_NUMBERS, X12_PAYMENT
 from gateway.guardrails.pii.card_details import (
     CID,
     KEYED_EXPIRY,
@@ -25,8 +25,10 @@ from gateway.guardrails.pii.card_details import (
     speaks_of_cards,
 )
 from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, needles
+from gateway.guardrails.pii.documented_values import published_example
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import WIDTH, Finding, Scan, digits_of, found
+from gateway.guardrails.pii.travel_documents import TRAVEL_DOCUMENTS
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
 SSN, ITIN = "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBER"
@@ -80,9 +82,28 @@ def _card(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "the documented test card 4111 1111 1111 1111" (a real card's "format" is still one)
     for count in range(len(groups), 0, -1):
         candidate = " ".join(groups[:count])
-        if check.card_number(digits_of(candidate)) or _maestro_named(digits_of(candidate), match, scan):
+        digits = digits_of(candidate)
+        if check.card_number(digits) or _maestro_named(digits, match, scan) or _dated(digits, value, match, scan):
+            if published_example(scan, digits):
+                return None  # Stripe's 4242 4242 4242 4242 in a text about testing
             return found(CARD, match.start(), match.start() + _prefix_length(value, groups[:count]))
     return None
+
+
+# A card's printed 4-4-4-4 digits, then its expiry a few words on, on the same line, in any language
+# ("kart 5797 3135 4272 7113, mu jeex 01/27"): the pair names a card whatever its issuer's prefix.
+_FOUR_FOURS = re.compile(r"\d{4}([ -])\d{4}\1\d{4}\1\d{4}")
+_EXPIRY_AFTER = re.compile(r"[^\d\n/]{0,30}?(?<!\d)(?:0?[1-9]|1[0-2]) ?/ ?(?:20)?\d\d(?![\d/])")
+
+
+def _dated(digits: str, value: str, match: re.Match[str], scan: Scan) -> bool:
+    return (
+        len(digits) == 16
+        and _FOUR_FOURS.fullmatch(value) is not None
+        and check.luhn(digits)
+        and len(set(digits)) > 1
+        and _EXPIRY_AFTER.match(scan.text, match.end(), match.end() + 40) is not None
+    )
 
 
 def _prefix_length(value: str, groups: list[str]) -> int:
@@ -126,6 +147,8 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
     digits = match[1] + match[2] + match[4] + match[5]
     if digits.startswith("98765432"):
         return None  # 987-65-4320 to -4329: the numbers the SSA set aside for advertisements
+    if published_example(scan, digits):
+        return None  # 078-05-1120, Woolworth's wallet card, in a text that calls it an example
     if check.us_itin(digits):
         kind, keywords = ITIN, ctx.ITIN
     elif check.us_ssn(digits):
@@ -174,11 +197,37 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "file ref 7730-22918-C": a reference, whatever account is named nearby
     if _OTHER_ACCOUNT.search(scan.text, max(0, match.start() - 48), match.start()):
         return None  # "Service account no.: 4471-20983-001", "Employer's account number": no bank's account
+    if _clock_or_hex(scan.text, match.start(), match.end()):
+        return None  # "Fri Mar 14 09:02:11 2025", a MAC's "68-77-95-C3-E8-53": a time, a hex string
+    if len(digits) == 9 and _named_routing(scan, match.start()):
+        return None  # "라우팅 번호 234071028 (checksum failed)": a bad routing number, no account
     if scan.near(match.start(), match.end(), ctx.ACCOUNT):
         return found(ACCOUNT, match.start(), match.end())
     return None
 
 
+def _named_routing(scan: Scan, start: int) -> bool:
+    """Whether the nearest of the routing and account words in the 24 characters before is routing's."""
+    if not scan.mentions(ctx.ROUTING):
+        return False
+    low = max(0, start - 24)
+    routing = [m.end() for m in ctx.ROUTING.pattern.finditer(scan.text, low, start)]
+    account = [m.end() for m in ctx.ACCOUNT.pattern.finditer(scan.text, low, start)]
+    return bool(routing) and (not account or routing[-1] > account[-1])
+
+
+def _clock_or_hex(text: str, start: int, end: int) -> bool:
+    """Whether the digits are read out of a time ("09:02:11 2025" from its "11", "2025 09:02") or a
+    hex string ("68-77-95" of "68-77-95-C3-E8-53")."""
+    before, after = text[max(0, start - 2) : start], text[end : end + 3]
+    if len(before) == 2 and before[1] == ":" and before[0].isdigit():
+        return True
+    if len(after) == 3 and after[0] in "-:" and all(c in _HEX_DIGITS for c in after[1:]):
+        return after[0] == ":" and after[1:].isdigit() or any(c.isalpha() for c in after[1:])
+    return False
+
+
+_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 # An account that a utility, a funeral home, a tax office or a club keeps, named right before the number.
 _OTHER_ACCOUNT = re.compile(
     r"(?i)\b(?:service|utility|funeral|employer'?s|loyalty|billing|water|electric(?:ity)?|player|patient|student"
@@ -203,6 +252,8 @@ def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
     while match.string[number_end - 1] in " -":
         number_end -= 1
     digits = digits_of(match.string[start:number_end])
+    if published_example(scan, digits):
+        return None  # NHS Digital's documented test patients, in a text about testing
     if check.uk_nhs(digits) and scan.near(start, end, ctx.NHS):
         return found(NHS, start, number_end)
     if (
@@ -253,6 +304,8 @@ def _pin(match: re.Match[str], scan: Scan) -> Finding | None:
 
 DETECTORS = (
     TAGGED_BANK_NUMBERS,
+    X12_PAYMENT,
+    BAI2_RECORDS,
     Detector(
         (CARD,),
         _number(
@@ -334,5 +387,6 @@ DETECTORS = (
     Detector(
         (PASSPORT,), _slow_number(r"[A-Z]{1,2}\d{6,8}|\d{9}"), _passport, lambda scan: scan.mentions(ctx.PASSPORT)
     ),
+    *TRAVEL_DOCUMENTS,
     Detector((PIN,), _slow_number(r"\d{4,8}"), _pin, lambda scan: scan.mentions(ctx.PIN), lead=r"(?<=\d)\d{3}"),
 )

@@ -154,7 +154,10 @@ _KEYED_NATIONAL = re.compile(r"[1-9](?<![\w.+/#$€£-][1-9])\d{1,3}(?:[ .-]\d{2
 DETECTORS = (
     Detector((PHONE,), re.compile(rf"\+(?<![\w+]\+){_INTERNATIONAL_REST}"), _international, lead=r"(?<=\+)\d"),
     Detector(
-        (PHONE,), re.compile(rf"0(?<![\w+]0)0(?=[1-9]){_INTERNATIONAL_REST}"), _international, lead=r"(?<=0)0[1-9]"
+        (PHONE,),
+        re.compile(rf"0(?<![\w+]0)(?<![A-Z][A-Z]-0)0(?=[1-9]){_INTERNATIONAL_REST}"),
+        _international,
+        lead=r"(?<=0)0[1-9]",
     ),
     Detector(
         (PHONE,),

@@ -103,7 +103,7 @@ class Scan:
 
     __slots__ = (
         "text", "lowered", "found", "_types", "_by_end", "example_words", "template", "_present", "_searched", "_held",
-        "_same_length", "_shape",
+        "_same_length", "_shape", "_table_tops", "documented",
     )  # fmt: skip
 
     def __init__(self, text: str) -> None:
@@ -117,8 +117,10 @@ class Scan:
         self._shape: bytes | None = None
         self._types: set[str] = set()
         self._by_end: dict[int, list[Finding]] = {}
+        self._table_tops: dict[int, int] = {}  # an aligned table's line start -> its run's top line start
         self.example_words: bool | None = None  # whether an example word may stand anywhere (computed once)
         self.template: bool | None = None  # whether the text says its values are to be filled in (once)
+        self.documented: bool | None = None  # whether the text says it is about tests or docs (once)
 
     def add(self, finding: Finding) -> None:
         self.found.append(finding)
@@ -276,9 +278,10 @@ class Scan:
             return None
         line_end = text.find("\n", start)
         line = text[line_start : len(text) if line_end < 0 else line_end]
-        delimiter = next((d for d in ",\t|;" if d in line), None)
+        # the commonest of the delimiters ("01 | KOVACS, Daniel | USA": pipes, whatever a name holds)
+        delimiter = max((d for d in ",\t|;" if d in line), key=line.count, default=None)
         if delimiter is None:
-            return None
+            return aligned_header(text, line_start, start, self._table_tops)
         cells = _delimiters(line, delimiter)
         header = None
         above_end = line_start - 1  # the newline ending the line above
@@ -336,3 +339,54 @@ _NOT_DIGIT = re.compile(r"\D")
 
 def digits_of(value: str) -> str:
     return _NOT_DIGIT.sub("", value)
+
+
+_TOKEN = re.compile(r"\S+")
+_COLUMN_GAP = re.compile(r"\S {2,}\S")
+
+
+def _aligned(line: str) -> bool:
+    """A line of an aligned table: three words or more, two of them apart by a run of spaces."""
+    return len(line.split()) >= 3 and _COLUMN_GAP.search(line) is not None
+
+
+def aligned_header(text: str, line_start: int, start: int, tops: dict[int, int]) -> str | None:
+    """The header word above a value in a table printed in aligned columns (R's and pandas' prints,
+    ``docker ps``, fixed-width reports): the top line of the run of table-like lines holding the
+    value's, when one of its words stands over most of the value. ``tops`` keeps each line's top
+    line, so the rows of one table walk up to it once between them."""
+    token = _TOKEN.match(text, start)
+    if token is None or start > line_start and not text[start - 1].isspace():
+        return None
+    line_end = text.find("\n", start)
+    if not _aligned(text[line_start : len(text) if line_end < 0 else line_end]):
+        return None
+    top = _top_line(text, line_start, tops)
+    if top == line_start:
+        return None  # no table-like line above
+    column, width = start - line_start, token.end() - start
+    header = text[top : text.find("\n", top)]
+    for word in _TOKEN.finditer(header):  # the word over the value (hand-aligned tables drift a column)
+        overlap = min(word.end(), column + width) - max(word.start(), column)
+        if overlap * 5 >= 3 * min(width, word.end() - word.start()):
+            return word.group()
+    return None
+
+
+def _top_line(text: str, line_start: int, tops: dict[int, int]) -> int:
+    """The start of the first line of the run of table-like lines that ends with the one at
+    ``line_start`` (at most ``_TABLE_ROWS`` above it)."""
+    walked = [line_start]
+    top = line_start
+    while len(walked) <= _TABLE_ROWS and top > 0:
+        if top in tops:
+            top = tops[top]
+            break
+        above_start = text.rfind("\n", 0, top - 1) + 1
+        if not _aligned(text[above_start : top - 1]):
+            break
+        top = above_start
+        walked.append(top)
+    for line in walked:
+        tops[line] = top
+    return top

@@ -1,7 +1,8 @@
 """Passwords in tools' own formats: a table's password column (a password manager's CSV export),
 XML settings (<password>X</password>), a Wi-Fi QR payload, Postman-style key/value variables, a
-terraform plan's "old" -> "new" and PostgreSQL's .pgpass lines. Judged as ``secrets.py``'s configuration passwords are
-(placeholders, variables and code are no passwords)."""
+terraform plan's "old" -> "new", PostgreSQL's .pgpass lines, OpenWrt's ``option key``, curl's
+``-u user:secret``. Judged as ``secrets.py``'s configuration passwords are (placeholders, variables
+and code are no passwords)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from gateway.guardrails.pii.detector import Detector, has_any, needles
 from gateway.guardrails.pii.scan import Finding, Scan, found
 from gateway.guardrails.pii.secrets import HASHED, NOT_A_PASSWORD, PASSWORD, config_password
 
+_UCI_WORDS = needles("encryption", "password", "passwd", "psk")
 _SECRET_NAME = re.compile(r"(?i)pass|pwd|secret|token|api[_-]?key|credential|auth")
 
 
@@ -225,5 +227,24 @@ DETECTORS = (
         re.compile(r"(?m)^[ \t]*[\w.*-]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(?P<value>\S{1,64})[ \t]*$"),
         config_password,
         lambda scan: "pgpass" in scan.lowered,
+    ),
+    Detector(
+        (PASSWORD,),
+        # OpenWrt's UCI: a Wi-Fi interface's "option key 'X'", a service's "option password 'X'"
+        re.compile(
+            r"(?m)^[ \t]*option[ \t]+(?:key|password|passwd|psk)[ \t]+(?P<value>'[^'\n]{3,64}'|\"[^\"\n]{3,64}\")"
+        ),
+        config_password,
+        lambda scan: "option" in scan.text and scan.has(*_UCI_WORDS),
+    ),
+    Detector(
+        (PASSWORD,),
+        # curl -u 'user:secret', wget --http-password=..., httpie -a user:secret: the part after the colon
+        re.compile(
+            r"(?:\s-u|\s--user|\s-a|\s--auth)[ \t=]+(?P<q>[\"']?)[^\s:\"']{1,64}:"
+            r"(?P<value>[^\s\"']{3,64})(?P=q)(?=\s|$)"
+        ),
+        config_password,
+        has_any("curl", "wget", "http ", "https ", "httpie"),
     ),
 )

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii.detector import Detector, has_any
+from gateway.guardrails.pii.documented_values import published_example
 from gateway.guardrails.pii.password_words import PASSWORD_ELSEWHERE, PASSWORD_ELSEWHERE_NEEDLES
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
 from gateway.guardrails.pii.scan import Finding, Scan, found
@@ -83,13 +84,13 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         start, end, quoted = start + 1, end - 1, True
     else:
         quoted = False
-        while end > start and scan.text[end - 1] in ".,;)":
+        while end > start and scan.text[end - 1] in ".,;)。、，":  # a sentence's end, in CJK too
             end -= 1
     value = scan.text[start:end]
     if len(value) < 3 or value.lower() in NOT_A_PASSWORD or _PLACEHOLDER.search(value) or HASHED.match(value):
         return None
-    if _UNSPACED_WORDS.fullmatch(value):
-        return None  # "パスワードは教えられないよ〜": Japanese or Chinese words after the word, not a password
+    if _UNSPACED_WORDS.fullmatch(value) or "、" in value or "。" in value:
+        return None  # "パスワードは教えられないよ〜", "年度替わりに変更し、": a sentence after the word, no password
     if not quoted and (_CODE.fullmatch(value) or value.startswith("-")):
         return None  # code, or the next flag of a command line ("DB_PASSWORD_FILE=/run/x --name web")
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
@@ -159,6 +160,8 @@ def _access_key(match: re.Match[str], scan: Scan) -> Finding | None:
         example_sentence(scan, match.start(), match.end()) or template_text(scan)
     ):
         return None  # "Example from the AWS docs: AKIAIOSFODNN7EXAMPLE"
+    if published_example(scan, match.group()):
+        return None  # the same key in a text that says, in any language, it is documentation
     return found(ACCESS, match.start(), match.end())
 
 
@@ -166,17 +169,25 @@ def _secret_key(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match.group()
     if value.endswith("EXAMPLEKEY") and (example_sentence(scan, match.start(), match.end()) or template_text(scan)):
         return None  # AWS's documented wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, called an example
+    if published_example(scan, value):
+        return None
     if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
         return None
     if not any(c.isdigit() or c in "/+" for c in value):
         return None
-    if scan.before(match.start(), ctx.AWS_SECRET) or scan.follows(match.start(), (ACCESS,), gap=16):
+    if (
+        scan.before(match.start(), ctx.AWS_SECRET)
+        or scan.follows(match.start(), (ACCESS,), gap=16)
+        or scan.follows(match.start(), (ACCESS,), gap=48, between=_NEXT_KEY_LINE)
+    ):
         return found(SECRET, match.start(), match.end())
     if _SECRET_NAMED.search(scan.text, max(0, match.start() - 64), match.start()):
         return found(SECRET, match.start(), match.end())  # "SourceSecretKey=...", "awsSecret: ..."
     return None
 
 
+# The next line of a config after an access key, whatever its key's name ("keyid: AKIA...\n  key: ...").
+_NEXT_KEY_LINE = re.compile(r"[\"']?[ \t]*[,;]?[ \t]*\r?\n[ \t]*[\w.-]{1,30}[\"']?[ \t]*[:=][ \t]*[\"']?")
 # A parameter or field named for a secret, right before the value.
 _SECRET_NAMED = re.compile(
     r"(?i:[a-z_]*secret[a-z_]*)[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[\"']?\Z|(?i:-[a-z]*secret[a-z]*)[ \t]+[\"']?\Z"

@@ -70,6 +70,8 @@ def card_issuer(digits: str) -> bool:
         return 16 <= n <= 19  # UnionPay
     if four == 9792:
         return n == 16  # Troy (Türkiye)
+    if 2200 <= four <= 2204:
+        return 16 <= n <= 19  # Mir (Russia)
     if four in (5018, 5020, 5038, 5893, 6304, 6759, 6761, 6762, 6763, 6767):
         return 12 <= n <= 19  # Maestro (6767: Maestro UK, once Solo)
     return False
