@@ -2,12 +2,9 @@
 """The prompt-attack patterns, by family, each with its confidence (see ``attacks.py``).
 
 Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alone is case-sensitive.
-The patterns for other languages are in ``attack_languages.py``, those for instructions hidden in
-pasted content and looser phrasings in ``attack_patterns_indirect.py``, those aimed at agents in
-``attack_patterns_agents.py``, social engineering and leaking personas in
-``attack_patterns_social.py``, pretexts in ``attack_patterns_pretexts.py``, overrides in ~60 more
-languages in ``attack_languages_world.py``, rules the model enforces dropped by name and personas
-that act in ``attack_patterns_enforced.py``; ``PATTERNS`` holds them all.
+English lives here; the other modules are named for what they read (``attack_languages*.py``: other
+languages; ``attack_patterns_*.py``: indirect, agents, social, pretexts, enforced rules, claims,
+exfiltration). ``PATTERNS`` holds them all.
 """
 
 from __future__ import annotations
@@ -15,9 +12,12 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.semantic.attack_languages import LANGUAGE_PATTERNS
+from gateway.guardrails.semantic.attack_languages_extraction import EXTRACTION_LANGUAGE_PATTERNS
 from gateway.guardrails.semantic.attack_languages_world import WORLD_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_agents import AGENT_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_claims import CLAIM_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_enforced import ENFORCED_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_exfiltration import EXFILTRATION_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
 from gateway.guardrails.semantic.attack_patterns_pretexts import PRETEXT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_social import SOCIAL_PATTERNS
@@ -25,6 +25,7 @@ from gateway.guardrails.semantic.attack_vocabulary import (
     _AI,
     _EXTRACT,
     _LIMITS,
+    _NOT_ASKED_OF,
     _NOT_THE_MODELS,
     _PROMPT,
     _QUALIFIER,
@@ -119,7 +120,7 @@ _ENGLISH: tuple[Pattern, ...] = (
     _p(
         "rule removal",
         2,
-        rf"\b(?:without|with no|free (?:of|from)|freed from|unbound by|not bound by|no longer bound by|released from|liberated from|unrestricted by|unconstrained by)\s+(?:any\s+|all\s+)?(?:of\s+)?(?:your|its)\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}\b",
+        rf"\b(?:without|with no|free (?:of|from)|freed from|unbound by|not bound by|no longer bound by|released from|liberated from|unrestricted by|unconstrained by)\s+(?:any\s+|all\s+)?(?:of\s+)?(?:your|its)\s+{_NOT_ASKED_OF}(?:[\w-]+\s+){{0,2}}?{_LIMITS}\b",
     ),
     _p(
         "rule removal",
@@ -130,17 +131,23 @@ _ENGLISH: tuple[Pattern, ...] = (
     _p(
         "rule removal",
         2,
-        rf"\b(?:ai|assistant|model|chatbot|bot|(?:version|copy|clone) of (?:you|yourself)|llm)\s+(?:with|that has|which has|having|that ha[sd]|without|that ignores|who ignores)\s+(?:no\s+)?(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
+        rf"\b(?:ai|assistant|model|chatbot|bot|(?:version|copy|clone) of (?:you|yourself)|llm)\s+(?:with|that has|which has|having|that ha[sd]|without|that ignores|who ignores)\s+(?:no\s+)?{_NOT_ASKED_OF}(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
     ),
     _p(
         "rule removal",
         2,
-        rf"\b(?:you|ai)\s+(?:now\s+)?(?:have|has|had|are under)\s+no\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
+        rf"\b(?:you|ai)\s+(?:now\s+)?(?:have|has|had|are under)\s+no\s+{_NOT_ASKED_OF}(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
     ),
     _p(
-        "rule removal", 3, rf"\bfrom now on,?\s+you\s+(?:\w+\s+){{0,4}}?(?:no|without)\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}"
+        "rule removal",
+        3,
+        rf"\bfrom now on,?\s+you\s+(?:\w+\s+){{0,4}}?(?:no|without)\s+{_NOT_ASKED_OF}(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
     ),
-    _p("rule removal", 2, rf"\bif\s+you\s+(?:had|have|were)\s+(?:no|without)\s+(?:[\w-]+\s+){{0,2}}?{_LIMITS}"),
+    _p(
+        "rule removal",
+        2,
+        rf"\bif\s+you\s+(?:had|have|were)\s+(?:no|without)\s+{_NOT_ASKED_OF}(?:[\w-]+\s+){{0,2}}?{_LIMITS}",
+    ),
     _p(
         "rule removal",
         2,
@@ -381,6 +388,9 @@ PATTERNS: tuple[Pattern, ...] = (
     + tuple(_p(*spec) for spec in SOCIAL_PATTERNS)
     + tuple(_p(*spec) for spec in PRETEXT_PATTERNS)
     + tuple(_p(*spec) for spec in ENFORCED_PATTERNS)
+    + tuple(_p(*spec) for spec in CLAIM_PATTERNS)
+    + tuple(_p(*spec) for spec in EXFILTRATION_PATTERNS)
+    + tuple(_p(*spec) for spec in EXTRACTION_LANGUAGE_PATTERNS)
 )
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
 PERSONA = re.compile(r"\b(?:DAN|STAN|DUDE|AIM|KEVIN|BetterDAN|EvilBOT|EvilBot|DevMode)\b")

@@ -59,6 +59,8 @@ _TOOLING = (
     r"|typescript|css|stylesheets?|firewalls?|iptables|ufw|spam filters?|mail filters?|gitignore|robots\.txt|noqa|pre-commit|webpack|babel)\b"
     r"|\bfor (?:one|this|that|a|each|the next|a single|the whole) (?:line|file|block|function|folder|directory|rule)\b"
 )
+# Limits a request may lift honestly ("imagine you have no creative restrictions", "no budget limits").
+_NOT_ASKED_OF = r"(?!(?:creative|budget|time|word|length|size|style|dietary|format|page|character|price|spending)\s)"
 _AI = r"(?:\byou\b|\byour\b|\bai\b|assistant|\bmodel\b|chatbot|\bgpt|\bllm\b|chatgpt|\bbot\b|respond|answer|reply)"
 _SECRET = r"(?:system|initial|hidden|secret|original|confidential|internal|private|developer|pre|starting|first|full|complete|underlying|base|meta|exact|entire)"
 _PROMPT = r"(?:prompts?|instructions?|messages?|configuration|config|directives?|guidelines|rules|context|set-?up(?: text)?|preamble)"

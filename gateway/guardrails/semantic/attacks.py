@@ -28,6 +28,7 @@ from collections.abc import Iterable
 
 from gateway.guardrails.semantic.anchors import Reading
 from gateway.guardrails.semantic.attack_patterns import PATTERNS, PERSONA
+from gateway.guardrails.semantic.spelled_payloads import character_codes, percent_decoded, phonetic_spelled
 
 LEVELS = ("NONE", "LOW", "MEDIUM", "HIGH")
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
@@ -124,7 +125,8 @@ def _numbers_for_letters(text: str) -> list[str]:
 
 def payloads(text: str) -> list[str]:
     """Readable text hidden in ``text``: base64 or hex runs, Unicode tag characters, Ascii85, runs
-    of HTML numeric entities (what an encoded attack carries)."""
+    of HTML numeric entities, percent-encoding, decimal character codes, the phonetic alphabet (what
+    an encoded attack carries)."""
     found: list[str] = []
     if text and max(text) >= _FIRST_TAG:  # one pass in C; the class search would cost 0.07 ms on 2 KB
         found += [match.group().translate(_FROM_TAGS) for match in _TAGS.finditer(text)]
@@ -143,6 +145,7 @@ def payloads(text: str) -> list[str]:
         found += [_from_quoted_printable(match.group()) for match in _QP.finditer(text)]
     if "-" in text and "/" in text:  # A=1 ... Z=26: 3-1-14-3-5-12 / 5-22-5-18-25
         found += _numbers_for_letters(text)
+    found += percent_decoded(text) + character_codes(text) + phonetic_spelled(text)
     for match in _BASE64.finditer(text):
         token = match.group(0).replace("-", "+").replace("_", "/")
         try:
