@@ -158,3 +158,39 @@ def test_a_bare_host_name_is_a_web_address_in_a_sentence_only() -> None:
     assert found("postfix/smtpd[2281]: connect from mail-out.hostco.net[10.1.2.3]")[:1] != [
         ("URL", "mail-out.hostco.net")
     ]
+
+
+def test_nacha_entry_details_give_routing_and_account() -> None:
+    batch = "NACHA preview (PPD)\n6 22 091000019 55012893417      0000002500 DONOR-0041  ROE RICHARD"
+    assert found(batch) == [(ROUTING, "091000019"), (ACCOUNT, "55012893417")]
+
+
+def test_an_hl7_field_naming_its_nhs_number_is_found() -> None:
+    assert found("PID|1||6661934514^^^NHS^NH||ROE^RICHARD||19700101|M") == [
+        ("UK_NATIONAL_HEALTH_SERVICE_NUMBER", "6661934514")
+    ]
+
+
+def test_documentation_addresses_in_a_text_about_documentation_are_nobodys() -> None:
+    rules = "Firewall examples (RFC 5737 documentation ranges):\nallow tcp from 192.0.2.0/24 to 2001:db8::10"
+    assert found(rules) == []
+    assert found("Blocked login from 203.0.113.50 at 02:14") == [("IP_ADDRESS", "203.0.113.50")]
+
+
+def test_masks_broadcasts_logins_and_path_words_are_no_pii() -> None:
+    assert found("Subnet Mask . . . . : 255.255.240.0") == []
+    assert found("inet 10.4.7.62/24 brd 10.4.7.255 scope global") == [("IP_ADDRESS", "10.4.7.62")]
+    assert found("$ ssh pi@raspberrypi.local") == []
+    assert found('GET /..%2f..%2fetc/passwd HTTP/1.1" 400') == []
+
+
+def test_a_cvv_column_reads_by_its_header_and_a_cheque_number_is_no_account() -> None:
+    table = "order | card                | exp   | CVV\n1187  | 4654 8505 0900 2407 | 03/27 | 208"
+    assert (CVV, "1187") not in found(table)
+    assert (CVV, "208") in found(table)
+    assert (ACCOUNT, "001047") not in found("MICR: ⑈001047⑈ ⑆071000013⑆ 8237755129⑈")
+
+
+def test_a_passport_in_an_apis_record_and_a_catalan_phone_are_found() -> None:
+    assert ("US_PASSPORT_NUMBER", "561038447") in found("Document: P   Issuing country: USA   Number: 561038447")
+    assert found("Telèfon: 938 72 14 06") == [("PHONE", "938 72 14 06")]

@@ -1,6 +1,6 @@
 """US bank numbers in the forms machines print them: a cheque's MICR line (its symbols, or as OCR
 reads them), XML elements or JSON keys that name them, an X12 payment order's BPR segment, a BAI2 statement's
-group (02) and account (03) records. Apart from ``numbers`` because each form
+group (02) and account (03) records, a NACHA file's entry detail (6) records. Apart from ``numbers`` because each form
 names its own field, so no keyword near the number is needed."""
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ TAGGED_BANK_NUMBERS = Detector(
 MICR_LINES = (
     Detector(
         (ROUTING, ACCOUNT),
-        re.compile(r"⑆(?P<routing>\d{9})⑆|(?<![\d-])(?P<account>\d[\d-]{3,16}\d)⑈"),
+        re.compile(r"⑆(?P<routing>\d{9})⑆|(?<![\d⑈-])(?P<account>\d[\d-]{3,16}\d)⑈"),  # "⑈001047⑈": the cheque's number
         _micr,
         lambda scan: "⑆" in scan.text or "⑈" in scan.text,
     ),
@@ -119,4 +119,26 @@ def _bai2(match: re.Match[str], scan: Scan) -> Finding | None:
 
 BAI2_RECORDS = Detector(
     (ROUTING, ACCOUNT), _BAI2, _bai2, lambda scan: "\n02," in scan.text and "\n03," in scan.text and "01," in scan.text
+)
+
+# NACHA entry detail: "6", a transaction code (22-29 checking, 32-39 savings), the receiving bank's
+# routing number (its 8 digits and check digit), the account: "6 22 328982509 20043258093  0000002500"
+_NACHA_ENTRY = re.compile(
+    r"(?m)^6[ \t]?(?:2[2-9]|3[2-9]|4[1-9]|5[1-5])[ \t]?(?P<routing>\d{8}[ \t]?\d)[ \t]?"
+    r"(?P<account>\d[\d-]{3,16})(?=[ \t])"
+)
+
+
+def _nacha_entry(match: re.Match[str], scan: Scan) -> Finding | None:
+    if not check.aba_routing(digits_of(match["routing"])):
+        return None
+    scan.add(found(ACCOUNT, *match.span("account")))
+    return found(ROUTING, *match.span("routing"))
+
+
+NACHA_ENTRIES = Detector(
+    (ROUTING, ACCOUNT),
+    _NACHA_ENTRY,
+    _nacha_entry,
+    lambda scan: "\n6" in scan.text and any(word in scan.text for word in ("NACHA", "PPD", "CCD", "ACH", "WEB")),
 )

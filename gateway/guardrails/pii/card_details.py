@@ -137,7 +137,19 @@ def cvv(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if _LINE_BEFORE.search(scan.text, max(0, start - 12), start) or after_published_card(scan, start):
         return None
+    if _in_pipe_or_tab_table(scan.text, start) and not ctx.CVV.pattern.search(scan.column_header(start) or "cvv"):
+        return None  # a table's cell under another header ("order | ... | CVV" then "1187 | ...")
     return found(CVV, start, match.end())
+
+
+def _in_pipe_or_tab_table(text: str, start: int) -> bool:
+    """Whether the value's line is a row of a pipe- or tab-separated table (a comma may be prose's)."""
+    line_start = text.rfind("\n", 0, start) + 1
+    if line_start == 0:
+        return False
+    line_end = text.find("\n", start)
+    line = text[line_start : len(text) if line_end < 0 else line_end]
+    return "|" in line or "\t" in line
 
 
 def found_card(scan: Scan) -> bool:

@@ -107,7 +107,9 @@ ROUTING = keywords(
 )  # fmt: skip
 PASSPORT = keywords(
     r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
-    r"paspoort", r"passaporte", r"paszport", r"pasaport", r"docno", r"旅券\w*", r"パスポート", r"护照", r"여권",
+    r"paspoort\w*", r"passaporte",
+    r"document:? p", r"doc(?:ument)? type:? p", r"paszport", r"pasaport", r"docno",
+    r"旅券\w*", r"パスポート", r"护照", r"여권",
     r"पासपोर्ट", r"паспорт\w*", r"جواز",
     # more languages: "vegabréf nr.", "putovnica", "หนังสือเดินทาง ... เลขที่"
     r"vegabréf\w*", r"putovnic\w*", r"potni list", r"cestovní pas", r"cestovný pas", r"útlevél\w*", r"passi",
@@ -119,7 +121,14 @@ PASSPORT = keywords(
     r"ਪਾਸਪੋਰਟ", r"பாஸ்போர்ட்", r"pepa malaga",
 )  # fmt: skip
 NHS = keywords(
-    r"nhs", r"nhs ?number", r"national health( service)?", r"health service", r"rhif gig", r"এনএইচএস", r"एनएचएस"
+    r"nhs",
+    r"nhs ?number",
+    r"national health( service)?",
+    r"health service",
+    r"rhif gig",
+    r"এনএইচএস",
+    r"एनएचएस",
+    r"urn:oid:2[.]16[.]840[.]1[.]113883[.]2[.]1[.]4[.]1",  # FHIR's identifier system for NHS numbers
 )
 UTR = keywords(r"utrs?", r"unique taxpayer", r"taxpayer reference", r"self[ -]assessment", r"hmrc", r"tax reference")
 SIN = keywords(r"sins?", r"social insurance", r"assurance sociale", r"nas")
@@ -144,7 +153,8 @@ PHONE = keywords(
     r"tél",
     r"portable", r"movil", r"móvil", r"celular", r"cellulare", r"llám\w*", r"llam[ae]\w*", r"márque\w*",
     r"marque(me|nos)", r"ligue\w*", r"appel(ez|le)\w*", r"chiama\w*", r"anruf\w*", r"zadzwo\w*", r"oddzwo\w*",
-    r"telefonu", r"ring (på|til)", r"contact[oa]", r"bel (me|ons)", r"hubungi", r"telefonisch", r"erreichbar",
+    r"telefonu", r"telèfon", r"zap", r"whats(?:app)?", r"wpp",
+    r"ring (på|til)", r"contact[oa]", r"bel (me|ons)", r"hubungi", r"telefonisch", r"erreichbar",
     r"telemóvel", r"telemovel", r"gsm", r"móbil", r"mobil(n[ií]|ni|ný|tel(efon)?)", r"mobitel", r"mob\.",
     r"wa",  # WhatsApp, as Indonesian and Malay chats write it
     r"hp",  # Indonesian and Malay: "no. HP" (handphone)

@@ -13,6 +13,7 @@ word (``placeholders.example_sentence``) misses the heading or the other languag
 
 from __future__ import annotations
 
+import ipaddress
 import re
 
 from gateway.guardrails.pii.keywords import keywords
@@ -34,7 +35,7 @@ PUBLISHED = frozenset(
         "AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
         # SSNs printed on sample cards and advertisements (Woolworth's wallet card, LifeLock's); NHS
         # Digital's documented test patients
-        "078051120", "219099999", "457555462", "9434765919", "9000000009",
+        "078051120", "219099999", "457555462", "123456789", "9434765919", "9000000009",
         # IBANs of the ECBS, banks' and Wikipedia's examples
         "GB82WEST12345698765432", "DE89370400440532013000", "GB33BUKB20201555555555",
         "FR1420041010050500013M02606", "NL91ABNA0417164300", "ES9121000418450200051332",
@@ -47,7 +48,7 @@ _SEPARATORS = str.maketrans("", "", " -.")
 DOCUMENTED = keywords(
     r"tests?", r"testing", r"test[- ]?(?:cards?|mode|data|values?|numbers?|keys?)", r"sandbox", r"staging",
     r"examples?(?!\.[a-z])", r"samples?", r"demo", r"dummy", r"fake", r"mock", r"fictitious", r"fictional",
-    r"placeholders?", r"documentation", r"docs", r"documented", r"not real",
+    r"placeholders?", r"documentation", r"docs", r"documented", r"not real", r"rfc ?5737", r"rfc ?3849",
     r"test\w+", r"beispiel\w*", r"dokumentation", r"fiktiv\w*", r"muster\w*",
     r"exemples?", r"fictifs?", r"fictives?", r"bac à sable",
     r"pruebas?", r"ejemplos?", r"ficticios?", r"ficticias?", r"documentación",
@@ -80,6 +81,23 @@ def after_published_card(scan: Scan, start: int) -> bool:
         return False
     runs = _CARD_RUN.findall(scan.text, max(0, start - 160), start)
     return any(run.translate(_SEPARATORS) in PUBLISHED for run in runs) and _documented(scan)
+
+
+# RFC 5737's and RFC 3849's address blocks, reserved for documentation.
+_DOCUMENTATION_BLOCKS = tuple(
+    ipaddress.ip_network(block) for block in ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")
+)
+
+
+def documentation_address(scan: Scan, address: str) -> bool:
+    """Whether ``address`` lies in a block reserved for documentation, in a text about tests or docs
+    ("use the documentation ranges, RFC 5737": 192.0.2.0/24); elsewhere (a log, a ticket) it is
+    taken for a real one, as sets written for testing use them."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(parsed in block for block in _DOCUMENTATION_BLOCKS) and _documented(scan)
 
 
 def _documented(scan: Scan) -> bool:

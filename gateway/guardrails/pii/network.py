@@ -13,6 +13,7 @@ import re
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector, has_any
+from gateway.guardrails.pii.documented_values import documentation_address
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -70,6 +71,8 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # a message's id in a mail header
     if scan.text.startswith(":", match.end()) and scan.text[start:at] in _SSH_USERS:
         return None  # an SSH remote: git@github.com:team/repo.git
+    if _SSH_BEFORE.search(scan.text, max(0, start - 24), start) or match.group().endswith(".local"):
+        return None  # "ssh pi@raspberrypi.local", "scp -P 2222 deploy@host": a login, no mailbox
     if _RESERVED_DOMAIN.search(match.group()) and (example_sentence(scan, start, match.end()) or template_text(scan)):
         return None  # "you@example.com ... placeholders", ADMIN_EMAIL=admin@example.com in a .env to fill in
     return found(EMAIL, start, match.end())
@@ -86,6 +89,7 @@ _EMAIL_LABEL = re.compile(
 _MESSAGE_ID = re.compile(
     r"(?i)\b(?:message-id|in-reply-to|references|content-id|x-message-id)[ \t]*[:=][ \t]*(?:<[^>\n]*>\s*)*<\Z"
 )
+_SSH_BEFORE = re.compile(r"\b(?:ssh|scp|sftp|mosh|rsync)(?:[ \t]+-\S+(?:[ \t]+\d+)?)*[ \t]+\Z")
 _SSH_USERS = frozenset({"git", "hg", "svn", "ubuntu", "ec2-user", "root", "admin", "deploy"})
 # RFC 2606's names for documentation: example.com, .example, .test, .invalid
 _RESERVED_DOMAIN = re.compile(r"(?i)(?:\bexample\.(?:com|net|org)|\.(?:example|test|invalid))\Z")
@@ -254,10 +258,20 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "§ 7.4.2.1 of the Terms": a clause
     if _version_like(match.group()) and _about_versions(scan.text, max(0, start - 48), start):
         return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3"
+    if documentation_address(scan, match.group()):
+        return None  # 192.0.2.10 in a text about documentation or tests
+    if _netmask(match.group()) or scan.text.endswith(("brd ", "broadcast "), max(0, start - 10), start):
+        return None  # "Subnet Mask: 255.255.255.0", "brd 10.44.7.255": a mask or a broadcast address, nobody's
     return found(IP, match.start(), match.end())
 
 
 _SECTION_SIGN = re.compile(r"§\s*\Z")
+
+
+def _netmask(address: str) -> bool:
+    """255.x.x.x with its ones all first (255.255.255.0, 255.255.240.0): a subnet mask."""
+    bits = "".join(f"{int(octet):08b}" for octet in address.split("."))
+    return bits.startswith("11111111") and "01" not in bits
 
 
 def _about_versions(text: str, start: int, end: int) -> bool:
@@ -284,6 +298,8 @@ def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if "::" not in value and all(len(group) == 2 for group in value.split(":")):
         return None  # eight bytes in colon hex: a Fibre Channel WWN (21:00:00:24:ff:4c:8a:10), no address
+    if documentation_address(scan, value):
+        return None  # 2001:db8::1 in a text about documentation or tests
     return found(IP, match.start(), match.end())
 
 

@@ -11,7 +11,13 @@ import re
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii import validators as check
-from gateway.guardrails.pii.bank_forms import BAI2_RECORDS, MICR_LINES, TAGGED_BANK_NUMBERS, X12_PAYMENT
+from gateway.guardrails.pii.bank_forms import (
+    BAI2_RECORDS,
+    MICR_LINES,
+    NACHA_ENTRIES,
+    TAGGED_BANK_NUMBERS,
+    X12_PAYMENT,
+)
 from gateway.guardrails.pii.card_details import (
     CID,
     KEYED_EXPIRY,
@@ -306,6 +312,7 @@ DETECTORS = (
     TAGGED_BANK_NUMBERS,
     X12_PAYMENT,
     BAI2_RECORDS,
+    NACHA_ENTRIES,
     Detector(
         (CARD,),
         _number(

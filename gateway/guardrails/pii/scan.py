@@ -28,7 +28,8 @@ _LIST_GLUE = re.compile(r"[\s,;/&]*(?:and|or|&|then)?[\s,;/&]*\Z", re.IGNORECASE
 _VALUE_START = re.compile(r"[^\s,;]+\Z")
 _SEPARATORS = re.compile(r"[\s,;:/|()\-`'\"]*\Z")
 # Between a value and a keyword naming it afterwards; and what says the keyword has its own value.
-_AFTER_GAP = re.compile(r"[\s(,:;\-]*(?:(?:is|was|are|=|my|the|your|his|her|our|their|new|old|a|an|as)\s+)*", re.I)
+# what may stand between a value and the keyword after it (HL7 components too: "6657723199^^^NHS^NH")
+_AFTER_GAP = re.compile(r"[\s(,:;\-^]*(?:(?:is|was|are|=|my|the|your|his|her|our|their|new|old|a|an|as)\s+)*", re.I)
 _VALUE_NEXT = re.compile(r"[\s:#]*(?:number|num|no\.?)?[\s:#]*[A-Za-z]{0,3}\d", re.IGNORECASE)
 # What may stand between a keyword and its value for ``led_by``: "PIN: 4821", "pin code is 4821".
 _FILLER = re.compile(
