@@ -194,3 +194,35 @@ def test_a_cvv_column_reads_by_its_header_and_a_cheque_number_is_no_account() ->
 def test_a_passport_in_an_apis_record_and_a_catalan_phone_are_found() -> None:
     assert ("US_PASSPORT_NUMBER", "561038447") in found("Document: P   Issuing country: USA   Number: 561038447")
     assert found("Telèfon: 938 72 14 06") == [("PHONE", "938 72 14 06")]
+
+
+def test_a_url_in_a_csv_row_ends_at_its_cell_and_the_next_cell_is_read() -> None:
+    export = "name,url,username,password,note\nshop,https://shop.test/login,jo.roe@mailbox.org,Kettle!99,\n"
+    assert found(export) == [
+        ("URL", "https://shop.test/login"),
+        ("EMAIL", "jo.roe@mailbox.org"),
+        ("PASSWORD", "Kettle!99"),
+    ]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Office: 16.0.17726.20160   Chrome: 126.0.6478.127   Ledger 15.2.0.34",
+        "Minimum client: 2.9.11.4. Firmware bundle 1.0.0.245 ships next week.",
+        "device 00:00:5e:00:53:01 (RFC 7042 documentation MAC)",
+        "Lieferschein 0048 1120 3391, Kundennr. 70 44 218",
+        "Your electricity account (not a bank account) 4410 2283 19 is set to e-billing.",
+        "Astuce : le numéro 046 454 286 figure dans les exemples de l'ARC.",
+    ],
+)
+def test_versions_documentation_macs_and_other_documents_numbers_are_no_pii(text: str) -> None:
+    assert found(text) == []
+
+
+def test_more_forms_of_card_expiries_ninos_and_wifi_keys_are_found() -> None:
+    assert (EXPIRY, "0526") in found("Jeg har prøvet kortet 4827145527869040 med udløb 0526 og kontrolcifre 738.")
+    assert found("NI: ba685055b") == [("UK_NATIONAL_INSURANCE_NUMBER", "ba685055b")]
+    assert found("/interface wireless security-profiles set wpa2-pre-shared-key=Barn-Owl-2024") == [
+        ("PASSWORD", "Barn-Owl-2024")
+    ]

@@ -72,12 +72,13 @@ _MONTHS = (
 )
 KEYED_EXPIRY = re.compile(
     r"(?i:exp\.?|expir\w*|valid (?:thru|through|until|till)|good (?:thru|through)|scadenza|caduca|vence|validade"
+    r"|udløb\w*|utløp\w*"
     r"|vencimiento|vencimento|gültig bis|gueltig bis)(?![a-z])[^\n\d]{0,16}?"
     r"(?<![.,$€£¥@/+-])(?P<value>(?:0[1-9]|1[0-2])\d\d|20\d\d-(?:0[1-9]|1[0-2])"
     rf"|(?i:{_MONTHS})[a-zçéû]{{0,6}}\.?,?(?: de)? (?:20)?\d\d)(?!\w|[./-]\d)"
 )
 _EXPIRY_STARTS = needles(
-    "exp", "valid ", "good ", "scadenza", "caduca", "vence", "validade", "vencim", "gültig", "gueltig"
+    "exp", "valid ", "good ", "scadenza", "caduca", "vence", "validade", "vencim", "gültig", "gueltig", "udløb", "utløp"
 )
 
 

@@ -228,12 +228,12 @@ DETECTORS = (
     Detector(
         (NINO,),
         re.compile(
-            r"(?i:\b(?:nino|ni(?= ?(?:number|num|no\b|#))|national insurance(?: number| no\.?)?))"
+            r"(?i:\b(?:nino|ni(?= ?(?:number|num|no\b|#|:))|national insurance(?: number| no\.?)?))"
             + _FILLERS
             + r"(?P<value>(?i:[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z] ?\d\d ?\d\d ?\d\d ?[a-d]))(?!\w)"
         ),
         _named_nino,
-        has_any("nino", "ni n", "ni#", "ni #", "national insurance"),
+        has_any("nino", "ni n", "ni#", "ni #", "ni:", "ni :", "national insurance"),
     ),
     Detector((NINO,), re.compile(r"QQ(?<!\wQQ) ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"), _nino_example),
     Detector(

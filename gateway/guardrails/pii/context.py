@@ -71,7 +71,8 @@ EXPIRY = keywords(
     r"valid +(thru|through|until)",
     r"vervaldatum", r"skt", r"son kul\.?", r"expire le", r"expira",
     r"udløb\w*", r"gyldig til", r"utløp\w*", r"utgångsdatum", r"giltig till", r"berlaku (s\.? ?d\.?|s/d|sampai|hingga)",
-    r"masa berlaku", r"kedaluwarsa", r"hết hạn", r"ngày hết hạn", r"lejárat", r"platnost do", r"data ważności",
+    r"masa berlaku", r"kedaluwarsa", r"hết hạn", r"ngày hết hạn",
+    r"hạn(?: dùng| sử dụng)?", r"lejárat", r"platnost do", r"data ważności",
     r"срок действия", r"действительна до", r"유효 ?기간", r"만료", r"λήξη", r"λήξης", r"ημερομηνία λήξης",
     r"تاريخ الانتهاء", r"انتهاء", r"cad\.", r"scad\.", r"समाप्ति", r"समाप्ति तिथि",
 )  # fmt: skip

@@ -35,7 +35,7 @@ PUBLISHED = frozenset(
         "AKIAI44QH8DHBEXAMPLE", "je7MtGbClwBF/2Zp9Utk/h3yCo8nvbEXAMPLEKEY",
         # SSNs printed on sample cards and advertisements (Woolworth's wallet card, LifeLock's); NHS
         # Digital's documented test patients
-        "078051120", "219099999", "457555462", "123456789", "9434765919", "9000000009",
+        "078051120", "219099999", "457555462", "123456789", "046454286", "9434765919", "9000000009",
         # IBANs of the ECBS, banks' and Wikipedia's examples
         "GB82WEST12345698765432", "DE89370400440532013000", "GB33BUKB20201555555555",
         "FR1420041010050500013M02606", "NL91ABNA0417164300", "ES9121000418450200051332",
@@ -48,7 +48,7 @@ _SEPARATORS = str.maketrans("", "", " -.")
 DOCUMENTED = keywords(
     r"tests?", r"testing", r"test[- ]?(?:cards?|mode|data|values?|numbers?|keys?)", r"sandbox", r"staging",
     r"examples?(?!\.[a-z])", r"samples?", r"demo", r"dummy", r"fake", r"mock", r"fictitious", r"fictional",
-    r"placeholders?", r"documentation", r"docs", r"documented", r"not real", r"rfc ?5737", r"rfc ?3849",
+    r"placeholders?", r"documentation", r"docs", r"documented", r"not real", r"rfc ?5737", r"rfc ?3849", r"rfc ?7042",
     r"test\w+", r"beispiel\w*", r"dokumentation", r"fiktiv\w*", r"muster\w*",
     r"exemples?", r"fictifs?", r"fictives?", r"bac à sable",
     r"pruebas?", r"ejemplos?", r"ficticios?", r"ficticias?", r"documentación",
@@ -98,6 +98,12 @@ def documentation_address(scan: Scan, address: str) -> bool:
     except ValueError:
         return False
     return any(parsed in block for block in _DOCUMENTATION_BLOCKS) and _documented(scan)
+
+
+def documentation_mac(scan: Scan, value: str) -> bool:
+    """Whether ``value`` is in RFC 7042's block for documentation (00-00-5E-00-53-xx), in a text
+    about documentation or tests."""
+    return "".join(c for c in value.lower() if c in "0123456789abcdef").startswith("00005e0053") and _documented(scan)
 
 
 def _documented(scan: Scan) -> bool:

@@ -9,6 +9,11 @@ from gateway.guardrails.pii.keywords import keywords
 # Words that say a number is something else: an order, a part, a section...
 NOT_PERSONAL = keywords(
     r"orders?",
+    r"lieferschein\w*",
+    r"rechnungsn\w*",
+    r"bestelln\w*",
+    r"auftragsn\w*",
+    r"kundennr\.?",
     r"sku",
     r"invoices?",
     r"tickets?",

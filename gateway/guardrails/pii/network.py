@@ -13,7 +13,7 @@ import re
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector, has_any
-from gateway.guardrails.pii.documented_values import documentation_address
+from gateway.guardrails.pii.documented_values import documentation_address, documentation_mac
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -65,6 +65,8 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
     if start > 0 and scan.text[start - 1] == ":" and not _EMAIL_LABEL.search(scan.text, max(0, start - 24), start):
         return None  # "ftp user:secret@host": a password; "Email:jane@acme.com", "电子邮件：wang@163.com" are addresses
     token_start = max(scan.text.rfind(" ", 0, start), scan.text.rfind("\n", 0, start), scan.text.rfind("\t", 0, start))
+    if _csv_row(scan.text, start):
+        token_start = max(token_start, scan.text.rfind(",", 0, start))  # the cell, not the row
     if "://" in scan.text[token_start + 1 : start]:
         return None  # the credentials of a URL whose password holds a "$" or "!": "https://bot:Gl-D3ploy!x@host"
     if start > 0 and scan.text[start - 1] == "<" and _MESSAGE_ID.search(scan.text, max(0, start - 300), start):
@@ -112,6 +114,13 @@ _SPOKEN_EMAIL = re.compile(
 _MAIL_WORD = re.compile(r"(?i)e-?mail|correo|courriel|adresse|address|endereço|indirizzo")
 
 
+def _csv_row(text: str, at: int) -> bool:
+    """Whether the line holding ``at`` is a row of comma-separated cells: three commas or more."""
+    line_start = text.rfind("\n", 0, at) + 1
+    line_end = text.find("\n", at)
+    return text.count(",", line_start, len(text) if line_end < 0 else line_end) >= 3
+
+
 def _trimmed(text: str, start: int, end: int) -> int:
     """The end of a URL without the sentence's punctuation (a closing bracket it opened stays).
     Brackets are counted once: only trailing characters go, and "(" is not one of them."""
@@ -133,6 +142,9 @@ def _url(match: re.Match[str], scan: Scan) -> Finding | None:
     if scheme is None or (scheme.start() > 0 and scan.text[scheme.start() - 1].isalnum()):
         return None
     end = _trimmed(scan.text, match.start(), match.end())
+    comma = scan.text.find(",", match.start(), end)
+    if comma >= 0 and _csv_row(scan.text, comma):
+        end = comma  # a cell of a CSV row ("...,https://site/login,jane@x.com,secret,"): the URL ends at its comma
     if end - match.start() <= 3 or _placeholder_host(scan, scheme.start(), end):
         return None
     if scheme.group().lower() not in _WEB_SCHEMES:
@@ -256,8 +268,12 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start()
     if _SECTION_SIGN.search(scan.text, max(0, start - 4), start):
         return None  # "§ 7.4.2.1 of the Terms": a clause
-    if _version_like(match.group()) and _about_versions(scan.text, max(0, start - 48), start):
-        return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3"
+    if _version_like(match.group()) and (
+        _about_versions(scan.text, max(0, start - 48), start)
+        or _about_versions(scan.text, match.end(), min(len(scan.text), match.end() + 24))
+        or _among_versions(scan.text, start)
+    ):
+        return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3", "2.9.11.4. Firmware bundle ..."
     if documentation_address(scan, match.group()):
         return None  # 192.0.2.10 in a text about documentation or tests
     if _netmask(match.group()) or scan.text.endswith(("brd ", "broadcast "), max(0, start - 10), start):
@@ -266,6 +282,20 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 _SECTION_SIGN = re.compile(r"§\s*\Z")
+
+
+_NO_ADDRESS = re.compile(r"\b\d+(?:\.\d+){3,}\b")
+
+
+def _among_versions(text: str, start: int) -> bool:
+    """Whether the line lists versions: another dotted run that no address is ("16.0.17726.20160")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    for run in _NO_ADDRESS.finditer(text, line_start, len(text) if line_end < 0 else line_end):
+        parts = run.group().split(".")
+        if len(parts) > 4 or any(int(part) > 255 for part in parts):
+            return True
+    return False
 
 
 def _netmask(address: str) -> bool:
@@ -312,6 +342,8 @@ def _mac(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if _NO_DEVICE.fullmatch(re.sub(r"[:.-]", "", scan.text[start : match.end()])):
         return None  # ff:ff:ff:ff:ff:ff, 00:00:00:00:00:00: broadcast and unset, no device's address
+    if documentation_mac(scan, scan.text[start : match.end()]):
+        return None  # 00:00:5e:00:53:01, "RFC 7042 documentation MAC"
     return found(MAC, start, match.end())
 
 

@@ -238,7 +238,7 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 _OTHER_ACCOUNT = re.compile(
     r"(?i)\b(?:service|utility|funeral|employer'?s|loyalty|billing|water|electric(?:ity)?|player|patient|student"
     r"|subscriber|member(?:ship)?|gas|energy|internet|broadband)(?:[ \t]+bill[ \t]*[—–:,-]?)?[ \t]+account"
-    r"(?:[ \t]+(?:no\.?|number|#|id))?[ \t]*[:#.]?[ \t]*\Z"
+    r"(?:[ \t]+(?:no\.?|number|#|id))?[ \t]*(?:\([^()\n]{0,40}\)[ \t]*)?[:#.]?[ \t]*\Z"
 )
 _REFERENCE_BEFORE = re.compile(
     r"(?i)\b(?:ref\.?|reference|file ref\.?|invoice|ticket|case)[ \t]*(?:no\.?|#|:)?[ \t]*\Z"
@@ -287,8 +287,8 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
         scan.text, match.end()
     ):
         return None  # three groups of a longer run ("microchip 985 141 002 337 261")
-    if example_sentence(scan, match.start(), match.end()):
-        return None  # "the 046 454 286 on the worksheet is the CRA's example"
+    if example_sentence(scan, match.start(), match.end()) or published_example(scan, digits_of(match.group())):
+        return None  # "the 046 454 286 on the worksheet is the CRA's example", in any language
     if scan.near(match.start(), match.end(), ctx.SIN):
         return found(SIN, match.start(), match.end())
     if (
@@ -301,6 +301,8 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _passport(match: re.Match[str], scan: Scan) -> Finding | None:
+    if published_example(scan, match.group()):
+        return None  # placeholder="e.g. 123456789" (not any "sample": "exfiltrated sample: passport=...")
     return found(PASSPORT, match.start(), match.end()) if scan.near(match.start(), match.end(), ctx.PASSPORT) else None
 
 

@@ -239,6 +239,16 @@ DETECTORS = (
     ),
     Detector(
         (PASSWORD,),
+        # a Wi-Fi pre-shared key: MikroTik's wpa2-pre-shared-key=..., hostapd's wpa_passphrase=..., wpa_psk=
+        re.compile(
+            r"(?i:\b(?:wpa2?-pre-shared-key|wpa2?_passphrase|wpa_psk|pre-shared-key|wpa-psk))[ \t]*[=:][ \t]*"
+            r"(?P<value>\"[^\"\n]{3,64}\"|'[^'\n]{3,64}'|[^\s\"']{3,64})"
+        ),
+        config_password,
+        has_any("pre-shared-key", "wpa_passphrase", "wpa2_passphrase", "wpa_psk", "wpa-psk"),
+    ),
+    Detector(
+        (PASSWORD,),
         # curl -u 'user:secret', wget --http-password=..., httpie -a user:secret: the part after the colon
         re.compile(
             r"(?:\s-u|\s--user|\s-a|\s--auth)[ \t=]+(?P<q>[\"']?)[^\s:\"']{1,64}:"
