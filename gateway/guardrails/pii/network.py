@@ -12,6 +12,7 @@ import re
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
+from gateway.guardrails.pii.address_lookalikes import about_versions, among_versions, netmask, version_like
 from gateway.guardrails.pii.detector import Detector, has_any
 from gateway.guardrails.pii.documented_values import documentation_address, documentation_mac
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
@@ -268,54 +269,20 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start()
     if _SECTION_SIGN.search(scan.text, max(0, start - 4), start):
         return None  # "§ 7.4.2.1 of the Terms": a clause
-    if _version_like(match.group()) and (
-        _about_versions(scan.text, max(0, start - 48), start)
-        or _about_versions(scan.text, match.end(), min(len(scan.text), match.end() + 24))
-        or _among_versions(scan.text, start)
+    if version_like(match.group()) and (
+        about_versions(scan.text, max(0, start - 48), start)
+        or about_versions(scan.text, match.end(), min(len(scan.text), match.end() + 24))
+        or among_versions(scan.text, start)
     ):
         return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3", "2.9.11.4. Firmware bundle ..."
     if documentation_address(scan, match.group()):
         return None  # 192.0.2.10 in a text about documentation or tests
-    if _netmask(match.group()) or scan.text.endswith(("brd ", "broadcast "), max(0, start - 10), start):
+    if netmask(match.group()) or scan.text.endswith(("brd ", "broadcast "), max(0, start - 10), start):
         return None  # "Subnet Mask: 255.255.255.0", "brd 10.44.7.255": a mask or a broadcast address, nobody's
     return found(IP, match.start(), match.end())
 
 
 _SECTION_SIGN = re.compile(r"§\s*\Z")
-
-
-_NO_ADDRESS = re.compile(r"\b\d+(?:\.\d+){3,}\b")
-
-
-def _among_versions(text: str, start: int) -> bool:
-    """Whether the line lists versions: another dotted run that no address is ("16.0.17726.20160")."""
-    line_start = text.rfind("\n", 0, start) + 1
-    line_end = text.find("\n", start)
-    for run in _NO_ADDRESS.finditer(text, line_start, len(text) if line_end < 0 else line_end):
-        parts = run.group().split(".")
-        if len(parts) > 4 or any(int(part) > 255 for part in parts):
-            return True
-    return False
-
-
-def _netmask(address: str) -> bool:
-    """255.x.x.x with its ones all first (255.255.255.0, 255.255.240.0): a subnet mask."""
-    bits = "".join(f"{int(octet):08b}" for octet in address.split("."))
-    return bits.startswith("11111111") and "01" not in bits
-
-
-def _about_versions(text: str, start: int, end: int) -> bool:
-    """A version word just before, and no network word ("after the upgrade, ping 8.8.8.8")."""
-    return bool(ctx.VERSION_CHANGE.pattern.search(text, start, end)) and not ctx.NETWORK.pattern.search(
-        text, start, end
-    )
-
-
-def _version_like(value: str) -> bool:
-    """Small octets and a public first one: how version numbers look (10.x, 127.x and 192.168.x are
-    addresses whatever is said around them)."""
-    octets = [int(o) for o in value.split(".")]
-    return (octets[0] < 10 or all(o < 100 for o in octets)) and octets[0] not in (10, 127)
 
 
 def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:

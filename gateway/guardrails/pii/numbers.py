@@ -11,6 +11,13 @@ import re
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii import validators as check
+from gateway.guardrails.pii.account_lookalikes import (
+    CLOUD_ACCOUNT,
+    OTHER_ACCOUNT,
+    REFERENCE_BEFORE,
+    clock_or_hex,
+    named_routing,
+)
 from gateway.guardrails.pii.bank_forms import (
     BAI2_RECORDS,
     MICR_LINES,
@@ -195,55 +202,21 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
         return None  # the tail of an IBAN (one failing its check digits: not an account either)
-    if len(digits) == 12 and _CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start()):
+    if len(digits) == 12 and CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start()):
         return None  # "AWS 123456789012", "arn:aws:iam::123456789012": a cloud account's id
     if _DIGIT_GROUP_BEFORE.search(scan.text, max(0, match.start() - 2), match.start()):
         return None  # the tail of a longer number ("385 228 719" read from its second group)
-    if _REFERENCE_BEFORE.search(scan.text, max(0, match.start() - 24), match.start()):
+    if REFERENCE_BEFORE.search(scan.text, max(0, match.start() - 24), match.start()):
         return None  # "file ref 7730-22918-C": a reference, whatever account is named nearby
-    if _OTHER_ACCOUNT.search(scan.text, max(0, match.start() - 48), match.start()):
+    if OTHER_ACCOUNT.search(scan.text, max(0, match.start() - 48), match.start()):
         return None  # "Service account no.: 4471-20983-001", "Employer's account number": no bank's account
-    if _clock_or_hex(scan.text, match.start(), match.end()):
+    if clock_or_hex(scan.text, match.start(), match.end()):
         return None  # "Fri Mar 14 09:02:11 2025", a MAC's "68-77-95-C3-E8-53": a time, a hex string
-    if len(digits) == 9 and _named_routing(scan, match.start()):
+    if len(digits) == 9 and named_routing(scan, match.start()):
         return None  # "라우팅 번호 234071028 (checksum failed)": a bad routing number, no account
     if scan.near(match.start(), match.end(), ctx.ACCOUNT):
         return found(ACCOUNT, match.start(), match.end())
     return None
-
-
-def _named_routing(scan: Scan, start: int) -> bool:
-    """Whether the nearest of the routing and account words in the 24 characters before is routing's."""
-    if not scan.mentions(ctx.ROUTING):
-        return False
-    low = max(0, start - 24)
-    routing = [m.end() for m in ctx.ROUTING.pattern.finditer(scan.text, low, start)]
-    account = [m.end() for m in ctx.ACCOUNT.pattern.finditer(scan.text, low, start)]
-    return bool(routing) and (not account or routing[-1] > account[-1])
-
-
-def _clock_or_hex(text: str, start: int, end: int) -> bool:
-    """Whether the digits are read out of a time ("09:02:11 2025" from its "11", "2025 09:02") or a
-    hex string ("68-77-95" of "68-77-95-C3-E8-53")."""
-    before, after = text[max(0, start - 2) : start], text[end : end + 3]
-    if len(before) == 2 and before[1] == ":" and before[0].isdigit():
-        return True
-    if len(after) == 3 and after[0] in "-:" and all(c in _HEX_DIGITS for c in after[1:]):
-        return after[0] == ":" and after[1:].isdigit() or any(c.isalpha() for c in after[1:])
-    return False
-
-
-_HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
-# An account that a utility, a funeral home, a tax office or a club keeps, named right before the number.
-_OTHER_ACCOUNT = re.compile(
-    r"(?i)\b(?:service|utility|funeral|employer'?s|loyalty|billing|water|electric(?:ity)?|player|patient|student"
-    r"|subscriber|member(?:ship)?|gas|energy|internet|broadband)(?:[ \t]+bill[ \t]*[—–:,-]?)?[ \t]+account"
-    r"(?:[ \t]+(?:no\.?|number|#|id))?[ \t]*(?:\([^()\n]{0,40}\)[ \t]*)?[:#.]?[ \t]*\Z"
-)
-_REFERENCE_BEFORE = re.compile(
-    r"(?i)\b(?:ref\.?|reference|file ref\.?|invoice|ticket|case)[ \t]*(?:no\.?|#|:)?[ \t]*\Z"
-)
-_CLOUD_ACCOUNT = re.compile(r"(?i)(?:\baws\b[^\n\d]{0,16}|::)\Z")
 
 
 _NHS_PRINTED = re.compile(r"\d{3}([ -])\d{3}\1\d{4}")  # how the NHS prints its numbers

@@ -1,0 +1,41 @@
+"""Dotted quads that are no one's address: versions ("upgraded from 2.14.1.0", a line listing
+"16.0.17726.20160"), and subnet masks (255.255.255.0)."""
+
+from __future__ import annotations
+
+import re
+
+from gateway.guardrails.pii import context as ctx
+
+_NO_ADDRESS = re.compile(r"\b\d+(?:\.\d+){3,}\b")
+
+
+def among_versions(text: str, start: int) -> bool:
+    """Whether the line lists versions: another dotted run that no address is ("16.0.17726.20160")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", start)
+    for run in _NO_ADDRESS.finditer(text, line_start, len(text) if line_end < 0 else line_end):
+        parts = run.group().split(".")
+        if len(parts) > 4 or any(int(part) > 255 for part in parts):
+            return True
+    return False
+
+
+def netmask(address: str) -> bool:
+    """255.x.x.x with its ones all first (255.255.255.0, 255.255.240.0): a subnet mask."""
+    bits = "".join(f"{int(octet):08b}" for octet in address.split("."))
+    return bits.startswith("11111111") and "01" not in bits
+
+
+def about_versions(text: str, start: int, end: int) -> bool:
+    """A version word just before, and no network word ("after the upgrade, ping 8.8.8.8")."""
+    return bool(ctx.VERSION_CHANGE.pattern.search(text, start, end)) and not ctx.NETWORK.pattern.search(
+        text, start, end
+    )
+
+
+def version_like(value: str) -> bool:
+    """Small octets and a public first one: how version numbers look (10.x, 127.x and 192.168.x are
+    addresses whatever is said around them)."""
+    octets = [int(o) for o in value.split(".")]
+    return (octets[0] < 10 or all(o < 100 for o in octets)) and octets[0] not in (10, 127)
