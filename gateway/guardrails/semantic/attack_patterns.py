@@ -34,6 +34,7 @@ from gateway.guardrails.semantic.attack_vocabulary import (
     _STRONG_LIMITS,
     _TOOLING,
     _VERB,
+    _WRITING_LINES,
     Pattern,
     _p,
 )
@@ -121,12 +122,14 @@ _ENGLISH: tuple[Pattern, ...] = (
         "rule removal",
         2,
         rf"\b(?:without|with no|free (?:of|from)|freed from|unbound by|not bound by|no longer bound by|released from|liberated from|unrestricted by|unconstrained by)\s+(?:any\s+|all\s+)?(?:of\s+)?(?:your|its)\s+{_NOT_ASKED_OF}(?:[\w-]+\s+){{0,2}}?{_LIMITS}\b",
+        unless=_WRITING_LINES,
     ),
     _p(
         "rule removal",
         2,
         rf"\b(?:without|with no|with zero|free (?:of|from)|freed from|unbound by|not bound by|no longer bound by|released from|liberated from|unrestricted by)\s+(?:any\s+|all\s+)?(?:the\s+|those\s+|typical\s+|usual\s+|normal\s+)?{_STRONG_LIMITS}\b",
         _AI,
+        unless=_WRITING_LINES,
     ),
     _p(
         "rule removal",
@@ -188,6 +191,7 @@ _ENGLISH: tuple[Pattern, ...] = (
         "role-play",
         2,
         r"\b(?:evil|unfiltered|uncensored|unrestricted|amoral|unethical|rogue|unhinged|lawless|immoral|unaligned|unlocked|jailbroken)\s+(?:ai|bot|assistant|chatbot|model|version|persona|confidant|twin|counterpart|character|alter ego|gpt|llm|mode|agent|entity|machine|intelligence|program|(?:best\s+)?friend|buddy|pal|companion)\b",
+        unless=_WRITING_LINES,
     ),
     _p(
         "role-play",

@@ -23,7 +23,7 @@ _QUALIFIER = (
     r"|existing|system|safety|content|ethical|moral|developer'?s?|standing|programmed|built-in|hidden)"
 )
 _RULES = (
-    r"(?:instructions?|prompts?|directives?|directions|commands|rules|guidelines|guard ?rails|constraints"
+    r"(?:instructions?|prompts?|directives?|directions|commands|rules|guidelines|guidance|guard ?rails|constraints"
     r"|restrictions|limitations|limits|programming|polic(?:y|ies)|filters?|safeguards|principles|protocols?"
     r"|conditioning|alignment|ethics|morals)"
 )
@@ -61,6 +61,9 @@ _TOOLING = (
 )
 # Limits a request may lift honestly ("imagine you have no creative restrictions", "no budget limits").
 _NOT_ASKED_OF = r"(?!(?:creative|budget|time|word|length|size|style|dietary|format|page|character|price|spending)\s)"
+# Lines written for a character of the asker's game or story ("write lines for an evil AI villain
+# that taunts the players"): the model is asked to write them, not to become it.
+_WRITING_LINES = r"\b(?:write|draft|compose|script)\s+(?:some\s+|the\s+|a\s+few\s+)?(?:lines|dialogue|taunts|voice\s+lines|a\s+monologue|barks)\s+for\b"
 _AI = r"(?:\byou\b|\byour\b|\bai\b|assistant|\bmodel\b|chatbot|\bgpt|\bllm\b|chatgpt|\bbot\b|respond|answer|reply)"
 _SECRET = r"(?:system|initial|hidden|secret|original|confidential|internal|private|developer|pre|starting|first|full|complete|underlying|base|meta|exact|entire)"
 _PROMPT = r"(?:prompts?|instructions?|messages?|configuration|config|directives?|guidelines|rules|context|set-?up(?: text)?|preamble)"
