@@ -109,7 +109,8 @@ ROUTING = keywords(
 PASSPORT = keywords(
     r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
     r"paspoort\w*", r"passaporte",
-    r"document:? p", r"doc(?:ument)? type:? p", r"paszport", r"pasaport", r"docno",
+    r"document: p", r"document type: p", r"doc type: p",  # literal: "doc" alone would open the search for most texts
+    r"paszport", r"pasaport", r"docno",
     r"旅券\w*", r"パスポート", r"护照", r"여권",
     r"पासपोर्ट", r"паспорт\w*", r"جواز",
     # more languages: "vegabréf nr.", "putovnica", "หนังสือเดินทาง ... เลขที่"
