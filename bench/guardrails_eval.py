@@ -73,7 +73,19 @@ def use_holdout(modules: list[object]) -> list[object]:
             folder / "pii_holdout15.jsonl",
             "pii_holdout15: 309 entities, 48 look-alike rows; read since, a development set",
         ),
-        (folder / "pii_holdout16.jsonl", "pii_holdout16: 307 entities, 48 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout16.jsonl",
+            "pii_holdout16: 307 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout17.jsonl",
+            "pii_holdout17: 329 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout18.jsonl",
+            "pii_holdout18: 305 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (folder / "pii_holdout19.jsonl", "pii_holdout19: 328 entities, 47 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -134,7 +146,19 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout16.jsonl",
-            "prompt_attacks_holdout16: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout16: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout17.jsonl",
+            "prompt_attacks_holdout17: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout18.jsonl",
+            "prompt_attacks_holdout18: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout19.jsonl",
+            "prompt_attacks_holdout19: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
