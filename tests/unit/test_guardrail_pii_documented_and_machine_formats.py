@@ -226,3 +226,33 @@ def test_more_forms_of_card_expiries_ninos_and_wifi_keys_are_found() -> None:
     assert found("/interface wireless security-profiles set wpa2-pre-shared-key=Barn-Owl-2024") == [
         ("PASSWORD", "Barn-Owl-2024")
     ]
+
+
+def test_round_four_forms_are_found() -> None:
+    assert ("IP_ADDRESS", "10.1.0.23") in found(
+        "14:02:11.338201 IP 10.1.0.23.51522 > 151.101.65.69.443: Flags [S], seq 28477"
+    )
+    assert ("PASSWORD", "xR7#b2Lq9!mW") in found('requests.get(url, auth=("reporting", "xR7#b2Lq9!mW"))')
+    assert ("MAC_ADDRESS", "90-D3-71-2C-80-56") in found("MAC 地址：90-D3-71-2C-80-56")
+    assert ("PASSWORD", "SG.x9Kq2mVn4RtLp8wZ.hY3cB6dF1gJ7kN0sQ5uW2eA9rT4") in found(
+        "RELAY_PASSWORD: SG.x9Kq2mVn4RtLp8wZ.hY3cB6dF1gJ7kN0sQ5uW2eA9rT4"
+    )
+    assert ("US_PASSPORT_NUMBER", "A51532696") in found(
+        "last_name,first_name,dob,passport_no\nLindgren,Ella,2007-11-03,A51532696"
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        '"Mozilla/5.0 (Windows NT 10.0) Chrome/122.0.0.0 Safari/537.36"',
+        "- Scanner driver 3.4.12.0 -> 3.4.14.2\n- BIOS 1.27.0.1 (Latitude 7230)",
+        "In test mode, use any future expiry date (for example 12/34) and any CVC.",
+        "It looks something like this: QQ 12 34 56 C.",
+        "ADMIN_PASSWORD=changeme  # the app refuses to start with this default",
+        "For local testing, use user@example.com as the contact address.",
+        "DHCPv6 Client DUID. . . : 00-01-00-01-2C-8F-41-AA-00-15-5D-01-22-0B",
+    ],
+)
+def test_round_four_look_alikes_are_no_pii(text: str) -> None:
+    assert found(text) == []

@@ -21,13 +21,16 @@ CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT
 _WORDS_AFTER_CARD = re.compile(r"[^\d\n/]{1,30}")
 
 
+_ANY_DATE = re.compile(r"(?i)\bany\s+(?:future|valid|later)\s+(?:expiry\s+|expiration\s+)?(?:date|month)")
 # Between an expiry and its card's code: one to three words in any language ("kodiċi ta' wara").
 _CODE_WORDS = re.compile(r"[,;]?[ \t]*(?:[^\s\d/,;]+[ \t]*){1,3}[:#=-]?[ \t]*")
 
 
 def expiry(match: re.Match[str], scan: Scan) -> Finding | None:
-    if after_published_card(scan, match.start()):
-        return None
+    if after_published_card(scan, match.start()) or _ANY_DATE.search(
+        scan.text, max(0, match.start() - 60), match.start()
+    ):
+        return None  # "use any future expiry date (for example 12/34)": a test mode's instructions
     if scan.follows(match.start(), (CARD,)) or scan.follows(match.start(), (CARD,), 30, _WORDS_AFTER_CARD):
         return found(EXPIRY, match.start(), match.end())
     if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), lookalike.NOT_CARD_EXPIRY):

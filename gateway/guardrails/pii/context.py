@@ -110,6 +110,7 @@ PASSPORT = keywords(
     r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
     r"paspoort\w*", r"passaporte",
     r"document: p", r"document type: p", r"doc type: p",  # literal: "doc" alone would open the search for most texts
+    r"amerikanskt pass", r"passet",
     r"paszport", r"pasaport", r"docno",
     r"旅券\w*", r"パスポート", r"护照", r"여권",
     r"पासपोर्ट", r"паспорт\w*", r"جواز",
@@ -156,7 +157,7 @@ PHONE = keywords(
     r"portable", r"movil", r"móvil", r"celular", r"cellulare", r"llám\w*", r"llam[ae]\w*", r"márque\w*",
     r"marque(me|nos)", r"ligue\w*", r"appel(ez|le)\w*", r"chiama\w*", r"anruf\w*", r"zadzwo\w*", r"oddzwo\w*",
     r"telefonu", r"telèfon", r"zap", r"whats(?:app)?", r"wpp",
-    r"ring (på|til)", r"contact[oa]", r"bel (me|ons)", r"hubungi", r"telefonisch", r"erreichbar",
+    r"ring (på|til)", r"bel", r"contact[oa]", r"bel (me|ons)", r"hubungi", r"telefonisch", r"erreichbar",
     r"telemóvel", r"telemovel", r"gsm", r"móbil", r"mobil(n[ií]|ni|ný|tel(efon)?)", r"mobitel", r"mob\.",
     r"wa",  # WhatsApp, as Indonesian and Malay chats write it
     r"hp",  # Indonesian and Malay: "no. HP" (handphone)
@@ -211,6 +212,10 @@ VERSION_CHANGE = keywords(
     r"versions?",
     r"releases?",
     r"firmware",
+    r"drivers?",
+    r"bios",
+    r"uefi",
+    r"builds?",
     r"patch\w*",
     r"builds?",
     r"roll(ed)? ?back",

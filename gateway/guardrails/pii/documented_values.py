@@ -68,7 +68,7 @@ DOCUMENTED = keywords(
 
 def published_example(scan: Scan, value: str) -> bool:
     """Whether ``value`` is a published test or documentation value in a text that says so."""
-    return value.translate(_SEPARATORS) in PUBLISHED and _documented(scan)
+    return value.translate(_SEPARATORS) in PUBLISHED and documented(scan)
 
 
 _CARD_RUN = re.compile(r"\d[\d -]{11,21}\d")
@@ -80,7 +80,7 @@ def after_published_card(scan: Scan, start: int) -> bool:
     if not scan.mentions(DOCUMENTED):
         return False
     runs = _CARD_RUN.findall(scan.text, max(0, start - 160), start)
-    return any(run.translate(_SEPARATORS) in PUBLISHED for run in runs) and _documented(scan)
+    return any(run.translate(_SEPARATORS) in PUBLISHED for run in runs) and documented(scan)
 
 
 # RFC 5737's and RFC 3849's address blocks, reserved for documentation.
@@ -97,16 +97,16 @@ def documentation_address(scan: Scan, address: str) -> bool:
         parsed = ipaddress.ip_address(address)
     except ValueError:
         return False
-    return any(parsed in block for block in _DOCUMENTATION_BLOCKS) and _documented(scan)
+    return any(parsed in block for block in _DOCUMENTATION_BLOCKS) and documented(scan)
 
 
 def documentation_mac(scan: Scan, value: str) -> bool:
     """Whether ``value`` is in RFC 7042's block for documentation (00-00-5E-00-53-xx), in a text
     about documentation or tests."""
-    return "".join(c for c in value.lower() if c in "0123456789abcdef").startswith("00005e0053") and _documented(scan)
+    return "".join(c for c in value.lower() if c in "0123456789abcdef").startswith("00005e0053") and documented(scan)
 
 
-def _documented(scan: Scan) -> bool:
+def documented(scan: Scan) -> bool:
     """Whether one of ``DOCUMENTED`` stands anywhere in the text (searched once per text)."""
     if scan.documented is None:
         scan.documented = scan.mentions(DOCUMENTED) and scan.keyword_in(DOCUMENTED, 0, len(scan.text)) is not None

@@ -168,7 +168,7 @@ NOT_CARD_EXPIRY = keywords(
 )
 # Words saying a value is a form's example, not someone's ("QQ 12 34 56 C is the placeholder").
 EXAMPLE = keywords(
-    r"placeholders?", r"examples?", r"e\.g\.", r"samples?", r"dummy", r"fake", r"format", r"specimens?",
+    r"placeholders?", r"examples?", r"e\.g\.", r"like this", r"samples?", r"dummy", r"fake", r"format", r"specimens?",
     r"beispiel\w*", r"platzhalter", r"ejemplo", r"exemple", r"esempio", r"voorbeeld",
     r"サンプル", r"例", r"示例", r"样例", r"예시", r"샘플",
 )  # fmt: skip

@@ -14,7 +14,7 @@ from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.address_lookalikes import about_versions, among_versions, netmask, version_like
 from gateway.guardrails.pii.detector import Detector, has_any
-from gateway.guardrails.pii.documented_values import documentation_address, documentation_mac
+from gateway.guardrails.pii.documented_values import documentation_address, documentation_mac, documented
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -76,7 +76,9 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # an SSH remote: git@github.com:team/repo.git
     if _SSH_BEFORE.search(scan.text, max(0, start - 24), start) or match.group().endswith(".local"):
         return None  # "ssh pi@raspberrypi.local", "scp -P 2222 deploy@host": a login, no mailbox
-    if _RESERVED_DOMAIN.search(match.group()) and (example_sentence(scan, start, match.end()) or template_text(scan)):
+    if _RESERVED_DOMAIN.search(match.group()) and (
+        example_sentence(scan, start, match.end()) or template_text(scan) or documented(scan)
+    ):
         return None  # "you@example.com ... placeholders", ADMIN_EMAIL=admin@example.com in a .env to fill in
     return found(EMAIL, start, match.end())
 
@@ -277,12 +279,21 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3", "2.9.11.4. Firmware bundle ..."
     if documentation_address(scan, match.group()):
         return None  # 192.0.2.10 in a text about documentation or tests
+    if _PRODUCT_TOKEN.search(scan.text, max(0, start - 24), start):
+        return None  # a user agent's product version: "Chrome/122.0.0.0" (a log's "HIER_DIRECT/41.1..." is an address)
     if netmask(match.group()) or scan.text.endswith(("brd ", "broadcast "), max(0, start - 10), start):
         return None  # "Subnet Mask: 255.255.255.0", "brd 10.44.7.255": a mask or a broadcast address, nobody's
     return found(IP, match.start(), match.end())
 
 
 _SECTION_SIGN = re.compile(r"§\s*\Z")
+
+
+def _ipv4_at(match: re.Match[str], scan: Scan) -> Finding | None:
+    """An address followed by its port, as tcpdump prints them."""
+    if any(int(octet) > 255 for octet in match["address"].split(".")):
+        return None
+    return found(IP, *match.span("address"))
 
 
 def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -305,7 +316,7 @@ def _mac(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start() - 2
     if start < 0 or not all(c in _HEX for c in scan.text[start : match.start()]):
         return None
-    if start > 0 and (scan.text[start - 1].isalnum() or scan.text[start - 1] in ":-."):
+    if start > 0 and (scan.text[start - 1].isalnum() or _longer_run(scan.text, start)):
         return None
     if _NO_DEVICE.fullmatch(re.sub(r"[:.-]", "", scan.text[start : match.end()])):
         return None  # ff:ff:ff:ff:ff:ff, 00:00:00:00:00:00: broadcast and unset, no device's address
@@ -314,11 +325,21 @@ def _mac(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(MAC, start, match.end())
 
 
+_RUN_BEFORE = re.compile(r"(?:[:.-][0-9A-Fa-f]{1,4}[:.-]|(?<![\w])[0-9A-Fa-f]*\d[0-9A-Fa-f]*[:.-])\Z")
+_PRODUCT_TOKEN = re.compile(r"(?<![\w/])[A-Z][a-z]+/\Z")
+
+
+def _longer_run(text: str, start: int) -> bool:
+    """Whether a separator ends a longer hex run before the value ("client-id=1:58:CC:..."); after
+    "MAC:" or a full-width colon it is a label's."""
+    return start > 0 and text[start - 1] in ":-." and _RUN_BEFORE.search(text, max(0, start - 8), start) is not None
+
+
 def _cisco_mac(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start() - 4
     if start < 0 or not all(c in _HEX for c in scan.text[start : match.start()]):
         return None
-    if start > 0 and (scan.text[start - 1].isalnum() or scan.text[start - 1] in ":-."):
+    if start > 0 and (scan.text[start - 1].isalnum() or _longer_run(scan.text, start)):
         return None
     if _NO_DEVICE.fullmatch(scan.text[start : match.end()].replace(".", "")):
         return None  # ffff.ffff.ffff: the broadcast address in a MAC table
@@ -351,6 +372,13 @@ DETECTORS = (
         re.compile(r"\d(?<![\w.]\d)(?<![\d:]:\d)(?<!ffff:\d)\d{0,2}\.\d{1,3}\.\d{1,3}\.\d{1,3}(?!\w|\.\d)"),
         _ipv4,
         lead=r"(?<=\d)\d{0,2}\.\d",
+    ),
+    Detector(
+        (IP,),
+        # tcpdump's address.port: "192.168.0.23.51522 > 151.101.65.69.443: Flags [S]"
+        re.compile(r"(?<![\w.])(?P<address>\d{1,3}(?:\.\d{1,3}){3})\.\d{1,5}(?=:? |:$)"),
+        lambda match, scan: _ipv4_at(match, scan),
+        lambda scan: "Flags [" in scan.text or "ethertype" in scan.text,
     ),
     Detector(
         (IP,),

@@ -55,7 +55,7 @@ SIN, CA_HEALTH, PIN = "CA_SOCIAL_INSURANCE_NUMBER", "CA_HEALTH_NUMBER", "PIN"
 _NOT_AFTER = r"[\w.$€£¥@/+-]"
 # After a comma only as a cell of delimited text: not after "1," unless four digits or more follow
 # (a thousands group has three).
-_NOT_AFTER_COMMA = r"(?<!\d,(?!\d{4}))"
+_NOT_AFTER_COMMA = r"(?<!\d,(?![A-Z]|\d{4}))"  # a letter-first value ("...,2007-11-03,A51532696") is a cell
 _FIRST = rf"\d(?<!{_NOT_AFTER}\d)(?<!\d,\d(?!\d{{3}}))"
 _RB = r"(?!\w|[./-]\d)"
 

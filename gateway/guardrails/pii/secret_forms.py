@@ -249,6 +249,16 @@ DETECTORS = (
     ),
     Detector(
         (PASSWORD,),
+        # Python requests' basic auth: auth=("reporting", "xR7#b2Lq9!mW"), HTTPBasicAuth("user", "secret")
+        re.compile(
+            r"(?:\bauth\s*=\s*|HTTPBasicAuth\s*)\(\s*[\"'][^\"'\n]{1,64}[\"']\s*,\s*"
+            r"(?P<value>\"[^\"\n]{3,64}\"|'[^'\n]{3,64}')\s*\)"
+        ),
+        config_password,
+        has_any("auth"),
+    ),
+    Detector(
+        (PASSWORD,),
         # curl -u 'user:secret', wget --http-password=..., httpie -a user:secret: the part after the colon
         re.compile(
             r"(?:\s-u|\s--user|\s-a|\s--auth)[ \t=]+(?P<q>[\"']?)[^\s:\"']{1,64}:"

@@ -70,7 +70,7 @@ _NEXT_FIELD = re.compile(r"[A-Za-z_][\w.-]*=")
 # A hash standing where a password would: "hmac-sha256:4e7d..." (Vault's audit log), "$2b$12$..."
 HASHED = re.compile(r"(?i)(?:hmac-)?(?:sha-?\d+|md5|pbkdf2[\w-]*|argon2\w*|scrypt|bcrypt)[:$]|\$2[aby]?\$")
 _PLACEHOLDER = re.compile(
-    r"^(?:[<{$%\[(]|!(?:vault|ref|sub|getatt|env)\b|\*+$|[•·●]+$|x+$|\.+$)|your|password|placeholder|example|redacted",
+    r"^(?:[<{$%\[(]|!(?:vault|ref|sub|getatt|env)\b|\*+$|[•·●]+$|x+$|\.+$)|your|password|placeholder|example|redacted|change[-_]?me",
     re.I,
 )
 
@@ -91,7 +91,7 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if _UNSPACED_WORDS.fullmatch(value) or "、" in value or "。" in value:
         return None  # "パスワードは教えられないよ〜", "年度替わりに変更し、": a sentence after the word, no password
-    if not quoted and (_CODE.fullmatch(value) or value.startswith("-")):
+    if not quoted and ((_CODE.fullmatch(value) and not _random_looking(value)) or value.startswith("-")):
         return None  # code, or the next flag of a command line ("DB_PASSWORD_FILE=/run/x --name web")
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
         return None  # a command-line flag: --password-stdin
@@ -114,6 +114,11 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
     if not rest.strip() or rest[0] in "\n.,;!?)" or re.match(r"\s+(?:and|but)\b", rest):
         return found(PASSWORD, start, end)
     return None
+
+
+def _random_looking(value: str) -> bool:
+    """Long, with digits, capitals and small letters: a key ("SG.x9Kq2mVn4R...") is no attribute chain."""
+    return len(value) >= 24 and any(c.isdigit() for c in value) and not value.islower() and not value.isupper()
 
 
 _CMDLET = re.compile(r"[A-Z][a-z]+(?:To)?-[A-Z][A-Za-z]+")
