@@ -152,7 +152,7 @@ LANGUAGE_PATTERNS: tuple[Spec, ...] = (
         3,
         r"(?:指示|命令|ルール|インストラクション|設定)(?:は|を)(?:すべて|全て|全部|一切)?(?:無視|忘れ)",
         None,
-        r"(?:先ほど|さっき|先程|私|わたし)の(?:指示|命令)",  # the asker's own instruction of a moment ago
+        r"(?:先ほど|さっき|先程|前回|私|わたし)の(?:指示|命令)",  # the asker's own instruction of a moment ago
     ),
     (
         "override (hi)",
