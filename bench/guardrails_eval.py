@@ -85,7 +85,11 @@ def use_holdout(modules: list[object]) -> list[object]:
             folder / "pii_holdout18.jsonl",
             "pii_holdout18: 305 entities, 48 look-alike rows; read since, a development set",
         ),
-        (folder / "pii_holdout19.jsonl", "pii_holdout19: 328 entities, 47 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout19.jsonl",
+            "pii_holdout19: 328 entities, 47 look-alike rows; read since, a development set",
+        ),
+        (folder / "pii_holdout20.jsonl", "pii_holdout20: 289 entities, 48 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -158,7 +162,11 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout19.jsonl",
-            "prompt_attacks_holdout19: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout19: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout20.jsonl",
+            "prompt_attacks_holdout20: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
