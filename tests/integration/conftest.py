@@ -121,10 +121,13 @@ def upstream_server() -> Iterator[FakeUpstream]:
 
 
 @pytest.fixture()
-def upstream(upstream_server: FakeUpstream) -> FakeUpstream:
-    """The shared fake upstream, with behaviours, recordings and counters reset."""
+def upstream(upstream_server: FakeUpstream) -> Iterator[FakeUpstream]:
+    """The shared fake upstream, with behaviours, recordings and counters reset, before the test
+    and after it: a test that leaves "fake-model" refusing with 429s must not hand that to the
+    next module on the same worker that uses the shared server as it is."""
     upstream_server.reset()
-    return upstream_server
+    yield upstream_server
+    upstream_server.reset()
 
 
 @pytest.fixture()
