@@ -54,7 +54,12 @@ class LocalDeployment(DeploymentBase):
     max_queue_length: int = Field(default=64, ge=0)
     max_context: int | None = Field(default=None, ge=8, description="default: the model's own limit")
     worker: Literal["auto", "thread", "process"] = Field(default="auto", description="auto: process (measured)")
-    threads: int | None = Field(default=None, ge=1, description="torch threads in the worker; default: cores - 1")
+    threads: int | None = Field(
+        default=None,
+        ge=1,
+        description="torch threads in the worker; default: cores - 1 (runtime auto's ONNX Runtime passes, "
+        "a lone prompt or two, take every core)",
+    )
     demo: bool = False
     pricing: Pricing = Pricing(input_cost_per_token=0.0, output_cost_per_token=0.0)
 

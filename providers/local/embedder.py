@@ -19,6 +19,7 @@ model it cannot serve fails the load).
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Literal
 
@@ -76,7 +77,10 @@ class Embedder:
         self._onnx: Any = None
         self._onnx_max_tokens: int | None = None  # larger passes go to torch; None: every pass to ONNX
         if onnx:
-            self._start_onnx(folder, runtime, dtype, threads or torch.get_num_threads(), model_cache_dir, log)
+            threads, lone = threads or torch.get_num_threads(), self._splits_passes(runtime, dtype)
+            if lone:  # its passes are one or two short prompts (_splits_passes)
+                threads = max(threads, os.cpu_count() or 1)
+            self._start_onnx(folder, runtime, dtype, threads, lone, model_cache_dir, log)
 
     def _load(self, folder: Path) -> tuple[torch.nn.Module, Any, int, int]:
         """The model as a module from tokenized features to ``sentence_embedding``, and its tokenizer."""
@@ -106,13 +110,20 @@ class Embedder:
         return _MeanPooled(encoder), tokenizer, max_length, int(encoder.config.hidden_size)
 
     def _start_onnx(
-        self, folder: Path, runtime: Runtime, dtype: str, threads: int, model_cache_dir: Path | None, log: Log
+        self,
+        folder: Path,
+        runtime: Runtime,
+        dtype: str,
+        threads: int,
+        lone: bool,
+        model_cache_dir: Path | None,
+        log: Log,
     ) -> None:
         from providers.local.onnx_encoder import OnnxUnavailable, load_or_export
 
         try:
             self._onnx = load_or_export(
-                folder, self.model, self._prepare, threads, log, model_cache_dir, quantize=self.quantize
+                folder, self.model, self._prepare, threads, log, model_cache_dir, quantize=self.quantize, spin=lone
             )
         except OnnxUnavailable as exc:
             if runtime == "onnx":
@@ -125,7 +136,7 @@ class Embedder:
                 self.dtype = torch.bfloat16
                 self.model.to(torch.bfloat16)
             return
-        if self.quantize == "none" and runtime == "auto" and dtype == "auto" and cpu_computes_bf16():
+        if self._splits_passes(runtime, dtype):
             self.runtime, self._onnx_max_tokens = "onnx+torch", ONNX_MAX_TOKENS
             self.dtype = torch.bfloat16
             self.model.to(torch.bfloat16)  # larger passes: twice float32's arithmetic rate here
@@ -136,6 +147,16 @@ class Embedder:
             log("quantized to int8 (ONNX Runtime)", graph_bytes=self.weight_bytes)
         self.model.to("meta")  # its weights live in the ONNX session now: release torch's copy
         release_freed_memory()
+
+    def _splits_passes(self, runtime: Runtime, dtype: str) -> bool:
+        """ONNX Runtime for small passes, torch in bfloat16 for the rest (``runtime: auto``, float32).
+
+        ONNX Runtime's passes are then a lone prompt or two, the latency-bound case (a semantic
+        cache lookup at concurrency 1), and its session spreads them over every core, its threads
+        spinning within a pass (``onnx_encoder.py``): 7.4 -> 4.7 ms for an 18-token prompt on 2
+        cores (``bench/embedding_runtime.py``). ``threads`` still caps torch's passes, the large
+        ones that come with load, when the event loop needs its core."""
+        return self.quantize == "none" and runtime == "auto" and dtype == "auto" and cpu_computes_bf16()
 
     def too_long(self, texts: list[str]) -> tuple[int, int] | None:
         """(index, tokens) of the first text longer than the model reads; None when all fit. Only

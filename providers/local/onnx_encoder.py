@@ -11,8 +11,10 @@ TorchScript exporter was tried and gave wrong vectors at other sequence lengths 
 and kept under ``STRATA_MODEL_CACHE_DIR`` (default ``~/.cache/strata/models``), keyed by the model
 folder's file names, sizes and times and the library versions, so later starts load it in a fraction
 of a second. The graph includes pooling and normalisation, so it answers what the torch model would.
-Before it serves, its vectors are compared with torch's on probe texts; a model whose export fails
-or disagrees is served by torch instead (the caller logs why).
+The graph served is the exported one with ONNX Runtime's fused attention and layer norms
+(``onnx_fusion.py``), kept beside it (int8 quantizes the unfused one). Before it serves, its
+vectors are compared with torch's on probe texts; a fused graph that disagrees gives way to the
+unfused one, and a model whose export fails or disagrees is served by torch (the caller logs why).
 """
 
 from __future__ import annotations
@@ -57,15 +59,22 @@ def available() -> bool:
 class OnnxEncoder:
     """A sentence-embedding graph and its ONNX Runtime session: features in, unit vectors out."""
 
-    def __init__(self, graph: bytes | str, input_names: list[str], threads: int) -> None:
+    def __init__(self, graph: bytes | str, input_names: list[str], threads: int, spin: bool = False) -> None:
         import onnxruntime as ort  # type: ignore[import-untyped]
 
         options = ort.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-        # no busy-waiting between passes: the worker shares its cores with the event loop
-        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        # No busy-waiting between passes: the worker shares its cores with the event loop. With
+        # ``spin`` (a session for lone short prompts on several threads), its threads wait for the
+        # next operator of a pass spinning, up to 100 µs, instead of sleeping between each of its
+        # ~90 operators, and stop when the pass ends: 6.1 -> 4.7 ms for one 18-token prompt on 2
+        # threads, at the same CPU time per pass (Xeon, 2 cores; /tmp timing, BENCHMARKS.md).
+        options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
+        if spin:
+            options.add_session_config_entry("session.intra_op.spin_duration_us", "100")
+            options.add_session_config_entry("session.force_spinning_stop", "1")
         options.log_severity_level = 3
         try:
             self.session = ort.InferenceSession(graph, options, providers=["CPUExecutionProvider"])
@@ -89,6 +98,7 @@ def load_or_export(
     log: Callable[..., None],
     directory: Path | None = None,
     quantize: str = "none",
+    spin: bool = False,
 ) -> OnnxEncoder:
     """The model's graph from the cache, or exported now (and cached); checked against torch.
     ``quantize="int8"``: its int8 graph (``onnx_int8.py``), cached beside the float32 one."""
@@ -99,7 +109,7 @@ def load_or_export(
     path = _cached_path(folder, directory or cache_dir())
 
     def encoder(graph: bytes | str) -> OnnxEncoder:
-        return OnnxEncoder(graph, names, threads)
+        return OnnxEncoder(graph, names, threads, spin)
 
     def export() -> bytes:
         return _export(sentence_model, features, names)
@@ -110,21 +120,29 @@ def load_or_export(
     def checked_int8(graph: bytes | str) -> OnnxEncoder:
         return _checked_int8(encoder(graph), sentence_model, features)
 
-    if quantize != "int8":
-        return _kept(path, export, checked, log, "exporting the embedding model to ONNX")
-
-    def quantize_float32() -> bytes:  # the float32 graph as kept, or exported (and kept) now
+    def float32() -> bytes:  # the float32 graph as kept, or exported (and kept) now
         if path is None:
-            return _quantized(export())
+            return export()
         with _exclusive(path):
             if path.is_file():
-                return _quantized(path.read_bytes())
-            float32 = export()
-            _write_atomically(path, float32)  # not kept on a full disk: the bytes still serve
-            return _quantized(float32)
+                return path.read_bytes()
+            graph = export()
+            _write_atomically(path, graph)  # not kept on a full disk: the bytes still serve
+            return graph
 
-    int8_path = None if path is None else path.with_name(path.name.removesuffix(".onnx") + ".int8.onnx")
-    return _kept(int8_path, quantize_float32, checked_int8, log, "quantizing the embedding model to int8 in ONNX")
+    if quantize != "int8":  # served: the float32 graph with ONNX Runtime's fused operators (onnx_fusion.py)
+        try:
+            fuse, doing = lambda: _fused(float32()), "exporting the embedding model to ONNX, operators fused"
+            return _kept(_beside(path, "serve"), fuse, checked, log, doing)
+        except OnnxUnavailable as exc:  # the fused graph disagrees with torch: the plain one serves
+            log("serving the embedding model's unfused graph", reason=str(exc))
+        return _kept(path, export, checked, log, "exporting the embedding model to ONNX")
+
+    def quantize_float32() -> bytes:
+        return _quantized(float32())
+
+    doing = "quantizing the embedding model to int8 in ONNX"
+    return _kept(_beside(path, "int8"), quantize_float32, checked_int8, log, doing)
 
 
 def _kept(
@@ -150,6 +168,19 @@ def _kept(
         served = serve(graph)
         _write_atomically(path, graph)
         return served
+
+
+def _beside(path: Path | None, kind: str) -> Path | None:
+    """Where a graph made from the float32 one at ``path`` is kept: "<stem>-<fingerprint>.<kind>.onnx"."""
+    return None if path is None else path.with_name(path.name.removesuffix(".onnx") + f".{kind}.onnx")
+
+
+def _fused(graph: bytes) -> bytes:
+    """``graph`` fused, or as it is where the rewriter finds nothing to fuse (kept so, it is not tried
+    again at the next start)."""
+    from providers.local.onnx_fusion import fused
+
+    return fused(graph) or graph
 
 
 def _quantized(graph: bytes) -> bytes:

@@ -296,7 +296,7 @@ def test_local_embeddings_run_on_onnx_runtime_with_torchs_vectors_and_keep_the_e
             _wait_ready(gateway)
             client = openai.OpenAI(base_url=gateway.openai_base, api_key=gateway.master_key, max_retries=0)
             served.append([item.embedding for item in client.embeddings.create(model="embed", input=texts).data])
-        assert len(list(cache.glob("*.onnx"))) == 1
+        assert len(list(cache.glob("*.serve.onnx"))) == 1
     expected, _ = Embedder(folder, "cpu", "float32", lambda *a, **k: None, runtime="torch").encode(texts)
     for vectors in served:
         for got, want in zip(vectors, expected.tolist(), strict=True):

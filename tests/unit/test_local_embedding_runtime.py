@@ -78,17 +78,17 @@ def test_the_export_is_kept_and_the_next_start_loads_it(tmp_path: Path, model_ca
     folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
     first, second = Log(), Log()
     Embedder(folder, "cpu", "auto", first)
-    kept = list(model_cache.glob("*.onnx"))
-    assert first.said("exporting") and len(kept) == 1
+    kept = sorted(model_cache.glob("*.onnx"))
+    assert first.said("exporting") and [path.name.split(".", 1)[1] for path in kept] == ["onnx", "serve.onnx"]
     again = Embedder(folder, "cpu", "auto", second)
     assert again.runtime.startswith("onnx") and not second.said("exporting")
-    assert list(model_cache.glob("*.onnx")) == kept
+    assert sorted(model_cache.glob("*.onnx")) == kept
 
 
 def test_a_damaged_cached_graph_is_exported_again(tmp_path: Path, model_cache: Path) -> None:
     folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
     Embedder(folder, "cpu", "auto", Log())
-    [kept] = model_cache.glob("*.onnx")
+    [kept] = model_cache.glob("*.serve.onnx")
     kept.write_bytes(b"not a graph")
     log = Log()
     embedder = Embedder(folder, "cpu", "auto", log)
@@ -198,11 +198,12 @@ def test_a_chat_deployment_cannot_ask_for_onnx_runtime() -> None:
 def test_a_new_version_of_a_model_replaces_its_kept_graph(tmp_path: Path, model_cache: Path) -> None:
     folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
     Embedder(folder, "cpu", "auto", Log())
-    [first] = model_cache.glob("*.onnx")
+    [first] = model_cache.glob("*.serve.onnx")
     tiny_bert(folder, sentence_transformers=True, seed=1)  # the same folder, other weights
     log = Log()
     embedder = Embedder(folder, "cpu", "auto", log)
-    [second] = model_cache.glob("*.onnx")
+    assert len(list(model_cache.glob("*.onnx"))) == 2  # the earlier version's graphs are gone
+    [second] = model_cache.glob("*.serve.onnx")
     assert log.said("exporting") and second != first and embedder.runtime.startswith("onnx")
 
 
@@ -233,4 +234,4 @@ def test_gateway_processes_starting_together_export_a_model_once(tmp_path: Path,
     assert [runtime for runtime, _ in results] == ["onnx", "onnx"]
     exports = [m for _, messages in results for m in messages if m.startswith("exporting")]
     assert len(exports) == 1, results
-    assert len(list(model_cache.glob("*.onnx"))) == 1
+    assert len(list(model_cache.glob("*.serve.onnx"))) == 1
