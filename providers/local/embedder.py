@@ -40,6 +40,9 @@ from providers.local.loading import (
 
 Runtime = Literal["auto", "torch", "onnx"]
 ONNX_MAX_TOKENS = 32  # measured crossover with torch bfloat16: 1-2 short prompts, or one of ~30 tokens
+# Threads for those passes: 2 measured 1.8x over one (2 cores). More is a guess, not a measurement:
+# an 18-token pass has little work per operator to split, and each thread spins while it runs.
+LONE_PASS_THREADS = 4
 
 
 class Embedder:
@@ -79,7 +82,7 @@ class Embedder:
         if onnx:
             threads, lone = threads or torch.get_num_threads(), self._splits_passes(runtime, dtype)
             if lone:  # its passes are one or two short prompts (_splits_passes)
-                threads = max(threads, os.cpu_count() or 1)
+                threads = max(threads, min(os.cpu_count() or 1, LONE_PASS_THREADS))
             self._start_onnx(folder, runtime, dtype, threads, lone, model_cache_dir, log)
 
     def _load(self, folder: Path) -> tuple[torch.nn.Module, Any, int, int]:
@@ -152,10 +155,10 @@ class Embedder:
         """ONNX Runtime for small passes, torch in bfloat16 for the rest (``runtime: auto``, float32).
 
         ONNX Runtime's passes are then a lone prompt or two, the latency-bound case (a semantic
-        cache lookup at concurrency 1), and its session spreads them over every core, its threads
-        spinning within a pass (``onnx_encoder.py``): 7.4 -> 4.7 ms for an 18-token prompt on 2
-        cores (``bench/embedding_runtime.py``). ``threads`` still caps torch's passes, the large
-        ones that come with load, when the event loop needs its core."""
+        cache lookup at concurrency 1), and its session spreads them over every core (up to
+        ``LONE_PASS_THREADS``), its threads spinning within a pass (``onnx_encoder.py``): 7.4 -> 4.1
+        ms for a 15-token prompt on 2 cores (``bench/embedding_runtime.py``). ``threads`` still caps
+        torch's passes, the large ones that come with load, when the event loop needs its core."""
         return self.quantize == "none" and runtime == "auto" and dtype == "auto" and cpu_computes_bf16()
 
     def too_long(self, texts: list[str]) -> tuple[int, int] | None:

@@ -70,7 +70,7 @@ class OnnxEncoder:
         # ``spin`` (a session for lone short prompts on several threads), its threads wait for the
         # next operator of a pass spinning, up to 100 µs, instead of sleeping between each of its
         # ~90 operators, and stop when the pass ends: 6.1 -> 4.7 ms for one 18-token prompt on 2
-        # threads, at the same CPU time per pass (Xeon, 2 cores; /tmp timing, BENCHMARKS.md).
+        # threads, at the same CPU time per pass (Xeon, 2 cores, timed by hand; BENCHMARKS.md).
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         if spin:
             options.add_session_config_entry("session.intra_op.spin_duration_us", "100")
