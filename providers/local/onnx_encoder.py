@@ -131,11 +131,18 @@ def load_or_export(
             return graph
 
     if quantize != "int8":  # served: the float32 graph with ONNX Runtime's fused operators (onnx_fusion.py)
+        exported: list[bytes] = []
+
+        def fuse() -> bytes:
+            exported.append(float32())
+            return _fused(exported[0])
+
         try:
-            fuse, doing = lambda: _fused(float32()), "exporting the embedding model to ONNX, operators fused"
-            return _kept(_beside(path, "serve"), fuse, checked, log, doing)
-        except OnnxUnavailable as exc:  # the fused graph disagrees with torch: the plain one serves
-            log("serving the embedding model's unfused graph", reason=str(exc))
+            return _kept(_beside(path, "serve"), fuse, checked, log, "exporting the embedding model to ONNX, fused")
+        except OnnxUnavailable as exc:
+            if not exported:
+                raise  # the export itself failed: torch serves (the caller logs why)
+            log("serving the embedding model's unfused graph", reason=str(exc))  # the fused one disagreed
         return _kept(path, export, checked, log, "exporting the embedding model to ONNX")
 
     def quantize_float32() -> bytes:

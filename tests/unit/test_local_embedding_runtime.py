@@ -110,11 +110,13 @@ def test_a_model_onnx_runtime_cannot_serve_runs_on_torch_under_auto(
     def refuse(*args: object) -> bytes:
         raise onnx_encoder.OnnxUnavailable("export failed: not exportable")
 
-    monkeypatch.setattr(onnx_encoder, "_export", refuse)
+    exports: list[object] = []
+    monkeypatch.setattr(onnx_encoder, "_export", lambda *args: exports.append(args) or refuse())
     folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
     log = Log()
     embedder = Embedder(folder, "cpu", "auto", log)
     assert embedder.runtime == "torch" and log.said("torch serves it")
+    assert len(exports) == 1 and not log.said("unfused graph")  # a failed export is not tried twice
     assert embedder.encode(TEXTS)[0].shape == (len(TEXTS), embedder.dimensions)
     with pytest.raises(LoadError, match="runtime onnx: export failed"):
         Embedder(folder, "cpu", "auto", Log(), runtime="onnx")
