@@ -28,16 +28,13 @@ from gateway.services.quotas.redis_backend import RedisStore, counter_key
 from gateway.services.quotas.service import QuotaService
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import StartGateway, openai_deployment
-from tests.integration.quota_redis_helpers import _post, fresh
+from tests.integration.quota_redis_helpers import _post, fresh, start_healthy
 from tests.support.gateway import free_port
 from tests.unit.test_quotas_service import catalog, chat
 
 
 async def started(url: str, prefix: str, prefetch_calls: int = 0) -> RedisStore:
-    store = RedisStore(url, prefix=prefix, prefetch_calls=prefetch_calls)
-    await store.start()
-    assert store.healthy, store.last_error
-    return store
+    return await start_healthy(RedisStore(url, prefix=prefix, prefetch_calls=prefetch_calls))
 
 
 # ---------------------------------------------------------------- the Lua store

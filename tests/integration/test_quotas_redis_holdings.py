@@ -16,6 +16,7 @@ import redis
 from gateway.schemas.limits import Limits
 from gateway.services.quotas.base import RPM, Check, Scope
 from gateway.services.quotas.redis_backend import RedisStore, counter_key
+from tests.integration.quota_redis_helpers import start_healthy
 
 LIMIT = 1000
 
@@ -29,9 +30,7 @@ async def started(url: str, prefix: str, hold_ttl_s: float = 1.0) -> RedisStore:
     store = RedisStore(url, prefix=prefix, prefetch_calls=16)
     assert store.holdings is not None
     store.holdings.hold_ttl_s = hold_ttl_s
-    await store.start()
-    assert store.healthy, store.last_error
-    return store
+    return await start_healthy(store)
 
 
 async def crash(store: RedisStore) -> None:

@@ -11,6 +11,7 @@ import time
 from gateway.schemas.limits import Limits
 from gateway.services.quotas.base import CONCURRENT, Check, Scope
 from gateway.services.quotas.redis_backend import RedisStore
+from tests.integration.quota_redis_helpers import start_healthy
 from tests.integration.test_quotas_redis import fresh
 
 LEASE_S = 1
@@ -22,10 +23,7 @@ def _slot() -> Check:
 
 
 async def _store(url: str, prefix: str) -> RedisStore:
-    store = RedisStore(url, prefix=prefix, lease_s=LEASE_S)
-    await store.start()
-    assert store.healthy
-    return store
+    return await start_healthy(RedisStore(url, prefix=prefix, lease_s=LEASE_S))
 
 
 def test_a_running_call_keeps_its_slot_past_the_lease_and_frees_it_when_it_ends(redis_url: str) -> None:
