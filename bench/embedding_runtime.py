@@ -83,13 +83,21 @@ def main() -> None:
         Embedder(folder, "cpu", "auto", _quiet, runtime="onnx"), _kept_graph(cache, "onnx"), 1
     )
     auto = Embedder(folder, "cpu", "auto", _quiet)
+    auto_threads = auto._onnx.session.get_session_options().intra_op_num_threads if auto._onnx else 1
     if auto.runtime == "onnx+torch":  # its ONNX Runtime passes on one thread, as before they took every core
         one_thread = _with_graph(Embedder(folder, "cpu", "auto", _quiet), _kept_graph(cache, "serve.onnx"), 1)
         runtimes["runtime: auto, ONNX Runtime on one thread"] = one_thread
-    runtimes[f"runtime: auto ({auto.runtime}, ONNX Runtime on {os.cpu_count()} threads)"] = auto
+        still = _with_graph(Embedder(folder, "cpu", "auto", _quiet), _kept_graph(cache, "serve.onnx"), auto_threads)
+        runtimes[f"runtime: auto, ONNX Runtime on {auto_threads} threads, not spinning"] = still
+    runtimes[f"runtime: auto ({auto.runtime}, ONNX Runtime on {auto_threads} threads)"] = auto
     started = time.perf_counter()
     runtimes["quantize: int8 (ONNX Runtime int8)"] = Embedder(folder, "cpu", "auto", _quiet, quantize="int8")
     loads["ONNX Runtime int8, first load (quantize)"] = time.perf_counter() - started
+    if auto_threads > 1:  # int8 stays on one thread: is it faster on several?
+        int8_more = Embedder(folder, "cpu", "auto", _quiet, quantize="int8")
+        runtimes[f"quantize: int8 on {auto_threads} threads"] = _with_graph(
+            int8_more, _kept_graph(cache, "int8.onnx"), auto_threads
+        )
     torch_int8 = Embedder(folder, "cpu", "auto", _quiet, quantize="int8", runtime="torch")
     runtimes["quantize: int8, runtime: torch"] = torch_int8
 
@@ -162,6 +170,18 @@ def _fusion_and_threads(results: dict[str, list[float]]) -> list[str]:
             f"({one[0]:.2f} -> {every[0]:.2f} ms); vs the unfused graph on one thread, as served before: "
             f"**{unfused[0] / every[0]:.2f}x**"
         )
+    still = next((v for k, v in results.items() if k.endswith("not spinning")), None)
+    if still is not None and every is not None:
+        lines.append(
+            f"- its threads spinning between operators vs sleeping: {still[0] / every[0]:.2f}x on one prompt "
+            f"({still[0]:.2f} -> {every[0]:.2f} ms)"
+        )
+    int8, int8_more = (
+        results["quantize: int8 (ONNX Runtime int8)"],
+        next((v for k, v in results.items() if k.startswith("quantize: int8 on")), None),
+    )
+    if int8_more is not None:
+        lines.append(f"- int8 on several threads vs one, one prompt: {int8[0]:.2f} -> {int8_more[0]:.2f} ms")
     return lines
 
 
@@ -171,9 +191,9 @@ def _kept_graph(cache: str, kind: str) -> Path:
     return path
 
 
-def _with_graph(embedder: Embedder, graph: Path, threads: int) -> Embedder:
-    """``embedder`` with its ONNX Runtime passes on ``graph``, ``threads`` threads, no spinning."""
-    embedder._onnx = onnx_encoder.OnnxEncoder(str(graph), embedder._onnx.input_names, threads)
+def _with_graph(embedder: Embedder, graph: Path, threads: int, spin: bool = False) -> Embedder:
+    """``embedder`` with its ONNX Runtime passes on ``graph``, ``threads`` threads, spinning or not."""
+    embedder._onnx = onnx_encoder.OnnxEncoder(str(graph), embedder._onnx.input_names, threads, spin)
     return embedder
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -32,3 +34,19 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 
 _cache_key = pytest.StashKey[str]()
+
+
+@pytest.fixture
+def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """A model cache directory of the test's own (an exported graph is never shared between tests),
+    and torch on one thread, as a worker runs. For the tests that load embedding models."""
+    import torch
+
+    from providers.local import onnx_encoder
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    folder = tmp_path / "model-cache"
+    monkeypatch.setenv(onnx_encoder.CACHE_DIR_ENV, str(folder))
+    yield folder
+    torch.set_num_threads(before)

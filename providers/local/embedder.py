@@ -40,8 +40,9 @@ from providers.local.loading import (
 
 Runtime = Literal["auto", "torch", "onnx"]
 ONNX_MAX_TOKENS = 32  # measured crossover with torch bfloat16: 1-2 short prompts, or one of ~30 tokens
-# Threads for those passes: 2 measured 1.8x over one (2 cores). More is a guess, not a measurement:
-# an 18-token pass has little work per operator to split, and each thread spins while it runs.
+# Threads for those passes: 2 measured 1.8x over one (2 cores; bench/embedding_runtime.py). More
+# is a guess, not a measurement: a short pass has little work per operator to split, and each
+# thread spins while it runs.
 LONE_PASS_THREADS = 4
 
 
@@ -156,7 +157,7 @@ class Embedder:
 
         ONNX Runtime's passes are then a lone prompt or two, the latency-bound case (a semantic
         cache lookup at concurrency 1), and its session spreads them over every core (up to
-        ``LONE_PASS_THREADS``), its threads spinning within a pass (``onnx_encoder.py``): 7.4 -> 4.1
+        ``LONE_PASS_THREADS``), its threads spinning within a pass (``onnx_encoder.py``): 6.2 -> 3.4
         ms for a 15-token prompt on 2 cores (``bench/embedding_runtime.py``). ``threads`` still caps
         torch's passes, the large ones that come with load, when the event loop needs its core."""
         return self.quantize == "none" and runtime == "auto" and dtype == "auto" and cpu_computes_bf16()

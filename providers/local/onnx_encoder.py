@@ -69,8 +69,8 @@ class OnnxEncoder:
         # No busy-waiting between passes: the worker shares its cores with the event loop. With
         # ``spin`` (a session for lone short prompts on several threads), its threads wait for the
         # next operator of a pass spinning, up to 100 µs, instead of sleeping between each of its
-        # ~90 operators, and stop when the pass ends: 6.1 -> 4.7 ms for one 18-token prompt on 2
-        # threads, at the same CPU time per pass (Xeon, 2 cores, timed by hand; BENCHMARKS.md).
+        # ~90 operators, and stop when the pass ends: 5.1 -> 3.4 ms for one 15-token prompt on 2
+        # threads (Xeon, 2 cores, ``bench/embedding_runtime.py``).
         options.add_session_config_entry("session.intra_op.allow_spinning", "1" if spin else "0")
         if spin:
             options.add_session_config_entry("session.intra_op.spin_duration_us", "100")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 
 import onnx
@@ -13,25 +12,17 @@ import pytest
 import torch
 
 from providers.local import embedder as embedder_module
-from providers.local import onnx_encoder, onnx_fusion
+from providers.local import onnx_fusion
 from providers.local.embedder import Embedder
 from tests.support.local_models import tiny_bert
+
+pytestmark = pytest.mark.usefixtures("model_cache")  # tests/conftest.py
 
 TEXTS = ["hello cat", "the dog sat on the mat and ran far away", "how are you today", "what is your name my fox"]
 
 
 def _quiet(message: str, **fields: object) -> None:
     pass
-
-
-@pytest.fixture(autouse=True)
-def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    folder = tmp_path / "model-cache"
-    monkeypatch.setenv(onnx_encoder.CACHE_DIR_ENV, str(folder))
-    yield folder
-    torch.set_num_threads(before)
 
 
 def _operators(path: Path) -> Counter[str]:

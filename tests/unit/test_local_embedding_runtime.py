@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,8 @@ from providers.local.embedder import Embedder
 from providers.local.loading import LoadError
 from tests.support.local_models import tiny_bert
 
+pytestmark = pytest.mark.usefixtures("model_cache")  # tests/conftest.py
+
 TEXTS = ["hello cat", "the dog sat on the mat and ran far away", "how are you today", "what is your name my fox"]
 
 
@@ -28,16 +29,6 @@ class Log:
 
     def said(self, words: str) -> bool:
         return any(words in message for message, _ in self.lines)
-
-
-@pytest.fixture(autouse=True)
-def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    folder = tmp_path / "model-cache"
-    monkeypatch.setenv(onnx_encoder.CACHE_DIR_ENV, str(folder))
-    yield folder
-    torch.set_num_threads(before)
 
 
 @pytest.mark.parametrize("sentence_transformers", [False, True], ids=["transformers", "sentence-transformers"])
