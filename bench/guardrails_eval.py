@@ -89,7 +89,23 @@ def use_holdout(modules: list[object]) -> list[object]:
             folder / "pii_holdout19.jsonl",
             "pii_holdout19: 328 entities, 47 look-alike rows; read since, a development set",
         ),
-        (folder / "pii_holdout20.jsonl", "pii_holdout20: 289 entities, 48 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout20.jsonl",
+            "pii_holdout20: 289 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout21.jsonl",
+            "pii_holdout21: 322 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout22.jsonl",
+            "pii_holdout22: 321 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout23.jsonl",
+            "pii_holdout23: 295 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (folder / "pii_holdout24.jsonl", "pii_holdout24: 316 entities, 48 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -142,31 +158,51 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout14.jsonl",
-            "prompt_attacks_holdout14: 100 attacks, 100 look-alikes; read since, a development set",
+            "prompt_attacks_holdout14: 100 attacks, 100 look-alikes; read since, trained on",
         ),
         (
             "prompt_attacks_holdout15.jsonl",
-            "prompt_attacks_holdout15: 100 attacks, 100 look-alikes; read since, a development set",
+            "prompt_attacks_holdout15: 100 attacks, 100 look-alikes; read since, trained on",
         ),
         (
             "prompt_attacks_holdout16.jsonl",
-            "prompt_attacks_holdout16: 100 attacks, 100 look-alikes; read since, a development set",
+            "prompt_attacks_holdout16: 100 attacks, 100 look-alikes; read since, trained on",
         ),
         (
             "prompt_attacks_holdout17.jsonl",
-            "prompt_attacks_holdout17: 100 attacks, 100 look-alikes; read since, a development set",
+            "prompt_attacks_holdout17: 100 attacks, 100 look-alikes; read since, trained on",
         ),
         (
             "prompt_attacks_holdout18.jsonl",
-            "prompt_attacks_holdout18: 100 attacks, 100 look-alikes; read since, a development set",
+            "prompt_attacks_holdout18: 100 attacks, 100 look-alikes; read since, trained on",
         ),
         (
             "prompt_attacks_holdout19.jsonl",
-            "prompt_attacks_holdout19: 100 attacks, 100 look-alikes; read since, a development set",
+            "prompt_attacks_holdout19: 100 attacks, 100 look-alikes; read since, trained on",
         ),
         (
             "prompt_attacks_holdout20.jsonl",
-            "prompt_attacks_holdout20: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout20: 100 attacks, 100 look-alikes; read since, trained on",
+        ),
+        (
+            "prompt_attacks_holdout21.jsonl",
+            "prompt_attacks_holdout21: 100 attacks, 100 look-alikes; read since, trained on",
+        ),
+        (
+            "prompt_attacks_holdout22.jsonl",
+            "prompt_attacks_holdout22: 100 attacks, 100 look-alikes; read since, trained on",
+        ),
+        (
+            "prompt_attacks_holdout23.jsonl",
+            "prompt_attacks_holdout23: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout24.jsonl",
+            "prompt_attacks_holdout24: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout25.jsonl",
+            "prompt_attacks_holdout25: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [

@@ -11,7 +11,7 @@ at run time (``gateway/guardrails/semantic/attack_head.py``). The floors come fr
 set, never trained on: where 1% / 3% / 6% of its benign look-alikes reach HIGH / MEDIUM / LOW
 (``calibration.py``'s budgets). Deterministic: the same data gives the same file.
 
-    .venv/bin/python -m bench.train_attack_head   # ~4 minutes on 2 cores, most of it embedding
+    .venv/bin/python -m bench.train_attack_head   # ~12 minutes on 2 cores, most of it embedding
 """
 
 from __future__ import annotations
@@ -31,13 +31,13 @@ from gateway.guardrails.semantic.training import examples
 from tests.support.embedder import MiniLMEmbedder
 
 DATA = Path(__file__).parent / "guardrail_evals" / "data"
-# Every development set and every training set: the held-out sets up to prompt_attacks_holdout13,
-# judges once, were read by stop 34 (its judge, prompt_attacks_holdout14 and later, and the
+# Every development set and every training set: the held-out sets up to prompt_attacks_holdout22,
+# judges once, were read by stop 37 (its judge, prompt_attacks_holdout23 and later, and the
 # calibration set are never trained on); the shipped content seeds are added by examples().
 TRAINING = [
     DATA / "prompt_attacks.jsonl",
     DATA / "holdout" / "prompt_attacks.jsonl",
-    *(DATA / "holdout" / f"prompt_attacks_holdout{n}.jsonl" for n in range(2, 14)),
+    *(DATA / "holdout" / f"prompt_attacks_holdout{n}.jsonl" for n in range(2, 23)),
     *(DATA / "training" / f"prompt_attacks_train_{part}.jsonl" for part in "abcdefghi"),
 ]
 CALIBRATION = DATA / "training" / "prompt_attacks_calibration.jsonl"

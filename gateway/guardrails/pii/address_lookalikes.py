@@ -21,6 +21,18 @@ def among_versions(text: str, start: int) -> bool:
     return False
 
 
+_STEP_AFTER = re.compile(r"[ \t]*(?:→|->|=>|⇒|⟶)[ \t]*(\d+(?:\.\d+){3})\b")
+_STEP_BEFORE = re.compile(r"\b(\d+(?:\.\d+){3})[ \t]*(?:→|->|=>|⇒|⟶)[ \t]*\Z")
+
+
+def version_step(text: str, start: int, end: int) -> bool:
+    """Whether an arrow joins the value to another version-like quad: "firmware 3.1.0.22 → 3.1.2.4"
+    is an upgrade, whatever the line calls the device (an address range is written with "to")."""
+    after = _STEP_AFTER.match(text, end)
+    before = _STEP_BEFORE.search(text, max(0, start - 24), start)
+    return any(m is not None and version_like(m.group(1)) for m in (after, before))
+
+
 def netmask(address: str) -> bool:
     """255.x.x.x with its ones all first (255.255.255.0, 255.255.240.0): a subnet mask."""
     bits = "".join(f"{int(octet):08b}" for octet in address.split("."))

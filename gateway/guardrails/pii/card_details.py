@@ -105,9 +105,31 @@ def _occurrences(text: str, needle: str) -> Iterator[int]:
         at = text.find(needle, at + 1)
 
 
+# An expiry given as the answer to the question before it, on a transcript's next turn: "AGENT: And
+# the expiry?\nCALLER: 0928" (a spoken "oh nine, twenty-eight" is read as digits first, spoken.py).
+ANSWERED_EXPIRY = re.compile(
+    r"(?i:expir\w*|exp\.?|expiration(?: date)?|valid (?:thru|through|until)|date d'expiration|scadenza|caducidad"
+    r"|vencimiento|validade|ablaufdatum|gültig bis)[^\n\d]{0,12}\?[ \t]*\r?\n"
+    r"(?:\[[^\]\n]{0,24}\][ \t]*)?[^\n:?]{1,40}:[ \t]*"
+    r"(?P<value>(?:0?[1-9]|1[0-2])(?: ?[/-] ?| )?(?:20)?\d\d(?![\d/])"
+    r"|(?i:(?:fin|end of|finales de|fine|ende|final de)\s+)?(?i:[a-zéûç]{3,9})\.?,?(?: de)? (?:20)?\d\d(?!\d))"
+)
+_MONTH_START = re.compile(f"(?i:(?:fin|end of|finales de|fine|ende|final de)\\s+)?(?i:{_MONTHS})")
+
+
+def answered_expiry(match: re.Match[str], scan: Scan) -> Finding | None:
+    value = match["value"]
+    if not value[0].isdigit() and not _MONTH_START.match(value):
+        return None  # words that name no month ("maybe 2028")
+    return found(EXPIRY, *match.span("value")) if speaks_of_cards(scan) else None
+
+
 # Amex's CID ("CID 8820"): not a keyword of the CVV's own search, since "cid" is in "decide" and
 # "incident" and would open that search for ordinary text; matched right after the word instead.
-CID = re.compile(r"(?i:cid)(?![a-z])[ \t:#=-]*(?:(?i:is|number|code)[ \t:]+)?(?P<value>\d{3,4})(?![\w./-]\d|\d)")
+CID = re.compile(
+    r"(?i:cid)(?![a-z])[ \t:#=-]*(?:\([^)\n\d]{0,24}\d?[^)\n\d]{0,24}\)[ \t:#=-]*)?(?:(?i:is|number|code)[ \t:]+)?"
+    r"(?P<value>\d{3,4})(?![\w./-]\d|\d)"
+)  # "CID 8820", "CID (4 digits on front): 3712"
 
 
 def cids(scan: Scan) -> Iterator[re.Match[str]]:

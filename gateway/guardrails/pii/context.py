@@ -18,6 +18,7 @@ SSN = keywords(
 ITIN = keywords(r"itins?", r"individual taxpayer", r"taxpayer id\w*", r"tax ?id\w*", r"tins?")
 CVV = keywords(
     r"cvv2?",
+    r"cryptogramme( visuel)?",  # French cards' CVV
     r"cvc2?",
     r"cvn2?",
     r"安全码",
@@ -111,7 +112,7 @@ PASSPORT = keywords(
     r"paspoort\w*", r"passaporte",
     r"document: p", r"document type: p", r"doc type: p",  # literal: "doc" alone would open the search for most texts
     r"amerikanskt pass", r"passet",
-    r"paszport", r"pasaport", r"docno",
+    r"paszport", r"pasaport", r"docno", r"passportno", r"passport_no", r"passportnumber",
     r"旅券\w*", r"パスポート", r"护照", r"여권",
     r"पासपोर्ट", r"паспорт\w*", r"جواز",
     # more languages: "vegabréf nr.", "putovnica", "หนังสือเดินทาง ... เลขที่"
@@ -150,14 +151,15 @@ PHONE = keywords(
     r"phones?", r"tel\.?", r"telephone", r"mobile", r"cell( ?phone)?", r"fax", r"call(ing)?", r"text( me)?", r"sms",
     r"whatsapp", r"dial", r"reach (me|us|him|her)", r"contact", r"ring",
     r"caller(?! ?:)",  # not a transcript's speaker label ("CALLER: 034 989 003")
-    r"kontakt", r"direct(?= ?:)",
+    r"kontakt", r"direct(?= ?:)", r"ph(?= ?:)",
     *(rf"{w} (number|no\.?|#|line)" for w in "best contact callback daytime evening home work office direct".split()),
     r"mobil", r"handy", r"festnetz", r"telefon", r"telefono", r"teléfono", r"teléfonu", r"telephone", r"téléphone",
     r"tél",
     r"portable", r"movil", r"móvil", r"celular", r"cellulare", r"llám\w*", r"llam[ae]\w*", r"márque\w*",
     r"marque(me|nos)", r"ligue\w*", r"appel(ez|le)\w*", r"chiama\w*", r"anruf\w*", r"zadzwo\w*", r"oddzwo\w*",
     r"telefonu", r"telèfon", r"zap", r"whats(?:app)?", r"wpp",
-    r"ring (på|til)", r"bel", r"contact[oa]", r"bel (me|ons)", r"hubungi", r"telefonisch", r"erreichbar",
+    r"ring (på|til)", r"cel\.?", r"vipps", r"mobilepay", r"bizum", r"twint",  # payment apps keyed by a phone
+    r"bel", r"contact[oa]", r"bel (me|ons)", r"hubungi", r"telefonisch", r"erreichbar",
     r"telemóvel", r"telemovel", r"gsm", r"móbil", r"mobil(n[ií]|ni|ný|tel(efon)?)", r"mobitel", r"mob\.",
     r"wa",  # WhatsApp, as Indonesian and Malay chats write it
     r"hp",  # Indonesian and Malay: "no. HP" (handphone)
@@ -170,6 +172,7 @@ VIN = keywords(r"vins?", r"vehicle identification( number)?", r"chassis( number)
 SWIFT = keywords(
     r"swift",
     r"bic",
+    r"bicfi",  # ISO 20022's <BICFI> element
     r"bank identifier( code)?",
     r"bank code",
     r"iban",
@@ -238,6 +241,8 @@ VERSION_CHANGE = keywords(
     r"verzija",
     r"verzió",
     r"verze",
+    r"verzi",  # Czech and Slovak: "ve verzi 3.2.1.8"
+    r"migrations?",  # "Schema migration 3.2.0.12"
     r"verzia",
     r"wersj[ai]",
     r"versiyon\w*",

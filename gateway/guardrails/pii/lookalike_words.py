@@ -20,6 +20,18 @@ NOT_PERSONAL = keywords(
     r"tracking",
     r"isbn",
     r"serial",
+    r"batch\w*",  # "Batchcode 06-4471-2209"
+    r"lot",
+    r"siren",
+    r"siret",  # a French company's numbers (SIREN passes Luhn, as a SIN does)
+    r"kontrolln\w*",
+    r"vorgangsn\w*",
+    r"buchungsn\w*",
+    r"referenzn\w*",
+    r"mitgliedsn\w*",
+    r"episode",
+    r"hosp(?:ital)? no\.?",
+    r"mrn",
     r"model",
     r"parts?",
     r"items?",
@@ -40,7 +52,7 @@ NOT_PERSONAL = keywords(
     r"revision",
     r"rev\.?",
     r"ver\.?",
-    r"v",
+    r"v(?<!\.v)",  # "v 2.3", not the "v." of an abbreviation ("t.n.v. R. de Vries")
     r"firmware",
     r"section",
     r"chapter",

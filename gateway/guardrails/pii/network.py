@@ -12,7 +12,13 @@ import re
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
-from gateway.guardrails.pii.address_lookalikes import about_versions, among_versions, netmask, version_like
+from gateway.guardrails.pii.address_lookalikes import (
+    about_versions,
+    among_versions,
+    netmask,
+    version_like,
+    version_step,
+)
 from gateway.guardrails.pii.detector import Detector, has_any
 from gateway.guardrails.pii.documented_values import documentation_address, documentation_mac, documented
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
@@ -275,6 +281,7 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
         about_versions(scan.text, max(0, start - 48), start)
         or about_versions(scan.text, match.end(), min(len(scan.text), match.end() + 24))
         or among_versions(scan.text, start)
+        or version_step(scan.text, start, match.end())
     ):
         return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3", "2.9.11.4. Firmware bundle ..."
     if documentation_address(scan, match.group()):

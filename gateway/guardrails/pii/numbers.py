@@ -26,8 +26,10 @@ from gateway.guardrails.pii.bank_forms import (
     X12_PAYMENT,
 )
 from gateway.guardrails.pii.card_details import (
+    ANSWERED_EXPIRY,
     CID,
     KEYED_EXPIRY,
+    answered_expiry,
     cid,
     cids,
     cvv,
@@ -57,7 +59,9 @@ _NOT_AFTER = r"[\w.$€£¥@/+-]"
 # (a thousands group has three).
 _NOT_AFTER_COMMA = r"(?<!\d,(?![A-Z]|\d{4}))"  # a letter-first value ("...,2007-11-03,A51532696") is a cell
 _FIRST = rf"\d(?<!{_NOT_AFTER}\d)(?<!\d,\d(?!\d{{3}}))"
-_RB = r"(?!\w|[./-]\d)"
+# Japanese, Chinese and Korean write their particles straight after a number ("ITIN은 927-74-0888이고")
+_CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
+_RB = rf"(?![^\W{_CJK}]|[./-]\d)"
 
 
 def _number(body: str) -> re.Pattern[str]:
@@ -87,6 +91,8 @@ def _card(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match.group()
     if "." in value and not scan.before(match.start(), ctx.CARD):
         return None  # "4287.1816.6309.1449" is a card only when a card is named
+    if _IBAN_COUNTRY.search(scan.text, max(0, match.start() - 6), match.start()):
+        return None  # "IBAN DE29 4966 9495 9382 5781 10 failed checksum": an IBAN's digits, valid or not
     groups = _groups(value)
     line_start = scan.text.rfind("\n", 0, match.start()) + 1
     if scan.has(*_TEST_CARD_WORDS) and _TEST_CARD.search(
@@ -172,9 +178,35 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
         return found(kind, match.start(), match.end())
     if kind == ITIN and scan.near(match.start(), match.end(), ctx.SSN):
         return found(ITIN, match.start(), match.end())  # an ITIN in an SSN's field, as the IRS's forms take it
-    if match[3] == "-" and not scan.before(match.start(), lookalike.NOT_PERSONAL):
+    if match[3] == "-" and not _called_other(scan, match.start()):
         return found(kind, match.start(), match.end())
+    if scan.follows(match.start(), (kind,), gap=48, between=_AND_THE_OTHER):
+        return found(kind, match.start(), match.end())  # "mi ITIN es 963-55-5708 y el de mi esposo 907 83 6462"
     return None
+
+
+# Between one value and a second of its kind named by a conjunction: " and my wife's is ", " y el de mi esposo "
+# (not "SSN 685-15-2671 and passport 447853766": a word naming another kind of number stops it)
+_OTHER_KIND = (
+    r"(?i:passport|pasaporte|passeport|reisepass|phone|tel|mobile|account|acct|cuenta|routing|card|tarjeta"
+    r"|licen[cs]e|ein|ban|policy|member|order)"
+)
+_AND_THE_OTHER = re.compile(
+    r"[ \t]*[,;]?[ \t]*(?i:and|y|et|und|e|i|og|en|och|ja|oraz|as well as)\b"
+    rf"(?:(?!{_OTHER_KIND})[^\d\n.!?;:]){{0,32}}?[ \t]*[:=-]?[ \t]*"
+)
+
+
+# A sentence's end: "Medicare ID is 1EG4-TE5-MK73. Mine is 787-02-0588" (the ID is the last sentence's)
+_SENTENCE_END = re.compile(r"[.!?][ \t]+(?=[A-Z])")
+
+
+def _called_other(scan: Scan, start: int) -> bool:
+    """Whether a word before a dashed 3-2-4 value, in its own sentence, calls it something else."""
+    if not scan.before(start, lookalike.NOT_PERSONAL):
+        return False
+    ends = [m.end() for m in _SENTENCE_END.finditer(scan.text, max(0, start - WIDTH), start)]
+    return not ends or scan.keyword_in(lookalike.NOT_PERSONAL, ends[-1], start) is not None
 
 
 def _dotted_ssn(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -194,6 +226,8 @@ def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})* ?\Z")
+_ISO_DATE = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
+_IBAN_COUNTRY = re.compile(r"(?<![A-Za-z])[A-Z]{2}\d\d ?\Z")  # an IBAN's country and check digits
 
 
 def _account(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -202,8 +236,12 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
         return None  # the tail of an IBAN (one failing its check digits: not an account either)
-    if len(digits) == 12 and CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start()):
-        return None  # "AWS 123456789012", "arn:aws:iam::123456789012": a cloud account's id
+    if len(digits) == 12 and (
+        CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start()) or f"::{digits}:" in scan.text
+    ):
+        return None  # "AWS 123456789012", "arn:aws:iam::123456789012", "account 4471 1820 9312" of an ARN's
+    if _ISO_DATE.fullmatch(match.group()):
+        return None  # "2025-11-07" in a payments CSV's date column
     if _DIGIT_GROUP_BEFORE.search(scan.text, max(0, match.start() - 2), match.start()):
         return None  # the tail of a longer number ("385 228 719" read from its second group)
     if REFERENCE_BEFORE.search(scan.text, max(0, match.start() - 24), match.start()):
@@ -276,7 +314,18 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
 def _passport(match: re.Match[str], scan: Scan) -> Finding | None:
     if published_example(scan, match.group()):
         return None  # placeholder="e.g. 123456789" (not any "sample": "exfiltrated sample: passport=...")
-    return found(PASSPORT, match.start(), match.end()) if scan.near(match.start(), match.end(), ctx.PASSPORT) else None
+    if scan.near(match.start(), match.end(), ctx.PASSPORT) or scan.follows(
+        match.start(), (PASSPORT,), gap=24, between=_ANOTHER_OF_THE_KIND
+    ):
+        return found(PASSPORT, match.start(), match.end())
+    return None
+
+
+# Between one value and a second of its kind: "Passport No: 674583063 (previous: 655035616)", "..., old one 53..."
+_ANOTHER_OF_THE_KIND = re.compile(
+    r"[ \t]*[(,;/][ \t]*(?:(?i:previous|prev\.?|old(?: one)?|former(?:ly)?|expired|new|or|alt\.?|alternate"
+    r"|second|also|earlier|replaced|renewed)[ \t]*[:=-]?[ \t]*)?"
+)
 
 
 def _pin(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -311,6 +360,21 @@ DETECTORS = (
         lambda scan: found_card(scan) or scan.mentions(ctx.EXPIRY),
         needs=(CARD,),
         lead=r"(?<=\d)\d? ?[/-]",
+    ),
+    Detector(
+        (EXPIRY,),
+        ANSWERED_EXPIRY,
+        answered_expiry,
+        lambda scan: "?" in scan.text and scan.mentions(ctx.EXPIRY),
+        needs=(CARD,),
+    ),
+    Detector(  # "有効期限：2027年9月", "유효기간 2027년 9월": year then month, after the keyword
+        (EXPIRY,),
+        _slow_number(r"(?:20)?\d\d ?[年년] ?(?:0?[1-9]|1[0-2]) ?[月월]"),
+        expiry,
+        lambda scan: scan.mentions(ctx.EXPIRY),
+        needs=(CARD,),
+        lead=r"(?<=\d)\d{1,3} ?[年년]",
     ),
     Detector(
         (EXPIRY,),

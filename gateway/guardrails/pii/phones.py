@@ -14,6 +14,7 @@ import re
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector
+from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import RANKS, Finding, Scan, digits_of, found
 
 PHONE = "PHONE"
@@ -29,6 +30,8 @@ def _personal(scan: Scan, start: int, end: int) -> bool:
     it is also called a phone."""
     if _DATE_TIME.match(scan.text, start):
         return False  # "call 2024-05-14 16:02": a time stamp
+    if example_sentence(scan, start, end):
+        return False
     if scan.near(start, end, ctx.PHONE):
         # "Thanks for calling. Your account number is 462 828 7437": the phone word is another sentence's
         if _NUMBER_IS.search(scan.text, max(0, start - 16), start) and (
@@ -38,7 +41,19 @@ def _personal(scan: Scan, start: int, end: int) -> bool:
         return True
     if scan.before(start, lookalike.NOT_PERSONAL) or scan.before(start, lookalike.OTHER_IDS):
         return False
+    if _other_column(scan, start):
+        return False  # a cell under "Part no." or "Order" in a pasted table
     return _CODE_BEFORE.search(scan.text, max(0, start - 12), start) is None
+
+
+def _other_column(scan: Scan, start: int) -> bool:
+    """Whether the value is a table's cell whose header names something else than a phone."""
+    if not (scan.mentions(lookalike.NOT_PERSONAL) or scan.mentions(lookalike.OTHER_IDS)):
+        return False
+    header = scan.column_header(start)
+    if header is None or ctx.PHONE.pattern.search(header):
+        return False
+    return bool(lookalike.NOT_PERSONAL.pattern.search(header) or lookalike.OTHER_IDS.pattern.search(header))
 
 
 _DATE_TIME = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[ T]\d\d")
@@ -101,6 +116,8 @@ def _bare_ten(match: re.Match[str], scan: Scan) -> Finding | None:
 
 def _national(match: re.Match[str], scan: Scan) -> Finding | None:
     count = len(digits_of(match.group()))
+    if count == 9 and match.group().startswith("(0") and _personal(scan, match.start(), match.end()):
+        return found(PHONE, match.start(), match.end())  # "(09) 376 5521": New Zealand, Ireland, Sweden
     if 10 <= count <= 11 and _personal(scan, match.start(), match.end()):
         return found(PHONE, match.start(), match.end())
     if count == 12 and scan.near(match.start(), match.end(), ctx.PHONE):  # German mobiles: 0151 48203917
@@ -147,7 +164,10 @@ def _keyed_national(match: re.Match[str], scan: Scan) -> Finding | None:
 
 # Between a phone word and its number: "at", "al", "au", "unter", "pod", "on"...
 _LED = re.compile(
-    r"(?:[\s:=#.\-]|(?i:(?<![^\W_])(?:al|a|au|am|an|unter|na|pod|at|on|ao|no|is|es|est|ist|è|me|us|nos)(?![^\W_])))*"
+    r"(?:[\s:=#.\-]|(?i:(?<![^\W_])(?:al|a|au|am|an|unter|na|pod|at|on|ao|no|is|es|est|ist|è|me|us|nos"
+    # "mi móvil nuevo es el 688 41 27 93", "my new one is": a new number and its article
+    r"|new|nuevo|nueva|neue|neuer|nouveau|nouvelle|novo|nova|nuovo|nieuwe|el|la|le|il|der|die|o|one"
+    r"|til|till|på|op|naar)(?![^\W_])))*"  # "Vipps til 48 21 09 77", "bel me op 06 ..."
 )
 _KEYED_NATIONAL = re.compile(r"[1-9](?<![\w.+/#$€£-][1-9])\d{1,3}(?:[ .-]\d{2,4}){2,3}(?!\w|[ .-]\d)")
 
@@ -172,6 +192,12 @@ DETECTORS = (
     Detector(
         (PHONE,),
         re.compile(rf"\((?<![\w(]\()[2-9]\d\d\)\d{{7}}{_RB}"),  # "(503)8812047"
+        _north_american,
+        lambda scan: ")" in scan.text,
+    ),
+    Detector(  # Brazil's "(11) 98472-3315", "(21) 3344-5566": a two-digit area code in brackets, no trunk 0
+        (PHONE,),
+        re.compile(rf"\((?<![\w(]\()[1-9]\d\) ?9?\d{{4}}-\d{{4}}{_RB}"),
         _north_american,
         lambda scan: ")" in scan.text,
     ),

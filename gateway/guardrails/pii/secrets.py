@@ -31,6 +31,9 @@ _SEP = (
     r"(?:[ \t]*(?::=|=>|=|:)|[ \t]+(?i:is now|was|is|will be|would be|set to|changed to|reset to|è|es|est|ist|je|är|er)"
     r"(?=[ \t]))[ \t]*"
     r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is now|was|is|will be|would be|set to|changed to|reset to|to|jadi)(?=[ \t]))[ \t]*"
+    # "the password I set was X", "the password we use is X": a few words, then the copula (the value
+    # must look chosen); the words are letters only, so a value is never read as one of them
+    r"|(?:[ \t]+[^\W\d_]{1,12}){1,3}?[ \t]+(?P<copula>(?i:was|is))[ \t]+"
     r"|(?P<space>[ \t]+))"
 )
 # The same in the languages of the keywords below: "le mot de passe du wifi est X", "Kennwort X",
@@ -95,8 +98,8 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # code, or the next flag of a command line ("DB_PASSWORD_FILE=/run/x --name web")
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
         return None  # a command-line flag: --password-stdin
-    if match.groupdict().get("copula") and not _mixed(value):
-        return None  # "la contraseña que usé era demasiado corta"
+    if match.groupdict().get("copula") and (not _mixed(value) or "://" in value or value.lower().startswith("www.")):
+        return None  # "la contraseña que usé era demasiado corta", "the password reset link is https://..."
     if match.groupdict().get("space") and (value.isalpha() or not quoted and not _mixed(value)):
         return None  # "password Bl@ckC@t99" and "(password Maple&Juniper!)" yes, "password reset" no
     if _CMDLET.fullmatch(value):
@@ -114,6 +117,23 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
     if not rest.strip() or rest[0] in "\n.,;!?)" or re.match(r"\s+(?:and|but)\b", rest):
         return found(PASSWORD, start, end)
     return None
+
+
+def _next_password(match: re.Match[str], scan: Scan) -> Finding | None:
+    """ "The Wi-Fi password is Kangaroo_Jump#42 and the admin one is Adm1n$Drive!": a second
+    password named by "one" (or "mine") right after a first, in the same sentence."""
+    if not scan.follows(match.start(), (PASSWORD,), gap=8, between=_TO_NEXT_PASSWORD):
+        return None
+    start, end = match.span("value")
+    while end > start and scan.text[end - 1] in ".,;)":
+        end -= 1
+    value = scan.text[start:end]
+    if not _mixed(value) or _PLACEHOLDER.search(value) or HASHED.match(value):
+        return None
+    return found(PASSWORD, start, end)
+
+
+_TO_NEXT_PASSWORD = re.compile(r"[.,;)]?[ \t]*")
 
 
 def _random_looking(value: str) -> bool:
@@ -235,7 +255,7 @@ def _pem_blocks(text: str) -> Iterator[re.Match[str]]:
 
 def config_password(match: re.Match[str], scan: Scan) -> Finding | None:
     """PGPASSWORD=..., REDIS_PASS=..., redis's requirepass/masterauth, "login admin / Fj8#qLz2",
-    curl -u user:password."""
+    curl -u user:password, 'dbpassword' => '...', sip.conf's secret=, ldapsearch -w, a Wi-Fi key."""
     start, end = match.span("value")
     if scan.text[start] in "'\"" and end - start > 2 and scan.text[end - 1] == scan.text[start]:
         start, end = start + 1, end - 1
@@ -244,6 +264,8 @@ def config_password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "login: dchen / pass: X": a label, the password follows it
     if len(value) < 4 or _PLACEHOLDER.search(value) or value.startswith(("$", "%", "{")) or _CODE.fullmatch(value):
         return None
+    if value.lower() in NOT_A_PASSWORD:
+        return None  # MAIL_PASSWORD=null, secret=none
     if match.group().lower().startswith(("login", "user")) and (value.isalpha() or value.isdigit()):
         return None  # "login: alice / bob" names two people; a password mixes kinds of characters
     if match.group().startswith("AUTH") and _APPROVAL_CODE.fullmatch(value):
@@ -299,6 +321,16 @@ DETECTORS = (
     ),
     Detector(
         (PASSWORD,),
+        re.compile(
+            r"(?i:and|but|while)[ \t]+(?:(?i:the|my|his|her|their|our|your)[ \t]+[^\W\d_]{2,15}[ \t]+(?i:one)"
+            r"|(?i:mine|his|hers|theirs|ours|yours))[ \t]+(?i:is|was)[ \t]+(?P<value>[^\s\"'`]{3,64})"
+        ),
+        _next_password,
+        lambda scan: scan.holds(PASSWORD),
+        needs=(PASSWORD,),
+    ),
+    Detector(
+        (PASSWORD,),
         re.compile(PASSWORD_ELSEWHERE + r"(?:[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE),
         _password,
         has_any(*PASSWORD_ELSEWHERE_NEEDLES),
@@ -350,7 +382,21 @@ DETECTORS = (
             r"|\b(?:docker|podman|nerdctl|buildah|skopeo|helm registry|oc) login\b"
             r"[^\n]{0,120}?[ \t](?:-p|--password)[ \t=]+"
             r"|\bAUTH[ \t]+(?!(?i:code|no|number|num|id|#)\b)(?:[A-Za-z][\w.-]{0,31}[ \t]+)?(?=\S*[\d\W])"
-            r"|\bredis-cli\b[^\n]{0,80}?[ \t]-a[ \t]+)"
+            r"|\bredis-cli\b[^\n]{0,80}?[ \t]-a[ \t]+"
+            # a lower-case key ending in "password", its value quoted: PHP's 'dbpassword' => '...'
+            r"|(?<![A-Za-z0-9])['\"]?[a-z][a-z0-9_]*(?:password|passwd)['\"]?[ \t]*(?:=>|:|=)[ \t]*(?=['\"])"
+            # a quoted key in any case: a .reg file's "DefaultPassword"="...", JSON's "SmtpPassword": "..."
+            r"|(?<![A-Za-z0-9])[\"'][A-Za-z][A-Za-z0-9_]*(?i:password|passwd)[\"'][ \t]*(?:=>|:|=)[ \t]*(?=['\"])"
+            # Asterisk's sip.conf / iax.conf "secret=", an ldapsearch / ldapmodify bind password "-w"
+            r"|(?m:^)[ \t]*(?:md5|remote)?secret[ \t]*=[ \t]*"
+            r"|(?m:^)[ \t]*(?:psk|wpa_passphrase|sae_password)[ \t]*=[ \t]*"  # wpa_supplicant.conf, hostapd.conf
+            r"|\bldap\w*\b[^\n]{0,200}?[ \t]-w[ \t]+"
+            # a Wi-Fi network's key: "WPA2 key: ...", "clé WPA2 : ...", "WLAN-Schlüssel: ..."
+            r"|\b(?i:(?:wpa[23]?|wi-?fi|wlan|psk)[ \t-]*"
+            r"(?:key|passphrase|schlüssel|schluessel|clave|chiave|chave|sleutel)"
+            r"|(?:clé|cle|clave|chiave|chave|key|schlüssel|sleutel)[ \t]+"
+            r"(?:wpa[23]?|wi-?fi|wlan|du wi-?fi|de la wi-?fi|del wi-?fi))"
+            r"[ \t]*[:=][ \t]*)"
             r"(?P<value>'[^'\n]{1,64}'|\"[^\"\n]{1,64}\"|[^\s'\"]{1,64})"
         ),
         config_password,
@@ -366,6 +412,13 @@ DETECTORS = (
             "lftp",
             "net user",
             "securestring",
+            "secret",
+            "ldap",
+            "wpa",
+            "wi-fi",
+            "wifi",
+            "wlan",
+            "psk",
         ),
     ),
     Detector(

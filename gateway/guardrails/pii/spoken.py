@@ -2,10 +2,11 @@
 
 A voice transcript spells a number partly out ("four three three nine 4832 7658 six four four
 five", "M T two nine seven eight nine five C"), and a scanned form breaks it with stray spaces
-("241 - 97 -5412", "0 9 / 2 6", "06 1 2 48 57 3 9"). The detectors read digits, so the scanner
+("241 - 97 -5412", "0 9 / 2 6", "06 1 2 48 57 3 9", "3 7 7  8 9 5  3 8 8"). The detectors read digits, so the scanner
 also reads a rewritten copy of such a text: a spoken run as the digits it says (with the single
 capitals spelled right before or after it), spaces around a dash, slash or bracket between digits
-dropped, and single digits standing one space apart joined. ``rereadings`` returns such copies and, for
+dropped, and single digits standing one space apart joined (groups two spaces apart stay groups), as
+are the single letters of the words beside them ("S S N :"). ``rereadings`` returns such copies and, for
 each of its characters, its offset in the text it came from; the findings in it are mapped back and
 settled with those of the text as written.
 """
@@ -25,8 +26,9 @@ _DIGIT_WORDS = {
     "uno": "1", "due": "2", "tre": "3", "quattro": "4", "cinque": "5", "sei": "6", "sette": "7", "otto": "8",
     "nove": "9", "cero": "0", "dos": "2", "tres": "3", "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7",
     "ocho": "8", "nueve": "9", "dois": "2", "três": "3", "sete": "7", "oito": "8", "zéro": "0",
-    "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7", "huit": "8", "neuf": "9", "eins": "1",
-    "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6", "sieben": "7", "acht": "8", "neun": "9",
+    "un": "1", "deux": "2", "trois": "3", "quatre": "4", "cinq": "5", "sept": "7", "huit": "8", "neuf": "9",
+    "eins": "1", "zwei": "2", "drei": "3", "vier": "4", "fünf": "5", "sechs": "6", "sieben": "7", "acht": "8",
+    "neun": "9",
 }  # fmt: skip
 _TENS = {
     "twenty": "2",
@@ -52,9 +54,18 @@ _PARTS = re.compile(
 # Stray spaces: around a dash or slash between digits, inside brackets, and single digits one space apart.
 _SPACED_MARK = re.compile(r"(?<=\d) *[-/] *(?=\d)|\( +(?=\d)|(?<=\d) +\)")
 _SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+")
+# OCR of a form that spaces every character, its groups two spaces apart: "3 7 7  8 9 5  3 8 8"
+_SPACED_GROUPS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+(?:  \d(?: \d(?![\w,]|\.\d))+)+")
+_GROUP_GAP = re.compile(r" {2,}")
+_WIDE_GAP = re.compile(r" {3,}")
+# ... or with uneven gaps ("4 9 1  6    7 1  2  2", "T K 8 6  0 8 7  0 A"): seven characters at least,
+# five of them digits, groups three spaces or more apart (a run with capitals in it: one group)
+_SPACED_RUN = re.compile(r"(?<![\w.,'’])[A-Z0-9](?: {1,4}[A-Z0-9](?![^\W_]|[.,]\d)){6,}")  # capitals: "it's 8 7 8 ..."
+# ... and its words too: "S S N :", "E x p : 0 3 / 2 9", "C a r d  N o" (three letters at least)
+_SPACED_LETTERS = re.compile(r"(?<![^\W\d_])[^\W\d_](?: {1,2}[^\W\d_](?![^\W\d_])){2,}")
 # A spoken run holds digit words standing alone: one pass of an automaton says whether any does.
 _HINTS = AhoCorasick(
-    [f" {word} " for word in _DIGIT_WORDS if len(word) > 2 or word == "oh"],
+    [f" {word} " for word in _DIGIT_WORDS if len(word) > 2 or word in ("oh", "un")],
     implementation=Implementation.DFA,
 )
 
@@ -67,7 +78,7 @@ def rereadings(text: str) -> list[tuple[str, list[int]]]:
     spoken = _spoken_runs(text)
     fixes = _stray_spaces(text, [m.span() for m in spoken])
     if not spoken:
-        return [_applied(text, fixes)] if fixes else []
+        return [_applied(text, sorted(fixes))] if fixes else []
     readings = []
     for joined in (False, True):
         edits = [(m.start(), m.end(), _digits(m.group(), joined)) for m in spoken]
@@ -126,7 +137,7 @@ def _stray_spaces(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
         return []
     edits: list[tuple[int, int, str]] = []
     occupied = sorted(taken)  # disjoint spans already rewritten, in order: one walk per pattern (linear)
-    for pattern in (_SPACED_MARK, _SPACED_DIGITS):
+    for pattern in (_SPACED_MARK, _SPACED_RUN, _SPACED_GROUPS, _SPACED_DIGITS, _SPACED_LETTERS):
         fresh: list[tuple[int, int]] = []
         index = 0
         for match in pattern.finditer(text):
@@ -135,10 +146,23 @@ def _stray_spaces(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
                 index += 1
             if " " not in match.group() or (index < len(occupied) and occupied[index][0] < end):
                 continue  # nothing to drop, or inside a span already rewritten
-            edits.append((start, end, match.group().replace(" ", "")))
+            if pattern is _SPACED_RUN and not _uneven_run(match.group()):
+                continue  # letters spaced out ("S I N"), or even gaps that _SPACED_GROUPS reads as groups
+            if pattern is _SPACED_RUN:
+                groups = _WIDE_GAP.split(match.group())
+            elif pattern is _SPACED_GROUPS or pattern is _SPACED_LETTERS:
+                groups = _GROUP_GAP.split(match.group())
+            else:
+                groups = [match.group()]
+            edits.append((start, end, " ".join(group.replace(" ", "") for group in groups)))
             fresh.append((start, end))
         occupied = sorted(occupied + fresh)
     return edits
+
+
+def _uneven_run(run: str) -> bool:
+    """Five digits at least, and a gap of three spaces or a capital among them."""
+    return sum(c.isdigit() for c in run) >= 5 and (_WIDE_GAP.search(run) is not None or any(c.isalpha() for c in run))
 
 
 def _digits(run: str, joined: bool) -> str:

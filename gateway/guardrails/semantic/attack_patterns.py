@@ -4,7 +4,7 @@
 Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alone is case-sensitive.
 English lives here; the other modules are named for what they read (``attack_languages*.py``: other
 languages; ``attack_patterns_*.py``: indirect, agents, social, pretexts, enforced rules, claims,
-exfiltration). ``PATTERNS`` holds them all.
+exfiltration, addressed, voided). ``PATTERNS`` holds them all.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import re
 from gateway.guardrails.semantic.attack_languages import LANGUAGE_PATTERNS
 from gateway.guardrails.semantic.attack_languages_extraction import EXTRACTION_LANGUAGE_PATTERNS
 from gateway.guardrails.semantic.attack_languages_world import WORLD_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_addressed import ADDRESSED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_agents import AGENT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_claims import CLAIM_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_enforced import ENFORCED_PATTERNS
@@ -21,6 +22,7 @@ from gateway.guardrails.semantic.attack_patterns_exfiltration import EXFILTRATIO
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
 from gateway.guardrails.semantic.attack_patterns_pretexts import PRETEXT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_social import SOCIAL_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_voided import VOIDED_PATTERNS
 from gateway.guardrails.semantic.attack_vocabulary import (
     _AI,
     _EXTRACT,
@@ -106,6 +108,7 @@ _ENGLISH: tuple[Pattern, ...] = (
         "override",
         2,
         r"\b(?:ignore|disregard|forget|skip|abandon|drop)\s+(?:the|your|this|that|all)\s+(?:\w+\s+){0,2}?(?:task|request|question|job|assignment|summary|translation)\b[^.!?\n]{0,120}?\binstead\b",
+        unless=r"\bi\s+(?:asked|requested|said|wrote|ordered|booked|mentioned)\b",  # the asker's own request, withdrawn
     ),
     _p(
         "override",
@@ -197,6 +200,9 @@ _ENGLISH: tuple[Pattern, ...] = (
         "role-play",
         3,
         r"\b(?:pretend|act|roleplay|role-play|play|you are|you're|be|imagine)\b.{0,60}\b(?:dead|late|deceased|departed|passed)\s+(?:grand(?:ma|mother|pa|father|dad)|granny|nan|nana|father|mother|dad|daddy|mum|mom|mummy|mommy|papa|mama|uncle|aunt|auntie|brother|sister|husband|wife)\b.{0,120}\b(?:used to|would always|always|every night|bedtime|lullaby|fall asleep)\b",
+        # what the relative is made to recite: a key, a recipe, steps (not "stories about her flower shop")
+        r"\b(?:keys?|codes?|serials?|recipes?|how\s+to|steps?|formula|instructions|passwords?|licen[cs]e|napalm|synthes\w*|exactly|ingredients|chemicals?|activation|numbers?|quantities|procedure|process"
+        r"|explosives?|bombs?|weapons?|munitions|poisons?|drugs?|meth\w*|malware|hack\w*|sealed|secret\w*|confidential|without\s+(?:\w+\s+)?paperwork)\b",
     ),
     _p(
         "role-play",
@@ -395,6 +401,8 @@ PATTERNS: tuple[Pattern, ...] = (
     + tuple(_p(*spec) for spec in CLAIM_PATTERNS)
     + tuple(_p(*spec) for spec in EXFILTRATION_PATTERNS)
     + tuple(_p(*spec) for spec in EXTRACTION_LANGUAGE_PATTERNS)
+    + tuple(_p(*spec) for spec in ADDRESSED_PATTERNS)
+    + tuple(_p(*spec) for spec in VOIDED_PATTERNS)
 )
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
 PERSONA = re.compile(r"\b(?:DAN|STAN|DUDE|AIM|KEVIN|BetterDAN|EvilBOT|EvilBot|DevMode)\b")

@@ -48,6 +48,7 @@ _NOT_THE_MODELS = (
     # a printed thing named by its rules ("the old instruction sheet"), and the asker's own earlier requests
     r"|\b(?:instructions?|rules?|directions) (?:sheets?|manuals?|leaflets?|booklets?|cards?|videos?|pamphlets?|inserts?)\b"
     r"|\b(?:instructions?|rules|prompts?|directions|commands|requests?) (?:that )?i (?:gave|sent|wrote|typed|listed|added|set|asked for)\b"
+    r"|\b(?:my|our)\s+(?:own\s+)?(?:previous|prior|earlier|last|first|initial|original)\s+(?:instructions?|requests?|messages?|prompts?|directions|questions?)\b"
     # a third party's instructions ("the previous technician's instructions"), and a care routine's
     # relayed by whoever set it ("the vet told us to stop following the old feeding instructions")
     r"|\b(?:previous|prior|earlier|old|former|other|last|original)\s+(?!(?:developer|creator|system|operator|admin|administrator|programmer|model|ai)s?'s)[a-z]+'s\s+(?:[\w-]+\s+)?(?:instructions|rules|directions|guidelines|orders)\b"
