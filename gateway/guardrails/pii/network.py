@@ -10,15 +10,9 @@ from __future__ import annotations
 import ipaddress
 import re
 
+from gateway.guardrails.pii import address_lookalikes as versions
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
-from gateway.guardrails.pii.address_lookalikes import (
-    about_versions,
-    among_versions,
-    netmask,
-    version_like,
-    version_step,
-)
 from gateway.guardrails.pii.detector import Detector, has_any
 from gateway.guardrails.pii.documented_values import documentation_address, documentation_mac, documented
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
@@ -277,18 +271,18 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start()
     if _SECTION_SIGN.search(scan.text, max(0, start - 4), start):
         return None  # "§ 7.4.2.1 of the Terms": a clause
-    if version_like(match.group()) and (
-        about_versions(scan.text, max(0, start - 48), start)
-        or about_versions(scan.text, match.end(), min(len(scan.text), match.end() + 24))
-        or among_versions(scan.text, start)
-        or version_step(scan.text, start, match.end())
+    if versions.version_like(match.group()) and (
+        versions.about_versions(scan.text, max(0, start - 48), start)
+        or versions.about_versions(scan.text, match.end(), min(len(scan.text), match.end() + 24))
+        or versions.among_versions(scan.text, start)
+        or versions.version_step(scan.text, start, match.end())
     ):
         return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3", "2.9.11.4. Firmware bundle ..."
     if documentation_address(scan, match.group()):
         return None  # 192.0.2.10 in a text about documentation or tests
     if _PRODUCT_TOKEN.search(scan.text, max(0, start - 24), start):
         return None  # a user agent's product version: "Chrome/122.0.0.0" (a log's "HIER_DIRECT/41.1..." is an address)
-    if netmask(match.group()) or scan.text.endswith(("brd ", "broadcast "), max(0, start - 10), start):
+    if versions.netmask(match.group()) or scan.text.endswith(("brd ", "broadcast "), max(0, start - 10), start):
         return None  # "Subnet Mask: 255.255.255.0", "brd 10.44.7.255": a mask or a broadcast address, nobody's
     return found(IP, match.start(), match.end())
 

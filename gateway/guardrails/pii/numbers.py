@@ -43,6 +43,7 @@ from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, n
 from gateway.guardrails.pii.documented_values import published_example
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import WIDTH, Finding, Scan, digits_of, found
+from gateway.guardrails.pii.second_values import called_other, second_of_its_kind
 from gateway.guardrails.pii.travel_documents import TRAVEL_DOCUMENTS
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
@@ -178,35 +179,11 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
         return found(kind, match.start(), match.end())
     if kind == ITIN and scan.near(match.start(), match.end(), ctx.SSN):
         return found(ITIN, match.start(), match.end())  # an ITIN in an SSN's field, as the IRS's forms take it
-    if match[3] == "-" and not _called_other(scan, match.start()):
+    if match[3] == "-" and not called_other(scan, match.start()):
         return found(kind, match.start(), match.end())
-    if scan.follows(match.start(), (kind,), gap=48, between=_AND_THE_OTHER):
+    if second_of_its_kind(scan, match.start(), kind):
         return found(kind, match.start(), match.end())  # "mi ITIN es 963-55-5708 y el de mi esposo 907 83 6462"
     return None
-
-
-# Between one value and a second of its kind named by a conjunction: " and my wife's is ", " y el de mi esposo "
-# (not "SSN 685-15-2671 and passport 447853766": a word naming another kind of number stops it)
-_OTHER_KIND = (
-    r"(?i:passport|pasaporte|passeport|reisepass|phone|tel|mobile|account|acct|cuenta|routing|card|tarjeta"
-    r"|licen[cs]e|ein|ban|policy|member|order)"
-)
-_AND_THE_OTHER = re.compile(
-    r"[ \t]*[,;]?[ \t]*(?i:and|y|et|und|e|i|og|en|och|ja|oraz|as well as)\b"
-    rf"(?:(?!{_OTHER_KIND})[^\d\n.!?;:]){{0,32}}?[ \t]*[:=-]?[ \t]*"
-)
-
-
-# A sentence's end: "Medicare ID is 1EG4-TE5-MK73. Mine is 787-02-0588" (the ID is the last sentence's)
-_SENTENCE_END = re.compile(r"[.!?][ \t]+(?=[A-Z])")
-
-
-def _called_other(scan: Scan, start: int) -> bool:
-    """Whether a word before a dashed 3-2-4 value, in its own sentence, calls it something else."""
-    if not scan.before(start, lookalike.NOT_PERSONAL):
-        return False
-    ends = [m.end() for m in _SENTENCE_END.finditer(scan.text, max(0, start - WIDTH), start)]
-    return not ends or scan.keyword_in(lookalike.NOT_PERSONAL, ends[-1], start) is not None
 
 
 def _dotted_ssn(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -314,18 +291,9 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
 def _passport(match: re.Match[str], scan: Scan) -> Finding | None:
     if published_example(scan, match.group()):
         return None  # placeholder="e.g. 123456789" (not any "sample": "exfiltrated sample: passport=...")
-    if scan.near(match.start(), match.end(), ctx.PASSPORT) or scan.follows(
-        match.start(), (PASSPORT,), gap=24, between=_ANOTHER_OF_THE_KIND
-    ):
+    if scan.near(match.start(), match.end(), ctx.PASSPORT) or second_of_its_kind(scan, match.start(), PASSPORT):
         return found(PASSPORT, match.start(), match.end())
     return None
-
-
-# Between one value and a second of its kind: "Passport No: 674583063 (previous: 655035616)", "..., old one 53..."
-_ANOTHER_OF_THE_KIND = re.compile(
-    r"[ \t]*[(,;/][ \t]*(?:(?i:previous|prev\.?|old(?: one)?|former(?:ly)?|expired|new|or|alt\.?|alternate"
-    r"|second|also|earlier|replaced|renewed)[ \t]*[:=-]?[ \t]*)?"
-)
 
 
 def _pin(match: re.Match[str], scan: Scan) -> Finding | None:
