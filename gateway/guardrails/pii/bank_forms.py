@@ -37,11 +37,13 @@ def _micr(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 # A value in an element or key that names it: <pay:RoutingNumber>645493904</pay:RoutingNumber>,
-# OFX's <BANKID>650505845<ACCTID>53697459119, "routing_number": "021000021".
+# OFX's <BANKID>650505845<ACCTID>53697459119, "routing_number": "021000021". One set of first
+# characters, case folded only inside the names: the search skips to a "<" or a quote in C (a third
+# of the time of "(?i)" over both alternatives, which tries every character).
 _TAGGED = re.compile(
-    r"(?i)<(?:[\w-]+:)?(?P<tag>[\w-]*(?:routing|aba|bankid|acctid|account)[\w-]*)(?:\s[^<>]*)?>"
+    r"[<\"'](?:(?<=<)(?:[\w-]+:)?(?P<tag>[\w-]*(?i:routing|aba|bankid|acctid|account)[\w-]*)(?:\s[^<>]*)?>"
     r"\s*(?P<value>\d[\d -]{4,18}\d)\b"
-    r"|[\"'](?P<key>[\w-]*(?:routing|aba|acct|account)[\w-]*)[\"']\s*:\s*[\"']?(?P<keyed>\d[\d -]{4,18}\d)\b"
+    r"|(?<=[\"'])(?P<key>[\w-]*(?i:routing|aba|acct|account)[\w-]*)[\"']\s*:\s*[\"']?(?P<keyed>\d[\d -]{4,18}\d)\b)"
 )
 
 

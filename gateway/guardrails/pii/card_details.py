@@ -114,6 +114,9 @@ ANSWERED_EXPIRY = re.compile(
     r"(?P<value>(?:0?[1-9]|1[0-2])(?: ?[/-] ?| )?(?:20)?\d\d(?![\d/])"
     r"|(?i:(?:fin|end of|finales de|fine|ende|final de)\s+)?(?i:[a-zéûç]{3,9})\.?,?(?: de)? (?:20)?\d\d(?!\d))"
 )
+ANSWERED_EXPIRY_STARTS = (
+    "exp", "valid", "date d'expiration", "scadenza", "caducidad", "vencimiento", "ablaufdatum", "gültig bis",
+)  # fmt: skip
 _MONTH_START = re.compile(f"(?i:(?:fin|end of|finales de|fine|ende|final de)\\s+)?(?i:{_MONTHS})")
 
 

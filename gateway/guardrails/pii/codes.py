@@ -12,7 +12,7 @@ import re
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
-from gateway.guardrails.pii.detector import Detector, Judge, has_any
+from gateway.guardrails.pii.detector import Detector, Judge, has_any, starting_with
 from gateway.guardrails.pii.documented_values import published_example
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import Finding, Scan, found
@@ -178,6 +178,31 @@ def _plate(match: re.Match[str], scan: Scan) -> Finding | None:
 
 _driver = _valued(DRIVER, 2)
 
+_NAMED_SWIFT = re.compile(
+    r"(?i:\b(?:swift|bic)(?:[ /]?(?:code|bic))?)"
+    + _FILLERS
+    + r"(?P<value>(?i:[a-z]{6}[a-z0-9]{2}(?:[a-z0-9]{3})?))(?!\w)"
+)
+_NAMED_NINO = re.compile(
+    r"(?i:\b(?:nino|ni(?= ?(?:number|num|no\b|#|:))|national insurance(?: number| no\.?)?))"
+    + _FILLERS
+    + r"(?P<value>(?i:[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z] ?\d\d ?\d\d ?\d\d ?[a-d]))(?!\w)"
+)
+_NAMED_PLATE = re.compile(
+    r"(?i:licen[cs]e[ -]plates?|number[ -]plates?|registration[ -]plates?|reg plates?|plates?"
+    r"|(?:vehicle |car )?reg(?:istration)?(?:\.| mark| number| no\.?)?|tag number)"
+    + _FILLERS
+    + r"(?P<value>[A-Z0-9]{1,8}(?:[ -][A-Z0-9]{1,4}){0,2})(?![\w-])"
+)
+
+_NAMED_DRIVER = re.compile(
+    r"(?i:driver'?s?'?[ -]licen[cs]es?|driving[ -]licen[cs]es?|driver'?s? id|(?<![^\W_])dl(?![^\W_])|d\.l\.)"
+    + _FILLERS
+    + r"(?P<value>[A-Z0-9]{1,20}(?:[ -]\d{2,}){0,4})(?![\w-])"
+)
+# Keyword-first patterns are tried only where their keywords start (detector.starting_with).
+
+
 DETECTORS = (
     Detector(
         (IBAN,),
@@ -205,13 +230,10 @@ DETECTORS = (
     ),
     Detector(
         (SWIFT,),
-        re.compile(
-            r"(?i:\b(?:swift|bic)(?:[ /]?(?:code|bic))?)"
-            + _FILLERS
-            + r"(?P<value>(?i:[a-z]{6}[a-z0-9]{2}(?:[a-z0-9]{3})?))(?!\w)"
-        ),
+        _NAMED_SWIFT,
         _named_swift,
         has_any("swift", "bic"),
+        matches=starting_with(_NAMED_SWIFT, "swift", "bic"),
     ),
     Detector(
         (VIN,),
@@ -227,34 +249,24 @@ DETECTORS = (
     ),
     Detector(
         (NINO,),
-        re.compile(
-            r"(?i:\b(?:nino|ni(?= ?(?:number|num|no\b|#|:))|national insurance(?: number| no\.?)?))"
-            + _FILLERS
-            + r"(?P<value>(?i:[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z] ?\d\d ?\d\d ?\d\d ?[a-d]))(?!\w)"
-        ),
+        _NAMED_NINO,
         _named_nino,
         has_any("nino", "ni n", "ni#", "ni #", "ni:", "ni :", "national insurance"),
+        matches=starting_with(_NAMED_NINO, "nino", "ni", "national insurance"),
     ),
     Detector((NINO,), re.compile(r"QQ(?<!\wQQ) ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"), _nino_example),
     Detector(
         (PLATE,),
-        re.compile(
-            r"(?i:licen[cs]e[ -]plates?|number[ -]plates?|registration[ -]plates?|reg plates?|plates?"
-            r"|(?:vehicle |car )?reg(?:istration)?(?:\.| mark| number| no\.?)?|tag number)"
-            + _FILLERS
-            + r"(?P<value>[A-Z0-9]{1,8}(?:[ -][A-Z0-9]{1,4}){0,2})(?![\w-])"
-        ),
+        _NAMED_PLATE,
         _plate,
         has_any("plate", "registration", "reg ", "reg.", "reg:", "tag number"),
+        matches=starting_with(_NAMED_PLATE, "licen", "number", "reg", "plate", "vehicle ", "car ", "tag number"),
     ),
     Detector(
         (DRIVER,),
-        re.compile(
-            r"(?i:driver'?s?'?[ -]licen[cs]es?|driving[ -]licen[cs]es?|driver'?s? id|(?<![^\W_])dl(?![^\W_])|d\.l\.)"
-            + _FILLERS
-            + r"(?P<value>[A-Z0-9]{1,20}(?:[ -]\d{2,}){0,4})(?![\w-])"
-        ),
+        _NAMED_DRIVER,
         _driver,
         has_any("driv", "dl", "d.l."),
+        matches=starting_with(_NAMED_DRIVER, "driv", "dl", "d.l."),
     ),
 )

@@ -22,10 +22,23 @@ def needles(*words: str) -> tuple[str, ...]:
     return words
 
 
-def has_any(*words: str) -> Gate:
+class WordGate:
+    """A gate passing texts that hold one of ``words`` (lower case). They are in the automaton
+    before any text is scanned, so one set test against the text's needles answers; the scanner
+    makes that test itself, for all such gates at once, without calling each."""
+
+    __slots__ = ("words",)
+
+    def __init__(self, words: frozenset[str]) -> None:
+        self.words = words
+
+    def __call__(self, scan: Scan) -> bool:
+        return scan.holds_needle(self.words)
+
+
+def has_any(*words: str) -> WordGate:
     """A gate: whether the text holds any of ``words`` (lower case)."""
-    registered = needles(*words)
-    return lambda scan: scan.has(*registered)
+    return WordGate(frozenset(needles(*words)))
 
 
 def after_keywords(pattern: re.Pattern[str], near: Keywords, reach: int, longest: int) -> Matches:
@@ -43,6 +56,43 @@ def after_keywords(pattern: re.Pattern[str], near: Keywords, reach: int, longest
                     yield match
 
     return matches
+
+
+def starting_with(pattern: re.Pattern[str], *words: str, word_start: bool = False) -> Matches:
+    """A detector's ``matches`` for a pattern every match of which starts where one of ``words``
+    (lower case) does, or, with ``word_start``, at the start of the word holding one ("WLAN-Passwort"
+    from "wort"): ``pattern.finditer``'s matches, the pattern tried only there. A pattern that opens
+    with a case-insensitive alternation of keywords is otherwise tried at every character of the
+    text (0.1-0.5 ms for 2 KB once its gate passes)."""
+    registered = needles(*words)
+
+    def matches(scan: Scan) -> Iterable[re.Match[str]]:
+        text, lowered = scan.text, scan.lowered
+        if len(lowered) != len(text):  # lower-casing moved the offsets (rare letters): search it all
+            yield from pattern.finditer(text)
+            return
+        starts: set[int] = set()
+        for word in scan.held(registered):
+            at = lowered.find(word)
+            while at >= 0:
+                starts.add(at)
+                if word_start:
+                    starts.add(_word_start(text, at))
+                at = lowered.find(word, at + 1)
+        last = 0
+        for start in sorted(starts):
+            if start >= last and (match := pattern.match(text, start)) is not None:
+                last = max(match.end(), start + 1)
+                yield match
+
+    return matches
+
+
+def _word_start(text: str, at: int) -> int:
+    """Where the word holding ``text[at]`` starts (``\\w``: letters, digits and "_")."""
+    while at > 0 and (text[at - 1].isalnum() or text[at - 1] == "_"):
+        at -= 1
+    return at
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,8 +118,11 @@ class Detector:
     matches: Matches | None = None
 
     def run(self, scan: Scan) -> None:
-        if self.gate is not None and not self.gate(scan):
-            return
+        if self.gate is None or self.gate(scan):
+            self.search(scan)
+
+    def search(self, scan: Scan) -> None:
+        """Run the pattern and its judge over the text, its gate passed."""
         judge = self.judge
         found = self.pattern.finditer(scan.text) if self.matches is None else self.matches(scan)
         for match in found:

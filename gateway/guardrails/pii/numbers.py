@@ -27,6 +27,7 @@ from gateway.guardrails.pii.bank_forms import (
 )
 from gateway.guardrails.pii.card_details import (
     ANSWERED_EXPIRY,
+    ANSWERED_EXPIRY_STARTS,
     CID,
     KEYED_EXPIRY,
     answered_expiry,
@@ -39,7 +40,7 @@ from gateway.guardrails.pii.card_details import (
     keyed_expiry,
     speaks_of_cards,
 )
-from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, needles
+from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, needles, starting_with
 from gateway.guardrails.pii.documented_values import published_example
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import WIDTH, Finding, Scan, digits_of, found
@@ -211,6 +212,8 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
     digits = digits_of(match.group())
     if not (6 <= len(digits) <= 17 and len(set(digits)) > 1):
         return None
+    if not scan.near(match.start(), match.end(), ctx.ACCOUNT):
+        return None  # first: most numbers stand far from the word, and the look-alikes below cost more
     if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
         return None  # the tail of an IBAN (one failing its check digits: not an account either)
     if len(digits) == 12 and (
@@ -229,9 +232,7 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "Fri Mar 14 09:02:11 2025", a MAC's "68-77-95-C3-E8-53": a time, a hex string
     if len(digits) == 9 and named_routing(scan, match.start()):
         return None  # "라우팅 번호 234071028 (checksum failed)": a bad routing number, no account
-    if scan.near(match.start(), match.end(), ctx.ACCOUNT):
-        return found(ACCOUNT, match.start(), match.end())
-    return None
+    return found(ACCOUNT, match.start(), match.end())
 
 
 _NHS_PRINTED = re.compile(r"\d{3}([ -])\d{3}\1\d{4}")  # how the NHS prints its numbers
@@ -335,6 +336,7 @@ DETECTORS = (
         answered_expiry,
         lambda scan: "?" in scan.text and scan.mentions(ctx.EXPIRY),
         needs=(CARD,),
+        matches=starting_with(ANSWERED_EXPIRY, *ANSWERED_EXPIRY_STARTS),
     ),
     Detector(  # "有効期限：2027年9月", "유효기간 2027년 9월": year then month, after the keyword
         (EXPIRY,),

@@ -213,6 +213,7 @@ DETECTORS = (
         re.compile(r"[2-9](?<![\w.+/#$€£(-][2-9])\d\d[.-]\d{4}(?![\w-]|[.]\d)"),
         _local_seven,
         lambda scan: scan.shape(b"000s0000") and scan.mentions(ctx.PHONE),
+        lead=r"(?<=[2-9])\d\d[.-]\d{4}",
     ),
     Detector(
         (PHONE,),

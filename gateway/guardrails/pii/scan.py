@@ -10,22 +10,25 @@ account numbers: 021000021 and 12345678") inherits the context of the value befo
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from gateway.guardrails.pii.columns import column_header
 from gateway.guardrails.pii.keywords import NEEDLES, Keywords
 
 WIDTH = 60  # characters before a value where its keyword may stand
 AFTER = 24  # characters after it ("4821 is my PIN")
-_TABLE_ROWS = 200  # rows of a table looked past for its header
 # The last number before a value; digits glued to letters are part of a word ("CVC2", "v2"), not one.
 _LAST_NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?=\D*\Z)")
 _NEXT_DIGIT = re.compile(r"\d")
-_RULE_LINE = re.compile(r"[ \t]*[-=]{3,}[-=+| \t]*")
 # A transcript's time stamp and speaker right before a value: "[00:01:38] CALLER: ", "14:03:23 Customer: "
 _SPEAKER_STAMP = re.compile(r"\[?\d{1,2}:\d\d(?::\d\d)?(?:\.\d+)?\]?[ \t]*(?:[^\W\d_][\w.-]{0,20}[ \t]?){1,2}:[ \t]*\Z")
 _LIST_GLUE = re.compile(r"[\s,;/&]*(?:and|or|&|then)?[\s,;/&]*\Z", re.IGNORECASE)
 _VALUE_START = re.compile(r"[^\s,;]+\Z")
+# How far before a value ``before`` may read besides its four clauses: a speaker's stamp (40) and
+# three earlier values of a list (40 each)
+_BEFORE_REACH = 160
 _SEPARATORS = re.compile(r"[\s,;:/|()\-`'\"]*\Z")
 # Between a value and a keyword naming it afterwards; and what says the keyword has its own value.
 # what may stand between a value and the keyword after it (HL7 components too: "6657723199^^^NHS^NH")
@@ -104,7 +107,7 @@ class Scan:
 
     __slots__ = (
         "text", "lowered", "found", "_types", "_by_end", "example_words", "template", "_present", "_searched", "_held",
-        "_same_length", "_shape", "_table_tops", "documented",
+        "_same_length", "_shape", "_table_tops", "documented", "_spots",
     )  # fmt: skip
 
     def __init__(self, text: str) -> None:
@@ -114,6 +117,7 @@ class Scan:
         self._present: frozenset[str] | None = None  # the keyword needles the text holds (one pass, on first ask)
         self._searched: frozenset[str] = frozenset()  # the needles that pass looked for
         self._held: dict[int, tuple[str, ...]] = {}  # per keyword list: its needles the text holds
+        self._spots: dict[int, list[int]] = {}  # per keyword list: where its needles start, in order
         self._same_length = len(self.lowered) == len(text)  # lower-casing kept every offset
         self._shape: bytes | None = None
         self._types: set[str] = set()
@@ -151,17 +155,22 @@ class Scan:
         """Whether any of ``needles`` (lower case) occurs in the text: a gate before a regex runs."""
         return bool(self.held(needles))
 
+    def holds_needle(self, needles: frozenset[str]) -> bool:
+        """Whether the text holds one of ``needles``, all registered before the automaton was built
+        (a detector's gate words): no check of which were searched for."""
+        return not self.needles().isdisjoint(needles)
+
     def held(self, needles: tuple[str, ...]) -> tuple[str, ...]:
         """Those of ``needles`` (lower case) the text holds. They join the text-wide automaton the
         first time they are asked about, so that later texts answer from its one pass instead of a
         substring search of the text each."""
-        present = self._needles()
+        present = self.needles()
         if self._searched.issuperset(needles):
             return tuple(needle for needle in needles if needle in present)
         NEEDLES.add(needles)
         return tuple(needle for needle in needles if needle in self.lowered)
 
-    def _needles(self) -> frozenset[str]:
+    def needles(self) -> frozenset[str]:
         """The needles the text holds (one pass of the automaton, on first ask)."""
         if self._present is None:
             self._present, self._searched = NEEDLES.present(self.lowered)
@@ -186,7 +195,7 @@ class Scan:
         texts hold none, and then no window needs searching."""
         if keywords.needles is None:
             return True
-        return not self._needles().isdisjoint(keywords.needles)
+        return not self.needles().isdisjoint(keywords.needles)
 
     def keyword_in(self, keywords: Keywords, start: int, end: int) -> re.Match[str] | None:
         """The first of ``keywords`` inside ``text[start:end]``, as ``pattern.search`` would find it:
@@ -210,7 +219,7 @@ class Scan:
         held = self._held.get(id(keywords))
         if held is None:
             assert keywords.needles is not None
-            present = self._needles()
+            present = self.needles()
             held = self._held[id(keywords)] = tuple(n for n in keywords.needles if n in present)
         return held
 
@@ -223,9 +232,27 @@ class Scan:
         window = self.lowered[start:end]
         return any(needle in window for needle in self._held_by(keywords))
 
+    def _may_start(self, keywords: Keywords, low: int, high: int) -> bool:
+        """Whether one of ``keywords`` may start in ``text[low:high]``: one of their needles starts
+        there (a bisection of where they stand, found once per text). Most of a text's numbers
+        stand far from any keyword, and then no clause needs reading."""
+        if keywords.needles is None or not self._same_length:
+            return True
+        spots = self._spots.get(id(keywords))
+        if spots is None:
+            lowered, spots = self.lowered, []
+            for needle in self._held_by(keywords):
+                at = lowered.find(needle)
+                while at >= 0:
+                    spots.append(at)
+                    at = lowered.find(needle, at + 1)
+            spots = self._spots[id(keywords)] = sorted(spots)
+        index = bisect_left(spots, low)
+        return index < len(spots) and spots[index] < high
+
     def before(self, start: int, keywords: Keywords, width: int = WIDTH) -> bool:
         """Whether a keyword stands in the clause before ``start`` (see the module docstring)."""
-        if not self.mentions(keywords):
+        if not self.mentions(keywords) or not self._may_start(keywords, start - _BEFORE_REACH - 4 * width, start):
             return False
         end = start
         if self.text[max(0, start - 3) : start].rstrip(" \t").endswith(":") and (
@@ -249,7 +276,7 @@ class Scan:
     def after(self, end: int, keywords: Keywords, width: int = AFTER) -> bool:
         """Whether a keyword names the value from just after it ("4821 is my PIN", "536-22-8841
         (SSN)"), and does not instead introduce the next value (", passport A12345678")."""
-        if not self.mentions(keywords):
+        if not self.mentions(keywords) or not self._may_start(keywords, end, end + width):
             return False
         stop = min(len(self.text), end + width)
         digit = _NEXT_DIGIT.search(self.text, end, stop)
@@ -271,37 +298,9 @@ class Scan:
         return header is not None and keywords.pattern.search(header) is not None
 
     def column_header(self, start: int) -> str | None:
-        """The header cell of the table column holding ``start``, when the value is a table's cell:
-        the top line of the run of lines above with as many cells as its own."""
-        text = self.text
-        line_start = text.rfind("\n", 0, start) + 1
-        if line_start == 0:
-            return None
-        line_end = text.find("\n", start)
-        line = text[line_start : len(text) if line_end < 0 else line_end]
-        # the commonest of the delimiters ("01 | KOVACS, Daniel | USA": pipes, whatever a name holds)
-        delimiter = max((d for d in ",\t|;" if d in line), key=line.count, default=None)
-        if delimiter is None:
-            return aligned_header(text, line_start, start, self._table_tops)
-        cells = _delimiters(line, delimiter)
-        header = None
-        above_end = line_start - 1  # the newline ending the line above
-        for _ in range(_TABLE_ROWS):
-            above_start = text.rfind("\n", 0, above_end) + 1
-            if _delimiters(text[above_start:above_end], delimiter) != cells:
-                if not _RULE_LINE.fullmatch(text, above_start, above_end) or above_start == 0:
-                    break
-                above_end = above_start - 1  # psql's "-----+-----" under the header: look past it
-                continue
-            header = (above_start, above_end)
-            if above_start == 0:
-                break
-            above_end = above_start - 1
-        if header is None:
-            return None
-        names = text[header[0] : header[1]].split(delimiter)
-        index = _delimiters(text[line_start:start], delimiter)
-        return names[index] if index < len(names) else None
+        """The header cell of the table column holding ``start``, when the value is a table's cell
+        (columns.py)."""
+        return column_header(self.text, start, self._table_tops)
 
     def led_by(self, start: int, keywords: Keywords, width: int = 32) -> bool:
         """Whether the value comes right after a keyword, only fillers between ("PIN is 4821")."""
@@ -327,67 +326,8 @@ class Scan:
         return False
 
 
-def _delimiters(line: str, delimiter: str) -> int:
-    """How many cells ``line`` starts after its first: delimiters outside double quotes (a CSV
-    cell "Lee, Hannah" is one cell)."""
-    if '"' not in line:
-        return line.count(delimiter)
-    return sum(part.count(delimiter) for part in line.split('"')[::2])
-
-
 _NOT_DIGIT = re.compile(r"\D")
 
 
 def digits_of(value: str) -> str:
     return _NOT_DIGIT.sub("", value)
-
-
-_TOKEN = re.compile(r"\S+")
-_COLUMN_GAP = re.compile(r"\S {2,}\S")
-
-
-def _aligned(line: str) -> bool:
-    """A line of an aligned table: three words or more, two of them apart by a run of spaces."""
-    return len(line.split()) >= 3 and _COLUMN_GAP.search(line) is not None
-
-
-def aligned_header(text: str, line_start: int, start: int, tops: dict[int, int]) -> str | None:
-    """The header word above a value in a table printed in aligned columns (R's and pandas' prints,
-    ``docker ps``, fixed-width reports): the top line of the run of table-like lines holding the
-    value's, when one of its words stands over most of the value. ``tops`` keeps each line's top
-    line, so the rows of one table walk up to it once between them."""
-    token = _TOKEN.match(text, start)
-    if token is None or start > line_start and not text[start - 1].isspace():
-        return None
-    line_end = text.find("\n", start)
-    if not _aligned(text[line_start : len(text) if line_end < 0 else line_end]):
-        return None
-    top = _top_line(text, line_start, tops)
-    if top == line_start:
-        return None  # no table-like line above
-    column, width = start - line_start, token.end() - start
-    header = text[top : text.find("\n", top)]
-    for word in _TOKEN.finditer(header):  # the word over the value (hand-aligned tables drift a column)
-        overlap = min(word.end(), column + width) - max(word.start(), column)
-        if overlap * 5 >= 3 * min(width, word.end() - word.start()):
-            return word.group()
-    return None
-
-
-def _top_line(text: str, line_start: int, tops: dict[int, int]) -> int:
-    """The start of the first line of the run of table-like lines that ends with the one at
-    ``line_start`` (at most ``_TABLE_ROWS`` above it)."""
-    walked = [line_start]
-    top = line_start
-    while len(walked) <= _TABLE_ROWS and top > 0:
-        if top in tops:
-            top = tops[top]
-            break
-        above_start = text.rfind("\n", 0, top - 1) + 1
-        if not _aligned(text[above_start : top - 1]):
-            break
-        top = above_start
-        walked.append(top)
-    for line in walked:
-        tops[line] = top
-    return top

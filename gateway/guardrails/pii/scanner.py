@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from bisect import bisect_left
 from collections.abc import Iterable
+from itertools import compress, repeat
+from operator import is_not
 
-from gateway.guardrails.pii import codes, network, numbers, phones, secret_forms, secrets
-from gateway.guardrails.pii.detector import Detector
+from gateway.guardrails.pii import aws_keys, codes, network, numbers, phones, secret_forms, secrets
+from gateway.guardrails.pii.detector import Detector, WordGate
 from gateway.guardrails.pii.folding import fold
 from gateway.guardrails.pii.keywords import NEEDLES
 from gateway.guardrails.pii.scan import Finding, Scan
@@ -23,6 +25,7 @@ DETECTORS: tuple[Detector, ...] = (
     *phones.DETECTORS,
     *network.DETECTORS,
     *codes.DETECTORS,
+    *aws_keys.DETECTORS,
     *secrets.DETECTORS,
     *secret_forms.DETECTORS,
 )
@@ -32,6 +35,7 @@ NEEDLES.build()  # every detector's keywords and gate words are in by now
 
 # Where a led detector may start: a digit, "(" or "+" not inside a word or after a dot.
 _LEAD_START = r"[\d(+](?<![\w.][\d(+])"
+_NONE = repeat(None)  # endless: beside a match's groups, which of them captured
 
 
 class Scanner:
@@ -46,6 +50,8 @@ class Scanner:
         chosen = [d for d in DETECTORS if needed.intersection(d.types)]
         self.led = tuple(d for d in chosen if d.lead is not None)
         self.others = tuple(d for d in chosen if d.lead is None)
+        # the words of those gated on words, tested here against the text's needles (None: its own gate)
+        self.gate_words = tuple(d.gate.words if isinstance(d.gate, WordGate) else None for d in self.others)
         leads = "".join(f"(?:(?=({d.lead})))?" for d in self.led)
         self.fan_out = re.compile(_LEAD_START + leads) if self.led else None
 
@@ -75,13 +81,18 @@ class Scanner:
         """Every detector's findings in ``text``, overlaps settled (reported types or not)."""
         scan = Scan(text)
         if self.fan_out is not None:
+            led = self.led
             for match in self.fan_out.finditer(text):
-                if match.lastindex is not None:  # some lead holds here
-                    for detector, lead in zip(self.led, match.groups(), strict=True):
-                        if lead is not None:
-                            detector.run_at(scan, match.start())
-        for detector in self.others:
-            detector.run(scan)
+                if match.lastindex is not None:  # some lead holds here: run those whose lead captured
+                    start = match.start()
+                    for detector in compress(led, map(is_not, match.groups(), _NONE)):
+                        detector.run_at(scan, start)
+        present = scan.needles()
+        for detector, words in zip(self.others, self.gate_words, strict=True):
+            if words is None:
+                detector.run(scan)
+            elif not words.isdisjoint(present):
+                detector.search(scan)
         return settle(scan.found)
 
 

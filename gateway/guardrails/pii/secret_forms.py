@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gateway.guardrails.pii.detector import Detector, has_any, needles
+from gateway.guardrails.pii.detector import Detector, has_any, needles, starting_with
 from gateway.guardrails.pii.scan import Finding, Scan, found
 from gateway.guardrails.pii.secrets import HASHED, NOT_A_PASSWORD, PASSWORD, config_password
 
@@ -130,6 +130,17 @@ def _cell_starts(text: str, start: int, end: int, delimiter: str) -> list[int]:
 _PASSWORD_KEY_WORDS = needles("password", "passwd", "pwd")
 _XML_SECRET_TAGS = needles("<pass", "<pwd", "<secret", "<token", "<api")
 _PASSWORD_WORDS = needles("pass", "pwd", "wort")
+# terraform plan's "password = "old" -> "new"" and a Wi-Fi pre-shared key: keyword-first, tried
+# only where a keyword starts (detector.starting_with)
+_PLANNED_CHANGE = re.compile(
+    r"(?i:pass(?:word|wd)?|secret|token)[\"']?[ \t]*=[ \t]*\"[^\"\n]*\"[ \t]*->[ \t]*"
+    r"\"(?P<value>[^\"\n]{1,64})\""
+)
+_WIFI_KEY = re.compile(
+    r"(?i:\b(?:wpa2?-pre-shared-key|wpa2?_passphrase|wpa_psk|pre-shared-key|wpa-psk))[ \t]*[=:][ \t]*"
+    r"(?P<value>\"[^\"\n]{3,64}\"|'[^'\n]{3,64}'|[^\s\"']{3,64})"
+)
+
 
 DETECTORS = (
     Detector(
@@ -214,12 +225,10 @@ DETECTORS = (
     Detector(
         (PASSWORD,),
         # terraform plan: password = "old" -> "new" (the old one is found as any "password = X")
-        re.compile(
-            r"(?i:pass(?:word|wd)?|secret|token)[\"']?[ \t]*=[ \t]*\"[^\"\n]*\"[ \t]*->[ \t]*"
-            r"\"(?P<value>[^\"\n]{1,64})\""
-        ),
+        _PLANNED_CHANGE,
         config_password,
         lambda scan: "->" in scan.text,
+        matches=starting_with(_PLANNED_CHANGE, "pass", "secret", "token"),
     ),
     Detector(
         (PASSWORD,),
@@ -240,12 +249,10 @@ DETECTORS = (
     Detector(
         (PASSWORD,),
         # a Wi-Fi pre-shared key: MikroTik's wpa2-pre-shared-key=..., hostapd's wpa_passphrase=..., wpa_psk=
-        re.compile(
-            r"(?i:\b(?:wpa2?-pre-shared-key|wpa2?_passphrase|wpa_psk|pre-shared-key|wpa-psk))[ \t]*[=:][ \t]*"
-            r"(?P<value>\"[^\"\n]{3,64}\"|'[^'\n]{3,64}'|[^\s\"']{3,64})"
-        ),
+        _WIFI_KEY,
         config_password,
         has_any("pre-shared-key", "wpa_passphrase", "wpa2_passphrase", "wpa_psk", "wpa-psk"),
+        matches=starting_with(_WIFI_KEY, "wpa", "pre-shared-key"),
     ),
     Detector(
         (PASSWORD,),

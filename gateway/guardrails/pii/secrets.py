@@ -1,4 +1,4 @@
-"""Credentials: AWS access and secret keys, and PASSWORD, which covers what a caller should never
+"""Credentials (AWS's keys are aws_keys.py's): PASSWORD, which covers what a caller should never
 paste: a password given as one ("password: hunter2"), API keys and tokens of well-known shapes
 (sk-..., ghp_..., xoxb-..., AIza..., JWTs), private key PEM blocks and the password in a URL.
 
@@ -14,14 +14,11 @@ import re
 from bisect import bisect_left
 from collections.abc import Iterator
 
-from gateway.guardrails.pii import context as ctx
-from gateway.guardrails.pii.detector import Detector, has_any
-from gateway.guardrails.pii.documented_values import published_example
+from gateway.guardrails.pii.detector import Detector, has_any, starting_with
 from gateway.guardrails.pii.password_words import PASSWORD_ELSEWHERE, PASSWORD_ELSEWHERE_NEEDLES
-from gateway.guardrails.pii.placeholders import example_sentence, template_text
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
-ACCESS, SECRET, PASSWORD = "AWS_ACCESS_KEY", "AWS_SECRET_KEY", "PASSWORD"
+PASSWORD = "PASSWORD"
 
 # After the keyword: "password: X", "password for the router is X", or (checked harder) "password X".
 # A dash separates only right after the keyword ("password - X"; in "password for wi-fi is X" it is
@@ -55,6 +52,7 @@ _SEP_ELSEWHERE = (
     r"|(?P<space>[ \t]+))"
 )
 _VALUE = r"(?P<value>\"\"[^\"\n]{1,64}\"\"|\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
+_PASSWORD_ELSEWHERE = re.compile(PASSWORD_ELSEWHERE + r"(?:[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE)
 NOT_A_PASSWORD = frozenset(
     """a an the my your his her their our its this that it is was be for of to in on at by as if and or but
     with without when then here there below above following same mine yours required incorrect wrong invalid
@@ -119,6 +117,12 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
     return None
 
 
+_NEXT_ONE = re.compile(
+    r"(?i:and|but|while)[ \t]+(?:(?i:the|my|his|her|their|our|your)[ \t]+[^\W\d_]{2,15}[ \t]+(?i:one)"
+    r"|(?i:mine|his|hers|theirs|ours|yours))[ \t]+(?i:is|was)[ \t]+(?P<value>[^\s\"'`]{3,64})"
+)
+
+
 def _next_password(match: re.Match[str], scan: Scan) -> Finding | None:
     """ "The Wi-Fi password is Kangaroo_Jump#42 and the admin one is Adm1n$Drive!": a second
     password named by "one" (or "mine") right after a first, in the same sentence."""
@@ -176,48 +180,6 @@ def _keyed_token(match: re.Match[str], scan: Scan) -> Finding | None:
     if not (letters and any(c.isdigit() for c in value)) or _PLACEHOLDER.search(value):
         return None
     return found(PASSWORD, match.start("value"), match.end("value"))
-
-
-def _access_key(match: re.Match[str], scan: Scan) -> Finding | None:
-    if len(set(match.group()[4:])) <= 3:
-        return None  # AKIAXXXXXXXXXXXXXXXX: a placeholder
-    if match.group().endswith("EXAMPLE") and (
-        example_sentence(scan, match.start(), match.end()) or template_text(scan)
-    ):
-        return None  # "Example from the AWS docs: AKIAIOSFODNN7EXAMPLE"
-    if published_example(scan, match.group()):
-        return None  # the same key in a text that says, in any language, it is documentation
-    return found(ACCESS, match.start(), match.end())
-
-
-def _secret_key(match: re.Match[str], scan: Scan) -> Finding | None:
-    value = match.group()
-    if value.endswith("EXAMPLEKEY") and (example_sentence(scan, match.start(), match.end()) or template_text(scan)):
-        return None  # AWS's documented wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY, called an example
-    if published_example(scan, value):
-        return None
-    if not (any(c.isupper() for c in value) and any(c.islower() for c in value)):
-        return None
-    if not any(c.isdigit() or c in "/+" for c in value):
-        return None
-    if (
-        scan.before(match.start(), ctx.AWS_SECRET)
-        or scan.follows(match.start(), (ACCESS,), gap=16)
-        or scan.follows(match.start(), (ACCESS,), gap=48, between=_NEXT_KEY_LINE)
-    ):
-        return found(SECRET, match.start(), match.end())
-    if _SECRET_NAMED.search(scan.text, max(0, match.start() - 64), match.start()):
-        return found(SECRET, match.start(), match.end())  # "SourceSecretKey=...", "awsSecret: ..."
-    return None
-
-
-# The next line of a config after an access key, whatever its key's name ("keyid: AKIA...\n  key: ...").
-_NEXT_KEY_LINE = re.compile(r"[\"']?[ \t]*[,;]?[ \t]*\r?\n[ \t]*[\w.-]{1,30}[\"']?[ \t]*[:=][ \t]*[\"']?")
-# A parameter or field named for a secret, right before the value.
-_SECRET_NAMED = re.compile(
-    r"(?i:[a-z_]*secret[a-z_]*)[\"']?[ \t]*(?::=|=>|=|:)[ \t]*[\"']?\Z|(?i:-[a-z]*secret[a-z]*)[ \t]+[\"']?\Z"
-    r"|(?i:aws_secret_access_key)[\"']?\]?\)?[ \t]*\n[^\n]{0,24}?[\"']?\Z"
-)
 
 
 def _pem(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -297,19 +259,6 @@ _TOKEN_PREFIXES = tuple("sk- sk_ rk_ ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat-
 
 DETECTORS = (
     Detector(
-        (ACCESS,),
-        # AKIA (long-term) and ASIA (temporary) are access keys; AIDA, AROA... are IAM's unique ids
-        re.compile(r"A(?<![A-Za-z0-9]A)(?:KIA|SIA)[A-Z0-9]{16}(?![A-Za-z0-9])"),
-        _access_key,
-    ),
-    Detector(
-        (SECRET,),
-        re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
-        _secret_key,
-        has_any("secret", "aws", "akia", "asia"),
-        needs=(ACCESS,),
-    ),
-    Detector(
         (PASSWORD,),
         re.compile(
             r"[pP](?<![A-Za-z/][pP])"  # not in a path: "GET /etc/passwd HTTP/1.1"
@@ -321,19 +270,18 @@ DETECTORS = (
     ),
     Detector(
         (PASSWORD,),
-        re.compile(
-            r"(?i:and|but|while)[ \t]+(?:(?i:the|my|his|her|their|our|your)[ \t]+[^\W\d_]{2,15}[ \t]+(?i:one)"
-            r"|(?i:mine|his|hers|theirs|ours|yours))[ \t]+(?i:is|was)[ \t]+(?P<value>[^\s\"'`]{3,64})"
-        ),
+        _NEXT_ONE,
         _next_password,
         lambda scan: scan.holds(PASSWORD),
         needs=(PASSWORD,),
+        matches=starting_with(_NEXT_ONE, "and", "but", "while"),
     ),
     Detector(
         (PASSWORD,),
-        re.compile(PASSWORD_ELSEWHERE + r"(?:[\"']?" + _SEP_ELSEWHERE + ")" + _VALUE),
+        _PASSWORD_ELSEWHERE,
         _password,
         has_any(*PASSWORD_ELSEWHERE_NEEDLES),
+        matches=starting_with(_PASSWORD_ELSEWHERE, *PASSWORD_ELSEWHERE_NEEDLES, word_start=True),
     ),
     Detector(
         (PASSWORD,),
