@@ -41,6 +41,12 @@ def has_any(*words: str) -> WordGate:
     return WordGate(frozenset(needles(*words)))
 
 
+def mentioning(keywords: Keywords) -> WordGate | None:
+    """A gate: whether the text may hold one of ``keywords`` (``Scan.mentions``), as a gate on
+    their needles; none when some keyword has no literal start."""
+    return None if keywords.needles is None else WordGate(frozenset(keywords.needles))
+
+
 def after_keywords(pattern: re.Pattern[str], near: Keywords, reach: int, longest: int) -> Matches:
     """A detector's ``matches`` for values its judge takes only after a keyword: ``pattern`` tried
     in the ``reach`` characters after each keyword (a value up to ``longest`` characters), not over

@@ -40,7 +40,7 @@ from gateway.guardrails.pii.card_details import (
     keyed_expiry,
     speaks_of_cards,
 )
-from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, needles, starting_with
+from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, mentioning, needles, starting_with
 from gateway.guardrails.pii.documented_values import published_example
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import WIDTH, Finding, Scan, digits_of, found
@@ -319,7 +319,7 @@ DETECTORS = (
         (CARD,),
         _GROUPED_CARD,
         _grouped_card,
-        lambda scan: scan.mentions(ctx.CARD),
+        mentioning(ctx.CARD),
         matches=after_keywords(_GROUPED_CARD, ctx.CARD, WIDTH, 40),
     ),
     Detector(
@@ -342,7 +342,7 @@ DETECTORS = (
         (EXPIRY,),
         _slow_number(r"(?:20)?\d\d ?[年년] ?(?:0?[1-9]|1[0-2]) ?[月월]"),
         expiry,
-        lambda scan: scan.mentions(ctx.EXPIRY),
+        mentioning(ctx.EXPIRY),
         needs=(CARD,),
         lead=r"(?<=\d)\d{1,3} ?[年년]",
     ),
@@ -379,7 +379,7 @@ DETECTORS = (
         (ROUTING,),
         _slow_number(r"\d{9}|\d{3}([ -])\d{3}\1\d{3}"),
         _routing,
-        lambda scan: scan.mentions(ctx.ROUTING),
+        mentioning(ctx.ROUTING),
         lead=r"(?<=\d)(?:\d{8}|\d\d[ -]\d{3}[ -]\d{3})",
     ),
     *MICR_LINES,
@@ -387,7 +387,7 @@ DETECTORS = (
         (ACCOUNT,),
         _number(r"(?:\d{5,16}|\d{1,7}(?:[ -]\d{2,8}){1,3})(?![ -]?\d)"),
         _account,
-        lambda scan: scan.mentions(ctx.ACCOUNT),
+        mentioning(ctx.ACCOUNT),
         lead=r"(?<=\d)(?:\d{5}|\d{0,7}[ -]\d\d)",
     ),
     Detector(
@@ -404,5 +404,5 @@ DETECTORS = (
         (PASSPORT,), _slow_number(r"[A-Z]{1,2}\d{6,8}|\d{9}"), _passport, lambda scan: scan.mentions(ctx.PASSPORT)
     ),
     *TRAVEL_DOCUMENTS,
-    Detector((PIN,), _slow_number(r"\d{4,8}"), _pin, lambda scan: scan.mentions(ctx.PIN), lead=r"(?<=\d)\d{3}"),
+    Detector((PIN,), _slow_number(r"\d{4,8}"), _pin, mentioning(ctx.PIN), lead=r"(?<=\d)\d{3}"),
 )

@@ -13,7 +13,7 @@ import re
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
-from gateway.guardrails.pii.detector import Detector
+from gateway.guardrails.pii.detector import Detector, mentioning
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import RANKS, Finding, Scan, digits_of, found
 
@@ -205,7 +205,7 @@ DETECTORS = (
         (PHONE,),
         _KEYED_NATIONAL,
         _keyed_national,
-        lambda scan: scan.mentions(ctx.PHONE),
+        mentioning(ctx.PHONE),
         lead=r"(?<=[1-9])\d{1,3}[ .-]\d{2,4}[ .-]\d\d",
     ),
     Detector(
@@ -227,7 +227,7 @@ DETECTORS = (
         (PHONE,),
         re.compile(rf"[2-9](?<!{_NOT_AFTER}[2-9])\d{{9}}{_RB}"),
         _bare_ten,
-        lambda scan: scan.mentions(ctx.PHONE),
+        mentioning(ctx.PHONE),
         lead=r"(?<=[2-9])\d{9}",
     ),
     Detector(

@@ -151,7 +151,7 @@ DETECTORS = (
             r"(?P<value>\"[^\"\n]{1,128}\"|'[^'\n]{1,128}')"
         ),
         _keyed_password,
-        lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
+        has_any(*_PASSWORD_KEY_WORDS),
     ),
     Detector(
         (PASSWORD,),
@@ -162,7 +162,7 @@ DETECTORS = (
             r"(?P<value>[^\s\"'][^\s]{3,127})[ \t]*$"
         ),
         _keyed_password,
-        lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
+        has_any(*_PASSWORD_KEY_WORDS),
     ),
     Detector(
         (PASSWORD,),
@@ -173,7 +173,7 @@ DETECTORS = (
             r"|<add\s+key=\"(?P<xname>[\w.:-]*(?i:password|passwd|pwd)[\w.:-]*)\"\s+value=\"(?P<xvalue>[^\"\n]{1,128})\""
         ),
         _defined_password,
-        lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
+        has_any(*_PASSWORD_KEY_WORDS),
     ),
     Detector(
         (PASSWORD,),
@@ -182,7 +182,7 @@ DETECTORS = (
             r"(?m)^[ \t]*(?P<name>[\w:./-]*(?i:password|passwd|pwd)[\w:./-]*)[ \t]{2,}(?P<value>\S{4,128})[ \t]*$"
         ),
         _keyed_password,
-        lambda scan: scan.has(*_PASSWORD_KEY_WORDS),
+        has_any(*_PASSWORD_KEY_WORDS),
     ),
     Detector(
         (PASSWORD,),
@@ -235,7 +235,7 @@ DETECTORS = (
         # a .pgpass line: hostname:port:database:username:password
         re.compile(r"(?m)^[ \t]*[\w.*-]+:(?:\d{1,5}|\*):[^\s:]+:[^\s:]+:(?P<value>\S{1,64})[ \t]*$"),
         config_password,
-        lambda scan: "pgpass" in scan.lowered,
+        has_any("pgpass"),
     ),
     Detector(
         (PASSWORD,),
