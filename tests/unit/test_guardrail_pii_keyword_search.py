@@ -11,6 +11,7 @@ import itertools
 import pytest
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lookalike_words
 from gateway.guardrails.pii.keywords import NEEDLES, Keywords, keywords
 from gateway.guardrails.pii.scan import Scan
 from gateway.guardrails.pii.scanner import PATTERN_TYPES, Scanner
@@ -75,3 +76,10 @@ def test_a_gate_asking_about_new_words_still_answers_them() -> None:
     assert scan.has("zanzibar", "timbuktu")
     assert not scan.has("timbuktu")
     assert Scan("timbuktu via zanzibar").has("timbuktu")
+
+
+def test_every_keyword_list_but_the_version_words_has_literal_starts() -> None:
+    """One keyword without a literal start (a fragment opening with "(" or "[") makes its whole list
+    count as mentioned by every text, and opens every gate that asks about it."""
+    lists = {**LISTS, **{n: v for n, v in vars(lookalike_words).items() if isinstance(v, Keywords)}}
+    assert [name for name, words in lists.items() if words.needles is None] == ["VERSION_CHANGE"]

@@ -39,11 +39,17 @@ def netmask(address: str) -> bool:
     return bits.startswith("11111111") and "01" not in bits
 
 
-def about_versions(text: str, start: int, end: int) -> bool:
-    """A version word just before, and no network word ("after the upgrade, ping 8.8.8.8")."""
-    return bool(ctx.VERSION_CHANGE.pattern.search(text, start, end)) and not ctx.NETWORK.pattern.search(
-        text, start, end
-    )
+def about_versions(text: str, start: int, end: int, before: bool = True) -> bool:
+    """A version word in ``text[start:end]`` nearer the value than any network word: the last one
+    of the window before it ("IP 192.168.30.57, firmware 2.41.0.9"; "after the upgrade, ping
+    8.8.8.8" is an address), or the first of the window after it."""
+    versions = [m.start() for m in ctx.VERSION_CHANGE.pattern.finditer(text, start, end)]
+    if not versions:
+        return False
+    networks = [m.start() for m in ctx.NETWORK.pattern.finditer(text, start, end)]
+    if not networks:
+        return True
+    return versions[-1] > networks[-1] if before else versions[0] < networks[0]
 
 
 def version_like(value: str) -> bool:

@@ -112,7 +112,9 @@ ANSWERED_EXPIRY = re.compile(
     r"|vencimiento|validade|ablaufdatum|gültig bis)[^\n\d]{0,12}\?[ \t]*\r?\n"
     r"(?:\[[^\]\n]{0,24}\][ \t]*)?[^\n:?]{1,40}:[ \t]*"
     r"(?P<value>(?:0?[1-9]|1[0-2])(?: ?[/-] ?| )?(?:20)?\d\d(?![\d/])"
-    r"|(?i:(?:fin|end of|finales de|fine|ende|final de)\s+)?(?i:[a-zéûç]{3,9})\.?,?(?: de)? (?:20)?\d\d(?!\d))"
+    r"|(?i:(?:fin|end of|finales de|fine|ende|final de)\s+)?(?i:[a-zéûç]{3,9})\.?,?(?: de)? (?:20)?\d\d(?!\d)"
+    # a year said aloud: "June twenty-seven"
+    r"|(?i:[a-zéûç]{3,9})\.?,? (?i:twenty|thirty)(?:[- ](?i:one|two|three|four|five|six|seven|eight|nine))?(?![\w-]))"
 )
 ANSWERED_EXPIRY_STARTS = (
     "exp", "valid", "date d'expiration", "scadenza", "caducidad", "vencimiento", "ablaufdatum", "gültig bis",

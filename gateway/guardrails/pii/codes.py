@@ -63,6 +63,8 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "promo code SPRING25"
     if _other_column(scan, start, match.end()):
         return None  # a table's column of something else: "campaign" holding WINTER24
+    if _QUANTITY_AFTER.match(scan.text, match.end()) and not scan.near(start, match.end(), ctx.SWIFT):
+        return None  # "GRNDSHLD4X2 (ground shield) x2": a part in a pick list, with its quantity
     plain_word = code.isalpha() and not code.endswith("XXX")
     if plain_word and example_sentence(scan, start, match.end()):
         return None  # "SAMPLE CHEQUE FOR TRAINING"
@@ -76,6 +78,9 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     ):
         return None
     return found(SWIFT, start, match.end())
+
+
+_QUANTITY_AFTER = re.compile(r"(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*[x×][ \t]?\d{1,4}\b")
 
 
 def _other_column(scan: Scan, start: int, end: int) -> bool:

@@ -21,7 +21,8 @@ CVV = keywords(
     r"cryptogramme( visuel)?",  # French cards' CVV
     r"cvc2?",
     r"cvn2?",
-    r"安全码",
+    r"安全码", r"安全碼", r"末三碼", r"末三码", r"後三碼", r"后三码",  # "背面末三碼 746": the last three on the back
+    r"セキュリティーコード",
     r"セキュリティコード",
     r"csc",
     r"security code",
@@ -34,6 +35,8 @@ CVV = keywords(
     r"numbers on (the )?back",
     r"digits on (the )?back",
     r"digits on the back",
+    # "the three on the back is 702"
+    r"three on (the )?back", r"four on (the )?back", r"3 on (the )?back", r"4 on (the )?back",
     r"back of (my|the|your|his|her|their|our) card",
     # French, Spanish, Portuguese, German, Italian
     r"sekureca kodo",  # Esperanto
@@ -69,6 +72,7 @@ EXPIRY = keywords(
     r"validade", r"vencimento", r"válid[oa] até", r"valid[oa] ate", r"gültig bis", r"gueltig bis",
     r"ablaufdatum", r"läuft ab", r"scadenza", r"scade", r"valida fino( al)?",
     r"ważna do", r"wazna do", r"geldig tot", r"giltigt till", r"son kullanma", r"有效期", r"有効期限",
+    r"到期日?", r"有效日期",
     r"valid +(thru|through|until)",
     r"vervaldatum", r"skt", r"son kul\.?", r"expire le", r"expira",
     r"udløb\w*", r"gyldig til", r"utløp\w*", r"utgångsdatum", r"giltig till", r"berlaku (s\.? ?d\.?|s/d|sampai|hingga)",
@@ -275,6 +279,11 @@ VERSION_CHANGE = keywords(
     r"バージョン",
     r"版本",
     r"버전",
+    r"펌웨어",
+    r"ファームウェア",
+    r"固件",
+    r"韌體",
+    r"bootloader",  # firmware in Korean, Japanese, Chinese
 )
 # Words saying a dotted quad is an address, whatever else is said around it.
 NETWORK = keywords(

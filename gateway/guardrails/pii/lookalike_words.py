@@ -36,7 +36,7 @@ NOT_PERSONAL = keywords(
     r"parts?",
     r"items?",
     r"products?",
-    r"case",
+    r"case(?<!\bin case)",  # not "call back in case it bounces"
     r"claims?",
     r"confirmation",
     r"booking",

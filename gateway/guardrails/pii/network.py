@@ -273,7 +273,8 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "§ 7.4.2.1 of the Terms": a clause
     if versions.version_like(match.group()) and (
         versions.about_versions(scan.text, max(0, start - 48), start)
-        or versions.about_versions(scan.text, match.end(), min(len(scan.text), match.end() + 24))
+        or versions.about_versions(scan.text, match.end(), min(len(scan.text), match.end() + 24), before=False)
+        or _VERSION_COLUMN.match(scan.column_header(start) or "") is not None
         or versions.among_versions(scan.text, start)
         or versions.version_step(scan.text, start, match.end())
     ):
@@ -288,6 +289,8 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 _SECTION_SIGN = re.compile(r"§\s*\Z")
+# A table's column of versions: "lane,controller_mac,ip,fw" over "1,00:0e:c6:8a:31:f4,10.9.1.11,4.2.0.118"
+_VERSION_COLUMN = re.compile(r"(?i)\s*[\"']?(?:fw|firmware|fw_?ver\w*|version|ver|build|release|sw|software)\b")
 
 
 def _ipv4_at(match: re.Match[str], scan: Scan) -> Finding | None:

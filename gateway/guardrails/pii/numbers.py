@@ -40,8 +40,10 @@ from gateway.guardrails.pii.card_details import (
     keyed_expiry,
     speaks_of_cards,
 )
-from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, mentioning, needles, starting_with
+from gateway.guardrails.pii.card_numbers import GROUPED_CARD, card, grouped_card
+from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, mentioning, starting_with
 from gateway.guardrails.pii.documented_values import published_example
+from gateway.guardrails.pii.number_shapes import RIGHT_BOUND, led_value_pattern, value_pattern
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import WIDTH, Finding, Scan, digits_of, found
 from gateway.guardrails.pii.second_values import called_other, second_of_its_kind
@@ -52,114 +54,6 @@ SSN, ITIN = "US_SOCIAL_SECURITY_NUMBER", "US_INDIVIDUAL_TAX_IDENTIFICATION_NUMBE
 ACCOUNT, ROUTING, PASSPORT = "US_BANK_ACCOUNT_NUMBER", "US_BANK_ROUTING_NUMBER", "US_PASSPORT_NUMBER"
 NHS, UTR = "UK_NATIONAL_HEALTH_SERVICE_NUMBER", "UK_UNIQUE_TAXPAYER_REFERENCE_NUMBER"
 SIN, CA_HEALTH, PIN = "CA_SOCIAL_INSURANCE_NUMBER", "CA_HEALTH_NUMBER", "PIN"
-
-# Not inside a longer token, a decimal, a price, a path or a range. ``_FIRST`` is a value's first
-# digit with that condition after it: a pattern that starts with a plain character class lets the
-# regex engine skip to the next digit in C instead of trying every position.
-_NOT_AFTER = r"[\w.$€£¥@/+-]"
-# After a comma only as a cell of delimited text: not after "1," unless four digits or more follow
-# (a thousands group has three).
-_NOT_AFTER_COMMA = r"(?<!\d,(?![A-Z]|\d{4}))"  # a letter-first value ("...,2007-11-03,A51532696") is a cell
-_FIRST = rf"\d(?<!{_NOT_AFTER}\d)(?<!\d,\d(?!\d{{3}}))"
-# Japanese, Chinese and Korean write their particles straight after a number ("ITIN은 927-74-0888이고")
-_CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
-_RB = rf"(?![^\W{_CJK}]|[./-]\d)"
-
-
-def _number(body: str) -> re.Pattern[str]:
-    """A value starting with ``_FIRST``; ``body`` is the rest of it, after that first digit."""
-    return re.compile(f"{_FIRST}(?:{body}){_RB}")
-
-
-def _slow_number(body: str) -> re.Pattern[str]:
-    """For detectors with a lead, tried only where it holds (``Pattern.match``), so the leading
-    look-behind costs nothing: ``body`` is the whole value."""
-    return re.compile(f"(?<!{_NOT_AFTER}){_NOT_AFTER_COMMA}(?:{body}){_RB}")
-
-
-_GROUP_SEPARATOR = re.compile(r" {1,2}|-")
-
-
-def _groups(value: str) -> list[str]:
-    return _GROUP_SEPARATOR.split(value)
-
-
-_TEST_CARD = re.compile(r"(?i)\btest (?:card|number)s?\b|\bdummy card\b|\bsandbox card\b")
-_TEST_CARD_WORDS = needles("test card", "test number", "dummy card", "sandbox card")  # one stands in every match
-
-
-def _card(match: re.Match[str], scan: Scan) -> Finding | None:
-    """The longest prefix of whole digit groups that is a card number (a CVV may follow the groups)."""
-    value = match.group()
-    if "." in value and not scan.before(match.start(), ctx.CARD):
-        return None  # "4287.1816.6309.1449" is a card only when a card is named
-    if _IBAN_COUNTRY.search(scan.text, max(0, match.start() - 6), match.start()):
-        return None  # "IBAN DE29 4966 9495 9382 5781 10 failed checksum": an IBAN's digits, valid or not
-    groups = _groups(value)
-    line_start = scan.text.rfind("\n", 0, match.start()) + 1
-    if scan.has(*_TEST_CARD_WORDS) and _TEST_CARD.search(
-        scan.text, max(line_start, match.start() - 64), match.end() + 64
-    ):
-        return None  # "the documented test card 4111 1111 1111 1111" (a real card's "format" is still one)
-    for count in range(len(groups), 0, -1):
-        candidate = " ".join(groups[:count])
-        digits = digits_of(candidate)
-        if check.card_number(digits) or _maestro_named(digits, match, scan) or _dated(digits, value, match, scan):
-            if published_example(scan, digits):
-                return None  # Stripe's 4242 4242 4242 4242 in a text about testing
-            return found(CARD, match.start(), match.start() + _prefix_length(value, groups[:count]))
-    return None
-
-
-# A card's printed 4-4-4-4 digits, then its expiry a few words on, on the same line, in any language
-# ("kart 5797 3135 4272 7113, mu jeex 01/27"): the pair names a card whatever its issuer's prefix.
-_FOUR_FOURS = re.compile(r"\d{4}([ -])\d{4}\1\d{4}\1\d{4}")
-_EXPIRY_AFTER = re.compile(r"[^\d\n/]{0,30}?(?<!\d)(?:0?[1-9]|1[0-2]) ?/ ?(?:20)?\d\d(?![\d/])")
-
-
-def _dated(digits: str, value: str, match: re.Match[str], scan: Scan) -> bool:
-    return (
-        len(digits) == 16
-        and _FOUR_FOURS.fullmatch(value) is not None
-        and check.luhn(digits)
-        and len(set(digits)) > 1
-        and _EXPIRY_AFTER.match(scan.text, match.end(), match.end() + 40) is not None
-    )
-
-
-def _prefix_length(value: str, groups: list[str]) -> int:
-    """How many characters of ``value`` its first ``groups`` take, separators between them included."""
-    at = 0
-    for group in groups:
-        at = value.index(group, at) + len(group)
-    return at
-
-
-def _maestro_named(digits: str, match: re.Match[str], scan: Scan) -> bool:
-    """Maestro's wider ranges (50, 56-69; "card=5901629649275463"): only where a card is named, since
-    most 16-digit runs starting so are not cards."""
-    return (
-        12 <= len(digits) <= 19
-        and (digits[:2] == "50" or "56" <= digits[:2] <= "69")
-        and check.luhn(digits)
-        and len(set(digits)) > 1
-        and scan.before(match.start(), ctx.CARD)
-    )
-
-
-_PRINTED = re.compile(r"\d{4}(?:[ -]\d{4}){2,3}(?:[ -]\d{1,3})?|\d{4}[ -]\d{6}[ -]\d{4,5}")
-_GROUPED_CARD = _number(r"\d{1,5}(?:[ -]\d{2,6}){2,6}")
-
-
-def _grouped_card(match: re.Match[str], scan: Scan) -> Finding | None:
-    """Digits grouped in no card's print ("55 62 8655 5309 3613", "457475 3101 343558"): a card
-    only when its checks hold and a card is named in the clause before it."""
-    groups = _groups(match.group())
-    if _PRINTED.fullmatch(match.group()):
-        return None  # a printed format: the first card detector's
-    if any(len(g) < 2 for g in groups) or not scan.before(match.start(), ctx.CARD):
-        return None
-    return _card(match, scan)
 
 
 def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -205,7 +99,6 @@ def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
 
 _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})* ?\Z")
 _ISO_DATE = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
-_IBAN_COUNTRY = re.compile(r"(?<![A-Za-z])[A-Z]{2}\d\d ?\Z")  # an IBAN's country and check digits
 
 
 def _account(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -278,7 +171,7 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # three groups of a longer run ("microchip 985 141 002 337 261")
     if example_sentence(scan, match.start(), match.end()) or published_example(scan, digits_of(match.group())):
         return None  # "the 046 454 286 on the worksheet is the CRA's example", in any language
-    if scan.near(match.start(), match.end(), ctx.SIN):
+    if scan.near(match.start(), match.end(), ctx.SIN) or second_of_its_kind(scan, match.start(), SIN):
         return found(SIN, match.start(), match.end())
     if (
         match[1]
@@ -308,23 +201,23 @@ DETECTORS = (
     NACHA_ENTRIES,
     Detector(
         (CARD,),
-        _number(
+        value_pattern(
             r"\d{3}( {1,2}|-)\d{4}\1\d{4}\1\d{1,4}(?:\1\d{1,3})?|\d{3}([ -])\d{6}\2\d{4,5}|\d{12,18}"
             r"|\d{3}\.\d{4}\.\d{4}\.\d{4}"
         ),
-        _card,
+        card,
         lead=r"(?<=\d)(?:[ .-]{0,2}\d){12}",
     ),
     Detector(
         (CARD,),
-        _GROUPED_CARD,
-        _grouped_card,
+        GROUPED_CARD,
+        grouped_card,
         mentioning(ctx.CARD),
-        matches=after_keywords(_GROUPED_CARD, ctx.CARD, WIDTH, 40),
+        matches=after_keywords(GROUPED_CARD, ctx.CARD, WIDTH, 40),
     ),
     Detector(
         (EXPIRY,),
-        _slow_number(r"(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?\d\d"),
+        led_value_pattern(r"(?:0?[1-9]|1[0-2]) ?[/-] ?(?:20)?\d\d"),
         expiry,
         lambda scan: found_card(scan) or scan.mentions(ctx.EXPIRY),
         needs=(CARD,),
@@ -338,9 +231,17 @@ DETECTORS = (
         needs=(CARD,),
         matches=starting_with(ANSWERED_EXPIRY, *ANSWERED_EXPIRY_STARTS),
     ),
+    Detector(  # "到期日 2027/03", "有効期限 2028.09": year first with a slash or dot, after the keyword
+        (EXPIRY,),
+        led_value_pattern(r"20\d\d ?[/.-] ?(?:0[1-9]|1[0-2])"),
+        expiry,
+        mentioning(ctx.EXPIRY),
+        needs=(CARD,),
+        lead=r"(?<=2)0\d\d ?[/.-] ?[01]\d",
+    ),
     Detector(  # "有効期限：2027年9月", "유효기간 2027년 9월": year then month, after the keyword
         (EXPIRY,),
-        _slow_number(r"(?:20)?\d\d ?[年년] ?(?:0?[1-9]|1[0-2]) ?[月월]"),
+        led_value_pattern(r"(?:20)?\d\d ?[年년] ?(?:0?[1-9]|1[0-2]) ?[月월]"),
         expiry,
         mentioning(ctx.EXPIRY),
         needs=(CARD,),
@@ -357,7 +258,7 @@ DETECTORS = (
     Detector((CVV,), CID, cid, has_any("cid"), needs=(CARD,), matches=cids),
     Detector(
         (CVV,),
-        _number(r"\d{2,3}"),
+        value_pattern(r"\d{2,3}"),
         cvv,
         lambda scan: found_card(scan) or scan.mentions(ctx.CVV),
         needs=(CARD, EXPIRY),
@@ -365,7 +266,7 @@ DETECTORS = (
     ),
     Detector(
         (SSN, ITIN),
-        re.compile(rf"(\d)(?<![\w.$€£¥@/+]\d)(?<!\d,\d)(?<![\d.,]-\d)(\d\d)([ -]?)(\d{{2}})\3(\d{{4}}){_RB}"),
+        re.compile(rf"(\d)(?<![\w.$€£¥@/+]\d)(?<!\d,\d)(?<![\d.,]-\d)(\d\d)([ -]?)(\d{{2}})\3(\d{{4}}){RIGHT_BOUND}"),
         _ssn_or_itin,
         lead=r"(?<=\d)\d\d[ -]?\d\d[ -]?\d{4}",
     ),
@@ -377,7 +278,7 @@ DETECTORS = (
     ),
     Detector(
         (ROUTING,),
-        _slow_number(r"\d{9}|\d{3}([ -])\d{3}\1\d{3}"),
+        led_value_pattern(r"\d{9}|\d{3}([ -])\d{3}\1\d{3}"),
         _routing,
         mentioning(ctx.ROUTING),
         lead=r"(?<=\d)(?:\d{8}|\d\d[ -]\d{3}[ -]\d{3})",
@@ -385,24 +286,22 @@ DETECTORS = (
     *MICR_LINES,
     Detector(
         (ACCOUNT,),
-        _number(r"(?:\d{5,16}|\d{1,7}(?:[ -]\d{2,8}){1,3})(?![ -]?\d)"),
+        value_pattern(r"(?:\d{5,16}|\d{1,7}(?:[ -]\d{2,8}){1,3})(?![ -]?\d)"),
         _account,
         mentioning(ctx.ACCOUNT),
         lead=r"(?<=\d)(?:\d{5}|\d{0,7}[ -]\d\d)",
     ),
     Detector(
         (NHS, UTR, CA_HEALTH),
-        _slow_number(
+        led_value_pattern(
             r"(?:\d{3}([ -]?)\d{3}\1\d{4}|\d{4}([ -]?)\d{3}\2\d{3}|\d{5} ?\d{5})(?:[ -]?(?P<suffix>[A-Z]{1,2}))?"
         ),
         _ten_digits,
         lambda scan: scan.mentions(ctx.NHS) or scan.mentions(ctx.UTR) or scan.mentions(ctx.CA_HEALTH),
         lead=r"(?<=\d)(?:[ -]?\d){9}",
     ),
-    Detector((SIN,), _number(r"\d\d([ -]?)\d{3}\1\d{3}"), _sin, lead=r"(?<=\d)\d\d[ -]?\d{3}[ -]?\d{3}"),
-    Detector(
-        (PASSPORT,), _slow_number(r"[A-Z]{1,2}\d{6,8}|\d{9}"), _passport, lambda scan: scan.mentions(ctx.PASSPORT)
-    ),
+    Detector((SIN,), value_pattern(r"\d\d([ -]?)\d{3}\1\d{3}"), _sin, lead=r"(?<=\d)\d\d[ -]?\d{3}[ -]?\d{3}"),
+    Detector((PASSPORT,), led_value_pattern(r"[A-Z]{1,2}\d{6,8}|\d{9}"), _passport, mentioning(ctx.PASSPORT)),
     *TRAVEL_DOCUMENTS,
-    Detector((PIN,), _slow_number(r"\d{4,8}"), _pin, mentioning(ctx.PIN), lead=r"(?<=\d)\d{3}"),
+    Detector((PIN,), led_value_pattern(r"\d{4,8}"), _pin, mentioning(ctx.PIN), lead=r"(?<=\d)\d{3}"),
 )

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from itertools import compress, repeat
 from operator import is_not
 
-from gateway.guardrails.pii import aws_keys, codes, network, numbers, phones, secret_forms, secrets
+from gateway.guardrails.pii import aws_keys, codes, network, numbers, password_phrases, phones, secret_forms, secrets
 from gateway.guardrails.pii.detector import Detector, WordGate
 from gateway.guardrails.pii.folding import fold
 from gateway.guardrails.pii.keywords import NEEDLES
@@ -28,6 +28,7 @@ DETECTORS: tuple[Detector, ...] = (
     *aws_keys.DETECTORS,
     *secrets.DETECTORS,
     *secret_forms.DETECTORS,
+    *password_phrases.DETECTORS,
 )
 PATTERN_TYPES = frozenset(t for d in DETECTORS for t in d.types)
 NEEDLES.build()  # every detector's keywords and gate words are in by now

@@ -16,19 +16,21 @@ _OTHER_KIND = (
     r"(?i:passport|pasaporte|passeport|reisepass|phone|tel|mobile|account|acct|cuenta|routing|card|tarjeta"
     r"|licen[cs]e|ein|ban|policy|member|order)"
 )
-# "(previous: 655035616)", ", old one 53...", " and my wife's is ", " y el de mi esposo "
+# "(previous: 655035616)", ", old one 53...", " and my wife's is ", ". And my daughter's is ", " y el de mi esposo "
 _JOINED = re.compile(
     r"[ \t]*[(,;/][ \t]*(?:(?i:previous|prev\.?|old(?: one)?|former(?:ly)?|expired|new|or|alt\.?|alternate"
     r"|second|also|earlier|replaced|renewed)[ \t]*[:=-]?[ \t]*)?"
-    r"|[ \t]*[,;]?[ \t]*(?i:and|y|et|und|e|i|og|en|och|ja|oraz|as well as)\b"
+    r"|[ \t]*[.,;]?[ \t]*(?i:and|y|et|und|e|i|og|en|och|ja|oraz|as well as)\b"
     rf"(?:(?!{_OTHER_KIND})[^\d\n.!?;:]){{0,32}}?[ \t]*[:=-]?[ \t]*"
+    # Québec's "(celui de ma blonde, pour l'assurance collective : 339056137)": the one of someone else
+    rf"|[ \t]*[(,;]?[ \t]*(?i:celui|celle)\b(?:(?!{_OTHER_KIND})[^\d\n.!?;:]){{0,48}}?[ \t]*[:=-]?[ \t]*"
 )
 _SENTENCE_END = re.compile(r"[.!?][ \t]+(?=[A-Z])")
 
 
 def second_of_its_kind(scan: Scan, start: int, kind: str) -> bool:
     """Whether a finding of ``kind`` ends a few words before ``start``, joined to it as above."""
-    return scan.follows(start, (kind,), gap=48, between=_JOINED)
+    return scan.follows(start, (kind,), gap=64, between=_JOINED)
 
 
 def called_other(scan: Scan, start: int) -> bool:

@@ -261,8 +261,9 @@ DETECTORS = (
     Detector(
         (PASSWORD,),
         re.compile(
-            r"[pP](?<![A-Za-z/][pP])"  # not in a path: "GET /etc/passwd HTTP/1.1"
-            r"(?i:ass(?:word|wd|code|phrase)s?|ass phrase|wd|w|ass(?=[\"']?[ \t]*(?::=|=|:))"
+            # not in a path ("GET /etc/passwd HTTP/1.1"); Junos' "plain-text-password-value X" too
+            r"[pP](?<![A-Za-z/][pP])"
+            r"(?i:ass(?:word|wd|code|phrase)s?(?:-value)?|ass phrase|wd|w|ass(?=[\"']?[ \t]*(?::=|=|:))"
             r"|(?P<short>ass)(?=[ \t]+for[ \t][^\n:=]{0,40}?[ \t](?:is|was)[ \t]))[\"']{0,2}" + _SEP + _VALUE
         ),
         _password,

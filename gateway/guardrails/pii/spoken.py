@@ -56,6 +56,10 @@ _SPACED_MARK = re.compile(r"(?<=\d) *[-/] *(?=\d)|\( +(?=\d)|(?<=\d) +\)")
 _SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+")
 # OCR of a form that spaces every character, its groups two spaces apart: "3 7 7  8 9 5  3 8 8"
 _SPACED_GROUPS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+(?:  \d(?: \d(?![\w,]|\.\d))+)+")
+# A card read out in groups with pauses written as commas ("it's 4476, 4110, 4066, 2757"), a card's word
+# before it: read as the groups they are
+_COMMA_GROUPS = re.compile(r"(?<![\d,.])\d{4}(?:, \d{4}){3}(?!\d|,\s?\d)")
+_CARD_WORD = re.compile(r"(?i)card|visa|master|amex|discover|karte|tarjeta|carte|cartão|carta|kaart")
 _GROUP_GAP = re.compile(r" {2,}")
 _WIDE_GAP = re.compile(r" {3,}")
 # ... or with uneven gaps ("4 9 1  6    7 1  2  2", "T K 8 6  0 8 7  0 A"): seven characters at least,
@@ -118,7 +122,7 @@ def _number_shapes() -> bytes:
     table = bytearray(b"x" * 256)
     for digit in b"0123456789":
         table[digit] = ord("0")
-    for kept in b" -/()":
+    for kept in b" -/(),":
         table[kept] = kept
     for space in b"\t\n\r":
         table[space] = ord(" ")
@@ -128,7 +132,9 @@ def _number_shapes() -> bytes:
 _NUMBER_SHAPES = _number_shapes()
 # What a stray space beside a number looks like in the text's shape (digits as 0): a pattern below
 # can only match where one of these stands, so most texts skip the patterns' search.
-_STRAY = BytesAhoCorasick([b"0 -", b"- 0", b"0 /", b"/ 0", b"( 0", b"0 )", b" 0 0"], implementation=Implementation.DFA)
+_STRAY = BytesAhoCorasick(
+    [b"0 -", b"- 0", b"0 /", b"/ 0", b"( 0", b"0 )", b" 0 0", b"0, 0"], implementation=Implementation.DFA
+)
 
 
 def _stray_spaces(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, int, str]]:
@@ -137,7 +143,7 @@ def _stray_spaces(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
         return []
     edits: list[tuple[int, int, str]] = []
     occupied = sorted(taken)  # disjoint spans already rewritten, in order: one walk per pattern (linear)
-    for pattern in (_SPACED_MARK, _SPACED_RUN, _SPACED_GROUPS, _SPACED_DIGITS, _SPACED_LETTERS):
+    for pattern in (_SPACED_MARK, _SPACED_RUN, _SPACED_GROUPS, _SPACED_DIGITS, _SPACED_LETTERS, _COMMA_GROUPS):
         fresh: list[tuple[int, int]] = []
         index = 0
         for match in pattern.finditer(text):
@@ -148,6 +154,12 @@ def _stray_spaces(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
                 continue  # nothing to drop, or inside a span already rewritten
             if pattern is _SPACED_RUN and not _uneven_run(match.group()):
                 continue  # letters spaced out ("S I N"), or even gaps that _SPACED_GROUPS reads as groups
+            if pattern is _COMMA_GROUPS:
+                if _CARD_WORD.search(text, max(0, start - 120), start) is None:
+                    continue  # four years or codes in a list
+                edits.append((start, end, match.group().replace(",", "")))
+                fresh.append((start, end))
+                continue
             if pattern is _SPACED_RUN:
                 groups = _WIDE_GAP.split(match.group())
             elif pattern is _SPACED_GROUPS or pattern is _SPACED_LETTERS:

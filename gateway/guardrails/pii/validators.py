@@ -18,7 +18,7 @@ ISO_COUNTRIES = frozenset(
     VE VG VI VN VU WF WS XK YE YT ZA ZM ZW""".split()
 )
 
-# IBAN length per country (SWIFT's IBAN registry).
+# IBAN length per country (SWIFT's IBAN registry, and national IBANs in use outside it).
 IBAN_LENGTHS = {
     code: int(length)
     for code, length in (
@@ -28,9 +28,11 @@ IBAN_LENGTHS = {
         GL:18 GR:27 GT:28 HN:28 HR:21 HU:28 IE:22 IL:23 IQ:23 IS:26 IT:27 JO:30 KW:30 KZ:20 LB:28 LC:32
         LI:21 LT:20 LU:20 LV:21 LY:25 MC:27 MD:24 ME:22 MK:19 MN:20 MR:27 MT:31 MU:30 NI:28 NL:18 NO:15
         OM:23 PK:24 PL:28 PS:29 PT:25 QA:29 RO:24 RS:22 RU:33 SA:24 SC:31 SD:18 SE:24 SI:19 SK:24 SM:27
-        SO:23 ST:25 SV:28 TL:23 TN:24 TR:26 UA:29 VA:22 VG:24 XK:20 YE:30""".split()
+        SO:23 ST:25 SV:28 TL:23 TN:24 TR:26 UA:29 VA:22 VG:24 XK:20 YE:30
+        AO:25 BF:28 BJ:28 CF:27 CG:27 CI:28 CM:27 CV:25 DZ:26 GA:27 GQ:27 GW:25 IR:26 KM:27 MA:28 MG:27
+        ML:28 MZ:25 NE:28 SN:28 TD:27 TG:28""".split()
     )
-}
+}  # the registry's, then the countries whose banks issue IBANs outside it (Iran's Sheba, the CFA franc zone)
 
 # Federal Reserve routing symbols: the first two digits of an ABA routing number.
 _ABA_PREFIXES = frozenset([*range(0, 13), *range(21, 33), *range(61, 73), 80])

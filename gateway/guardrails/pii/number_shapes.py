@@ -1,0 +1,36 @@
+"""The shapes every numeric detector's pattern shares: where a value may start (not inside a longer
+token, a decimal, a price, a path or a range) and end, and its digit groups."""
+
+from __future__ import annotations
+
+import re
+
+# Not inside a longer token, a decimal, a price, a path or a range. ``FIRST_DIGIT`` is a value's first
+# digit with that condition after it: a pattern that starts with a plain character class lets the
+# regex engine skip to the next digit in C instead of trying every position.
+NOT_AFTER = r"[\w.$€£¥@/+-]"
+# After a comma only as a cell of delimited text: not after "1," unless four digits or more follow
+# (a thousands group has three).
+NOT_AFTER_COMMA = r"(?<!\d,(?![A-Z]|\d{4}))"  # a letter-first value ("...,2007-11-03,A51532696") is a cell
+FIRST_DIGIT = rf"\d(?<!{NOT_AFTER}\d)(?<!\d,\d(?!\d{{3}}))"
+# Japanese, Chinese and Korean write their particles straight after a number ("ITIN은 927-74-0888이고")
+CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
+RIGHT_BOUND = rf"(?![^\W{CJK}]|[./-]\d)"
+
+
+def value_pattern(body: str) -> re.Pattern[str]:
+    """A value starting with ``FIRST_DIGIT``; ``body`` is the rest of it, after that first digit."""
+    return re.compile(f"{FIRST_DIGIT}(?:{body}){RIGHT_BOUND}")
+
+
+def led_value_pattern(body: str) -> re.Pattern[str]:
+    """For detectors with a lead, tried only where it holds (``Pattern.match``), so the leading
+    look-behind costs nothing: ``body`` is the whole value."""
+    return re.compile(f"(?<!{NOT_AFTER}){NOT_AFTER_COMMA}(?:{body}){RIGHT_BOUND}")
+
+
+_GROUP_SEPARATOR = re.compile(r" {1,2}|-")
+
+
+def digit_groups(value: str) -> list[str]:
+    return _GROUP_SEPARATOR.split(value)
