@@ -46,7 +46,8 @@ LANGUAGE_PATTERNS: tuple[Spec, ...] = (
         3,
         r"\b(?:ignore[rz]?|oublie[rz]?|(?:tiens|tenez)\s+(?:plus|pas)\s+compte\s+(?:de|des|du))\s+(?:(?:\w+\s+){0,3}?(?:toutes\s+les|tous\s+les|les|tes|vos|ces)\s+|(?:toutes\s+|tous\s+)?(?:les\s+|tes\s+|vos\s+)?)(?:instructions|consignes|directives|règles)\b",
         None,
-        None,
+        # a contract's third party: "The hirer shall ignore instructions from third parties"
+        r"\b(?:the|a|any|each)\s+\w+\s+(?:shall|must|should|may|will)\s+ignore\s+instructions\b",
     ),
     (
         "override (fr)",

@@ -15,12 +15,12 @@ _NOUNS = "|".join(
     (  # each alternative starts at a word rare in English (a look-behind checks the noun before it), so
         # that English text, which holds "prompt" and "instructions", offers no anchor
         r"systemanweisung\w*|systemprompt\w*|system-prompt\w*|(?:versteckt|geheim|ursprünglich)\w*\s+anweisungen|anfangsanweisungen",
-        r"(?<=instructions )(?:système|systeme|cachées|secrètes|initiales)|(?<=instruction )(?:système|systeme)"
+        r"(?<=instructions )(?:système|systeme|cachées|secrètes|initiales|internes)|(?<=instruction )(?:système|systeme)"
         r"|(?<=instructions du )système|(?<=prompt )(?:système|systeme)|(?<=prompt du )(?:système|systeme)"
         r"|(?<=consignes )(?:cachées|secrètes|initiales)",
-        r"(?<=instrucciones )(?:ocultas|secretas|iniciales|originales)|(?<=instrucciones del )sistema|(?<=prompt del )sistema|(?<=indicaciones del )sistema",
-        r"(?<=istruzioni )(?:nascoste|segrete|iniziali|originali)|(?<=istruzioni di )sistema|(?<=istruzioni del )sistema|(?<=prompt di )sistema",
-        r"(?<=instruções )(?:ocultas|secretas|iniciais|originais)|(?<=instruções do )sistema|(?<=prompt do )sistema",
+        r"(?<=instrucciones )(?:ocultas|secretas|iniciales|originales|internas)|(?<=indicaciones )(?:internas|ocultas)|(?<=instrucciones del )sistema|(?<=prompt del )sistema|(?<=indicaciones del )sistema",
+        r"(?<=istruzioni )(?:nascoste|segrete|iniziali|originali|interne)|(?<=istruzioni di )sistema|(?<=istruzioni del )sistema|(?<=prompt di )sistema",
+        r"(?<=instruções )(?:ocultas|secretas|iniciais|originais|internas)|(?<=instruções do )sistema|(?<=prompt do )sistema",
         r"systeeminstructies|systeemprompt|(?:verborgen|geheime)\s+instructies",
         r"systemow\w*(?<=instrukcje systemowe)|systemow\w*(?<=instrukcji systemowych)|ukryt\w*\s+instrukcj\w*|(?<=prompt )systemow\w*|(?<=polecenia )systemow\w*",
         r"системн\w*\s+(?:промпт|инструкци|подсказк|указани)\w*|скрыт\w*\s+инструкци\w*|приховані\s+інструкції|системн\w*\s+інструкці\w*",
@@ -38,7 +38,7 @@ _UNSPACED_NOUNS = (
 )
 # Asking to see it, or to have it verbatim.
 _SHOW = (
-    r"\b(?:gib|zeig\w*|nenn\w*|liste\w*|ausgeben|aus\b|montre\w*|affiche\w*|donne\w*|révèle\w*|répète\w*|écri\w*|muestra\w*|dime|dame|revela\w*|repite\w*|escrib\w*|mostra\w*|dimmi|dammi|rivela\w*|ripeti\w*|elenca\w*|scriv\w*|mostre\w*|diga|revele\w*|repita\w*|toon|geef|herhaal|pokaż\w*|podaj\w*|powtórz\w*|wypisz\w*|покажи\w*|выведи\w*|повтори\w*|напиши\w*|перечисли\w*|göster\w*|yaz\w*|tekrarla\w*|tunjukkan|tampilkan|berikan|ulangi|tulis\w*|visa|vis)\b"
+    r"\b(?:gib|zeig\w*|nenn\w*|liste\w*|ausgeben|aus\b|montre\w*|affiche\w*|donne\w*|révèle\w*|répète\w*|écri\w*|muestra\w*|dime|dame|copi[ae]\w*|cópia\w*|pega\w*|pég\w*|revela\w*|repite\w*|escrib\w*|mostra\w*|dimmi|dammi|rivela\w*|ripeti\w*|elenca\w*|scriv\w*|mostre\w*|diga|revele\w*|repita\w*|toon|geef|herhaal|pokaż\w*|podaj\w*|powtórz\w*|wypisz\w*|покажи\w*|выведи\w*|повтори\w*|напиши\w*|перечисли\w*|göster\w*|yaz\w*|tekrarla\w*|tunjukkan|tampilkan|berikan|ulangi|tulis\w*|visa|vis)\b"
     r"|显示|告诉|列出|输出|重复|顯示|告訴|輸出|見せ|教え|出力|繰り返|書い|보여|알려|출력|반복|أظهر|اعرض|اكتب|दिखा|बता"
     r"|\b(?:wort\s+für\s+wort|wörtlich|mot\s+(?:pour|à)\s+mot|textuellement|palabra\s+por\s+palabra|textualmente|parola\s+per\s+parola|testualmente|woord\s+voor\s+woord|letterlijk|dosłownie|słowo\s+w\s+słowo|дословно|слово\s+в\s+слово|kelime\s+kelime|aynen|eksiksiz|kata\s+demi\s+kata|ordagrant)\b"
     r"|逐字|一字不差|原文|そのまま|一字一句|그대로|حرفيا|शब्दशः"

@@ -4,7 +4,7 @@
 Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alone is case-sensitive.
 English lives here; the other modules are named for what they read (``attack_languages*.py``: other
 languages; ``attack_patterns_*.py``: indirect, agents, social, pretexts, enforced rules, claims,
-exfiltration, addressed, voided). ``PATTERNS`` holds them all.
+exfiltration, addressed, voided, personas). ``PATTERNS`` holds them all.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from gateway.guardrails.semantic.attack_patterns_claims import CLAIM_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_enforced import ENFORCED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_exfiltration import EXFILTRATION_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
+from gateway.guardrails.semantic.attack_patterns_personas import PERSONA_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_pretexts import PRETEXT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_social import SOCIAL_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_voided import VOIDED_PATTERNS
@@ -37,6 +38,7 @@ from gateway.guardrails.semantic.attack_vocabulary import (
     _TOOLING,
     _VERB,
     _WRITING_LINES,
+    ABOUT_ATTACKS,
     Pattern,
     _p,
 )
@@ -103,6 +105,7 @@ _ENGLISH: tuple[Pattern, ...] = (
         "override",
         2,
         r"\bi(?:\s+am|'m)\s+(?:your|the)\s+(?:creator|developer|administrator|admin|owner|master|programmer|operator)\b",
+        unless=r"\bi(?:\s+am|'m)\s+the\s+\w+\s+of\s+(?:our|my)\b",  # "I'm the admin of our forum bot": their own
     ),
     _p(
         "override",
@@ -172,7 +175,7 @@ _ENGLISH: tuple[Pattern, ...] = (
     ),
     _p("rule removal", 2, r"\bno longer\s+(?:refuse|decline|filter|censor|apply (?:any|your))"),
     # role-play jailbreaks
-    _p("role-play", 3, r"\bdo anything now\b"),
+    _p("role-play", 3, r"\bdo anything now\b", unless=ABOUT_ATTACKS),
     _p(
         "role-play",
         3,
@@ -230,6 +233,7 @@ _ENGLISH: tuple[Pattern, ...] = (
         "extraction",
         2,
         rf"\b{_EXTRACT}\b[^.?!\n]{{0,40}}?\byour\s+(?:prompts?|instructions|system message|configuration|directives|context window)\b",
+        unless=r"\byour\s+(?:instructions|directives)\s+(?:for|on)\s+\w+ing\b",  # "your instructions for licensing a hymn"
     ),
     _p(
         "extraction",
@@ -389,20 +393,11 @@ _ENGLISH: tuple[Pattern, ...] = (
         r"(?m)^\s*(?:user|human|q|me)\s*:[\s\S]*\b(?:assistant|ai|bot|gpt|chatbot|model)\s*:\s*\Z",
     ),
 )
-PATTERNS: tuple[Pattern, ...] = (
-    _ENGLISH
-    + INDIRECT
-    + tuple(_p(*spec) for spec in LANGUAGE_PATTERNS)
-    + tuple(_p(*spec) for spec in WORLD_PATTERNS)
-    + tuple(_p(*spec) for spec in AGENT_PATTERNS)
-    + tuple(_p(*spec) for spec in SOCIAL_PATTERNS)
-    + tuple(_p(*spec) for spec in PRETEXT_PATTERNS)
-    + tuple(_p(*spec) for spec in ENFORCED_PATTERNS)
-    + tuple(_p(*spec) for spec in CLAIM_PATTERNS)
-    + tuple(_p(*spec) for spec in EXFILTRATION_PATTERNS)
-    + tuple(_p(*spec) for spec in EXTRACTION_LANGUAGE_PATTERNS)
-    + tuple(_p(*spec) for spec in ADDRESSED_PATTERNS)
-    + tuple(_p(*spec) for spec in VOIDED_PATTERNS)
-)
+_SPECS = (
+    LANGUAGE_PATTERNS, WORLD_PATTERNS, AGENT_PATTERNS, SOCIAL_PATTERNS, PRETEXT_PATTERNS, ENFORCED_PATTERNS,
+    CLAIM_PATTERNS, EXFILTRATION_PATTERNS, EXTRACTION_LANGUAGE_PATTERNS, ADDRESSED_PATTERNS, VOIDED_PATTERNS,
+    PERSONA_PATTERNS,
+)  # fmt: skip
+PATTERNS: tuple[Pattern, ...] = _ENGLISH + INDIRECT + tuple(_p(*spec) for specs in _SPECS for spec in specs)
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
 PERSONA = re.compile(r"\b(?:DAN|STAN|DUDE|AIM|KEVIN|BetterDAN|EvilBOT|EvilBot|DevMode)\b")

@@ -64,13 +64,19 @@ _TOOLING = (
 _NOT_ASKED_OF = r"(?!(?:creative|budget|time|word|length|size|style|dietary|format|page|character|price|spending)\s)"
 # Lines written for a character of the asker's game or story ("write lines for an evil AI villain
 # that taunts the players"): the model is asked to write them, not to become it.
-_WRITING_LINES = r"\b(?:write|draft|compose|script)\s+(?:some\s+|the\s+|a\s+few\s+)?(?:lines|dialogue|taunts|voice\s+lines|a\s+monologue|barks)\s+for\b"
+_WRITING_LINES = (
+    r"\b(?:write|draft|compose|script)\s+(?:some\s+|the\s+|a\s+few\s+)?(?:lines|dialogue|taunts|voice\s+lines|a\s+monologue|barks)\s+for\b"
+    # "a short dialogue where an evil AI named OVERLORD tries to ...": a character, not the assistant
+    r"|\b(?:dialogue|skit|scene|story|sketch|play)\s+(?:where|in which)\s+an?\s+(?:evil|rogue)\s+(?:ai|bot|robot|computer)\b"
+)
 # Asking about attacks or reporting one, not making one ("is this an injection?", "how do I flag it?",
 # "a short incident note"): the addressed and voided patterns' ``unless``.
 ABOUT_ATTACKS = (
     r"\bprompt injection\b|\bjailbreak\w*\b|\b(?:is|was) (?:this|it) (?:an? )?(?:attack|injection|scam|phishing|legit)\b"
     r"|\b(?:flag|report|spot|detect)(?:ed|ing)?\b[^.\n]{0,40}\b(?:attack|injection|phishing|scam)\b"
     r"|\bincident (?:note|log|report)\b|\bwe did not act\b"
+    # a newsletter explaining an old jailbreak: "what was the 'DAN' prompt ... don't include a working prompt"
+    r"|\bsecurity awareness\b|\bdon'?t include a working\b|\bwhat (?:was|is) the ['\"]?dan\b"
 )
 _AI = r"(?:\byou\b|\byour\b|\bai\b|assistant|\bmodel\b|chatbot|\bgpt|\bllm\b|chatgpt|\bbot\b|respond|answer|reply)"
 _SECRET = r"(?:system|initial|hidden|secret|original|confidential|internal|private|developer|pre|starting|first|full|complete|underlying|base|meta|exact|entire)"
