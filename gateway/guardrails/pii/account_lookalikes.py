@@ -37,5 +37,8 @@ OTHER_ACCOUNT = re.compile(
     r"|subscriber|subscription|member(?:ship)?|gas|energy|internet|broadband)(?:[ \t]+bill[ \t]*[—–:,-]?)?[ \t]+account"
     r"(?:[ \t]+(?:no\.?|number|#|id))?[ \t]*(?:\([^()\n]{0,40}\)[ \t]*)?(?:[:#.]|[ \t]is)?[ \t]*\Z"
 )
-REFERENCE_BEFORE = re.compile(r"(?i)\b(?:ref\.?|reference|file ref\.?|invoice|ticket|case)[ \t]*(?:no\.?|#|:)?[ \t]*\Z")
+REFERENCE_BEFORE = re.compile(
+    r"(?i)\b(?:ref\.?|reference|file ref\.?|invoice|ticket|case|incorporation|corporation|company|registration)"
+    r"[ \t]*(?:no\.?|#|:|number)?[ \t]*\Z"
+)
 CLOUD_ACCOUNT = re.compile(r"(?i)(?:\baws\b[^\n\d]{0,16}|::)\Z")

@@ -15,7 +15,9 @@ SSN = keywords(
     *(rf"{whose} social" for whose in ("my", "his", "her", "your", "their")),
     r"seguro social",
 )
-ITIN = keywords(r"itins?", r"individual taxpayer", r"taxpayer id\w*", r"tax ?id\w*", r"tins?")
+ITIN = keywords(r"itins?", r"individual taxpayer", r"taxpayer id\w*", r"tax ?id\w*", r"tax[_-]id\w*", r"tins?")
+# A field for any taxpayer's number (an SSN or an ITIN): "tax_id": "452-09-7731"
+TAX_ID = keywords(r"taxpayer id\w*", r"tax ?id\w*", r"tax[_-]id\w*", r"tins?")
 CVV = keywords(
     r"cvv2?",
     r"cryptogramme( visuel)?",  # French cards' CVV

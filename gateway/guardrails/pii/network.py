@@ -14,7 +14,7 @@ from gateway.guardrails.pii import address_lookalikes as versions
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector, has_any
-from gateway.guardrails.pii.documented_values import documentation_address, documentation_mac, documented
+from gateway.guardrails.pii.documented_values import documentation_address, documented
 from gateway.guardrails.pii.placeholders import example_sentence, template_text
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -300,6 +300,9 @@ def _ipv4_at(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(IP, *match.span("address"))
 
 
+_MAPPED_TAIL = re.compile(r"\.\d{1,3}\.\d{1,3}\.\d{1,3}(?![\d.])")
+
+
 def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match.group()
     if not any(c.isdigit() for c in value):
@@ -308,6 +311,12 @@ def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:
         ipaddress.IPv6Address(value)
     except ValueError:
         return None
+    if (tail := _MAPPED_TAIL.match(scan.text, match.end())) is not None:  # "::ffff:10.0.0.1": an IPv4 inside
+        try:
+            ipaddress.IPv6Address(value + tail.group())
+        except ValueError:
+            return None  # "::ffff:999.0.0.1" in a test of bad addresses
+        return found(IP, match.start(), tail.end())
     if "::" not in value and all(len(group) == 2 for group in value.split(":")):
         return None  # eight bytes in colon hex: a Fibre Channel WWN (21:00:00:24:ff:4c:8a:10), no address
     if documentation_address(scan, value):
@@ -315,45 +324,8 @@ def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(IP, match.start(), match.end())
 
 
-def _mac(match: re.Match[str], scan: Scan) -> Finding | None:
-    """The pattern starts at the first separator: the first two hex digits are read before it."""
-    start = match.start() - 2
-    if start < 0 or not all(c in _HEX for c in scan.text[start : match.start()]):
-        return None
-    if start > 0 and (scan.text[start - 1].isalnum() or _longer_run(scan.text, start)):
-        return None
-    if _NO_DEVICE.fullmatch(re.sub(r"[:.-]", "", scan.text[start : match.end()])):
-        return None  # ff:ff:ff:ff:ff:ff, 00:00:00:00:00:00: broadcast and unset, no device's address
-    if documentation_mac(scan, scan.text[start : match.end()]):
-        return None  # 00:00:5e:00:53:01, "RFC 7042 documentation MAC"
-    return found(MAC, start, match.end())
-
-
-_RUN_BEFORE = re.compile(r"(?:[:.-][0-9A-Fa-f]{1,4}[:.-]|(?<![\w])[0-9A-Fa-f]*\d[0-9A-Fa-f]*[:.-])\Z")
 _PRODUCT_TOKEN = re.compile(r"(?<![\w/])[A-Z][a-z]+/\Z")
 
-
-def _longer_run(text: str, start: int) -> bool:
-    """Whether a separator ends a longer hex run before the value ("client-id=1:58:CC:..."); after
-    "MAC:" or a full-width colon it is a label's."""
-    return start > 0 and text[start - 1] in ":-." and _RUN_BEFORE.search(text, max(0, start - 8), start) is not None
-
-
-def _cisco_mac(match: re.Match[str], scan: Scan) -> Finding | None:
-    start = match.start() - 4
-    if start < 0 or not all(c in _HEX for c in scan.text[start : match.start()]):
-        return None
-    if start > 0 and (scan.text[start - 1].isalnum() or _longer_run(scan.text, start)):
-        return None
-    if _NO_DEVICE.fullmatch(scan.text[start : match.end()].replace(".", "")):
-        return None  # ffff.ffff.ffff: the broadcast address in a MAC table
-    return found(MAC, start, match.end())
-
-
-_NO_DEVICE = re.compile(r"(?i)f{12}|0{12}")
-
-
-_HEX = frozenset("0123456789abcdefABCDEF")
 
 DETECTORS = (
     Detector((EMAIL,), re.compile(f"@{_DOMAIN}(?![\\w-]|\\.[A-Za-z0-9])"), _email),
@@ -390,12 +362,4 @@ DETECTORS = (
         _ipv6,
         lambda scan: "::" in scan.text or scan.text.count(":") >= 7,
     ),
-    Detector(
-        (MAC,),
-        # not a longer run of the same separator; another may follow ("9C-D1-01-A8-FC-95:eduroam", RADIUS's MAC:SSID)
-        re.compile(r"([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?!\w|\1\w|\w?[:-][0-9A-Fa-f]{2}\b)"),
-        _mac,
-        lambda scan: scan.text.count(":") >= 5 or scan.text.count("-") >= 5,
-    ),
-    Detector((MAC,), re.compile(r"\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.-]?\w)"), _cisco_mac),
 )

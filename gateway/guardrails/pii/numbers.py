@@ -74,6 +74,8 @@ def _ssn_or_itin(match: re.Match[str], scan: Scan) -> Finding | None:
         return found(kind, match.start(), match.end())
     if kind == ITIN and scan.near(match.start(), match.end(), ctx.SSN):
         return found(ITIN, match.start(), match.end())  # an ITIN in an SSN's field, as the IRS's forms take it
+    if kind == SSN and scan.before(match.start(), ctx.TAX_ID, width=32):
+        return found(SSN, match.start(), match.end())  # an SSN in a taxpayer id's field: "tax_id": "452-09-7731"
     if match[3] == "-" and not called_other(scan, match.start()):
         return found(kind, match.start(), match.end())
     if second_of_its_kind(scan, match.start(), kind):
@@ -187,7 +189,16 @@ def _passport(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # placeholder="e.g. 123456789" (not any "sample": "exfiltrated sample: passport=...")
     if scan.near(match.start(), match.end(), ctx.PASSPORT) or second_of_its_kind(scan, match.start(), PASSPORT):
         return found(PASSPORT, match.start(), match.end())
+    if _DOCUMENT_NUMBER.search(scan.text, max(0, match.start() - 24), match.start()) and scan.keyword_in(
+        ctx.PASSPORT, max(0, match.start() - 160), match.start()
+    ):
+        return found(
+            PASSPORT, match.start(), match.end()
+        )  # a form's "Document Title: U.S. Passport ... Document Number:"
     return None
+
+
+_DOCUMENT_NUMBER = re.compile(r"(?i)\bdoc(?:ument)?\.?[ \t]*(?:number|no\.?|#)[ \t]*[:#]?[ \t]*\Z")
 
 
 def _pin(match: re.Match[str], scan: Scan) -> Finding | None:

@@ -30,6 +30,8 @@ def _personal(scan: Scan, start: int, end: int) -> bool:
     it is also called a phone."""
     if _DATE_TIME.match(scan.text, start):
         return False  # "call 2024-05-14 16:02": a time stamp
+    if _CHECK_FAILS.match(scan.text, end):
+        return False  # 'bad_check = "401 023 4569"  # fails modulus 11': a test's invalid identifier
     if example_sentence(scan, start, end):
         return False
     if scan.near(start, end, ctx.PHONE):
@@ -56,6 +58,9 @@ def _other_column(scan: Scan, start: int) -> bool:
     return bool(lookalike.NOT_PERSONAL.pattern.search(header) or lookalike.OTHER_IDS.pattern.search(header))
 
 
+_CHECK_FAILS = re.compile(
+    r"[^\n]{0,12}?(?i:fails?|failed|failing|invalid|bad)\s+(?:the\s+)?(?i:modulus|mod\b|checksum|check ?digit|luhn)"
+)
 _DATE_TIME = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])[ T]\d\d")
 _SENTENCE_BREAK = re.compile(r"[.!?]\s|\n")
 _NUMBER_IS = re.compile(r"(?i:number|num|no\.?|#)[\s:#]*(?i:is[\s:]*)?\Z")

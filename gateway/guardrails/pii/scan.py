@@ -23,12 +23,13 @@ AFTER = 24  # characters after it ("4821 is my PIN")
 _LAST_NUMBER = re.compile(r"(?<![A-Za-z\d])\d+(?=\D*\Z)")
 _NEXT_DIGIT = re.compile(r"\d")
 # A transcript's time stamp and speaker right before a value: "[00:01:38] CALLER: ", "14:03:23 Customer: "
+_ASIDE = re.compile(r"[ \t]*\([^()\n]{1,40}\)[ \t]*[:#-]?[ \t]*\Z")  # a bracketed aside right before a value
 _SPEAKER_STAMP = re.compile(r"\[?\d{1,2}:\d\d(?::\d\d)?(?:\.\d+)?\]?[ \t]*(?:[^\W\d_][\w.-]{0,20}[ \t]?){1,2}:[ \t]*\Z")
 _LIST_GLUE = re.compile(r"[\s,;/&]*(?:and|or|&|then)?[\s,;/&]*\Z", re.IGNORECASE)
 _VALUE_START = re.compile(r"[^\s,;]+\Z")
-# How far before a value ``before`` may read besides its four clauses: a speaker's stamp (40) and
-# three earlier values of a list (40 each)
-_BEFORE_REACH = 160
+# How far before a value ``before`` may read besides its four clauses: a speaker's stamp (40) or an
+# aside (48), and three earlier values of a list (40 each)
+_BEFORE_REACH = 168
 _SEPARATORS = re.compile(r"[\s,;:/|()\-`'\"]*\Z")
 # Between a value and a keyword naming it afterwards; and what says the keyword has its own value.
 # what may stand between a value and the keyword after it (HL7 components too: "6657723199^^^NHS^NH")
@@ -259,6 +260,10 @@ class Scan:
             stamp := _SPEAKER_STAMP.search(self.text, max(0, start - 40), start)
         ):
             end = stamp.start()  # "[00:01:38] CALLER: 261": the question is the turn before
+        elif aside := _ASIDE.search(self.text, max(0, start - 48), start):
+            if self.keyword_in(keywords, aside.start(), start) is not None:
+                return True  # "رمز التحقق (CVV): 305": the keyword is the aside
+            end = aside.start()  # "US passport (naturalized 2019): A03817264": the aside's year is no value
         for _ in range(4):  # a list of values: look past at most three earlier ones
             low = max(0, end - width)
             digit = _LAST_NUMBER.search(self.text, low, end)

@@ -13,7 +13,18 @@ from collections.abc import Iterable
 from itertools import compress, repeat
 from operator import is_not
 
-from gateway.guardrails.pii import aws_keys, codes, network, numbers, password_phrases, phones, secret_forms, secrets
+from gateway.guardrails.pii import (
+    aws_keys,
+    codes,
+    mac_addresses,
+    network,
+    numbers,
+    password_phrases,
+    phones,
+    secret_forms,
+    secrets,
+    tool_outputs,
+)
 from gateway.guardrails.pii.detector import Detector, WordGate
 from gateway.guardrails.pii.folding import fold
 from gateway.guardrails.pii.keywords import NEEDLES
@@ -24,11 +35,13 @@ DETECTORS: tuple[Detector, ...] = (
     *numbers.DETECTORS,
     *phones.DETECTORS,
     *network.DETECTORS,
+    *mac_addresses.DETECTORS,
     *codes.DETECTORS,
     *aws_keys.DETECTORS,
     *secrets.DETECTORS,
     *secret_forms.DETECTORS,
     *password_phrases.DETECTORS,
+    *tool_outputs.DETECTORS,
 )
 PATTERN_TYPES = frozenset(t for d in DETECTORS for t in d.types)
 NEEDLES.build()  # every detector's keywords and gate words are in by now

@@ -58,7 +58,13 @@ _SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+")
 _SPACED_GROUPS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+(?:  \d(?: \d(?![\w,]|\.\d))+)+")
 # A card read out in groups with pauses written as commas ("it's 4476, 4110, 4066, 2757"), a card's word
 # before it: read as the groups they are
-_COMMA_GROUPS = re.compile(r"(?<![\d,.])\d{4}(?:, \d{4}){3}(?!\d|,\s?\d)")
+_COMMA_GROUPS = re.compile(
+    r"(?<![\d,.])\d(?: ?\d){3}(?:, \d(?: ?\d){3}){3}(?!\d|,\s?\d| \d)"
+)  # "5 4 1 2, 7 5 5 3, ..." too
+# A pause written between a number's groups ("539 061... 283"), a slash URL-encoded in a form dump
+# ("cc_exp=11%2F2027"): read as a space and a slash
+_PAUSE = re.compile(r"(?<=\d)\.{2,3} ?(?=\d)")
+_ENCODED_SLASH = re.compile(r"(?<=\d)%2[Ff](?=\d)")
 _CARD_WORD = re.compile(r"(?i)card|visa|master|amex|discover|karte|tarjeta|carte|cartão|carta|kaart")
 _GROUP_GAP = re.compile(r" {2,}")
 _WIDE_GAP = re.compile(r" {3,}")
@@ -122,7 +128,7 @@ def _number_shapes() -> bytes:
     table = bytearray(b"x" * 256)
     for digit in b"0123456789":
         table[digit] = ord("0")
-    for kept in b" -/(),":
+    for kept in b" -/(),.%":
         table[kept] = kept
     for space in b"\t\n\r":
         table[space] = ord(" ")
@@ -133,7 +139,8 @@ _NUMBER_SHAPES = _number_shapes()
 # What a stray space beside a number looks like in the text's shape (digits as 0): a pattern below
 # can only match where one of these stands, so most texts skip the patterns' search.
 _STRAY = BytesAhoCorasick(
-    [b"0 -", b"- 0", b"0 /", b"/ 0", b"( 0", b"0 )", b" 0 0", b"0, 0"], implementation=Implementation.DFA
+    [b"0 -", b"- 0", b"0 /", b"/ 0", b"( 0", b"0 )", b" 0 0", b"0, 0", b"0..", b"0%0"],
+    implementation=Implementation.DFA,
 )
 
 
@@ -143,21 +150,36 @@ def _stray_spaces(text: str, taken: list[tuple[int, int]]) -> list[tuple[int, in
         return []
     edits: list[tuple[int, int, str]] = []
     occupied = sorted(taken)  # disjoint spans already rewritten, in order: one walk per pattern (linear)
-    for pattern in (_SPACED_MARK, _SPACED_RUN, _SPACED_GROUPS, _SPACED_DIGITS, _SPACED_LETTERS, _COMMA_GROUPS):
+    for pattern in (
+        _COMMA_GROUPS,
+        _PAUSE,
+        _ENCODED_SLASH,
+        _SPACED_MARK,
+        _SPACED_RUN,
+        _SPACED_GROUPS,
+        _SPACED_DIGITS,
+        _SPACED_LETTERS,
+    ):
         fresh: list[tuple[int, int]] = []
         index = 0
         for match in pattern.finditer(text):
             start, end = match.span()
             while index < len(occupied) and occupied[index][1] <= start:
                 index += 1
-            if " " not in match.group() or (index < len(occupied) and occupied[index][0] < end):
+            if (" " not in match.group() and pattern is not _PAUSE and pattern is not _ENCODED_SLASH) or (
+                index < len(occupied) and occupied[index][0] < end
+            ):
                 continue  # nothing to drop, or inside a span already rewritten
             if pattern is _SPACED_RUN and not _uneven_run(match.group()):
                 continue  # letters spaced out ("S I N"), or even gaps that _SPACED_GROUPS reads as groups
             if pattern is _COMMA_GROUPS:
                 if _CARD_WORD.search(text, max(0, start - 120), start) is None:
                     continue  # four years or codes in a list
-                edits.append((start, end, match.group().replace(",", "")))
+                edits.append((start, end, " ".join(group.replace(" ", "") for group in match.group().split(", "))))
+                fresh.append((start, end))
+                continue
+            if pattern is _PAUSE or pattern is _ENCODED_SLASH:
+                edits.append((start, end, " " if pattern is _PAUSE else "/"))
                 fresh.append((start, end))
                 continue
             if pattern is _SPACED_RUN:

@@ -1,6 +1,6 @@
 """US passports in travel systems' own records, where no keyword names them: a GDS's SSR DOCS line
-("P/USA/<number>/USA/...") and EDIFACT PAXLST's DOC segment followed by its issuing country
-(LOC+91+USA). The record itself says the document is a US passport."""
+("P/USA/<number>/USA/..."), EDIFACT PAXLST's DOC segment followed by its issuing country
+(LOC+91+USA), and a PNR's passenger line ("PP 548127396 USA"). The record itself says the document is a US passport."""
 
 from __future__ import annotations
 
@@ -22,5 +22,12 @@ TRAVEL_DOCUMENTS = (
         ),
         lambda match, scan: found(PASSPORT, *match.span("value" if match["value"] else "edi")),
         lambda scan: "DOC" in scan.text and "USA" in scan.text,
+    ),
+    Detector(
+        (PASSPORT,),
+        # a PNR's passenger line: "HOLLOWAY/GRACE MS   PP 548127396 USA  exp 18JUN31": PP, the number, the country
+        re.compile(r"\bPP[ \t:]+(?P<value>[A-Z]?\d{8,9})[ \t]+USA\b"),
+        lambda match, scan: found(PASSPORT, *match.span("value")),
+        lambda scan: "PP" in scan.text and "USA" in scan.text,
     ),
 )
