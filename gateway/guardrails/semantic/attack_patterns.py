@@ -4,7 +4,7 @@
 Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alone is case-sensitive.
 English lives here; the other modules are named for what they read (``attack_languages*.py``: other
 languages; ``attack_patterns_*.py``: indirect, agents, social, pretexts, enforced rules, claims,
-exfiltration, addressed, voided, personas). ``PATTERNS`` holds them all.
+exfiltration, addressed, voided, personas, planted). ``PATTERNS`` holds them all.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from gateway.guardrails.semantic.attack_patterns_enforced import ENFORCED_PATTER
 from gateway.guardrails.semantic.attack_patterns_exfiltration import EXFILTRATION_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
 from gateway.guardrails.semantic.attack_patterns_personas import PERSONA_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_planted import PLANTED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_pretexts import PRETEXT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_social import SOCIAL_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_voided import VOIDED_PATTERNS
@@ -396,7 +397,7 @@ _ENGLISH: tuple[Pattern, ...] = (
 _SPECS = (
     LANGUAGE_PATTERNS, WORLD_PATTERNS, AGENT_PATTERNS, SOCIAL_PATTERNS, PRETEXT_PATTERNS, ENFORCED_PATTERNS,
     CLAIM_PATTERNS, EXFILTRATION_PATTERNS, EXTRACTION_LANGUAGE_PATTERNS, ADDRESSED_PATTERNS, VOIDED_PATTERNS,
-    PERSONA_PATTERNS,
+    PERSONA_PATTERNS, PLANTED_PATTERNS,
 )  # fmt: skip
 PATTERNS: tuple[Pattern, ...] = _ENGLISH + INDIRECT + tuple(_p(*spec) for specs in _SPECS for spec in specs)
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.
