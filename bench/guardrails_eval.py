@@ -105,7 +105,15 @@ def use_holdout(modules: list[object]) -> list[object]:
             folder / "pii_holdout23.jsonl",
             "pii_holdout23: 295 entities, 48 look-alike rows; read since, a development set",
         ),
-        (folder / "pii_holdout24.jsonl", "pii_holdout24: 316 entities, 48 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout24.jsonl",
+            "pii_holdout24: 316 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout25.jsonl",
+            "pii_holdout25: 325 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (folder / "pii_holdout26.jsonl", "pii_holdout26: 296 entities, 48 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -202,7 +210,15 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout25.jsonl",
-            "prompt_attacks_holdout25: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout25: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout26.jsonl",
+            "prompt_attacks_holdout26: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout27.jsonl",
+            "prompt_attacks_holdout27: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
