@@ -260,7 +260,9 @@ class Scan:
             stamp := _SPEAKER_STAMP.search(self.text, max(0, start - 40), start)
         ):
             end = stamp.start()  # "[00:01:38] CALLER: 261": the question is the turn before
-        elif aside := _ASIDE.search(self.text, max(0, start - 48), start):
+        elif self.text.rfind(")", max(0, start - 6), start) >= 0 and (
+            aside := _ASIDE.search(self.text, max(0, start - 48), start)
+        ):
             if self.keyword_in(keywords, aside.start(), start) is not None:
                 return True  # "رمز التحقق (CVV): 305": the keyword is the aside
             end = aside.start()  # "US passport (naturalized 2019): A03817264": the aside's year is no value

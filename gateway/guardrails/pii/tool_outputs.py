@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-from gateway.guardrails.pii.detector import Detector, Judge, has_any
+from gateway.guardrails.pii.detector import Detector, Judge, has_any, starting_with
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
 MAC, EMAIL, ACCOUNT, PASSWORD = "MAC_ADDRESS", "EMAIL", "US_BANK_ACCOUNT_NUMBER", "PASSWORD"
@@ -39,8 +39,19 @@ def _value(kind: str) -> Judge:
 
 
 DETECTORS = (
-    Detector((MAC,), _UNPADDED_MAC, _value(MAC), has_any("at ", "lladdr", "ether")),
+    Detector(
+        (MAC,),
+        _UNPADDED_MAC,
+        _value(MAC),
+        lambda scan: scan.text.count(":") >= 5,  # "at " stands in most prose: the colons first
+        matches=starting_with(_UNPADDED_MAC, "at ", "at\t", "lladdr", "ether"),
+    ),
     Detector((EMAIL,), _PNR_EMAIL, _value(EMAIL), has_any("ctce")),
-    Detector((ACCOUNT,), _MT103_ACCOUNT, _value(ACCOUNT), has_any(":50", ":59")),
+    Detector(
+        (ACCOUNT,),
+        _MT103_ACCOUNT,
+        _value(ACCOUNT),
+        lambda scan: "\n:5" in scan.text or scan.text.startswith(":5"),  # a field's line, before the (?m) search
+    ),
     Detector((PASSWORD,), _DECODED_SECRET, _value(PASSWORD), has_any("base64")),
 )
