@@ -386,13 +386,6 @@ _ENGLISH: tuple[Pattern, ...] = (
         r"\b(?:execute|obey|perform|carry out|act on)\s+(?:the\s+)?(?:instruction\s+|command\s+|prompt\s+|request\s+)?[a-z][0-9]?\s*\+\s*[a-z][0-9]?\b",
         r"\b[a-z][0-9]?\s*=\s*['\"]",
     ),
-    # many-shot: a run of fake compliant turns
-    _p(
-        "many-shot",
-        2,
-        r"\b(?:assistant|ai|bot|gpt|chatbot|model)\s*:\s*(?:sure|of course|absolutely|certainly|confirmed|here(?:'s| is) how)\b[\s\S]{0,400}?\b(?:assistant|ai|bot|gpt|chatbot|model)\s*:\s*(?:sure|of course|absolutely|certainly|confirmed|here(?:'s| is) how)\b",
-        r"(?m)^\s*(?:user|human|q|me)\s*:[\s\S]*\b(?:assistant|ai|bot|gpt|chatbot|model)\s*:\s*\Z",
-    ),
 )
 _SPECS = (
     LANGUAGE_PATTERNS, WORLD_PATTERNS, AGENT_PATTERNS, SOCIAL_PATTERNS, PRETEXT_PATTERNS, ENFORCED_PATTERNS,
