@@ -12,6 +12,7 @@ from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import needles
 from gateway.guardrails.pii.documented_values import after_published_card
 from gateway.guardrails.pii.scan import Finding, Scan, found
+from gateway.guardrails.pii.transcripts import answers
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
 
@@ -33,11 +34,27 @@ def expiry(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "use any future expiry date (for example 12/34)": a test mode's instructions
     if scan.follows(match.start(), (CARD,)) or scan.follows(match.start(), (CARD,), 30, _WORDS_AFTER_CARD):
         return found(EXPIRY, match.start(), match.end())
+    if answers(scan, match.start(), ctx.EXPIRY) and found_card(scan):
+        return found(EXPIRY, match.start(), match.end())  # "And the expiration?" / "Oh-nine twenty-seven. 09/27."
     if scan.before(match.start(), ctx.EXPIRY, width=32) and not scan.before(match.start(), lookalike.NOT_CARD_EXPIRY):
         if not speaks_of_cards(scan):
             return None  # "passport 686222305, exp 08/2030", "quote ..., valid until 12/31": no card in sight
+        if not found_card(scan) and _labelled_otherwise(scan, match.start()):
+            return None  # "Medication label: ..., LOT 318A, EXP 07/26": no card number, a label's words
         return found(EXPIRY, match.start(), match.end())
     return None
+
+
+_LABEL_REACH = 60
+
+
+def _labelled_otherwise(scan: Scan, start: int) -> bool:
+    """Whether a word of another thing's date (a lot, a medication, a licence) stands in the few
+    clauses before ``start``: with no card number in the text, an expiry there is that thing's."""
+    return (
+        scan.mentions(lookalike.NOT_CARD_EXPIRY)
+        and scan.keyword_in(lookalike.NOT_CARD_EXPIRY, max(0, start - _LABEL_REACH), start) is not None
+    )
 
 
 _PAYMENT_WORDS = needles("payment", "billing", "valid from")
@@ -45,9 +62,10 @@ _PAYMENT_WORDS = needles("payment", "billing", "valid from")
 
 def speaks_of_cards(scan: Scan) -> bool:
     """A card found, or named ("milk expires 4/12" is no card's expiry)."""
+    text = scan.text
     return (
         found_card(scan)
-        or scan.mentions(ctx.CARD)
+        or (scan.mentions(ctx.CARD) and scan.keyword_in(ctx.CARD, 0, len(text)) is not None)  # not "BahnCard"
         or scan.mentions(ctx.CVV)
         or scan.has(*_PAYMENT_WORDS)  # a card prints VALID FROM beside its expiry
     )
@@ -164,6 +182,7 @@ def cvv(match: re.Match[str], scan: Scan) -> Finding | None:
         )  # "11/27, segurtasun-kodea 705"
         or scan.before(start, ctx.CVV, width=32)
         or ((found_card(scan) or scan.holds(EXPIRY)) and scan.led_by(start, ctx.CODE_IN_CARD_TALK, width=16))
+        or (answers(scan, start, ctx.CVV) and found_card(scan))  # "the three-digit code on the back?" / "562."
     ):
         return None
     if _LINE_BEFORE.search(scan.text, max(0, start - 12), start) or after_published_card(scan, start):

@@ -12,8 +12,9 @@ import re
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import validators as check
-from gateway.guardrails.pii.detector import Detector, Judge, has_any, starting_with
+from gateway.guardrails.pii.detector import Detector, Judge, after_keywords, has_any, mentioning, starting_with
 from gateway.guardrails.pii.documented_values import published_example
+from gateway.guardrails.pii.keywords import keywords
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -54,10 +55,17 @@ _BIC_SLOT = re.compile(r"\?30\Z|\bFII\+[^'\n]{0,120}\+\Z")
 _PROMO = re.compile(r"(?i:promo(?:tion(?:al)?)?|coupon|voucher|discount|referral|gift)[\w ]{0,12}[\s:#=-]*\Z")
 
 
+_AFTER_IBAN = re.compile(r"[\s,;:/|()\-—–]*\Z")  # "ES08 0182 ... 7094 — BBVAESMM"
+# a help desk's routing of tickets, not a bank's: "Ticket routing: queue FINANCES -> status RESOLVED"
+_TICKET_ROUTING = re.compile(r"(?i)\b(?:ticket|queue|case|incident)s?[ \t]+routing\b|\brouting[ \t]*:[ \t]*queue\b")
+
+
 def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     code = match.group()
     if not check.swift(code) or len(set(code[:4])) == 1:
         return None  # "XXXXDEXXXXX": a form's template
+    if published_example(scan, code):
+        return None  # NWBKGB2L beside the IBAN registry's example, in a text about documentation
     start = match.start()
     if _PROMO.search(scan.text, max(0, start - 30), start):
         return None  # "promo code SPRING25"
@@ -71,10 +79,13 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     if plain_word and _NAME_IN_CAPITALS.search(scan.text, max(0, start - 24), start):
         return None  # "영문 이름은 LEE SEUNGMIN": a name written in capitals, its surname before it
     if plain_word and not (
-        scan.near(start, match.end(), ctx.SWIFT)
+        (scan.near(start, match.end(), ctx.SWIFT) and not _TICKET_ROUTING.search(scan.text))
         or _BIC_FIELD.search(scan.text, max(0, start - 5), start)
         or _BIC_SLOT.search(scan.text, max(0, start - 130), start)
-        or (scan.follows(start, (IBAN,), gap=4) and "\n" not in scan.text[max(0, start - 4) : start])
+        or (
+            scan.follows(start, (IBAN,), gap=4, between=_AFTER_IBAN)
+            and "\n" not in scan.text[max(0, start - 4) : start]
+        )
     ):
         return None
     return found(SWIFT, start, match.end())
@@ -139,7 +150,14 @@ def _vin(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _nino(match: re.Match[str], scan: Scan) -> Finding | None:
-    return None if match.group()[:2] in _NINO_REFUSED else found(NINO, match.start(), match.end())
+    start = match.start()
+    if match.group()[:2] in _NINO_REFUSED or _FORMAT_BEFORE.search(scan.text, max(0, start - 60), start):
+        return None  # "The import guide shows the format as AB123456C"
+    return found(NINO, start, match.end())
+
+
+# a number's format shown, not someone's number ("a sample row from the file" is someone's)
+_FORMAT_BEFORE = re.compile(r"(?i)\b(?:format|looks? like|e\.g\.|for example|such as)\b[^.\n]{0,40}\Z")
 
 
 def _nino_example(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -193,6 +211,11 @@ _NAMED_NINO = re.compile(
     + _FILLERS
     + r"(?P<value>(?i:[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z] ?\d\d ?\d\d ?\d\d ?[a-d]))(?!\w)"
 )
+# a NINO typed in lower case in its printed groups ("its pe 17 80 34 d"), a clause after its name
+# ("my ni number is wrong?? its ..."): the groups say what it is, the name that it is one
+_SPACED_NINO = re.compile(r"(?<!\w)(?P<value>[a-ceghj-pr-tw-z][a-ceghj-npr-tw-z] \d\d \d\d \d\d [a-d])(?!\w)")
+_NINO_NAMES = keywords(r"nino", r"ni (?:number|num|no)", r"national insurance")
+_NINO_REACH = 80
 _NAMED_PLATE = re.compile(
     r"(?i:licen[cs]e[ -]plates?|number[ -]plates?|registration[ -]plates?|reg plates?|plates?"
     r"|(?:vehicle |car )?reg(?:istration)?(?:\.| mark| number| no\.?)?|tag number)"
@@ -258,6 +281,13 @@ DETECTORS = (
         _named_nino,
         has_any("nino", "ni n", "ni#", "ni #", "ni:", "ni :", "national insurance"),
         matches=starting_with(_NAMED_NINO, "nino", "ni", "national insurance"),
+    ),
+    Detector(
+        (NINO,),
+        _SPACED_NINO,
+        _named_nino,
+        mentioning(_NINO_NAMES),
+        matches=after_keywords(_SPACED_NINO, _NINO_NAMES, _NINO_REACH, 13),
     ),
     Detector((NINO,), re.compile(r"QQ(?<!\wQQ) ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"), _nino_example),
     Detector(

@@ -12,6 +12,8 @@ SSN = keywords(
     r"social[ -]security",
     r"soc\.? sec\.?",
     r"social sec",
+    r"s\.s\.n\.?",
+    r"full social(?![ \t]*[a-z])",  # "I'll need the full social." (a transcript's question)
     *(rf"{whose} social" for whose in ("my", "his", "her", "your", "their")),
     r"seguro social",
 )
@@ -33,6 +35,8 @@ CVV = keywords(
     r"digit(?:(?<=[34][ -]digit)|(?<=three[ -]digit)|(?<=four[ -]digit))s?( security)? code",
     r"sec code",
     r"code on (the )?back",
+    r"code on (the )?front",  # an Amex's four digits
+    r"الرمز الأمني", r"رمز الأمان",
     r"number on (the )?back",
     r"numbers on (the )?back",
     r"digits on (the )?back",
@@ -96,6 +100,8 @@ CARD = keywords(
 )  # fmt: skip
 ACCOUNT = keywords(
     r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number",
+    r'dan(?="[ \t]*:)',  # an e-file's deposit account number: {"rtn": "...", "dan": "..."}
+    r"hesab\w*", r"hesap",  # Turkish: "Chase hesabım 1193847502"
     r"kontonummer", r"konto(nr\.?)?", r"número de cuenta", r"numero de cuenta", r"cuenta", r"numéro de compte",
     r"numero de compte", r"compte", r"खाता", r"tài khoản",
     r"conto( corrente)?", r"rekeningnummer", r"rekening", r"numer konta", r"conta",
@@ -107,7 +113,8 @@ ACCOUNT = keywords(
     r"ਖਾਤਾ", r"ਖਾਤੇ", r"खाते", r"קאָנטע", r"קאנטע" r"teugatupe",
 )  # fmt: skip
 ROUTING = keywords(
-    r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi", r"número de ruta", r"numero de ruta",
+    r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi",
+    r"número de ruta", r"numero de ruta",
     r"ruta", r"रूटिंग", r"라우팅",
     r"রাউটিং", r"ரூட்டிங்", r"રાઉટિંગ", r"రౌటింగ్", r"راؤٹنگ", r"ราวติ้ง", r"ルーティング", r"路由", r"राउटिंग",
     r"روتینگ", r"روتنگ", r"ראַוטינג", r"ראוטינג",
@@ -166,6 +173,7 @@ PHONE = keywords(
     r"telefonu", r"telèfon", r"zap", r"whats(?:app)?", r"wpp",
     r"ring (på|til)", r"cel\.?", r"vipps", r"mobilepay", r"bizum", r"twint",  # payment apps keyed by a phone
     r"bel", r"contact[oa]", r"bel (me|ons)", r"hubungi", r"telefonisch", r"erreichbar",
+    r"tlf\.?", r"tel\.? kontaktowy", r"telefon kontaktowy", r"numer kontaktowy", r"nr tel\.?",
     r"telemóvel", r"telemovel", r"gsm", r"móbil", r"mobil(n[ií]|ni|ný|tel(efon)?)", r"mobitel", r"mob\.",
     r"wa",  # WhatsApp, as Indonesian and Malay chats write it
     r"hp",  # Indonesian and Malay: "no. HP" (handphone)
@@ -179,6 +187,10 @@ SWIFT = keywords(
     r"swift",
     r"bic",
     r"bicfi",  # ISO 20022's <BICFI> element
+    r"swift代码",
+    r"swift代碼",
+    r"swiftコード",
+    r"swift코드",  # "SWIFT代码 HSBCHKHHHKH"
     r"bank identifier( code)?",
     r"bank code",
     r"iban",
@@ -200,6 +212,12 @@ SWIFT = keywords(
 )
 AWS_SECRET = keywords(
     r"secret",
+    r"секрет\w*",
+    r"секретн\w* ключ\w*",
+    r"clave secreta",
+    r"chave secreta",
+    r"clé secrète",
+    r"geheime[rn]? schlüssel",
     r"aws_secret_access_key",
     r"secret_?access_?key",
     r"secret access key",
@@ -273,6 +291,10 @@ VERSION_CHANGE = keywords(
     r"ورژن",
     r"إصدار",
     r"الإصدار",
+    r"وإصدار",  # "and the version": Arabic joins "and" and "the" to the word
+    r"والإصدار",
+    r"نسخة",
+    r"النسخة",
     r"संस्करण",
     r"সংস্করণ",
     r"பதிப்பு",

@@ -41,6 +41,10 @@ NOT_PERSONAL = keywords(
     r"confirmation",
     r"booking",
     r"reference",
+    r"référence",
+    r"referencia",
+    r"riferimento",
+    r"referenz\w*",
     r"ref\.?",
     r"po",
     r"transactions?",
@@ -177,10 +181,26 @@ NOT_CARD_EXPIRY = keywords(
     r"memberships?",
     r"registration",
     r"permits?",
+    # a quote's, a driving licence's, a residence permit's, a rail card's validity
+    r"quotes?",
+    r"quotations?",
+    r"estimates?",
+    r"orçamentos?",
+    r"presupuestos?",
+    r"devis",
+    r"angebot\w*",
+    r"führerschein\w*",
+    r"ausweis\w*",
+    r"aufenthaltstitel\w*",
+    r"bahncard",
+    r"tiers?",
+    r"points",
+    r"rewards?",  # "Rewards card ... your Gold tier expires 12/26"
 )
 # Words saying a value is a form's example, not someone's ("QQ 12 34 56 C is the placeholder").
 EXAMPLE = keywords(
-    r"placeholders?", r"examples?", r"e\.g\.", r"like this", r"samples?", r"dummy", r"fake", r"format", r"specimens?",
+    r"placeholders?", r"examples?", r"e\.g\.", r"like this", r"looks? like", r"samples?", r"for illustration",
+    r"illustrative", r"dummy", r"fake", r"format", r"specimens?",
     r"beispiel\w*", r"platzhalter", r"ejemplo", r"exemple", r"esempio", r"voorbeeld",
     r"サンプル", r"例", r"示例", r"样例", r"예시", r"샘플",
 )  # fmt: skip

@@ -51,8 +51,8 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
     """The pattern finds "@domain"; the local part is read backwards from the "@". Not a file name
     ("icon@2x.png") nor the credentials of a URL ("postgres://user:secret@host")."""
     at = match.start()
-    if match.group().rsplit(".", 1)[1].lower() in _FILE_EXTENSIONS:
-        return None
+    if match.group().rsplit(".", 1)[1].lower() in _FILE_EXTENSIONS or match.group().lower().endswith(".tld"):
+        return None  # "icon@2x.png"; "must look like name@domain.tld": a format, ".tld" is no domain
     local = _LOCAL_PART.search(scan.text, max(0, at - 64), at)
     if local is None:
         return None
@@ -264,6 +264,8 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
     """Four octets of 0-255 without leading zeros, not called a version or a section."""
     if any(len(o) > 1 and o[0] == "0" or int(o) > 255 for o in match.group().split(".")):
         return None
+    if match.group() in ("0.0.0.0", "255.255.255.255"):
+        return None  # "0.0.0.0 means the interface has no lease yet": no host's address
     if scan.before(match.start(), lookalike.NOT_PERSONAL, width=16) and not scan.before(
         match.start(), ctx.NETWORK, width=32
     ):
@@ -279,6 +281,8 @@ def _ipv4(match: re.Match[str], scan: Scan) -> Finding | None:
         or versions.version_step(scan.text, start, match.end())
     ):
         return None  # "upgraded the controller from 2.14.1.0 to 2.15.0.3", "2.9.11.4. Firmware bundle ..."
+    if versions.upgraded_from_to(scan.text, start):
+        return None  # "Upgraded the endpoint agent from 10.2.14.3 to 10.2.15.0"
     if documentation_address(scan, match.group()):
         return None  # 192.0.2.10 in a text about documentation or tests
     if _PRODUCT_TOKEN.search(scan.text, max(0, start - 24), start):
@@ -324,7 +328,9 @@ def _ipv6(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(IP, match.start(), match.end())
 
 
-_PRODUCT_TOKEN = re.compile(r"(?<![\w/])[A-Z][a-z]+/\Z")
+_PRODUCT_TOKEN = re.compile(
+    r"(?<![\w/])[A-Z][a-z]+/\Z|(?i:\b(?:chrome|chromium|firefox|edge|safari|opera|brave|vivaldi|yabrowser))[ \t]+\Z"
+)
 
 
 DETECTORS = (

@@ -43,10 +43,12 @@ from gateway.guardrails.pii.card_details import (
 from gateway.guardrails.pii.card_numbers import GROUPED_CARD, card, grouped_card
 from gateway.guardrails.pii.detector import Detector, after_keywords, has_any, mentioning, starting_with
 from gateway.guardrails.pii.documented_values import published_example
+from gateway.guardrails.pii.keywords import Keywords
 from gateway.guardrails.pii.number_shapes import RIGHT_BOUND, led_value_pattern, value_pattern
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import WIDTH, Finding, Scan, digits_of, found
 from gateway.guardrails.pii.second_values import called_other, second_of_its_kind
+from gateway.guardrails.pii.transcripts import answers
 from gateway.guardrails.pii.travel_documents import TRAVEL_DOCUMENTS
 
 CARD, CVV, EXPIRY = "CREDIT_DEBIT_CARD_NUMBER", "CREDIT_DEBIT_CARD_CVV", "CREDIT_DEBIT_CARD_EXPIRY"
@@ -94,11 +96,22 @@ def _dotted_ssn(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
-    if check.aba_routing(digits_of(match.group())) and scan.near(match.start(), match.end(), ctx.ROUTING):
-        return found(ROUTING, match.start(), match.end())
-    return None
+    start = match.start()
+    if not check.aba_routing(digits_of(match.group())):
+        return None
+    if not (scan.near(start, match.end(), ctx.ROUTING) or _ACH_BEFORE.search(scan.text, max(0, start - 8), start)):
+        return None
+    if scan.led_by(start, ctx.ACCOUNT) and not scan.led_by(start, ctx.ROUTING):
+        return None  # "ACH is fine: acct 216899034 routing 725038632": the account, whatever its digits
+    header = scan.column_header(start)
+    if header is not None and ctx.ACCOUNT.pattern.search(header) and not ctx.ROUTING.pattern.search(header):
+        return None  # a payments CSV's account column, on a row that says ACH
+    return found(ROUTING, start, match.end())
 
 
+# a routing number and its account, written as a pair: "ACH 122000661 / 2957730184"
+_ACH_BEFORE = re.compile(r"(?i)\bACH[ \t]*:?[ \t]*\Z")
+_PAIR_SLASH = re.compile(r"[ \t]*/[ \t]*\Z")
 _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})* ?\Z")
 _ISO_DATE = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
 
@@ -107,12 +120,16 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
     digits = digits_of(match.group())
     if not (6 <= len(digits) <= 17 and len(set(digits)) > 1):
         return None
-    if not scan.near(match.start(), match.end(), ctx.ACCOUNT):
+    if not scan.near(match.start(), match.end(), ctx.ACCOUNT) and not scan.follows(
+        match.start(), (ROUTING,), gap=4, between=_PAIR_SLASH
+    ):
         return None  # first: most numbers stand far from the word, and the look-alikes below cost more
     if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
         return None  # the tail of an IBAN (one failing its check digits: not an account either)
     if len(digits) == 12 and (
-        CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start()) or f"::{digits}:" in scan.text
+        CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start())
+        or f"::{digits}:" in scan.text
+        or _AWS_ERROR.search(scan.text) is not None
     ):
         return None  # "AWS 123456789012", "arn:aws:iam::123456789012", "account 4471 1820 9312" of an ARN's
     if _ISO_DATE.fullmatch(match.group()):
@@ -125,12 +142,28 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "Service account no.: 4471-20983-001", "Employer's account number": no bank's account
     if clock_or_hex(scan.text, match.start(), match.end()):
         return None  # "Fri Mar 14 09:02:11 2025", a MAC's "68-77-95-C3-E8-53": a time, a hex string
+    if example_sentence(scan, match.start(), match.end()):
+        return None  # "The sample check in this guide shows ... account 000123456789, for illustration only"
     if len(digits) == 9 and named_routing(scan, match.start()):
         return None  # "라우팅 번호 234071028 (checksum failed)": a bad routing number, no account
     return found(ACCOUNT, match.start(), match.end())
 
 
+# an AWS error or policy around a 12-digit account: "AccessDenied for user ci-bot in account 418273950216"
+_AWS_ERROR = re.compile(r"\b(?:AccessDenied|AssumeRole\w*|UnauthorizedOperation|arn:aws|iam:|sts:)")
+
+
 _NHS_PRINTED = re.compile(r"\d{3}([ -])\d{3}\1\d{4}")  # how the NHS prints its numbers
+
+
+_ASKED_REACH = 160  # a question's line and the answer's, in a call transcript
+
+
+def _asked_for(scan: Scan, start: int, keywords: Keywords) -> bool:
+    """Whether one of ``keywords`` stands in the few lines before ``start``: the question a
+    transcript's answer replies to ("Have you got his NHS number?" / "... 424 150 2091"), even
+    when the next line asks for a phone number."""
+    return scan.mentions(keywords) and scan.keyword_in(keywords, max(0, start - _ASKED_REACH), start) is not None
 
 
 def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -149,7 +182,7 @@ def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
     if (
         check.uk_nhs(digits)
         and _NHS_PRINTED.fullmatch(match.string, start, number_end)
-        and not scan.near(start, end, ctx.PHONE)
+        and (not scan.near(start, end, ctx.PHONE) or _asked_for(scan, start, ctx.NHS))
     ):
         return found(NHS, start, number_end)  # "row 15: 404 142 2280" in a text about NHS numbers
     if check.uk_utr(digits) and scan.near(start, end, ctx.UTR):
@@ -187,7 +220,11 @@ def _sin(match: re.Match[str], scan: Scan) -> Finding | None:
 def _passport(match: re.Match[str], scan: Scan) -> Finding | None:
     if published_example(scan, match.group()):
         return None  # placeholder="e.g. 123456789" (not any "sample": "exfiltrated sample: passport=...")
-    if scan.near(match.start(), match.end(), ctx.PASSPORT) or second_of_its_kind(scan, match.start(), PASSPORT):
+    if (
+        scan.near(match.start(), match.end(), ctx.PASSPORT)
+        or second_of_its_kind(scan, match.start(), PASSPORT)
+        or answers(scan, match.start(), ctx.PASSPORT)
+    ):
         return found(PASSPORT, match.start(), match.end())
     if _DOCUMENT_NUMBER.search(scan.text, max(0, match.start() - 24), match.start()) and scan.keyword_in(
         ctx.PASSPORT, max(0, match.start() - 160), match.start()
@@ -291,7 +328,7 @@ DETECTORS = (
         (ROUTING,),
         led_value_pattern(r"\d{9}|\d{3}([ -])\d{3}\1\d{3}"),
         _routing,
-        mentioning(ctx.ROUTING),
+        has_any(*(ctx.ROUTING.needles or ()), "ach"),
         lead=r"(?<=\d)(?:\d{8}|\d\d[ -]\d{3}[ -]\d{3})",
     ),
     *MICR_LINES,
@@ -299,7 +336,8 @@ DETECTORS = (
         (ACCOUNT,),
         value_pattern(r"(?:\d{5,16}|\d{1,7}(?:[ -]\d{2,8}){1,3})(?![ -]?\d)"),
         _account,
-        mentioning(ctx.ACCOUNT),
+        has_any(*(ctx.ACCOUNT.needles or ()), *(ctx.ROUTING.needles or ()), "ach"),  # an account, or one paired
+        needs=(ROUTING,),
         lead=r"(?<=\d)(?:\d{5}|\d{0,7}[ -]\d\d)",
     ),
     Detector(

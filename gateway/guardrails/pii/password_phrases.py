@@ -1,16 +1,21 @@
 """Passwords named by what was done with them rather than by the word: "I reset mine to
 Escapement!Lever9", "changed it to Tr0ub4dor&3"; a second one named by its place after the first
-("the old one (Maple#2023)"). Only in a text about logging in, and only a value
+("the old one (Maple#2023)"); one in brackets after the word ("shared his password in the chat
+(Tulp!2024vrij)"); a login's "user / password" after what it opens ("guest wifi: OffsiteGuest /
+Lachs-Brücke-42"). Only in a text about logging in (the first), and only a value
 mixing at least three kinds of characters, as chosen passwords do ("reset it to default" and
 "changed it to 2024-06-11" are no passwords)."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 
 from gateway.guardrails.pii.detector import Detector, has_any, starting_with
+from gateway.guardrails.pii.keywords import keywords
 from gateway.guardrails.pii.scan import Finding, Scan, found
 from gateway.guardrails.pii.secrets import PASSWORD
+from gateway.guardrails.pii.transcripts import answers
 
 _SET_TO = re.compile(
     r"(?i:reset|changed?|set|updated?)[ \t]+(?i:it|mine|my[ \t]+(?:password|pass|pw|login)|the[ \t]+password)"
@@ -50,6 +55,51 @@ def _other_password(match: re.Match[str], scan: Scan) -> Finding | None:
     return _set_password(match, scan)
 
 
+# "... shared his password in the chat (Tulp!2024vrij)": the value in brackets a few words after the word
+_IN_BRACKETS_WORDS = (
+    "password", "passwd", "wachtwoord", "passwort", "mot de passe", "contraseña", "senha", "hasło", "пароль",
+)  # fmt: skip
+_IN_BRACKETS = re.compile(
+    r"(?i:password|passwd|wachtwoord|passwort|mot de passe|contraseña|senha|hasło|пароль)(?![^\W\d_])"
+    r"[^\n()]{0,48}\((?P<value>[^\s()\"'`]{6,64})\)"
+)
+# a login written "user / password" after what it opens: "guest wifi for the offsite: OffsiteGuest / Lachs-Brücke-42",
+# "the router admin (please don't change anything!!) admin / Xr7#pL2q!mZ9"
+_PAIR_WORDS = ("wifi", "wi-fi", "wlan", "router", "admin", "login", "credential", "creds", "ssid")
+_USER_SLASH_PASSWORD = re.compile(
+    r"(?i:wi-?fi|wlan|router|admin|login|credentials?|creds|ssid)\b[^\n]{0,60}?[\s:]"
+    r"(?P<user>[\w.@-]{2,40})[ \t]+/[ \t]+(?P<value>[^\s/\"'`]{6,64})"
+)
+
+# a chat's answer to "the wifi password?": the whole next message one token ("[09:42] Chiara: LagoComo_2024!")
+_ANSWER_LINE = re.compile(
+    r"(?m)(?:[ \t]*\[[^\]\n]{1,24}\])?[ \t]*[^\s:]{1,24}(?:[ \t][^\s:]{1,24})?[ \t]*:[ \t]*(?P<value>\S{6,64})[ \t]*$"
+)
+_ASKED_WORDS = (
+    "password", "passwort", "passwd", "wachtwoord", "mot de passe", "contraseña", "senha", "wifi", "wi-fi", "wlan",
+)  # fmt: skip
+_ASKED = keywords(
+    r"password", r"passwort", r"passwd", r"wachtwoord", r"mot de passe", r"contraseña", r"senha", r"wi-?fi", r"wlan"
+)
+
+
+def _answer_lines(scan: Scan) -> Iterator[re.Match[str]]:
+    """``_ANSWER_LINE``'s matches on the lines right after a line ending in "?": the pattern tried
+    there only, not at every character of the text."""
+    text = scan.text
+    at = text.find("?\n")
+    while at >= 0:
+        if (match := _ANSWER_LINE.match(text, at + 2)) is not None:
+            yield match
+        at = text.find("?\n", at + 2)
+
+
+def _answered_password(match: re.Match[str], scan: Scan) -> Finding | None:
+    if not answers(scan, match.start("value"), _ASKED):
+        return None
+    return _set_password(match, scan)
+
+
 DETECTORS = (
     Detector(
         (PASSWORD,),
@@ -65,5 +115,26 @@ DETECTORS = (
         lambda scan: scan.holds(PASSWORD),
         needs=(PASSWORD,),
         matches=starting_with(_OTHER_ONE, "old", "previous", "former", "current", "new", "other"),
+    ),
+    Detector(
+        (PASSWORD,),
+        _IN_BRACKETS,
+        _set_password,
+        has_any(*_IN_BRACKETS_WORDS),
+        matches=starting_with(_IN_BRACKETS, *_IN_BRACKETS_WORDS),
+    ),
+    Detector(
+        (PASSWORD,),
+        _ANSWER_LINE,
+        _answered_password,
+        lambda scan: "?\n" in scan.text and scan.has(*_ASKED_WORDS),
+        matches=_answer_lines,
+    ),
+    Detector(
+        (PASSWORD,),
+        _USER_SLASH_PASSWORD,
+        _set_password,
+        lambda scan: " / " in scan.text and scan.has(*_PAIR_WORDS),
+        matches=starting_with(_USER_SLASH_PASSWORD, *_PAIR_WORDS),
     ),
 )

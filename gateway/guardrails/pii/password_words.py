@@ -21,7 +21,7 @@ _SPACED = (
     "كلمة المرور", "كلمة السر", "पासवर्ड", "পাসওয়ার্ড", "கடவுச்சொல்", "kata sandi", "kata laluan", "mật khẩu",
     "nenosiri", "ọ̀rọ̀ aṣínà", "oro asina", "ọrọ aṣina",
 )  # fmt: skip
-_UNSPACED = ("パスワード", "暗証番号", "密码", "密碼", "비밀번호", "รหัสผ่าน")
+_UNSPACED = ("パスワード", "暗証番号", "密码", "密碼", "비밀번호", "비번", "รหัสผ่าน")  # 비번: 비밀번호 for short
 
 PASSWORD_ELSEWHERE = r"(?i:(?:\b\w*(?:passwort|kennwort)|\b(?:" + "|".join(_SPACED) + ")|" + "|".join(_UNSPACED) + "))"
 # The literal parts every match starts with or holds: the detector runs only on texts holding one.

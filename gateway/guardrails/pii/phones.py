@@ -14,8 +14,10 @@ import re
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector, mentioning
+from gateway.guardrails.pii.documented_values import published_example
 from gateway.guardrails.pii.placeholders import example_sentence
 from gateway.guardrails.pii.scan import RANKS, Finding, Scan, digits_of, found
+from gateway.guardrails.pii.transcripts import answers
 
 PHONE = "PHONE"
 _NOT_AFTER = r"[\w.+/#$€£-]"
@@ -25,11 +27,26 @@ _INTERNATIONAL_REST = r"\d(?:[ .()\-]{0,2}\d){6,16}"
 _CODE_BEFORE = re.compile(r"[A-Za-z0-9]*\d[A-Za-z0-9]* \Z")  # "1Z 999 AA1 01 2345 6784"
 
 
+# an account's word right before the number ("cuenta 7305518842"; "the phone number on the account is" is no such)
+_ACCOUNT_BEFORE = re.compile(
+    r"(?i)\b(?:account|acct\.?|a/c|cuenta|konto|compte|conta|conto|rekening|hesab\w*)"
+    r"[ \t]*(?:no\.?|number|nr\.?|#)?[ \t]*:?[ \t]*\Z"
+)
+# a line of ``hexdump -C``, ``xxd`` or ``od``: an offset, then bytes in hex, one or two to a group
+_HEX_DUMP_LINE = re.compile(r"[ \t]*[0-9a-fA-F]{6,8}:?(?:[ \t]{1,2}[0-9a-fA-F]{2}(?:[0-9a-fA-F]{2})?){8}")
+
+
 def _personal(scan: Scan, start: int, end: int) -> bool:
     """Not called an order, a part, another identifier, not the tail of a longer code... unless
     it is also called a phone."""
     if _DATE_TIME.match(scan.text, start):
         return False  # "call 2024-05-14 16:02": a time stamp
+    if _HEX_DUMP_LINE.match(scan.text, scan.text.rfind("\n", 0, start) + 1):
+        return False  # "00000010  08 00 45 00 00 3c ...": bytes in hexdump's or xxd's columns
+    if scan.mentions(ctx.ACCOUNT) and _ACCOUNT_BEFORE.search(scan.text, max(0, start - 24), start):
+        return False  # "cuenta 7305518842" with "Tel:" on the next line: an account
+    if end - start <= 12 and published_example(scan, digits_of(scan.text[start:end])):
+        return False  # NHS Digital's test patient 943 476 5919 in a training note: nobody's, nor a phone
     if _CHECK_FAILS.match(scan.text, end):
         return False  # 'bad_check = "401 023 4569"  # fails modulus 11': a test's invalid identifier
     if example_sentence(scan, start, end):
@@ -114,9 +131,12 @@ def _north_american(match: re.Match[str], scan: Scan) -> Finding | None:
 
 def _bare_ten(match: re.Match[str], scan: Scan) -> Finding | None:
     """Ten digits and nothing else: a phone number only when a phone word is near."""
-    if scan.near(match.start(), match.end(), ctx.PHONE) and not scan.before(match.start(), lookalike.NOT_PERSONAL):
-        return found(PHONE, match.start(), match.end())
-    return None
+    start = match.start()
+    if not scan.near(start, match.end(), ctx.PHONE) or scan.before(start, lookalike.NOT_PERSONAL):
+        return None
+    if scan.mentions(ctx.ACCOUNT) and _ACCOUNT_BEFORE.search(scan.text, max(0, start - 24), start):
+        return None  # "cuenta 7305518842" with "Tel:" on the next line: an account
+    return found(PHONE, start, match.end())
 
 
 def _national(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -162,8 +182,8 @@ def _keyed_national(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "call 2024-05-14 16:02": a time stamp
     low = max(0, start - 32)
     ends = [m.end() for m in ctx.PHONE.pattern.finditer(scan.text, low, start)]
-    if not ends or _LED.fullmatch(scan.text, ends[-1], start) is None:
-        return None
+    if (not ends or _LED.fullmatch(scan.text, ends[-1], start) is None) and not answers(scan, start, ctx.PHONE):
+        return None  # "¿Un teléfono de contacto?" then "Cliente: 655 21 87 43." is an answer
     return found(PHONE, start, match.end())
 
 
@@ -176,7 +196,14 @@ _LED = re.compile(
 )
 _KEYED_NATIONAL = re.compile(r"[1-9](?<![\w.+/#$€£-][1-9])\d{1,3}(?:[ .-]\d{2,4}){2,3}(?!\w|[ .-]\d)")
 
+# Russia's and Ukraine's domestic form: the trunk 8, the code, then 3-2-2 ("8 (926) 447-18-35")
+_TRUNK_EIGHT = re.compile(r"8(?<![\w.+/#$€£-]8)[ \t-]?(?:\(\d{3}\)|\d{3})[ \t-]?\d{3}-\d\d-\d\d(?![\w-])")
+
+
 DETECTORS = (
+    Detector(
+        (PHONE,), _TRUNK_EIGHT, lambda match, scan: found(PHONE, *match.span()), lambda scan: scan.shape(b"000s00s00")
+    ),
     Detector((PHONE,), re.compile(rf"\+(?<![\w+]\+){_INTERNATIONAL_REST}"), _international, lead=r"(?<=\+)\d"),
     Detector(
         (PHONE,),

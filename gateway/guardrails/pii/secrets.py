@@ -24,13 +24,20 @@ PASSWORD = "PASSWORD"
 # A dash separates only right after the keyword ("password - X"; in "password for wi-fi is X" it is
 # part of a word).
 _SEP = (
-    r"(?:(?i:[ \t]+(?:for|to|of|on|at|del|della|dello|de|du|da|do|des|di|van|voor|für|k|ke)[ \t][^\n:=]{0,40}?)"
+    # "the password for the staging box is X" (a clause's end, ". If it was you", stops the words)
+    r"(?:(?i:[ \t]+(?:for|to|of|on|at|del|della|dello|de|du|da|do|des|di|van|voor|für|k|ke)[ \t]"
+    r"(?:[^\n:=.!?]|[.!?](?![ \t])){0,40}?)"
     r"(?:[ \t]*(?::=|=>|=|:)|[ \t]+(?i:is now|was|is|will be|would be|set to|changed to|reset to|è|es|est|ist|je|är|er)"
     r"(?=[ \t]))[ \t]*"
     r"|[ \t]*(?P<sep>:=|=>|=|:|-|(?i:is now|was|is|will be|would be|set to|changed to|reset to|to|jadi)(?=[ \t]))[ \t]*"
     # "the password I set was X", "the password we use is X": a few words, then the copula (the value
     # must look chosen); the words are letters only, so a value is never read as one of them
     r"|(?:[ \t]+[^\W\d_]{1,12}){1,3}?[ \t]+(?P<copula>(?i:was|is))[ \t]+"
+    # "Last password I remember: X", "the password you gave me: X": someone's use of it, then a colon
+    # (the value must look chosen; "Password last changed: 2024-05-30" is a field of its own)
+    r"|(?:[ \t]+[^\W\d_]{1,12})?[ \t]+(?i:I|we|you|he|she|they)(?:[ \t]+[^\W\d_]{1,12}){1,2}[ \t]*(?P<worded>:)[ \t]+"
+    # "Temp password issued: X": a field's words, then a colon (the value must mix three kinds of characters)
+    r"|(?:[ \t]+[^\W\d_]{1,12}){1,2}[ \t]*(?P<labelled>:)[ \t]+"
     r"|(?P<space>[ \t]+))"
 )
 # The same in the languages of the keywords below: "le mot de passe du wifi est X", "Kennwort X",
@@ -44,11 +51,12 @@ _SEP_ELSEWHERE = (
     rf"|[ \t]*(?P<sep>{_MARKS})[ \t]*|[ \t]+(?P<verb>(?i:{_VERBS}))[ \t]+"
     # "mật khẩu cũ hình như là X" (the old password seems to be X): a few words, then the copula
     r"|(?:[ \t]+[^\s:=]{1,12}){1,3}?[ \t]+(?:là|adalah)[ \t]+"
-    # "la contraseña que siempre usé era X": a few words, then a past copula (the value must look chosen)
-    r"|(?:[ \t]+[^\s:=]{1,12}){1,4}?[ \t]+(?P<copula>(?i:era|fue|était|war|foi|was|byla|bylo|było))[ \t]+"
+    # "la contraseña que siempre usé era X", "que puse es X": a few words, then a copula (the value must look chosen)
+    r"|(?:[ \t]+[^\s:=]{1,12}){1,4}?[ \t]+"
+    r"(?P<copula>(?i:era|fue|était|war|foi|was|byla|bylo|było|es|est|ist|é|è))[ \t]+"
     # a few words between the keyword and its colon: "hasło tymczasowe: X", "Kata laluan portal tempahan: X",
     # "Cyfrinair y porth: X" (a word is letters, joiners included: "وای‌فای")
-    r"|(?:[ \t]+[^\W\d_][^\s\d:=]{0,15}){1,4}?[ \t]*:[ \t]*"
+    r"|(?:[ \t]+[^\W\d_][^\s\d:=]{0,15}){1,5}?[ \t]*:[ \t]*"
     r"|(?P<space>[ \t]+))"
 )
 _VALUE = r"(?P<value>\"\"[^\"\n]{1,64}\"\"|\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
@@ -85,7 +93,7 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         start, end, quoted = start + 1, end - 1, True
     else:
         quoted = False
-        while end > start and scan.text[end - 1] in ".,;)。、，":  # a sentence's end, in CJK too
+        while end > start and scan.text[end - 1] in ".,;)}]。、，":  # a sentence's end, in CJK too
             end -= 1
     value = scan.text[start:end]
     if len(value) < 3 or value.lower() in NOT_A_PASSWORD or _PLACEHOLDER.search(value) or HASHED.match(value):
@@ -96,7 +104,10 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # code, or the next flag of a command line ("DB_PASSWORD_FILE=/run/x --name web")
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
         return None  # a command-line flag: --password-stdin
-    if match.groupdict().get("copula") and (not _mixed(value) or "://" in value or value.lower().startswith("www.")):
+    if match.groupdict().get("labelled") and not _three_kinds(value):
+        return None  # "Password last changed: 2024-05-30", "Password policy: Strict"
+    worded = match.groupdict().get("copula") or match.groupdict().get("worded")
+    if worded and (not _mixed(value) or "://" in value or value.lower().startswith("www.")):
         return None  # "la contraseña que usé era demasiado corta", "the password reset link is https://..."
     if match.groupdict().get("space") and (value.isalpha() or not quoted and not _mixed(value)):
         return None  # "password Bl@ckC@t99" and "(password Maple&Juniper!)" yes, "password reset" no
@@ -148,6 +159,17 @@ def _random_looking(value: str) -> bool:
 _CMDLET = re.compile(r"[A-Z][a-z]+(?:To)?-[A-Z][A-Za-z]+")
 
 
+def _three_kinds(value: str) -> bool:
+    """Lower case, upper case, digits, symbols: three of them at least, and six characters."""
+    kinds = (
+        any(c.islower() for c in value),
+        any(c.isupper() for c in value),
+        any(c.isdigit() for c in value),
+        any(not c.isalnum() for c in value),
+    )
+    return len(value) >= 6 and sum(kinds) >= 3
+
+
 def _mixed(value: str) -> bool:
     """A digit, or a symbol beside capitals: how a chosen password looks, unlike "reset-link"."""
     return any(c.isdigit() for c in value) or (
@@ -179,6 +201,8 @@ def _keyed_token(match: re.Match[str], scan: Scan) -> Finding | None:
     letters = any(c.isalpha() for c in value)
     if not (letters and any(c.isdigit() for c in value)) or _PLACEHOLDER.search(value):
         return None
+    if value.endswith(("...", "…")) or scan.text.startswith(("...", "…"), match.end("value")):
+        return None  # "AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEJ...(truncated)": a log's elided value, no secret
     return found(PASSWORD, match.start("value"), match.end("value"))
 
 
@@ -332,8 +356,15 @@ DETECTORS = (
             r"[^\n]{0,120}?[ \t](?:-p|--password)[ \t=]+"
             r"|\bAUTH[ \t]+(?!(?i:code|no|number|num|id|#)\b)(?:[A-Za-z][\w.-]{0,31}[ \t]+)?(?=\S*[\d\W])"
             r"|\bredis-cli\b[^\n]{0,80}?[ \t]-a[ \t]+"
-            # a lower-case key ending in "password", its value quoted: PHP's 'dbpassword' => '...'
-            r"|(?<![A-Za-z0-9])['\"]?[a-z][a-z0-9_]*(?:password|passwd)['\"]?[ \t]*(?:=>|:|=)[ \t]*(?=['\"])"
+            # a key ending in "password" (lower or camel case), its value quoted: PHP's 'dbpassword' => '...',
+            # a Helm chart's adminPassword: "..."
+            r"|(?<![A-Za-z0-9])['\"]?[a-z][A-Za-z0-9_]*(?:password|passwd|Password|Passwd)['\"]?"
+            r"[ \t]*(?:=>|:|=)[ \t]*(?=['\"])"
+            # a network device's local user and its RADIUS or TACACS+ key: "username netops password 5 X",
+            # "radius-server host 10.20.0.15 key X" (a type digit may stand before the value)
+            r"|(?m:^)[ \t]*username[ \t]+\S+[ \t]+(?:privilege[ \t]+\d+[ \t]+)?(?:password|secret)[ \t]+"
+            r"(?:\d[ \t]+)?(?=[^\s$])"
+            r"|\b(?:radius-server|tacacs-server|radius|tacacs)\b[^\n]{0,60}?[ \t]key[ \t]+(?:\d[ \t]+)?(?=[^\s$])"
             # a quoted key in any case: a .reg file's "DefaultPassword"="...", JSON's "SmtpPassword": "..."
             r"|(?<![A-Za-z0-9])[\"'][A-Za-z][A-Za-z0-9_]*(?i:password|passwd)[\"'][ \t]*(?:=>|:|=)[ \t]*(?=['\"])"
             # Asterisk's sip.conf / iax.conf "secret=", an ldapsearch / ldapmodify bind password "-w"
@@ -363,6 +394,8 @@ DETECTORS = (
             "securestring",
             "secret",
             "ldap",
+            "radius",
+            "tacacs",
             "wpa",
             "wi-fi",
             "wifi",

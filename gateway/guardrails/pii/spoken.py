@@ -53,7 +53,9 @@ _PARTS = re.compile(
 )
 # Stray spaces: around a dash or slash between digits, inside brackets, and single digits one space apart.
 _SPACED_MARK = re.compile(r"(?<=\d) *[-/] *(?=\d)|\( +(?=\d)|(?<=\d) +\)")
-_SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+")
+# (the last digit may stand before a comma that ends the clause: "routing is 1 2 1 0 0 0 3 5 8, account ...";
+# not before a decimal comma: "1 2,5")
+_SPACED_DIGITS = re.compile(r"(?<![\w.,])\d(?: \d(?!\w|[.,]\d))+")
 # OCR of a form that spaces every character, its groups two spaces apart: "3 7 7  8 9 5  3 8 8"
 _SPACED_GROUPS = re.compile(r"(?<![\w.,])\d(?: \d(?![\w,]|\.\d))+(?:  \d(?: \d(?![\w,]|\.\d))+)+")
 # A card read out in groups with pauses written as commas ("it's 4476, 4110, 4066, 2757"), a card's word

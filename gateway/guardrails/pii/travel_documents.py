@@ -1,6 +1,7 @@
 """US passports in travel systems' own records, where no keyword names them: a GDS's SSR DOCS line
 ("P/USA/<number>/USA/..."), EDIFACT PAXLST's DOC segment followed by its issuing country
-(LOC+91+USA), and a PNR's passenger line ("PP 548127396 USA"). The record itself says the document is a US passport."""
+(LOC+91+USA), a PNR's passenger line ("PP 548127396 USA") and an APIS manifest's row
+("P,558519731,USA"). The record itself says the document is a US passport."""
 
 from __future__ import annotations
 
@@ -25,9 +26,10 @@ TRAVEL_DOCUMENTS = (
     ),
     Detector(
         (PASSPORT,),
-        # a PNR's passenger line: "HOLLOWAY/GRACE MS   PP 548127396 USA  exp 18JUN31": PP, the number, the country
-        re.compile(r"\bPP[ \t:]+(?P<value>[A-Z]?\d{8,9})[ \t]+USA\b"),
+        # a PNR's passenger line: "HOLLOWAY/GRACE MS   PP 548127396 USA  exp 18JUN31": PP, the number, the
+        # country; or an APIS manifest's cells, document type, number and country: "M,P,558519731,USA,2030-11-02"
+        re.compile(r"\b(?:PP[ \t:]+|P(?P<cell>[,;|\t]))(?P<value>[A-Z]?\d{8,9})(?(cell)(?P=cell)|[ \t]+)USA\b"),
         lambda match, scan: found(PASSPORT, *match.span("value")),
-        lambda scan: "PP" in scan.text and "USA" in scan.text,
+        lambda scan: "USA" in scan.text,
     ),
 )
