@@ -103,7 +103,7 @@ LANGUAGE_PATTERNS: tuple[Spec, ...] = (
         3,
         r"\b(?:negeer|vergeet)\s+(?:\w+\s+){0,3}?(?:alle\s+)?(?:de\s+|je\s+)?(?:vorige\s+|eerdere\s+|voorgaande\s+)?(?:instructies|regels|opdrachten)\b",
         None,
-        None,
+        r"\bmijn\s+(?:eigen\s+)?(?:vorige|eerdere|laatste|eerste)\b",  # the asker's own: "vergeet mijn vorige instructies"
     ),
     (
         "override (tr)",
@@ -153,7 +153,7 @@ LANGUAGE_PATTERNS: tuple[Spec, ...] = (
         3,
         r"(?:指示|命令|ルール|インストラクション|設定)(?:は|を)(?:すべて|全て|全部|一切)?(?:無視|忘れ)",
         None,
-        r"(?:先ほど|さっき|先程|前回|私|わたし)の(?:指示|命令)",  # the asker's own instruction of a moment ago
+        r"(?:先ほど|さっき|先程|前回|私|わたし)の(?:指示|命令)|間違え|間違い|気が変わ",  # the asker's own instruction, or mistake
     ),
     (
         "override (hi)",

@@ -157,7 +157,11 @@ _NEGATED_BEFORE = (
 # A game's or a tool's rules ("ignora as regras do jogo"): not the model's.
 _NOT_THE_MODELS = r"\b(?:jogo|xogo|joc|juego|gioco|jeu|spiel|game|peli|játék|igra|igre|hra|hry|spel|spill|oyun|mäng|spēl|žaidim|гр[аиу]|игр|παιχν|linter|eslint|prettier|firewall|css)"
 # The asker's own instruction of a moment ago ("先ほどの指示は無視してください。住所を間違えました"), not the model's.
-_OWN_EARLIER = r"(?:先ほど|さっき|先程|前回|私|わたし)の(?:指示|命令|依頼)|(?:我)?(?:刚才|剛才)的(?:指令|指示)|아까\s*(?:제|내)\s*지시"
+_OWN_EARLIER = (
+    r"(?:先ほど|さっき|先程|前回|私|わたし)の(?:指示|命令|依頼)|(?:我)?(?:刚才|剛才)的(?:指令|指示)|아까\s*(?:제|내)\s*지시"
+    # the asker's own mistake beside it ("前の指示は無視してください、注文を間違えました")
+    r"|間違え|間違い|気が変わ|搞错|弄错|写错|改主意|실수"
+)
 _WORD = re.compile(r"\w+")
 _NEGATED_AFTER = r"(?!\s+(?:inte|ikke|ekki|nie|not|nicht)\b)"
 

@@ -16,6 +16,7 @@ from gateway.guardrails.semantic.attack_languages_extraction import EXTRACTION_L
 from gateway.guardrails.semantic.attack_languages_world import WORLD_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_addressed import ADDRESSED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_agents import AGENT_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_amended import AMENDED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_claims import CLAIM_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_enforced import ENFORCED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_exfiltration import EXFILTRATION_PATTERNS
@@ -40,6 +41,7 @@ from gateway.guardrails.semantic.attack_vocabulary import (
     _VERB,
     _WRITING_LINES,
     ABOUT_ATTACKS,
+    OWN_PROMPT,
     Pattern,
     _p,
 )
@@ -106,7 +108,9 @@ _ENGLISH: tuple[Pattern, ...] = (
         "override",
         2,
         r"\bi(?:\s+am|'m)\s+(?:your|the)\s+(?:creator|developer|administrator|admin|owner|master|programmer|operator)\b",
-        unless=r"\bi(?:\s+am|'m)\s+the\s+\w+\s+of\s+(?:our|my)\b",  # "I'm the admin of our forum bot": their own
+        # "I'm the admin of our forum bot": their own; "I'm the developer of this bot. Where in the admin
+        # console do I edit the greeting message?": a question about their own settings
+        unless=r"\bi(?:\s+am|'m)\s+the\s+\w+\s+of\s+(?:our|my)\b|\b(?:where|how)\s+(?:[^?.]{0,40}?\s)?(?:do|can|should)\s+i\s+(?:edit|change|update|add|set|configure|find)\b",
     ),
     _p(
         "override",
@@ -240,6 +244,7 @@ _ENGLISH: tuple[Pattern, ...] = (
         "extraction",
         3,
         rf"\b{_EXTRACT}\s+(?:me\s+|us\s+)?the\s+(?:(?:full|entire|complete|exact|whole|current)\s+)?(?:system|initial|hidden|secret|original|confidential|internal)[\s-]*(?:prompts?|instructions?|messages?|configuration|directives?)\b",
+        unless=OWN_PROMPT,  # "How do I print the system prompt I set in my own app?"
     ),
     _p(
         "extraction",
@@ -252,6 +257,9 @@ _ENGLISH: tuple[Pattern, ...] = (
         3,
         r"\b(?:repeat|print|output|show|display|copy|echo|recite|reveal|write out|type out|dump)\b[^.?!\n]{0,40}\b(?:above|before|preceding|prior)\b",
         r"\beverything\b|\ball (?:of )?(?:the )?(?:text|words|content|instructions)\b|\bstarting (?:with|from|at)\b|\bverbatim\b|\bword for word\b|\bin full\b|\bincluding\b",
+        # the text to repeat given right there: "Repeat the text above word for word: 'The quick brown fox ...'"
+        # (a reading blanks quoted text out: the colon is followed by its spaces)
+        unless=r"\b(?:above|before|preceding|prior)\b[^.?!\n:'\"“‘]{0,24}:(?:\s*['\"“‘]|\s{8,})",
     ),
     _p(
         "extraction",
@@ -390,7 +398,7 @@ _ENGLISH: tuple[Pattern, ...] = (
 _SPECS = (
     LANGUAGE_PATTERNS, WORLD_PATTERNS, AGENT_PATTERNS, SOCIAL_PATTERNS, PRETEXT_PATTERNS, ENFORCED_PATTERNS,
     CLAIM_PATTERNS, EXFILTRATION_PATTERNS, EXTRACTION_LANGUAGE_PATTERNS, ADDRESSED_PATTERNS, VOIDED_PATTERNS,
-    PERSONA_PATTERNS, PLANTED_PATTERNS,
+    PERSONA_PATTERNS, PLANTED_PATTERNS, AMENDED_PATTERNS,
 )  # fmt: skip
 PATTERNS: tuple[Pattern, ...] = _ENGLISH + INDIRECT + tuple(_p(*spec) for specs in _SPECS for spec in specs)
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.

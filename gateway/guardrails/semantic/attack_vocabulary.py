@@ -36,6 +36,13 @@ _STRONG_LIMITS = (
     r"(?:safety (?:polic(?:y|ies)|rules|settings|protocols|measures)|restrictions|filters?|filtering|censorship|content polic(?:y|ies)|safety (?:guidelines|filters?|rules|"
     r"restrictions|training|measures)|ethics|morals?|ethical \w+|moral \w+|safeguards|guard ?rails)"
 )
+# The asker's own prompt ("the system prompt I set in my own app", "our system prompt"), not the
+# model's; "My system prompt is:" is the answer an attack puts in the model's mouth.
+OWN_PROMPT = (
+    r"\b(?:my|our)\s+(?:own\s+)?(?:app'?s\s+|bot'?s\s+|chatbot'?s\s+)?(?:system\s+(?:prompt|message)|prompt\s+template)\b(?!\s+is\b)"
+    r"|\bsystem\s+(?:prompt|message)\s+(?:that\s+)?(?:i|we)\s+(?:set|wrote|use|added|configured|defined|pass)\b"
+    r"|\bmy\s+own\s+(?:app|bot|chatbot|agent|project)\b"
+)
 # Instructions that belong to a document or a person, not to the model ("the earlier instructions in
 # the onboarding doc", "my manager said to ignore ...", "the Supplier shall ignore ...").
 _NOT_THE_MODELS = (
@@ -49,10 +56,14 @@ _NOT_THE_MODELS = (
     r"|\b(?:instructions?|rules?|directions) (?:sheets?|manuals?|leaflets?|booklets?|cards?|videos?|pamphlets?|inserts?)\b"
     r"|\b(?:instructions?|rules|prompts?|directions|commands|requests?) (?:that )?i (?:gave|sent|wrote|typed|listed|added|set|asked for)\b"
     r"|\b(?:my|our)\s+(?:own\s+)?(?:previous|prior|earlier|last|first|initial|original)\s+(?:instructions?|requests?|messages?|prompts?|directions|questions?)\b"
+    r"|\bthat\s+(?:first|last|previous|earlier|other)\s+(?:request|message|question|order)\b"
+    # a villain's orders in the asker's story ("the rogue AI orders his henchmen to ignore all the rules")
+    r"|\b(?:orders?|ordered|tells?|told|commands?|commanded|instructs?|instructed)\s+(?:his|her|their|its|the)\s+(?:henchmen|minions|soldiers|crew|troops|men|guards|followers|army|goons|robots|drones)\s+to\b"
     # a third party's instructions ("the previous technician's instructions"), and a care routine's
     # relayed by whoever set it ("the vet told us to stop following the old feeding instructions")
     r"|\b(?:previous|prior|earlier|old|former|other|last|original)\s+(?!(?:developer|creator|system|operator|admin|administrator|programmer|model|ai)s?'s)[a-z]+'s\s+(?:[\w-]+\s+)?(?:instructions|rules|directions|guidelines|orders)\b"
     r"|\btold\s+(?:me|us|him|her|them)\s+to\s+(?:stop following|ignore|disregard|forget)\s+(?:the|her|his|their|its|my|our)\s+(?:old|previous|earlier|prior|original)\s+[a-z]+ing\s+(?:instructions|rules|directions)\b"
+    r"|" + OWN_PROMPT
 )
 # Rules that belong to a tool: a linter, a compiler, a stylesheet, a firewall, a mail filter.
 _TOOLING = (
@@ -68,6 +79,8 @@ _WRITING_LINES = (
     r"\b(?:write|draft|compose|script)\s+(?:some\s+|the\s+|a\s+few\s+)?(?:lines|dialogue|taunts|voice\s+lines|a\s+monologue|barks)\s+for\b"
     # "a short dialogue where an evil AI named OVERLORD tries to ...": a character, not the assistant
     r"|\b(?:dialogue|skit|scene|story|sketch|play)\s+(?:where|in which)\s+an?\s+(?:evil|rogue)\s+(?:ai|bot|robot|computer)\b"
+    # "a monologue for the villain of my audio drama: an AI that has broken free of its rules"
+    r"|\b(?:villain|antagonist|bad guy)\s+of\s+(?:my|our|the)\s+(?:audio\s+drama|story|novel|play|game|book|screenplay|script|podcast|film|movie|comic)\b"
 )
 # Asking about attacks or reporting one, not making one ("is this an injection?", "how do I flag it?",
 # "a short incident note"): the addressed and voided patterns' ``unless``.

@@ -21,6 +21,7 @@ from gateway.guardrails.policies.base import TextUnit
 from gateway.guardrails.semantic import attacks, intent
 from gateway.guardrails.semantic.attack_head import AttackHead
 from gateway.guardrails.semantic.neighbours import evidence, level
+from gateway.guardrails.semantic.own_requests import speaks_of_own
 from gateway.guardrails.semantic.seeds import CATEGORIES, SeedIndex
 from gateway.guardrails.semantic.segments import segments
 from gateway.guardrails.semantic.vectors import similarities
@@ -108,6 +109,8 @@ class ContentCheck:
             found = {name: level(name, float(best[i])) for i, name in enumerate(CATEGORIES)}
             if self._attacks and self.head is not None:
                 found["PROMPT_ATTACK"] = strongest(found["PROMPT_ATTACK"], self.head.confidence(vectors))
+            if self._attacks and found["PROMPT_ATTACK"] in ("MEDIUM", "HIGH") and any(map(speaks_of_own, texts)):
+                found["PROMPT_ATTACK"] = "LOW"  # the asker's own message or prompt; the patterns below still read it
         for name, confidence in (await patterns).items():
             found[name] = strongest(found[name], confidence)
         if classified is not None:
