@@ -4,9 +4,13 @@ passport), a network device's local password and RADIUS key, a password a few wo
 colon ("Temp password issued:", "Пароль от роутера на всякий случай:"), a Helm chart's
 adminPassword, a chat's one-word answer to "the wifi password?", Danish "Tlf.", an "ACH routing /
 account" pair, Turkish "hesabım", an account led by "cuenta" with a phone on the next line, "SWIFT代码",
-a BIC after an IBAN and a dash; and what must stay unflagged: a sort code, a customer account, a
-French "référence client", 0.0.0.0, a format's example NINO, a null password, an account's digits
-that happen to pass the routing checksum. New sentences, none from an evaluation set."""
+a BIC after an IBAN and a dash, a password "c'est désormais" or "is nu" something, an account in
+spaced pairs, an app's routingNumber / accountNumber, "загранпаспорт", a Dutch "telefoon" column;
+and what must stay unflagged: a sort code, a customer or rider account, a French "référence
+client", 0.0.0.0, a format's example NINO, a null password, an account's digits that happen to pass
+the routing checksum, an AWS account beside an IAM role id, synthetic NHS numbers, the Czech banks'
+example IBAN, a JAN barcode, a CSV's account column beside a phone column. New sentences, none
+from an evaluation set."""
 
 from __future__ import annotations
 
@@ -52,6 +56,28 @@ from tests.support.pii import found
         ("学费缴纳：汇丰银行（香港）SWIFT代码 HSBCHKHHHKH", ("SWIFT_CODE", "HSBCHKHHHKH")),
         ("[18/05 10:20] Vale: ES08 0182 5322 2702 0061 7094 — BBVAESMM", ("SWIFT_CODE", "BBVAESMM")),
         ("My phone number on the account is 214-730-5521.", ("PHONE", "214-730-5521")),
+        (
+            "Info équipe : le mot de passe du portail a changé, c'est désormais Lune#Marais58.",
+            ("PASSWORD", "Lune#Marais58"),
+        ),
+        ("Het wachtwoord van de printer is nu Kaas4Brood#12 (niet doorsturen).", ("PASSWORD", "Kaas4Brood#12")),
+        (
+            "Your new checking account number is 44 19 02 87 36, routing 021000021.",
+            ("US_BANK_ACCOUNT_NUMBER", "44 19 02 87 36"),
+        ),
+        (
+            'userInfo: {routingNumber: "021000021", accountNumber: "58830174629"}',
+            ("US_BANK_ROUTING_NUMBER", "021000021"),
+        ),
+        (
+            'userInfo: {routingNumber: "021000021", accountNumber: "58830174629"}',
+            ("US_BANK_ACCOUNT_NUMBER", "58830174629"),
+        ),
+        (
+            "Анкета: гражданство США, загранпаспорт № 561204378, действителен до 2031",
+            ("US_PASSPORT_NUMBER", "561204378"),
+        ),
+        ("naam | telefoon | e-mail\nP. de Wit | 06-52718834 | pdewit@ziggo.nl", ("PHONE", "06-52718834")),
     ],
 )
 def test_answers_devices_and_pairs_are_found(text: str, expected: tuple[str, str]) -> None:
@@ -71,6 +97,21 @@ def test_answers_devices_and_pairs_are_found(text: str, expected: tuple[str, str
         ("The import guide shows the format as AB123456C.", ("UK_NATIONAL_INSURANCE_NUMBER", "AB123456C")),
         ('{"capacity": 120, "wifi_password": null}', ("PASSWORD", "null}")),
         ("ACH is fine: acct 219904405 routing 021000021", ("US_BANK_ROUTING_NUMBER", "219904405")),
+        ("Role deploy has AROA3XFRBF535PLBIFQQ7, account 310987654321.", ("US_BANK_ACCOUNT_NUMBER", "310987654321")),
+        (
+            "Only the synthetic NHS numbers 999 999 9999 and 900 000 0009 may appear.",
+            ("UK_NATIONAL_HEALTH_SERVICE_NUMBER", "900 000 0009"),
+        ),
+        (
+            "Pozor: IBAN CZ65 0800 0000 1920 0014 5399 je jen vzorový příklad.",
+            ("INTERNATIONAL_BANK_ACCOUNT_NUMBER", "CZ65 0800 0000 1920 0014 5399"),
+        ),
+        ("商品コード（JAN）：4901234567894　お届け予定：3/16", ("CREDIT_DEBIT_CARD_NUMBER", "4901234567894")),
+        ("Fraud flag on rider account 448213: six promo redemptions.", ("US_BANK_ACCOUNT_NUMBER", "448213")),
+        (
+            'name,account,routing,phone\n"Obi, Ada",8204736155,021000021,(404) 555-0187',
+            ("PHONE", "8204736155"),
+        ),
     ],
 )
 def test_look_alikes_of_the_last_round_are_not_flagged(text: str, unwanted: tuple[str, str]) -> None:

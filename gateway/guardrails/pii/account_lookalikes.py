@@ -34,7 +34,7 @@ _HEX_DIGITS = frozenset("0123456789abcdefABCDEF")
 # An account that a utility, a funeral home, a tax office or a club keeps, named right before the number.
 OTHER_ACCOUNT = re.compile(
     r"(?i)\b(?:service|utility|funeral|employer'?s|loyalty|billing|water|electric(?:ity)?|player|patient|student"
-    r"|frequent[ \t]+fl(?:y|i)er|mileage|rewards?|customer"
+    r"|frequent[ \t]+fl(?:y|i)er|mileage|rewards?|customer|rider|driver|gamer|guest"
     r"|subscriber|subscription|member(?:ship)?|gas|energy|internet|broadband)(?:[ \t]+bill[ \t]*[—–:,-]?)?[ \t]+account"
     r"(?:[ \t]+(?:no\.?|number|#|id))?[ \t]*(?:\([^()\n]{0,40}\)[ \t]*)?(?:[:#.]|[ \t]is)?[ \t]*\Z"
 )

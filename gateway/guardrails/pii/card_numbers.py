@@ -20,6 +20,11 @@ _TEST_CARD = re.compile(r"(?i)\btest (?:card|number)s?\b|\bdummy card\b|\bsandbo
 _TEST_CARD_WORDS = needles("test card", "test number", "dummy card", "sandbox card")  # one stands in every match
 
 
+_BARCODE_BEFORE = re.compile(
+    r"(?i)(?:\b(?:jan|ean(?:-?13)?|upc|gtin|isbn|barcode)|商品コード|バーコード)[^\d\n]{0,6}\Z"
+)
+
+
 def card(match: re.Match[str], scan: Scan) -> Finding | None:
     """The longest prefix of whole digit groups that is a card number (a CVV may follow the groups)."""
     value = match.group()
@@ -27,6 +32,8 @@ def card(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "4287.1816.6309.1449" is a card only when a card is named
     if _IBAN_COUNTRY.search(scan.text, max(0, match.start() - 6), match.start()):
         return None  # "IBAN DE29 4966 9495 9382 5781 10 failed checksum": an IBAN's digits, valid or not
+    if _BARCODE_BEFORE.search(scan.text, max(0, match.start() - 16), match.start()):
+        return None  # "商品コード（JAN）：4901234567894": a product's barcode, whatever its check digit
     groups = digit_groups(value)
     line_start = scan.text.rfind("\n", 0, match.start()) + 1
     if scan.has(*_TEST_CARD_WORDS) and _TEST_CARD.search(

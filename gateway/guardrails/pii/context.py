@@ -100,6 +100,7 @@ CARD = keywords(
 )  # fmt: skip
 ACCOUNT = keywords(
     r"accounts?", r"acct\.?", r"acc\.? no", r"a/c", r"checking", r"savings", r"bank account", r"account number",
+    r"account_?(?:number|no|num)",  # an app's field: accountNumber, account_no
     r'dan(?="[ \t]*:)',  # an e-file's deposit account number: {"rtn": "...", "dan": "..."}
     r"hesab\w*", r"hesap",  # Turkish: "Chase hesabım 1193847502"
     r"kontonummer", r"konto(nr\.?)?", r"número de cuenta", r"numero de cuenta", r"cuenta", r"numéro de compte",
@@ -113,7 +114,7 @@ ACCOUNT = keywords(
     r"ਖਾਤਾ", r"ਖਾਤੇ", r"खाते", r"קאָנטע", r"קאנטע" r"teugatupe",
 )  # fmt: skip
 ROUTING = keywords(
-    r"routing", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi",
+    r"routing", r"routing_?(?:number|no|num)", r"aba", r"rtn", r"transit( number)?", r"bank routing", r"rdfi",
     r"número de ruta", r"numero de ruta",
     r"ruta", r"रूटिंग", r"라우팅",
     r"রাউটিং", r"ரூட்டிங்", r"રાઉટિંગ", r"రౌటింగ్", r"راؤٹنگ", r"ราวติ้ง", r"ルーティング", r"路由", r"राउटिंग",
@@ -126,6 +127,7 @@ PASSPORT = keywords(
     r"document: p", r"document type: p", r"doc type: p",  # literal: "doc" alone would open the search for most texts
     r"amerikanskt pass", r"passet",
     r"paszport", r"pasaport", r"docno", r"passportno", r"passport_no", r"passportnumber",
+    r"загранпаспорт\w*",
     r"旅券\w*", r"パスポート", r"护照", r"여권",
     r"पासपोर्ट", r"паспорт\w*", r"جواز",
     # more languages: "vegabréf nr.", "putovnica", "หนังสือเดินทาง ... เลขที่"
@@ -179,6 +181,7 @@ PHONE = keywords(
     r"hp",  # Indonesian and Malay: "no. HP" (handphone)
     r"handphone", r"ponsel", r"telepon", r"טלפון", r"נייד", r"โทร\w*", r"simu", r"telepono", r"điện thoại",
     r"τηλ\.?", r"τηλέφωνο", r"κινητό", r"телефон\w*", r"тел\.?", r"звоните", r"позвоните", r"هاتف", r"جوال", r"电话",
+    r"اتصل", r"اتصلوا", r"natel", r"telefoon\w*", r"mobiel\w*", r"gsm",
     r"手机", r"联系人", r"联系方式", r"電話", r"携帯", r"連絡先", r"전화", r"연락처", r"휴대폰", r"핸드폰",
 )  # fmt: skip
 PIN = keywords(r"pins?", r"pin (code|number)", r"atm pin")

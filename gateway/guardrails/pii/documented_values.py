@@ -41,6 +41,7 @@ PUBLISHED = frozenset(
         "FR1420041010050500013M02606", "NL91ABNA0417164300", "ES9121000418450200051332",
         "IT60X0542811101000000123456", "CH9300762011623852957", "BE68539007547034", "AT611904300234573201",
         "GB29NWBK60161331926819", "NWBKGB2L",  # the IBAN registry's example for the UK, and its BIC
+        "CZ6508000000192000145399",  # the Czech banks' example
     }
 )  # fmt: skip
 _SEPARATORS = str.maketrans("", "", " -.")
@@ -50,6 +51,7 @@ DOCUMENTED = keywords(
     r"tests?", r"testing", r"test[- ]?(?:cards?|mode|data|values?|numbers?|keys?)", r"sandbox", r"staging",
     r"examples?(?!\.[a-z])", r"samples?", r"demo", r"dummy", r"fake", r"mock", r"fictitious", r"fictional",
     r"placeholders?", r"documentation", r"docs", r"documented", r"not real", r"guides?", r"tutorials?",
+    r"synthetic", r"woolworth\w*", r"vzor\w*", r"příklad\w*",
     r"walkthrough", r"readme", r"rfc ?5737", r"rfc ?3849", r"rfc ?7042",
     r"test\w+", r"beispiel\w*", r"dokumentation", r"fiktiv\w*", r"muster\w*",
     r"exemples?", r"fictifs?", r"fictives?", r"bac à sable",

@@ -149,8 +149,11 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(ACCOUNT, match.start(), match.end())
 
 
-# an AWS error or policy around a 12-digit account: "AccessDenied for user ci-bot in account 418273950216"
-_AWS_ERROR = re.compile(r"\b(?:AccessDenied|AssumeRole\w*|UnauthorizedOperation|arn:aws|iam:|sts:)")
+# an AWS error, policy or IAM id around a 12-digit account: "AccessDenied for user ci-bot in account
+# 418273950216", "role deploy-prod has AROA3XFRBF535PLBIFPI4, account 210987654321"
+_AWS_ERROR = re.compile(
+    r"\b(?:AccessDenied|AssumeRole\w*|UnauthorizedOperation|arn:aws|iam:|sts:|A(?:ROA|IDA)[A-Z0-9]{12,})"
+)
 
 
 _NHS_PRINTED = re.compile(r"\d{3}([ -])\d{3}\1\d{4}")  # how the NHS prints its numbers
@@ -334,7 +337,7 @@ DETECTORS = (
     *MICR_LINES,
     Detector(
         (ACCOUNT,),
-        value_pattern(r"(?:\d{5,16}|\d{1,7}(?:[ -]\d{2,8}){1,3})(?![ -]?\d)"),
+        value_pattern(r"(?:\d{5,16}|\d{1,7}(?:[ -]\d{2,8}){1,4})(?![ -]?\d)"),
         _account,
         has_any(*(ctx.ACCOUNT.needles or ()), *(ctx.ROUTING.needles or ()), "ach"),  # an account, or one paired
         needs=(ROUTING,),

@@ -100,6 +100,16 @@ def _answered_password(match: re.Match[str], scan: Scan) -> Finding | None:
     return _set_password(match, scan)
 
 
+# "le mot de passe du PMS ... a changé, c'est désormais Nuit#Rivage47", "het wachtwoord van de NAS is nu X"
+_NOW_WORDS = ("password", "mot de passe", "wachtwoord", "passwort", "contraseña", "senha", "hasło")
+_NOW_PASSWORD = re.compile(
+    r"(?i:password|mot de passe|wachtwoord|passwort|contraseña|senha|hasło)(?![^\W\d_])[^\n.]{0,60}?"
+    r"(?i:\bc'est désormais|\best désormais|\best maintenant|\bis now|\bis nu|\bist jetzt|\bes ahora|\bé agora"
+    r"|\bjest teraz)"
+    r"[ \t]+(?P<value>[^\s\"'`]{6,64})"
+)
+
+
 DETECTORS = (
     Detector(
         (PASSWORD,),
@@ -122,6 +132,13 @@ DETECTORS = (
         _set_password,
         has_any(*_IN_BRACKETS_WORDS),
         matches=starting_with(_IN_BRACKETS, *_IN_BRACKETS_WORDS),
+    ),
+    Detector(
+        (PASSWORD,),
+        _NOW_PASSWORD,
+        _set_password,
+        has_any(*_NOW_WORDS),
+        matches=starting_with(_NOW_PASSWORD, *_NOW_WORDS),
     ),
     Detector(
         (PASSWORD,),

@@ -134,8 +134,11 @@ def _bare_ten(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start()
     if not scan.near(start, match.end(), ctx.PHONE) or scan.before(start, lookalike.NOT_PERSONAL):
         return None
-    if scan.mentions(ctx.ACCOUNT) and _ACCOUNT_BEFORE.search(scan.text, max(0, start - 24), start):
-        return None  # "cuenta 7305518842" with "Tel:" on the next line: an account
+    if scan.mentions(ctx.ACCOUNT) and (
+        _ACCOUNT_BEFORE.search(scan.text, max(0, start - 24), start)
+        or ctx.ACCOUNT.pattern.search(scan.column_header(start) or "") is not None
+    ):
+        return None  # "cuenta 7305518842" with "Tel:" on the next line, a CSV's account column: an account
     return found(PHONE, start, match.end())
 
 
@@ -192,7 +195,7 @@ _LED = re.compile(
     r"(?:[\s:=#.\-]|(?i:(?<![^\W_])(?:al|a|au|am|an|unter|na|pod|at|on|ao|no|is|es|est|ist|è|me|us|nos"
     # "mi móvil nuevo es el 688 41 27 93", "my new one is": a new number and its article
     r"|new|nuevo|nueva|neue|neuer|nouveau|nouvelle|novo|nova|nuovo|nieuwe|el|la|le|il|der|die|o|one"
-    r"|til|till|på|op|naar)(?![^\W_])))*"  # "Vipps til 48 21 09 77", "bel me op 06 ..."
+    r"|til|till|på|op|naar|على|علي)(?![^\W_])))*"  # "Vipps til 48 21 09 77", "bel me op 06 ..."
 )
 _KEYED_NATIONAL = re.compile(r"[1-9](?<![\w.+/#$€£-][1-9])\d{1,3}(?:[ .-]\d{2,4}){2,3}(?!\w|[ .-]\d)")
 
