@@ -113,7 +113,27 @@ def use_holdout(modules: list[object]) -> list[object]:
             folder / "pii_holdout25.jsonl",
             "pii_holdout25: 325 entities, 48 look-alike rows; read since, a development set",
         ),
-        (folder / "pii_holdout26.jsonl", "pii_holdout26: 296 entities, 48 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout26.jsonl",
+            "pii_holdout26: 296 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout27.jsonl",
+            "pii_holdout27: 322 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout28.jsonl",
+            "pii_holdout28: 320 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout29.jsonl",
+            "pii_holdout29: 435 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout30.jsonl",
+            "pii_holdout30: 408 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (folder / "pii_holdout31.jsonl", "pii_holdout31: 384 entities, 48 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -218,7 +238,19 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout27.jsonl",
-            "prompt_attacks_holdout27: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout27: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout28.jsonl",
+            "prompt_attacks_holdout28: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout29.jsonl",
+            "prompt_attacks_holdout29: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout30.jsonl",
+            "prompt_attacks_holdout30: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [
