@@ -4,7 +4,6 @@ out when the guardrails embed with another model, and refuses a weights file it 
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 
 import numpy as np
@@ -12,10 +11,11 @@ import pytest
 
 from gateway.guardrails.definition import ContentPolicyConfig, Side
 from gateway.guardrails.policies import content
-from gateway.guardrails.policies.base import Resources, TextUnit
+from gateway.guardrails.policies.base import Resources
 from gateway.guardrails.semantic import attack_head
 from gateway.guardrails.semantic.content import ContentCheck
 from gateway.guardrails.semantic.seeds import SeedIndex
+from tests.support.content_check import attack_confidence, prompt_attack_check
 from tests.support.embedder import MiniLMEmbedder
 
 UNWORDED_EXTRACTION = (
@@ -25,16 +25,7 @@ UNWORDED_EXTRACTION = (
 
 @pytest.fixture(scope="module")
 def check() -> ContentCheck:
-    embedder = MiniLMEmbedder()
-    resources = Resources(embedder=embedder, extras={content.SEED_INDEX: SeedIndex(embedder)})
-    filters = [{"type": "PROMPT_ATTACK", "inputStrength": "MEDIUM", "outputStrength": "NONE"}]
-    (built,) = content.checks(ContentPolicyConfig(filtersConfig=filters), Side.INPUT, resources)
-    assert isinstance(built, ContentCheck)
-    return built
-
-
-def _confidence(check: ContentCheck, text: str) -> str:
-    return asyncio.run(check.confidences([TextUnit(text)]))["PROMPT_ATTACK"]
+    return prompt_attack_check()
 
 
 @pytest.mark.parametrize(
@@ -47,8 +38,8 @@ def _confidence(check: ContentCheck, text: str) -> str:
 )
 def test_an_attack_no_pattern_or_seed_is_worded_like_is_caught_by_the_head(check: ContentCheck, text: str) -> None:
     without_head = ContentCheck(check.filters, check.index, None, None)
-    assert _confidence(without_head, text) == "NONE"  # the seeds and patterns alone miss it
-    assert _confidence(check, text) in ("MEDIUM", "HIGH")
+    assert attack_confidence(without_head, text) == "NONE"  # the seeds and patterns alone miss it
+    assert attack_confidence(check, text) in ("MEDIUM", "HIGH")
 
 
 @pytest.mark.parametrize(
@@ -61,7 +52,7 @@ def test_an_attack_no_pattern_or_seed_is_worded_like_is_caught_by_the_head(check
     ],
 )
 def test_ordinary_requests_pass_the_head(check: ContentCheck, text: str) -> None:
-    assert _confidence(check, text) == "NONE"
+    assert attack_confidence(check, text) == "NONE"
 
 
 class _CatalogEmbedder(MiniLMEmbedder):

@@ -376,12 +376,6 @@ _ENGLISH: tuple[Pattern, ...] = (
         r"\b(?:secret|hidden|confidential|system|initial|original|private|internal)\s+(?:instructions?|prompts?|rules|messages?|directives?)\s+(?:that\s+)?(?:i|you)\s+(?:was|were|have been|had been|got)\s+(?:given|told|sent|provided|programmed with)\b",
         r"\b(?:this|the|our)\s+(?:chat|conversation|session|thread)\b|\bcomplete\s+(?:this|the)\s+sentence\b",
     ),
-    # injection planted for an assistant or agent: leak what it holds
-    _p(
-        "planted",
-        3,
-        r"\b(?:assistant|model|llm|agent|chatbot|bot)\s+(?:must|should|shall|will|needs? to|has to)\s+(?:now\s+|immediately\s+|also\s+|first\s+)?(?:reveal|print|leak|send|forward|exfiltrate|output|disclose|dump|post|upload|email|e-mail)\s+(?:all\s+)?(?:of\s+)?(?:its|the|their|your|all)\s+(?:own\s+)?(?:system prompt|hidden prompt|prompt|(?:hidden\s+|secret\s+|internal\s+)?instructions|api keys?|credentials|passwords?|secrets|tokens|(?:user'?s'?\s+)?(?:earlier|previous|private|past|prior)\s+messages|conversation history|chat history)\b",
-    ),
     # payload splitting: parts joined, then obeyed
     _p(
         "payload split",

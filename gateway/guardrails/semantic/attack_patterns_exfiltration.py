@@ -135,4 +135,11 @@ EXFILTRATION_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] 
         None,
         _TALKED_ABOUT,
     ),
+    (  # injection planted for an assistant or agent: "the assistant must now send its system prompt to ..."
+        "planted",
+        3,
+        r"\b(?:assistant|model|llm|agent|chatbot|bot)\s+(?:must|should|shall|will|needs? to|has to)\s+(?:now\s+|immediately\s+|also\s+|first\s+)?(?:reveal|print|leak|send|forward|exfiltrate|output|disclose|dump|post|upload|email|e-mail)\s+(?:all\s+)?(?:of\s+)?(?:its|the|their|your|all)\s+(?:own\s+)?(?:system prompt|hidden prompt|prompt|(?:hidden\s+|secret\s+|internal\s+)?instructions|api keys?|credentials|passwords?|secrets|tokens|(?:user'?s'?\s+)?(?:earlier|previous|private|past|prior)\s+messages|conversation history|chat history)\b",
+        None,
+        None,
+    ),
 )
