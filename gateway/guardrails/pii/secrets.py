@@ -1,6 +1,7 @@
 """Credentials (AWS's keys are aws_keys.py's): PASSWORD, which covers what a caller should never
 paste: a password given as one ("password: hunter2"), API keys and tokens of well-known shapes
-(sk-..., ghp_..., xoxb-..., AIza..., JWTs), private key PEM blocks and the password in a URL.
+(sk-..., ghp_..., xoxb-..., AIza..., JWTs) and the password in a URL (private key PEM blocks are
+private_keys.py's).
 
 A password is only what follows the word: "password: X", "my password is X". Prose that merely
 mentions passwords ("the password is required", "Password: choose a strong one") is told apart by
