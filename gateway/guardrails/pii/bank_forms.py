@@ -58,8 +58,8 @@ def _tagged(match: re.Match[str], scan: Scan) -> Finding | None:
         return found(ROUTING, *match.span(group)) if len(digits) == 9 and check.aba_routing(digits) else None
     if _NOT_THE_NUMBER.search(name):
         return None  # <AcctType>, "account_name", "account_count": not the number
-    if len(digits) == 12 and name.endswith("id"):
-        return None  # CloudTrail's "recipientAccountId": an AWS account's 12 digits
+    if len(digits) == 12 and (name.endswith("id") or f"::{digits}:" in scan.text):
+        return None  # CloudTrail's "recipientAccountId", sts's "Account" beside its ARN: an AWS account's 12 digits
     if 6 <= len(digits) <= 17 and len(set(digits)) > 1:
         return found(ACCOUNT, *match.span(group))
     return None

@@ -131,8 +131,9 @@ ANSWERED_EXPIRY = re.compile(
     r"(?:\[[^\]\n]{0,24}\][ \t]*)?[^\n:?]{1,40}:[ \t]*"
     r"(?P<value>(?:0?[1-9]|1[0-2])(?: ?[/-] ?| )?(?:20)?\d\d(?![\d/])"
     r"|(?i:(?:fin|end of|finales de|fine|ende|final de)\s+)?(?i:[a-zéûç]{3,9})\.?,?(?: de)? (?:20)?\d\d(?!\d)"
-    # a year said aloud: "June twenty-seven"
-    r"|(?i:[a-zéûç]{3,9})\.?,? (?i:twenty|thirty)(?:[- ](?i:one|two|three|four|five|six|seven|eight|nine))?(?![\w-]))"
+    # a year said aloud: "June twenty-seven", "March twenty twenty-eight", "May two thousand thirty"
+    r"|(?i:[a-zéûç]{3,9})\.?,? (?:(?i:twenty|two thousand(?: and)?)[ -])?(?i:twenty|thirty)"
+    r"(?:[- ](?i:one|two|three|four|five|six|seven|eight|nine))?(?![\w-]))"
 )
 ANSWERED_EXPIRY_STARTS = (
     "exp", "valid", "date d'expiration", "scadenza", "caducidad", "vencimiento", "ablaufdatum", "gültig bis",
@@ -166,6 +167,12 @@ def cid(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(CVV, *match.span("value")) if speaks_of_cards(scan) else None
 
 
+# A card's code named by its length, in the languages whose words put the length after "code": "code à
+# 4 chiffres 2741", "código de 3 dígitos: 118", "codice di 3 cifre 907" (English "3-digit code" is a keyword).
+_LENGTH_NAMED = re.compile(
+    r"(?i:\b(?:code|código|codigo|codice|kod)[ \t]+(?:(?:à|a|de|di|z)[ \t]+)?[34][ \t]+"
+    r"(?:chiffres|dígitos|digitos|cifre|cyfr|cyframi)[ \t]*[:=]?[ \t]*)\Z"
+)
 # "Ungültige Prüfziffer in Zeile 417": a line of a file, after a check digit's word.
 _LINE_BEFORE = re.compile(r"(?i:\b(?:line|row|zeile|ligne|linha|fila|riga|regel|wiersz))\s*[:#]?\s*\Z")
 
@@ -183,6 +190,7 @@ def cvv(match: re.Match[str], scan: Scan) -> Finding | None:
         or scan.before(start, ctx.CVV, width=32)
         or ((found_card(scan) or scan.holds(EXPIRY)) and scan.led_by(start, ctx.CODE_IN_CARD_TALK, width=16))
         or (answers(scan, start, ctx.CVV) and found_card(scan))  # "the three-digit code on the back?" / "562."
+        or (_LENGTH_NAMED.search(scan.text, max(0, start - 32), start) is not None and found_card(scan))
     ):
         return None
     if _LINE_BEFORE.search(scan.text, max(0, start - 12), start) or after_published_card(scan, start):

@@ -52,7 +52,10 @@ _BIC_FIELD = re.compile(r":5[0-9][A-D]:\Z")
 # A slot that holds a BIC in a bank statement's or EDI message's own syntax: MT940's "?30", EDIFACT's
 # FII segment ("FII+OR+BE89001929629585:Name+GKCCBEBB:25:17'").
 _BIC_SLOT = re.compile(r"\?30\Z|\bFII\+[^'\n]{0,120}\+\Z")
-_PROMO = re.compile(r"(?i:promo(?:tion(?:al)?)?|coupon|voucher|discount|referral|gift)[\w ]{0,12}[\s:#=-]*\Z")
+_PROMO = re.compile(
+    r"(?i:promo(?:tion(?:al)?)?|coupon|voucher|discount|referral|gift|(?:use|enter|apply)[ \t]+(?:the[ \t]+)?code)"
+    r"[\w ]{0,12}[\s:#=-]*\Z"  # "Use code SPRING25OFF at checkout"
+)
 
 
 _AFTER_IBAN = re.compile(r"[\s,;:/|()\-—–]*\Z")  # "ES08 0182 ... 7094 — BBVAESMM"

@@ -109,7 +109,7 @@ ACCOUNT = keywords(
     r"账号", r"账户", r"帳號", r"帳戶", r"口座番号", r"계좌 ?번호", r"계좌",
     # more languages: "akaun", "கணக்கு எண்", "হিসাব নম্বর", "ખાતું"
     r"akaun", r"akun", r"račun", r"racun", r"számla\w*", r"hesap", r"hesabı", r"λογαριασμ\w*", r"счет", r"счёт",
-    r"рахун\w*", r"חשבון", r"حساب", r"کھاتہ", r"اکاؤنٹ", r"হিসাব", r"অ্যাকাউন্ট", r"அக்கவுண்ட்", r"கணக்கு",
+    r"рахун\w*", r"חשבון", r"حساب", r"الحساب", r"حسابي", r"کھاتہ", r"اکاؤنٹ", r"হিসাব", r"অ্যাকাউন্ট", r"அக்கவுண்ட்", r"கணக்கு",
     r"ખાતું", r"ખાતા", r"ఖాతా", r"ಖಾತೆ", r"അക്കൗണ്ട്", r"บัญชี", r"akaunti", r"asusu",
     r"ਖਾਤਾ", r"ਖਾਤੇ", r"खाते", r"קאָנטע", r"קאנטע" r"teugatupe",
 )  # fmt: skip
@@ -118,13 +118,14 @@ ROUTING = keywords(
     r"número de ruta", r"numero de ruta",
     r"ruta", r"रूटिंग", r"라우팅",
     r"রাউটিং", r"ரூட்டிங்", r"રાઉટિંગ", r"రౌటింగ్", r"راؤٹنگ", r"ราวติ้ง", r"ルーティング", r"路由", r"राउटिंग",
-    r"روتینگ", r"روتنگ", r"ראַוטינג", r"ראוטינג",
+    r"روتینگ", r"روتنگ", r"ראַוטינג", r"ראוטינג", r"رقم التوجيه", r"رقم توجيه",
     r"ਰੂਟਿੰਗ", r"ರೂಟಿಂಗ್", r"റൂട്ടിംഗ്", r"rozliczeniow\w*", r"routingov\w*",
 )  # fmt: skip
 PASSPORT = keywords(
     r"passports?", r"passport (no|number|#)", r"pasaporte", r"passeport", r"reisepass\w*", r"passaporto",
     r"paspoort\w*", r"passaporte",
     r"document: p", r"document type: p", r"doc type: p",  # literal: "doc" alone would open the search for most texts
+    r'doc_type"?[ \t]*[:=][ \t]*"?p"?,?[ \t]*"?doc_(?:number|no|num)',  # an API's {"doc_type":"P","doc_number":...}
     r"amerikanskt pass", r"passet",
     r"paszport", r"pasaport", r"docno", r"passportno", r"passport_no", r"passportnumber",
     r"загранпаспорт\w*",
@@ -132,7 +133,8 @@ PASSPORT = keywords(
     r"पासपोर्ट", r"паспорт\w*", r"جواز",
     # more languages: "vegabréf nr.", "putovnica", "หนังสือเดินทาง ... เลขที่"
     r"vegabréf\w*", r"putovnic\w*", r"potni list", r"cestovní pas", r"cestovný pas", r"útlevél\w*", r"passi",
-    r"passnummer", r"pasas", r"pasaportë", r"pasport\w*", r"passaport\w*", r"διαβατήρι\w*",
+    r"passnummer", r"pasas", r"pasaportë", r"pasport\w*", r"passaport\w*", r"διαβατήρι\w*", r"διαβατηρ\w*",
+    r"amerikanska pass",
     r"hộ chiếu", r"หนังสือเดินทาง", r"護照", r"דרכון", r"گذرنامه", r"پاسپورٹ", r"পাসপোর্ট", r"கடவுச்சீட்டு",
     r"პასპორტ\w*", r"անձնագ\w*", r"pasipoti", r"fasfo", r"paspor", r"pasiporo",
     # Brahmic scripts, with and without the zero-width non-joiner some keyboards put in ("ಪಾಸ್‌ಪೋರ್ಟ್")
@@ -168,9 +170,11 @@ PHONE = keywords(
     r"caller(?! ?:)",  # not a transcript's speaker label ("CALLER: 034 989 003")
     r"kontakt", r"direct(?= ?:)", r"ph(?= ?:)",
     *(rf"{w} (number|no\.?|#|line)" for w in "best contact callback daytime evening home work office direct".split()),
-    r"mobil", r"handy", r"festnetz", r"telefon", r"telefono", r"teléfono", r"teléfonu", r"telephone", r"téléphone",
+    r"mobil", r"handy", r"festnetz", r"rückruf\w*", r"telefon", r"telefono", r"teléfono", r"teléfonu", r"telephone",
+    r"téléphone",
     r"tél",
     r"portable", r"movil", r"móvil", r"celular", r"cellulare", r"llám\w*", r"llam[ae]\w*", r"márque\w*",
+    r"cualquier cosa",  # a chat's "cualquier cosa al 655 902 117" (for anything, call)
     r"marque(me|nos)", r"ligue\w*", r"appel(ez|le)\w*", r"chiama\w*", r"anruf\w*", r"zadzwo\w*", r"oddzwo\w*",
     r"telefonu", r"telèfon", r"zap", r"whats(?:app)?", r"wpp",
     r"ring (på|til)", r"cel\.?", r"vipps", r"mobilepay", r"bizum", r"twint",  # payment apps keyed by a phone

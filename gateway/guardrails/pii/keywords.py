@@ -23,6 +23,9 @@ class Keywords:
 
 # Korean nouns take their particles unspaced; Thai, Lao, Khmer and Burmese do not space their words
 _UNSPACED = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]")
+# What a keyword in spaced script may not touch: a letter or digit, except one of an unspaced
+# script ("受取銀行SWIFT：", "ログインID："), whose words run into a Latin label without a space.
+_GLUED = r"[^\W_\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af\u0e00-\u0eff\u1780-\u17ff\u1000-\u109f]"
 _SPECIAL = frozenset(".^$*+?{}[]\\|()")  # what ends a fragment's literal start
 
 
@@ -96,7 +99,7 @@ def keywords(*fragments: str) -> Keywords:
     spaced = [f for f in fragments if not _UNSPACED.match(f)]
     unspaced = [f for f in fragments if _UNSPACED.match(f)]  # Japanese, Chinese (and Korean particles): no spaces
     body = "|".join(sorted(spaced, key=len, reverse=True))
-    alternatives = [rf"(?<![^\W_])(?:{body})(?![^\W_])"] + (
+    alternatives = [rf"(?<!{_GLUED})(?:{body})(?!{_GLUED})"] + (
         ["|".join(sorted(unspaced, key=len, reverse=True))] if unspaced else []
     )
     pattern = re.compile("|".join(alternatives), re.IGNORECASE)

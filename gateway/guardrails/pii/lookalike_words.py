@@ -20,7 +20,7 @@ NOT_PERSONAL = keywords(
     r"tracking",
     r"isbn",
     r"serial",
-    r"batch\w*",  # "Batchcode 06-4471-2209"
+    r"batch(?!server|host|node|runner|worker|machine|box|vm)\w*",  # "Batchcode 06-4471-2209"; a batchserver is a host
     r"lot",
     r"siren",
     r"siret",  # a French company's numbers (SIREN passes Luhn, as a SIN does)
@@ -126,6 +126,8 @@ OTHER_IDS = keywords(
     r"health card",
     r"ohip",
     r"member id",
+    r"group (number|no\.?|#)",  # a health plan's group, on an EOB or an insurance card
+    r"policy (number|no\.?|#)",
     r"patient id",
     r"hospital (number|no\.?|#)",
     r"patient (number|no\.?|#)",
@@ -196,6 +198,15 @@ NOT_CARD_EXPIRY = keywords(
     r"tiers?",
     r"points",
     r"rewards?",  # "Rewards card ... your Gold tier expires 12/26"
+    # the same in Korean, Japanese and Chinese: "적립 쿠폰 유효기간 04/25까지" (a points coupon's validity)
+    r"쿠폰",
+    r"포인트",
+    r"クーポン",
+    r"ポイント",
+    r"优惠券",
+    r"優惠券",
+    r"积分",
+    r"積分",
 )
 # Words saying a value is a form's example, not someone's ("QQ 12 34 56 C is the placeholder").
 EXAMPLE = keywords(

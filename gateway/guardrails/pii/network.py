@@ -84,10 +84,12 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 # A label ending right before "local@domain" with no space: the field's name, or any word not in
-# Latin letters (CJK forms print "電子郵件：" with a full-width colon, read as ":").
+# Latin letters, or a Latin name glued to one (CJK forms print "電子郵件：", "ログインID：" with a
+# full-width colon, read as ":").
 _EMAIL_LABEL = re.compile(
     r"(?i)(?:\b(?:e-?mail|mail|mailto|email address|courriel|correo|e-?post|epost|contact|to|from|cc|bcc|reply-to"
-    r"|adresse|indirizzo)(?:;[\w=,.-]+)*|[^\x00-\x7f]):\Z"  # with a vCard's parameters: "EMAIL;TYPE=INTERNET:"
+    # a vCard's parameters ("EMAIL;TYPE=INTERNET:"); a Latin name glued to another script ("ログインID：")
+    r"|adresse|indirizzo)(?:;[\w=,.-]+)*|[^\x00-\x7f][A-Za-z0-9]{0,12}):\Z"
 )
 # A mail header naming a message, not a person: "Message-ID: <CAF7x2+Q9@mail.example.com>", and
 # the same in a mail server's log ("postfix/cleanup[22820]: 4T4614JK30: message-id=<...>")

@@ -116,6 +116,9 @@ _IBAN_HEAD = re.compile(r"[A-Z]{2}\d\d(?: ?[A-Z0-9]{4})* ?\Z")
 _ISO_DATE = re.compile(r"(?:19|20)\d\d-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01])")
 
 
+_HTTP_STATUS_BEFORE = re.compile(r'HTTP/\d(?:\.\d)?"[ \t]+(?:\d{3}[ \t]+)?\Z')
+
+
 def _account(match: re.Match[str], scan: Scan) -> Finding | None:
     digits = digits_of(match.group())
     if not (6 <= len(digits) <= 17 and len(set(digits)) > 1):
@@ -134,6 +137,8 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "AWS 123456789012", "arn:aws:iam::123456789012", "account 4471 1820 9312" of an ARN's
     if _ISO_DATE.fullmatch(match.group()):
         return None  # "2025-11-07" in a payments CSV's date column
+    if _HTTP_STATUS_BEFORE.search(scan.text, max(0, match.start() - 16), match.start()):
+        return None  # an access log's status and size: '"GET /account/login HTTP/2.0" 200 48213
     if _DIGIT_GROUP_BEFORE.search(scan.text, max(0, match.start() - 2), match.start()):
         return None  # the tail of a longer number ("385 228 719" read from its second group)
     if REFERENCE_BEFORE.search(scan.text, max(0, match.start() - 24), match.start()):

@@ -64,10 +64,10 @@ _IN_BRACKETS = re.compile(
     r"[^\n()]{0,48}\((?P<value>[^\s()\"'`]{6,64})\)"
 )
 # a login written "user / password" after what it opens: "guest wifi for the offsite: OffsiteGuest / Lachs-Brücke-42",
-# "the router admin (please don't change anything!!) admin / Xr7#pL2q!mZ9"
+# "the router admin (please don't change anything!!) admin / Xr7#pL2q!mZ9", "admin page is 192.168.0.1 (admin / X)"
 _PAIR_WORDS = ("wifi", "wi-fi", "wlan", "router", "admin", "login", "credential", "creds", "ssid")
 _USER_SLASH_PASSWORD = re.compile(
-    r"(?i:wi-?fi|wlan|router|admin|login|credentials?|creds|ssid)\b[^\n]{0,60}?[\s:]"
+    r"(?i:wi-?fi|wlan|router|admin|login|credentials?|creds|ssid)\b[^\n]{0,60}?[\s:(]"
     r"(?P<user>[\w.@-]{2,40})[ \t]+/[ \t]+(?P<value>[^\s/\"'`]{6,64})"
 )
 

@@ -11,8 +11,10 @@ from __future__ import annotations
 _SPACED = (
     # Western and Northern Europe
     "mot de passe", "clé wi-?fi", "clé wpa", "clé de sécurité", "contrase[ñn]a", "contrasenya", "contrasinal",
-    "pasahitza", "senha", "wachtwoord", "wagwoord", "parola", "lösenord", "losenord", "adgangskode", "passord",
-    "salasana", "lykilorð", "cyfrinair",
+    "clave (?:del? )?wi-?fi", "clave wpa", "chiave wi-?fi",
+    # the Nordic words with their definite ending: "passordet er X", "lösenordet är X"
+    "pasahitza", "senha", "wachtwoord", "wagwoord", "parola", "lösenord(?:et)?", "losenord(?:et)?",
+    "adgangskoden?", "passord(?:et)?", "salasana", "lykilorð", "cyfrinair",
     # Central and Eastern Europe, the Balkans, the Baltics
     "hasło", "haslo", "jelszó", "heslo", "geslo", "lozink[aeu]", "parool", "slaptažodis", "пароль", "парола",
     "лозинка", "гасло", "κωδικός",
@@ -26,7 +28,8 @@ _UNSPACED = ("パスワード", "暗証番号", "密码", "密碼", "비밀번�
 PASSWORD_ELSEWHERE = r"(?i:(?:\b\w*(?:passwort|kennwort)|\b(?:" + "|".join(_SPACED) + ")|" + "|".join(_UNSPACED) + "))"
 # The literal parts every match starts with or holds: the detector runs only on texts holding one.
 PASSWORD_ELSEWHERE_NEEDLES = (
-    "wort", "mot de passe", "clé wi", "clé wpa", "clé de sécurité", "contrase", "contrasinal", "pasahitza",
+    "wort", "mot de passe", "clé wi", "clé wpa", "clé de sécurité", "contrase", "contrasinal", "clave wi",
+    "clave de", "clave wpa", "chiave wi", "pasahitza",
     "senha", "wachtwoord", "wagwoord", "parola", "senord", "adgangskode", "passord", "salasana", "lykilorð",
     "cyfrinair", "hasło", "haslo", "jelszó", "heslo", "geslo", "lozink", "parool", "slaptažodis", "пароль",
     "парола", "лозинка", "гасло", "κωδικός", "şifre", "sifre", "գաղտնաբառ", "პაროლი", "סיסמ", "رمز عبور",

@@ -268,10 +268,11 @@ DETECTORS = (
     Detector(
         (PHONE,),
         re.compile(
-            rf"[(0](?<!{_NOT_AFTER}[(0])(?:(?<=\()0\d{{1,4}}\) ?|(?<=0)\d{{1,4}}[ -])"
+            # the area code may end with a slash, as German numbers were written: "0911 / 38 47 22"
+            rf"[(0](?<!{_NOT_AFTER}[(0])(?:(?<=\()0\d{{1,4}}\) ?|(?<=0)\d{{1,4}}(?:[ -]| ?/ ?))"
             rf"\d{{2,8}}(?:[ -]\d{{2,4}}){{0,3}}{_RB}"
         ),
         _national,
-        lead=r"(?<=\()0\d|(?<=0)\d{1,4}[ -]\d",
+        lead=r"(?<=\()0\d|(?<=0)\d{1,4}(?:[ -]| ?/ ?)\d",
     ),
 )

@@ -41,10 +41,15 @@ _SEP = (
 )
 # The same in the languages of the keywords below: "le mot de passe du wifi est X", "Kennwort X",
 # "パスワードは X". A verb is a whole word ("router" holds no "er").
-_VERBS = r"c'est|est|es|ist|lautet|è|é|är|er|is|jest|to|je|era|war|était|sera|wird|será|là|adalah|jadi"
+_VERBS = (
+    r"c'est|est|es|ist|lautet|è|é|är|er|is|jest|to|je|era|war|était|sera|wird|será|là|adalah|jadi"
+    # "sigue siendo X" (is still X), "bleibt X", "blijft X", "reste X", "rimane X"
+    r"|sigue siendo|sigue|bleibt|blijft|reste|rimane|continua a essere|continua sendo"
+)
 _MARKS = r":=|=|:|：|は|是|为|는|은"
 _SEP_ELSEWHERE = (
-    r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|per|van|för|for|dla|della|dello|dei|of|k|ke|za|na|pro|для|за|ng|ya)"
+    r"(?:(?i:[ \t]+(?:de|del|du|da|do|des|für|fuer|zum|zur|per|van|voor|för|for|til|dla|della|dello|dei|of|k|ke|za"
+    r"|na|pro|pour|para|для|за|ng|ya)"
     r"[ \t][^\n:=]{0,40}?)"
     rf"(?:[ \t]*(?:{_MARKS})|[ \t]+(?i:{_VERBS})(?=[ \t]))[ \t]*"
     rf"|[ \t]*(?P<sep>{_MARKS})[ \t]*|[ \t]+(?P<verb>(?i:{_VERBS}))[ \t]+"
@@ -56,6 +61,9 @@ _SEP_ELSEWHERE = (
     # a few words between the keyword and its colon: "hasło tymczasowe: X", "Kata laluan portal tempahan: X",
     # "Cyfrinair y porth: X" (a word is letters, joiners included: "وای‌فای")
     r"|(?:[ \t]+[^\W\d_][^\s\d:=]{0,15}){1,5}?[ \t]*:[ \t]*"
+    # a verb or two in the word's own script, then the value: "পাসওয়ার্ড দিয়েছি X" (the password I
+    # gave: X), "पासवर्ड डाला था X" (the value must mix three kinds of characters)
+    r"|(?:[ \t]+[^\x00-\u024f\s:=]{1,15}){1,3}?(?P<foreign>[ \t]+)(?=[\x21-\x7e])"
     r"|(?P<space>[ \t]+))"
 )
 _VALUE = r"(?P<value>\"\"[^\"\n]{1,64}\"\"|\"[^\"\n]{1,64}\"|'[^'\n]{1,64}'|`[^`\n]{1,64}`|[^\s\"'`]{1,64})"
@@ -105,6 +113,8 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # a command-line flag: --password-stdin
     if match.groupdict().get("labelled") and not _three_kinds(value):
         return None  # "Password last changed: 2024-05-30", "Password policy: Strict"
+    if match.groupdict().get("foreign") and not (_three_kinds(value) and any(c.islower() for c in value)):
+        return None  # "Κωδικός κράτησης GR-0611-447": a booking's code (κωδικός is a code too), no password
     worded = match.groupdict().get("copula") or match.groupdict().get("worded")
     if worded and (not _mixed(value) or "://" in value or value.lower().startswith("www.")):
         return None  # "la contraseña que usé era demasiado corta", "the password reset link is https://..."
@@ -252,7 +262,7 @@ DETECTORS = (
         (PASSWORD,),
         re.compile(
             # not in a path ("GET /etc/passwd HTTP/1.1"); Junos' "plain-text-password-value X" too
-            r"[pP](?<![A-Za-z/][pP])"
+            r"[pP](?<![A-Za-z0-9/+][pP])"  # not the end of a base64 run ("...Ti7Pw deploy@host")
             r"(?i:ass(?:word|wd|code|phrase)s?(?:-value)?|ass phrase|wd|w|ass(?=[\"']?[ \t]*(?::=|=|:))"
             r"|(?P<short>ass)(?=[ \t]+for[ \t][^\n:=]{0,40}?[ \t](?:is|was)[ \t]))[\"']{0,2}" + _SEP + _VALUE
         ),
