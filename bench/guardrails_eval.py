@@ -133,7 +133,15 @@ def use_holdout(modules: list[object]) -> list[object]:
             folder / "pii_holdout30.jsonl",
             "pii_holdout30: 408 entities, 48 look-alike rows; read since, a development set",
         ),
-        (folder / "pii_holdout31.jsonl", "pii_holdout31: 384 entities, 48 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout31.jsonl",
+            "pii_holdout31: 384 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (
+            folder / "pii_holdout32.jsonl",
+            "pii_holdout32: 384 entities, 48 look-alike rows; read since, a development set",
+        ),
+        (folder / "pii_holdout33.jsonl", "pii_holdout33: 361 entities, 48 look-alike rows; never read while tuning"),
     ]
     content.ATTACKS_MORE = [
         (
@@ -250,7 +258,15 @@ def use_holdout(modules: list[object]) -> list[object]:
         ),
         (
             "prompt_attacks_holdout30.jsonl",
-            "prompt_attacks_holdout30: 100 attacks, 100 look-alikes; never read while tuning",
+            "prompt_attacks_holdout30: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout31.jsonl",
+            "prompt_attacks_holdout31: 100 attacks, 100 look-alikes; read since, a development set",
+        ),
+        (
+            "prompt_attacks_holdout32.jsonl",
+            "prompt_attacks_holdout32: 100 attacks, 100 look-alikes; never read while tuning",
         ),
     ]
     topics.MORE = [

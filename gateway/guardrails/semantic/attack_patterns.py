@@ -17,7 +17,9 @@ from gateway.guardrails.semantic.attack_languages_world import WORLD_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_addressed import ADDRESSED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_agents import AGENT_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_amended import AMENDED_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_claimed import CLAIMED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_claims import CLAIM_PATTERNS
+from gateway.guardrails.semantic.attack_patterns_configured import CONFIGURED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_enforced import ENFORCED_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_exfiltration import EXFILTRATION_PATTERNS
 from gateway.guardrails.semantic.attack_patterns_indirect import INDIRECT
@@ -392,7 +394,7 @@ _ENGLISH: tuple[Pattern, ...] = (
 _SPECS = (
     LANGUAGE_PATTERNS, WORLD_PATTERNS, AGENT_PATTERNS, SOCIAL_PATTERNS, PRETEXT_PATTERNS, ENFORCED_PATTERNS,
     CLAIM_PATTERNS, EXFILTRATION_PATTERNS, EXTRACTION_LANGUAGE_PATTERNS, ADDRESSED_PATTERNS, VOIDED_PATTERNS,
-    PERSONA_PATTERNS, PLANTED_PATTERNS, AMENDED_PATTERNS,
+    PERSONA_PATTERNS, PLANTED_PATTERNS, AMENDED_PATTERNS, CONFIGURED_PATTERNS, CLAIMED_PATTERNS,
 )  # fmt: skip
 PATTERNS: tuple[Pattern, ...] = _ENGLISH + INDIRECT + tuple(_p(*spec) for specs in _SPECS for spec in specs)
 # Case-sensitive signals that lower-casing would blur: a jailbreak persona's capitalised name.

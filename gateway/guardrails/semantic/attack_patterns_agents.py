@@ -203,7 +203,8 @@ AGENT_PATTERNS: tuple[tuple[str, int, str, str | None, str | None], ...] = (
         3,
         rf"\b(?:previous|prior|earlier|original|old|existing|your)\s+(?:[\w-]+\s+){{1,2}}?{_RULES}\s+(?:are|were|is|was|have been|has been)\s+(?:now\s+|hereby\s+)?(?:void|revoked|lifted|suspended|obsolete|null|cancel+ed|overridden|outdated|retired|disabled)\b",
         None,
-        None,
+        # a team's documents changing hands: "the old help-center guidelines are retired and replaced by the v3 style guide"
+        r"\b(?:replaced|superseded)\s+by\s+(?:the|a|an|our|their)\s+(?:[\w.-]+\s+){0,3}?(?:guide|handbook|manual|wiki|doc|document|playbook|version|edition)\b",
     ),
     (
         "override",

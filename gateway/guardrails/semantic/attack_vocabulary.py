@@ -42,6 +42,11 @@ OWN_PROMPT = (
     r"\b(?:my|our)\s+(?:own\s+)?(?:app'?s\s+|bot'?s\s+|chatbot'?s\s+)?(?:system\s+(?:prompt|message)|prompt\s+template)\b(?!\s+is\b)"
     r"|\bsystem\s+(?:prompt|message)\s+(?:that\s+)?(?:i|we)\s+(?:set|wrote|use|added|configured|defined|pass)\b"
     r"|\bmy\s+own\s+(?:app|bot|chatbot|agent|project)\b"
+    # "new system prompt for my discord bot", "the system prompt for our library's chatbot"
+    r"|\bsystem\s+(?:prompt|message)\s+(?:for|of)\s+(?:my|our)\s+(?:[\w'-]+\s+){0,3}?"
+    r"(?:bots?|chatbots?|assistants?|apps?|agents?|gpts?|tutors?|helpers?|companions?)\b"
+    # the same in Chinese: "正在为我们的客服机器人写系统提示词"
+    r"|为(?:我们|我)的[^，。？！\n]{0,12}写[^，。？！\n]{0,4}系统提示|(?:我们|我)的[^，。？！\n]{0,12}系统提示"
 )
 # Instructions that belong to a document or a person, not to the model ("the earlier instructions in
 # the onboarding doc", "my manager said to ignore ...", "the Supplier shall ignore ...").

@@ -312,6 +312,31 @@ _ASCII_WORD = re.compile(r"[a-z]{3,}")
 _LETTERS = re.compile(r"[^\W\d_]+")
 
 
+_SYLLABLES = re.compile(r"\b[a-z]{1,6}(?:-[a-z]{1,6}){1,4}\b")
+
+
+def _syllables_joined(text: str) -> str | None:
+    """ "ig-nore / ev-ery / pre-vi-ous / in-struc-tion" as "ignore every previous instruction": words
+    split into syllables joined, when two of them at least make the patterns' words and one is a key
+    word ("e-mail" and "follow-up" alone are no reason to read the text again)."""
+    joined: list[str] = []
+
+    def join(match: re.Match[str]) -> str:
+        word = match.group(0).replace("-", "")
+        if word in _VOCABULARY:
+            joined.append(word)
+            return word
+        return match.group(0)
+
+    out = _SYLLABLES.sub(join, text)
+    if len(joined) < 2 or _KEY_WORDS_SET.isdisjoint(joined):
+        return None
+    return re.sub(r"\s+/\s+", " ", out)
+
+
+_KEY_WORDS_SET = frozenset(_KEY_WORDS)
+
+
 def _rot13_worth_reading(text: str) -> bool:
     """Whether ROT13 turns at least two different words of ``text`` into the patterns' words."""
     return len(_ROT13_VOCABULARY.intersection(_ASCII_WORD.findall(text))) >= 2
@@ -328,6 +353,8 @@ def readings(text: str) -> list[str]:
     leet = _deleeted(base, leet_words)
     fixes = _typo_fixes(_TYPO_WORD.findall(base))
     out = [base, _despaced(base), _fixed(base, fixes)]
+    if "-" in base and (syllables := _syllables_joined(base)) is not None:
+        out.append(syllables)
     if leet_words:  # read when it makes a pattern's word ("1gn0r3"), not for "14th" or "mp3"
         leet_read = [word for read in leet_words for word in _LETTERS.findall(read)]
         leet_fixes = _typo_fixes(w for w in leet_read if _TYPO_WORD.fullmatch(w))  # "ru135" as "ruies", then "rules"
@@ -354,6 +381,8 @@ def families(text: str) -> dict[str, int]:
             found[pattern.name] = pattern.level
     if PERSONA.search(text):
         found["persona"] = max(found.get("persona", 0), 1)
+    if text and max(text) >= _FIRST_TAG and _TAGS.search(text):
+        found["hidden text"] = 2  # eight or more invisible tag characters: a message no reader sees
     return found
 
 

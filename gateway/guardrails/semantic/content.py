@@ -28,6 +28,11 @@ from gateway.guardrails.semantic.vectors import similarities
 
 OFF_LOOP_CHARACTERS = 4000  # longer texts are read by the patterns in a thread: the event loop keeps serving
 RANK = {"NONE": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3}
+# Beside the attack head, the seeds' PROMPT_ATTACK vote only supports (LOW: what HIGH strength acts
+# on). On the 1,600 rows of the eight blind sets the head was never trained on, the vote alone
+# flagged 9 benign rows for 3 attacks found by nothing else (4.4% -> 3.2% false positives, recall
+# 0.979 -> 0.975 at MEDIUM); on the 3,710 rows of the earlier sets, 2.3% -> 1.3% for no attack lost.
+SEEDS_BESIDE_HEAD = "LOW"
 LOWEST_BLOCKED = {"HIGH": "LOW", "MEDIUM": "MEDIUM", "LOW": "HIGH"}  # strength: lowest confidence it acts on
 
 
@@ -108,7 +113,8 @@ class ContentCheck:
             best = evidence(similarities(vectors, seeds), self.index.seeds).max(axis=0)
             found = {name: level(name, float(best[i])) for i, name in enumerate(CATEGORIES)}
             if self._attacks and self.head is not None:
-                found["PROMPT_ATTACK"] = strongest(found["PROMPT_ATTACK"], self.head.confidence(vectors))
+                voted = found["PROMPT_ATTACK"] if found["PROMPT_ATTACK"] == "NONE" else SEEDS_BESIDE_HEAD
+                found["PROMPT_ATTACK"] = strongest(voted, self.head.confidence(vectors))
             if self._attacks and found["PROMPT_ATTACK"] in ("MEDIUM", "HIGH") and any(map(speaks_of_own, texts)):
                 found["PROMPT_ATTACK"] = "LOW"  # the asker's own message or prompt; the patterns below still read it
         for name, confidence in (await patterns).items():
