@@ -31,13 +31,13 @@ from gateway.guardrails.semantic.training import examples
 from tests.support.embedder import MiniLMEmbedder
 
 DATA = Path(__file__).parent / "guardrail_evals" / "data"
-# Every development set and every training set: the held-out sets up to prompt_attacks_holdout22,
-# judges once, were read by stop 37 (its judge, prompt_attacks_holdout23 and later, and the
+# Every development set and every training set: the held-out sets up to prompt_attacks_holdout31,
+# judges once, were read by stop 40 (its judge, prompt_attacks_holdout32 and later, and the
 # calibration set are never trained on); the shipped content seeds are added by examples().
 TRAINING = [
     DATA / "prompt_attacks.jsonl",
     DATA / "holdout" / "prompt_attacks.jsonl",
-    *(DATA / "holdout" / f"prompt_attacks_holdout{n}.jsonl" for n in range(2, 23)),
+    *(DATA / "holdout" / f"prompt_attacks_holdout{n}.jsonl" for n in range(2, 32)),
     *(DATA / "training" / f"prompt_attacks_train_{part}.jsonl" for part in "abcdefghi"),
 ]
 CALIBRATION = DATA / "training" / "prompt_attacks_calibration.jsonl"
