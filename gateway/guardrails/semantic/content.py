@@ -29,7 +29,7 @@ from gateway.guardrails.semantic.vectors import similarities
 OFF_LOOP_CHARACTERS = 4000  # longer texts are read by the patterns in a thread: the event loop keeps serving
 RANK = {"NONE": 0, "LOW": 1, "MEDIUM": 2, "HIGH": 3}
 # Beside the attack head, the seeds' PROMPT_ATTACK vote only supports (LOW: what HIGH strength acts
-# on). On the 1,600 rows of the eight blind sets the head was never trained on, the vote alone
+# on). On the 1,600 rows of the eight blind sets stop 39's head was never trained on, the vote alone
 # flagged 9 benign rows for 3 attacks found by nothing else (4.4% -> 3.2% false positives, recall
 # 0.979 -> 0.975 at MEDIUM); on the 3,710 rows of the earlier sets, 2.3% -> 1.3% for no attack lost.
 SEEDS_BESIDE_HEAD = "LOW"
