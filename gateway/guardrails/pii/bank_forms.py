@@ -46,6 +46,10 @@ _TAGGED = re.compile(
     r"|(?<=[\"'])(?P<key>[\w-]*(?i:routing|aba|acct|account)[\w-]*)[\"']\s*:\s*[\"']?(?P<keyed>\d[\d -]{4,18}\d)\b)"
 )
 
+_TAG_WORDS = has_any("routing", "aba", "bankid", "acctid", "account", "acct")  # most texts: no scan at all
+# Without a "<", only the second alternative can match: a quoted key then ":" ('"routing": "0210..."'),
+# looked for as two searches that skip to their quote in C (a set of both is tried at every character).
+_QUOTED_KEY = (re.compile(r"\"\s*:"), re.compile(r"'\s*:"))
 
 _NOT_THE_NUMBER = re.compile(r"type|name|(?<!ac)count|status|holder|balance|limit")
 
@@ -69,7 +73,7 @@ TAGGED_BANK_NUMBERS = Detector(
     (ROUTING, ACCOUNT),
     _TAGGED,
     _tagged,
-    has_any("routing", "aba", "bankid", "acctid", "account", "acct"),  # most texts: no scan at all
+    lambda scan: _TAG_WORDS(scan) and ("<" in scan.text or any(key.search(scan.text) for key in _QUOTED_KEY)),
 )
 
 MICR_LINES = (

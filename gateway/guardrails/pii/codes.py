@@ -233,6 +233,11 @@ _NAMED_DRIVER = re.compile(
 )
 # Keyword-first patterns are tried only where their keywords start (detector.starting_with).
 
+# What the patterns below need, in the text's shape (Scan.shape: capitals "A", digits "0", space,
+# "." and "-" "s"): a country's two letters and check digits then at least 11 more; a NINO's run.
+_IBAN_SHAPE = re.compile(rb"As?As?00(?:s?[A0]){11}")
+_NINO_SHAPE = re.compile(rb"AAs?00s?00s?00s?A")
+
 
 DETECTORS = (
     Detector(
@@ -240,7 +245,7 @@ DETECTORS = (
         # the country's letters and check digits may be spaced as OCR and dictation leave them: "DE 8750", "D E 32"
         re.compile(r"[A-Z](?:(?<![A-Za-z0-9][A-Z])|(?<=\?3[18][A-Z])) ?[A-Z] ?\d\d(?: ?[A-Z0-9]){11,30}"),
         _iban,
-        lambda scan: scan.shape(b"AA00", b"AAs00", b"AsAs00"),
+        lambda scan: scan.shape_matches(_IBAN_SHAPE),
     ),
     Detector(
         (IBAN,),
@@ -276,7 +281,7 @@ DETECTORS = (
         (NINO,),
         re.compile(r"[A-CEGHJ-PR-TW-Z](?<!\w[A-Z])[A-CEGHJ-NPR-TW-Z] ?\d\d ?\d\d ?\d\d ?[A-D](?!\w)"),
         _nino,
-        lambda scan: scan.shape(b"AA00", b"AAs00"),
+        lambda scan: scan.shape_matches(_NINO_SHAPE),
     ),
     Detector(
         (NINO,),

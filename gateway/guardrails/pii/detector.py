@@ -112,6 +112,10 @@ class Detector:
     such detectors in one scan of the text (one lookahead each) and tries a pattern only where its
     lead holds, instead of scanning the text once per pattern.
 
+    ``lead_run`` is a promise about the lead: where it holds, at least that many digits, spaces or
+    ". ( ) - /" follow the first character. Most numbers in prose are short (a year, a price, a
+    time); leads that need a long run are tried behind one check of it, not one by one.
+
     ``matches``, when set, yields what ``pattern.finditer`` would, found another way (in linear
     time, where the pattern's own search would not be)."""
 
@@ -122,6 +126,7 @@ class Detector:
     needs: tuple[str, ...] = ()
     lead: str | None = None
     matches: Matches | None = None
+    lead_run: int = 0  # the lead holds only where this many digits, spaces or ". ( ) - /" follow its first one
 
     def run(self, scan: Scan) -> None:
         if self.gate is None or self.gate(scan):

@@ -19,6 +19,7 @@ class Keywords:
 
     pattern: re.Pattern[str]
     needles: tuple[str, ...] | None
+    needle_set: frozenset[str] = frozenset()  # ``needles`` as a set: whether a text mentions them is one set test
 
 
 # Korean nouns take their particles unspaced; Thai, Lao, Khmer and Burmese do not space their words
@@ -66,7 +67,7 @@ class _Needles:
 
     def __init__(self) -> None:
         self.words: frozenset[str] = frozenset()
-        self._automaton: tuple[AhoCorasick, frozenset[str]] | None = None
+        self._automaton: tuple[AhoCorasick, frozenset[str], tuple[str, ...]] | None = None
 
     def add(self, needles: Iterable[str]) -> None:
         fresh = set(needles) - self.words
@@ -74,19 +75,25 @@ class _Needles:
             self.words = self.words | fresh
             self._automaton = None
 
-    def build(self) -> tuple[AhoCorasick, frozenset[str]]:
+    def build(self) -> tuple[AhoCorasick, frozenset[str], tuple[str, ...]]:
         """The automaton for the needles added so far (about 4 ms for 500: built at import, once the
-        detectors have added theirs, not by the first text scanned)."""
+        detectors have added theirs, not by the first text scanned), and the one-character needles,
+        kept out of it: "e" and "s" stand hundreds of times in any English text, and the automaton
+        would list every one of them; ``in`` answers for each at once."""
         built = self._automaton
         if built is None:
             words = self.words
-            built = self._automaton = (AhoCorasick(sorted(words), implementation=Implementation.DFA), words)
+            longer = sorted(w for w in words if len(w) > 1)
+            single = tuple(sorted(w for w in words if len(w) == 1))
+            built = self._automaton = (AhoCorasick(longer, implementation=Implementation.DFA), words, single)
         return built
 
     def present(self, lowered: str) -> tuple[frozenset[str], frozenset[str]]:
         """The needles ``lowered`` holds, and the needles that were looked for."""
-        automaton, words = self.build()
-        return frozenset(automaton.find_matches_as_strings(lowered, overlapping=True)), words
+        automaton, words, single = self.build()
+        found = set(automaton.find_matches_as_strings(lowered, overlapping=True))
+        found.update(c for c in single if c in lowered)
+        return frozenset(found), words
 
 
 NEEDLES = _Needles()
@@ -108,4 +115,4 @@ def keywords(*fragments: str) -> Keywords:
         return Keywords(pattern, None)
     literal = tuple(n for n in dict.fromkeys(needles) if n is not None)
     NEEDLES.add(literal)
-    return Keywords(pattern, literal)
+    return Keywords(pattern, literal, frozenset(literal))

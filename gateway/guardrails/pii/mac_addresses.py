@@ -51,6 +51,11 @@ _NO_DEVICE = re.compile(r"(?i)f{12}|0{12}")
 
 _HEX = frozenset("0123456789abcdefABCDEF")
 
+# Six hex pairs joined by one separator, as the pattern below needs them: each search skips to its
+# separator in C, where the pattern's own first step (a set of two) is tried at every character.
+_COLON_RUN = re.compile(r":[0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){4}")
+_HYPHEN_RUN = re.compile(r"-[0-9A-Fa-f]{2}(?:-[0-9A-Fa-f]{2}){4}")
+
 
 DETECTORS = (
     Detector(
@@ -58,7 +63,7 @@ DETECTORS = (
         # not a longer run of the same separator; another may follow ("9C-D1-01-A8-FC-95:eduroam", RADIUS's MAC:SSID)
         re.compile(r"([:-])[0-9A-Fa-f]{2}(?:\1[0-9A-Fa-f]{2}){4}(?!\w|\1\w|\w?[:-][0-9A-Fa-f]{2}\b)"),
         _mac,
-        lambda scan: scan.text.count(":") >= 5 or scan.text.count("-") >= 5,
+        lambda scan: _COLON_RUN.search(scan.text) is not None or _HYPHEN_RUN.search(scan.text) is not None,
     ),
     Detector((MAC,), re.compile(r"\.[0-9A-Fa-f]{4}\.[0-9A-Fa-f]{4}(?![\w.-]?\w)"), _cisco_mac),
 )

@@ -263,6 +263,7 @@ DETECTORS = (
         ),
         card,
         lead=r"(?<=\d)(?:[ .-]{0,2}\d){12}",
+        lead_run=6,
     ),
     Detector(
         (CARD,),
@@ -294,6 +295,7 @@ DETECTORS = (
         mentioning(ctx.EXPIRY),
         needs=(CARD,),
         lead=r"(?<=2)0\d\d ?[/.-] ?[01]\d",
+        lead_run=6,
     ),
     Detector(  # "有効期限：2027年9月", "유효기간 2027년 9월": year then month, after the keyword
         (EXPIRY,),
@@ -325,12 +327,14 @@ DETECTORS = (
         re.compile(rf"(\d)(?<![\w.$€£¥@/+]\d)(?<!\d,\d)(?<![\d.,]-\d)(\d\d)([ -]?)(\d{{2}})\3(\d{{4}}){RIGHT_BOUND}"),
         _ssn_or_itin,
         lead=r"(?<=\d)\d\d[ -]?\d\d[ -]?\d{4}",
+        lead_run=6,
     ),
     Detector(
         (SSN, ITIN),
         re.compile(r"(\d)(?<![\w.$€£¥@/+]\d)(\d\d)(\.)(\d\d)\.(\d{4})(?!\w|[./-]\d)"),  # "075.48.2123"
         _dotted_ssn,
         lead=r"(?<=\d)\d\d\.\d\d\.\d{4}",
+        lead_run=6,
     ),
     Detector(
         (ROUTING,),
@@ -338,6 +342,7 @@ DETECTORS = (
         _routing,
         has_any(*(ctx.ROUTING.needles or ()), "ach"),
         lead=r"(?<=\d)(?:\d{8}|\d\d[ -]\d{3}[ -]\d{3})",
+        lead_run=6,
     ),
     *MICR_LINES,
     Detector(
@@ -356,8 +361,11 @@ DETECTORS = (
         _ten_digits,
         lambda scan: scan.mentions(ctx.NHS) or scan.mentions(ctx.UTR) or scan.mentions(ctx.CA_HEALTH),
         lead=r"(?<=\d)(?:[ -]?\d){9}",
+        lead_run=6,
     ),
-    Detector((SIN,), value_pattern(r"\d\d([ -]?)\d{3}\1\d{3}"), _sin, lead=r"(?<=\d)\d\d[ -]?\d{3}[ -]?\d{3}"),
+    Detector(
+        (SIN,), value_pattern(r"\d\d([ -]?)\d{3}\1\d{3}"), _sin, lead=r"(?<=\d)\d\d[ -]?\d{3}[ -]?\d{3}", lead_run=6
+    ),
     Detector((PASSPORT,), led_value_pattern(r"[A-Z]{1,2}\d{6,8}|\d{9}"), _passport, mentioning(ctx.PASSPORT)),
     *TRAVEL_DOCUMENTS,
     Detector((PIN,), led_value_pattern(r"\d{4,8}"), _pin, mentioning(ctx.PIN), lead=r"(?<=\d)\d{3}"),

@@ -242,6 +242,7 @@ DETECTORS = (
         _keyed_national,
         mentioning(ctx.PHONE),
         lead=r"(?<=[1-9])\d{1,3}[ .-]\d{2,4}[ .-]\d\d",
+        lead_run=6,
     ),
     Detector(
         (PHONE,),
@@ -249,6 +250,7 @@ DETECTORS = (
         _local_seven,
         lambda scan: scan.shape(b"000s0000") and scan.mentions(ctx.PHONE),
         lead=r"(?<=[2-9])\d\d[.-]\d{4}",
+        lead_run=6,
     ),
     Detector(
         (PHONE,),
@@ -264,6 +266,7 @@ DETECTORS = (
         _bare_ten,
         mentioning(ctx.PHONE),
         lead=r"(?<=[2-9])\d{9}",
+        lead_run=6,
     ),
     Detector(
         (PHONE,),

@@ -142,6 +142,15 @@ class Scan:
             self._shape = self.text.encode("utf-8", "surrogatepass").translate(_SHAPES)
         return any(run in self._shape for run in runs)
 
+    def shape_matches(self, runs: re.Pattern[bytes]) -> bool:
+        """Whether the text's shape (see ``shape``) holds a match of ``runs``: a gate for a pattern
+        whose candidates start at a character class (a capital), which Python's regular expressions
+        look for one character at a time, while a pattern over the shape starts at a literal ("A")
+        that they skip to in C: a tenth of the time over 2 KB."""
+        self.shape()
+        assert self._shape is not None
+        return runs.search(self._shape) is not None
+
     def capitals_and_digits(self, length: int) -> bool:
         """Whether ``length`` ASCII capitals and digits stand in a row (a VIN's 17)."""
         self.shape()
@@ -196,7 +205,7 @@ class Scan:
         texts hold none, and then no window needs searching."""
         if keywords.needles is None:
             return True
-        return not self.needles().isdisjoint(keywords.needles)
+        return not self.needles().isdisjoint(keywords.needle_set)
 
     def keyword_in(self, keywords: Keywords, start: int, end: int) -> re.Match[str] | None:
         """The first of ``keywords`` inside ``text[start:end]``, as ``pattern.search`` would find it:
@@ -221,7 +230,8 @@ class Scan:
         if held is None:
             assert keywords.needles is not None
             present = self.needles()
-            held = self._held[id(keywords)] = tuple(n for n in keywords.needles if n in present)
+            held = () if present.isdisjoint(keywords.needle_set) else tuple(n for n in keywords.needles if n in present)
+            self._held[id(keywords)] = held
         return held
 
     def may_hold(self, keywords: Keywords, start: int, end: int) -> bool:

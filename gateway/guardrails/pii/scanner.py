@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_left
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from itertools import compress, repeat
-from operator import is_not
+from operator import is_not, itemgetter
+from typing import Any
 
 from gateway.guardrails.pii import (
     aws_keys,
@@ -51,6 +52,7 @@ NEEDLES.build()  # every detector's keywords and gate words are in by now
 
 # Where a led detector may start: a digit, "(" or "+" not inside a word or after a dot.
 _LEAD_START = r"[\d(+](?<![\w.][\d(+])"
+_RUN = r"[\d .()\-/]"  # what a lead's ``lead_run`` counts
 _NONE = repeat(None)  # endless: beside a match's groups, which of them captured
 
 
@@ -68,8 +70,7 @@ class Scanner:
         self.others = tuple(d for d in chosen if d.lead is None)
         # the words of those gated on words, tested here against the text's needles (None: its own gate)
         self.gate_words = tuple(d.gate.words if isinstance(d.gate, WordGate) else None for d in self.others)
-        leads = "".join(f"(?:(?=({d.lead})))?" for d in self.led)
-        self.fan_out = re.compile(_LEAD_START + leads) if self.led else None
+        self.fan_out, self.in_led_order = _fan_out(self.led)
 
     def scan(self, text: str) -> list[Finding]:
         """The configured types' findings in ``text``, by position.
@@ -98,10 +99,11 @@ class Scanner:
         scan = Scan(text)
         if self.fan_out is not None:
             led = self.led
+            in_led_order = self.in_led_order
             for match in self.fan_out.finditer(text):
                 if match.lastindex is not None:  # some lead holds here: run those whose lead captured
                     start = match.start()
-                    for detector in compress(led, map(is_not, match.groups(), _NONE)):
+                    for detector in compress(led, map(is_not, in_led_order(match.groups()), _NONE)):
                         detector.run_at(scan, start)
         present = scan.needles()
         for detector, words in zip(self.others, self.gate_words, strict=True):
@@ -110,6 +112,28 @@ class Scanner:
             elif not words.isdisjoint(present):
                 detector.search(scan)
         return settle(scan.found)
+
+
+def _fan_out(led: tuple[Detector, ...]) -> tuple[re.Pattern[str] | None, Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+    """One pattern trying every lead at each place a led detector may start, a group capturing
+    for each lead that holds; and how to put its groups back in the detectors' order (those run
+    at one place run in that order). Leads that promise a long ``lead_run`` come last, all behind one
+    lookahead for the shortest of their runs: where it fails (most numbers in prose), none of them
+    is tried."""
+    if not led:
+        return None, lambda groups: groups
+    short = [i for i, d in enumerate(led) if not d.lead_run]
+    long = [i for i, d in enumerate(led) if d.lead_run]
+    pattern = _LEAD_START + "".join(f"(?:(?=({led[i].lead})))?" for i in short)
+    if long:
+        guard = f"(?={_RUN}{{{min(led[i].lead_run for i in long)}}})"
+        pattern += f"(?:{guard}" + "".join(f"(?:(?=({led[i].lead})))?" for i in long) + ")?"
+    group_of = {detector: group for group, detector in enumerate(short + long)}
+    order = [group_of[i] for i in range(len(led))]
+    if order == list(range(len(led))):
+        return re.compile(pattern), lambda groups: groups
+    pick = itemgetter(*order)
+    return re.compile(pattern), (pick if len(order) > 1 else lambda groups: (groups[0],))
 
 
 class _Kept:
