@@ -22,6 +22,7 @@ from gateway.guardrails.policies.content import content_classifier
 from gateway.guardrails.registry import GuardrailRegistry
 from gateway.guardrails.stage import GuardrailStage
 from gateway.guardrails.store import GuardrailStore
+from gateway.heap import freeze_startup_heap, thaw_startup_heap
 from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog, configure_logging
 from gateway.observability.build import build_observer
@@ -181,12 +182,14 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
             state.cache.start()
         # Token counting is needed only when an upstream reports no usage; load it now, not then.
         await asyncio.to_thread(encoding_for, "gpt-4")
+        freeze_startup_heap()  # full collections stop walking what startup built (gateway/heap.py)
         state.started = True
         signals.install()  # SIGTERM from now on: drain first (gateway/drain.py)
         LOG.info("ready", extra={"fields": {"models": [m.name for m in state.catalog]}})
         yield
     finally:
         signals.uninstall()
+        thaw_startup_heap()
         state.drain.stop()  # however the server stopped, a model call arriving now is refused
         state.started = False
         # Requests cut at the end of the grace period are still unwinding: their records come first.
