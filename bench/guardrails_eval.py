@@ -268,6 +268,10 @@ def use_holdout(modules: list[object]) -> list[object]:
             "prompt_attacks_holdout32.jsonl",
             "prompt_attacks_holdout32: 100 attacks, 100 look-alikes; never read while tuning",
         ),
+        (
+            "prompt_attacks_holdout33.jsonl",
+            "prompt_attacks_holdout33: 100 attacks, 100 look-alikes; never read while tuning",
+        ),
     ]
     topics.MORE = [
         (folder / "topics_more.jsonl", "70 of 90 negatives are hard near misses; read since, a development set now"),

@@ -79,13 +79,17 @@ class _Needles:
         """The automaton for the needles added so far (about 4 ms for 500: built at import, once the
         detectors have added theirs, not by the first text scanned), and the one-character needles,
         kept out of it: "e" and "s" stand hundreds of times in any English text, and the automaton
-        would list every one of them; ``in`` answers for each at once."""
+        would list every one of them; ``in`` answers for each at once.
+
+        A contiguous NFA, not a DFA: as fast while in the CPU's caches (13 us on 2 KB), smaller, so
+        faster once a request's other work has evicted it (17 against 20 us with 2 MB touched in
+        between, 90 against 140 us with 24 MB; timed by hand)."""
         built = self._automaton
         if built is None:
             words = self.words
             longer = sorted(w for w in words if len(w) > 1)
             single = tuple(sorted(w for w in words if len(w) == 1))
-            built = self._automaton = (AhoCorasick(longer, implementation=Implementation.DFA), words, single)
+            built = self._automaton = (AhoCorasick(longer, implementation=Implementation.ContiguousNFA), words, single)
         return built
 
     def present(self, lowered: str) -> tuple[frozenset[str], frozenset[str]]:
