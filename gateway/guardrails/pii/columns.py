@@ -24,6 +24,11 @@ def column_header(text: str, start: int, tops: dict[int, int]) -> str | None:
     delimiter = max((d for d in ",\t|;" if d in line), key=line.count, default=None)
     if delimiter is None:
         return aligned_header(text, line_start, start, tops)
+    if delimiter == "," and len(_COLUMN_GAP.findall(line)) > line.count(","):
+        # an aligned table whose cells hold a comma ("GARCIA, ELENA        044000244   0001238"): its columns
+        aligned = aligned_header(text, line_start, start, tops)
+        if aligned is not None:
+            return aligned
     cells = _delimiters(line, delimiter)
     header = None
     above_end = line_start - 1  # the newline ending the line above

@@ -33,6 +33,7 @@ CVV = keywords(
     r"card verification( value| code)?",
     r"card code",
     r"digit(?:(?<=[34][ -]digit)|(?<=three[ -]digit)|(?<=four[ -]digit))s?( security)? code",
+    r"digit(?:(?<=[34][ -]digit)|(?<=three[ -]digit))(?= (?:is|was)\b)",  # "and the 3 digit is 951"
     r"sec code",
     r"code on (the )?back",
     r"code on (the )?front",  # an Amex's four digits

@@ -14,6 +14,7 @@ NOT_PERSONAL = keywords(
     r"bestelln\w*",
     r"auftragsn\w*",
     r"kundennr\.?",
+    r"kundennummer\w*",
     r"sku",
     r"invoices?",
     r"tickets?",

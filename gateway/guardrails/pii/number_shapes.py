@@ -10,8 +10,9 @@ import re
 # regex engine skip to the next digit in C instead of trying every position.
 NOT_AFTER = r"[\w.$€£¥@/+-]"
 # After a comma only as a cell of delimited text: not after "1," unless four digits or more follow
-# (a thousands group has three).
-NOT_AFTER_COMMA = r"(?<!\d,(?![A-Z]|\d{4}))"  # a letter-first value ("...,2007-11-03,A51532696") is a cell
+# (a thousands group has three), or three then a space and a digit (a spaced number's first group:
+# "LAB-7741,438 590 2178"; no thousands group is followed so).
+NOT_AFTER_COMMA = r"(?<!\d,(?![A-Z]|\d{4}|\d{3} \d))"  # a letter-first value ("...,2007-11-03,A51532696") is a cell
 FIRST_DIGIT = rf"\d(?<!{NOT_AFTER}\d)(?<!\d,\d(?!\d{{3}}))"
 # Japanese, Chinese and Korean write their particles straight after a number ("ITIN은 927-74-0888이고")
 CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"

@@ -99,14 +99,28 @@ def _routing(match: re.Match[str], scan: Scan) -> Finding | None:
     start = match.start()
     if not check.aba_routing(digits_of(match.group())):
         return None
-    if not (scan.near(start, match.end(), ctx.ROUTING) or _ACH_BEFORE.search(scan.text, max(0, start - 8), start)):
+    header = scan.column_header(start)
+    if not (
+        scan.near(start, match.end(), ctx.ROUTING)
+        or _ACH_BEFORE.search(scan.text, max(0, start - 8), start)
+        or (header is not None and ctx.ROUTING.pattern.search(header))  # a table's rows far below "Routing"
+    ):
         return None
     if scan.led_by(start, ctx.ACCOUNT) and not scan.led_by(start, ctx.ROUTING):
         return None  # "ACH is fine: acct 216899034 routing 725038632": the account, whatever its digits
-    header = scan.column_header(start)
     if header is not None and ctx.ACCOUNT.pattern.search(header) and not ctx.ROUTING.pattern.search(header):
         return None  # a payments CSV's account column, on a row that says ACH
     return found(ROUTING, start, match.end())
+
+
+def _under_header(scan: Scan, start: int, keywords: Keywords, beside: str | None = None) -> bool:
+    """Whether the value is a table's cell in a column whose header names it ("nhs_number", an
+    aligned "Account" rows above); with ``beside``, only in a text where that kind was found too
+    (an account column's cells, in a table whose routing numbers were found)."""
+    if not scan.mentions(keywords) or (beside is not None and not scan.holds(beside)):
+        return False
+    header = scan.column_header(start)
+    return header is not None and keywords.pattern.search(header) is not None
 
 
 # a routing number and its account, written as a pair: "ACH 122000661 / 2957730184"
@@ -123,8 +137,10 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
     digits = digits_of(match.group())
     if not (6 <= len(digits) <= 17 and len(set(digits)) > 1):
         return None
-    if not scan.near(match.start(), match.end(), ctx.ACCOUNT) and not scan.follows(
-        match.start(), (ROUTING,), gap=4, between=_PAIR_SLASH
+    if (
+        not scan.near(match.start(), match.end(), ctx.ACCOUNT)
+        and not scan.follows(match.start(), (ROUTING,), gap=4, between=_PAIR_SLASH)
+        and not _under_header(scan, match.start(), ctx.ACCOUNT, ROUTING)
     ):
         return None  # first: most numbers stand far from the word, and the look-alikes below cost more
     if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
@@ -185,8 +201,8 @@ def _ten_digits(match: re.Match[str], scan: Scan) -> Finding | None:
     digits = digits_of(match.string[start:number_end])
     if published_example(scan, digits):
         return None  # NHS Digital's documented test patients, in a text about testing
-    if check.uk_nhs(digits) and scan.near(start, end, ctx.NHS):
-        return found(NHS, start, number_end)
+    if check.uk_nhs(digits) and (scan.near(start, end, ctx.NHS) or _under_header(scan, start, ctx.NHS)):
+        return found(NHS, start, number_end)  # beside the word, or in a column headed "nhs_number"
     if (
         check.uk_nhs(digits)
         and _NHS_PRINTED.fullmatch(match.string, start, number_end)
