@@ -142,7 +142,10 @@ def use_holdout(modules: list[object]) -> list[object]:
             "pii_holdout32: 384 entities, 48 look-alike rows; read since, a development set",
         ),
         (folder / "pii_holdout33.jsonl", "pii_holdout33: 361 entities, 48 look-alike rows; never read while tuning"),
-        (folder / "pii_holdout34.jsonl", "pii_holdout34: 397 entities, 48 look-alike rows; never read while tuning"),
+        (
+            folder / "pii_holdout34.jsonl",
+            "pii_holdout34: 397 entities, 48 look-alike rows; read since, a development set",
+        ),
     ]
     content.ATTACKS_MORE = [
         (

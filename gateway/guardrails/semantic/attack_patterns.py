@@ -2,9 +2,8 @@
 """The prompt-attack patterns, by family, each with its confidence (see ``attacks.py``).
 
 Lower-cased, normalised text is matched (``attacks.readings``); ``_PERSONA`` alone is case-sensitive.
-English lives here; the other modules are named for what they read (``attack_languages*.py``: other
-languages; ``attack_patterns_*.py``: indirect, agents, social, pretexts, enforced rules, claims,
-exfiltration, addressed, voided, personas, planted). ``PATTERNS`` holds them all.
+English lives here; ``attack_languages*.py`` read other languages, each ``attack_patterns_*.py`` one
+family more (indirect, agents, social, pretexts...). ``PATTERNS`` holds them all.
 """
 
 from __future__ import annotations
