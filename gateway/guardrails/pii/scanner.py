@@ -130,10 +130,9 @@ def _fan_out(led: tuple[Detector, ...]) -> tuple[re.Pattern[str] | None, Callabl
         pattern += f"(?:{guard}" + "".join(f"(?:(?=({led[i].lead})))?" for i in long) + ")?"
     group_of = {detector: group for group, detector in enumerate(short + long)}
     order = [group_of[i] for i in range(len(led))]
-    if order == list(range(len(led))):
+    if order == sorted(order):
         return re.compile(pattern), lambda groups: groups
-    pick = itemgetter(*order)
-    return re.compile(pattern), (pick if len(order) > 1 else lambda groups: (groups[0],))
+    return re.compile(pattern), itemgetter(*order)  # two groups at least: a tuple back
 
 
 class _Kept:
