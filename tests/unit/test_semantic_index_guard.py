@@ -85,6 +85,20 @@ def test_the_index_passes_over_a_refused_neighbour_to_the_next_best() -> None:
     assert index.nearest("p", query, 0.9, 0.0, text="Convert 7 km to miles") is None
 
 
+def test_a_prompt_read_before_the_lookup_is_guarded_as_its_text_would_be() -> None:
+    """The cache reads a prompt's facts while its vector is computed, and hands them to the
+    lookup and to the entry it adds: the guard decides as it would from the text."""
+    index = SemanticIndex(dim=3)
+    index.add("p", [1.0, 0.0, 0.0], "km-to-miles", FAR, text_facts=facts("Convert 5 km to miles."))
+    index.add("p", [0.97, 0.24, 0.0], "miles-to-km", FAR, text="Convert 5 miles to km")
+    query = [1.0, 0.01, 0.0]
+    found = index.nearest("p", query, 0.9, 0.0, text_facts=facts("Please convert 5 miles to km"))
+    assert found is not None and found[0] == "miles-to-km"
+    assert index.nearest("p", query, 0.9, 0.0, text_facts=facts("Convert 7 km to miles")) is None
+    found = index.nearest("p", query, 0.9, 0.0, text="Convert 5 km to miles, please")
+    assert found is not None and found[0] == "km-to-miles"
+
+
 def test_an_entry_added_without_its_text_is_never_refused() -> None:
     index = SemanticIndex(dim=3)
     index.add("p", np.array([1.0, 0.0, 0.0]), "k", FAR)

@@ -32,6 +32,7 @@ import numpy.typing as npt
 
 from gateway.blas import one_blas_thread
 from gateway.services.cache.semantic_guard import Facts, facts, parse
+from gateway.services.cache.semantic_product import similarities
 
 one_blas_thread()  # a lookup's product against the index runs on the event loop (gateway/blas.py)
 
@@ -130,12 +131,17 @@ class SemanticIndex:
         text: str | None = None,
         *,
         guard_signature: str | None = None,
+        text_facts: Facts | None = None,
     ) -> None:
         """Remember that entry_key (an exact-cache key holding the answer) answers a prompt with this
         vector in this partition. ``text`` (the prompt) or its ``guard_signature`` lets lookups apply
-        the guard. Replaces an entry of the same key; the least recently used goes when full."""
+        the guard (``text_facts``: the text already read, ``facts(text)``). Replaces an entry of the
+        same key; the least recently used goes when full."""
         unit = self._unit(vector)
-        guard = parse(guard_signature) if guard_signature is not None else facts(text) if text is not None else None
+        if text_facts is not None:
+            guard: Facts | None = text_facts
+        else:
+            guard = parse(guard_signature) if guard_signature is not None else facts(text) if text is not None else None
         if entry_key in self._where:
             self._remove(entry_key)
         self._expire_by(self._clock)
@@ -151,22 +157,30 @@ class SemanticIndex:
         self._compact_heap()
 
     def nearest(
-        self, partition: str, vector: Vector, threshold: float, now: float, text: str | None = None
+        self,
+        partition: str,
+        vector: Vector,
+        threshold: float,
+        now: float,
+        text: str | None = None,
+        *,
+        text_facts: Facts | None = None,
     ) -> tuple[str, float] | None:
         """The best unexpired entry at cosine >= threshold: (entry_key, similarity), else None.
-        With ``text`` (the new prompt), entries whose guard signature differs are passed over."""
+        With ``text`` (the new prompt; ``text_facts``: it already read), entries whose guard
+        signature differs are passed over."""
         unit = self._unit(vector)
         self._clock = now if self._clock is None else max(self._clock, now)
         self._expire_by(now)
         part = self._partitions.get(partition)
         if part is None:
             return None
-        sims = part.vectors[: part.size] @ unit
-        if text is None:
+        sims = similarities(part.vectors[: part.size], unit)
+        if text is None and text_facts is None:
             best = int(np.argmax(sims))
             found = best if sims[best] >= threshold else None
         else:
-            found = self._guarded(part, sims, threshold, text)
+            found = self._guarded(part, sims, threshold, text, text_facts)
         if found is None:
             return None
         key = part.keys[found]
@@ -197,13 +211,20 @@ class SemanticIndex:
         self._clock = now if self._clock is None else max(self._clock, now)
         self._expire_by(now)
 
-    def _guarded(self, part: _Partition, sims: npt.NDArray[np.float32], threshold: float, text: str) -> int | None:
-        """The best row above the threshold the guard allows; the new prompt is read only when
-        some row is above it (a miss costs no guard)."""
+    def _guarded(
+        self,
+        part: _Partition,
+        sims: npt.NDArray[np.float32],
+        threshold: float,
+        text: str | None,
+        text_facts: Facts | None,
+    ) -> int | None:
+        """The best row above the threshold the guard allows; the new prompt is read (unless it
+        was already) only when some row is above it (a miss costs no guard)."""
         above = np.flatnonzero(sims >= threshold)
         if above.size == 0:
             return None
-        new = facts(text)
+        new = text_facts if text_facts is not None else facts(text or "")
         if above.size > GUARDED_CANDIDATES:
             above = above[np.argpartition(-sims[above], GUARDED_CANDIDATES)[:GUARDED_CANDIDATES]]
         for row in above[np.argsort(-sims[above], kind="stable")]:

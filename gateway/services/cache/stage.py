@@ -34,6 +34,7 @@ from gateway.services.cache.outcome import CacheOutcome, Result
 from gateway.services.cache.recorder import STORABLE, StreamRecorder
 from gateway.services.cache.replay import chunks_of, completion_of, replayed
 from gateway.services.cache.semantic import SemanticCache
+from gateway.services.cache.semantic_guard import Facts
 from gateway.services.cache.store import CacheStore
 from gateway.services.context import CallContext, Principal
 from gateway.services.stream_relay import ChatStream
@@ -55,6 +56,7 @@ class CachePlan:
     partition: str | None = None  # semantic mode, a plain-text last user message
     text: str | None = None
     vector: list[float] | None = None
+    text_facts: Facts | None = None  # the near-miss guard's reading of text, once made
     entry: CacheEntry | None = None
 
 
@@ -129,11 +131,13 @@ class CacheStage:
     async def _find_similar(self, plan: CachePlan) -> tuple[CacheEntry | None, float | None]:
         assert self.semantic is not None and plan.partition is not None and plan.text is not None
         model = plan.config.embedding_model
-        plan.vector = await self.semantic.vector(model, plan.text)
+        plan.vector, plan.text_facts = await self.semantic.read(model, plan.text)
         if plan.vector is None:
             return None, None
         now = time.time()
-        found = self.semantic.nearest(model, plan.partition, plan.vector, plan.config.threshold, now, plan.text)
+        found = self.semantic.nearest(
+            model, plan.partition, plan.vector, plan.config.threshold, now, plan.text, plan.text_facts
+        )
         if found is None:
             return None, None
         entry = _decoded(await self.store.get(found[0]))
@@ -244,7 +248,7 @@ class CacheStage:
         model = plan.config.embedding_model
         vector = plan.vector or await self.semantic.vector(model, plan.text, wait=True)
         if vector is not None:
-            self.semantic.add(model, plan.partition, vector, plan.key, expires_at, plan.text)
+            self.semantic.add(model, plan.partition, vector, plan.key, expires_at, plan.text, plan.text_facts)
 
     # ------------------------------------------------------------ admin
 
