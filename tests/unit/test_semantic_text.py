@@ -39,6 +39,10 @@ def test_a_misspelled_word_is_embedded_as_the_word_meant(typed: str, embedded: s
         "how do i parse json in python",  # a developer's word MiniLM lacks: not "jason"
         "how do i connect to redis from a cron job",  # not "reds", not "corn"
         "what is perl used for",  # not "pearl"
+        "how do i debug a slow frontend",  # not "debut", not "fronted"
+        "should i refactor the backend before adding caching",  # not "reactor", "backed", "coaching"
+        "why did the linter flag my upsert",  # not "liner", not "upset"
+        "how do i measure throughput on macos and centos",  # not "throughout", "marcos", "cents"
     ],
 )
 def test_a_word_that_is_no_typo_is_left_as_written(text: str) -> None:

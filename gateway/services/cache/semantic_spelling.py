@@ -65,6 +65,8 @@ DEV_WORDS = frozenset(
     grafana prometheus terraform ansible vagrant dockerfile docker podman kubernetes async await stdin
     stdout stderr malloc calloc realloc mutex enum enums struct structs typedef lambda lambdas http https
     xlsx docx pptx jpeg webp pdfs gifs pngs svgs repo repos config configs
+    debug debugs debugged debugger debuggers refactor refactors refactored frontend frontends backend
+    backends linter linters linting caching throughput upsert upserts upserted macos centos
     """.split()
 )
 
