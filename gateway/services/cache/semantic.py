@@ -20,6 +20,11 @@ from gateway.services.cache.semantic_spelling import minilm_speller
 from gateway.services.cache.semantic_text import embedding_text
 
 MINILM_DIM = 384
+# Answers stored without the lookup's vector (the model was loading) are embedded off the request
+# path, at most this many at a time; more are kept in the exact cache only. Unbounded, a burst of
+# 3,000 misses at start queued 3,000 texts in front of every later lookup: the gateway spent ~18 s
+# at 80-94% of a core retrying them, then a lone lookup waited 14.8 s behind them.
+STORE_EMBEDDINGS = 16
 
 
 class Embedder(Protocol):
@@ -43,15 +48,21 @@ class SemanticCache:
         self._shares: dict[str, Any] = {}
         self._background = Background("semantic cache")  # sharing: publishes and the followers
         self._failed: set[str] = set()
+        self._store_embeddings: dict[str, int] = dict.fromkeys(embedders, 0)  # per model, being embedded to be indexed
 
     async def vector(self, model: str, text: str, wait: bool = False) -> list[float] | None:
         """The prompt's embedding, of its courtesy-free, spell-corrected form (semantic_text.py).
         None while the model is still loading, unless ``wait``: a lookup never waits for a model
-        (it is a miss meanwhile); storing an answer, off the request path, does."""
+        (it is a miss meanwhile); storing an answer, off the request path, does, up to
+        ``STORE_EMBEDDINGS`` at a time per model (None beyond: that answer is not indexed)."""
         embedder = self._embedders[model]
         if not wait and not embedder.loaded:
             embedder.load_in_background()
             return None
+        if wait:
+            if self._store_embeddings[model] >= STORE_EMBEDDINGS:
+                return None
+            self._store_embeddings[model] += 1
         try:
             vectors = await embedder.embed([embedding_text(text, spelling=model == MINILM)])
         except Exception as exc:  # boundary: no vector, no semantic hit; the exact cache still serves
@@ -59,6 +70,9 @@ class SemanticCache:
                 self._failed.add(model)
                 LOG.warning("semantic cache: embedding failed", extra={"fields": {"model": model, "error": repr(exc)}})
             return None
+        finally:
+            if wait:
+                self._store_embeddings[model] -= 1
         return vectors[0] if vectors else None
 
     async def read(self, model: str, text: str) -> tuple[list[float] | None, Facts | None]:
