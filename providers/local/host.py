@@ -21,6 +21,7 @@ from collections.abc import Callable
 from multiprocessing.connection import Connection
 from typing import Any
 
+from providers.local.command_pipe import CommandPipe
 from providers.local.protocol import Command, Event, Shutdown, WorkerDied
 from providers.local.worker import WorkerSpec, run_worker
 
@@ -132,13 +133,13 @@ def _child_main(spec: WorkerSpec, commands: Connection, events: Connection) -> N
 class ProcessHost(WorkerHost):
     """A ``spawn``ed child (fork is unsafe once torch has started threads) and two pipes.
 
-    Two helper threads keep the event loop from ever blocking on a pipe: one writes commands
-    (a large prompt could fill the pipe while the child is busy), one reads event lists.
+    The event loop never blocks on a pipe: commands are written at once only when that cannot
+    block, else by a writer thread (``command_pipe.py``); a reader thread reads event lists.
     """
 
     def __init__(self, spec: WorkerSpec) -> None:
         super().__init__(spec)
-        self._outbox: queue.SimpleQueue[Command | None] = queue.SimpleQueue()
+        self._commands: CommandPipe | None = None
         self._process: Any = None  # multiprocessing's SpawnProcess (typeshed has no public name)
         self._stopping = False
 
@@ -156,16 +157,8 @@ class ProcessHost(WorkerHost):
         self._process.start()
         command_reader.close()
         event_writer.close()
-        threading.Thread(target=self._write, args=(command_writer,), daemon=True, name="strata-local-send").start()
+        self._commands = CommandPipe(command_writer)
         threading.Thread(target=self._read, args=(event_reader, emit), daemon=True, name="strata-local-recv").start()
-
-    def _write(self, pipe: Connection) -> None:
-        while (command := self._outbox.get()) is not None:
-            try:
-                pipe.send(command)
-            except (BrokenPipeError, OSError):
-                break
-        pipe.close()
 
     def _read(self, pipe: Connection, emit: Callable[[list[Event]], None]) -> None:
         while True:
@@ -180,14 +173,16 @@ class ProcessHost(WorkerHost):
             emit([WorkerDied(f"the model's worker process exited unexpectedly (exit code {code})")])
 
     def send(self, command: Command) -> None:
-        self._outbox.put(command)
+        if self._commands is not None:
+            self._commands.send(command)
 
     async def stop(self, grace_s: float = 10.0) -> None:
         if self._process is None:
             return
         self._stopping = True
-        self._outbox.put(Shutdown())
-        self._outbox.put(None)
+        if self._commands is not None:
+            self._commands.send(Shutdown())
+            self._commands.close()
         await asyncio.to_thread(self._process.join, grace_s)
         if self._process.is_alive():  # still loading, or stuck in a forward pass (it ignores SIGTERM)
             self._process.kill()
