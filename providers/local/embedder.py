@@ -37,6 +37,7 @@ from providers.local.loading import (
     pick_dtype,
     release_freed_memory,
 )
+from providers.local.numpy_tokens import NumpyTokenizer, numpy_tokenizer
 
 Runtime = Literal["auto", "torch", "onnx"]
 ONNX_MAX_TOKENS = 32  # measured crossover with torch bfloat16: 1-2 short prompts, or one of ~30 tokens
@@ -85,6 +86,9 @@ class Embedder:
             if lone:  # its passes are one or two short prompts (_splits_passes)
                 threads = max(threads, min(os.cpu_count() or 1, LONE_PASS_THREADS))
             self._start_onnx(folder, runtime, dtype, threads, lone, model_cache_dir, log)
+        self._numpy_tokens: NumpyTokenizer | None = None  # ONNX passes tokenized without torch
+        if self._onnx is not None:
+            self._numpy_tokens = numpy_tokenizer(self._prepare, self.tokenizer, self.max_length, self._onnx.input_names)
 
     def _load(self, folder: Path) -> tuple[torch.nn.Module, Any, int, int]:
         """The model as a module from tokenized features to ``sentence_embedding``, and its tokenizer."""
@@ -183,6 +187,12 @@ class Embedder:
     @torch.inference_mode()
     def encode(self, texts: list[str]) -> tuple[torch.Tensor, list[int]]:
         """One forward pass over ``texts`` (padded together): float32 vectors on the CPU, token counts."""
+        if self._numpy_tokens is not None and (self._onnx_max_tokens is None or len(texts) <= 2):
+            arrays = self._numpy_tokens.features(texts)
+            lengths = arrays["attention_mask"]
+            if self.runtime_for(lengths.size) == "onnx":  # a lone prompt or two: no torch before the pass
+                encoded = torch.from_numpy(self._onnx.encode(arrays))
+                return torch.nn.functional.normalize(encoded, dim=-1), [int(n) for n in lengths.sum(1).tolist()]
         features = self._prepare(texts)
         mask = features["attention_mask"]
         if self.runtime_for(mask.numel()) == "onnx":

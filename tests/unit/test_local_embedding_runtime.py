@@ -13,6 +13,7 @@ from providers.local import onnx_encoder
 from providers.local.config import LocalDeployment
 from providers.local.embedder import Embedder
 from providers.local.loading import LoadError
+from providers.local.numpy_tokens import numpy_tokenizer
 from tests.support.local_models import tiny_bert
 
 pytestmark = pytest.mark.usefixtures("model_cache")  # tests/conftest.py
@@ -228,3 +229,30 @@ def test_gateway_processes_starting_together_export_a_model_once(tmp_path: Path,
     exports = [m for _, messages in results for m in messages if m.startswith("exporting")]
     assert len(exports) == 1, results
     assert len(list(model_cache.glob("*.serve.onnx"))) == 1
+
+
+@pytest.mark.parametrize("sentence_transformers", [False, True], ids=["transformers", "sentence-transformers"])
+def test_a_prompt_tokenized_without_torch_gets_the_same_vector(tmp_path: Path, sentence_transformers: bool) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=sentence_transformers)
+    model = Embedder(folder, "cpu", "float32", Log())
+    assert model.runtime == "onnx" and model._numpy_tokens is not None  # the probes agreed
+    lean = model._numpy_tokens
+    for texts in (TEXTS[:1], TEXTS[1:3], TEXTS, ["  padded with spaces  "], ["word " * 1000]):
+        model._numpy_tokens = lean
+        got, counts = model.encode(texts)
+        model._numpy_tokens = None  # the model's own preprocessing, through torch tensors
+        expected, expected_counts = model.encode(texts)
+        assert torch.equal(got, expected) and counts == expected_counts, texts
+
+
+def test_a_tokenizer_whose_ids_differ_from_the_models_own_is_not_used(tmp_path: Path) -> None:
+    folder = tiny_bert(tmp_path / "bert", sentence_transformers=False)
+    model = Embedder(folder, "cpu", "float32", Log())
+
+    def shifted(texts: list[str]) -> dict[str, Any]:
+        features = dict(model._prepare(texts))
+        features["input_ids"] = features["input_ids"] + 1
+        return features
+
+    assert numpy_tokenizer(shifted, model.tokenizer, model.max_length, ["input_ids", "attention_mask"]) is None
+    assert numpy_tokenizer(model._prepare, model.tokenizer, model.max_length, ["input_ids", "pixel_values"]) is None
