@@ -6,8 +6,8 @@ waits: a semantic-cache lookup's embedding left 0.19 ms after it was asked for (
 a gateway, 10,000 lookups), while the loop read the prompt for the cache's guard.
 
 Now a small command is written at once, from the caller's thread, when nothing is waiting for the
-writer thread and the pipe has room: a write of at most ``PIPE_BUF`` bytes to a pipe with a free
-page neither blocks nor interleaves with another. Large commands (a long prompt), a full pipe, or
+writer thread and the pipe has room (``poll``): a write of at most ``PIPE_BUF`` bytes to a pipe
+with a free page neither blocks nor interleaves with another. Large commands (a long prompt), a full pipe, or
 commands already queued go through the writer thread as before, in order.
 """
 
@@ -32,6 +32,8 @@ class CommandPipe:
         self._lock = threading.Lock()  # guards _queued and _closed; held for a direct write
         self._queued = 0  # commands handed to the writer thread and not written yet
         self._closed = False
+        self._room = select.poll()  # poll, not select: a gateway's pipes may have descriptors past 1024
+        self._room.register(pipe.fileno(), select.POLLOUT)
         threading.Thread(target=self._write, daemon=True, name="strata-local-send").start()
 
     def send(self, command: Command) -> None:
@@ -56,7 +58,7 @@ class CommandPipe:
         self._outbox.put(None)
 
     def _has_room(self) -> bool:
-        return bool(select.select([], [self._pipe.fileno()], [], 0)[1])
+        return any(events & select.POLLOUT for _, events in self._room.poll(0))
 
     def _write(self) -> None:
         while (data := self._outbox.get()) is not None:

@@ -70,3 +70,23 @@ def test_commands_after_close_are_dropped_and_the_reader_sees_the_end() -> None:
     except EOFError:
         return
     raise AssertionError("the pipe was not closed")
+
+
+def test_a_pipe_opened_past_descriptor_1024_takes_commands() -> None:
+    """A busy gateway holds many sockets, and a worker started late gets a high descriptor."""
+    import os
+    import resource
+
+    soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if soft < 1_200:
+        resource.setrlimit(resource.RLIMIT_NOFILE, (min(4_096, hard), hard))
+    held = [os.open(os.devnull, os.O_RDONLY) for _ in range(1_100)]
+    try:
+        reader, pipe = _pipe()
+        assert reader.fileno() > 1024
+        pipe.send(Cancel(7))
+        assert reader.poll(5) and reader.recv() == Cancel(7)
+        pipe.close()
+    finally:
+        for descriptor in held:
+            os.close(descriptor)
