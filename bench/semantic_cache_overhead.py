@@ -38,6 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+import httpx  # noqa: E402
 import uvloop  # noqa: E402
 import yaml  # noqa: E402
 
@@ -102,6 +103,26 @@ def body(model: str, text: str) -> bytes:
     return json.dumps({"model": model, "messages": [{"role": "user", "content": text}], "temperature": 0}).encode()
 
 
+def wait_until_embedding(base: str, model: str, timeout_s: float = 300.0) -> float:
+    """Seconds until the model's embedder serves lookups: one answer stored, then asked for in
+    other words until it is a semantic hit. Filling before that would store answers whose
+    lookups had no vector (a miss while the model loads), which are not all indexed."""
+    started = time.perf_counter()
+    text = f"Which embedding model does the {model} cache use today?"
+    with httpx.Client(base_url=base, headers=AUTH, timeout=60) as client:
+        client.post("/v1/chat/completions", content=body(model, text))
+        while time.perf_counter() - started < timeout_s:
+            reworded = client.post(
+                "/v1/chat/completions",
+                content=body(model, text.lower().rstrip("?") + " ?"),
+                headers={"x-strata-cache": "only-if-cached"},
+            )
+            if reworded.status_code == 200:
+                return time.perf_counter() - started
+            time.sleep(0.2)
+    raise RuntimeError(f"{model}: the embedding model did not serve within {timeout_s:.0f} s")
+
+
 def fill(url: str, model: str, entries: int) -> float:
     """Store ``entries`` answers in a semantic model's index; seconds taken."""
     started = time.perf_counter()
@@ -126,6 +147,8 @@ def run(entries: int, seconds: float, rounds: int) -> tuple[list[dict[str, float
     }
     with FakeUpstream() as upstream, strata_process(catalog(upstream.url), env) as (base, _):
         url = f"{base}/v1/chat/completions"
+        for model in ("semantic", "semantic-int8", "semantic-torch"):
+            print(f"{model}: embedding model ready after {wait_until_embedding(base, model):.1f} s", flush=True)
         filled = fill(url, "semantic", entries)
         print(f"filled {entries} entries in {filled:.1f} s", flush=True)
         fill(url, "semantic-int8", entries)
