@@ -60,13 +60,18 @@ class GuardrailEmbedder:
         """The catalog model it embeds with; None: the embedded MiniLM."""
         return self._model_name
 
-    async def embed(self, texts: list[str]) -> list[list[float]]:
-        """Unit-length embeddings of ``texts``, in order."""
+    async def embed(self, texts: list[str], patient: bool = True) -> list[list[float]]:
+        """Unit-length embeddings of ``texts``, in order. A model still loading or with a full queue
+        is waited for (a guardrail cannot skip its check), unless not ``patient``: ProviderBusy at
+        once (a semantic-cache lookup, which had rather miss than wait)."""
         if not texts:
             return []
-        return await self.cache.embed(texts, self._compute)
+        return await self.cache.embed(texts, self._compute if patient else self._compute_now)
 
-    async def _compute(self, texts: list[str]) -> list[list[float]]:
+    async def _compute_now(self, texts: list[str]) -> list[list[float]]:
+        return await self._compute(texts, patient=False)
+
+    async def _compute(self, texts: list[str], patient: bool = True) -> list[list[float]]:
         providers = self._providers or await self._ready()
         chosen = min(range(len(providers)), key=self._in_flight.__getitem__)  # the least busy worker
         request = EmbeddingRequest(model="guardrails", input=texts, encoding_format="float")
@@ -78,7 +83,7 @@ class GuardrailEmbedder:
                     response = await providers[chosen].embed(request, CallOptions("guardrails", truncate_input=True))
                     break
                 except ProviderBusy:  # loading, or its queue is full for a moment
-                    if time.monotonic() > deadline:
+                    if not patient or time.monotonic() > deadline:
                         raise
                     await asyncio.sleep(0.1)
         finally:

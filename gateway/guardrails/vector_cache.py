@@ -13,6 +13,8 @@ from array import array
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Sequence
 
+from providers.errors import ProviderBusy
+
 Compute = Callable[[list[str]], Awaitable[list[list[float]]]]
 
 
@@ -50,6 +52,8 @@ class VectorCache:
                 if not future.cancelled():
                     raise  # this caller was cancelled
                 retry.append(text)  # the one computing it was: compute it here
+            except ProviderBusy:
+                retry.append(text)  # the one computing it would not wait for a busy model: this caller may
         if retry:
             found.update(await self._compute(retry, compute))
         return [found[text] for text in texts]

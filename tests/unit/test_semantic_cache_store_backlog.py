@@ -20,7 +20,7 @@ class SlowEmbedder:
     def load_in_background(self) -> None:
         pass
 
-    async def embed(self, texts: list[str]) -> list[list[float]]:
+    async def embed(self, texts: list[str], patient: bool = True) -> list[list[float]]:
         self.holding += 1
         self.most_held = max(self.most_held, self.holding)
         try:

@@ -18,6 +18,7 @@ from gateway.services.cache.semantic_guard import Facts, facts
 from gateway.services.cache.semantic_index import SemanticIndex
 from gateway.services.cache.semantic_spelling import minilm_speller
 from gateway.services.cache.semantic_text import embedding_text
+from providers.errors import ProviderBusy
 
 MINILM_DIM = 384
 # Answers stored without the lookup's vector (the model was loading) are embedded off the request
@@ -28,7 +29,7 @@ STORE_EMBEDDINGS = 16
 
 
 class Embedder(Protocol):
-    async def embed(self, texts: list[str]) -> list[list[float]]: ...
+    async def embed(self, texts: list[str], patient: bool = True) -> list[list[float]]: ...
 
     @property
     def loaded(self) -> bool: ...
@@ -52,8 +53,8 @@ class SemanticCache:
 
     async def vector(self, model: str, text: str, wait: bool = False) -> list[float] | None:
         """The prompt's embedding, of its courtesy-free, spell-corrected form (semantic_text.py).
-        None while the model is still loading, unless ``wait``: a lookup never waits for a model
-        (it is a miss meanwhile); storing an answer, off the request path, does, up to
+        None while the model is still loading or its queue is full, unless ``wait``: a lookup never
+        waits for a model (it is a miss meanwhile); storing an answer, off the request path, does, up to
         ``STORE_EMBEDDINGS`` at a time per model (None beyond: that answer is not indexed)."""
         embedder = self._embedders[model]
         if not wait and not embedder.loaded:
@@ -64,7 +65,9 @@ class SemanticCache:
                 return None
             self._store_embeddings[model] += 1
         try:
-            vectors = await embedder.embed([embedding_text(text, spelling=model == MINILM)])
+            vectors = await embedder.embed([embedding_text(text, spelling=model == MINILM)], patient=wait)
+        except ProviderBusy:  # its queue is full: a lookup misses rather than waits (not a failure)
+            return None
         except Exception as exc:  # boundary: no vector, no semantic hit; the exact cache still serves
             if model not in self._failed:
                 self._failed.add(model)
