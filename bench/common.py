@@ -24,12 +24,13 @@ def cpu_model() -> str:
 
 
 def machine_line(packages: tuple[str, ...]) -> str:
-    versions = ", ".join(f"{p} {_version(p)}" for p in packages)
+    versions = "".join(f"{p} {_version(p)}, " for p in packages)
     cores = os.cpu_count()
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return (
         f"Machine: {cpu_model()}, {cores} cores, {platform.system()} {platform.release()}; "
-        f"Python {platform.python_version()}; {versions}; commit {commit.stdout.strip() or 'uncommitted'}"
+        f"Python {platform.python_version()}; {versions.removesuffix(', ') + '; ' if versions else ''}"
+        f"commit {commit.stdout.strip() or 'uncommitted'}"
     )
 
 

@@ -2,13 +2,13 @@
 
 A command used to be handed to a writer thread, so that the event loop never blocks on a full
 pipe. That thread needs the GIL to pickle and write, and the event loop holds it until it next
-waits: a semantic-cache lookup's embedding left 0.19 ms after it was asked for (median, timed in
-a gateway, 10,000 lookups), while the loop read the prompt for the cache's guard.
+waits: a semantic-cache lookup's embedding left 0.19 ms after it was asked for (median of ~740
+lookups, timed by hand in a gateway), while the loop read the prompt for the cache's guard.
 
 Now a small command is written at once, from the caller's thread, when nothing is waiting for the
 writer thread and the pipe has room (``poll``): a write of at most ``PIPE_BUF`` bytes to a pipe
-with a free page neither blocks nor interleaves with another. Large commands (a long prompt), a full pipe, or
-commands already queued go through the writer thread as before, in order.
+with a free page neither blocks nor interleaves with another. Large commands (a long prompt), a
+full pipe, or commands already queued go through the writer thread as before, in order.
 """
 
 from __future__ import annotations

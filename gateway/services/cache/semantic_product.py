@@ -2,12 +2,12 @@
 thread when the partition is large.
 
 A product over 10,000 rows reads 15 MB. Right after a lookup's embedding pass (which streams the
-model's weights through the CPU's caches) those rows come from memory, and one thread takes ~1.0 ms
-where the same product in cache takes 0.23 (AMD EPYC, 2 cores). Memory bandwidth grows with the
-cores reading, so the rows are cut in chunks that the event loop's thread and one helper thread
-take in turn: ~0.55 ms. The event loop never waits on a helper that has not started: it takes
-every chunk itself then, and cancels the helper's turn; it waits at most for the one chunk the
-helper is computing. Small partitions are cached and quick: one thread, no hand-off.
+model's weights through the CPU's caches) those rows come from memory, and one thread takes ~1.1 ms
+where the same product in cache takes 0.27 (AMD EPYC, 2 cores, ``bench/semantic_lookup_floor.py``).
+Memory bandwidth grows with the cores reading, so the rows are cut in chunks that the event loop's
+thread and one helper thread take in turn: ~0.52 ms. The event loop never waits on a helper that
+has not started: it takes every chunk itself then, and cancels the helper's turn; it waits at most
+for the one chunk the helper is computing. Small partitions are cached and quick: one thread, no hand-off.
 """
 
 from __future__ import annotations
