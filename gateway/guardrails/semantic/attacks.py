@@ -24,10 +24,11 @@ import codecs
 import html
 import re
 import unicodedata
-from collections.abc import Iterable
 
 from gateway.guardrails.semantic.anchors import Reading
 from gateway.guardrails.semantic.attack_patterns import PATTERNS, PERSONA
+from gateway.guardrails.semantic.attack_typos import KEY_WORDS, TYPO_WORD, fixed, typo_fixes
+from gateway.guardrails.semantic.pattern_prefilter import PatternPrefilter
 from gateway.guardrails.semantic.spelled_payloads import character_codes, percent_decoded, phonetic_spelled
 
 LEVELS = ("NONE", "LOW", "MEDIUM", "HIGH")
@@ -222,82 +223,6 @@ def _joined_quotes(text: str) -> str | None:
     return " ".join(p.strip() for p in parts)
 
 
-# The attack words that typos hide ("ignroe all prevoius insturctions"): a word of the text within
-# one edit (a letter deleted, added or changed, two neighbours swapped) of one of them is read as it.
-_KEY_WORDS = (
-    "ignore", "disregard", "previous", "instructions", "instruction", "guidelines", "restrictions",
-    "limitations", "system", "prompt", "rules", "forget", "override", "reveal", "bypass", "directives",
-    "everything", "unrestricted", "unfiltered", "uncensored", "jailbreak", "confidential", "censorship",
-)  # fmt: skip
-# Real words one edit from a key word: never corrected.
-_NOT_TYPOS = frozenset(
-    "ignores ignored ignorer roles ruler rulers ruled runes ruses rubes rubles mules forgot forged forger forgets"
-    " revel reveals overrode overrides systems prompts prompted promptly disregards directive guideline"
-    " restriction limitation".split()
-).union(_KEY_WORDS)
-_TYPO_WORD = re.compile(r"[a-z]{5,}")  # the key words are ASCII (faster than any letter)
-
-
-def _deletes(word: str) -> set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-_BY_DELETE: dict[str, set[str]] = {}
-for _key in _KEY_WORDS:
-    for _deleted in _deletes(_key) | {_key}:
-        _BY_DELETE.setdefault(_deleted, set()).add(_key)
-
-
-def _one_edit(a: str, b: str) -> bool:
-    """Whether ``a`` and ``b`` differ by one deletion, insertion, substitution or adjacent swap."""
-    if abs(len(a) - len(b)) > 1 or a == b:
-        return False
-    start = 0
-    while start < min(len(a), len(b)) and a[start] == b[start]:
-        start += 1
-    after = start + 1
-    if len(a) != len(b):
-        short, long = (a, b) if len(a) < len(b) else (b, a)
-        return short[start:] == long[after:]
-    if a[after:] == b[after:]:
-        return True
-    return after < len(a) and a[start] == b[after] and a[after] == b[start] and a[after + 1 :] == b[after + 1 :]
-
-
-_TYPO_CACHE: dict[str, str | None] = {}  # word: the key word it is a typo of
-_TYPO_CACHE_SIZE = 50_000
-
-
-def _key_word(word: str) -> str | None:
-    """The key word ``word`` is a typo of, or None."""
-    if word in _NOT_TYPOS:
-        return None
-    found = set(_BY_DELETE.get(word, ()))
-    for deleted in _deletes(word):
-        found |= _BY_DELETE.get(deleted, set())
-    matches = sorted(key for key in found if _one_edit(word, key))
-    return matches[0] if matches else None
-
-
-def _typo_fixes(words: Iterable[str]) -> dict[str, str]:
-    """The words of ``words`` that are typos of key words, each with its key word."""
-    fixes = {}
-    for word in set(words):
-        try:
-            key = _TYPO_CACHE[word]
-        except KeyError:
-            if len(_TYPO_CACHE) >= _TYPO_CACHE_SIZE:
-                _TYPO_CACHE.clear()
-            key = _TYPO_CACHE[word] = _key_word(word)
-        if key is not None:
-            fixes[word] = key
-    return fixes
-
-
-def _fixed(text: str, fixes: dict[str, str]) -> str:
-    return _TYPO_WORD.sub(lambda m: fixes.get(m.group(0), m.group(0)), text) if fixes else text
-
-
 # The words the patterns are made of: a leetspeak or ROT13 reading that yields none of them cannot
 # match where the text as written does not, and is not searched (each reading is a full search).
 _VOCABULARY = frozenset(
@@ -306,7 +231,7 @@ _VOCABULARY = frozenset(
     for regex in (pattern.regex, pattern.also, pattern.unless)
     if regex is not None
     for word in re.findall(r"[^\W\d_]{2,}", regex.pattern)
-).union(_KEY_WORDS)
+).union(KEY_WORDS)
 _ROT13_VOCABULARY = frozenset(codecs.encode(w, "rot13") for w in _VOCABULARY if w.isascii() and len(w) >= 3)
 _ASCII_WORD = re.compile(r"[a-z]{3,}")
 _LETTERS = re.compile(r"[^\W\d_]+")
@@ -329,12 +254,12 @@ def _syllables_joined(text: str) -> str | None:
         return match.group(0)
 
     out = _SYLLABLES.sub(join, text)
-    if len(joined) < 2 or _KEY_WORDS_SET.isdisjoint(joined):
+    if len(joined) < 2 or KEY_WORDS_SET.isdisjoint(joined):
         return None
     return re.sub(r"\s+/\s+", " ", out)
 
 
-_KEY_WORDS_SET = frozenset(_KEY_WORDS)
+KEY_WORDS_SET = frozenset(KEY_WORDS)
 
 
 def _rot13_worth_reading(text: str) -> bool:
@@ -351,15 +276,15 @@ def readings(text: str) -> list[str]:
     base = _mentioned_blanked(folded)
     leet_words: list[str] = []
     leet = _deleeted(base, leet_words)
-    fixes = _typo_fixes(_TYPO_WORD.findall(base))
-    out = [base, _despaced(base), _fixed(base, fixes)]
+    fixes = typo_fixes(TYPO_WORD.findall(base))
+    out = [base, _despaced(base), fixed(base, fixes)]
     if "-" in base and (syllables := _syllables_joined(base)) is not None:
         out.append(syllables)
     if leet_words:  # read when it makes a pattern's word ("1gn0r3"), not for "14th" or "mp3"
         leet_read = [word for read in leet_words for word in _LETTERS.findall(read)]
-        leet_fixes = _typo_fixes(w for w in leet_read if _TYPO_WORD.fullmatch(w))  # "ru135" as "ruies", then "rules"
+        leet_fixes = typo_fixes(w for w in leet_read if TYPO_WORD.fullmatch(w))  # "ru135" as "ruies", then "rules"
         if leet_fixes or not _VOCABULARY.isdisjoint(leet_read):
-            out += [leet, _fixed(leet, fixes | leet_fixes)]
+            out += [leet, fixed(leet, fixes | leet_fixes)]
     if _rot13_worth_reading(base):
         out.append(codecs.decode(base, "rot13"))
     if any(word in base for word in _BACKWARDS_HINTS) and _BACKWARDS.search(base):
@@ -372,12 +297,21 @@ def readings(text: str) -> list[str]:
     return list(dict.fromkeys(out))
 
 
+# Which patterns may match a reading, in one Hyperscan pass (built in the background on first use)
+PREFILTER = PatternPrefilter([pattern.regex for pattern in PATTERNS], "attack-patterns")
+
+
 def families(text: str) -> dict[str, int]:
     """The attack families found in any reading of ``text``, each with its highest level."""
     variants = [Reading(reading) for reading in readings(text)]
+    possible = [PREFILTER.possible(variant.text) for variant in variants]  # None: search them all
     found: dict[str, int] = {}
-    for pattern in PATTERNS:
-        if pattern.level > found.get(pattern.name, 0) and any(pattern.found(v) for v in variants):
+    for number, pattern in enumerate(PATTERNS):
+        if pattern.level > found.get(pattern.name, 0) and any(
+            pattern.found(variant)
+            for variant, can in zip(variants, possible, strict=True)
+            if can is None or number in can
+        ):
             found[pattern.name] = pattern.level
     if PERSONA.search(text):
         found["persona"] = max(found.get("persona", 0), 1)

@@ -23,9 +23,11 @@ _PHONETIC_SIGNS = ("sierra", "oscar", "tango", "romeo", "uniform", "yankee", "wh
 
 def percent_decoded(text: str) -> list[str]:
     """Runs with four or more %XX escapes, decoded ("Ignore%20prior%20rules." -> "Ignore prior rules.")."""
-    if "%" not in text:
+    if text.count("%") < 4:
         return []
-    return [unquote(run) for run in _PERCENT_RUN.findall(text)]
+    # A run never crosses a space: searched word by word, only in words with four "%" or more (the
+    # run's leading [^\s%]* was tried at every character of a 2 KB e-mail holding a "12%": 0.23 ms).
+    return [unquote(run) for word in text.split() if word.count("%") >= 4 for run in _PERCENT_RUN.findall(word)]
 
 
 def character_codes(text: str) -> list[str]:
