@@ -202,6 +202,7 @@ class ThroughputRow:
     guarded: LoadResult
     cpu_ms: float  # gateway CPU per guarded request (the embedding workers' not included)
     workers: int = 1  # STRATA_GUARDRAIL_EMBEDDING_WORKERS
+    prefilter: bool = True  # the prompt-attack patterns' Hyperscan prefilter (STRATA_PATTERN_PREFILTER)
 
 
 def pattern_rounds(url: str, seconds: float, rounds: int) -> list[PatternRound]:
@@ -215,7 +216,13 @@ def pattern_rounds(url: str, seconds: float, rounds: int) -> list[PatternRound]:
 
 
 def throughput_rows(
-    upstream: FakeUpstream, url: str, pid: int, seconds: float, latencies: tuple[int, ...], workers: int = 1
+    upstream: FakeUpstream,
+    url: str,
+    pid: int,
+    seconds: float,
+    latencies: tuple[int, ...],
+    workers: int = 1,
+    prefilter: bool = True,
 ) -> list[ThroughputRow]:
     rows = []
     for latency in latencies:
@@ -225,8 +232,8 @@ def throughput_rows(
             before = cpu_seconds(pid)
             guarded = measure(url, body("semantic", prompt), 32, seconds, unique("semantic", prompt))
             cpu = (cpu_seconds(pid) - before) * 1000 / max(guarded.requests, 1)
-            rows.append(ThroughputRow(name, latency, plain, guarded, cpu, workers))
-            print(f"semantic {name} upstream {latency} ms, {workers} worker(s): plain {plain}", flush=True)
+            rows.append(ThroughputRow(name, latency, plain, guarded, cpu, workers, prefilter))
+            print(f"semantic {name} upstream {latency} ms, {workers} worker(s), prefilter {prefilter}: plain {plain}")
             print(f"{'':18s}guarded {guarded}", flush=True)
     upstream.set_behaviour("*", latency_ms=0)
     return rows
@@ -256,6 +263,7 @@ def report(rounds: list[PatternRound], rows: list[ThroughputRow]) -> str:
             "prompt",
             "upstream latency",
             "embedding workers",
+            "prompt-attack prefilter",
             "no guardrail req/s",
             "topics + content req/s",
             "ratio",
@@ -266,6 +274,7 @@ def report(rounds: list[PatternRound], rows: list[ThroughputRow]) -> str:
                 r.prompt,
                 f"{r.latency_ms} ms",
                 str(r.workers),
+                "on" if r.prefilter else "off",
                 f"{r.plain.requests_per_s:,.1f}",
                 f"{r.guarded.requests_per_s:,.1f}",
                 f"{r.guarded.requests_per_s / r.plain.requests_per_s:.2f}",
@@ -294,7 +303,8 @@ def report(rounds: list[PatternRound], rows: list[ThroughputRow]) -> str:
             "",
             "Topic and content policies, concurrency 32, requests/s beside the same model without guardrails "
             "(`embedding workers`: `STRATA_GUARDRAIL_EMBEDDING_WORKERS`, 1 and, in a second gateway, 2: "
-            "the default on 2 cores; the gateway's CPU per request leaves out the workers', which embed):",
+            "the default on 2 cores; the gateway's CPU per request leaves out the workers', which embed; a "
+            "third gateway searches every prompt-attack pattern, `STRATA_PATTERN_PREFILTER=off`):",
             "",
             throughput_table,
             "",
@@ -319,6 +329,12 @@ def main() -> None:
             warm_up(base)
             url = f"{base}/v1/chat/completions"
             rows += throughput_rows(upstream, url, pid, args.seconds, UPSTREAM_LATENCIES_MS[1:], workers=2)
+        off = {**ENV, "STRATA_GUARDRAIL_EMBEDDING_WORKERS": "2", "STRATA_PATTERN_PREFILTER": "off"}
+        with strata_process(catalog(upstream.url), off) as (base, pid):  # the same, every pattern searched
+            warm_up(base)
+            url = f"{base}/v1/chat/completions"
+            latencies = UPSTREAM_LATENCIES_MS[1:]
+            rows += throughput_rows(upstream, url, pid, args.seconds, latencies, workers=2, prefilter=False)
     text = report(rounds, rows)
     print(text)
     if not args.no_write:

@@ -213,8 +213,11 @@ class Settings(BaseSettings):
         return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / 'strata.db').resolve()}"
 
 
-# STRATA_* variables read outside Settings: the client's and CLI's, the benchmarks', the supervisor's.
-OTHER_VARIABLES = frozenset({"STRATA_API_KEY", "STRATA_BASE_URL", "STRATA_BENCH_DIR", "STRATA_SUPERVISOR_PID"})
+# STRATA_* variables read outside Settings: the client's and CLI's, the benchmarks', the supervisor's;
+# STRATA_PATTERN_PREFILTER=off searches every prompt-attack pattern (the benchmarks' row without it).
+OTHER_VARIABLES = frozenset(
+    {"STRATA_API_KEY", "STRATA_BASE_URL", "STRATA_BENCH_DIR", "STRATA_SUPERVISOR_PID", "STRATA_PATTERN_PREFILTER"}
+)
 
 
 def unknown_variables(environ: Mapping[str, str]) -> list[str]:

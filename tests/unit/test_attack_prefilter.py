@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from gateway.guardrails.semantic import attacks, pattern_prefilter
-from gateway.guardrails.semantic.pattern_prefilter import PatternPrefilter
-from gateway.guardrails.semantic.regex_superset import stand_ins, superset
+from gateway.guardrails import pattern_prefilter
+from gateway.guardrails.pattern_prefilter import PatternPrefilter
+from gateway.guardrails.regex_superset import stand_ins, superset
+from gateway.guardrails.semantic import attacks
 
 DATA = Path(__file__).resolve().parents[2] / "bench" / "guardrail_evals" / "data"
 EVERY = 5  # one labelled text in EVERY: the whole set takes ~40 s (bench/attack_pattern_cost.py)

@@ -25,10 +25,10 @@ import html
 import re
 import unicodedata
 
+from gateway.guardrails.pattern_prefilter import PatternPrefilter
 from gateway.guardrails.semantic.anchors import Reading
 from gateway.guardrails.semantic.attack_patterns import PATTERNS, PERSONA
 from gateway.guardrails.semantic.attack_typos import KEY_WORDS, TYPO_WORD, fixed, typo_fixes
-from gateway.guardrails.semantic.pattern_prefilter import PatternPrefilter
 from gateway.guardrails.semantic.spelled_payloads import character_codes, percent_decoded, phonetic_spelled
 
 LEVELS = ("NONE", "LOW", "MEDIUM", "HIGH")

@@ -27,7 +27,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from gateway.guardrails.semantic.regex_superset import stand_ins, superset
+from gateway.guardrails.regex_superset import stand_ins, superset
 
 try:
     import hyperscan
@@ -55,7 +55,8 @@ class PatternPrefilter:
         self._database: Any = None
         self._always: frozenset[int] = frozenset()  # patterns without a superset: always searched
         self._scratch = threading.local()
-        self.enabled = True  # off: possible() says None (benchmarks compare with and without)
+        # off: possible() says None, every pattern is searched (benchmarks compare with and without)
+        self.enabled = os.environ.get("STRATA_PATTERN_PREFILTER", "on") != "off"
 
     def start(self) -> None:
         """Load or compile the database in a background thread (once)."""
