@@ -15,10 +15,9 @@ SemanticIndex and the new prompt is looked up there. Three methods side by side:
 
 Per threshold: hit rate on paraphrases, false-hit rate on near-misses. Each method's threshold is
 chosen on the calibration split (the highest hit rate with false hits <= 2%, ties: the higher) and
-reported on the other splits: test, fresh, holdout, holdout2, holdout3 and holdout4 (held out when
-written, read since) and holdout5 (semantic_pairs_holdout5.jsonl, written last by
-someone blind to the guard's rules and never read while tuning it: the one the targets are judged
-on). Also timed:
+reported on the other splits: test, fresh, holdout, holdout2, holdout3, holdout4 and holdout5
+(held out when written, read since) and holdout6 (semantic_pairs_holdout6.jsonl, written last by
+someone blind to the guard's rules: the one the targets are judged on). Also timed:
 ``embedding_text`` and the guard, per prompt.
 
     .venv/bin/python bench/semantic_cache_eval.py [--no-write]
@@ -57,11 +56,12 @@ HOLDOUT2 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout2.jsonl"
 HOLDOUT3 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout3.jsonl"
 HOLDOUT4 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout4.jsonl"
 HOLDOUT5 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout5.jsonl"
+HOLDOUT6 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout6.jsonl"
 THRESHOLDS = [round(0.60 + 0.01 * i, 2) for i in range(39)]  # 0.60 .. 0.98: MiniLM puts paraphrases low
 # calibration: picks the threshold; test, fresh, holdout, holdout2, holdout3, holdout4: held out when written,
 # read since; holdout5: written last by someone who had not seen the guard, never read since
-SPLITS = ("calibration", "test", "fresh", "holdout", "holdout2", "holdout3", "holdout4", "holdout5")
-JUDGED = "holdout5"
+SPLITS = ("calibration", "test", "fresh", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6")
+JUDGED = "holdout6"
 FALSE_HIT_TARGET = 0.02
 HIT_TARGET = 0.8
 # No model of the catalog embeds, so GuardrailEmbedder starts its own MiniLM worker, as in a gateway.
@@ -117,7 +117,9 @@ class Rates:
 
 def load() -> list[Pair]:
     text = "".join(
-        path.read_text() for path in (PAIRS, FRESH, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5) if path.is_file()
+        path.read_text()
+        for path in (PAIRS, FRESH, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6)
+        if path.is_file()
     )
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
     return [Pair(r["id"], r["label"] == "same", r["kind"], r["cached"], r["new"], r["split"]) for r in rows]
@@ -197,11 +199,11 @@ def report(pairs: list[Pair], vectors: dict[str, list[float]], embed_s: float, t
         + f". Embedded by GuardrailEmbedder (all-MiniLM-L6-v2, local worker): {texts} texts in {embed_s:.1f} s. "
         f"Targets: hit rate >= {HIT_TARGET}, false hits <= {FALSE_HIT_TARGET:.0%}. Each method's threshold is "
         "chosen on the calibration split. The test split (`semantic_pairs.jsonl`) and the fresh, holdout, "
-        "holdout2, holdout3 and holdout4 ones (`semantic_pairs_fresh.jsonl`, `_holdout.jsonl` to `_holdout4.jsonl`, "
+        "holdout2 to holdout5 ones (`semantic_pairs_fresh.jsonl`, `_holdout.jsonl` to `_holdout5.jsonl`, "
         "written later by people who had not seen the guard's rules) were held out when written and have since been "
-        "read (holdout4's failures at stop 37, with no change to the guard since); the holdout5 split "
-        "(`semantic_pairs_holdout5.jsonl`, written last, the same way) never was, and is the one the targets are "
-        "judged on.",
+        "read (holdout5's failures at stop 43); the holdout6 split (`semantic_pairs_holdout6.jsonl`, written at "
+        "stop 43 the same way, by a helper shown only the README and five lines of the first set, before the guard "
+        "changed that stop) is the one the targets are judged on.",
         "",
     ]
     tables = {m: _table(splits, vectors, m) for m in METHODS}

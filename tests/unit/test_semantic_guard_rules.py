@@ -166,3 +166,37 @@ def test_near_misses_in_other_languages_times_and_facets_are_refused(cached: str
 )
 def test_the_same_question_in_the_same_words_still_passes(cached: str, new: str) -> None:
     assert compatible(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        # a mark of letters and digits, or a suffix with its dot, is named like a name
+        ("Explain the chess opening 1.e4 e5.", "Explain the chess opening 1.d4 d5."),
+        ("What country has the internet domain .dk?", "What country has the internet domain .de?"),
+        # days, opposite verbs and scopes in the commonest European languages
+        ("Quel temps fera-t-il demain à Lyon ?", "Quel temps a-t-il fait hier à Lyon ?"),
+        ("Hoe importeer ik contacten in Outlook?", "Hoe exporteer ik contacten uit Outlook?"),
+        ("¿Cómo activar la autenticación en dos pasos?", "¿Cómo desactivar la autenticación en dos pasos?"),
+        ("Wie kann ich die App installieren?", "Wie kann ich die App deinstallieren?"),
+        ("Hoe verwijder ik mijn eigen account?", "Hoe verwijder ik het account van mijn hele team?"),
+        ("Comment supprimer tous les fichiers du dossier ?", "Comment supprimer les fichiers du dossier ?"),
+        # what belongs to a group, not to the asker
+        ("Can I see the login activity for my account?", "Can I see the login activity for my team's accounts?"),
+    ],
+)
+def test_near_misses_in_marks_other_languages_and_group_scope_are_refused(cached: str, new: str) -> None:
+    assert not compatible(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("How do I open a .csv file in Excel?", "How do I open a CSV file in Excel?"),
+        ("Is vitamin B12 safe to take every day?", "Is it safe to take B12 every day?"),
+        ("¿Cómo activar la autenticación en dos pasos?", "¿Cómo activo la autenticación en dos pasos?"),
+        ("Wie lange dauert der Versand nach Österreich?", "Wie lange dauert der Versand nach Österreich"),
+    ],
+)
+def test_marks_and_foreign_verbs_let_the_same_question_pass(cached: str, new: str) -> None:
+    assert _both_ways(cached, new)

@@ -72,6 +72,9 @@ _TOKEN = re.compile(
 )
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 _CAPITALISED = re.compile(r"(?<![^\W_])[A-ZÀ-ÖØ-Þ][^\W_]*", re.UNICODE)
+# Marks named like names: a word of letters then digits ("B12", "e4", "A320", "x86") and a suffix
+# written with its dot (".dk", ".csv"): "the domain .dk" is not "the domain .de".
+_MARKS = re.compile(r"(?<![^\W_])([^\W\d_]+\d[^\W_]*)|(?<![^\s(])\.([^\W\d_]{2,4})(?![^\W_])", re.UNICODE)
 _SENTENCE_ENDS = (".", "!", "?", "¿", "¡", ":", '"', "'")
 _SLIP_LENGTH = 7  # a name this long, one letter off another word, is that word misspelt
 _SEP, _ITEM = "\x1e", "\x1f"  # record and unit separators: never in a word the guard keeps
@@ -244,8 +247,9 @@ def _slipped(name: str, words: frozenset[str]) -> bool:
 
 
 def _names(text: str) -> frozenset[str]:
-    """Capitalised words that do not start a sentence ("Japan", "PayPal", "Everest"), lower-cased."""
-    found = set()
+    """Capitalised words that do not start a sentence ("Japan", "PayPal", "Everest"), and marks
+    (``_MARKS``), lower-cased."""
+    found = {(letters or suffix).lower() for letters, suffix in _MARKS.findall(text)}
     for match in _CAPITALISED.finditer(text):
         i = match.start() - 1
         while i >= 0 and text[i].isspace():

