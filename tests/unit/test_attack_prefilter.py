@@ -5,8 +5,11 @@ their readings, and fuzzed variants with characters outside ASCII."""
 from __future__ import annotations
 
 import json
+import os
 import random
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -183,3 +186,23 @@ def test_without_hyperscan_every_pattern_is_searched(own_cache: Path, monkeypatc
     prefilter = PatternPrefilter([re.compile("ignore")], "test-none")
     assert not prefilter.wait(timeout=1)
     assert prefilter.possible("ignore") is None
+
+
+def test_every_process_writes_the_same_patterns_so_the_kept_database_is_found() -> None:
+    """The database is kept under a digest of the patterns: a pattern whose alternation followed
+    a set's order (different in each process) made every process compile its own."""
+    program = (
+        "import hashlib; from gateway.guardrails.semantic import attacks; "
+        "print(hashlib.sha256('\\n'.join(p.regex.pattern for p in attacks.PATTERNS).encode()).hexdigest())"
+    )
+    digests = {
+        subprocess.run(
+            [sys.executable, "-c", program],
+            env={**os.environ, "PYTHONHASHSEED": str(seed)},
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        for seed in range(4)
+    }
+    assert len(digests) == 1

@@ -171,7 +171,7 @@ def _alternation(words: list[str]) -> str:
     branches of an alternation one by one at every place, so a flat list of 200 stems costs 200
     comparisons per word of every text; a trie costs a few. Stems may hold a lookaround (kept whole)."""
     trie: dict[str, dict] = {}  # type: ignore[type-arg]
-    raw = [w for w in set(words) if "(?" in w]
+    raw = sorted({w for w in words if "(?" in w})  # sorted: the same pattern in every process
     for word in set(words) - set(raw):
         node = trie
         for char in word:
