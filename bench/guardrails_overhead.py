@@ -319,6 +319,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--no-write", action="store_true")
     args = parser.parse_args()
+    # The prompt-attack prefilter compiled here first (~15 s on a machine that has never built it),
+    # so that no gateway compiles it in the background while it is measured: each then loads it.
+    from gateway.guardrails.semantic import attacks
+
+    if not attacks.PREFILTER.wait(timeout=300):
+        print("the prompt-attack prefilter is not available: gateways search every pattern", flush=True)
     with FakeUpstream() as upstream:
         with strata_process(catalog(upstream.url), {**ENV, "STRATA_GUARDRAIL_EMBEDDING_WORKERS": "1"}) as (base, pid):
             warm_up(base)
