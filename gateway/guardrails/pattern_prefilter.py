@@ -39,7 +39,7 @@ except ImportError:  # pragma: no cover - Windows: processes may build the same 
     fcntl = None  # type: ignore[assignment]
 
 log = logging.getLogger("strata.guardrails")
-_FORMAT = "1"  # bump when ascii_superset or the compile flags change what a database means
+_FORMAT = "1"  # bump when regex_superset or the compile flags change what a database means
 
 
 class PatternPrefilter:
@@ -76,7 +76,8 @@ class PatternPrefilter:
     def possible(self, text: str) -> frozenset[int] | set[int] | None:
         database = self._database
         if database is None or not self.enabled:
-            self.start()
+            if self.enabled:
+                self.start()  # switched off: nothing is built
             return None
         scratch = getattr(self._scratch, "scratch", None)
         if scratch is None:  # a scratch space is one thread's

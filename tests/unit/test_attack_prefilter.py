@@ -206,3 +206,11 @@ def test_every_process_writes_the_same_patterns_so_the_kept_database_is_found() 
         for seed in range(4)
     }
     assert len(digests) == 1
+
+
+def test_a_prefilter_switched_off_builds_nothing(own_cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STRATA_PATTERN_PREFILTER", "off")
+    prefilter = PatternPrefilter([re.compile("ignore")], "test-off")
+    assert prefilter.possible("ignore") is None
+    assert not prefilter._started  # no build thread, no file
+    assert not (own_cache / "strata" / "patterns").exists()
