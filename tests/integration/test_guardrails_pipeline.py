@@ -120,6 +120,19 @@ def test_masked_input_reaches_the_model_masked(client: openai.OpenAI, upstream: 
     assert reply.model_extra["strata_guardrail"]["input"][0]["action"] == "GUARDRAIL_INTERVENED"  # type: ignore[index]
 
 
+def test_a_spoken_number_written_with_a_long_s_is_checked_and_answered(
+    client: openai.OpenAI, upstream: FakeUpstream
+) -> None:
+    # "ſ" is an "s" to case-insensitive patterns: "twenty-ſeven" was read as a digit word, then
+    # looked up as written, and the KeyError answered the caller with a 500
+    prompt = "my card is four one one one, twenty-\u017feven, one two, mail bob@example.com"
+    reply = client.chat.completions.create(
+        model="gpt", messages=[{"role": "user", "content": prompt}], extra_headers=GUARDED
+    )
+    assert reply.choices[0].finish_reason == "stop"
+    assert _upstream_prompts(upstream) == [prompt.replace("bob@example.com", "{EMAIL}")]
+
+
 def test_the_answer_is_checked_and_masked(client: openai.OpenAI, upstream: FakeUpstream) -> None:
     upstream.set_behaviour("guarded-up", content=f"Your card {CARD} is on file, mail me at a@b.io")
     reply = client.chat.completions.create(model="gpt", messages=USER, extra_headers=GUARDED)

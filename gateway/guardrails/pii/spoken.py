@@ -201,13 +201,18 @@ def _uneven_run(run: str) -> bool:
     return sum(c.isdigit() for c in run) >= 5 and (_WIDE_GAP.search(run) is not None or any(c.isalpha() for c in run))
 
 
+# What Python's case folding reads as ASCII letters though lower-casing does not give them (the
+# patterns above match "ſeven" and "nıne" as digit words).
+_FOLDED_LETTERS = str.maketrans({"\u017f": "s", "\u0131": "i", "\u0130": "I"})
+
+
 def _digits(run: str, joined: bool) -> str:
     """A spoken run as digits: words joined, numerals kept apart as groups (or everything joined);
     spelled capitals joined to the number."""
     out: list[str] = []
     last_word = False
     for token in _PARTS.findall(run):
-        lower = token.lower()
+        lower = token.translate(_FOLDED_LETTERS).lower()  # "twenty-ſeven": folding matched it as "seven"
         head = lower.split()[0].split("-")[0]
         if head in _TENS:
             unit = lower[len(head) :].strip(" -")
