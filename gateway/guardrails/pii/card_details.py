@@ -9,7 +9,7 @@ from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
 from gateway.guardrails.pii import lookalike_words as lookalike
-from gateway.guardrails.pii.detector import needles
+from gateway.guardrails.pii.detector import needles, whole_text
 from gateway.guardrails.pii.documented_values import after_published_card
 from gateway.guardrails.pii.scan import Finding, Scan, found
 from gateway.guardrails.pii.transcripts import answers
@@ -103,6 +103,7 @@ _EXPIRY_STARTS = needles(
 )
 
 
+@whole_text
 def keyed_expiries(scan: Scan) -> Iterator[re.Match[str]]:
     text, lowered = scan.text, scan.lowered
     if len(lowered) != len(text):  # lower-casing moved the offsets (rare letters): search it all
@@ -156,6 +157,7 @@ CID = re.compile(
 )  # "CID 8820", "CID (4 digits on front): 3712"
 
 
+@whole_text
 def cids(scan: Scan) -> Iterator[re.Match[str]]:
     text, lowered = scan.text, scan.lowered
     for start in _occurrences(lowered, "cid"):

@@ -47,6 +47,15 @@ def mentioning(keywords: Keywords) -> WordGate | None:
     return None if keywords.needles is None else WordGate(frozenset(keywords.needles))
 
 
+def whole_text(matches: Matches) -> Matches:
+    """Marks a ``matches`` each of whose matches is one ``pattern.match(text, position)`` or
+    ``pattern.finditer(text)`` gives on the whole text (no end bound that could make ``$`` or
+    ``\\b`` hold early): where the pattern cannot match the text, such a detector finds nothing, so
+    the scanner's prefilter may skip it."""
+    matches.whole_text = True  # type: ignore[attr-defined]
+    return matches
+
+
 def after_keywords(pattern: re.Pattern[str], near: Keywords, reach: int, longest: int) -> Matches:
     """A detector's ``matches`` for values its judge takes only after a keyword: ``pattern`` tried
     in the ``reach`` characters after each keyword (a value up to ``longest`` characters), not over
@@ -91,7 +100,7 @@ def starting_with(pattern: re.Pattern[str], *words: str, word_start: bool = Fals
                 last = max(match.end(), start + 1)
                 yield match
 
-    return matches
+    return whole_text(matches)
 
 
 def _word_start(text: str, at: int) -> int:

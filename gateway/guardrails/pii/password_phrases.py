@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from gateway.guardrails.pii.detector import Detector, has_any, starting_with
+from gateway.guardrails.pii.detector import Detector, has_any, starting_with, whole_text
 from gateway.guardrails.pii.keywords import keywords
 from gateway.guardrails.pii.scan import Finding, Scan, found
 from gateway.guardrails.pii.secrets import PASSWORD
@@ -83,6 +83,7 @@ _ASKED = keywords(
 )
 
 
+@whole_text
 def _answer_lines(scan: Scan) -> Iterator[re.Match[str]]:
     """``_ANSWER_LINE``'s matches on the lines right after a line ending in "?": the pattern tried
     there only, not at every character of the text."""

@@ -133,14 +133,15 @@ class Scan:
         self._types.add(finding.type)
         self._by_end.setdefault(finding.end, []).append(finding)
 
-    def shape(self, *runs: bytes) -> bool:
-        """Whether the text's shape holds one of ``runs``: its ASCII upper-case letters written "A",
+    def shape(self, run: bytes = b"") -> bool:
+        """Whether the text's shape holds ``run``: its ASCII upper-case letters written "A",
         lower-case "a", digits "0", space, "." and "-" as "s", anything else "x" (computed once, one
         ``bytes.translate``). A detector whose pattern cannot match without such a run (a SWIFT code's
         six capitals: b"AAAAAA") asks this before its pattern reads the whole text."""
-        if self._shape is None:
-            self._shape = self.text.encode("utf-8", "surrogatepass").translate(_SHAPES)
-        return any(run in self._shape for run in runs)
+        shape = self._shape
+        if shape is None:
+            shape = self._shape = self.text.encode("utf-8", "surrogatepass").translate(_SHAPES)
+        return run in shape
 
     def shape_matches(self, runs: re.Pattern[bytes]) -> bool:
         """Whether the text's shape (see ``shape``) holds a match of ``runs``: a gate for a pattern
