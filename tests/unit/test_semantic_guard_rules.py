@@ -200,3 +200,49 @@ def test_near_misses_in_marks_other_languages_and_group_scope_are_refused(cached
 )
 def test_marks_and_foreign_verbs_let_the_same_question_pass(cached: str, new: str) -> None:
     assert _both_ways(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        # a Japanese prompt's one different word: its script runs are read as words
+        ("京都でおすすめの温泉はどこですか？", "箱根でおすすめの温泉はどこですか？"),
+        ("今日の大阪の天気は？", "明日の大阪の天気は？"),
+        ("東京タワーの高さは何メートルですか？", "東京タワーの高さは何フィートですか？"),
+        # a unit right after a number, however short
+        ("How do I set the margin to 10px in CSS?", "How do I set the margin to 10em in CSS?"),
+        ("Why does the request time out after 30 s?", "Why does the request time out after 30 ms?"),
+        ("How many bytes are in 4 GB?", "How many bytes are in 4 GiB?"),
+        # tools one letter apart are two tools, not a typo
+        ("How do I clear the cache of pnpm?", "How do I clear the cache of npm?"),
+        ("How do I run tests in watch mode with jest?", "How do I run tests in watch mode with vitest?"),
+        # the day after tomorrow and the day before yesterday are days of their own
+        ("Will it snow tomorrow in Oslo?", "Will it snow the day after tomorrow in Oslo?"),
+        ("¿Qué pasó ayer en la bolsa?", "¿Qué pasó antes de ayer en la bolsa?"),
+        ("Wie wird das Wetter morgen in Bern?", "Wie wird das Wetter übermorgen in Bern?"),
+        # things that trade places around "to", articles and possessives moving with them
+        (
+            "How do I move a large folder from an external hard drive to my laptop?",
+            "How do I move a large folder from my laptop to an external hard drive?",
+        ),
+        # "all" in the singular forms of other languages
+        ("Traduce todo el documento al inglés.", "Traduce el título del documento al inglés."),
+        ("Résume tout le rapport.", "Résume la conclusion du rapport."),
+    ],
+)
+def test_near_misses_in_japanese_units_tools_days_and_moved_things_are_refused(cached: str, new: str) -> None:
+    assert not compatible(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("京都でおすすめの温泉はどこですか？", "京都のおすすめの温泉はどこですか"),
+        ("How do I set the margin to 10px in CSS?", "In CSS, how do I set the margin to 10px?"),
+        ("Will it snow the day after tomorrow in Oslo?", "Is it going to snow in Oslo the day after tomorrow?"),
+        ("How do I clear the npm cache?", "How can I clear the cache of npm?"),
+        ("Wie viel kostet der Versand nach Italien?", "Wie viel kostet der Versand nach Italien"),
+    ],
+)
+def test_japanese_particles_units_and_tools_let_the_same_question_pass(cached: str, new: str) -> None:
+    assert _both_ways(cached, new)

@@ -32,7 +32,9 @@ split ("dall'italiano"), and a Romance "a" ("100 dólares a euros") counts for t
 places. Also: a prefixed opposite is no typo ("sensitive" / "insensitive", "non-refundable"),
 "this" / "next" / "last" month or year differ, so do a condition's signs, effects, causes and
 treatment, and "the position of" the largest element is not the element; "a Word document" is a
-Word file where a conversion ends.
+Word file where a conversion ends. Japanese, unspaced, is read in runs of one script ("大阪" /
+"福岡" is then one swapped word); a unit right after a number counts however short ("2em" /
+"2rem"), and so do package managers ("npm" / "pnpm") and the day after tomorrow.
 """
 
 from __future__ import annotations
@@ -46,6 +48,7 @@ from gateway.services.cache.semantic_guard_words import (
     DIRECTED,
     NAME_ALIASES,
     NEGATIONS,
+    NUMBER_UNITS,
     NUMBER_WORDS,
     PHRASES,
     SCOPES,
@@ -75,6 +78,13 @@ _CAPITALISED = re.compile(r"(?<![^\W_])[A-ZÀ-ÖØ-Þ][^\W_]*", re.UNICODE)
 # Marks named like names: a word of letters then digits ("B12", "e4", "A320", "x86") and a suffix
 # written with its dot (".dk", ".csv"): "the domain .dk" is not "the domain .de".
 _MARKS = re.compile(r"(?<![^\W_])([^\W\d_]+\d[^\W_]*)|(?<![^\s(])\.([^\W\d_]{2,4})(?![^\W_])", re.UNICODE)
+_KANA = re.compile(r"[\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f]")
+_JAPANESE_RUN = re.compile(
+    r"[\u3040-\u309f]+"  # hiragana
+    r"|[\u30a0-\u30ff\u31f0-\u31ff\uff66-\uff9f]+"  # katakana (the long-vowel mark "ー" with it)
+    r"|[\u3400-\u4dbf\u4e00-\u9fff\u3005\u3006]+"  # kanji ("々" repeats one)
+    r"|[^\u3040-\u30ff\u31f0-\u31ff\uff66-\uff9f\u3400-\u4dbf\u4e00-\u9fff\u3005\u3006]+"
+)
 _SENTENCE_ENDS = (".", "!", "?", "¿", "¡", ":", '"', "'")
 _SLIP_LENGTH = 7  # a name this long, one letter off another word, is that word misspelt
 _SEP, _ITEM = "\x1e", "\x1f"  # record and unit separators: never in a word the guard keeps
@@ -114,7 +124,7 @@ def facts(text: str) -> Facts:
     for phrase, token in PHRASES.items():
         lowered = lowered.replace(phrase, token)
     lowered = _NON_HYPHEN.sub("non", lowered)  # "non-refundable" is "nonrefundable"
-    tokens = [part for token in _TOKEN.findall(lowered) for part in _elided(token)]
+    tokens = [piece for token in _TOKEN.findall(lowered) for part in _elided(token) for piece in _scripts(part)]
     identifiers = sorted({(a or b or c).strip().lower() for a, b, c in _QUOTED.findall(text)})
     identifiers += sorted({m.lower() for m in _CODE.findall(text)} - set(identifiers))
     unique = set(tokens)
@@ -127,6 +137,7 @@ def facts(text: str) -> Facts:
         or any(t.startswith("non") and len(t) >= 7 and t != "nonetheless" for t in unique)  # "nonrefundable"
     )
     terms = {TERMS[t] for t in unique & TERMS.keys()}
+    terms |= {f"unit:{u}" for n, u in zip(tokens, tokens[1:], strict=False) if n[0].isdigit() and u in NUMBER_UNITS}
     contrasts = {":".join(CONTRASTS[c]) for c in filter(None, map(_contrast, unique))}
     ends = set()
     for i in (i for i, t in enumerate(tokens) if t in _DIRECTIONS):
@@ -173,6 +184,16 @@ def _elided(token: str) -> tuple[str, ...]:
     contractions ("don't", "it's") stay one."""
     head, apostrophe, rest = token.partition("'")
     return (head, rest) if apostrophe and head in _ELISIONS else (token,)
+
+
+def _scripts(token: str) -> tuple[str, ...]:
+    """A Japanese run (it holds kana) cut where the script changes: kanji, hiragana, katakana. Its
+    words are not spaced, and the whole run as one token would hide the one word two prompts differ
+    by ("大阪でおすすめの..." / "福岡でおすすめの...", "明日" / "明後日", "メートル" / "フィート").
+    Chinese, without kana, stays one token: its runs carry no such marks to cut at."""
+    if _KANA.search(token) is None:
+        return (token,)
+    return tuple(_JAPANESE_RUN.findall(token))
 
 
 def _contrast(token: str) -> str | None:

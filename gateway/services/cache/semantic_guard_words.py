@@ -49,8 +49,14 @@ for canonical, spellings in {
     "eur": "eur euro euros €",
     "gbp": "gbp sterling £",
     "jpy": "jpy yen",
+    "kb": "kb kilobyte kilobytes",
     "mb": "mb megabyte megabytes",
     "gb": "gb gigabyte gigabytes",
+    "tb": "tb terabyte terabytes",
+    "kib": "kib kibibyte kibibytes",
+    "mib": "mib mebibyte mebibytes",
+    "gib": "gib gibibyte gibibytes",
+    "tib": "tib tebibyte tebibytes",
     "python": "python py",
     "javascript": "javascript js node nodejs node.js",
     "typescript": "typescript ts",
@@ -78,6 +84,32 @@ for canonical, spellings in {
     "portuguese": "portuguese",
     "chinese": "chinese mandarin",
     "japanese": "japanese",
+    # package managers and tools a question is tied to: "add a dependency with npm" / "... with pnpm"
+    # (short names one letter apart, which the one-slot rule would otherwise read as a typo)
+    "npm": "npm",
+    "pnpm": "pnpm",
+    "yarn": "yarn",
+    "pip": "pip",
+    "pipx": "pipx",
+    "poetry": "poetry",
+    "conda": "conda",
+    "cargo": "cargo",
+    "maven": "maven",
+    "gradle": "gradle",
+    "brew": "brew homebrew",
+    "apt": "apt apt-get",
+    "dnf": "dnf",
+    "yum": "yum",
+    "pacman": "pacman",
+    "docker": "docker",
+    "podman": "podman",
+    "pytest": "pytest",
+    "jest": "jest",
+    "vitest": "vitest",
+    "pandas": "pandas",
+    "polars": "polars",
+    "webpack": "webpack",
+    "vite": "vite",
     # chemical elements and metals: "the symbol for gold" is not "the symbol for silver"
     "gold": "gold",
     "silver": "silver",
@@ -99,6 +131,12 @@ for canonical, spellings in {
 }.items():
     for spelling in spellings.split():
         TERMS[spelling] = canonical
+
+# Units too short or too common to be TERMS everywhere ("em" is Portuguese "in", "min" a word):
+# a unit only right after a number ("2em" / "2rem", "5 s" / "5 ms").
+NUMBER_UNITS = frozenset(
+    "px em rem pt pc vh vw vmin vmax ch ex fr dp sp deg rad ns ms s sec secs min mins h hr hrs hz khz mhz ghz".split()
+)
 
 # Words that may stand after "to"/"from"/"than" as the end of a conversion or comparison, beside TERMS.
 DIRECTED: dict[str, str] = dict(TERMS)
@@ -200,6 +238,9 @@ for group, poles in {
         "yesterday": "yesterday ayer ieri gestern gisteren ontem hier wczoraj",  # French "hier"
         "today": "today tonight hoy oggi aujourd heute vandaag hoje dzisiaj dziś",
         "tomorrow": "tomorrow mañana domani demain morgen amanhã jutro",
+        # PHRASES make "the day after tomorrow" (and its kind) one token
+        "overmorrow": "overmorrow dopodomani übermorgen overmorgen pojutrze övermorgon",
+        "ereyesterday": "ereyesterday anteayer vorgestern eergisteren przedwczoraj anteontem förrgår",
     },
     # "this year" / "next year" / "last month": PHRASES make them one token each
     "relative": {"this": "this_period", "next": "next_period", "last": "last_period"},
@@ -245,7 +286,8 @@ for group, poles in {
 SCOPES: dict[str, str] = {}
 for scope, words in {
     "all": "all every each everything everyone everybody entire whole todos todas tous toutes tutti tutte alle"
-    " hele ganze ganzen gesamte entier entière entero entera intero intera inteiro inteira",
+    " hele ganze ganzen gesamte entier entière entero entera intero intera inteiro inteira"
+    " todo toda tout toute tutto tutta alles cały cała całe całego całą",
     # what belongs to a group, not to the asker ("my account" / "my team's accounts")
     "group": "team's teams' company's organization's organisation's org's department's family's everyone's",
     "only": "only solely exclusively solo sólo seulement uniquement nur apenas alleen endast bara",
@@ -267,6 +309,16 @@ PHRASES = {
         for which in ("this", "next", "last", "previous", "coming")
         for period in ("year", "month", "week", "quarter", "semester", "season", "weekend", "summer", "winter")
     },
+    # the day after tomorrow and the day before yesterday (a day of their own: "day" above)
+    "day after tomorrow": "overmorrow",
+    "pasado mañana": "overmorrow",
+    "après-demain": "overmorrow",
+    "depois de amanhã": "overmorrow",
+    "day before yesterday": "ereyesterday",
+    "antes de ayer": "ereyesterday",
+    "avant-hier": "ereyesterday",
+    "l'altro ieri": "ereyesterday",
+    "ieri l'altro": "ereyesterday",
     "turn on": "turn_on",
     "turn off": "turn_off",
     "switch on": "turn_on",

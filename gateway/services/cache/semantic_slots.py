@@ -16,6 +16,7 @@ semantic_synonyms.py is refused (a miss, never a wrong answer).
 
 from __future__ import annotations
 
+import re
 from difflib import SequenceMatcher
 
 from gateway.services.cache.semantic_guard_words import CONTRASTS, NEGATIONS, STOPWORDS
@@ -23,7 +24,12 @@ from gateway.services.cache.semantic_spelling import minilm_speller
 from gateway.services.cache.semantic_synonyms import interchangeable, stems
 
 MAX_SLOT_WORDS = 2  # a swap of up to this many content words on each side is one slot
-MAX_THING_WORDS = 3  # a thing that trades places with another may take this many words ("New York")
+MAX_THING_WORDS = 4  # a thing that trades places with another may take this many words ("a running container")
+# Determiners a thing may lose when it moves ("from a running container to my host" / "from my host to a
+# running container"); "a" stays: it is "to" in Spanish, Italian and Portuguese
+_DETERMINERS = frozenset("the my your our their his her its this that these those".split())
+_HIRAGANA = re.compile(r"[\u3040-\u309f]+")
+_IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _NEGATING_PREFIXES = ("in", "un", "non", "dis", "im", "ir", "il")
 _QUESTION = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
 _SYMMETRIC = frozenset({"and", "or", "vs", "versus", "nor", ","})
@@ -57,8 +63,8 @@ def swapped(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag == "equal":
             continue
-        old = [w for w in mine[i1:i2] if w not in _LIGHT]
-        new = [w for w in theirs[j1:j2] if w not in _LIGHT]
+        old = [w for w in mine[i1:i2] if not _light(w)]
+        new = [w for w in theirs[j1:j2] if not _light(w)]
         if not old and not new:
             continue  # function words only: "How do I" / "How can I"
         if not old or not new or len(old) > MAX_SLOT_WORDS or len(new) > MAX_SLOT_WORDS:
@@ -69,14 +75,20 @@ def swapped(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
     return slots == 1
 
 
+def _light(word: str) -> bool:
+    """A function word: English and the commonest European languages' (``_LIGHT``), and a Japanese
+    run of hiragana (particles and endings: "で" / "の", "ですか" / "でしょうか")."""
+    return word in _LIGHT or _HIRAGANA.fullmatch(word) is not None
+
+
 def crossed(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
     """Do two prompts say the same words but for two things (of up to three words each) that trade
     places around the words between them ("Is Pluto bigger than the Moon?" / "Is the Moon bigger
     than Pluto?", "noon in London ... in Tokyo")? Two things joined by "and", "or" or "vs" only may
     trade places: "the difference between TCP and UDP" asks what "... UDP and TCP" asks."""
     # "a" (and "an", read as "a") stays: it is "to" in Spanish, Italian and Portuguese ("100 dólares a euros")
-    a = [_key("a" if w == "an" else w) for w in mine if w != "the"]
-    b = [_key("a" if w == "an" else w) for w in theirs if w != "the"]
+    a = [_key("a" if w == "an" else w) for w in mine if w not in _DETERMINERS]
+    b = [_key("a" if w == "an" else w) for w in theirs if w not in _DETERMINERS]
     if len(a) != len(b) or a == b:
         return False
     start = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
@@ -111,6 +123,8 @@ def _alike(a: str, b: str) -> bool:
         return False  # "sensitive" / "insensitive", "refundable" / "nonrefundable": opposites, not typos
     if interchangeable(a, b) or _american(a) in stems(b) or _american(b) in stems(a):
         return True
+    if _IDEOGRAPHIC.search(a + b):
+        return False  # "明日" / "明後日": no letters to slip; one kanji more is another word
     if _negation(a) and _negation(b):
         return True  # "can't" / "unable": whether each prompt negates is the guard's own fact
     if a in CONTRASTS and CONTRASTS.get(a) == CONTRASTS.get(b):
