@@ -51,7 +51,7 @@ def whole_text(matches: Matches) -> Matches:
     """Marks a ``matches`` each of whose matches is one ``pattern.match(text, position)`` or
     ``pattern.finditer(text)`` gives on the whole text (no end bound that could make ``$`` or
     ``\\b`` hold early): where the pattern cannot match the text, such a detector finds nothing, so
-    the scanner's prefilter may skip it."""
+    the scanner may skip it when none of the literals its pattern requires stands in the text."""
     matches.whole_text = True  # type: ignore[attr-defined]
     return matches
 

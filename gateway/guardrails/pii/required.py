@@ -8,10 +8,10 @@ Why not a Hyperscan database of the patterns (as for the prompt-attack patterns)
 caches, one pass took 115 us against 17 us warm, more than the detectors it ruled out cost. A set
 test against needles already found touches nothing new.
 
-Literals are compared lower-cased, in the lower-cased text: a character in a text is in it
-lower-cased too. Under case folding that holds for ASCII text; Python's folding also takes "ı",
-"İ" and "ſ" for ASCII letters, which lower-casing does not give, so a text holding one of those
-(``FOLDED_APART``) is searched by every detector.
+Literals are of ASCII characters, compared lower-cased in the lower-cased text: a character in a
+text is in it lower-cased too. Under case folding that holds for ASCII letters too, but for three
+characters Python's folding takes for ASCII letters and lower-casing does not ("ı", "İ", "ſ"): a
+text holding one of those (``FOLDED_APART``) is searched by every detector.
 """
 
 from __future__ import annotations
@@ -34,7 +34,7 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     gives none (or none worth testing)."""
     try:
         parsed = sre_parse.parse(pattern.pattern, pattern.flags)
-        found = _sequence(list(parsed), bool(pattern.flags & re.IGNORECASE))
+        found = _sequence(list(parsed))
     except (re.error, RecursionError):
         return None
     if found is None or len(found) > _MOST:
@@ -42,7 +42,7 @@ def required_literals(pattern: re.Pattern[str]) -> frozenset[str] | None:
     return frozenset(found)
 
 
-def _sequence(items: list[tuple[Any, Any]], fold: bool) -> set[str] | None:
+def _sequence(items: list[tuple[Any, Any]]) -> set[str] | None:
     """The best literal set among a sequence's items: every match of the sequence holds each item's."""
     best: set[str] | None = None
     run: list[str] = []
@@ -53,47 +53,45 @@ def _sequence(items: list[tuple[Any, Any]], fold: bool) -> set[str] | None:
             best = candidate
 
     for op, argument in items:
-        char = _literal(op, argument, fold)
+        char = _literal(op, argument)
         if char is not None:
             run.append(char)
             continue
         if run:
             keep({"".join(run)})
             run = []
-        keep(_item(op, argument, fold))
+        keep(_item(op, argument))
     if run:
         keep({"".join(run)})
     return best
 
 
-def _literal(op: Any, argument: Any, fold: bool) -> str | None:
-    """The character (lower-cased) a literal item stands for; None for any other item, and for a
-    folded character outside ASCII (its other cases need not lower-case to it)."""
-    if op is not sre.LITERAL:
+def _literal(op: Any, argument: Any) -> str | None:
+    """The ASCII character (lower-cased) a literal item stands for; None for any other item. A
+    character outside ASCII ends a literal: its other cases need not lower-case to it, and a text's
+    lower case may depend on what stands around it ("Σ" at a word's end is "ς")."""
+    if op is not sre.LITERAL or argument >= 128:
         return None
-    char = chr(argument)
-    if fold and not char.isascii():
-        return None
-    return char.lower()
+    return chr(argument).lower()
 
 
-def _item(op: Any, argument: Any, fold: bool) -> set[str] | None:
+def _item(op: Any, argument: Any) -> set[str] | None:
+    """Case folding needs no tracking: literals are lower-cased either way."""
     if op is sre.SUBPATTERN:
-        _group, added, removed, inner = argument
-        return _sequence(list(inner), (fold or bool(added & re.IGNORECASE)) and not removed & re.IGNORECASE)
+        return _sequence(list(argument[3]))
     if op is getattr(sre, "ATOMIC_GROUP", None):
-        return _sequence(list(argument), fold)
+        return _sequence(list(argument))
     if op is sre.BRANCH:
         union: set[str] = set()
         for branch in argument[1]:
-            found = _sequence(list(branch), fold)
+            found = _sequence(list(branch))
             if not found:
                 return None  # a branch that needs no literal: the alternation needs none
             union |= found
         return union
     if op in _REPEATS:
         low, _high, inner = argument
-        return _sequence(list(inner), fold) if low >= 1 else None
+        return _sequence(list(inner)) if low >= 1 else None
     return None  # classes, lookarounds, anchors, back-references: nothing required
 
 
