@@ -137,7 +137,11 @@ def facts(text: str) -> Facts:
         or any(t.startswith("non") and len(t) >= 7 and t != "nonetheless" for t in unique)  # "nonrefundable"
     )
     terms = {TERMS[t] for t in unique & TERMS.keys()}
-    terms |= {f"unit:{u}" for n, u in zip(tokens, tokens[1:], strict=False) if n[0].isdigit() and u in NUMBER_UNITS}
+    terms |= {
+        f"unit:{NUMBER_UNITS[u]}"
+        for n, u in zip(tokens, tokens[1:], strict=False)
+        if u in NUMBER_UNITS and (n[0].isdigit() or n in NUMBER_WORDS)
+    }
     contrasts = {":".join(CONTRASTS[c]) for c in filter(None, map(_contrast, unique))}
     ends = set()
     for i in (i for i, t in enumerate(tokens) if t in _DIRECTIONS):
@@ -219,10 +223,11 @@ def _stops_doing(tokens: list[str]) -> bool:
 
 
 def _canonical(token: str) -> str:
-    """One spelling per number and term, so that "5 km" and "five kilometres" read alike."""
+    """One spelling per number, term and unit, so that "5 km" and "five kilometres" read alike, and
+    "5 min" and "5 minutes"."""
     if token[0].isdigit():
         return _number(token)
-    return NUMBER_WORDS.get(token) or TERMS.get(token, token)
+    return NUMBER_WORDS.get(token) or TERMS.get(token) or NUMBER_UNITS.get(token, token)
 
 
 def _swap_pair(tokens: list[str], at: int) -> str | None:

@@ -133,10 +133,39 @@ for canonical, spellings in {
         TERMS[spelling] = canonical
 
 # Units too short or too common to be TERMS everywhere ("em" is Portuguese "in", "min" a word):
-# a unit only right after a number ("2em" / "2rem", "5 s" / "5 ms").
-NUMBER_UNITS = frozenset(
-    "px em rem pt pc vh vw vmin vmax ch ex fr dp sp deg rad ns ms s sec secs min mins h hr hrs hz khz mhz ghz".split()
-)
+# a unit only right after a number ("2em" / "2rem", "5 s" / "5 ms"), each spelling to one unit
+# ("5 min" / "5 minutes").
+NUMBER_UNITS: dict[str, str] = {}
+for canonical, spellings in {
+    "px": "px pixel pixels",
+    "em": "em ems",
+    "rem": "rem rems",
+    "pt": "pt pts point points",
+    "pc": "pc",
+    "vh": "vh",
+    "vw": "vw",
+    "vmin": "vmin",
+    "vmax": "vmax",
+    "ch": "ch",
+    "ex": "ex",
+    "fr": "fr",
+    "dp": "dp",
+    "sp": "sp",
+    "deg": "deg degree degrees",
+    "rad": "rad radian radians",
+    "ns": "ns nanosecond nanoseconds",
+    "us": "µs microsecond microseconds",
+    "ms": "ms millisecond milliseconds",
+    "s": "s sec secs second seconds",
+    "min": "min mins minute minutes",
+    "h": "h hr hrs hour hours",
+    "hz": "hz hertz",
+    "khz": "khz kilohertz",
+    "mhz": "mhz megahertz",
+    "ghz": "ghz gigahertz",
+}.items():
+    for spelling in spellings.split():
+        NUMBER_UNITS[spelling] = canonical
 
 # Words that may stand after "to"/"from"/"than" as the end of a conversion or comparison, beside TERMS.
 DIRECTED: dict[str, str] = dict(TERMS)
