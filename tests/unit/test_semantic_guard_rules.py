@@ -241,6 +241,7 @@ def test_near_misses_in_japanese_units_tools_days_and_moved_things_are_refused(c
         ("How do I set the margin to 10px in CSS?", "In CSS, how do I set the margin to 10px?"),
         ("Why does my build take 5 min?", "Why does my build take five minutes?"),
         ("Set a timer for 30 seconds", "Set a timer for 30 s"),
+        ("Why is the delay 5 \u00b5s?", "Why is the delay 5 microseconds?"),  # the micro sign
         ("Will it snow the day after tomorrow in Oslo?", "Is it going to snow in Oslo the day after tomorrow?"),
         ("How do I clear the npm cache?", "How can I clear the cache of npm?"),
         ("Wie viel kostet der Versand nach Italien?", "Wie viel kostet der Versand nach Italien"),

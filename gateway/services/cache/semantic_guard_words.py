@@ -154,7 +154,7 @@ for canonical, spellings in {
     "deg": "deg degree degrees",
     "rad": "rad radian radians",
     "ns": "ns nanosecond nanoseconds",
-    "us": "µs microsecond microseconds",
+    "us": "\u00b5s \u03bcs microsecond microseconds",  # the micro sign, and Greek mu
     "ms": "ms millisecond milliseconds",
     "s": "s sec secs second seconds",
     "min": "min mins minute minutes",
