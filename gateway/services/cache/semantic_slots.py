@@ -29,7 +29,7 @@ MAX_THING_WORDS = 4  # a thing that trades places with another may take this man
 # running container"); "a" stays: it is "to" in Spanish, Italian and Portuguese
 _DETERMINERS = frozenset("the my your our their his her its this that these those".split())
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
-_IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+_IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # kana and kanji
 _NEGATING_PREFIXES = ("in", "un", "non", "dis", "im", "ir", "il")
 _QUESTION = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
 _SYMMETRIC = frozenset({"and", "or", "vs", "versus", "nor", ","})
@@ -82,7 +82,7 @@ def _light(word: str) -> bool:
 
 
 def crossed(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
-    """Do two prompts say the same words but for two things (of up to three words each) that trade
+    """Do two prompts say the same words but for two things (of up to four words each) that trade
     places around the words between them ("Is Pluto bigger than the Moon?" / "Is the Moon bigger
     than Pluto?", "noon in London ... in Tokyo")? Two things joined by "and", "or" or "vs" only may
     trade places: "the difference between TCP and UDP" asks what "... UDP and TCP" asks."""
