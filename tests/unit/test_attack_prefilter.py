@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import re
 import subprocess
 import sys
@@ -19,35 +18,21 @@ from gateway.guardrails import pattern_prefilter
 from gateway.guardrails.pattern_prefilter import PatternPrefilter
 from gateway.guardrails.regex_superset import stand_ins, superset
 from gateway.guardrails.semantic import attacks
+from tests.support.labelled_texts import DATA
+from tests.support.labelled_texts import fuzzed as fuzzed_texts
+from tests.support.labelled_texts import labelled_texts as all_labelled_texts
 
-DATA = Path(__file__).resolve().parents[2] / "bench" / "guardrail_evals" / "data"
 EVERY = 5  # one labelled text in EVERY: the whole set takes ~40 s (bench/attack_pattern_cost.py)
 ODD_CHARACTERS = ["\u2019", "\u201c", "\u00a0", "\u2014", "é", "ж", "五", "\u200b", "\x1c", "\n", "٣", "İ", "ß"]
 
 
 def labelled_texts() -> list[str]:
-    texts = []
-    for path in sorted(DATA.rglob("*.jsonl")):
-        for line in path.read_text(encoding="utf-8").splitlines():
-            if line.strip():
-                record = json.loads(line)
-                texts += [record[key] for key in ("text", "prompt", "output") if isinstance(record.get(key), str)]
-    return texts[::EVERY]
+    return all_labelled_texts(EVERY)
 
 
 def fuzzed(texts: list[str], count: int) -> Iterator[str]:
     """Attack texts with characters outside ASCII (and Python-only spaces) put in at random."""
-    chosen = random.Random(7)
-    for _ in range(count):
-        text = list(chosen.choice(texts))
-        for _ in range(chosen.randint(1, 6)):
-            where = chosen.randrange(len(text) + 1)
-            odd = chosen.choice(ODD_CHARACTERS)
-            if chosen.random() < 0.5 and where < len(text):
-                text[where] = odd  # replaces a character: "ignore" -> "ign\u2019re"
-            else:
-                text.insert(where, odd)
-        yield "".join(text)
+    return fuzzed_texts(texts, count, ODD_CHARACTERS, seed=7)
 
 
 @pytest.fixture(scope="module")
