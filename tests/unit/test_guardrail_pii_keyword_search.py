@@ -15,6 +15,7 @@ from gateway.guardrails.pii import lookalike_words
 from gateway.guardrails.pii.keywords import NEEDLES, Keywords, keywords
 from gateway.guardrails.pii.scan import Scan
 from gateway.guardrails.pii.scanner import PATTERN_TYPES, Scanner
+from tests.support.labelled_texts import labelled_texts
 
 LISTS = {name: value for name, value in vars(ctx).items() if isinstance(value, Keywords)}
 
@@ -83,3 +84,16 @@ def test_every_keyword_list_but_the_version_words_has_literal_starts() -> None:
     count as mentioned by every text, and opens every gate that asks about it."""
     lists = {**LISTS, **{n: v for n, v in vars(lookalike_words).items() if isinstance(v, Keywords)}}
     assert [name for name, words in lists.items() if words.needles is None] == ["VERSION_CHANGE"]
+
+
+def test_an_ascii_text_holds_the_same_needles_as_the_whole_automaton_finds() -> None:
+    """ASCII texts are read by an automaton of the ASCII needles alone: no needle is lost by it."""
+    built = NEEDLES.build()
+    checked = 0
+    for text in [t.lower() for t in [*TEXTS, *labelled_texts(every=2)] if t.isascii()]:
+        whole = set(built.every.find_matches_as_strings(text, overlapping=True))
+        whole.update(c for c in built.single if c in text)
+        present, _ = NEEDLES.present(text)
+        assert present == whole, text
+        checked += bool(whole)
+    assert checked > 1000

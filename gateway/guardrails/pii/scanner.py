@@ -75,6 +75,7 @@ NEEDLES.build()  # every detector's keywords, gate words and required literals a
 
 # Where a led detector may start: a digit, "(" or "+" not inside a word or after a dot.
 _LEAD_START = r"[\d(+](?<![\w.][\d(+])"
+_ASCII_LEAD_START = r"[0-9(+](?<![\w.][0-9(+])"  # the same, for ASCII texts only
 _RUN = r"[\d .()\-/]"  # what a lead's ``lead_run`` counts
 _NONE = repeat(None)  # endless: beside a match's groups, which of them captured
 REQUIRE_LITERALS = True  # False: every detector tried whatever the text holds (tests compare the two)
@@ -95,7 +96,7 @@ class Scanner:
         # the words of those gated on words, tested here against the text's needles (None: its own gate)
         self.gate_words = tuple(d.gate.words if isinstance(d.gate, WordGate) else None for d in self.others)
         self.required = tuple(REQUIRED[id(d)] for d in self.others)  # skipped when none stands in the text
-        self.fan_out, self.in_led_order = _fan_out(self.led)
+        self.fan_out, self.ascii_fan_out, self.in_led_order = _fan_out(self.led)
 
     def scan(self, text: str) -> list[Finding]:
         """The configured types' findings in ``text``, by position.
@@ -122,10 +123,12 @@ class Scanner:
     def _scan(self, text: str) -> list[Finding]:
         """Every detector's findings in ``text``, overlaps settled (reported types or not)."""
         scan = Scan(text)
-        if self.fan_out is not None:
+        ascii = text.isascii()
+        fan_out = self.ascii_fan_out if ascii else self.fan_out
+        if fan_out is not None:
             led = self.led
             in_led_order = self.in_led_order
-            for match in self.fan_out.finditer(text):
+            for match in fan_out.finditer(text):
                 if match.lastindex is not None:  # some lead holds here: run those whose lead captured
                     start = match.start()
                     for detector in compress(led, map(is_not, in_led_order(match.groups()), _NONE)):
@@ -133,7 +136,7 @@ class Scanner:
         present = scan.needles()
         # a text holding a character that folds onto an ASCII letter without lower-casing to it
         # ("ı", "İ", "ſ") may match a case-folded pattern whose literals its lower-case lacks
-        literal = REQUIRE_LITERALS and (text.isascii() or not any(char in text for char in FOLDED_APART))
+        literal = REQUIRE_LITERALS and (ascii or not any(char in text for char in FOLDED_APART))
         for detector, words, required in zip(self.others, self.gate_words, self.required, strict=True):
             if literal and required is not None and required.isdisjoint(present):
                 continue
@@ -144,25 +147,34 @@ class Scanner:
         return settle(scan.found)
 
 
-def _fan_out(led: tuple[Detector, ...]) -> tuple[re.Pattern[str] | None, Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
-    """One pattern trying every lead at each place a led detector may start, a group capturing
+def _fan_out(
+    led: tuple[Detector, ...],
+) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None, Callable[[tuple[Any, ...]], tuple[Any, ...]]]:
+    """One pattern trying every lead at each place a led detector may start, a group matching (empty)
     for each lead that holds; and how to put its groups back in the detectors' order (those run
     at one place run in that order). Leads that promise a long ``lead_run`` come last, all behind one
     lookahead for the shortest of their runs: where it fails (most numbers in prose), none of them
-    is tried."""
+    is tried.
+
+    Two compilations: for any text, and for ASCII texts (most), where ``\\d`` and ``\\w`` read alike
+    with ``re.ASCII`` and without, and the cheaper tests halve the pattern's cost on a 2 KB prompt
+    with figures in it (48 against 26 us, with each lead an alternative with an empty one rather
+    than optional: ``(?:(?=lead)()|)`` instead of ``(?:(?=(lead)))?``; timed by hand)."""
     if not led:
-        return None, lambda groups: groups
+        return None, None, lambda groups: groups
     short = [i for i, d in enumerate(led) if not d.lead_run]
     long = [i for i, d in enumerate(led) if d.lead_run]
-    pattern = _LEAD_START + "".join(f"(?:(?=({led[i].lead})))?" for i in short)
+    pattern = _LEAD_START + "".join(f"(?:(?={led[i].lead})()|)" for i in short)
     if long:
         guard = f"(?={_RUN}{{{min(led[i].lead_run for i in long)}}})"
-        pattern += f"(?:{guard}" + "".join(f"(?:(?=({led[i].lead})))?" for i in long) + ")?"
+        pattern += f"(?:{guard}" + "".join(f"(?:(?={led[i].lead})()|)" for i in long) + "|)"
     group_of = {detector: group for group, detector in enumerate(short + long)}
     order = [group_of[i] for i in range(len(led))]
+    ascii_pattern = pattern.replace(_LEAD_START, _ASCII_LEAD_START, 1)
+    compiled = re.compile(pattern), re.compile(ascii_pattern, re.ASCII)
     if order == sorted(order):
-        return re.compile(pattern), lambda groups: groups
-    return re.compile(pattern), itemgetter(*order)  # two groups at least: a tuple back
+        return *compiled, lambda groups: groups
+    return *compiled, itemgetter(*order)  # two groups at least: a tuple back
 
 
 class _Kept:
