@@ -15,8 +15,8 @@ SemanticIndex and the new prompt is looked up there. Three methods side by side:
 
 Per threshold: hit rate on paraphrases, false-hit rate on near-misses. Each method's threshold is
 chosen on the calibration split (the highest hit rate with false hits <= 2%, ties: the higher) and
-reported on the other splits: test, fresh, holdout, holdout2 to holdout6 (held out when written,
-read since) and holdout7 (semantic_pairs_holdout7.jsonl, written last by someone blind to the
+reported on the other splits: test, fresh, holdout, holdout2 to holdout7 (held out when written,
+read since) and holdout8 (semantic_pairs_holdout8.jsonl, written last by someone blind to the
 guard's rules: the one the targets are judged on). Also timed:
 ``embedding_text`` and the guard, per prompt.
 
@@ -58,13 +58,15 @@ HOLDOUT4 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout4.jsonl"
 HOLDOUT5 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout5.jsonl"
 HOLDOUT6 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout6.jsonl"
 HOLDOUT7 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout7.jsonl"
+HOLDOUT8 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout8.jsonl"
 THRESHOLDS = [round(0.60 + 0.01 * i, 2) for i in range(39)]  # 0.60 .. 0.98: MiniLM puts paraphrases low
-# calibration: picks the threshold; test, fresh, holdout, holdout2, holdout3, holdout4: held out when written,
-# read since; holdout5: written last by someone who had not seen the guard, never read since
+# calibration: picks the threshold; test, fresh, holdout, holdout2 to holdout7: held out when written,
+# read since; holdout8: written last by someone who had not seen the guard, never read since
 SPLITS = (
-    "calibration", "test", "fresh", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7"
+    "calibration", "test", "fresh", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7",
+    "holdout8",
 )  # fmt: skip
-JUDGED = "holdout7"
+JUDGED = "holdout8"
 FALSE_HIT_TARGET = 0.02
 HIT_TARGET = 0.8
 # No model of the catalog embeds, so GuardrailEmbedder starts its own MiniLM worker, as in a gateway.
@@ -121,7 +123,7 @@ class Rates:
 def load() -> list[Pair]:
     text = "".join(
         path.read_text()
-        for path in (PAIRS, FRESH, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7)
+        for path in (PAIRS, FRESH, HOLDOUT, HOLDOUT2, HOLDOUT3, HOLDOUT4, HOLDOUT5, HOLDOUT6, HOLDOUT7, HOLDOUT8)
         if path.is_file()
     )
     rows = [json.loads(line) for line in text.splitlines() if line.strip()]
@@ -202,11 +204,11 @@ def report(pairs: list[Pair], vectors: dict[str, list[float]], embed_s: float, t
         + f". Embedded by GuardrailEmbedder (all-MiniLM-L6-v2, local worker): {texts} texts in {embed_s:.1f} s. "
         f"Targets: hit rate >= {HIT_TARGET}, false hits <= {FALSE_HIT_TARGET:.0%}. Each method's threshold is "
         "chosen on the calibration split. The test split (`semantic_pairs.jsonl`) and the fresh, holdout, "
-        "holdout2 to holdout6 ones (`semantic_pairs_fresh.jsonl`, `_holdout.jsonl` to `_holdout6.jsonl`, "
+        "holdout2 to holdout7 ones (`semantic_pairs_fresh.jsonl`, `_holdout.jsonl` to `_holdout7.jsonl`, "
         "written later by people who had not seen the guard's rules) were held out when written and have since been "
-        "read (holdout6's failures at stop 44); the holdout7 split (`semantic_pairs_holdout7.jsonl`, written at "
-        "stop 44 the same way, by a helper shown only the README and five lines of the first set, before the guard "
-        "changed that stop) is the one the targets are judged on.",
+        "read (holdout7's failures at stop 45); the holdout8 split (`semantic_pairs_holdout8.jsonl`, written at "
+        "stop 45 the same way, by a helper shown only the README's format and five lines of the first set, before "
+        "the guard changed that stop) is the one the targets are judged on.",
         "",
     ]
     tables = {m: _table(splits, vectors, m) for m in METHODS}

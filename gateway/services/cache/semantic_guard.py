@@ -254,7 +254,14 @@ def _neighbour(tokens: Iterable[str]) -> str | None:
 def _named(names: frozenset[str], words: frozenset[str]) -> bool:
     """Each name is among the words, or (a long name) one slip of the keyboard away from one of
     them: "Selenium" / "selenuim", "Kundennummer" / "kundenummer" (the speller leaves names alone)."""
-    return names <= words or all(n in words or (len(n) >= _SLIP_LENGTH and _slipped(n, words)) for n in names)
+    return names <= words or all(
+        n in words or _glued(n, words) or (len(n) >= _SLIP_LENGTH and _slipped(n, words)) for n in names
+    )
+
+
+def _glued(name: str, words: frozenset[str]) -> bool:
+    """ "ditalia" for "d'Italia": an elided article written onto the name, its apostrophe left out."""
+    return any(word.endswith(name) and word[: -len(name)] in _ELISIONS for word in words)
 
 
 def _slipped(name: str, words: frozenset[str]) -> bool:
@@ -280,7 +287,8 @@ def _names(text: str) -> frozenset[str]:
         i = match.start() - 1
         while i >= 0 and text[i].isspace():
             i -= 1
-        if i >= 0 and text[i] not in _SENTENCE_ENDS and len(match.group()) > 1:
+        elided = i > 0 and text[i] == "'" and text[i - 1].isalpha()  # "dell'Austria", "l'Espagne": inside a sentence
+        if i >= 0 and (elided or text[i] not in _SENTENCE_ENDS) and len(match.group()) > 1:
             found.add(match.group().lower())
     return frozenset(found)
 

@@ -279,12 +279,19 @@ for group, poles in {
     "phase": {"boil": "boiling", "freeze": "freezing melting"},
     "side": {"pros": "pros pro advantages advantage benefits", "cons": "cons con disadvantages disadvantage drawbacks"},
     "run": {"run": "run execute include", "skip": "skip exclude omit ignore"},
+    # the span a question covers ("this month" / "this year", "per hour" / "per day"), in the commonest
+    # European languages; short words shared with other meanings are left out ("an", "mes", "tag", "ora")
     "period": {
-        "hour": "hourly",
-        "day": "daily",
-        "week": "weekly",
-        "month": "monthly",
-        "year": "yearly annually annual",
+        "hour": "hour hours hourly heure heures hora horas stunde stunden uur uren godzina godziny timme timmar",
+        "day": "day days daily jour jours quotidien quotidienne día días diario diaria giorno giorni giornaliero"
+        " dias diário diária tage täglich dag dagen dagelijks dzień dni codziennie dagligen",
+        "week": "week weeks weekly semaine semaines hebdomadaire semana semanas semanal woche wochen wöchentlich"
+        " settimana settimane settimanale weken wekelijks tydzień tygodnia tygodnie tygodniowo vecka veckan veckor",
+        "month": "month months monthly mois mensuel mensuelle meses mensual monat monate monats monatlich mese mesi"
+        " mensile mês mensal maand maanden maandelijks miesiąc miesiące miesięcznie månad månaden månader",
+        "quarter": "quarter quarters quarterly trimestre trimestres trimestral trimestriel quartal kwartaal kwartał",
+        "year": "year years yearly annually annual année années ans annuel annuelle año años anual jahr jahre jahres"
+        " jährlich anno anni annuale ano anos jaar jaren jaarlijks rok roku rocznie år året åren årlig",
     },
     "daytime": {"morning": "morning mornings", "evening": "evening evenings night nights", "noon": "afternoon"},
     # everyday opposites a request may swap with others words changed too ("borrow from" / "lend to")
@@ -329,13 +336,13 @@ for scope, words in {
     for word in words.split():
         SCOPES[word] = scope
 
-_RELATIVE = {"previous": "last", "coming": "next"}
+_RELATIVE = {"previous": "last", "coming": "next", "current": "this"}
 
 # Two-word spellings folded into one token before the words are read.
 PHRASES = {
     **{
-        f"{which} {period}": f"{_RELATIVE.get(which, which)}_period"
-        for which in ("this", "next", "last", "previous", "coming")
+        f"{which} {period}": f"{_RELATIVE.get(which, which)}_period {period}"  # the period itself read too
+        for which in ("this", "next", "last", "previous", "coming", "current")
         for period in ("year", "month", "week", "quarter", "semester", "season", "weekend", "summer", "winter")
     },
     # the day after tomorrow and the day before yesterday (a day of their own: "day" above)

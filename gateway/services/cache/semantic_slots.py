@@ -93,7 +93,18 @@ def crossed(mine: tuple[str, ...], theirs: tuple[str, ...]) -> bool:
         return False
     start = next(i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y)
     end = len(a) - next(i for i, (x, y) in enumerate(zip(reversed(a), reversed(b), strict=True)) if x != y)
-    m1, m2 = a[start:end], b[start:end]
+    # the two things may share their first or last words, which the words that differ leave out: "from
+    # my account to my partner's account" / "from my partner's account to my account" differ from
+    # "account" to "partner's" only; the window grows over those shared words
+    for before in range(min(start, MAX_THING_WORDS - 1) + 1):
+        for after in range(min(len(a) - end, MAX_THING_WORDS - 1) + 1):
+            if _traded(a[start - before : end + after], b[start - before : end + after]):
+                return True
+    return False
+
+
+def _traded(m1: list[str], m2: list[str]) -> bool:
+    """Is ``m2`` ``m1`` with its first and last things (up to four words each) in each other's place?"""
     for first in range(1, min(MAX_THING_WORDS, len(m1) - 2) + 1):
         for last in range(1, min(MAX_THING_WORDS, len(m1) - first - 1) + 1):
             one, between, other = m1[:first], m1[first:-last], m1[-last:]
