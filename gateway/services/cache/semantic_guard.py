@@ -261,7 +261,7 @@ def _named(names: frozenset[str], words: frozenset[str]) -> bool:
 
 def _glued(name: str, words: frozenset[str]) -> bool:
     """ "ditalia" for "d'Italia": an elided article written onto the name, its apostrophe left out."""
-    return any(word.endswith(name) and word[: -len(name)] in _ELISIONS for word in words)
+    return len(name) >= 4 and any(word.endswith(name) and word[: -len(name)] in _ELISIONS for word in words)
 
 
 def _slipped(name: str, words: frozenset[str]) -> bool:
