@@ -290,3 +290,54 @@ def test_near_misses_in_shared_words_spans_and_elided_names_are_refused(cached: 
 )
 def test_the_same_span_and_a_name_written_without_its_apostrophe_pass(cached: str, new: str) -> None:
     assert _both_ways(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        (
+            "How do I tie a tie?",
+            "I have a wedding to attend on Saturday and I've never worn a tie before. How do I tie a tie?",
+        ),
+        (
+            "Who invented the telephone?",
+            "My kid has a history assignment due on Monday and asked me something I couldn't answer: "
+            "who invented the telephone?",
+        ),
+        (
+            "How do I cancel my free trial?",
+            "I signed up last week to try things out and decided it's not for me. How do I cancel my free trial?",
+        ),
+        (
+            "What does 'Segmentation fault (core dumped)' mean?",
+            "My C program compiled fine but only prints this when it runs. What does 'Segmentation fault (core "
+            "dumped)' mean?",
+        ),
+    ],
+)
+def test_a_sentence_that_only_sets_the_scene_does_not_decide(cached: str, new: str) -> None:
+    assert _both_ways(cached, new)
+
+
+@pytest.mark.parametrize(
+    ("cached", "new"),
+    [
+        ("My card was not charged for the order. Why?", "My card was charged for the order. Why?"),
+        ("Wo ist meine Bestellung Nr. 70315?", "Wo ist meine Bestellung Nr. 70351?"),  # "Nr." ends no sentence
+        (
+            "How do I fix 'TypeError: undefined is not a function'?",  # quoted: never cut
+            "How do I fix 'TypeError: Cannot read properties of undefined'?",
+        ),
+        (
+            "I moved to Spain last year. How do I renew my passport?",
+            "I moved to Spain this year. How do I renew my passport?",
+        ),
+        (
+            "We use PostgreSQL in production. How do I add an index without locking the table?",
+            "We use MySQL in production. How do I add an index without locking the table?",
+        ),
+    ],
+)
+def test_sentences_that_share_the_words_still_decide(cached: str, new: str) -> None:
+    assert not compatible(cached, new)
+    assert not compatible(new, cached)

@@ -41,8 +41,9 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from gateway.services.cache.semantic_context import asked, sentences
 from gateway.services.cache.semantic_guard_words import (
     CONTRASTS,
     DIRECTED,
@@ -100,9 +101,29 @@ class Facts:
     words: frozenset[str]  # every word, lower-cased, for the other prompt's names
     contrasts: frozenset[str]  # "group:pole" for each contrast word
     tokens: tuple[str, ...] = ()  # the words in order, for the one-slot rule (semantic_slots.py)
+    # a prompt of several sentences: them, as written; kept in this process, never in a signature (no
+    # prompt goes to Redis), so an entry another process shares is weighed whole (semantic_context.py)
+    sentences: tuple[str, ...] = field(default=(), compare=False)
 
     def allows(self, other: Facts) -> bool:
-        """May the answer to a prompt with these facts serve one with ``other``'s (symmetric)?"""
+        """May the answer to a prompt with these facts serve one with ``other``'s (symmetric)? When
+        not, and a prompt has sentences that only set the scene, again without them
+        (semantic_context.py)."""
+        if self._allows(other):
+            return True
+        mine, theirs = self._asking(other), other._asking(self)
+        if mine is None and theirs is None:
+            return False
+        return (mine or self)._allows(theirs or other)
+
+    def _asking(self, other: Facts) -> Facts | None:
+        """The facts of this prompt's sentences that ask what ``other`` asks, when some do not."""
+        if not self.sentences:
+            return None
+        text = asked(self.sentences, other.words)
+        return None if text is None else facts(text)
+
+    def _allows(self, other: Facts) -> bool:
         if self.exact != other.exact or not _named(self.names, other.words) or not _named(other.names, self.words):
             return False
         return (
@@ -158,7 +179,15 @@ def facts(text: str) -> Facts:
     # a name may be spelt lower-case on the other side, where the speller may have changed it
     words = frozenset(_WORD.findall(text.lower())) | frozenset(_WORD.findall(written.lower()))
     words |= {alias for word in words & NAME_ALIASES.keys() for alias in NAME_ALIASES[word]}
-    return Facts(exact, frozenset(ends), _names(text), words, frozenset(contrasts), tuple(map(_canonical, tokens)))
+    return Facts(
+        exact,
+        frozenset(ends),
+        _names(text),
+        words,
+        frozenset(contrasts),
+        tuple(map(_canonical, tokens)),
+        sentences(written),
+    )
 
 
 def signature(text: str) -> str:
