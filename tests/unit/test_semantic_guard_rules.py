@@ -336,6 +336,8 @@ def test_a_sentence_that_only_sets_the_scene_does_not_decide(cached: str, new: s
             "We use PostgreSQL in production. How do I add an index without locking the table?",
             "We use MySQL in production. How do I add an index without locking the table?",
         ),
+        # the same scene, each its own question: neither question is set aside as context
+        ("I use Python 3.12. How do I install numpy?", "I use Python 3.12. How do I uninstall pandas?"),
     ],
 )
 def test_sentences_that_share_the_words_still_decide(cached: str, new: str) -> None:

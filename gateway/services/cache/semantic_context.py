@@ -6,7 +6,9 @@
 refuses two prompts of which one has several sentences, it reads them again without the sentences
 that share little with the other prompt (less than half of their content words): what those say is
 context, not the question both ask. A sentence that shares the words is kept, with its negation or
-number: "My card was not charged. Why?" / "My card was charged. Why?" still differ.
+number: "My card was not charged. Why?" / "My card was charged. Why?" still differ. When both
+prompts would lose sentences, each asks its own question about one scene ("I use Python 3.12. How
+do I install numpy?" / "... uninstall pandas?"), and the guard still refuses them.
 
 Measured on the development splits of bench/cache_evals (calibration to holdout7): 18 more
 paraphrases served (holdout7 119 -> 128 of 150), no near-miss more.

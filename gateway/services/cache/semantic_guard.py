@@ -107,12 +107,13 @@ class Facts:
 
     def allows(self, other: Facts) -> bool:
         """May the answer to a prompt with these facts serve one with ``other``'s (symmetric)? When
-        not, and a prompt has sentences that only set the scene, again without them
-        (semantic_context.py)."""
+        not, and one of the two prompts has sentences that only set the scene, again without them
+        (semantic_context.py). When both have some, they ask different things about the same scene
+        ("I use Python 3.12. How do I install numpy?" / "... uninstall pandas?"): still not."""
         if self._allows(other):
             return True
         mine, theirs = self._asking(other), other._asking(self)
-        if mine is None and theirs is None:
+        if (mine is None) == (theirs is None):  # neither sets a scene, or each asks its own question
             return False
         return (mine or self)._allows(theirs or other)
 
