@@ -343,3 +343,9 @@ def test_a_sentence_that_only_sets_the_scene_does_not_decide(cached: str, new: s
 def test_sentences_that_share_the_words_still_decide(cached: str, new: str) -> None:
     assert not compatible(cached, new)
     assert not compatible(new, cached)
+
+
+def test_twice_is_two_times_and_not_once() -> None:
+    assert _both_ways("Why was I charged twice for one order?", "Why was I charged two times for one order?")
+    assert not compatible("Should I water my cactus twice a week?", "Should I water my cactus once a week?")
+    assert not compatible("Should I water my cactus twice a week?", "Should I water my cactus three times a week?")

@@ -15,6 +15,7 @@ NUMBER_WORDS = {
         "sixteen seventeen eighteen nineteen twenty".split()
     )
 } | {"thirty": "30", "forty": "40", "fifty": "50", "hundred": "100", "thousand": "1000", "half": "0.5"}
+NUMBER_WORDS |= {"twice": "2", "thrice": "3"}  # "charged twice" / "charged two times"
 
 NEGATIONS = frozenset(
     "not no never without cannot cant nothing none nobody nowhere neither nor unable dont doesnt didnt isnt "
