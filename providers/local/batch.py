@@ -19,12 +19,17 @@ from __future__ import annotations
 import contextlib
 import inspect
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import torch
 from torch.nn.attention import SDPBackend, sdpa_kernel
 from transformers import DynamicCache
 from transformers.cache_utils import Cache, DynamicLayer
+
+from providers.local.static_step import BufferPool, StaticLayer
+
+if TYPE_CHECKING:
+    from providers.local.static_step import StaticStep
 
 HEADROOM = 64  # free columns after ``end`` when the buffers are (re)allocated
 
@@ -51,11 +56,21 @@ class ModelRunner:
     def __call__(
         self, ids: torch.Tensor, mask: torch.Tensor | None, positions: torch.Tensor, cache: Any
     ) -> torch.Tensor:
+        with self.attention():
+            return self.forward(ids, mask, positions, cache)
+
+    def attention(self) -> contextlib.AbstractContextManager[Any]:
+        """The attention backends this device may use (set around a pass, compiled or not)."""
+        return sdpa_kernel(self.backends) if self.backends else contextlib.nullcontext()
+
+    def forward(
+        self, ids: torch.Tensor, mask: torch.Tensor | None, positions: torch.Tensor, cache: Any
+    ) -> torch.Tensor:
+        """The model's pass: each row's last logits."""
         kwargs: dict[str, Any] = {self.cache_kwarg: cache, "use_cache": True}
         if self.keep_last:
             kwargs["logits_to_keep"] = 1
-        with sdpa_kernel(self.backends) if self.backends else contextlib.nullcontext():
-            out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, **kwargs)
+        out = self.model(input_ids=ids, attention_mask=mask, position_ids=positions, **kwargs)
         logits: torch.Tensor = out.logits[:, -1, :]
         return logits
 
@@ -119,16 +134,26 @@ class _SlotLayer(DynamicLayer):  # type: ignore[misc]  # transformers is untyped
 
 
 class KVBatch:
-    """Rows being decoded together; ``logits`` holds each row's next-token scores, in slot order."""
+    """Rows being decoded together; ``logits`` holds each row's next-token scores, in slot order.
 
-    def __init__(self, run: ModelRunner, slots: int, headroom: int = HEADROOM) -> None:
+    With a ``static`` step (a deployment's ``compile: true``, static_step.py) the buffers' slots and
+    columns are powers of two, and a step runs over all of them at fixed shapes.
+    """
+
+    def __init__(
+        self, run: ModelRunner, slots: int, headroom: int = HEADROOM, static: StaticStep | None = None
+    ) -> None:
         self.run = run
         self.slots = slots
         self.headroom = max(1, headroom)
+        self.static = static
+        self.pool = BufferPool(self, slots) if static is not None else None
+        self.column = torch.zeros(1, dtype=torch.long, device=run.device)  # static: the column a step writes
+        self.begins_tensor = self.column  # static: each slot's first column, -1 for an empty slot
         self.begins: list[int] = []  # each row's first column
         self.start = self.end = self.capacity = 0
         self.cache: Cache | None = None
-        self.layers: list[_SlotLayer] = []
+        self.layers: list[_SlotLayer | StaticLayer] = []
         self.logits: torch.Tensor | None = None
         self.mask: torch.Tensor | None = None  # [rows, capacity] bool, None when nothing is padding
         self.positions = torch.zeros(0, dtype=torch.long, device=run.device)  # each row's next position
@@ -187,6 +212,10 @@ class KVBatch:
     def step(self, tokens: list[int]) -> None:
         """One decode step: feed each row its latest token, keep the next-token logits."""
         self._fit(rows=self.size, left=0, right=1)
+        if self.static is not None:
+            self.logits = self.static(self, tokens)
+            self.end += 1
+            return
         ids = torch.tensor(tokens, device=self.run.device).unsqueeze(1)
         mask = None if self.mask is None else self.mask[:, self.start : self.end + 1]
         self.logits = self.run(ids, mask, self.positions.unsqueeze(1), self.cache)
@@ -198,6 +227,10 @@ class KVBatch:
     def _rebuild(self) -> None:
         """Mask and positions from each row's first column: on joins and leaves, never per step."""
         device = self.run.device
+        if self.static is not None:  # the step builds its mask and positions from these
+            empty = [-1] * (self.layers[0].key_buffer.shape[0] - self.size)
+            self.begins_tensor = torch.tensor(self.begins + empty, dtype=torch.long, device=device)
+            return
         begins = torch.tensor(self.begins, dtype=torch.long, device=device)
         self.positions = self.end - begins
         if any(begin != self.start for begin in self.begins):
@@ -209,21 +242,29 @@ class KVBatch:
     def _fit(self, rows: int, left: int, right: int) -> None:
         """Make room for ``rows`` slots, ``left`` columns before ``end`` and ``right`` after it."""
         slots = self.layers[0].key_buffer.shape[0]
-        if rows <= slots and self.end >= left and self.capacity - self.end >= right:
-            return
         live = self.end - self.start if self.begins else 0
+        oversized = self.pool is not None and self.pool.oversized(rows, live, slots, self.capacity)
+        if rows <= slots and self.end >= left and self.capacity - self.end >= right and not oversized:
+            return
         new_slots = slots if rows <= slots else min(self.slots, max(rows, 2 * slots))
         new_start = max(left - live, 0)
         capacity = new_start + live + max(right, live, self.headroom)
-        self._relayout(new_slots, new_start, capacity)
+        if self.pool is not None:
+            self._relayout_static(*self.pool.shape(rows, capacity), new_start)
+        else:
+            self._relayout(new_slots, new_start, capacity)
 
     def _allocate(self, template: list[Any], rows: int, width: int) -> None:
         """First buffers, shaped like a prefilled cache's layers (zeros: masked columns stay finite)."""
         slots, capacity = min(self.slots, max(rows, 1)), width + self.headroom
-        self.layers = [
-            _SlotLayer(self, _zeros_like(layer.keys, slots, capacity), _zeros_like(layer.values, slots, capacity))
-            for layer in template
-        ]
+        if self.pool is not None:
+            slots, capacity = self.pool.shape(rows, capacity)
+            self.layers = list(self.pool.layers([(layer.keys, layer.values) for layer in template], slots, capacity))
+        else:
+            self.layers = [
+                _SlotLayer(self, _zeros_like(layer.keys, slots, capacity), _zeros_like(layer.values, slots, capacity))
+                for layer in template
+            ]
         self.start = self.end = width
         self.capacity = capacity
         self.cache = Cache(layers=list(self.layers))
@@ -233,13 +274,33 @@ class KVBatch:
         shift, rows = new_start - self.start, self.size
         live = slice(self.start, self.end)
         moved = slice(new_start, new_start + self.end - self.start)
-        layers = []
+        layers: list[_SlotLayer | StaticLayer] = []
         for layer in self.layers:
             keys = _zeros_like(layer.key_buffer, slots, capacity)
             values = _zeros_like(layer.value_buffer, slots, capacity)
             keys[:rows, :, moved] = layer.key_buffer[:rows, :, live]
             values[:rows, :, moved] = layer.value_buffer[:rows, :, live]
             layers.append(_SlotLayer(self, keys, values))
+        self._moved_to(layers, shift, new_start, capacity)
+
+    def _relayout_static(self, slots: int, capacity: int, new_start: int) -> None:
+        """The pool's buffers of this shape (the same memory as before where it can be); live columns
+        move to begin at ``new_start``, in place when the memory is the same."""
+        assert self.pool is not None
+        shift, rows = new_start - self.start, self.size
+        live = slice(self.start, self.end)
+        moved = slice(new_start, new_start + self.end - self.start)
+        templates = [(layer.key_buffer, layer.value_buffer) for layer in self.layers]
+        layers = self.pool.layers(templates, slots, capacity)
+        for old, new in zip(self.layers, layers, strict=True):
+            same = isinstance(old, StaticLayer) and old.key_base is new.key_base
+            if same and not shift:
+                continue
+            for source, target in ((old.key_buffer, new.key_buffer), (old.value_buffer, new.value_buffer)):
+                target[:rows, :, moved] = source[:rows, :, live].clone() if same else source[:rows, :, live]
+        self._moved_to(list(layers), shift, new_start, capacity)
+
+    def _moved_to(self, layers: list[_SlotLayer | StaticLayer], shift: int, new_start: int, capacity: int) -> None:
         self.layers = layers
         self.begins = [begin + shift for begin in self.begins]
         self.start, self.end, self.capacity = new_start, self.end + shift, capacity

@@ -60,6 +60,11 @@ class LocalDeployment(DeploymentBase):
         description="torch threads in the worker; default: cores - 1 (runtime auto's ONNX Runtime passes, "
         "a lone prompt or two, take every core)",
     )
+    compile: bool = Field(
+        default=False,
+        description="chat: decode with torch.compile over a static KV cache (on CUDA, replayed as CUDA graphs); "
+        "each new batch shape compiles once when first met (seconds), the lone request's at load",
+    )
     demo: bool = False
     pricing: Pricing = Pricing(input_cost_per_token=0.0, output_cost_per_token=0.0)
 
@@ -97,6 +102,18 @@ class LocalDeployment(DeploymentBase):
             )
         if dtype not in ("auto", "float32"):
             raise ValueError(f"int8 dynamic quantization computes in float32: leave out dtype: {dtype}")
+        return value
+
+    @field_validator("compile")
+    @classmethod
+    def _compile_for_chat(cls, value: bool, info: ValidationInfo) -> bool:
+        if value and info.data.get("task") == "embeddings":
+            raise ValueError("compile applies to chat models' decoding; embeddings models run as they are")
+        if value and info.data.get("quantize") == "int8":
+            raise ValueError(
+                "compile pads a batch to a power of two, and int8 dynamic quantization scales each pass by all of "
+                "its rows: the padding would change the answers; use quantize: int8 or compile: true, not both"
+            )
         return value
 
     @field_validator("runtime")

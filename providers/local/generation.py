@@ -23,6 +23,7 @@ from providers.local.batch import KVBatch, ModelRunner, prefill
 from providers.local.decoding import IncrementalDecoder, Sampler, StopMatcher, choose_tokens
 from providers.local.loading import CausalLM
 from providers.local.protocol import Cancel, Delta, Event, Failed, SamplingParams, Stepped
+from providers.local.static_step import Report, StaticStep
 
 PREFILL_TOKEN_BUDGET = 16_384  # padded prompt tokens per prefill pass; more waits for the next step
 STOP = object()  # the inbox sentinel that ends the loop
@@ -77,7 +78,13 @@ def _defaults(lm: CausalLM) -> _Defaults:
 
 class GenerationEngine:
     def __init__(
-        self, lm: CausalLM, max_batch_size: int, emit: Callable[[list[Event]], None], gather_s: float = 0.0
+        self,
+        lm: CausalLM,
+        max_batch_size: int,
+        emit: Callable[[list[Event]], None],
+        gather_s: float = 0.0,
+        compile: bool = False,
+        report: Report | None = None,
     ) -> None:
         self.lm = lm
         self.max_batch_size = max_batch_size
@@ -91,7 +98,15 @@ class GenerationEngine:
         self.inbox: queue.SimpleQueue[Job | Cancel | object] = queue.SimpleQueue()
         self.waiting: deque[Job] = deque()
         self.rows: list[Row] = []  # in the batch's slot order
-        self.batch = KVBatch(self.run, max_batch_size)
+        self.static = StaticStep(self.run, report) if compile else None
+        self.batch = KVBatch(self.run, max_batch_size, static=self.static)
+
+    def warm_up(self) -> None:
+        """Compile the step a lone short request meets, before the model says it is loaded."""
+        with torch.inference_mode():
+            self.batch.add(prefill(self.run, [[self.run.pad_id]]))
+            self.batch.step([self.run.pad_id])
+            self.batch.remove([0])
 
     def loop(self) -> None:
         """The worker's main loop; returns when STOP arrives."""
@@ -174,7 +189,7 @@ class GenerationEngine:
     def _fail_all(self, exc: Exception) -> None:
         self.emit([Failed(row.rid, "internal", f"the model failed: {exc}") for row in self.rows])
         self.rows = []
-        self.batch = KVBatch(self.run, self.max_batch_size)
+        self.batch = KVBatch(self.run, self.max_batch_size, static=self.static)
 
     def _row(self, job: Job, index: int) -> Row:
         p, d = job.params, self.defaults

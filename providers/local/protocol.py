@@ -76,6 +76,7 @@ class ModelInfo:
     quantize: str = "none"
     weight_bytes: int = 0  # in memory, int8 packed weights included (quantize.weight_bytes)
     runtime: str = "torch"  # embeddings: torch, onnx (ONNX Runtime), or onnx+torch (small passes on ONNX)
+    decode: str = "eager"  # chat: compiled (compile: true and it compiled) or eager
 
 
 @dataclass(frozen=True, slots=True)

@@ -83,6 +83,7 @@ def worker_spec(deployment: LocalDeployment, name: str, model_cache_dir: Path | 
         max_context=deployment.max_context,
         threads=deployment.threads,
         demo=deployment.demo,
+        compile=deployment.compile,
         model_cache_dir=str(model_cache_dir) if model_cache_dir is not None else None,
     )
 

@@ -57,6 +57,7 @@ class WorkerSpec:
     max_context: int | None
     threads: int | None
     demo: bool
+    compile: bool = False
     model_cache_dir: str | None = None  # embeddings' ONNX graphs; None: onnx_encoder.cache_dir()
 
 
@@ -107,6 +108,7 @@ def _summary(info: ModelInfo) -> dict[str, Any]:
         "dtype": info.dtype,
         "quantize": info.quantize,
         "runtime": info.runtime,
+        "decode": info.decode,
         "parameters": info.parameters,
         "weight_mb": round(info.weight_bytes / 2**20, 1),
         "context": info.max_context,
@@ -154,7 +156,16 @@ class _ChatRuntime:
 
         self.emit = emit
         self.lm = load_causal_lm(folder, spec.device, spec.dtype, spec.max_context, progress, spec.quantize)
-        self.engine = GenerationEngine(self.lm, spec.max_batch_size, emit, spec.max_wait_s)
+        self.engine = GenerationEngine(
+            self.lm,
+            spec.max_batch_size,
+            emit,
+            spec.max_wait_s,
+            compile=spec.compile,
+            report=lambda message, fields: progress(message, **fields),
+        )
+        if spec.compile:
+            self.engine.warm_up()
         self.info = ModelInfo(
             task="chat",
             name=spec.name,
@@ -165,6 +176,7 @@ class _ChatRuntime:
             parameters=self.lm.parameters,
             quantize=self.lm.quantize,
             weight_bytes=self.lm.weight_bytes,
+            decode="compiled" if self.engine.static is not None and self.engine.static.failure is None else "eager",
         )
 
     def intake(self, receive: Receive) -> None:
