@@ -240,19 +240,21 @@ class KVBatch:
             self.mask = None
 
     def _fit(self, rows: int, left: int, right: int) -> None:
-        """Make room for ``rows`` slots, ``left`` columns before ``end`` and ``right`` after it."""
+        """Make room for ``rows`` slots, ``left`` columns before ``end`` and ``right`` after it.
+
+        A static batch also moves to a smaller shape when its own is far larger than it needs.
+        """
         slots = self.layers[0].key_buffer.shape[0]
         live = self.end - self.start if self.begins else 0
-        oversized = self.pool is not None and self.pool.oversized(rows, live, slots, self.capacity)
-        if rows <= slots and self.end >= left and self.capacity - self.end >= right and not oversized:
-            return
-        new_slots = slots if rows <= slots else min(self.slots, max(rows, 2 * slots))
         new_start = max(left - live, 0)
         capacity = new_start + live + max(right, live, self.headroom)
+        fits = rows <= slots and self.end >= left and self.capacity - self.end >= right
         if self.pool is not None:
-            self._relayout_static(*self.pool.shape(rows, capacity), new_start)
-        else:
-            self._relayout(new_slots, new_start, capacity)
+            shape = self.pool.shape(rows, capacity)
+            if not fits or self.pool.oversized(shape, slots, self.capacity):
+                self._relayout_static(*shape, new_start)
+        elif not fits:
+            self._relayout(slots if rows <= slots else min(self.slots, max(rows, 2 * slots)), new_start, capacity)
 
     def _allocate(self, template: list[Any], rows: int, width: int) -> None:
         """First buffers, shaped like a prefilled cache's layers (zeros: masked columns stay finite)."""

@@ -96,11 +96,10 @@ class BufferPool:
         """Slots and capacity for ``rows`` rows needing ``columns`` columns."""
         return min(self.max_slots, round_up(rows)), round_up(columns, MIN_CAPACITY)
 
-    def oversized(self, rows: int, live: int, slots: int, capacity: int) -> bool:
-        """Four times the slots or columns needed: time to step on a smaller shape."""
-        fewer_slots = slots > 1 and 4 * max(rows, 1) <= slots
-        fewer_columns = capacity > MIN_CAPACITY and 4 * (live + 1) <= capacity
-        return fewer_slots or fewer_columns
+    def oversized(self, needed: tuple[int, int], slots: int, capacity: int) -> bool:
+        """A shape four times the slots or twice the columns ``needed`` (this pool's shape of the
+        rows and columns in use): time to step on the smaller one."""
+        return 4 * needed[0] <= slots or 2 * needed[1] <= capacity
 
     def layers(
         self, templates: list[tuple[torch.Tensor, torch.Tensor]], slots: int, capacity: int
