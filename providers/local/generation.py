@@ -98,7 +98,7 @@ class GenerationEngine:
         self.inbox: queue.SimpleQueue[Job | Cancel | object] = queue.SimpleQueue()
         self.waiting: deque[Job] = deque()
         self.rows: list[Row] = []  # in the batch's slot order
-        self.static = StaticStep(self.run, report) if compile else None
+        self.static = StaticStep(self.run, report, context=lm.max_context) if compile else None
         self.batch = KVBatch(self.run, max_batch_size, static=self.static)
 
     def warm_up(self) -> None:

@@ -118,16 +118,30 @@ def _zeros(like: torch.Tensor, slots: int, capacity: int) -> torch.Tensor:
     return like.new_zeros((slots, like.shape[1], capacity, like.shape[3]))
 
 
+def _refuse_unmaskable(config: Any, context: int | None) -> None:
+    """The step's mask is causal over whole histories: models that attend otherwise are refused."""
+    attention = getattr(config, "_attn_implementation", None) or "eager"
+    if attention not in ("sdpa", "eager"):
+        raise UnsupportedModel(f"compile needs sdpa or eager attention; this model uses {attention}")
+    window = getattr(config, "sliding_window", None)
+    kinds = set(getattr(config, "layer_types", None) or [])
+    if isinstance(window, int) and window > 0 and kinds != {"full_attention"} and (context or 0) > window:
+        raise UnsupportedModel(
+            f"compile masks whole histories, and this model attends through a sliding window of {window} tokens "
+            f"within its {context}-token context: give it max_context: {window} or leave compile off"
+        )
+
+
 class StaticStep:
     """Runs a batch's decode step over its whole buffers, compiled per shape (eager if that fails)."""
 
-    def __init__(self, run: ModelRunner, report: Report | None = None, compiled: bool = True) -> None:
-        attention = getattr(run.model.config, "_attn_implementation", None) or "eager"
-        if attention not in ("sdpa", "eager"):
-            raise UnsupportedModel(f"compile needs sdpa or eager attention; this model uses {attention}")
+    def __init__(
+        self, run: ModelRunner, report: Report | None = None, compiled: bool = True, context: int | None = None
+    ) -> None:
+        _refuse_unmaskable(run.model.config, context)
         self.run = run
         self.report = report or (lambda message, fields: None)
-        self.additive = attention == "eager"  # eager attention adds its mask; sdpa takes booleans
+        self.additive = run.model.config._attn_implementation == "eager"  # adds its mask; sdpa takes booleans
         self.cuda = str(run.device).startswith("cuda")
         self.mode = "reduce-overhead" if self.cuda else "default"
         torch._dynamo.config.recompile_limit = max(torch._dynamo.config.recompile_limit, RECOMPILE_LIMIT)

@@ -259,6 +259,22 @@ def test_a_model_with_attention_the_step_cannot_mask_is_refused_by_name(lm: Caus
         config._attn_implementation = before
 
 
+def test_a_model_attending_through_a_window_shorter_than_its_context_is_refused(lm: CausalLM) -> None:
+    """Mistral's 4,096-token window in a longer context: the static mask would see past it."""
+    run, config = _runner(lm), lm.model.config
+    config.sliding_window = 64
+    try:
+        with pytest.raises(UnsupportedModel, match="sliding window of 64 tokens within its 512-token context"):
+            StaticStep(run, context=512)
+        assert StaticStep(run, context=64).failure is None, "a context the window covers is whole histories"
+        config.layer_types = ["full_attention"] * config.num_hidden_layers
+        assert StaticStep(run, context=512).failure is None, "a window no layer uses does not matter"
+    finally:
+        del config.sliding_window
+        if hasattr(config, "layer_types"):
+            del config.layer_types
+
+
 @pytest.mark.parametrize(
     ("extra", "refusal"),
     [
