@@ -55,10 +55,11 @@ from gateway.services.cache.semantic_guard_words import (
     SCOPES,
     STOPWORDS,
     TERMS,
+    WORD_PHRASES,
 )
 from gateway.services.cache.semantic_slots import crossed, swapped
 from gateway.services.cache.semantic_spelling import minilm_speller
-from gateway.services.cache.semantic_synonyms import stems
+from gateway.services.cache.semantic_synonyms import interchangeable, stems, synonyms
 
 # The word after one of these names a direction's end ("into" is "to").
 _DIRECTIONS = {"to": "to", "into": "to", "than": "than", "from": "from"}
@@ -69,12 +70,22 @@ _ELISIONS = frozenset("l d j m n s t qu dall all dell nell sull coll un quell".s
 _CONTAINERS = frozenset({"document", "documents", "file", "files"})  # "a Word document": its kind names it
 _QUOTED = re.compile(r"`([^`]+)`|\"([^\"]+)\"|(?<!\w)'([^'\s][^']*[^'\s])'(?!\w)")
 _CODE = re.compile(r"\b[A-Za-z_][^\W_]*(?:[._][^\W_]+)+\b|\b[a-z]+[A-Z]\w*\b|\b\w+\(\)")
+# Vowel signs and other combining marks are no letters to ``\w``: "परसों" would be read "परस". These
+# are the Indic blocks and Thai without their digits, and the combining diacritics.
+_COMBINING = (
+    "\u0300-\u036f\u0900-\u0965\u0970-\u09e5\u09f0-\u0a65\u0a70-\u0ae5\u0af0-\u0b65\u0b70-\u0be5"
+    "\u0bf0-\u0c65\u0c70-\u0ce5\u0cf0-\u0d65\u0d70-\u0dff\u0e00-\u0e4f\u0e5a-\u0e7f"
+)
+_LETTERS = rf"(?:[^\W\d_]|[{_COMBINING}])+"
 _TOKEN = re.compile(
     r"turn_on|turn_off|(?:this|next|last)_period|position_of"  # PHRASES' tokens
-    r"|c\+\+|c#|node\.js|°[cf]|[$€£]|\d+(?:[.,]\d+)*|[^\W\d_]+(?:'[^\W\d_]+)?",
+    rf"|c\+\+|c#|node\.js|°[cf]|[$€£]|\d+(?:[.,]\d+)*|{_LETTERS}(?:'{_LETTERS})?",
     re.UNICODE,
 )
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
+_WORD = re.compile(rf"(?:[^\W_]|[{_COMBINING}])+", re.UNICODE)
+_WORD_PHRASE = re.compile(
+    r"(?<![^\W_])(?:" + "|".join(map(re.escape, sorted(WORD_PHRASES, key=len, reverse=True))) + r")(?![^\W_])"
+)
 _CAPITALISED = re.compile(r"(?<![^\W_])[A-ZÀ-ÖØ-Þ][^\W_]*", re.UNICODE)
 # Marks named like names: a word of letters then digits ("B12", "e4", "A320", "x86") and a suffix
 # written with its dot (".dk", ".csv"): "the domain .dk" is not "the domain .de".
@@ -142,7 +153,7 @@ def facts(text: str) -> Facts:
     speller = minilm_speller()
     if speller is not None:
         text = speller.normalise(text)
-    lowered = text.lower()
+    lowered = _WORD_PHRASE.sub(lambda match: WORD_PHRASES[match.group(0)], text.lower())
     for phrase, token in PHRASES.items():
         lowered = lowered.replace(phrase, token)
     lowered = _NON_HYPHEN.sub("non", lowered)  # "non-refundable" is "nonrefundable"
@@ -283,9 +294,14 @@ def _neighbour(tokens: Iterable[str]) -> str | None:
 
 def _named(names: frozenset[str], words: frozenset[str]) -> bool:
     """Each name is among the words, or (a long name) one slip of the keyboard away from one of
-    them: "Selenium" / "selenuim", "Kundennummer" / "kundenummer" (the speller leaves names alone)."""
+    them: "Selenium" / "selenuim", "Kundennummer" / "kundenummer" (the speller leaves names alone);
+    or a listed synonym of one: German capitalises every noun ("der Versand" / "die Lieferung")."""
     return names <= words or all(
-        n in words or _glued(n, words) or (len(n) >= _SLIP_LENGTH and _slipped(n, words)) for n in names
+        n in words
+        or _glued(n, words)
+        or (len(n) >= _SLIP_LENGTH and _slipped(n, words))
+        or (synonyms(n) and any(interchangeable(n, word) for word in words))
+        for n in names
     )
 
 

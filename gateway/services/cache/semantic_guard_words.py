@@ -21,7 +21,9 @@ NEGATIONS = frozenset(
     "not no never without cannot cant nothing none nobody nowhere neither nor unable dont doesnt didnt isnt "
     "arent wasnt werent wont wouldnt shouldnt couldnt mustnt hasnt havent hadnt pas nicht kein keine nunca "
     # "non-refundable"; Italian, Dutch, Portuguese, Swedish, Danish and Norwegian, Polish
-    "non niet geen não nao inte ikke nie jamais nessun nessuno ningún ninguno".split()
+    "non niet geen não nao inte ikke nie jamais nessun nessuno ningún ninguno "
+    # Russian and Ukrainian, Turkish, Greek, Arabic, Hindi, Indonesian and Malay
+    "не нет без ні немає değil yok δεν μην όχι χωρίς لا ليس لم لن غير بدون नहीं मत बिना tidak bukan tanpa".split()
 )
 
 # Words that name what a question is about and change the answer when swapped: units, currencies,
@@ -266,11 +268,14 @@ for group, poles in {
     "season": {"summer": "summer", "winter": "winter", "spring": "spring", "autumn": "autumn fall"},
     "day": {
         "yesterday": "yesterday ayer ieri gestern gisteren ontem hier wczoraj",  # French "hier"
-        "today": "today tonight hoy oggi aujourd heute vandaag hoje dzisiaj dziś",
+        "today": "today tonight hoy oggi aujourd heute vandaag hoje dzisiaj dziś आज",
         "tomorrow": "tomorrow mañana domani demain morgen amanhã jutro",
         # PHRASES make "the day after tomorrow" (and its kind) one token
         "overmorrow": "overmorrow dopodomani übermorgen overmorgen pojutrze övermorgon",
         "ereyesterday": "ereyesterday anteayer vorgestern eergisteren przedwczoraj anteontem förrgår",
+        # Hindi names a day by its distance, either way: कल yesterday or tomorrow, परसों two days off
+        "one_day_off": "कल",
+        "two_days_off": "परसों",
     },
     # "this year" / "next year" / "last month": PHRASES make them one token each
     "relative": {"this": "this_period", "next": "next_period", "last": "last_period"},
@@ -339,6 +344,49 @@ for scope, words in {
 
 _RELATIVE = {"previous": "last", "coming": "next", "current": "this"}
 
+
+def _periods(table: str) -> dict[str, str]:
+    """PHRASES for "this" / "last" / "next" period in other languages: each line reads ``which: phrase
+    = period, phrase = period, ...`` (the period word kept, so that the span is read as well)."""
+    found: dict[str, str] = {}
+    for line in table.strip().splitlines():
+        which, phrases = line.split(":", 1)
+        for item in phrases.split(","):
+            phrase, period = (part.strip() for part in item.split("="))
+            found[phrase] = f" {which.strip()}_period {period} "
+    return found
+
+
+# French, Spanish, German, Italian, Portuguese, Dutch; Japanese and Chinese write them as one word
+_OTHER_PERIODS = _periods(
+    """
+    this: ce mois = mois, cette semaine = semaine, cette année = année, ce trimestre = trimestre
+    last: mois dernier = mois, semaine dernière = semaine, année dernière = année, an dernier = année
+    next: mois prochain = mois, semaine prochaine = semaine, année prochaine = année, an prochain = année
+    this: este mes = mes, esta semana = semana, este año = año, este trimestre = trimestre
+    last: mes pasado = mes, semana pasada = semana, año pasado = año
+    next: próximo mes = mes, próxima semana = semana, próximo año = año, mes que viene = mes
+    this: diesen monat = monat, dieser monat = monat, diesem monat = monat, diese woche = woche
+    this: dieser woche = woche, dieses jahr = jahr, diesem jahr = jahr
+    last: letzten monat = monat, letzte woche = woche, letztes jahr = jahr, letzten jahr = jahr
+    last: vorigen monat = monat, vorige woche = woche, voriges jahr = jahr, vergangenen monat = monat
+    last: vergangene woche = woche, vergangenes jahr = jahr
+    next: nächsten monat = monat, nächste woche = woche, nächstes jahr = jahr, kommenden monat = monat
+    this: questo mese = mese, questa settimana = settimana, quest'anno = anno, questo anno = anno
+    last: mese scorso = mese, settimana scorsa = settimana, anno scorso = anno
+    next: prossimo mese = mese, prossima settimana = settimana, prossimo anno = anno, mese prossimo = mese
+    this: este mês = mês, esta semana = semana, este ano = ano
+    last: mês passado = mês, semana passada = semana, ano passado = ano
+    next: próximo mês = mês, próxima semana = semana, próximo ano = ano
+    this: deze maand = maand, deze week = week, dit jaar = jaar
+    last: vorige maand = maand, vorige week = week, vorig jaar = jaar, afgelopen maand = maand
+    next: volgende maand = maand, volgende week = week, volgend jaar = jaar
+    this: 今月 = month, 今週 = week, 今年 = year, 这个月 = month, 本月 = month, 这周 = week, 本周 = week
+    last: 先月 = month, 先週 = week, 去年 = year, 上个月 = month, 上月 = month, 上周 = week
+    next: 来月 = month, 来週 = week, 来年 = year, 下个月 = month, 下月 = month, 下周 = week, 明年 = year
+    """
+)
+
 # Two-word spellings folded into one token before the words are read.
 PHRASES = {
     **{
@@ -356,6 +404,7 @@ PHRASES = {
     "avant-hier": "ereyesterday",
     "l'altro ieri": "ereyesterday",
     "ieri l'altro": "ereyesterday",
+    **{phrase: token for phrase, token in _OTHER_PERIODS.items() if not phrase.isascii() and phrase[0] > "\u3000"},
     "turn on": "turn_on",
     "turn off": "turn_off",
     "switch on": "turn_on",
@@ -372,6 +421,12 @@ PHRASES = {
     "don't remember": "forget",
     "do not remember": "forget",
 }
+
+# Like PHRASES, but only as whole words: short phrases of other languages that could end or start
+# another word ("este mes" / "este mesero")
+WORD_PHRASES = {phrase: token for phrase, token in _OTHER_PERIODS.items() if phrase.isascii() or phrase[0] < "\u3000"}
+# Dutch "al" before a possessive is "all" ("al mijn foto's"); elsewhere it is "already"
+WORD_PHRASES |= {f"al {whose}": f"alle {whose}" for whose in "mijn je jouw uw onze ons zijn haar hun".split()}
 
 # Words that say nothing by themselves on either side of "to"/"from"/"than" ("how to", "want to").
 STOPWORDS = frozenset(

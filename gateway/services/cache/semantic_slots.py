@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from difflib import SequenceMatcher
 
-from gateway.services.cache.semantic_guard_words import CONTRASTS, NEGATIONS, STOPWORDS
+from gateway.services.cache.semantic_guard_words import CONTRASTS, NEGATIONS, NUMBER_UNITS, STOPWORDS, TERMS
 from gateway.services.cache.semantic_spelling import minilm_speller
 from gateway.services.cache.semantic_synonyms import interchangeable, stems
 
@@ -30,13 +30,18 @@ MAX_THING_WORDS = 4  # a thing that trades places with another may take this man
 _DETERMINERS = frozenset("the my your our their his her its this that these those".split())
 _HIRAGANA = re.compile(r"[\u3040-\u309f]+")
 _IDEOGRAPHIC = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff]")  # kana and kanji
+_HANGUL = re.compile(r"[\uac00-\ud7af]")
 _NEGATING_PREFIXES = ("in", "un", "non", "dis", "im", "ir", "il")
 _QUESTION = frozenset({"what", "which", "who", "whom", "whose", "where", "when", "why", "how"})
 _SYMMETRIC = frozenset({"and", "or", "vs", "versus", "nor", ","})
 _LIGHT = STOPWORDS | frozenset(
     "a an the my your our their its this that these those some any of in on at for to from with by and or "
     "please hi hello hey thanks thank there here about into just also really usually if whether as so then but "
-    "because since while though although very quite rather i'm i've i'd i'll it's that's what's there's".split()
+    "because since while though although very quite rather i'm i've i'd i'll it's that's what's there's "
+    # articles of the commonest European languages: a synonym of another gender takes another one ("der
+    # Versand" / "die Lieferung"); not "die" (English), "os" ("which os")
+    "der das den dem des ein eine einen einem einer le la les un une du de el los las una unos unas del "
+    "il lo gli uno della het een um uma".split()
 )
 # British spellings and their American forms, as endings: "centre" / "center", "colour" / "color"
 _BRITISH_ENDINGS = (
@@ -136,6 +141,10 @@ def _alike(a: str, b: str) -> bool:
         return True
     if _IDEOGRAPHIC.search(a + b):
         return False  # "明日" / "明後日": no letters to slip; one kanji more is another word
+    if _HANGUL.search(a + b) and a[:1] != b[:1]:
+        return False  # "센티미터인가요" / "밀리미터인가요": particles change at a word's end, not its start
+    if _unit(a) is not None and _unit(b) is not None:
+        return _unit(a) == _unit(b)  # "px" / "pixels" alike; "px" / "pt", "ms" / "ns" two units, however close
     if _negation(a) and _negation(b):
         return True  # "can't" / "unable": whether each prompt negates is the guard's own fact
     if a in CONTRASTS and CONTRASTS.get(a) == CONTRASTS.get(b):
@@ -147,6 +156,11 @@ def _alike(a: str, b: str) -> bool:
         return False
     speller = minilm_speller()  # a typo is a word outside the vocabulary: "cat" / "hat" are two words
     return speller is None or not (speller.known(a) and speller.known(b))
+
+
+def _unit(word: str) -> str | None:
+    """The unit or term ``word`` names, if it is one."""
+    return NUMBER_UNITS.get(word) or TERMS.get(word)
 
 
 def _negated_form(word: str, other: str) -> bool:

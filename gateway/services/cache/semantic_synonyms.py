@@ -64,7 +64,8 @@ cheap inexpensive affordable|expensive costly pricey|smart intelligent clever|ha
 sad unhappy|rich wealthy|sick ill unwell|correct accurate right|important crucial essential vital
 common frequent|main primary principal chief|whole entire|modern contemporary
 funny humorous hilarious amusing|scary frightening spooky creepy|beautiful pretty lovely gorgeous
-often frequently|maybe perhaps possibly
+often frequently|maybe perhaps possibly|cancel terminate
+cancelar anular|annuler résilier|modifier changer|cambiar modificar|ändern wechseln|versand lieferung
 """
 
 # Suffixes stripped to find a word's stem, longest first; "ies"/"ied"/"ier"/"iest"/"ily" end in "y".
@@ -103,6 +104,11 @@ def interchangeable(a: str, b: str) -> bool:
         return True
     groups_a = frozenset().union(*(_SYNONYMS.get(s, frozenset()) for s in stems_a))
     return any(not groups_a.isdisjoint(_SYNONYMS.get(s, frozenset())) for s in stems_b)
+
+
+def synonyms(word: str) -> bool:
+    """Whether ``word`` (a form of it) has listed synonyms: a cheap test before ``interchangeable``."""
+    return any(stem in _SYNONYMS for stem in stems(word))
 
 
 @lru_cache(maxsize=4096)
