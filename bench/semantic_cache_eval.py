@@ -16,9 +16,9 @@ SemanticIndex and the new prompt is looked up there. Three methods side by side:
 Per threshold: hit rate on paraphrases, false-hit rate on near-misses. Each method's threshold is
 chosen on the calibration split (the highest hit rate with false hits <= 2%, ties: the higher) and
 reported on the other splits: test, fresh, holdout, holdout2 to holdout7 (held out when written,
-read since), holdout8 (semantic_pairs_holdout8.jsonl, written at stop 45 by someone blind to the
-guard's rules, never read) and holdout9 (semantic_pairs_holdout9.jsonl, written the same way at
-stop 46, with the guard unchanged since: the one the targets are judged on). Also timed:
+read since; holdout9's at stop 46), holdout8 (semantic_pairs_holdout8.jsonl, written at stop 45 by
+someone blind to the guard's rules, never read) and holdout10 (semantic_pairs_holdout10.jsonl,
+written the same way at stop 46: the one the targets are judged on). Also timed:
 ``embedding_text`` and the guard, per prompt.
 
     .venv/bin/python bench/semantic_cache_eval.py [--no-write]
@@ -61,14 +61,15 @@ HOLDOUT6 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout6.jsonl"
 HOLDOUT7 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout7.jsonl"
 HOLDOUT8 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout8.jsonl"
 HOLDOUT9 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout9.jsonl"
+HOLDOUT10 = ROOT / "bench" / "cache_evals" / "semantic_pairs_holdout10.jsonl"
 THRESHOLDS = [round(0.60 + 0.01 * i, 2) for i in range(39)]  # 0.60 .. 0.98: MiniLM puts paraphrases low
 # calibration: picks the threshold; test, fresh, holdout, holdout2 to holdout7: held out when written,
-# read since; holdout8 and holdout9: written by people who had not seen the guard, never read
+# and holdout9: read since; holdout8 and holdout10: written by people who had not seen the guard, never read
 SPLITS = (
     "calibration", "test", "fresh", "holdout", "holdout2", "holdout3", "holdout4", "holdout5", "holdout6", "holdout7",
-    "holdout8", "holdout9",
+    "holdout9", "holdout8", "holdout10",
 )  # fmt: skip
-JUDGED = "holdout9"
+JUDGED = "holdout10"
 FALSE_HIT_TARGET = 0.02
 HIT_TARGET = 0.8
 # No model of the catalog embeds, so GuardrailEmbedder starts its own MiniLM worker, as in a gateway.
@@ -137,6 +138,7 @@ def load() -> list[Pair]:
             HOLDOUT7,
             HOLDOUT8,
             HOLDOUT9,
+            HOLDOUT10,
         )  # fmt: skip
         if path.is_file()
     )
@@ -220,10 +222,12 @@ def report(pairs: list[Pair], vectors: dict[str, list[float]], embed_s: float, t
         "chosen on the calibration split. The test split (`semantic_pairs.jsonl`) and the fresh, holdout, "
         "holdout2 to holdout7 ones (`semantic_pairs_fresh.jsonl`, `_holdout.jsonl` to `_holdout7.jsonl`, "
         "written later by people who had not seen the guard's rules) were held out when written and have since been "
-        "read (holdout7's failures at stop 45). The holdout8 split (`semantic_pairs_holdout8.jsonl`, written at "
-        "stop 45 the same way, by a helper shown only the README's format and five lines of the first set, before "
-        "the guard changed that stop) has never been read; the holdout9 split (`semantic_pairs_holdout9.jsonl`, "
-        "written at stop 46 the same way, the guard unchanged since) is the one the targets are judged on.",
+        "read (holdout7's failures at stop 45); so has holdout9 (`semantic_pairs_holdout9.jsonl`, written at stop "
+        "46 the same way and scored once with the guard as it was: 0.833 hits, 4.0% false hits), whose failures "
+        "were read to extend the guard. The holdout8 split (`semantic_pairs_holdout8.jsonl`, written at stop 45 by "
+        "a helper shown only the README's format and five lines of the first set) has never been read; the "
+        "holdout10 split (`semantic_pairs_holdout10.jsonl`, written at stop 46 the same way, before the guard "
+        "changed) is the one the targets are judged on.",
         "",
     ]
     tables = {m: _table(splits, vectors, m) for m in METHODS}
