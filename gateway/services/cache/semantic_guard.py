@@ -76,13 +76,13 @@ _COMBINING = (
     "\u0300-\u036f\u0900-\u0965\u0970-\u09e5\u09f0-\u0a65\u0a70-\u0ae5\u0af0-\u0b65\u0b70-\u0be5"
     "\u0bf0-\u0c65\u0c70-\u0ce5\u0cf0-\u0d65\u0d70-\u0dff\u0e00-\u0e4f\u0e5a-\u0e7f"
 )
-_LETTERS = rf"(?:[^\W\d_]|[{_COMBINING}])+"
+_LETTERS = rf"[^\W\d_]+(?:[{_COMBINING}]+[^\W\d_]*)*"  # runs, not a character at a time: as fast as before
 _TOKEN = re.compile(
     r"turn_on|turn_off|(?:this|next|last)_period|position_of"  # PHRASES' tokens
     rf"|c\+\+|c#|node\.js|°[cf]|[$€£]|\d+(?:[.,]\d+)*|{_LETTERS}(?:'{_LETTERS})?",
     re.UNICODE,
 )
-_WORD = re.compile(rf"(?:[^\W_]|[{_COMBINING}])+", re.UNICODE)
+_WORD = re.compile(rf"[^\W_]+(?:[{_COMBINING}]+[^\W_]*)*", re.UNICODE)
 _WORD_PHRASE = re.compile(
     r"(?<![^\W_])(?:" + "|".join(map(re.escape, sorted(WORD_PHRASES, key=len, reverse=True))) + r")(?![^\W_])"
 )
