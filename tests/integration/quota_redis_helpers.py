@@ -29,6 +29,14 @@ async def start_healthy(store: RedisStore) -> RedisStore:
     return store
 
 
+def fresh_minute(need_s: float = 10.0) -> None:
+    """Wait out the current UTC minute if fewer than ``need_s`` seconds are left in it: per-minute
+    limits count in fixed minutes, and calls either side of a boundary are counted apart."""
+    left = 60.0 - time.time() % 60.0
+    if left < need_s:
+        time.sleep(left + 0.05)
+
+
 def fresh() -> str:
     return uuid.uuid4().hex[:10]
 

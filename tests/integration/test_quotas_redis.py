@@ -28,7 +28,7 @@ from gateway.services.quotas.redis_backend import RedisStore, counter_key
 from gateway.services.quotas.service import QuotaService
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import StartGateway, openai_deployment
-from tests.integration.quota_redis_helpers import _post, fresh, start_healthy
+from tests.integration.quota_redis_helpers import _post, fresh, fresh_minute, start_healthy
 from tests.support.gateway import free_port
 from tests.unit.test_quotas_service import catalog, chat
 
@@ -267,6 +267,7 @@ def test_a_gateway_without_its_redis_limits_per_process_or_refuses_as_configured
     )
     nowhere = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens
     local = start_gateway(config, redis_url=nowhere)
+    fresh_minute()  # the three calls in one minute's window
     assert [_post(local, "lim").status_code for _ in range(3)] == [200, 200, 429]  # limits hold, per process
     quotas = httpx.get(f"{local.base_url}/health/ready").json()["quotas"]
     assert quotas["backend"] == "redis" and quotas["state"] == "degraded (per-process limits)"
