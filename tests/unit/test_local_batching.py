@@ -78,11 +78,25 @@ def test_greedy_tokens_in_a_changing_batch_equal_those_served_alone(lm: CausalLM
     expected = [_alone(run, p, steps) for p in prompts]
     assert len({tuple(e) for e in expected}) > 1, "the tiny model should not answer everything alike"
 
-    # 0 starts alone (the shortest prompt); 1 (the longest) joins at step 1; 2 at step 3; 3 and 4
-    # join together at step 5 (prefilled as a pair); 1 leaves early at step 7 (as a cancelled
-    # request would), so the last row moves into its slot and the live columns shrink.
+    batch = KVBatch(run, 8, headroom=headroom)
+    got = serve_in_changing_batch(batch, prompts, steps)
+    for i in (0, 2, 3, 4):
+        assert got[i] == expected[i], f"request {i} changed when batched"
+    assert got[1] == expected[1][: len(got[1])]
+    assert batch.size == 0 and batch.logits is None
+
+
+@torch.inference_mode()
+def serve_in_changing_batch(batch: KVBatch, prompts: list[list[int]], steps: int) -> dict[int, list[int]]:
+    """Each of five prompts' greedy tokens (``steps`` of them), served in one batch that changes.
+
+    0 starts alone (the shortest prompt); 1 (the longest) joins at step 1; 2 at step 3; 3 and 4
+    join together at step 5 (prefilled as a pair); 1 leaves early at step 7 (as a cancelled
+    request would), so the last row moves into its slot and the live columns shrink.
+    """
+    run = batch.run
     joins = {1: [1], 3: [2], 5: [3, 4]}
-    batch, rows = KVBatch(run, 8, headroom=headroom), [0]
+    rows = [0]
     batch.add(prefill(run, [prompts[0]]))
     got: dict[int, list[int]] = {0: []}
     for step in range(steps + 8):
@@ -101,10 +115,7 @@ def test_greedy_tokens_in_a_changing_batch_equal_those_served_alone(lm: CausalLM
         if not rows:
             break
         batch.step(tokens)
-    for i in (0, 2, 3, 4):
-        assert got[i] == expected[i], f"request {i} changed when batched"
-    assert got[1] == expected[1][: len(got[1])]
-    assert batch.size == 0 and batch.logits is None
+    return got
 
 
 @torch.inference_mode()

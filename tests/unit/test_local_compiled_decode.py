@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,26 +16,9 @@ from providers.local.protocol import Delta, Event, SamplingParams
 from providers.local.static_step import StaticStep, UnsupportedModel, round_up
 from providers.local.templates import render_prompt
 from tests.support.local_models import tiny_gpt2, tiny_llama
+from tests.unit.test_local_batching import PROMPTS, _alone, _quiet, one_torch_thread, serve_in_changing_batch
 
-PROMPTS = [
-    "hello cat",
-    "tell me a story once upon a time there was a little fox",
-    "how are you today",
-    "the dog sat on the mat and ran far away",
-    "what is your name",
-]
-
-
-def _quiet(*args: object, **fields: object) -> None:
-    return None
-
-
-@pytest.fixture(scope="module", autouse=True)
-def one_torch_thread() -> Iterator[None]:
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(before)
+__all__ = ["one_torch_thread"]  # its autouse fixture: one torch thread for this module too
 
 
 @pytest.fixture(scope="module", params=["gpt2", "llama"])
@@ -54,43 +36,15 @@ def _prompts(lm: CausalLM) -> list[list[int]]:
     return [render_prompt(lm.tokenizer, [{"role": "user", "content": text}], None) for text in PROMPTS]
 
 
-@torch.inference_mode()
-def _serve(
-    run: ModelRunner, prompts: list[list[int]], steps: int, static: StaticStep | None, slots: int = 8
-) -> tuple[dict[int, list[int]], KVBatch]:
-    """0 starts alone; 1 joins at step 1, 2 at step 3, 3 and 4 together at step 5; 1 leaves at step 7."""
-    joins = {1: [1], 3: [2], 5: [3, 4]}
-    batch, rows = KVBatch(run, slots, static=static), [0]
-    batch.add(prefill(run, [prompts[0]]))
-    got: dict[int, list[int]] = {0: []}
-    for step in range(steps + 8):
-        if step in joins:
-            batch.add(prefill(run, [prompts[i] for i in joins[step]]))
-            rows += joins[step]
-            got.update({i: [] for i in joins[step]})
-        assert batch.logits is not None
-        tokens = batch.logits.argmax(-1).tolist()
-        for row, token in zip(rows, tokens, strict=True):
-            got[row].append(token)
-        drop = [k for k, row in enumerate(rows) if len(got[row]) >= steps or (row == 1 and step == 7)]
-        if drop:
-            order = batch.remove(drop)
-            rows, tokens = [rows[k] for k in order], [tokens[k] for k in order]
-        if not rows:
-            break
-        batch.step(tokens)
-    return got, batch
-
-
 def test_the_fixed_shape_step_gives_the_eager_tokens_as_rows_join_leave_and_outgrow_the_buffers(
     lm: CausalLM,
 ) -> None:
     """Run uncompiled, so that many shapes cost nothing: 150 steps outgrow the first 128 columns (the
     live columns move into 256), rows join and leave, and the last row alone shrinks the slots."""
     run, prompts = _runner(lm), _prompts(lm)
-    eager, _ = _serve(run, prompts, 150, None)
-    fixed, batch = _serve(run, prompts, 150, StaticStep(run, compiled=False))
-    assert fixed == eager
+    eager = serve_in_changing_batch(KVBatch(run, 8), prompts, 150)
+    batch = KVBatch(run, 8, static=StaticStep(run, compiled=False))
+    assert serve_in_changing_batch(batch, prompts, 150) == eager
     assert batch.capacity == 256 and batch.layers[0].key_buffer.shape[2] == 256
     assert len({tuple(tokens) for tokens in eager.values()}) > 1, "the tiny model should not answer everything alike"
 
@@ -127,7 +81,7 @@ def test_a_long_running_fixed_shape_batch_moves_its_columns_within_the_same_buff
     addresses it recorded), and every row still gets the tokens it gets alone."""
     run, prompts = _runner(lm), _prompts(lm)
     lifetime = 50
-    alone = [_serve_alone(run, prompt, lifetime) for prompt in prompts]
+    alone = [_alone(run, prompt, lifetime) for prompt in prompts]
     batch = KVBatch(run, 2, headroom=1, static=StaticStep(run, compiled=False))
     batch.add(prefill(run, [prompts[0]]))
     rows, got, started = [0], {0: []}, 1  # request k serves prompts[k % 5]
@@ -174,19 +128,8 @@ def test_short_chats_after_a_long_one_step_over_the_short_columns_again(lm: Caus
         assert batch.logits is not None
         got.append(int(batch.logits.argmax(-1)[0]))
         batch.step(got[-1:])
-    assert got == _serve_alone(run, prompts[1], 20)
+    assert got == _alone(run, prompts[1], 20)
     assert batch.capacity == 128 and batch.layers[0].key_buffer.data_ptr() == short
-
-
-@torch.inference_mode()
-def _serve_alone(run: ModelRunner, prompt: list[int], steps: int) -> list[int]:
-    batch, tokens = KVBatch(run, 1), []
-    batch.add(prefill(run, [prompt]))
-    for _ in range(steps):
-        assert batch.logits is not None
-        tokens.append(int(batch.logits.argmax(-1)[0]))
-        batch.step(tokens[-1:])
-    return tokens
 
 
 def test_round_up_gives_powers_of_two() -> None:
@@ -240,9 +183,8 @@ def test_a_model_whose_step_does_not_compile_still_answers_eagerly(
         raise RuntimeError("inductor could not lower this model")
 
     monkeypatch.setattr(static, "compiled", refuse)
-    eager, _ = _serve(run, _prompts(lm), 6, None)
-    fallen_back, _ = _serve(run, _prompts(lm), 6, static)
-    assert fallen_back == eager
+    eager = serve_in_changing_batch(KVBatch(run, 8), _prompts(lm), 6)
+    assert serve_in_changing_batch(KVBatch(run, 8, static=static), _prompts(lm), 6) == eager
     assert [message for message, _ in reports] == ["decode step not compiled; decoding eagerly"]
     assert "inductor could not lower this model" in reports[0][1]["error"]
 

@@ -8,6 +8,8 @@ opposite verbs; a word missing here only means the guard cannot tell, never that
 
 from __future__ import annotations
 
+from gateway.services.cache.semantic_periods import SPACED_PERIODS, UNSPACED_PERIODS
+
 NUMBER_WORDS = {
     w: str(i)
     for i, w in enumerate(
@@ -345,48 +347,6 @@ for scope, words in {
 _RELATIVE = {"previous": "last", "coming": "next", "current": "this"}
 
 
-def _periods(table: str) -> dict[str, str]:
-    """PHRASES for "this" / "last" / "next" period in other languages: each line reads ``which: phrase
-    = period, phrase = period, ...`` (the period word kept, so that the span is read as well)."""
-    found: dict[str, str] = {}
-    for line in table.strip().splitlines():
-        which, phrases = line.split(":", 1)
-        for item in phrases.split(","):
-            phrase, period = (part.strip() for part in item.split("="))
-            found[phrase] = f" {which.strip()}_period {period} "
-    return found
-
-
-# French, Spanish, German, Italian, Portuguese, Dutch; Japanese and Chinese write them as one word
-_OTHER_PERIODS = _periods(
-    """
-    this: ce mois = mois, cette semaine = semaine, cette année = année, ce trimestre = trimestre
-    last: mois dernier = mois, semaine dernière = semaine, année dernière = année, an dernier = année
-    next: mois prochain = mois, semaine prochaine = semaine, année prochaine = année, an prochain = année
-    this: este mes = mes, esta semana = semana, este año = año, este trimestre = trimestre
-    last: mes pasado = mes, semana pasada = semana, año pasado = año
-    next: próximo mes = mes, próxima semana = semana, próximo año = año, mes que viene = mes
-    this: diesen monat = monat, dieser monat = monat, diesem monat = monat, diese woche = woche
-    this: dieser woche = woche, dieses jahr = jahr, diesem jahr = jahr
-    last: letzten monat = monat, letzte woche = woche, letztes jahr = jahr, letzten jahr = jahr
-    last: vorigen monat = monat, vorige woche = woche, voriges jahr = jahr, vergangenen monat = monat
-    last: vergangene woche = woche, vergangenes jahr = jahr
-    next: nächsten monat = monat, nächste woche = woche, nächstes jahr = jahr, kommenden monat = monat
-    this: questo mese = mese, questa settimana = settimana, quest'anno = anno, questo anno = anno
-    last: mese scorso = mese, settimana scorsa = settimana, anno scorso = anno
-    next: prossimo mese = mese, prossima settimana = settimana, prossimo anno = anno, mese prossimo = mese
-    this: este mês = mês, esta semana = semana, este ano = ano
-    last: mês passado = mês, semana passada = semana, ano passado = ano
-    next: próximo mês = mês, próxima semana = semana, próximo ano = ano
-    this: deze maand = maand, deze week = week, dit jaar = jaar
-    last: vorige maand = maand, vorige week = week, vorig jaar = jaar, afgelopen maand = maand
-    next: volgende maand = maand, volgende week = week, volgend jaar = jaar
-    this: 今月 = month, 今週 = week, 今年 = year, 这个月 = month, 本月 = month, 这周 = week, 本周 = week
-    last: 先月 = month, 先週 = week, 去年 = year, 上个月 = month, 上月 = month, 上周 = week
-    next: 来月 = month, 来週 = week, 来年 = year, 下个月 = month, 下月 = month, 下周 = week, 明年 = year
-    """
-)
-
 # Two-word spellings folded into one token before the words are read.
 PHRASES = {
     **{
@@ -404,7 +364,7 @@ PHRASES = {
     "avant-hier": "ereyesterday",
     "l'altro ieri": "ereyesterday",
     "ieri l'altro": "ereyesterday",
-    **{phrase: token for phrase, token in _OTHER_PERIODS.items() if not phrase.isascii() and phrase[0] > "\u3000"},
+    **UNSPACED_PERIODS,
     "turn on": "turn_on",
     "turn off": "turn_off",
     "switch on": "turn_on",
@@ -424,7 +384,7 @@ PHRASES = {
 
 # Like PHRASES, but only as whole words: short phrases of other languages that could end or start
 # another word ("este mes" / "este mesero")
-WORD_PHRASES = {phrase: token for phrase, token in _OTHER_PERIODS.items() if phrase.isascii() or phrase[0] < "\u3000"}
+WORD_PHRASES = dict(SPACED_PERIODS)
 # Dutch "al" before a possessive is "all" ("al mijn foto's"); elsewhere it is "already"
 WORD_PHRASES |= {f"al {whose}": f"alle {whose}" for whose in "mijn je jouw uw onze ons zijn haar hun".split()}
 
