@@ -27,6 +27,7 @@ from gateway.guardrails.compiled import compile_guardrail  # noqa: E402
 from gateway.guardrails.definition import GuardrailDefinition, Side  # noqa: E402
 from gateway.guardrails.policies.base import Resources, TextUnit  # noqa: E402
 from gateway.guardrails.semantic import attacks  # noqa: E402
+from gateway.guardrails.text_memo import CHECKED  # noqa: E402
 
 
 async def median_ms(work: Callable[[], Awaitable[object]], runs: int) -> float:
@@ -39,6 +40,7 @@ async def median_ms(work: Callable[[], Awaitable[object]], runs: int) -> float:
 
 
 async def main(runs: int) -> None:
+    CHECKED.resize(0)  # each run scans the e-mail: the memo would answer every run after the first
     definition = GuardrailDefinition.model_validate({"name": "patterns", **PATTERNS})
     guardrail = compile_guardrail("patterns", "DRAFT", definition, Resources())
     units = [TextUnit(EMAIL)]

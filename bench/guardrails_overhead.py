@@ -134,9 +134,14 @@ SEMANTIC = {
     },
 }
 UPSTREAM_LATENCIES_MS = (0, 250, 1000)
-# Kept embeddings off, and every sentence of every request distinct (``unique``): each call embeds
-# all of its text, as if nothing had been seen before (one request's checks still share theirs).
-ENV = {"BENCH_UPSTREAM_KEY": "upstream-key", "STRATA_GUARDRAIL_EMBEDDING_CACHE": "0"}
+# Kept embeddings and remembered PII scans off, and every sentence of every request distinct
+# (``unique``): each call embeds and scans all of its text, as if nothing had been seen before (one
+# request's checks still share theirs).
+ENV = {
+    "BENCH_UPSTREAM_KEY": "upstream-key",
+    "STRATA_GUARDRAIL_EMBEDDING_CACHE": "0",
+    "STRATA_GUARDRAIL_SCAN_CACHE": "0",  # the same prompt every call: each one is scanned, not remembered
+}
 
 
 def catalog(api_base: str) -> str:

@@ -22,6 +22,7 @@ from gateway.guardrails.policies.content import content_classifier
 from gateway.guardrails.registry import GuardrailRegistry
 from gateway.guardrails.stage import GuardrailStage
 from gateway.guardrails.store import GuardrailStore
+from gateway.guardrails.text_memo import CHECKED
 from gateway.heap import freeze_startup_heap, thaw_startup_heap
 from gateway.in_flight import InFlight
 from gateway.logs import LOG, AccessLog, configure_logging
@@ -107,6 +108,7 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         settings.guardrail_embedding_cache,
         settings.guardrail_embedding_workers,
     )
+    CHECKED.resize(settings.guardrail_scan_cache)
     resources = Resources(
         embedder=embedder,
         ner_model_path=settings.guardrail_ner_model_path,

@@ -36,6 +36,16 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 _cache_key = pytest.StashKey[str]()
 
 
+@pytest.fixture(autouse=True)
+def _forget_pii_scans() -> Iterator[None]:
+    """Each test's PII scans are its own: a test that swaps a detector or a class must not be
+    answered from the memo of a scan an earlier test made (gateway/guardrails/text_memo.py)."""
+    from gateway.guardrails.text_memo import CHECKED
+
+    CHECKED.clear()
+    yield
+
+
 @pytest.fixture
 def model_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     """A model cache directory of the test's own (an exported graph is never shared between tests),

@@ -71,6 +71,9 @@ class Settings(BaseSettings):
     # Texts whose guardrail embeddings are kept (about 1.5 KB each): a conversation re-sends its history
     # every turn. 0 keeps none between requests (one request's checks still share theirs).
     guardrail_embedding_cache: int = Field(default=4096, ge=0, le=10_000_000)
+    # Long texts (256 characters or more) whose PII scan is remembered, by a digest of the text: the
+    # history a conversation re-sends is not scanned again. 0 scans every text every time.
+    guardrail_scan_cache: int = Field(default=16_384, ge=0, le=10_000_000)
     # Worker processes of the embedded MiniLM that guardrail texts (and the default semantic cache's)
     # are spread over: one pass uses a core well, parallel passes use the others. Unset: 2 on a
     # machine with 2 cores or more (~700 MB each, started when a semantic policy first needs one).

@@ -361,3 +361,39 @@ def test_a_client_that_leaves_while_text_is_held_back_is_recorded_and_nothing_ha
     assert record["guardrail_action"] is not None
     follow = httpx.post(f"{gateway.openai_base}/chat/completions", json={**body, "stream": False}, headers=headers)
     assert follow.status_code == 200, "the gateway carries on"
+
+
+LONG_TURN = (
+    "Here is the context for my question, copied from the ticket so you have all of it. The customer "
+    "wrote from bob@northwind-traders.com on Monday about an invoice that was sent twice, and asked us to merge "
+    "the two accounts they hold. They also mentioned the export to spreadsheets timing out. "
+)
+
+
+def test_a_conversations_history_is_masked_and_blocked_on_every_turn(
+    client: openai.OpenAI, upstream: FakeUpstream
+) -> None:
+    """Each turn re-sends the history; its scan is remembered (gateway/guardrails/text_memo.py), and
+    what it found still masks and blocks on every turn."""
+    from gateway.guardrails.text_memo import CHECKED
+
+    history: list[dict[str, str]] = []
+    for turn in range(3):
+        history.append({"role": "user", "content": LONG_TURN + f"Question {turn}: what should I answer?"})
+        hits = CHECKED.hits
+        reply = client.chat.completions.create(model="gpt", messages=history, extra_headers=GUARDED)  # type: ignore[arg-type]
+        sent = [m["content"] for m in upstream.requests()[-1]["body"]["messages"]]
+        assert sent == [m["content"].replace("bob@northwind-traders.com", "{EMAIL}") for m in history]
+        # the earlier questions, and the answers sent before, each by the PII scan and the word list
+        assert CHECKED.hits - hits == 2 * max(0, 2 * turn - 1)
+        answer = f"{reply.choices[0].message.content} Answer {turn}. {LONG_TURN}"
+        history.append({"role": "assistant", "content": answer})
+    history.append({"role": "user", "content": LONG_TURN.replace("bob@northwind-traders.com", f"card {CARD}")})
+    before = len(upstream.requests())
+    blocked = client.chat.completions.create(model="gpt", messages=history, extra_headers=GUARDED)  # type: ignore[arg-type]
+    assert blocked.choices[0].finish_reason == "content_filter"
+    history[-1] = {"role": "user", "content": "Thanks, that is all."}
+    history.insert(1, {"role": "user", "content": LONG_TURN.replace("bob@northwind-traders.com", f"card {CARD}")})
+    again = client.chat.completions.create(model="gpt", messages=history, extra_headers=GUARDED)  # type: ignore[arg-type]
+    assert again.choices[0].finish_reason == "content_filter", "a remembered card in the history still blocks"
+    assert len(upstream.requests()) == before

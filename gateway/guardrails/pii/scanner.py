@@ -33,6 +33,7 @@ from gateway.guardrails.pii.keywords import NEEDLES
 from gateway.guardrails.pii.required import FOLDED_APART, required_literals
 from gateway.guardrails.pii.scan import Finding, Scan
 from gateway.guardrails.pii.spoken import rereadings
+from gateway.guardrails.text_memo import CHECKED
 
 DETECTORS: tuple[Detector, ...] = (
     *numbers.DETECTORS,
@@ -99,6 +100,19 @@ class Scanner:
         self.fan_out, self.ascii_fan_out, self.in_led_order = _fan_out(self.led)
 
     def scan(self, text: str) -> list[Finding]:
+        """The configured types' findings in ``text``, by position; a long text scanned before by
+        a scanner of the same types is answered from the memo (text_memo.py: a conversation's history)."""
+        key = CHECKED.key(("pii", self.types, REQUIRE_LITERALS), text)
+        if key is None:
+            return self._scan_text(text)
+        kept = CHECKED.get(key)
+        if kept is not None:
+            return [Finding(kind, start, end, rank) for kind, start, end, rank in kept]
+        found = self._scan_text(text)
+        CHECKED.put(key, tuple((f.type, f.start, f.end, f.rank) for f in found))
+        return found
+
+    def _scan_text(self, text: str) -> list[Finding]:
         """The configured types' findings in ``text``, by position.
 
         The detectors read the text folded (folding.py: fullwidth and other digits as ASCII,

@@ -21,19 +21,22 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, lru_cache
 from importlib import resources as package_files
+from itertools import count
 
 from gateway.guardrails.assessment import CUSTOM_WORDS, MANAGED_WORDS, Action, Detection
 from gateway.guardrails.definition import Side, WordPolicyConfig
 from gateway.guardrails.pii.folding import Folded, fold
 from gateway.guardrails.policies.base import Resources, TextUnit
 from gateway.guardrails.policies.regexes import REPORTED
+from gateway.guardrails.text_memo import CHECKED
 
 _WORD = re.compile(r"[^\W_]+")
 _PLAIN = re.compile(r"[\w\s'.\-]+")  # entries made of words, spaces and joining punctuation
 MAX_GAP = 32  # the most characters between two words of a phrase: keeps the walk linear
+_SERIALS = count()  # each word list's own, for the memo of texts checked (text_memo.py)
 
 
 @lru_cache(maxsize=4)
@@ -57,9 +60,22 @@ class WordList:
     symbols: re.Pattern[str] | None = None
     marks: re.Pattern[str] | None = None  # a character only symbol entries have: they are looked for around it
     longest: int = 0  # the longest symbol entry
+    serial: int = field(default_factory=lambda: next(_SERIALS), compare=False)
 
     def matches(self, text: str) -> list[tuple[int, int]]:
-        """The (start, end) of every listed phrase in ``text``, left to right, not overlapping."""
+        """The (start, end) of every listed phrase in ``text``, left to right, not overlapping; a
+        long text this list read before is answered from the memo (a conversation's history)."""
+        key = CHECKED.key(("words", self.serial), text)
+        if key is None:
+            return self._read(text)
+        kept = CHECKED.get(key)
+        if kept is not None:
+            return list(kept)
+        found = self._read(text)
+        CHECKED.put(key, tuple(found))
+        return found
+
+    def _read(self, text: str) -> list[tuple[int, int]]:
         folded = _folded(text)
         found = self._matches(folded.text)
         if not folded.removed:
