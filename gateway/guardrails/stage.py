@@ -3,7 +3,7 @@ sees it, its answer checked before the caller does (streams: stream.py).
 
 A call gets the guardrails it asks for and, whatever it asks, those its key, its key's team and
 its model carry by default: a caller can add guardrails, never switch one off. Several guardrails
-apply in turn; the first that blocks decides the answer, and masks accumulate.
+apply in turn, the defaults first; the first that blocks decides the answer, and masks accumulate.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from gateway.guardrails.engine import apply, guarded
 from gateway.guardrails.errors import GuardrailNotFound
 from gateway.guardrails.policies.base import GROUNDING_SOURCE, QUERY, TextUnit
 from gateway.guardrails.request import Applied, GuardrailRef, GuardrailRequest, StreamMode
-from gateway.guardrails.stream import StreamGuard
+from gateway.guardrails.stream import StreamGuard, Verdict, verdict
 from gateway.guardrails.texts import (
     embedding_units,
     input_units,
@@ -62,12 +62,14 @@ class GuardrailStage:
         self.source = source
 
     async def select(self, call: CallContext, principal: Principal, model: PublicModel) -> list[CompiledGuardrail]:
-        """The call's guardrails: asked for, then the key's, the team's and the model's defaults."""
+        """The call's guardrails: the key's, the team's and the model's defaults, then those asked
+        for. Defaults go first: a guardrail the caller chose reads the answer as they masked it, so
+        its report cannot show the caller what they withheld."""
         asked = call.guardrails.requested if call.guardrails is not None else []
         defaults = [*principal.guardrails, *principal.team_guardrails, *model.guardrails]
         wanted = [
-            *((ref, False) for ref in asked),
             *((GuardrailRef.parse(ref, "guardrails"), True) for ref in defaults),
+            *((ref, False) for ref in asked),
         ]
         if not wanted:
             return []
@@ -133,10 +135,7 @@ class GuardrailStage:
         self, call: CallContext, guardrails: Sequence[CompiledGuardrail], completion: ChatCompletion
     ) -> None:
         assert call.guardrails is not None
-        units = output_units(completion)
-        if call.guardrails.input_units:  # grounding: the sources and the query travel with the answer
-            context = [u for u in call.guardrails.input_units if u.qualifiers & {GROUNDING_SOURCE, QUERY}]
-            units = context + units
+        units = _grounding(call.guardrails.input_units) + output_units(completion)
         outcome = await self._apply(call, guardrails, Side.OUTPUT, units, call.guardrails.applied_output)
         if outcome is not None and outcome.intervened:
             replace_output(completion, outcome.outputs, outcome.blocked)
@@ -148,10 +147,12 @@ class GuardrailStage:
         checked (sync) whatever the request asks; async would send it first."""
         assert call.guardrails is not None
         request = call.guardrails
-        context = [u for u in request.input_units or () if u.qualifiers & {GROUNDING_SOURCE, QUERY}]
+        context = _grounding(request.input_units)
 
-        async def check(text: str) -> Outcome | None:
-            return await self._apply(call, guardrails, Side.OUTPUT, [*context, TextUnit(text)], request.applied_output)
+        async def check(text: str) -> Verdict:
+            first = len(request.applied_output)
+            await self._apply(call, guardrails, Side.OUTPUT, [*context, TextUnit(text)], request.applied_output)
+            return verdict([a.outcome for a in request.applied_output[first:]], len(context))
 
         return StreamGuard(check, stream_mode(request, guardrails), choices)
 
@@ -168,6 +169,7 @@ class GuardrailStage:
         current = list(units)
         last: Outcome | None = None
         masked_any = False
+        first = len(applied)  # a stream's earlier checks are in ``applied`` too: not this text's
         for guardrail in guardrails:
             outcome = await apply(guardrail, side, current)
             applied.append(Applied(guardrail.guardrail_id, guardrail.version, outcome))
@@ -182,7 +184,7 @@ class GuardrailStage:
             return None
         if masked_any and not last.blocked:
             return Outcome(
-                side, [d for a in applied for d in a.outcome.detections], [u.text for u in _guarded(current)]
+                side, [d for a in applied[first:] for d in a.outcome.detections], [u.text for u in _guarded(current)]
             )
         return last
 
@@ -197,6 +199,14 @@ def stream_mode(request: GuardrailRequest, guardrails: Sequence[CompiledGuardrai
         if guardrail.masks_output or (imposed and guardrail.output_checks):
             return "sync"
     return "async"
+
+
+def _grounding(units: list[TextUnit] | None) -> list[TextUnit]:
+    """The grounding sources and the query, which travel with the answer for contextual grounding,
+    as only that: a block the caller also marked ``guard_content`` must not take the answer's place
+    as what the output policies guard (engine.guarded) or what masking rewrites."""
+    keep = {GROUNDING_SOURCE, QUERY}
+    return [TextUnit(u.text, u.qualifiers & keep) for u in units or () if u.qualifiers & keep]
 
 
 def _remasked(units: list[TextUnit], outputs: list[str]) -> list[TextUnit]:

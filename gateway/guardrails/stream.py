@@ -21,12 +21,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable, Coroutine
-from dataclasses import dataclass
+from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from gateway.guardrails.assessment import Outcome
-from gateway.guardrails.engine import masked
+from gateway.guardrails.stream_masks import Stage, masked_through, regions, safe_cut
 from providers.canonical import ChatCompletionChunk, ChunkChoice, Delta
 
 WINDOW = 256  # characters gathered before a check
@@ -34,7 +34,25 @@ MARGIN = 96  # characters held back after a check: longer than any pattern match
 ASYNC_WINDOW = 128  # async: characters gathered before a check (each check is an assessment in the trace)
 ASYNC_WAIT = 0.25  # async: seconds the oldest unchecked text waits for company before it is checked
 
-Check = Callable[[str], Coroutine[Any, Any, Outcome | None]]  # the guardrails on some text (None: none ran)
+
+@dataclass
+class Verdict:
+    """The output guardrails on the held text: the blocked message, or each guardrail's regions on
+    it, in the order they ran (each in the text the one before it masked: stream_masks.py)."""
+
+    blocked: str | None = None
+    stages: list[Stage] = field(default_factory=list)
+
+
+def verdict(outcomes: Sequence[Outcome], unit: int) -> Verdict:
+    """The verdict of guardrails that ran in turn on a text whose answer is text unit ``unit``."""
+    for outcome in outcomes:
+        if outcome.blocked:
+            return Verdict(outcome.outputs[0])
+    return Verdict(None, [regions(outcome.detections, unit) for outcome in outcomes])
+
+
+Check = Callable[[str], Coroutine[Any, Any, Verdict]]  # the guardrails on some text
 
 
 @dataclass
@@ -57,18 +75,14 @@ class _Sync:
         return await self._release(final=True)
 
     async def _release(self, final: bool) -> tuple[str, str | None]:
-        outcome = await self.check(self.held)
+        said = await self.check(self.held)
         self.unchecked = 0
-        if outcome is not None and outcome.blocked:
+        if said.blocked is not None:
             self.held = ""
-            return "", outcome.outputs[0]
+            return "", said.blocked
         end = len(self.held) if final else _word_end(self.held, max(0, len(self.held) - MARGIN))
-        if outcome is not None:
-            for d in outcome.detections:  # never cut a match in two: hold from its start
-                if d.span is not None and d.span[1] < end < d.span[2]:
-                    end = d.span[1]
-        inside = [d for d in outcome.detections if d.span is None or d.span[2] <= end] if outcome else []
-        released = masked(self.held[:end], 0, inside)
+        end = safe_cut(said.stages, end)  # never cut a match in two: hold from its start
+        released = masked_through(said.stages, self.held[:end])
         self.held = self.held[end:]
         return released, None
 
@@ -78,7 +92,7 @@ class _Async:
     check: Check
     pending: str = ""  # released, not yet in a check
     overlap: str = ""  # the end of the last check's text, checked again with what follows
-    task: asyncio.Task[Outcome | None] | None = None
+    task: asyncio.Task[Verdict] | None = None
     blocked: str | None = None
     since: float = 0.0  # when the oldest pending text came
 
@@ -118,9 +132,9 @@ class _Async:
         """The blocked message once a check has blocked; a finished check that did not block makes
         way for the next one, on what came meanwhile."""
         if self.blocked is None and self.task is not None and self.task.done():
-            outcome, self.task = self.task.result(), None
-            if outcome is not None and outcome.blocked:
-                self.blocked = outcome.outputs[0]
+            said, self.task = self.task.result(), None
+            if said.blocked is not None:
+                self.blocked = said.blocked
             elif self._due(time.monotonic()):
                 self._launch()
         return self.blocked

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import pytest
 
 from gateway.guardrails import stream
-from gateway.guardrails.assessment import PII, Detection, Outcome
+from gateway.guardrails.assessment import PII, Detection
 from gateway.guardrails.compiled import CompiledGuardrail
 from gateway.guardrails.definition import GuardrailDefinition, Side
 from gateway.guardrails.engine import apply
@@ -60,8 +60,8 @@ def _guardrail() -> CompiledGuardrail:
 def _guard(mode: str) -> StreamGuard:
     guardrail = _guardrail()
 
-    async def check(text: str) -> Outcome | None:
-        return await apply(guardrail, Side.OUTPUT, [TextUnit(text)])
+    async def check(text: str) -> stream.Verdict:
+        return stream.verdict([await apply(guardrail, Side.OUTPUT, [TextUnit(text)])], 0)
 
     return StreamGuard(check, mode)
 
