@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm.exc import StaleDataError
 
 from gateway.db.models import ApiKey, Guardrail, GuardrailVersion, Team
 from gateway.guardrails.identifiers import DRAFT, new_id
@@ -142,6 +143,8 @@ class GuardrailStore:
                 row.updated_at = _now()
         except IntegrityError:
             raise NameTaken(definition["name"]) from None
+        except StaleDataError:  # deleted between the read and the write: no such guardrail now
+            return None
         return _draft(row)
 
     async def create_version(self, guardrail_id: str, description: str | None, token: str | None) -> int | None:

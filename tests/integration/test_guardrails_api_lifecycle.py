@@ -9,7 +9,10 @@ from contextlib import closing
 from typing import Any
 
 import pytest
+from sqlalchemy import delete
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from gateway.db.models import Guardrail
 from tests.integration.admin_helpers import Store, admin, created, stores
 from tests.integration.guardrail_api_helpers import (
     MESSAGES,
@@ -249,6 +252,26 @@ def test_an_unknown_guardrail_or_version_is_resource_not_found(control: Any, cal
     with pytest.raises(control.exceptions.ResourceNotFoundException) as caught:
         call(control)
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+
+
+def test_an_update_that_loses_a_race_with_a_delete_is_resource_not_found(
+    control: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A DeleteGuardrail that commits between UpdateGuardrail's read and its write: the update
+    found nothing to write, which is ResourceNotFoundException, not a 500."""
+    gid = create(control)["guardrailId"]
+    read = AsyncSession.get
+
+    async def read_then_deleted(self: AsyncSession, entity: Any, ident: Any, *args: Any, **kwargs: Any) -> Any:
+        row = await read(self, entity, ident, *args, **kwargs)
+        if entity is Guardrail and ident == gid:
+            gone = delete(Guardrail).where(Guardrail.id == gid).execution_options(synchronize_session=False)
+            await self.execute(gone)  # behind the session's back, as another process would
+        return row
+
+    monkeypatch.setattr(AsyncSession, "get", read_then_deleted)
+    with pytest.raises(control.exceptions.ResourceNotFoundException):
+        control.update_guardrail(guardrailIdentifier=gid, name=unique(), **MESSAGES, **WORDS)
 
 
 def test_deleting_what_a_key_or_team_uses_is_resource_in_use(gateway: RunningGateway, control: Any) -> None:
