@@ -23,6 +23,7 @@ class GuardrailRef:
 
     identifier: str
     version: str = "DRAFT"
+    param: str = field(default="guardrailIdentifier", compare=False)  # where the caller named it, for errors
 
     @classmethod
     def parse(cls, text: str, param: str) -> GuardrailRef:
@@ -32,7 +33,7 @@ class GuardrailRef:
             raise InvalidRequest(
                 f"{param} must be ID or ID:VERSION (a version number or DRAFT), not {text!r}.", param=param
             )
-        return cls(match.group("id"), match.group("version") or "DRAFT")
+        return cls(match.group("id"), match.group("version") or "DRAFT", param)
 
 
 def refs(value: Any, param: str) -> list[GuardrailRef]:

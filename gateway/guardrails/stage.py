@@ -96,12 +96,12 @@ class GuardrailStage:
     async def guardrail(self, ref: GuardrailRef) -> CompiledGuardrail:
         """One guardrail version, compiled (a 400 naming the parameter when it does not exist)."""
         if self.source is None:
-            raise InvalidRequest("This gateway has no guardrails.", param="guardrailIdentifier")
+            raise InvalidRequest("This gateway has no guardrails.", param=ref.param)
         try:
             return await self.source.get(ref.identifier, ref.version)
         except GuardrailNotFound:
             raise InvalidRequest(
-                f"The guardrail {ref.identifier!r} version {ref.version} does not exist.", param="guardrailIdentifier"
+                f"The guardrail {ref.identifier!r} version {ref.version} does not exist.", param=ref.param
             ) from None
 
     async def check_chat_input(

@@ -10,8 +10,8 @@ with the guardrail's blocked message: nothing unsafe leaves. ANONYMIZE masks acr
 came since the last one (ASYNC_WINDOW characters, or less once the oldest of it has waited
 ASYNC_WAIT seconds: a slow model's words are checked as they come, not 128 characters later; the
 rest at the end; plus an overlap, so a match across two checks is seen whole); the first check that
-blocks cuts the stream at the next chunk with the blocked message (after a blank line when the text
-sent before it ends in a word) and a well-formed end (``content_filter``). Masking
+blocks cuts the stream at the next chunk with the blocked message (on a line of its own, after a
+blank line when text was sent before it) and a well-formed end (``content_filter``). Masking
 cannot apply to text already sent (Bedrock's async mode does not mask), so the stage runs a
 guardrail that masks answers, or one the caller did not choose, in sync mode whatever the request
 asks (stage.py, ``stream_mode``).
@@ -155,7 +155,7 @@ class StreamGuard:
         self._choices: dict[int, _Sync | _Async] = {}
         self._asked = choices
         self._finished: set[int] = set()  # choices whose finish_reason was sent
-        self._mid_line: set[int] = set()  # choices whose text sent so far ends in a word
+        self._ends: dict[int, str] = {}  # each choice's last two characters sent
         self.ended = False  # a check blocked: the caller must stop reading the upstream
 
     def _for(self, index: int) -> _Sync | _Async:
@@ -197,10 +197,14 @@ class StreamGuard:
 
     def _sent(self, index: int, text: str) -> None:
         if text:
-            if text[-1].isspace():
-                self._mid_line.discard(index)
-            else:
-                self._mid_line.add(index)
+            self._ends[index] = (self._ends.get(index, "") + text)[-2:]
+
+    def _own_line(self, index: int, message: str) -> str:
+        """The blocked message on a line of its own after whatever text this choice sent."""
+        sent = self._ends.get(index, "")
+        if not sent or sent.endswith("\n\n"):
+            return message
+        return ("\n" if sent.endswith("\n") else "\n\n") + message
 
     def cancel(self) -> None:
         """The stream ended early (the caller left, a failure): stop every background check."""
@@ -213,10 +217,7 @@ class StreamGuard:
         self.ended = True
         self.cancel()
         indexes = sorted((set(range(self._asked)) | self._choices.keys()) - self._finished)
-        return [
-            _text_chunk(like, index, "\n\n" + message if index in self._mid_line else message, "content_filter")
-            for index in indexes
-        ]
+        return [_text_chunk(like, index, self._own_line(index, message), "content_filter") for index in indexes]
 
 
 def _text_chunk(like: ChatCompletionChunk, index: int, text: str, finish: str | None) -> ChatCompletionChunk:

@@ -231,10 +231,20 @@ def test_a_keys_default_guardrail_applies_to_every_call_of_the_key(
     assert reply.choices[0].message.content == BLOCKED_IN
 
 
-def test_an_unknown_guardrail_is_a_400_naming_it(client: openai.OpenAI) -> None:
+def test_an_unknown_guardrail_is_a_400_naming_it_and_where_the_caller_named_it(
+    gateway: RunningGateway, client: openai.OpenAI
+) -> None:
     with pytest.raises(openai.BadRequestError) as raised:
         client.chat.completions.create(model="gpt", messages=USER, extra_headers={"x-strata-guardrail": "nope:3"})
     assert "nope" in raised.value.message
+    assert raised.value.param == "x-strata-guardrail"
+    with pytest.raises(openai.BadRequestError) as raised:
+        client.chat.completions.create(model="gpt", messages=USER, extra_body={"guardrails": ["nope"]})
+    assert raised.value.param == "guardrails"
+    applied = httpx.post(
+        f"{gateway.openai_base}/guardrails/apply", json={"guardrail": "nope", "text": "x"}, headers=gateway.headers()
+    )
+    assert applied.status_code == 400 and applied.json()["error"]["param"] == "guardrail"
 
 
 def test_converse_speaks_guardrail_config_with_a_trace(gateway: RunningGateway, upstream: FakeUpstream) -> None:

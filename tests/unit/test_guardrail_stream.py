@@ -157,7 +157,7 @@ def test_sync_mode_releases_whole_words_before_a_later_block() -> None:
     words_ = " ".join(f"word{i}" for i in range(80)) + " "
     sent, finish, _ = _run("sync", [words_, "and then project nightingale"])
     assert finish == "content_filter"
-    released = sent.removesuffix("Sorry, I cannot say that.")
+    released = sent.removesuffix("\n\nSorry, I cannot say that.")
     assert released.endswith(" ") and released.split()[-1] in words_.split()
 
 
@@ -196,3 +196,19 @@ def test_async_modes_blocked_message_starts_on_its_own_line_after_a_cut_word() -
     sent, finish, _ = _run("async", [FILLER + "project nightingale indeed", " and more", " stuff"])
     assert finish == "content_filter"
     assert sent.endswith("indeed and more\n\nSorry, I cannot say that.")
+
+
+@pytest.mark.parametrize(
+    "pieces",
+    [
+        [FILLER + "project nightingale indeed ", "and more ", "stuff "],
+        [FILLER + "project nightingale indeed\n", "more\n", "stuff\n"],
+        [FILLER + "project nightingale.\n\n", "More.\n\n", "End.\n\n"],
+    ],
+    ids=["after a space", "after a newline", "after a blank line"],
+)
+def test_async_modes_blocked_message_is_on_a_line_of_its_own_however_the_text_before_ends(pieces: list[str]) -> None:
+    sent, finish, _ = _run("async", pieces)
+    assert finish == "content_filter"
+    before, _, message = sent.rpartition("Sorry, I cannot say that.")
+    assert message == "" and before.endswith("\n\n") and not before.endswith("\n\n\n"), repr(sent[-60:])
