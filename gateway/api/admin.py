@@ -7,9 +7,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query
 
 from gateway.deps import ApiKey, Call, State
-from gateway.errors import NotFound, PermissionDenied, ServiceUnavailable
+from gateway.errors import InvalidRequest, NotFound, PermissionDenied, ServiceUnavailable
 from gateway.lifespan import AppState
 from gateway.services.audit import AuditLog
+from gateway.services.cache.caller_text import shown
 from gateway.services.context import Principal
 
 SURFACE = "admin"
@@ -62,6 +63,9 @@ async def reset_deployments(state: AppState, deployment_id: str | None) -> list[
     return ids
 
 
+MAX_TEAM = 200  # characters: CacheClear.team and the audit log's target_id
+
+
 @router.delete("/cache", summary="Drop cached answers: a model's, a team's, or all")
 async def clear_cache(
     state: State,
@@ -71,12 +75,14 @@ async def clear_cache(
 ) -> dict[str, int]:
     """Every gateway process forgets them (the semantic index too): at once with Redis, within a
     second through the database without; how many went here."""
+    if team is not None and len(team) > MAX_TEAM:  # no team has such an id; the clear and audit rows keep 200
+        raise InvalidRequest(f"team: a team id, at most {MAX_TEAM} characters.", param="team")
     if state.cache is None:
         return {"deleted": 0, "semantic_deleted": 0}
     if model is not None:
         found = state.catalog.find(model)
         if found is None:
-            raise NotFound(f"No model {model!r}.")
+            raise NotFound(f"No model {shown(model)!r}.")
         model = found.name  # an alias's answers are its model's
     try:
         dropped = await state.cache.clear(model, team)

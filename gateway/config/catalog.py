@@ -145,9 +145,9 @@ class Catalog(_Strict):
                     problems.append((path, f"no model named {other!r} in this catalog"))
                 elif self.models[other].router is not None:
                     problems.append((path, f"{other!r} is a prompt router; name a model with deployments"))
-                elif where.endswith("embedding_model") and _chat_only(self.models[other]):
+                elif where.endswith("embedding_model") and _cannot_embed(self.models[other]):
                     # the cache never hit and the router sent everything to one side, warnings aside
-                    problems.append((path, f"{other!r} answers chat, not embeddings; name a model that embeds"))
+                    problems.append((path, f"{other!r} answers chat, not embeddings; {_EMBEDS}"))
             problems += self._guardrail_problems(name, entry)
         return problems + self._alias_problems() + self._deployment_id_problems()
 
@@ -291,13 +291,19 @@ def parse_catalog(text: str, source: str = "<config>", environ: Mapping[str, str
     return catalog
 
 
-def _chat_only(entry: ModelEntry) -> bool:
-    """Every deployment is the echo model or a local model serving chat (a remote one may well embed:
-    not known here)."""
+_EMBEDS = "name a model that embeds (a remote deployment embeds with `embeddings: true`)"
+
+
+def _cannot_embed(entry: ModelEntry) -> bool:
+    """No deployment can embed, as its config says: the echo model, a local model serving chat, a
+    remote one without ``embeddings: true`` (OpenAI-compatible, litellm, and any provider whose
+    config has that switch: it is what their ``embed`` checks). A provider without the switch may."""
 
     def chats(deployment: object) -> bool:
         provider = getattr(deployment, "provider", None)
-        return provider == "echo" or (provider == "local" and getattr(deployment, "task", None) == "chat")
+        if provider == "echo" or (provider == "local" and getattr(deployment, "task", None) == "chat"):
+            return True
+        return getattr(deployment, "embeddings", None) is False
 
     return bool(entry.deployments) and all(chats(d) for d in entry.deployments)
 

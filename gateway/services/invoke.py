@@ -28,7 +28,7 @@ from gateway.guardrails.compiled import CompiledGuardrail
 from gateway.guardrails.stage import GuardrailStage, blocked_stream
 from gateway.observability.tracing import stage
 from gateway.services.auth import Authenticator
-from gateway.services.cache.stage import CachePlan, CacheStage, no_cache
+from gateway.services.cache.stage import CachePlan, CacheStage, embeddings_uncached, no_cache
 from gateway.services.capability_checks import check_chat, check_logprobs_guarded
 from gateway.services.catalog import DeploymentHandle, ModelCatalog, PublicModel
 from gateway.services.context import CallContext, Principal
@@ -246,6 +246,7 @@ class InvokeService:
                 blocked = await self.guardrails.check_embeddings_input(call, guardrails, request)
             if blocked is not None:
                 raise ContentPolicyViolation(blocked, code="guardrail_intervened")
+        embeddings_uncached(call)  # the cache lookup's place: only-if-cached is a 504 here
         with stage(call, "quota.reserve"):
             held = await self.quotas.reserve_embeddings(call, principal, model, request)
         response = (await self._or_release(call, held, self._serve(call, model, _embed_invoke(request)))).value

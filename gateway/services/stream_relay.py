@@ -223,9 +223,9 @@ class ChatStream:
             closer = getattr(self._source, "aclose", None)
             if closer is not None:
                 await closer()
-            await self._settle_usage()
+            settled = await self._settle_usage()
             if self._recorder is not None and self._ended and self.call.error_type is None:
-                self._recorder.completed(self.usage)
+                self._recorder.completed(settled)  # what the call was billed at: a hit's usage and savings
         finally:
             if self._on_close is not None:
                 await self._on_close()
@@ -243,8 +243,11 @@ class ChatStream:
             id=self._last.id, created=self._last.created, model=self._model, choices=[], usage=self.usage
         )
 
-    async def _settle_usage(self) -> None:
+    async def _settle_usage(self) -> Usage:
+        """Record the call's usage (counted when the upstream sent none) and return it."""
         if self.usage is not None:
             self.call.record_usage(self.usage, estimated=self.call.usage_estimated)
-        else:
-            self.call.record_usage(await self._count_usage(), estimated=True)
+            return self.usage
+        counted = await self._count_usage()
+        self.call.record_usage(counted, estimated=True)
+        return counted

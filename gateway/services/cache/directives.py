@@ -10,6 +10,7 @@ so skipping it costs no one but the caller.
 from __future__ import annotations
 
 from gateway.errors import InvalidRequest
+from gateway.services.cache.caller_text import shown
 
 NO_READ = 1
 NO_STORE = 2
@@ -28,7 +29,8 @@ def parse_directives(value: str) -> int:
         flag = _FLAGS.get(word)
         if flag is None:
             raise InvalidRequest(
-                f"Header {HEADER} takes no-cache, no-store, bypass or only-if-cached, not {word!r}.", param=HEADER
+                f"Header {HEADER} takes no-cache, no-store, bypass or only-if-cached, not {shown(word)!r}.",
+                param=HEADER,
             )
         flags |= flag
     if flags & ONLY_IF_CACHED and flags & NO_READ:

@@ -313,5 +313,12 @@ def no_cache(call: CallContext) -> None:
         raise _not_cached(f"model {call.model!r} has no response cache")
 
 
+def embeddings_uncached(call: CallContext) -> None:
+    """Embeddings are never cached: ``only-if-cached`` is always a 504 there (the model must not
+    be asked); ``no-cache``, ``no-store`` and ``bypass`` have nothing to skip."""
+    if call.cache_directives & ONLY_IF_CACHED:
+        raise _not_cached("embeddings are never cached")
+
+
 def _not_cached(why: str) -> NotCached:
     return NotCached(f"only-if-cached: {why}.", code="not_cached")
