@@ -152,7 +152,7 @@ def build_state(settings: Settings, catalog: Catalog, master_key: str) -> AppSta
         cache=cache,
     )
     state.observer = build_observer(state, catalog)
-    state.alerts = build_monitor(settings, db)
+    state.alerts = build_monitor(settings, db, models)
     return state
 
 

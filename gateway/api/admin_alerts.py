@@ -18,7 +18,7 @@ from gateway.deps import State
 from gateway.errors import NotFound, ServiceUnavailable
 from gateway.lifespan import AppState
 from gateway.services.alerts.monitor import AlertMonitor
-from gateway.services.alerts.store import AlertFilter, alert_json
+from gateway.services.alerts.store import AlertFilter, alert_json, shown_id
 from gateway.services.audit import PAGE_CURSOR, AuditLog
 
 router = APIRouter(prefix="/admin", tags=["Admin: budget alerts"])
@@ -49,9 +49,11 @@ async def list_alerts(
 
 @router.post("/alerts/{alert_id}/redeliver", summary="Send an alert's webhook again (at the next check)")
 async def redeliver(alert_id: str, state: State, admin: Admin) -> dict[str, Any]:
-    monitor = _monitor(state)
-    row = await monitor.store.redeliver(alert_id, datetime.now(UTC), monitor.max_age_s)
-    if row is None:
-        raise NotFound(f"No alert {alert_id!r}.")
+    """To the URL the key's or team's rules name now (``webhook_url_source``: ``rule``, ``default``
+    for the gateway's, or ``recorded`` when the rules are gone and the alert's own URL is kept)."""
+    found = await _monitor(state).redeliver(alert_id, datetime.now(UTC))
+    if found is None:
+        raise NotFound(f"No alert {shown_id(alert_id)!r}.")
+    row, where = found
     await AuditLog(state.db.sessions).record(admin.key_id, "api", "redeliver", "alert", alert_id)
-    return alert_json(row)
+    return {**alert_json(row), "webhook_url_source": where.source}

@@ -180,14 +180,18 @@ class Settings(BaseSettings):
             )
         return value
 
-    @field_validator("master_key", "secret_key")
+    @field_validator("master_key", "secret_key", "alert_webhook_secret")
     @classmethod
     def _not_empty(cls, value: SecretStr | None, info: ValidationInfo) -> SecretStr | None:
         """An empty master key let nobody administer the gateway; a short secret key seals stored keys
-        weakly. (A master key's length is the operator's choice: LiteLLM's examples use sk-1234.)"""
+        weakly; an empty webhook secret signs alerts with a key anyone knows, so anyone could forge
+        one (``STRATA_ALERT_WEBHOOK_SECRET=${UNSET}`` in a template). (A master key's length is the
+        operator's choice: LiteLLM's examples use sk-1234.)"""
         if value is None:
             return value
         secret = value.get_secret_value()
+        if not secret.strip() and info.field_name == "alert_webhook_secret":
+            raise ValueError("is empty: set a secret, or unset it (alerts are then recorded, not sent)")
         if not secret.strip():
             raise ValueError("is empty: unset it to have one generated, or set a key")
         if info.field_name == "secret_key" and len(secret) < 16:

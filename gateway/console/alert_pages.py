@@ -12,7 +12,7 @@ from starlette.responses import RedirectResponse, Response
 
 from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep, audit_log
 from gateway.errors import NotFound, ServiceUnavailable
-from gateway.services.alerts.store import AlertFilter
+from gateway.services.alerts.store import AlertFilter, shown_id
 
 router = APIRouter()
 PAGE = 50
@@ -64,8 +64,7 @@ async def redeliver(request: Request, alert_id: str, state: StateDep, submitted:
     monitor = state.alerts
     if monitor is None:
         raise ServiceUnavailable("Budget alerts are not available in this gateway.")
-    row = await monitor.store.redeliver(alert_id, datetime.now(UTC), monitor.max_age_s)
-    if row is None:
-        raise NotFound(f"There is no alert {alert_id!r}.")
+    if await monitor.redeliver(alert_id, datetime.now(UTC)) is None:  # to the rule's current URL
+        raise NotFound(f"There is no alert {shown_id(alert_id)!r}.")
     await audit_log(state).record(submitted.session.key_id, "console", "redeliver", "alert", alert_id)
     return RedirectResponse(f"{request.scope.get('root_path', '')}/alerts?redelivered={alert_id}", status_code=303)

@@ -2,7 +2,9 @@
 
 Periods are UTC, named as the alert rows name them: ``day:2026-12-04``, ``month:2026-12``, and for
 spend-rate alerts the aligned window in which the anomaly was seen, ``window:60m:2026-12-04T13:00Z``
-(windows aligned to multiples of their length since the epoch; one alert per scope per window).
+(windows aligned to multiples of their length since the epoch). The spend itself is the sliding
+window's (the last ``window_minutes``), so a burst outlives its aligned window: the store keeps a
+scope's next spend-rate alert back until a full window has passed since its last one.
 """
 
 from __future__ import annotations

@@ -5,7 +5,9 @@ not NULL), their spend from the ledger (gateway/services/alerts/spend.py), and r
 crossing it has not recorded yet (the table's unique constraint decides between processes: only
 the process whose insert lands logs the alert). Then it delivers the alerts that are due: new ones,
 and pending ones whose retry time has come, each claimed first so that one process sends it.
-Deliveries are tasks of their own, so a slow receiver never delays detection.
+Deliveries are tasks of their own, so a slow receiver never delays detection. A spend-rate crossing
+that the store kept quiet (its scope alerted less than a window ago) is tried again at the next
+check, so a rate that stays too high alerts again once a full window has passed.
 
 Spend lags calls by the usage writer's flush interval plus this interval (seconds, by default).
 """
@@ -14,7 +16,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import httpx
 from sqlalchemy import select
@@ -22,14 +26,18 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from gateway.config.settings import Settings
 from gateway.db.database import STORE_OUTAGES, Database
-from gateway.db.models import ApiKey, Team
+from gateway.db.models import ApiKey, BudgetAlert, Team
 from gateway.logs import LOG
 from gateway.schemas.limits import Limits
 from gateway.services.alerts.detect import Crossing, Scope, ScopeKind, rate_crossing, threshold_crossings
+from gateway.services.alerts.owners import Redelivery
 from gateway.services.alerts.rules import parse_stored
-from gateway.services.alerts.spend import spend_of
+from gateway.services.alerts.spend import charging_models, spend_of
 from gateway.services.alerts.store import AlertStore
 from gateway.services.alerts.webhook import WebhookConfig, deliver
+
+if TYPE_CHECKING:
+    from gateway.services.catalog import PublicModel
 
 Identity = tuple[str, str, str, float, str]
 
@@ -68,8 +76,10 @@ class AlertMonitor:
         interval_s: float,
         redelivery_s: float,
         max_age_s: float,
+        charging: frozenset[str] = frozenset(),
     ) -> None:
         self._sessions = sessions
+        self._charging = charging  # models whose cache hits count at their original cost
         self.store = store
         self._webhook = webhook
         self._interval_s = interval_s
@@ -118,7 +128,7 @@ class AlertMonitor:
         scopes = await load_scopes(self._sessions)
         crossings: list[Crossing] = []
         if scopes:
-            spends = await spend_of(self._sessions, scopes, now)
+            spends = await spend_of(self._sessions, scopes, now, self._charging)
             for scope in scopes:
                 spend = spends[f"{scope.kind}:{scope.id}"]
                 crossings += threshold_crossings(scope, spend, now.date())
@@ -126,8 +136,8 @@ class AlertMonitor:
                     crossings.append(rate)
         current = {crossing.identity for crossing in crossings}
         for crossing in crossings:
-            if crossing.identity not in self._seen:
-                await self._record(crossing, now)
+            if crossing.identity not in self._seen and not await self._record(crossing, now):
+                current.discard(crossing.identity)  # a spend rate kept quiet: asked again next check
         self._seen = current  # a period that ended drops out: the set stays as small as the rules
         for alert_id in await self.store.due(now):
             if alert_id not in self._deliveries:
@@ -140,10 +150,12 @@ class AlertMonitor:
         finally:
             self._deliveries.pop(alert_id, None)
 
-    async def _record(self, crossing: Crossing, now: datetime) -> None:
+    async def _record(self, crossing: Crossing, now: datetime) -> bool:
+        """False for a spend-rate crossing not recorded: kept quiet (a recent alert of its rule), or
+        recorded by another process; asked again at the next check (one cheap insert)."""
         alert_id = await self.store.insert(crossing, crossing.scope.rules.webhook_url, now, self.max_age_s)
         if alert_id is None:
-            return  # another process (or this one, before a restart) recorded it
+            return crossing.kind != "spend_rate"  # another process (or this one, before a restart) recorded it
         fields = {
             "alert_id": alert_id,
             "scope_kind": crossing.scope.kind,
@@ -156,6 +168,11 @@ class AlertMonitor:
             "spend_usd": round(crossing.spend_usd, 8),
         }
         LOG.warning("budget alert", extra={"fields": fields})
+        return True
+
+    async def redeliver(self, alert_id: str, now: datetime) -> tuple[BudgetAlert, Redelivery] | None:
+        """The alert, pending again and due at the next check, to its rule's current URL."""
+        return await self.store.redeliver(alert_id, now, self.max_age_s, self._webhook.default_url)
 
     async def _deliver_round(self, alert_id: str) -> None:
         try:
@@ -174,8 +191,9 @@ class AlertMonitor:
             LOG.exception("budget alert delivery failed", extra={"fields": {"alert_id": alert_id}})
 
 
-def build_monitor(settings: Settings, db: Database) -> AlertMonitor:
-    """The monitor the settings describe (started by the lifespan when ``settings.alerts``)."""
+def build_monitor(settings: Settings, db: Database, models: Iterable[PublicModel] = ()) -> AlertMonitor:
+    """The monitor the settings describe (started by the lifespan when ``settings.alerts``);
+    ``models``: the catalog, for the models whose cache hits the budgets charge."""
     secret = settings.alert_webhook_secret
     webhook = WebhookConfig(
         default_url=settings.alert_webhook_url,
@@ -191,4 +209,5 @@ def build_monitor(settings: Settings, db: Database) -> AlertMonitor:
         interval_s=settings.alert_interval_s,
         redelivery_s=settings.alert_redelivery_s,
         max_age_s=settings.alert_max_age_s,
+        charging=charging_models(models),
     )

@@ -5,7 +5,9 @@
 UTC month). Values above 1 (up to 10) alert on overspend, which quotas' estimates may allow.
 ``spend_rate`` alerts when the spend of the last ``window_minutes`` exceeds ``multiplier`` times
 the average spend of a window that long over the previous 7 UTC days (and at least ``min_usd``),
-or exceeds ``usd_per_hour`` (scaled to the window); once per aligned window.
+or exceeds ``usd_per_hour`` (scaled to the window); once per burst: after an alert, the rule
+alerts again only once a full window has passed (alerts/store.py), so the spend it alerted on has
+left the window.
 ``webhook_url`` overrides the gateway's STRATA_ALERT_WEBHOOK_URL for this scope. The signing
 secret is the gateway's alone (STRATA_ALERT_WEBHOOK_SECRET), never stored with a rule.
 """

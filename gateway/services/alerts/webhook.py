@@ -2,10 +2,11 @@
 
 Retried within the round (tenacity, exponential backoff from ``backoff_s``, at most 30 s between
 tries): connection errors, timeouts, 5xx, 408 and 429. Each attempt is recorded as it ends
-(``attempts``, ``last_error``). Each attempt is signed afresh, so a late retry still carries a
-current timestamp. A 2xx is delivered; another 4xx means the receiver refused it for good (a bad
-URL, a secret it does not know): no more rounds until an admin asks for a redelivery. A round that
-runs out of attempts leaves the alert pending for the monitor's next round.
+(``attempts``, ``last_error``, and the URL it went to in ``webhook_url``). Each attempt is signed
+afresh, so a late retry still carries a current timestamp. A 2xx is delivered; another 4xx means
+the receiver refused it for good (a bad URL, a secret it does not know): no more rounds until an
+admin asks for a redelivery. A round that runs out of attempts leaves the alert pending for the
+monitor's next round.
 """
 
 from __future__ import annotations
@@ -106,9 +107,9 @@ async def deliver(client: httpx.AsyncClient, store: AlertStore, row: BudgetAlert
                 try:
                     await _attempt(client, url, body, row, config.secret)
                 except (_Retryable, _Refused) as exc:
-                    await store.attempted(row.id, str(exc))
+                    await store.attempted(row.id, str(exc), url)
                     raise
-                await store.attempted(row.id, None)
+                await store.attempted(row.id, None, url)
     except _Retryable:
         return "retry_later"
     except _Refused as exc:
