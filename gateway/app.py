@@ -39,6 +39,7 @@ from gateway.api.asgi_routes import AsgiRoute, is_json
 from gateway.api.docs import install_openapi
 from gateway.api.rendering import error_response
 from gateway.api.route_table import OTHER, RouteTable
+from gateway.caller_text import shown
 from gateway.config.catalog import Catalog
 from gateway.config.loading import load_configuration
 from gateway.config.secrets import ensure_master_key
@@ -152,7 +153,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
     error: StrataError
     if exc.status_code == 404:
-        error = NotFound(f"Unknown path: {request.method} {request.url.path}")
+        error = NotFound(f"Unknown path: {shown(request.method)} {shown(request.url.path)}")
     elif exc.status_code == 413:  # the request boundary's body limit (middleware.bounded)
         error = PayloadTooLarge(str(exc.detail))
     elif exc.status_code == 405:

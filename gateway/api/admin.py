@@ -6,11 +6,11 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query
 
+from gateway.caller_text import shown
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import InvalidRequest, NotFound, PermissionDenied, ServiceUnavailable
 from gateway.lifespan import AppState
 from gateway.services.audit import AuditLog
-from gateway.services.cache.caller_text import shown
 from gateway.services.context import Principal
 
 SURFACE = "admin"

@@ -13,6 +13,7 @@ from typing import Any
 from fastapi import APIRouter
 
 from gateway.api.admin import Admin
+from gateway.caller_text import shown
 from gateway.deps import State
 from gateway.errors import NotFound
 from gateway.lifespan import AppState
@@ -42,7 +43,7 @@ async def list_keys(state: State, _: Admin, team_id: str | None = None, include_
 async def get_key(key_id: str, state: State, _: Admin) -> Any:
     row = await state.keys.get(key_id)
     if row is None:
-        raise NotFound(f"No key {key_id!r}.")
+        raise NotFound(f"No key {shown(key_id)!r}.")
     return row
 
 
@@ -79,7 +80,7 @@ async def list_teams(state: State, _: Admin) -> list[Any]:
 async def get_team(team_id: str, state: State, _: Admin) -> Any:
     team = await state.teams.get(team_id)
     if team is None:
-        raise NotFound(f"No team {team_id!r}.")
+        raise NotFound(f"No team {shown(team_id)!r}.")
     return team
 
 

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
 
 from gateway.api.admin import reset_deployments
+from gateway.caller_text import shown
 from gateway.console.deployments import deployment_rows
 from gateway.console.deps import ConsoleDep, Form, SignedIn, StateDep, audit_log
 from gateway.errors import NotFound, ServiceUnavailable
@@ -61,7 +62,7 @@ async def models_page(
 async def reset(request: Request, state: StateDep, submitted: Form) -> Response:
     wanted = submitted.form.get("deployment") or None
     if wanted is not None and not state.invoker.router.knows(wanted):
-        raise NotFound(f"There is no deployment {wanted!r}.")
+        raise NotFound(f"There is no deployment {shown(wanted)!r}.")
     ids = await reset_deployments(state, wanted)
     await audit_log(state).record(submitted.session.key_id, "console", "reset", "deployment", wanted, {"reset": ids})
     done = wanted or "all"
@@ -73,7 +74,7 @@ async def clear_cache(request: Request, state: StateDep, submitted: Form) -> Res
     model = submitted.form.get("model")
     entry = next((m for m in state.catalog if m.name == model), None)
     if entry is None or entry.cache is None or state.cache is None:
-        raise NotFound(f"There is no model {model!r} with a response cache.")
+        raise NotFound(f"There is no model {shown(model or '')!r} with a response cache.")
     try:
         dropped = await state.cache.clear(model, None)
     except Exception as exc:  # boundary: the store (Redis) failed; nothing was confirmed dropped

@@ -53,3 +53,21 @@ def test_an_unknown_model_s_name_is_cut_short_in_the_404(shared_gateway: Running
     )
     assert response.status_code == 404
     assert len(response.text) < 1000
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [
+        ("GET", "/v1/" + "p" * 5_000),
+        ("GET", "/admin/keys/" + "k" * 5_000),
+        ("GET", "/admin/teams/" + "t" * 5_000),
+        ("DELETE", "/admin/keys/" + "k" * 5_000),
+    ],
+    ids=["an unknown path", "an unknown key", "an unknown team", "deleting an unknown key"],
+)
+def test_an_unknown_path_key_or_team_is_cut_short_in_the_404(
+    shared_gateway: RunningGateway, method: str, path: str
+) -> None:
+    response = httpx.request(method, f"{shared_gateway.base_url}{path}", headers=shared_gateway.headers())
+    assert response.status_code == 404
+    assert len(response.text) < 1000

@@ -9,8 +9,8 @@ so skipping it costs no one but the caller.
 
 from __future__ import annotations
 
+from gateway.caller_text import shown
 from gateway.errors import InvalidRequest
-from gateway.services.cache.caller_text import shown
 
 NO_READ = 1
 NO_STORE = 2

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
+from gateway.caller_text import shown
 from gateway.db.models import ApiKey, Team
 from gateway.errors import Conflict, InvalidRequest, NotFound
 from gateway.guardrails.request import GuardrailRef
@@ -36,7 +37,7 @@ async def _team_still_there(team_id: str | None) -> AsyncIterator[None]:
     try:
         yield
     except IntegrityError:
-        raise InvalidRequest(f"No team {team_id!r}.", param="team_id") from None
+        raise InvalidRequest(f"No team {shown(team_id or '')!r}.", param="team_id") from None
 
 
 class KeyAdmin:
@@ -70,7 +71,7 @@ class KeyAdmin:
 
     async def check_team(self, team_id: str | None) -> None:
         if team_id is not None and await self.state.teams.get(team_id) is None:
-            raise InvalidRequest(f"No team {team_id!r}.", param="team_id")
+            raise InvalidRequest(f"No team {shown(team_id)!r}.", param="team_id")
 
     async def create_key(self, body: KeyCreate) -> tuple[ApiKey, str]:
         """The new key's row and its secret (shown once, by the caller)."""
@@ -95,21 +96,21 @@ class KeyAdmin:
         async with _team_still_there(body.team_id):
             row = await self.state.keys.update(key_id, changes)
         if row is None:
-            raise NotFound(f"No key {key_id!r}.")
+            raise NotFound(f"No key {shown(key_id)!r}.")
         await self.state.key_directory.invalidate(key_id)  # the team's limits are part of the cached principal
         await self._audit("update", "key", key_id, _shown(changes))
         return row
 
     async def delete_key(self, key_id: str) -> None:
         if not await self.state.keys.delete(key_id):
-            raise NotFound(f"No key {key_id!r}.")
+            raise NotFound(f"No key {shown(key_id)!r}.")
         await self.state.key_directory.invalidate(key_id)
         await self._audit("delete", "key", key_id)
 
     async def revoke_key(self, key_id: str) -> ApiKey:
         row = await self.state.keys.update(key_id, {"revoked": True})
         if row is None:
-            raise NotFound(f"No key {key_id!r}.")
+            raise NotFound(f"No key {shown(key_id)!r}.")
         await self.state.key_directory.invalidate(key_id)
         await self._audit("revoke", "key", key_id)
         return row
@@ -140,7 +141,7 @@ class KeyAdmin:
         except IntegrityError:  # renamed by another request since the check
             raise Conflict(f"A team named {body.name!r} exists already.", param="name") from None
         if team is None:
-            raise NotFound(f"No team {team_id!r}.")
+            raise NotFound(f"No team {shown(team_id)!r}.")
         for key in await self.state.keys.list(team_id, include_revoked=True):
             await self.state.key_directory.invalidate(key.id)
         await self._audit("update", "team", team_id, changes)
@@ -154,7 +155,7 @@ class KeyAdmin:
                 "A key joined the team while it was being deleted; look at its keys and try again."
             ) from None
         if active is None:
-            raise NotFound(f"No team {team_id!r}.")
+            raise NotFound(f"No team {shown(team_id)!r}.")
         if active:
             keys = f"{active} active key{'s' if active != 1 else ''}"
             raise Conflict(

@@ -1,5 +1,5 @@
-"""Caller text echoed in the cache's errors (a model's name, a directive), cut short as the chat
-404 cuts an unknown model's name (services/catalog.py): a caller's megabyte goes in no message,
+"""Caller text echoed in errors (a model's name, a path, a key's id, a directive), cut short as the
+chat 404 cuts an unknown model's name (services/catalog.py): a caller's megabyte goes in no message,
 span, log line or audit record."""
 
 from __future__ import annotations
