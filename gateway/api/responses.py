@@ -117,10 +117,12 @@ def _guardrail_report(call: CallContext) -> Json:
 
 def _saver(state: AppState, call: CallContext, owner: str, body: ResponsesRequest, turn: Turn) -> Save:
     """Stores a finished response with the conversation so far: what the model saw this turn (with
-    any masks the input guardrails applied), then what it answered."""
+    any masks the input guardrails applied; nothing when they blocked it, so that no follow-up, on
+    any key or model, sends the blocked text to a model), then what it answered."""
 
     async def save(response: Json) -> bool:
-        messages = turn.request.messages[turn.first :]
+        blocked = call.guardrails is not None and call.guardrails.input_blocked
+        messages = [] if blocked else turn.request.messages[turn.first :]
         conversation = [m.model_dump(mode="json", exclude_none=True) for m in messages]
         conversation.append(assistant_message(response["output"]))
         stored = StoredTurn(

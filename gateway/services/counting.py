@@ -51,6 +51,9 @@ async def while_counting(
     except BaseException:
         counting.cancel()
         raise
+    if call.guardrails is not None and call.guardrails.input_blocked:  # no model read it: nothing charged
+        counting.cancel()
+        return started, 0
     return started, await counting
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import anthropic
 import openai
 import pytest
 import yaml
@@ -283,3 +284,26 @@ def test_a_blocked_word_in_a_tool_result_blocks_the_request(gateway: RunningGate
         )
     assert reply.choices[0].finish_reason == "content_filter"
     assert not [r for r in upstream.requests() if r["path"].endswith("/completions")], "never reached the model"
+
+
+def test_a_blocked_prompt_s_stream_counts_no_input_tokens_from_its_first_event(
+    gateway: RunningGateway, runtime: Any, upstream: FakeUpstream
+) -> None:
+    """message_start carried the prompt's count while the end said 0: a blocked prompt is charged
+    nothing, and Anthropic's clients read the count at the start."""
+    words = [{"role": "user", "content": "Tell me about project nightingale and its launch plans in detail."}]
+    with anthropic.Anthropic(base_url=gateway.base_url, api_key=gateway.master_key, max_retries=0) as claude:
+        with claude.messages.stream(
+            model="anthropic.claude-3-haiku",
+            max_tokens=50,
+            messages=words,  # type: ignore[arg-type]
+            extra_headers={"x-strata-guardrail": "guard"},
+        ) as stream:
+            events = list(stream)
+            final = stream.get_final_message()
+    start = next(e for e in events if e.type == "message_start")
+    assert start.message.usage.input_tokens == 0
+    assert final.usage.input_tokens == 0 and final.stop_reason == "refusal"
+    chunks = _stream_events(runtime, {**ANTHROPIC_BODY, "messages": words})
+    assert chunks[0]["type"] == "message_start" and chunks[0]["message"]["usage"]["input_tokens"] == 0
+    assert upstream.requests() == [] or all("nightingale" not in json.dumps(r["body"]) for r in upstream.requests())

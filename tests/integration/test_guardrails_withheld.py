@@ -244,3 +244,22 @@ def test_a_blocked_stream_ends_every_choice_it_asked_for(
                 finishes[choice.index] = choice.finish_reason
     assert finishes == {0: "content_filter", 1: "content_filter"}
     assert all(text.endswith("Blocked out.") for text in texts.values())
+
+
+@pytest.mark.parametrize("stream", [False, True], ids=["plain", "streamed"])
+def test_a_blocked_responses_turn_reaches_no_model_through_a_later_follow_up(
+    client: openai.OpenAI, upstream: FakeUpstream, stream: bool
+) -> None:
+    """The Responses API keeps a conversation for previous_response_id; a turn a guardrail blocked
+    must not be in it, or a follow-up on a model without that guardrail sends it on."""
+    upstream.set_behaviour(content="ok")
+    if stream:
+        with client.responses.create(model="guarded", input=f"my card is {CARD}", stream=True) as events:
+            blocked_id = next(e.response.id for e in events if e.type in ("response.completed", "response.incomplete"))
+    else:
+        blocked_id = client.responses.create(model="guarded", input=f"my card is {CARD}").id
+    assert CARD not in _upstream_texts(upstream), "the blocked prompt itself reached no model"
+    follow_up = client.responses.create(model="gpt", input="What did I tell you?", previous_response_id=blocked_id)
+    assert follow_up.status == "completed"
+    assert CARD not in _upstream_texts(upstream)
+    assert "What did I tell you?" in _upstream_texts(upstream)
