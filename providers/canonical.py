@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, ValidationInfo, field_validator
 
 
 def _not_a_boolean(value: Any) -> Any:
@@ -47,8 +47,16 @@ class ContentPart(_Open):
     """One part of a multi-part message: text, image_url, input_audio, file..."""
 
     type: str
-    text: str | None = None
+    text: str | None = Field(default=None, validate_default=True)
     image_url: dict[str, Any] | None = None
+
+    @field_validator("text")
+    @classmethod
+    def _text_has_its_text(cls, value: str | None, info: ValidationInfo) -> str | None:
+        """A text part without its text was answered as an empty prompt; OpenAI refuses it."""
+        if value is None and info.data.get("type") == "text":
+            raise ValueError('a text part needs its text: {"type": "text", "text": "..."}')
+        return value
 
 
 class FunctionCall(_Open):

@@ -121,6 +121,14 @@ class LocalDeployment(DeploymentBase):
     def _onnx_for_embeddings(cls, value: str, info: ValidationInfo) -> str:
         if value == "onnx" and info.data.get("task") == "chat":
             raise ValueError("runtime onnx serves embeddings models; chat models run on torch")
+        device, dtype = info.data.get("device", "auto"), info.data.get("dtype", "auto")
+        if value == "onnx" and dtype not in ("auto", "float32"):
+            raise ValueError(
+                f"runtime onnx computes float32 (or int8 with quantize: int8) on the CPU: leave out dtype: {dtype}, "
+                "or use runtime: torch (or auto) for it"
+            )
+        if value == "onnx" and isinstance(device, str) and device not in ("auto", "cpu"):
+            raise ValueError(f"runtime onnx runs on the CPU, not on device {device!r}: use device: cpu (or auto)")
         return value
 
     @property

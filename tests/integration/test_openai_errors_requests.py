@@ -99,8 +99,20 @@ def test_malformed_json_is_a_400_in_openai_shape(shared_gateway: RunningGateway)
         ({"messages": []}, "messages"),
         ({"model": ""}, "model"),
         ({"response_format": {"type": "yaml"}}, "response_format.type"),
+        ({"messages": [{"role": "user", "content": [{"type": "text"}]}]}, "messages[0].content"),
     ],
-    ids=["temperature", "messages", "max_tokens", "n", "role", "stop", "no-messages", "empty-model", "format"],
+    ids=[
+        "temperature",
+        "messages",
+        "max_tokens",
+        "n",
+        "role",
+        "stop",
+        "no-messages",
+        "empty-model",
+        "format",
+        "text-part-without-text",
+    ],
 )
 def test_a_wrongly_typed_parameter_is_a_bad_request_naming_it(
     upstream: FakeUpstream, client: openai.OpenAI, override: dict[str, Any], param: str

@@ -189,6 +189,27 @@ def test_a_chat_deployment_cannot_ask_for_onnx_runtime() -> None:
     assert LocalDeployment.model_validate({"provider": "local", "path": "/m", "task": "embeddings"}).runtime == "auto"
 
 
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"dtype": "float16"}, "leave out dtype: float16"),
+        ({"dtype": "bfloat16"}, "leave out dtype: bfloat16"),
+        ({"device": "cuda"}, "not on device 'cuda'"),
+    ],
+)
+def test_an_onnx_embeddings_deployment_that_onnx_cannot_run_is_refused_when_the_catalog_is_read(
+    fields: dict[str, str], named: str
+) -> None:
+    """It passed config check, then failed to load, and the model answered 503 without a reason."""
+    body = {"provider": "local", "path": "/m", "task": "embeddings", "runtime": "onnx", **fields}
+    with pytest.raises(ValueError, match=named):
+        LocalDeployment.model_validate(body)
+    for fine in ({"dtype": "float32"}, {"device": "cpu"}, {"quantize": "int8"}):
+        LocalDeployment.model_validate(
+            {"provider": "local", "path": "/m", "task": "embeddings", "runtime": "onnx", **fine}
+        )
+
+
 def test_a_new_version_of_a_model_replaces_its_kept_graph(tmp_path: Path, model_cache: Path) -> None:
     folder = tiny_bert(tmp_path / "bert", sentence_transformers=True)
     Embedder(folder, "cpu", "auto", Log())
