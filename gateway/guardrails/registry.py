@@ -295,10 +295,7 @@ class GuardrailRegistry:
         """After a change made here: drop it now, and on every other process through Redis."""
         self.forget(identifier)
         if self._redis is not None:
-            try:
-                await self._redis.publish(CHANGES, guardrail_id(identifier))
-            except Exception as exc:  # boundary: the others fall back to their TTL
-                LOG.warning("could not broadcast a guardrail change", extra={"fields": {"error": repr(exc)}})
+            await invalidations.broadcast(self._redis, CHANGES, guardrail_id(identifier), "guardrail change")
 
     async def _listen(self) -> None:
         await invalidations.listen(self._redis, CHANGES, self.forget, self._ask_again, "guardrail change")

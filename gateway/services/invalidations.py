@@ -3,6 +3,9 @@
 Keys and guardrails are cached in every process; a process that changes one publishes its id, and
 every process (itself included) drops its copy at once. A lost connection is not fatal: the caches'
 TTLs cover the gap, and ``lost`` lets the cache ask again for whatever changed meanwhile.
+
+Publishing is bounded (``broadcast``): redis-py retries a refused connection with backoff, about
+3 s, and a change made through the admin API waited for that on every call while Redis was down.
 """
 
 from __future__ import annotations
@@ -12,6 +15,16 @@ from collections.abc import Callable
 from typing import Any
 
 from gateway.logs import LOG
+
+BROADCAST_S = 0.5  # the longest a change waits to be published (healthy Redis: about a millisecond)
+
+
+async def broadcast(redis: Any, channel: str, message: str, what: str) -> None:
+    """Publish ``message``, waiting at most BROADCAST_S; a failure is logged (the TTLs cover the gap)."""
+    try:
+        await asyncio.wait_for(redis.publish(channel, message), BROADCAST_S)
+    except Exception as exc:  # boundary: the others fall back to their TTL
+        LOG.warning(f"could not broadcast a {what}", extra={"fields": {"error": repr(exc)}})
 
 
 async def listen(redis: Any, channel: str, forget: Callable[[str], None], lost: Callable[[], None], what: str) -> None:

@@ -237,10 +237,7 @@ class KeyDirectory:
         """After a change to a key: drop it here now, and everywhere else through Redis."""
         self.forget(key_id)
         if self._redis is not None:
-            try:
-                await self._redis.publish(REVOCATIONS, key_id)
-            except Exception as exc:  # boundary: others fall back to the TTL
-                LOG.warning("could not broadcast a key change", extra={"fields": {"error": repr(exc)}})
+            await invalidations.broadcast(self._redis, REVOCATIONS, key_id, "key change")
 
     async def start(self) -> None:
         if self._redis_url is None:
