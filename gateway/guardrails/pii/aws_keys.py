@@ -66,7 +66,7 @@ DETECTORS = (
     ),
     Detector(
         (SECRET,),
-        re.compile(r"(?<![A-Za-z0-9/+])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=])"),
+        re.compile(r"(?<![A-Za-z0-9/+_])[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+=_])"),  # not the tail of sk_live_...
         _secret_key,
         has_any("secret", "aws", "akia", "asia"),
         needs=(ACCESS,),

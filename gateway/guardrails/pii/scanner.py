@@ -28,7 +28,7 @@ from gateway.guardrails.pii import (
     tool_outputs,
 )
 from gateway.guardrails.pii.detector import Detector, WordGate
-from gateway.guardrails.pii.folding import fold
+from gateway.guardrails.pii.folding import fold, spaceless_separated
 from gateway.guardrails.pii.keywords import NEEDLES
 from gateway.guardrails.pii.required import FOLDED_APART, required_literals
 from gateway.guardrails.pii.scan import Finding, Scan
@@ -118,7 +118,8 @@ class Scanner:
         The detectors read the text folded (folding.py: fullwidth and other digits as ASCII,
         invisible characters out); offsets are the original text's. A text with invisible
         characters is also read with them standing as separators, as they did before ("SSN\\u200b"
-        then a number), and the two readings' findings are settled together."""
+        then a number), and the two readings' findings are settled together; so is a text with
+        Han, kana or Hangul flush against a value, read with those characters as spaces."""
         if not text or not (self.led or self.others):
             return []
         folded = fold(text)
@@ -128,6 +129,9 @@ class Scanner:
             for finding in extra:
                 finding.start, finding.end = offsets[finding.start], offsets[finding.end]
             found = settle(found + extra)
+        separated = spaceless_separated(folded.text)  # a value written flush against Han, kana or Hangul
+        if separated is not None:
+            found = settle(found + self._scan(separated))
         if folded.removed:
             for finding in found:
                 finding.start, finding.end = folded.span(finding.start, finding.end)
