@@ -108,6 +108,8 @@ def test_phone_numbers_beside_their_words_in_other_languages(text: str, phone: s
         "Asset tag 488 120 5652 returned to IT.",
         "Customer number 0048213377, quote it when you write.",
         "Upgraded the controller from 2.14.1.0 to 2.15.0.3 last night.",
+        "Upgrade from version 10.2.3.4 to 10.2.4.0 fixes the crash.",  # "version" between "from" and the quad
+        "Upgrade from v10.2.3.4 to v10.2.4.0 today.",
     ],
 )
 def test_identifiers_and_versions_that_look_like_phones_or_addresses_are_left_alone(text: str) -> None:

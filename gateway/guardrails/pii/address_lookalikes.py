@@ -35,16 +35,17 @@ def version_step(text: str, start: int, end: int) -> bool:
 
 _UPGRADED_FROM_TO = re.compile(
     r"(?i:\b(?:upgrad|downgrad|updat)\w*)[^\n]{0,48}?"
-    r"(?:\bfrom[ \t]+(?P<old>\d+(?:\.\d+){3})[ \t]+to[ \t]+(?P<new>\d+(?:\.\d+){3})"
+    r"(?:\bfrom[ \t]+(?:(?i:version|ver\.?|v|release|build)[ \t]*)?(?P<old>\d+(?:\.\d+){3})"
+    r"[ \t]+to[ \t]+(?:(?i:version|ver\.?|v|release|build)[ \t]*)?(?P<new>\d+(?:\.\d+){3})"
     r"|\b(?P<next>\d+(?:\.\d+){3})[ \t]+(?i:replaces|supersedes)[ \t]+(?P<last>\d+(?:\.\d+){3}))\b"
 )
 
 
 def upgraded_from_to(text: str, start: int) -> bool:
-    """Whether the value is one end of "upgraded the agent from 10.2.14.3 to 10.2.15.0" (or "Upgrade
-    notes: agent 10.4.12.7 replaces 10.4.11.29"): two quads an upgrade joins are versions, even those
-    starting 10 (which ``version_like`` keeps as addresses; a server moved "from 10.0.1.12 to
-    10.0.1.40" is migrated, not upgraded)."""
+    """Whether the value is one end of "upgraded the agent from 10.2.14.3 to 10.2.15.0" ("from version
+    10.2.3.4 to 10.2.4.0" too, or "Upgrade notes: agent 10.4.12.7 replaces 10.4.11.29"): two quads
+    an upgrade joins are versions, even those starting 10 (which ``version_like`` keeps as
+    addresses; a server moved "from 10.0.1.12 to 10.0.1.40" is migrated, not upgraded)."""
     line_start, line_end = text.rfind("\n", 0, start) + 1, text.find("\n", start)
     for match in _UPGRADED_FROM_TO.finditer(text, line_start, len(text) if line_end < 0 else line_end):
         if start in (match.start("old"), match.start("new"), match.start("next"), match.start("last")):
