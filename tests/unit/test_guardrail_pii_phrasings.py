@@ -174,3 +174,15 @@ def test_look_alikes_in_chats_configs_and_logs_are_left_alone(text: str) -> None
 )
 def test_values_inside_json_strings_end_where_their_escapes_say(text: str, expected: list[tuple[str, str]]) -> None:
     assert found(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "He texted from 5125550176 around midnight.",
+        "She called from 4155550134 yesterday.",
+        "He rang 4155550134 twice.",
+    ],
+)
+def test_a_bare_number_someone_texted_called_or_rang_from_is_a_phone(text: str) -> None:
+    assert [kind for kind, _ in found(text)] == ["PHONE"]

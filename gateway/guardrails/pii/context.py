@@ -168,6 +168,7 @@ CA_HEALTH = keywords(
 PHONE = keywords(
     r"phones?", r"tel\.?", r"telephone", r"mobile", r"cell( ?phone)?", r"fax", r"call(ing)?", r"text( me)?", r"sms",
     r"whatsapp", r"dial", r"reach (me|us|him|her)", r"contact", r"ring",
+    r"called", r"texted", r"texting", r"phoned", r"rang", r"dial(l)?ed",  # "he texted from 5125550176"
     r"caller(?! ?:)",  # not a transcript's speaker label ("CALLER: 034 989 003")
     r"kontakt", r"direct(?= ?:)", r"ph(?= ?:)",
     *(rf"{w} (number|no\.?|#|line)" for w in "best contact callback daytime evening home work office direct".split()),
