@@ -48,7 +48,8 @@ def safe_cut(stages: Sequence[Stage], end: int) -> int:
         for number, stage in enumerate(stages):
             inside = next((r for r in stage if r[0] < place < r[1]), None)
             if inside is not None:
-                end = _back(stages[:number], inside[0])
+                earlier = _back(stages[:number], inside[0])
+                end = earlier if earlier < end else end - 1  # always back: holding more is safe, a loop is not
                 break
             place = _forward(stage, place)
         else:
