@@ -15,8 +15,8 @@ from tests.console.conftest import WIDTHS, admin_call, screenshots, sign_in
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.cache_helpers import upstream_calls
 from tests.integration.surface_helpers import paid_call, surface_gateway, wait_for
-from tests.integration.test_budget_alerts import Receiver
 from tests.support.gateway import RunningGateway
+from tests.support.webhooks import Receiver
 
 
 @pytest.fixture(scope="module")

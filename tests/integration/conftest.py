@@ -20,6 +20,7 @@ import yaml
 from tests.fakes.upstream import FakeUpstream
 from tests.support.gateway import RunningGateway, free_port, gateway_in_thread
 from tests.support.require import require_service  # noqa: F401  (re-exported for the tests here)
+from tests.support.webhooks import Receiver, running_receiver
 
 USER = [{"role": "user", "content": "Say hello."}]
 
@@ -179,3 +180,10 @@ def client(shared_gateway: RunningGateway, make_client: MakeClient) -> openai.Op
     reset = f"{shared_gateway.base_url}/admin/deployments/reset"
     httpx.post(reset, headers=shared_gateway.headers()).raise_for_status()
     return make_client(shared_gateway)
+
+
+@pytest.fixture()
+def receiver() -> Iterator[Receiver]:
+    """A real webhook receiver on a free port (the alert tests' budget and rate alerts)."""
+    with running_receiver() as running:
+        yield running

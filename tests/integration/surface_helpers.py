@@ -13,8 +13,8 @@ from typing import Any, TypeVar
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.cache_helpers import cache_catalog, chat
 from tests.integration.conftest import ENVIRON
-from tests.integration.test_budget_alerts import SECRET, Receiver, running_receiver
 from tests.support.gateway import RunningGateway, gateway_in_thread
+from tests.support.webhooks import SECRET, Receiver, running_receiver
 
 T = TypeVar("T")
 FAST = {

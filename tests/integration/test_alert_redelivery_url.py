@@ -13,24 +13,9 @@ import pytest
 
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import StartGateway, assert_openai_error
-from tests.integration.test_budget_alerts import (
-    FAST,
-    Receiver,
-    admin,
-    alert_catalog,
-    created,
-    one_call_cost,
-    running_receiver,
-    spend,
-    verified,
-)
+from tests.integration.test_budget_alerts import FAST, admin, alert_catalog, created, one_call_cost, spend
 from tests.support.gateway import RunningGateway
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
+from tests.support.webhooks import Receiver, running_receiver, verified
 
 
 @pytest.fixture()

@@ -5,7 +5,6 @@ it too, or a key that lives on hits is refused "Budget reached" without a webhoo
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,17 +13,9 @@ import yaml
 
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import NO_RETRIES, USER, StartGateway, assert_openai_error, openai_deployment
-from tests.integration.test_budget_alerts import (
-    FAST,
-    MODEL,
-    PRICE,
-    Receiver,
-    admin,
-    created,
-    running_receiver,
-    verified,
-)
+from tests.integration.test_budget_alerts import FAST, MODEL, PRICE, admin, created
 from tests.support.gateway import RunningGateway
+from tests.support.webhooks import Receiver, verified
 
 
 def cached_catalog(api_base: str, quota: str) -> str:
@@ -53,12 +44,6 @@ def cached_answer_cost(gateway: RunningGateway) -> float:
         assert time.monotonic() < deadline, "the answer was never stored"
         time.sleep(0.05)
     return float(first.json()["usage"]["completion_tokens"] * PRICE["output_cost_per_token"])
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
 
 
 @pytest.fixture()

@@ -4,41 +4,20 @@ constraint and the delivery claim decide), and either gateway lists it."""
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterator
 
 import pytest
 
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import StartGateway
-from tests.integration.test_budget_alerts import (
-    FAST,
-    Receiver,
-    admin,
-    alert_catalog,
-    created,
-    one_call_cost,
-    running_receiver,
-    spend,
-    verified,
-)
+from tests.integration.test_budget_alerts import FAST, admin, alert_catalog, created, one_call_cost, spend
 from tests.support import postgres
-from tests.support.require import require_service
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
+from tests.support.webhooks import Receiver, verified
 
 
 @pytest.fixture()
 def database_url() -> Iterator[str]:
-    ok, why = postgres.available()
-    require_service("PostgreSQL", ok, why)
-    with postgres.scratch_database("strata_alerts") as name:
-        url = postgres.sqlalchemy_url(name)
-        asyncio.run(postgres.migrate_to_head(url))
+    with postgres.migrated_database("strata_alerts") as url:
         yield url
 
 

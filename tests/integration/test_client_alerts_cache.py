@@ -15,9 +15,9 @@ from gateway.client.alert_types import Alert, parse_thresholds
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.cache_helpers import upstream_calls
 from tests.integration.surface_helpers import paid_call, surface_gateway, wait_for
-from tests.integration.test_budget_alerts import Receiver, verified
 from tests.integration.test_cli_admin import failed, ok, rows, strata, unique
 from tests.support.gateway import RunningGateway
+from tests.support.webhooks import Receiver, verified
 
 
 @pytest.fixture(scope="module")

@@ -3,7 +3,6 @@ with Redis announcing changes, within a few seconds without."""
 
 from __future__ import annotations
 
-import asyncio
 import time
 from contextlib import closing
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import pytest
 
 from gateway.lifespan import AppState
-from tests.integration.conftest import StartGateway, require_redis, require_service
+from tests.integration.conftest import StartGateway, require_redis
 from tests.integration.guardrail_api_helpers import CONFIG, MESSAGES, create, on_gateway
 from tests.support import postgres
 from tests.support.bedrock import isolate_aws_environment, sigv4_client
@@ -48,12 +47,8 @@ def test_with_redis_an_update_on_one_gateway_is_seen_by_anothers_registry_within
     start_gateway: StartGateway, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     redis_url = require_redis("redis://127.0.0.1:6379/11")
-    ok, why = postgres.available()
-    require_service("PostgreSQL", ok, why)
     isolate_aws_environment(monkeypatch)
-    with postgres.scratch_database("strata_guardrails") as name:
-        url = postgres.sqlalchemy_url(name)
-        asyncio.run(postgres.migrate_to_head(url))
+    with postgres.migrated_database("strata_guardrails") as url:
         shared = {"database_url": url, "redis_url": redis_url, "data_dir": tmp_path / "shared"}  # one secret key
         first, second = start_gateway(CONFIG, {}, **shared), start_gateway(CONFIG, {}, **shared)
         on_gateway(second, _long_ttl)  # so that only the announcement can explain seeing it in time

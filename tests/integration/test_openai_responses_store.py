@@ -22,7 +22,7 @@ from gateway.services.response_store import ResponseStore, StoredTurn
 from tests.fakes.upstream import FakeUpstream
 from tests.fakes.upstream_responses import DEFAULT_CONTENT
 from tests.integration.admin_helpers import created
-from tests.integration.conftest import MakeClient, StartGateway, catalog_yaml, openai_deployment, require_service
+from tests.integration.conftest import MakeClient, StartGateway, catalog_yaml, openai_deployment
 from tests.support import postgres
 from tests.support.gateway import RunningGateway
 
@@ -78,11 +78,7 @@ def test_a_tenant_never_reads_continues_or_deletes_another_tenants_response(
 
 @pytest.fixture()
 def shared_database() -> Iterator[str]:
-    ok, why = postgres.available()
-    require_service("PostgreSQL", ok, why)
-    with postgres.scratch_database("strata_responses") as name:
-        url = postgres.sqlalchemy_url(name)
-        asyncio.run(postgres.migrate_to_head(url))
+    with postgres.migrated_database("strata_responses") as url:
         yield url
 
 

@@ -21,29 +21,13 @@ from gateway.app import StrataApp
 from gateway.services.alerts.monitor import AlertMonitor
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import StartGateway
-from tests.integration.test_budget_alerts import (
-    FAST,
-    Receiver,
-    admin,
-    alert_catalog,
-    created,
-    one_call_cost,
-    running_receiver,
-    spend,
-    verified,
-)
+from tests.integration.test_budget_alerts import FAST, admin, alert_catalog, created, one_call_cost, spend
 from tests.support import postgres
 from tests.support.gateway import RunningGateway
-from tests.support.require import require_service
+from tests.support.webhooks import Receiver, verified
 
 HOUR = 3600
 Tick = Callable[[float], None]
-
-
-@pytest.fixture()
-def receiver() -> Iterator[Receiver]:
-    with running_receiver() as running:
-        yield running
 
 
 def checked_by_hand(
@@ -102,11 +86,7 @@ def test_one_burst_sends_one_spend_rate_alert_though_its_window_spans_two_aligne
 
 @pytest.fixture()
 def database_url() -> Iterator[str]:
-    ok, why = postgres.available()
-    require_service("PostgreSQL", ok, why)
-    with postgres.scratch_database("strata_rate_alerts") as name:
-        url = postgres.sqlalchemy_url(name)
-        asyncio.run(postgres.migrate_to_head(url))
+    with postgres.migrated_database("strata_rate_alerts") as url:
         yield url
 
 

@@ -3,7 +3,6 @@ database, read back through the usage API. On SQLite and on PostgreSQL (a scratc
 
 from __future__ import annotations
 
-import asyncio
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -47,13 +46,8 @@ def database_url(request: pytest.FixtureRequest) -> Iterator[str | None]:
     if request.param == "sqlite":
         yield None  # the embedded default, migrated at start
         return
-    from tests.integration.conftest import require_service
 
-    ok, why = postgres.available()
-    require_service("PostgreSQL", ok, why)
-    with postgres.scratch_database("strata_usage_api") as name:
-        url = postgres.sqlalchemy_url(name)
-        asyncio.run(postgres.migrate_to_head(url))
+    with postgres.migrated_database("strata_usage_api") as url:
         yield url
 
 

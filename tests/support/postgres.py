@@ -76,3 +76,17 @@ async def migrate_to_head(url: str) -> None:
         await migrate.upgrade(engine, url)
     finally:
         await engine.dispose()
+
+
+@contextmanager
+def migrated_database(prefix: str = "strata_test") -> Iterator[str]:
+    """The SQLAlchemy URL of a new database migrated to head, dropped on exit; a test asking for
+    one is skipped when PostgreSQL is not running (a failure under CI=true)."""
+    from tests.support.require import require_service
+
+    ok, why = available()
+    require_service("PostgreSQL", ok, why)
+    with scratch_database(prefix) as name:
+        url = sqlalchemy_url(name)
+        asyncio.run(migrate_to_head(url))
+        yield url
