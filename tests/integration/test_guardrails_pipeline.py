@@ -1,8 +1,7 @@
 """Guardrails in the pipeline, seen from real clients: a blocked prompt never reaches the model and
 still gets its usage record; masked input reaches the model masked; answers are checked, streams
-included (sync holds back what is unsafe, async cuts); keys' defaults cannot be switched off; the
-Bedrock surface speaks guardrailConfig, trace and guardrail_intervened; ApplyGuardrail works
-without a model call."""
+included (sync holds back what is unsafe, async cuts); keys' defaults cannot be switched off. The
+Bedrock surface's side: test_guardrails_pipeline_bedrock.py."""
 
 from __future__ import annotations
 
@@ -18,7 +17,6 @@ import yaml
 
 from tests.fakes.upstream import FakeUpstream
 from tests.integration.conftest import ENVIRON, openai_deployment
-from tests.support.bedrock import sigv4_client
 from tests.support.gateway import RunningGateway, gateway_in_thread
 
 BLOCKED_IN = "Sorry, that request cannot be processed."
@@ -48,7 +46,7 @@ USER = [{"role": "user", "content": "Say hello."}]
 CARD = "4111 1111 1111 1111"
 
 
-def _catalog(api_base: str) -> str:
+def guarded_catalog(api_base: str) -> str:
     deployment = openai_deployment(api_base, "guarded-up")
     return yaml.safe_dump(
         {
@@ -64,7 +62,9 @@ def _catalog(api_base: str) -> str:
 @pytest.fixture(scope="module")
 def gateway(upstream_server: FakeUpstream, tmp_path_factory: pytest.TempPathFactory) -> Iterator[RunningGateway]:
     folder: Path = tmp_path_factory.mktemp("guarded")
-    with gateway_in_thread(_catalog(upstream_server.url), folder, environ=ENVIRON, usage_flush_interval_s=0.05) as g:
+    with gateway_in_thread(
+        guarded_catalog(upstream_server.url), folder, environ=ENVIRON, usage_flush_interval_s=0.05
+    ) as g:
         yield g
 
 
@@ -77,7 +77,7 @@ def client(gateway: RunningGateway, upstream: FakeUpstream) -> Iterator[openai.O
 GUARDED = {"x-strata-guardrail": "pii-guard"}
 
 
-def _upstream_prompts(upstream: FakeUpstream) -> list[str]:
+def upstream_prompts(upstream: FakeUpstream) -> list[str]:
     return [r["body"]["messages"][-1]["content"] for r in upstream.requests() if r["path"].endswith("/completions")]
 
 
@@ -106,7 +106,7 @@ def test_a_blocked_prompt_never_reaches_the_model_and_is_still_recorded(
     assert report["policies"] == ["sensitive_information"]
     entity = report["input"][0]["assessment"]["sensitiveInformationPolicy"]["piiEntities"][0]
     assert entity == {"match": CARD, "type": "CREDIT_DEBIT_CARD_NUMBER", "action": "BLOCKED", "detected": True}
-    assert _upstream_prompts(upstream) == [], "no model was called"
+    assert upstream_prompts(upstream) == [], "no model was called"
     record = _record(gateway, raw.headers["x-request-id"])
     assert record["guardrail_action"] == "blocked:sensitive"
     assert (record["prompt_tokens"], record["completion_tokens"], record["status"]) == (0, 0, 200)
@@ -116,7 +116,7 @@ def test_masked_input_reaches_the_model_masked(client: openai.OpenAI, upstream: 
     reply = client.chat.completions.create(
         model="gpt", messages=[{"role": "user", "content": "write to bob@example.com today"}], extra_headers=GUARDED
     )
-    assert _upstream_prompts(upstream) == ["write to {EMAIL} today"]
+    assert upstream_prompts(upstream) == ["write to {EMAIL} today"]
     assert reply.model_extra["strata_guardrail"]["input"][0]["action"] == "GUARDRAIL_INTERVENED"  # type: ignore[index]
 
 
@@ -130,7 +130,7 @@ def test_a_spoken_number_written_with_a_long_s_is_checked_and_answered(
         model="gpt", messages=[{"role": "user", "content": prompt}], extra_headers=GUARDED
     )
     assert reply.choices[0].finish_reason == "stop"
-    assert _upstream_prompts(upstream) == [prompt.replace("bob@example.com", "{EMAIL}")]
+    assert upstream_prompts(upstream) == [prompt.replace("bob@example.com", "{EMAIL}")]
 
 
 def test_the_answer_is_checked_and_masked(client: openai.OpenAI, upstream: FakeUpstream) -> None:
@@ -245,93 +245,6 @@ def test_an_unknown_guardrail_is_a_400_naming_it_and_where_the_caller_named_it(
         f"{gateway.openai_base}/guardrails/apply", json={"guardrail": "nope", "text": "x"}, headers=gateway.headers()
     )
     assert applied.status_code == 400 and applied.json()["error"]["param"] == "guardrail"
-
-
-def test_converse_speaks_guardrail_config_with_a_trace(gateway: RunningGateway, upstream: FakeUpstream) -> None:
-    runtime = sigv4_client("bedrock-runtime", gateway)
-    try:
-        answer = runtime.converse(
-            modelId="gpt",
-            messages=[{"role": "user", "content": [{"text": f"pay with {CARD}"}]}],
-            guardrailConfig={"guardrailIdentifier": "pii-guard", "guardrailVersion": "DRAFT", "trace": "enabled"},
-        )
-    finally:
-        runtime.close()
-    assert answer["stopReason"] == "guardrail_intervened"
-    assert answer["output"]["message"]["content"][0]["text"] == BLOCKED_IN
-    assessment = answer["trace"]["guardrail"]["inputAssessment"]["pii-guard"]
-    assert assessment["sensitiveInformationPolicy"]["piiEntities"][0]["type"] == "CREDIT_DEBIT_CARD_NUMBER"
-    assert _upstream_prompts(upstream) == []
-
-
-def test_converse_guards_only_guard_content_when_it_is_marked(gateway: RunningGateway, upstream: FakeUpstream) -> None:
-    runtime = sigv4_client("bedrock-runtime", gateway)
-    try:
-        answer = runtime.converse(
-            modelId="gpt",
-            messages=[
-                {
-                    "role": "user",
-                    "content": [
-                        {"text": f"Context, not checked: {CARD}. "},
-                        {"guardContent": {"text": {"text": "Is this fine?"}}},
-                    ],
-                }
-            ],
-            guardrailConfig={"guardrailIdentifier": "pii-guard", "guardrailVersion": "DRAFT"},
-        )
-    finally:
-        runtime.close()
-    assert answer["stopReason"] != "guardrail_intervened"
-
-
-def test_converse_stream_in_both_modes(gateway: RunningGateway, upstream: FakeUpstream) -> None:
-    upstream.set_behaviour("guarded-up", content="All fine until project nightingale appears")
-    runtime = sigv4_client("bedrock-runtime", gateway)
-    try:
-        for mode, guardrail in (("sync", "pii-guard"), ("async", "words-guard")):
-            config = {"guardrailIdentifier": guardrail, "guardrailVersion": "DRAFT", "streamProcessingMode": mode}
-            events = list(
-                runtime.converse_stream(
-                    modelId="gpt", messages=[{"role": "user", "content": [{"text": "hi"}]}], guardrailConfig=config
-                )["stream"]
-            )
-            stops = [e["messageStop"]["stopReason"] for e in events if "messageStop" in e]
-            texts = "".join(e["contentBlockDelta"]["delta"]["text"] for e in events if "contentBlockDelta" in e)
-            assert stops == ["guardrail_intervened"], (mode, events)
-            assert texts.endswith(BLOCKED_OUT), (mode, texts)
-            if mode == "sync":
-                assert "nightingale" not in texts.lower()
-    finally:
-        runtime.close()
-
-
-def test_apply_guardrail_checks_text_without_a_model(gateway: RunningGateway, upstream: FakeUpstream) -> None:
-    runtime = sigv4_client("bedrock-runtime", gateway)
-    try:
-        masked = runtime.apply_guardrail(
-            guardrailIdentifier="pii-guard",
-            guardrailVersion="DRAFT",
-            source="INPUT",
-            content=[{"text": {"text": "mail bob@example.com"}}],
-        )
-        clean = runtime.apply_guardrail(
-            guardrailIdentifier="pii-guard",
-            guardrailVersion="DRAFT",
-            source="OUTPUT",
-            content=[{"text": {"text": "hi"}}],
-        )
-    finally:
-        runtime.close()
-    assert masked["action"] == "GUARDRAIL_INTERVENED" and masked["outputs"] == [{"text": "mail {EMAIL}"}]
-    assert clean["action"] == "NONE" and clean["outputs"] == []
-    strata = httpx.post(
-        f"{gateway.openai_base}/guardrails/apply",
-        json={"guardrail": "pii-guard", "text": f"card {CARD}"},
-        headers=gateway.headers(),
-    ).json()
-    assert strata["blocked"] is True and strata["outputs"] == [BLOCKED_IN]
-    assert _upstream_prompts(upstream) == []
 
 
 def test_a_regex_that_backtracks_forever_is_stopped_and_blocks_without_hanging_the_gateway(

@@ -51,12 +51,11 @@ from gateway.services.cache.semantic_guard_words import (
     NEGATIONS,
     NUMBER_UNITS,
     NUMBER_WORDS,
-    PHRASES,
     SCOPES,
     STOPWORDS,
     TERMS,
-    WORD_PHRASES,
 )
+from gateway.services.cache.semantic_phrases import PHRASES, WORD_PHRASES
 from gateway.services.cache.semantic_slots import crossed, swapped
 from gateway.services.cache.semantic_spelling import minilm_speller
 from gateway.services.cache.semantic_synonyms import interchangeable, stems, synonyms

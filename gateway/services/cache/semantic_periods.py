@@ -1,7 +1,7 @@
 """ "This month" / "last month" / "next month" in languages other than English, for the semantic guard.
 
-English reads them through PHRASES ("this month" becomes "this_period month"); these tables give
-other languages' phrases the same tokens, the period word kept so that the span is read as well
+English reads them through semantic_phrases.PHRASES ("this month" becomes "this_period month");
+these tables give other languages' phrases the same tokens, the period word kept so that the span is read as well
 ("le mois dernier" / "ce mois-ci" ask about different months). Spaced languages' phrases are short
 and may start or end another word ("este mes" / "este mesero"): the guard reads them as whole words
 only. Japanese and Chinese write each as one word inside an unspaced run: read wherever they stand.
