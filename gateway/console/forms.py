@@ -106,7 +106,7 @@ def alert_rules(form: FormData) -> dict[str, Any] | None:
         raise InvalidRequest(f"Alert thresholds: {exc}; write them like 50%, 80% or 0.5, 0.8.") from None
     if text["alert_webhook"]:
         rules["webhook_url"] = text["alert_webhook"]
-    rate = {api: text[name] for name, api in RATE_FIELDS.items() if text[name]}
+    rate = {api: _number(api, text[name]) for name, api in RATE_FIELDS.items() if text[name]}
     if rate and not (text["alert_rate_multiplier"] or text["alert_rate_usd_per_hour"]):
         raise InvalidRequest(
             "Spend-rate alert: give times the 7-day average or USD per hour; to have no spend-rate alert, "
@@ -115,6 +115,18 @@ def alert_rules(form: FormData) -> dict[str, Any] | None:
     if rate:
         rules["spend_rate"] = rate
     return rules
+
+
+def _number(field: str, text: str) -> int | float:
+    """A spend-rate field as the number the API's rules take (they refuse numbers written as text)."""
+    try:
+        return int(text)
+    except ValueError:
+        pass
+    try:
+        return float(text)
+    except ValueError:
+        raise InvalidRequest(f"{LIMIT_LABELS[field]}: {text!r} is not a number.") from None
 
 
 def alert_values(rules: AlertRules | None) -> dict[str, str]:

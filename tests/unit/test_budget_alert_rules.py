@@ -90,3 +90,23 @@ def test_a_signature_verifies_only_for_its_body_secret_and_time() -> None:
     assert not verify("other", body, header, now=1_700_000_100)
     assert not verify("s3cret", body, header, now=1_700_000_000 + 301)  # a replay, five minutes on
     assert not verify("s3cret", body, "v1=deadbeef", now=1_700_000_000)
+
+
+@pytest.mark.parametrize(
+    "rules",
+    [
+        {"thresholds": [True]},
+        {"thresholds": ["0.5"]},
+        {"spend_rate": {"usd_per_hour": "5"}},
+        {"spend_rate": {"usd_per_hour": 5, "window_minutes": "60"}},
+        {"spend_rate": {"multiplier": False}},
+    ],
+)
+def test_a_rule_written_as_a_string_or_a_boolean_is_refused_not_read_as_a_number(rules: dict[str, object]) -> None:
+    with pytest.raises(ValidationError):
+        AlertRules.model_validate(rules)
+
+
+def test_whole_numbers_are_thresholds_and_rates_too() -> None:
+    rules = AlertRules.model_validate({"thresholds": [1, 2], "spend_rate": {"usd_per_hour": 5, "min_usd": 0}})
+    assert rules.thresholds == [1.0, 2.0] and rules.spend_rate is not None and rules.spend_rate.usd_per_hour == 5.0

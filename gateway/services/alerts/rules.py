@@ -26,7 +26,7 @@ URL_PATTERN = r"^https?://[^\s/]+"
 
 
 class SpendRate(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)  # "5" or true is no rate
 
     window_minutes: int = Field(default=60, ge=1, le=1440, description="the window whose spend is watched")
     multiplier: float | None = Field(
@@ -47,7 +47,8 @@ class SpendRate(BaseModel):
 
 
 class AlertRules(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # strict: a threshold written "0.5" or true is a caller's mistake, not 0.5 or 100% (whole numbers pass)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=True)
 
     thresholds: list[float] = Field(
         default=[], max_length=MAX_THRESHOLDS, description="fractions of the daily and monthly budgets, in (0, 10]"
