@@ -90,7 +90,7 @@ KEY_REFUSALS = [
     ({"models_mode": "all", "rpm": "-3"}, "Requests per minute"),
     ({"models_mode": "all", "alert_webhook": "ftp://hooks.example.com/x"}, "must be an http:// or https://"),
     ({"models_mode": "all", "guardrails": "missing-guardrail"}, "guardrails that do not exist"),
-    ({"models_mode": "all", "alert_rate_usd_per_hour": "ten"}, "Spend-rate alert: USD per hour: &#39;ten&#39; is not a number"),
+    ({"models_mode": "all", "alert_rate_usd_per_hour": "ten"}, "USD per hour: &#39;ten&#39; is not a number"),
 ]
 
 
