@@ -17,7 +17,7 @@ from gateway.api.guardrail_hints import openai_guardrails
 from gateway.api.rendering import BodyResponse
 from gateway.api.stream_response import StreamResponse
 from gateway.deps import ApiKey, Call, State
-from gateway.errors import StrataError, openai_error_body
+from gateway.errors import InvalidRequest, StrataError, openai_error_body
 from gateway.guardrails.render import applied_report
 from gateway.lifespan import AppState
 from gateway.schemas.openai import ModelList, ModelObject, OpenAIErrorResponse
@@ -28,6 +28,7 @@ from providers.canonical import (
     ChatCompletion,
     ChatCompletionChunk,
     ChatCompletionRequest,
+    EmbeddingInput,
     EmbeddingRequest,
     EmbeddingResponse,
 )
@@ -132,10 +133,24 @@ SSE = _ServerSentEvents()
 )
 async def embeddings(state: AppState, call: CallContext, request: AsgiRequest) -> Response:
     principal, body = await _admit(state, call, request, EmbeddingRequest)
+    _refuse_empty(body.input)
     call.request_metadata = request_metadata(body.model_extra, body.user)
     openai_guardrails(call, request, body.model_extra)
     response = await state.invoker.embeddings(call, principal, body)
     return BodyResponse(_json(response), response_headers(call))
+
+
+def _refuse_empty(given: EmbeddingInput) -> None:
+    """OpenAI refuses an empty string or list; passed on, an upstream answers its own error or a
+    vector of nothing. (Here, not on the model: Strata's own embeddings may hold an empty text.)"""
+    if not given:
+        kind = "string" if isinstance(given, str) else "list"
+        raise InvalidRequest(f"input must not be an empty {kind}.", param="input")
+    if not isinstance(given, str):
+        for index, item in enumerate(given):
+            if isinstance(item, str | list) and not item:
+                message = f"input[{index}] is empty: each input needs some text or token ids."
+                raise InvalidRequest(message, param="input")
 
 
 def _model_object(model: PublicModel) -> ModelObject:

@@ -156,3 +156,13 @@ def test_a_token_id_outside_the_vocabulary_is_a_400_on_input(
         with pytest.raises(openai.BadRequestError) as raised:
             client.embeddings.create(model="tiny-embed", input=bad)
         assert raised.value.param == "input"
+
+
+@pytest.mark.parametrize("empty", ["", [], [""], ["fine", ""], [[]]])
+def test_an_empty_input_is_a_400_on_input_as_openai_answers_it(
+    empty: Any, upstream: FakeUpstream, gateway: RunningGateway, make_client: MakeClient
+) -> None:
+    with pytest.raises(openai.BadRequestError) as raised:
+        make_client(gateway).embeddings.create(model="tiny-embed", input=empty, encoding_format="float")
+    assert raised.value.param == "input"
+    assert _sent_inputs(upstream) == []
