@@ -3,9 +3,9 @@
 Two things hide a value or a word from a pattern without changing what a reader sees:
 
 - invisible characters inside it (zero-width space, zero-width (non-)joiner, word joiner, soft
-  hyphen, byte order mark...): "zebra\\u200bcorn" reads as "zebracorn";
+  hyphen, byte order mark, bidirectional marks, variation selectors...): "zebra\\u200bcorn" reads as "zebracorn";
 - other forms of ASCII characters: fullwidth letters, digits and punctuation ("４１１１", "ＳＳＮ",
-  "＠"), the ideographic space, and the decimal digits of other scripts ("٤١١١"), which ``\\d``
+  "＠"), the ideographic, no-break and thin spaces, and the decimal digits of other scripts ("٤١١١"), which ``\\d``
   matches but the check digit code cannot read.
 
 A third hides where a value ends: JSON's escapes, when the text is JSON (a tool call's arguments,
@@ -27,11 +27,25 @@ import unicodedata
 from bisect import bisect_right
 from dataclasses import dataclass
 
-# Characters with no width and no meaning inside a word or a number.
-IGNORABLE = "\u00ad\u034f\u180e\u200b\u200c\u200d\u2060\u2061\u2062\u2063\u2064\ufeff"
+# Characters with no width and no meaning inside a word or a number: zero-width spaces and joiners,
+# soft hyphens, bidirectional marks, embeddings, overrides and isolates, variation selectors, tag
+# characters and Hangul fillers (a regular expression's character class).
+IGNORABLE = (
+    "\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f"
+    "\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f"
+)
 _IGNORED = re.compile(f"[{IGNORABLE}]+")
+
+
+def without_ignorable(text: str) -> str:
+    """``text`` with the invisible characters above taken out (no way back to its offsets)."""
+    return text if text.isascii() else _IGNORED.sub("", text)
+
+
 _FULLWIDTH_FIRST, _FULLWIDTH_LAST, _FULLWIDTH_SHIFT = 0xFF01, 0xFF5E, 0xFEE0  # "！" to "～": "!" to "~"
-_IDEOGRAPHIC_SPACE = 0x3000
+# Spaces a reader sees as one: the ideographic space, and the no-break, narrow no-break, thin, figure
+# and other fixed-width spaces number formatting writes between a number's groups ("4 111 1111").
+_SPACES = frozenset({0x00A0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000})
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,7 +90,7 @@ def _replacements(text: str) -> dict[int, int]:
             continue
         if _FULLWIDTH_FIRST <= code <= _FULLWIDTH_LAST:
             table[code] = code - _FULLWIDTH_SHIFT
-        elif code == _IDEOGRAPHIC_SPACE:
+        elif code in _SPACES:
             table[code] = 0x20
         elif char.isdecimal():
             table[code] = 0x30 + unicodedata.decimal(char)

@@ -26,13 +26,13 @@ import re
 import unicodedata
 
 from gateway.guardrails.pattern_prefilter import PatternPrefilter
+from gateway.guardrails.pii.folding import without_ignorable
 from gateway.guardrails.semantic.anchors import Reading
 from gateway.guardrails.semantic.attack_patterns import PATTERNS, PERSONA
 from gateway.guardrails.semantic.attack_typos import KEY_WORDS, TYPO_WORD, fixed, typo_fixes
 from gateway.guardrails.semantic.spelled_payloads import character_codes, percent_decoded, phonetic_spelled
 
 LEVELS = ("NONE", "LOW", "MEDIUM", "HIGH")
-_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"))
 _LEET = str.maketrans("013457@$!", "oieastasi")
 
 _LEET_WORD = re.compile(r"\b(?=\w*[a-z])(?=\w*[0-9@$])[\w@$!]+")
@@ -43,7 +43,7 @@ _HEX = re.compile(r"\b(?:[0-9a-fA-F]{2}[ :]?){8,}\b")
 
 
 def normalised(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).translate(_ZERO_WIDTH).replace("’", "'").lower()
+    return without_ignorable(unicodedata.normalize("NFKC", text)).replace("’", "'").lower()
 
 
 def _despaced(text: str) -> str:
