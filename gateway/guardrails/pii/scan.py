@@ -129,6 +129,15 @@ class Scan:
         self.documented: bool | None = None  # whether the text says it is about tests or docs (once)
 
     def add(self, finding: Finding) -> None:
+        text, start, end = self.text, finding.start, finding.end
+        if end > start and (text[start].isspace() or text[end - 1].isspace()):  # no span starts or ends blank
+            while start < end and text[start].isspace():
+                start += 1
+            while end > start and text[end - 1].isspace():
+                end -= 1
+            if start == end:
+                return
+            finding.start, finding.end = start, end
         self.found.append(finding)
         self._types.add(finding.type)
         self._by_end.setdefault(finding.end, []).append(finding)

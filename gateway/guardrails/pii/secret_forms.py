@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+from gateway.guardrails.pii import credential_forms
 from gateway.guardrails.pii.detector import Detector, has_any, needles, starting_with
 from gateway.guardrails.pii.scan import Finding, Scan, found
 from gateway.guardrails.pii.secrets import HASHED, NOT_A_PASSWORD, PASSWORD, config_password
@@ -69,6 +70,7 @@ _PASSWORD_HEADER = re.compile(
 )
 _CELL = re.compile(r"(?P<value>\"[^\"\n]*\"|[^,\t|;\n]*)")
 _TABLE_ROWS = 200
+_MARKDOWN_RULE = re.compile(r"[ \t]*\|?[ \t]*:?-{3,}:?[ \t]*(?:\|[ \t]*:?-{3,}:?[ \t]*)*\|?[ \t]*")
 
 
 def _column_cells(text: str) -> Iterator[re.Match[str]]:
@@ -95,6 +97,9 @@ def _column_cells(text: str) -> Iterator[re.Match[str]]:
                 cells = _cell_starts(text, row_start, row_end, delimiter)
                 if len(cells) != len(names):
                     break
+                if _MARKDOWN_RULE.fullmatch(text, row_start, row_end):
+                    row_start = row_end + 1  # a Markdown table's |---|---| under its header
+                    continue
                 for column in columns:
                     found_cell = _CELL.match(text, cells[column], row_end)
                     if found_cell is not None and found_cell.end() > found_cell.start():
@@ -139,6 +144,13 @@ _PLANNED_CHANGE = re.compile(
 _WIFI_KEY = re.compile(
     r"(?i:\b(?:wpa2?-pre-shared-key|wpa2?_passphrase|wpa_psk|pre-shared-key|wpa-psk))[ \t]*[=:][ \t]*"
     r"(?P<value>\"[^\"\n]{3,64}\"|'[^'\n]{3,64}'|[^\s\"']{3,64})"
+)
+
+# a client's user and password side by side, tried where a word holding "auth" starts
+_CLIENT_AUTH = re.compile(
+    r"(?:\b(?:(?:http|basic|proxy|digest)_)?auth\s*=\s*(?:[\w.]{0,40}(?:Basic|Digest|Proxy)Auth\s*)?"
+    r"|(?:HTTP)?(?:Basic|Digest|Proxy)Auth\s*)\(\s*[\"'][^\"'\n]{1,64}[\"']\s*,\s*"
+    r"(?P<value>\"[^\"\n]{3,64}\"|'[^'\n]{3,64}')\s*\)"
 )
 
 
@@ -256,13 +268,13 @@ DETECTORS = (
     ),
     Detector(
         (PASSWORD,),
-        # Python requests' basic auth: auth=("reporting", "xR7#b2Lq9!mW"), HTTPBasicAuth("user", "secret")
-        re.compile(
-            r"(?:\bauth\s*=\s*|HTTPBasicAuth\s*)\(\s*[\"'][^\"'\n]{1,64}[\"']\s*,\s*"
-            r"(?P<value>\"[^\"\n]{3,64}\"|'[^'\n]{3,64}')\s*\)"
-        ),
+        # a client's user and password side by side: requests' auth=("reporting", "xR7#b2Lq9!mW"),
+        # HTTPBasicAuth("user", "secret"), OpenSearch's http_auth=(...), Elasticsearch's basic_auth=(...),
+        # aiohttp.BasicAuth("user", "secret")
+        _CLIENT_AUTH,
         config_password,
         has_any("auth"),
+        matches=starting_with(_CLIENT_AUTH, "auth", word_start=True),
     ),
     Detector(
         (PASSWORD,),
@@ -274,4 +286,5 @@ DETECTORS = (
         config_password,
         has_any("curl", "wget", "http ", "https ", "httpie"),
     ),
+    *credential_forms.DETECTORS,  # SQL's IDENTIFIED BY, a Basic header, a session cookie
 )

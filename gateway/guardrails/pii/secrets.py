@@ -14,6 +14,7 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.pii.detector import Detector, has_any, starting_with
+from gateway.guardrails.pii.password_values import mixed, random_looking, three_kinds, unquoted_end
 from gateway.guardrails.pii.password_words import PASSWORD_ELSEWHERE, PASSWORD_ELSEWHERE_NEEDLES
 from gateway.guardrails.pii.scan import Finding, Scan, found
 
@@ -84,8 +85,11 @@ _CODE = re.compile(r"[A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*)+[(\[]?|[A-Za-z_$][\w
 _UNSPACED_WORDS = re.compile(r"[\u3000-\u30ff\u4e00-\u9fff\uff00-\uffef]+")
 _NEXT_FIELD = re.compile(r"[A-Za-z_][\w.-]*=")
 # A hash standing where a password would: "hmac-sha256:4e7d..." (Vault's audit log), "$2b$12$..."
-HASHED = re.compile(r"(?i)(?:hmac-)?(?:sha-?\d+|md5|pbkdf2[\w-]*|argon2\w*|scrypt|bcrypt)[:$]|\$2[aby]?\$")
-_PLACEHOLDER = re.compile(
+# and MySQL's "*6BB4...": IDENTIFIED BY PASSWORD '*<40 hex>'
+HASHED = re.compile(
+    r"(?i)(?:hmac-)?(?:sha-?\d+|md5|pbkdf2[\w-]*|argon2\w*|scrypt|bcrypt)[:$]|\$2[aby]?\$|\*[0-9A-F]{40}\b"
+)
+PLACEHOLDER = re.compile(
     r"^(?:[<{$%\[(]|!(?:vault|ref|sub|getatt|env)\b|\*+$|[•·●]+$|x+$|\.+$)|your|password|placeholder|example|redacted|change[-_]?me",
     re.I,
 )
@@ -100,25 +104,26 @@ def _password(match: re.Match[str], scan: Scan) -> Finding | None:
         start, end, quoted = start + 1, end - 1, True
     else:
         quoted = False
+        end = unquoted_end(scan.text, start, end)  # "パスワードはX!です", "Password=X;Encrypt=yes"
         while end > start and scan.text[end - 1] in ".,;)}]。、，":  # a sentence's end, in CJK too
             end -= 1
     value = scan.text[start:end]
-    if len(value) < 3 or value.lower() in NOT_A_PASSWORD or _PLACEHOLDER.search(value) or HASHED.match(value):
+    if len(value) < 3 or value.lower() in NOT_A_PASSWORD or PLACEHOLDER.search(value) or HASHED.match(value):
         return None
     if _UNSPACED_WORDS.fullmatch(value) or "、" in value or "。" in value:
         return None  # "パスワードは教えられないよ〜", "年度替わりに変更し、": a sentence after the word, no password
-    if not quoted and ((_CODE.fullmatch(value) and not _random_looking(value)) or value.startswith("-")):
+    if not quoted and ((_CODE.fullmatch(value) and not random_looking(value)) or value.startswith("-")):
         return None  # code, or the next flag of a command line ("DB_PASSWORD_FILE=/run/x --name web")
     if (match.groupdict().get("sep") or "") == "-" and scan.text[max(0, match.start() - 1) : match.start()] == "-":
         return None  # a command-line flag: --password-stdin
-    if match.groupdict().get("labelled") and not _three_kinds(value):
+    if match.groupdict().get("labelled") and not three_kinds(value):
         return None  # "Password last changed: 2024-05-30", "Password policy: Strict"
-    if match.groupdict().get("foreign") and not (_three_kinds(value) and any(c.islower() for c in value)):
+    if match.groupdict().get("foreign") and not (three_kinds(value) and any(c.islower() for c in value)):
         return None  # "Κωδικός κράτησης GR-0611-447": a booking's code (κωδικός is a code too), no password
     worded = match.groupdict().get("copula") or match.groupdict().get("worded")
-    if worded and (not _mixed(value) or "://" in value or value.lower().startswith("www.")):
+    if worded and (not mixed(value) or "://" in value or value.lower().startswith("www.")):
         return None  # "la contraseña que usé era demasiado corta", "the password reset link is https://..."
-    if match.groupdict().get("space") and (value.isalpha() or not quoted and not _mixed(value)):
+    if match.groupdict().get("space") and (value.isalpha() or not quoted and not mixed(value)):
         return None  # "password Bl@ckC@t99" and "(password Maple&Juniper!)" yes, "password reset" no
     if _CMDLET.fullmatch(value):
         return None  # "$pw = ConvertTo-SecureString 'X'": PowerShell's command, the password follows it
@@ -152,7 +157,7 @@ def _next_password(match: re.Match[str], scan: Scan) -> Finding | None:
     while end > start and scan.text[end - 1] in ".,;)":
         end -= 1
     value = scan.text[start:end]
-    if not _mixed(value) or _PLACEHOLDER.search(value) or HASHED.match(value):
+    if not mixed(value) or PLACEHOLDER.search(value) or HASHED.match(value):
         return None
     return found(PASSWORD, start, end)
 
@@ -160,30 +165,7 @@ def _next_password(match: re.Match[str], scan: Scan) -> Finding | None:
 _TO_NEXT_PASSWORD = re.compile(r"[.,;)]?[ \t]*")
 
 
-def _random_looking(value: str) -> bool:
-    """Long, with digits, capitals and small letters: a key ("SG.x9Kq2mVn4R...") is no attribute chain."""
-    return len(value) >= 24 and any(c.isdigit() for c in value) and not value.islower() and not value.isupper()
-
-
 _CMDLET = re.compile(r"[A-Z][a-z]+(?:To)?-[A-Z][A-Za-z]+")
-
-
-def _three_kinds(value: str) -> bool:
-    """Lower case, upper case, digits, symbols: three of them at least, and six characters."""
-    kinds = (
-        any(c.islower() for c in value),
-        any(c.isupper() for c in value),
-        any(c.isdigit() for c in value),
-        any(not c.isalnum() for c in value),
-    )
-    return len(value) >= 6 and sum(kinds) >= 3
-
-
-def _mixed(value: str) -> bool:
-    """A digit, or a symbol beside capitals: how a chosen password looks, unlike "reset-link"."""
-    return any(c.isdigit() for c in value) or (
-        any(c in "!@#$%^&*+=?~" for c in value) and any(c.isupper() for c in value)
-    )
 
 
 def _cli_password(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -192,7 +174,7 @@ def _cli_password(match: re.Match[str], scan: Scan) -> Finding | None:
     if scan.text[start] in "'\"":
         start, end = start + 1, end - 1
     value = scan.text[start:end]
-    return None if _PLACEHOLDER.search(value) or value.startswith("$") else found(PASSWORD, start, end)
+    return None if PLACEHOLDER.search(value) or value.startswith("$") else found(PASSWORD, start, end)
 
 
 def _token(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -204,27 +186,39 @@ def _token(match: re.Match[str], scan: Scan) -> Finding | None:
 
 
 def _keyed_token(match: re.Match[str], scan: Scan) -> Finding | None:
-    value = match["value"]
+    group = "quoted" if match["quoted"] else "value"  # quoted: to its closing quote, symbols and all
+    value = match[group]
+    if group == "quoted" and "://" in value:
+        return None  # SECRET_KEY = 'https://vault.internal/...': where the key is, not the key
     if value.startswith(_OBJECT_IDS):
         return None  # Stripe's object ids (tok_, pm_, cus_...): references, not secrets (sk_ and rk_ are)
     letters = any(c.isalpha() for c in value)
-    if not (letters and any(c.isdigit() for c in value)) or _PLACEHOLDER.search(value):
+    if not (letters and any(c.isdigit() for c in value)) or PLACEHOLDER.search(value):
         return None
-    if value.endswith(("...", "…")) or scan.text.startswith(("...", "…"), match.end("value")):
+    if value.endswith(("...", "…")) or scan.text.startswith(("...", "…"), match.end(group)):
         return None  # "AWS_SESSION_TOKEN=IQoJb3JpZ2luX2VjEJ...(truncated)": a log's elided value, no secret
-    return found(PASSWORD, match.start("value"), match.end("value"))
+    return found(PASSWORD, *match.span(group))
 
 
 def config_password(match: re.Match[str], scan: Scan) -> Finding | None:
     """PGPASSWORD=..., REDIS_PASS=..., redis's requirepass/masterauth, "login admin / Fj8#qLz2",
     curl -u user:password, 'dbpassword' => '...', sip.conf's secret=, ldapsearch -w, a Wi-Fi key."""
     start, end = match.span("value")
-    if scan.text[start] in "'\"" and end - start > 2 and scan.text[end - 1] == scan.text[start]:
+    text = scan.text
+    while start < end and text[start].isspace():  # a table cell's padding
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if start == end:
+        return None
+    if text[start] in "'\"" and end - start > 2 and text[end - 1] == text[start]:
         start, end = start + 1, end - 1
-    value = scan.text[start:end]
+    else:
+        end = unquoted_end(text, start, end)
+    value = text[start:end]
     if value.endswith(":"):
         return None  # "login: dchen / pass: X": a label, the password follows it
-    if len(value) < 4 or _PLACEHOLDER.search(value) or value.startswith(("$", "%", "{")) or _CODE.fullmatch(value):
+    if len(value) < 4 or PLACEHOLDER.search(value) or value.startswith(("$", "%", "{")) or _CODE.fullmatch(value):
         return None
     if value.lower() in NOT_A_PASSWORD:
         return None  # MAIL_PASSWORD=null, secret=none
@@ -242,7 +236,7 @@ def _chpasswd_line(match: re.Match[str], scan: Scan) -> Finding | None:
     """A "user:password" line of a chpasswd list (cloud-init's RANDOM asks for a generated one)."""
     group = "value" if match["value"] else "echoed"
     value = match[group]
-    if value.upper() == "RANDOM" or _PLACEHOLDER.search(value) or value.startswith("$"):
+    if value.upper() == "RANDOM" or PLACEHOLDER.search(value) or value.startswith("$"):
         return None
     if "chpasswd" not in scan.lowered[max(0, match.start() - 200) : match.end() + 40]:
         return None
@@ -251,11 +245,11 @@ def _chpasswd_line(match: re.Match[str], scan: Scan) -> Finding | None:
 
 def _url_password(match: re.Match[str], scan: Scan) -> Finding | None:
     value = match["value"]
-    return None if _PLACEHOLDER.search(value) else found(PASSWORD, match.start("value"), match.end("value"))
+    return None if PLACEHOLDER.search(value) else found(PASSWORD, match.start("value"), match.end("value"))
 
 
 _OBJECT_IDS = ("tok_", "pm_", "pi_", "ch_", "cus_", "card_", "src_", "seti_", "in_", "sub_", "price_", "prod_")
-_TOKEN_PREFIXES = tuple("sk- sk_ rk_ ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat- xox aiza eyj hf_ npm_".split())
+_TOKEN_PREFIXES = tuple("sk- sk_ rk_ ghp_ gho_ ghu_ ghs_ ghr_ github_pat_ glpat- xox aiza eyj hf_ npm_ whsec_".split())
 
 DETECTORS = (
     Detector(
@@ -299,7 +293,7 @@ DETECTORS = (
             r"(?<![\w-])(?:sk-(?:proj-|ant-(?:api\d\d-)?|live-)?[A-Za-z0-9_-]{20,}|(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{16,}"
             r"|gh[pousr]_[A-Za-z0-9]{30,255}|github_pat_[A-Za-z0-9_]{22,255}|glpat-[A-Za-z0-9_-]{20,}"
             r"|xox[abposr]-[A-Za-z0-9-]{10,}|AIza[0-9A-Za-z_-]{35}|hf_[A-Za-z0-9]{30,}|npm_[A-Za-z0-9]{36}"
-            r"|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})(?![\w-])"
+            r"|whsec_[A-Za-z0-9+/]{24,}={0,2}|eyJ[A-Za-z0-9_-]{8,}\.eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,})(?![\w-])"
         ),
         _token,
         has_any(*_TOKEN_PREFIXES),
@@ -309,7 +303,8 @@ DETECTORS = (
         re.compile(
             r"[aAsScCpPbBtT](?<![A-Za-z][aAsScCpPbBtT])(?i:pi[_ -]?(?:key|secret|token)|ccess[_ -]?token|uth[_ -]?token"
             r"|ecret[_ -]?key|lient[_ -]?secret|rivate[_ -]?token|earer|oken)s?"
-            r"(?:[ \t]*(?::=|=>|=|:|(?i:is)(?=[ \t]))[ \t]*|[ \t]+)[\"'`]?(?P<value>[A-Za-z0-9_\-./+=~]{16,512})"
+            r"(?:[ \t]*(?::=|=>|=|:|(?i:is)(?=[ \t]))[ \t]*|[ \t]+)"
+            r"(?:(?P<quote>[\"'`])(?P<quoted>[^\s\"'`]{16,512})(?P=quote)|[\"'`]?(?P<value>[A-Za-z0-9_\-./+=~]{16,512}))"
         ),
         _keyed_token,
         has_any("key", "token", "secret", "bearer"),
