@@ -61,12 +61,16 @@ class GuardrailStage:
     def __init__(self, source: GuardrailSource | None) -> None:
         self.source = source
 
-    async def select(self, call: CallContext, principal: Principal, model: PublicModel) -> list[CompiledGuardrail]:
-        """The call's guardrails: the key's, the team's and the model's defaults, then those asked
-        for. Defaults go first: a guardrail the caller chose reads the answer as they masked it, so
-        its report cannot show the caller what they withheld."""
+    async def select(
+        self, call: CallContext, principal: Principal, model: PublicModel, fallbacks: Sequence[PublicModel] = ()
+    ) -> list[CompiledGuardrail]:
+        """The call's guardrails: the key's, the team's, the model's and its fallbacks' defaults (a
+        prompt may fail over to a fallback: every call that may reach a model gets its guardrails),
+        then those asked for. Defaults go first: a guardrail the caller chose reads the answer as
+        they masked it, so its report cannot show the caller what they withheld."""
         asked = call.guardrails.requested if call.guardrails is not None else []
         defaults = [*principal.guardrails, *principal.team_guardrails, *model.guardrails]
+        defaults += [ref for fallback in fallbacks for ref in fallback.guardrails]
         wanted = [
             *((GuardrailRef.parse(ref, "guardrails"), True) for ref in defaults),
             *((ref, False) for ref in asked),
@@ -149,10 +153,11 @@ class GuardrailStage:
         request = call.guardrails
         context = _grounding(request.input_units)
 
-        async def check(text: str) -> Verdict:
+        async def check(before: str, text: str) -> Verdict:
             first = len(request.applied_output)
-            await self._apply(call, guardrails, Side.OUTPUT, [*context, TextUnit(text)], request.applied_output)
-            return verdict([a.outcome for a in request.applied_output[first:]], len(context))
+            unit = TextUnit(before + text)  # what was released already, read again for context
+            await self._apply(call, guardrails, Side.OUTPUT, [*context, unit], request.applied_output)
+            return verdict([a.outcome for a in request.applied_output[first:]], len(context), len(before))
 
         return StreamGuard(check, stream_mode(request, guardrails), choices)
 

@@ -40,6 +40,33 @@ def regions(detections: Sequence[Detection], unit: int) -> Stage:
     return sorted(masks + reported, key=lambda region: region[0])
 
 
+def after_context(stages: Sequence[Stage], before: int) -> list[Stage]:
+    """Each stage's regions in the held text, when each stage read ``before`` characters of text
+    released already ahead of it (stream.py: what detectors look back at). Regions there are
+    dropped (that text is gone); one that runs on into the held text covers its start; where the
+    held text starts in the next stage's text moves with the masks written before it."""
+    if not before:
+        return list(stages)
+    held: list[Stage] = []
+    for stage in stages:
+        kept: Stage = []
+        shift, start_next = 0, None
+        for start, end, placeholder in stage:
+            if end <= before:
+                if placeholder is not None:
+                    shift += len(placeholder) - (end - start)
+                continue
+            if start < before:
+                kept.append((0, end - before, placeholder))
+                if placeholder is not None:
+                    start_next = start + shift  # the next stage's held text starts with this placeholder
+            else:
+                kept.append((start - before, end - before, placeholder))
+        held.append(kept)
+        before = start_next if start_next is not None else before + shift
+    return held
+
+
 def safe_cut(stages: Sequence[Stage], end: int) -> int:
     """The latest cut at or before ``end`` (a place in the raw text) that splits no region of any
     stage, read where that stage reads."""

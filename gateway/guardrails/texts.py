@@ -4,13 +4,15 @@ Input: every message's text (each text part a unit): the users' as they are, the
 prompts, earlier answers and the arguments of their tool calls, tool results) marked CONTEXT,
 which only the word and sensitive information policies read (policies/base.py); a surface that
 marks guarded content (Converse's guardContent) provides its own units. Output: each choice's
-text. Masking puts a unit's masked text back where the unit was, in whichever message it came from.
+text, then each choice's reasoning (reasoning.py), which the caller sees too. Masking puts a unit's
+masked text back where the unit was, in whichever message it came from.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
+from gateway.guardrails import reasoning
 from gateway.guardrails.policies.base import CONTEXT, TextUnit
 from providers.canonical import ChatCompletion, ChatCompletionRequest, EmbeddingRequest, Message
 
@@ -64,14 +66,27 @@ def masked_embeddings(request: EmbeddingRequest, masked: Sequence[str]) -> None:
 
 
 def output_units(completion: ChatCompletion) -> list[TextUnit]:
-    return [TextUnit(choice.message.content or "") for choice in completion.choices]
+    """Each choice's text, then each choice's reasoning texts (in ``replace_output``'s order), the
+    reasoning as context: the word and sensitive information policies read it, the topics, content
+    filters and grounding judge the answer."""
+    units = [TextUnit(choice.message.content or "") for choice in completion.choices]
+    thoughts = [text for choice in completion.choices for _, text in reasoning.places(choice.message)]
+    return units + [TextUnit(text, _CONTEXT) for text in thoughts]
 
 
 def replace_output(completion: ChatCompletion, texts: Sequence[str], blocked: bool) -> None:
-    """The answer's text replaced (the blocked message for every choice, or the masked text);
-    a blocked answer says why it ended (``content_filter``) and keeps no tool calls."""
+    """The answer's text replaced (the blocked message for every choice, or the masked text, its
+    reasoning's too); a blocked answer says why it ended (``content_filter``) and keeps no tool
+    calls and no reasoning."""
+    later = len(completion.choices)  # where the reasoning's texts start
     for index, choice in enumerate(completion.choices):
         choice.message.content = texts[0] if blocked else texts[index]
         if blocked:
             choice.finish_reason = "content_filter"
             choice.message.tool_calls = None
+            reasoning.drop(choice.message)
+            continue
+        for place, text in list(reasoning.places(choice.message)):
+            if texts[later] != text:
+                reasoning.put(choice.message, place, texts[later])
+            later += 1

@@ -133,9 +133,16 @@ class InvokeService:
         assert last is not None
         raise from_provider_error(last)
 
+    def _fallbacks(self, model: PublicModel) -> list[PublicModel]:
+        """The models a call to ``model`` may fail over to (``_serve``): their guardrails apply to it
+        from the start, since the prompt may reach them and their answer come back."""
+        routing = model.routing
+        names = [*routing.fallbacks, *routing.context_window_fallbacks, *routing.content_policy_fallbacks]
+        return [self.catalog.get(name) for name in dict.fromkeys(names)] if names else []
+
     async def chat(self, call: CallContext, principal: Principal, request: ChatCompletionRequest) -> ChatCompletion:
         model = await self._admit(call, principal, request)
-        guardrails = await self.guardrails.select(call, principal, model)
+        guardrails = await self.guardrails.select(call, principal, model, self._fallbacks(model))
         if guardrails:
             check_logprobs_guarded(request, guardrails)
             with stage(call, "guardrails.input"):
@@ -181,7 +188,7 @@ class InvokeService:
         and may still fail over; after the first chunk the stream is committed."""
         model = await self._admit(call, principal, request)
         call.stream = True
-        guardrails = await self.guardrails.select(call, principal, model)
+        guardrails = await self.guardrails.select(call, principal, model, self._fallbacks(model))
         if guardrails:
             check_logprobs_guarded(request, guardrails)
             with stage(call, "guardrails.input"):
@@ -239,7 +246,7 @@ class InvokeService:
             model = self._resolve(call, request.model, principal)
         if not model.capabilities.embeddings:
             raise InvalidRequest(f"The model '{model.name}' does not produce embeddings.", param="model")
-        guardrails = await self.guardrails.select(call, principal, model)
+        guardrails = await self.guardrails.select(call, principal, model, self._fallbacks(model))
         as_text(request, model, guarded=bool(guardrails))  # token ids: decoded where they would not be understood
         if guardrails:
             with stage(call, "guardrails.input"):

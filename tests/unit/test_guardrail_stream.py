@@ -60,8 +60,8 @@ def _guardrail() -> CompiledGuardrail:
 def _guard(mode: str) -> StreamGuard:
     guardrail = _guardrail()
 
-    async def check(text: str) -> stream.Verdict:
-        return stream.verdict([await apply(guardrail, Side.OUTPUT, [TextUnit(text)])], 0)
+    async def check(before: str, text: str) -> stream.Verdict:
+        return stream.verdict([await apply(guardrail, Side.OUTPUT, [TextUnit(before + text)])], 0, len(before))
 
     return StreamGuard(check, mode)
 

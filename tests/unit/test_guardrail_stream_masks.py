@@ -76,9 +76,9 @@ async def _chain(text: str, guardrails: tuple[CompiledGuardrail, ...]) -> tuple[
 
 
 def _streamed(answer: str, cuts: list[int], guardrails: tuple[CompiledGuardrail, ...]) -> str:
-    async def check(text: str) -> stream.Verdict:
-        outcomes, _ = await _chain(text, guardrails)
-        return stream.verdict(outcomes, 0)
+    async def check(before: str, text: str) -> stream.Verdict:
+        outcomes, _ = await _chain(before + text, guardrails)
+        return stream.verdict(outcomes, 0, len(before))
 
     async def scenario() -> str:
         guard = StreamGuard(check, "sync")
