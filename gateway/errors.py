@@ -1,13 +1,15 @@
 """The gateway's one exception tree. Surfaces render these in their own error shape.
 
 Each error knows its HTTP status and an OpenAI-style ``type``/``code``; the Bedrock surface maps
-the same errors to its ``x-amzn-ErrorType`` names.
+the same errors to its ``x-amzn-ErrorType`` names. A message or param that quotes a caller's text
+is kept encodable (gateway/caller_text.py): no surface's error body can then fail to serialise.
 """
 
 from __future__ import annotations
 
 import math
 
+from gateway.caller_text import encodable
 from providers import errors as perr
 
 
@@ -26,13 +28,14 @@ class StrataError(Exception):
         retry_after: float | None = None,
         status: int | None = None,
     ) -> None:
+        message = encodable(message)
         super().__init__(message)
         self.message = message
         if code is not None:
             self.code = code
         if status is not None:
             self.status = status
-        self.param = param
+        self.param = None if param is None else encodable(param)
         self.retry_after = retry_after
 
 

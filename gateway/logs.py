@@ -17,6 +17,8 @@ from typing import IO, Any
 
 import orjson
 
+from gateway.caller_text import encodable
+
 LOG = logging.getLogger("strata")
 FLUSH_INTERVAL_S = 0.2
 STRANGERS_PER_S = 20  # access log lines a second for requests refused before authentication
@@ -47,7 +49,26 @@ class JsonFormatter(logging.Formatter):
             line.update(fields)
         if record.exc_info:
             line["exception"] = self.formatException(record.exc_info)
+        return json_line(line)
+
+
+def json_line(line: dict[str, Any]) -> str:
+    """``line`` as JSON; a lone surrogate anywhere in it (a caller's text in a message, a field or an
+    exception) is escaped rather than losing the line (orjson refuses text with no UTF-8 form)."""
+    try:
         return orjson.dumps(line, default=str).decode()
+    except TypeError:  # orjson.JSONEncodeError
+        return orjson.dumps(_encodable(line), default=lambda value: encodable(str(value))).decode()
+
+
+def _encodable(value: Any) -> Any:
+    if isinstance(value, str):
+        return encodable(value)
+    if isinstance(value, dict):
+        return {_encodable(key): _encodable(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_encodable(item) for item in value]
+    return value
 
 
 # Control characters a caller's text may carry (a path's %0a, an upstream's message): escaped in
@@ -60,13 +81,13 @@ _ESCAPES = {code: f"\\x{code:02x}" for code in (*range(0x20), 0x7F)} | {
 
 
 def plain(value: object) -> str:
-    """``value`` as text for a one-line log, control characters escaped."""
-    return str(value).translate(_ESCAPES)
+    """``value`` as text for a one-line log, control characters (and lone surrogates) escaped."""
+    return encodable(str(value).translate(_ESCAPES))
 
 
 class TextFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
-        base = plain(super().format(record)) if record.exc_info is None else super().format(record)
+        base = plain(super().format(record)) if record.exc_info is None else encodable(super().format(record))
         fields = getattr(record, "fields", None)
         if fields:
             base += " " + " ".join(f"{k}={plain(v)}" for k, v in fields.items() if v is not None)
@@ -168,6 +189,6 @@ class AccessLog:
     def _format(self, created: float, fields: dict[str, Any]) -> str:
         if self._json:
             line = {"ts": _timestamp(created), "level": "info", "logger": "strata.access", "msg": "request", **fields}
-            return orjson.dumps(line, default=str).decode()
+            return json_line(line)
         pairs = " ".join(f"{k}={plain(v)}" for k, v in fields.items())
         return f"{_timestamp(created)} INFO strata.access request {pairs}"

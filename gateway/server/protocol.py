@@ -36,6 +36,7 @@ _OPENED, _HEAD, _BODY, _WAITING = range(4)
 LINGER_S = 1.0  # after a refusal: how long what the client still sends is read and dropped
 SHUTDOWN_FIRST_BYTE_S = 2.0  # at shutdown: how long a connection just opened may take to start its request
 _CLOCK_SLACK_S = 0.001  # the loop may run a timer a hair before its time
+LINE_KEPT = 8192  # bytes of a head kept for its request line while the parser has not named the URL
 
 
 class _Refused(Exception):
@@ -61,6 +62,8 @@ class StrataHttpProtocol(HttpToolsProtocol):
         self._head_bytes = 0  # of the head so far, in reads before the current one
         self._read_bytes = 0  # the current read's size
         self._refusal: StrataError | None = None  # raised from a parser callback
+        self._line: bytes | None = b""  # the current head as received, None where its start is unknown
+        self._begun = 0  # requests begun in the current read
         self._address: str | None = None  # counted against the cap while this is set
         self._watchdog: asyncio.TimerHandle | None = None
         self._lingering = False
@@ -95,6 +98,7 @@ class StrataHttpProtocol(HttpToolsProtocol):
             return
         was_head = self._reading != _BODY
         self._read_bytes = len(data)
+        self._keep_line(data)
         try:
             self.parser.feed_data(data)
         except httptools.HttpParserError as exc:
@@ -108,10 +112,26 @@ class StrataHttpProtocol(HttpToolsProtocol):
             if self._head_bytes > self.limits.max_header_bytes:
                 self._fail(answers.head_too_large(self.limits.max_header_bytes))
 
+    def _keep_line(self, data: bytes) -> None:
+        """Keep the head as received, for its request line: the parser names the URL only once it
+        has read all of it, so for a URL it refuses (a control character in it) ``self.url`` is
+        empty or only its start (what came in earlier reads)."""
+        self._begun = 0
+        if self._reading in (_OPENED, _WAITING):  # a request starts this read
+            self._line = data
+        elif self._reading == _HEAD and self._line is not None:
+            if len(self._line) < LINE_KEPT:  # a head trickled in bytes costs no more than this much copying
+                self._line += data
+        else:
+            self._line = None
+
     # --- parser callbacks: the phases
 
     def on_message_begin(self) -> None:
         super().on_message_begin()
+        if self._begun:  # a second request in one read: where it starts in the read is unknown
+            self._line = None
+        self._begun += 1
         if self._reading == _WAITING:  # a new request on a kept-alive connection: its head's clock starts
             self._since = self.loop.time()
         self._reading = _HEAD
@@ -123,6 +143,7 @@ class StrataHttpProtocol(HttpToolsProtocol):
             self._refusal = answers.head_too_large(limit)
             raise _Refused
         super().on_headers_complete()
+        self._line = None  # the URL is known
         if self._closing:  # arrived after the listener closed: the last request, marked for the app
             self.cycle.keep_alive = False
             self.scope[CLOSING_SCOPE_KEY] = True  # type: ignore[literal-required]
@@ -214,9 +235,10 @@ class StrataHttpProtocol(HttpToolsProtocol):
             self.flow.pause_reading()
 
     def _call_from_url(self) -> CallContext | None:
-        """For a request refused before the app saw it (its head too large, or too slow): a call on
-        the surface its path belongs to, so that the answer is in that surface's error shape."""
-        url = getattr(self, "url", b"")
+        """For a request refused before the app saw it (its head too large, or too slow, or its URL
+        malformed): a call on the surface its path belongs to, so that the answer is in that
+        surface's error shape."""
+        url = (_target(self._line) if self._line else b"") or getattr(self, "url", b"")
         app = self.app
         for _ in range(4):  # under uvicorn's wrappers (proxy headers, message logger)
             table = getattr(app, "routes_table", None)
@@ -266,6 +288,12 @@ def _abandon(scope: Any) -> None:
     if task is not None and not task.done() and not scope.get(CLIENT_GONE_KEY):
         scope[CLIENT_GONE_KEY] = True
         task.cancel()
+
+
+def _target(line: bytes) -> bytes:
+    """The target of the request line at the start of ``line`` (b"" if there is none)."""
+    words = line.lstrip(b"\r\n").split(b"\n", 1)[0].split(b" ", 2)
+    return words[1] if len(words) > 1 and words[1].startswith(b"/") else b""
 
 
 def _call_of(scope: Mapping[str, Any]) -> CallContext | None:

@@ -225,7 +225,7 @@ def _source_url(block: Json, where: str) -> str:
 def _document(block: Json, where: str) -> Json:
     source = need(block, "source", dict, where)
     kind = source.get("type")
-    if kind not in _DOCUMENT_TYPES:
+    if not isinstance(kind, str) or kind not in _DOCUMENT_TYPES:  # a list or object is no type (nor hashable)
         raise InvalidRequest(
             f"{where}source.type: documents are taken as base64, text or content blocks.", param=where + "source"
         )

@@ -53,7 +53,8 @@ def _system(system: Any) -> list[Json]:
     if isinstance(system, str):
         return [{"role": "system", "content": system}] if system else []
     if isinstance(system, list):
-        text = "\n".join(b.get("text", "") for b in system if isinstance(b, dict) and b.get("type") == "text")
+        blocks = [(i, b) for i, b in enumerate(system) if isinstance(b, dict) and b.get("type") == "text"]
+        text = "\n".join(need(b, "text", str, f"system.{i}.") for i, b in blocks)
         return [{"role": "system", "content": text}]
     raise InvalidRequest("Malformed input request: 'system' must be a string or an array of text blocks.")
 
@@ -171,8 +172,8 @@ def _tool_choice(choice: Json) -> Json | str:
     kind = choice.get("type")
     if kind == "tool":
         return {"type": "function", "function": {"name": need(choice, "name", str, "tool_choice.")}}
-    if kind in _TOOL_CHOICE:
-        return _TOOL_CHOICE[str(kind)]
+    if isinstance(kind, str) and kind in _TOOL_CHOICE:  # a list or object is no type (nor hashable)
+        return _TOOL_CHOICE[kind]
     raise InvalidRequest("Malformed input request: tool_choice.type must be auto, any, tool or none.")
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import IntegrityError
 
-from gateway.caller_text import shown
+from gateway.caller_text import holds_surrogate, shown
 from gateway.db.models import ApiKey, Team
 from gateway.errors import Conflict, InvalidRequest, NotFound
 from gateway.guardrails.request import GuardrailRef
@@ -29,6 +29,18 @@ if TYPE_CHECKING:
 def _shown(fields: dict[str, Any]) -> dict[str, Any]:
     """Fields for the audit log, JSON-ready (an expiry as ISO 8601)."""
     return {name: value.isoformat() if isinstance(value, datetime) else value for name, value in fields.items()}
+
+
+def _no_lone_surrogates(fields: dict[str, Any]) -> None:
+    """No field may hold a lone UTF-16 surrogate (JSON's ``"\\ud800"``): it has no UTF-8 form, so no
+    database stores it (SQLite's driver raises) and no id or model name holds one. A 400 naming
+    the field, before any lookup: as the schemas refuse a NUL (gateway/nul_text.py)."""
+    for name, value in fields.items():
+        if holds_surrogate(value):
+            raise InvalidRequest(
+                f"{name} holds a lone UTF-16 surrogate (such as \\ud800), which no id, name or tag may contain.",
+                param=name,
+            )
 
 
 @asynccontextmanager
@@ -70,11 +82,13 @@ class KeyAdmin:
             )
 
     async def check_team(self, team_id: str | None) -> None:
+        _no_lone_surrogates({"team_id": team_id})
         if team_id is not None and await self.state.teams.get(team_id) is None:
             raise InvalidRequest(f"No team {shown(team_id)!r}.", param="team_id")
 
     async def create_key(self, body: KeyCreate) -> tuple[ApiKey, str]:
         """The new key's row and its secret (shown once, by the caller)."""
+        _no_lone_surrogates(body.stored())
         self.check_models(body.allowed_models, "allowed_models")
         self.check_models(list(body.model_limits), "model_limits")
         await self.check_guardrails(body.guardrails)
@@ -88,6 +102,7 @@ class KeyAdmin:
 
     async def update_key(self, key_id: str, body: KeyUpdate) -> ApiKey:
         changes = body.stored(body.model_fields_set)
+        _no_lone_surrogates(changes)
         self.check_models(changes.get("allowed_models"), "allowed_models")
         self.check_models(list(changes.get("model_limits", ())), "model_limits")
         await self.check_guardrails(changes.get("guardrails"))
@@ -116,6 +131,7 @@ class KeyAdmin:
         return row
 
     async def create_team(self, body: TeamCreate) -> Team:
+        _no_lone_surrogates(body.stored())
         teams = self.state.teams
         if await teams.by_name(body.name) is not None:
             raise Conflict(f"A team named {body.name!r} exists already.", param="name")
@@ -132,6 +148,7 @@ class KeyAdmin:
 
     async def update_team(self, team_id: str, body: TeamUpdate) -> Team:
         changes = body.stored(body.model_fields_set)
+        _no_lone_surrogates(changes)
         await self.check_guardrails(changes.get("guardrails"))
         teams = self.state.teams
         if body.name is not None and (other := await teams.by_name(body.name)) is not None and other.id != team_id:
