@@ -16,6 +16,7 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -144,6 +145,21 @@ def _bench(args: argparse.Namespace) -> int:
     return 0 if all(r[1] == "ok" for r in results) else 1
 
 
+def _above_zero(kind: type[int] | type[float]) -> Callable[[str], int | float]:
+    """--seconds and --rounds: a number above 0 (argparse's usage line and exit 2 otherwise)."""
+
+    def parse(text: str) -> int | float:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+        if not value > 0 or value == float("inf"):
+            raise argparse.ArgumentTypeError(f"must be more than 0, not {text}")
+        return value
+
+    return parse
+
+
 def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     bench = commands.add_parser(
         "bench",
@@ -152,8 +168,10 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     )
     bench.add_argument("names", nargs="*", metavar="NAME", help="benchmarks to run (strata bench --list)")
     bench.add_argument("--list", action="store_true", help="list the benchmarks and exit")
-    bench.add_argument("--seconds", type=float, help="seconds per measurement, for the scripts that take it")
-    bench.add_argument("--rounds", type=int, help="rounds, for the scripts that take it")
+    bench.add_argument(
+        "--seconds", type=_above_zero(float), help="seconds per measurement (above 0), for the scripts that take it"
+    )
+    bench.add_argument("--rounds", type=_above_zero(int), help="rounds (1 or more), for the scripts that take it")
     bench.add_argument("--write", action="store_true", help="let the scripts update BENCHMARKS.md")
     bench.add_argument("--bench-dir", help="the bench/ folder (default: the checkout's, or $STRATA_BENCH_DIR)")
     bench.set_defaults(handler=_bench)

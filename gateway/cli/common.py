@@ -70,7 +70,9 @@ def describe(error: StrataError) -> str:
         return f"the gateway refused the key: {error} (HTTP {error.status})"
     if isinstance(error, PermissionDeniedError):
         return f"not allowed with this key: {error} (HTTP {error.status})"
-    if isinstance(error, TimeoutError) and error.status is None:
+    if isinstance(error, TimeoutError) and error.status is None and error.type is None:
+        # the client's own deadline; a 504 or a stream the gateway cut (its deployment's timeout)
+        # carries a status or a type, and a longer --timeout would not help
         return f"{error} (--timeout to wait longer)"
     status = f" (HTTP {error.status})" if error.status else ""
     return f"{error}{status}"

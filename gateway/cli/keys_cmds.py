@@ -64,6 +64,32 @@ def _csv(text: str | None) -> list[str] | None:
     return None if text is None else [part.strip() for part in text.split(",") if part.strip()]
 
 
+_ALL, _NONE = "all", "none"
+
+
+def _allowed_models(args: argparse.Namespace) -> list[str] | None | str:
+    """What --models A,B / --all-models / --no-models ask for: a list, None (every model: the API's
+    null) or "" when none of them was given. ``--models ""`` is refused: it has meant "no model" on
+    create and "every model" on update, and a key's reach must not hang on which."""
+    if args.all_models:
+        return None
+    if args.no_models:
+        return []
+    if args.models is None:
+        return ""
+    models = _csv(args.models)
+    if not models:
+        raise UsageError('--models "": name the models, or give --all-models (every model) or --no-models (none)')
+    return models
+
+
+def _models_cell(models: list[str] | None) -> str | list[str]:
+    """A key's models as a table shows them: "all" (no restriction) is not "none" (an empty list)."""
+    if models is None:
+        return _ALL
+    return models or _NONE
+
+
 def _state(key: Any) -> str:
     if key.revoked:
         return "revoked"
@@ -73,24 +99,27 @@ def _state(key: Any) -> str:
 
 
 def _key_rows(keys: list[Any]) -> str:
-    rows = [(k.id, k.name, k.team_id, k.allowed_models or "all", k.limits, _state(k), k.expires_at) for k in keys]
+    rows = [(k.id, k.name, k.team_id, _models_cell(k.allowed_models), k.limits, _state(k), k.expires_at) for k in keys]
     return table(["ID", "NAME", "TEAM", "MODELS", "LIMITS", "STATE", "EXPIRES"], rows)
 
 
 def _key_fields(key: Any) -> str:
     names: tuple[str, ...] = ("id", "name", "team_id", "is_admin", "allowed_models", "guardrails", "tags")
     names += ("limits", "model_limits", "alerts")
-    pairs = [(name, getattr(key, name)) for name in names]
+    pairs = [
+        (name, _models_cell(key.allowed_models) if name == "allowed_models" else getattr(key, name)) for name in names
+    ]
     pairs += [("state", _state(key)), ("expires_at", key.expires_at), ("created_at", key.created_at)]
     return fields(pairs)
 
 
 @remote
 def _keys_create(args: argparse.Namespace) -> int:
+    models = _allowed_models(args)
     options: dict[str, Any] = {
         "team_id": args.team,
         "is_admin": args.admin,
-        "allowed_models": _csv(args.models),
+        "allowed_models": None if models == "" else models,
         "guardrails": args.guardrail,
         "tags": args.tag,
         "limits": _limits(args),
@@ -133,14 +162,15 @@ def _keys_update(args: argparse.Namespace) -> int:
             changes["name"] = args.name
         if args.team is not None:
             changes["team_id"] = args.team or None  # --team "" leaves every team
-        if args.models is not None:
-            changes["allowed_models"] = _csv(args.models) or None  # --models "" allows every model
+        models = _allowed_models(args)
+        if models != "":
+            changes["allowed_models"] = models  # None: every model (the API's null)
         current = strata.admin.keys.get(args.id)
         limits = _limits(args, current.limits.model_dump(exclude_none=True))
         if limits is not None:
             changes["limits"] = limits
         if not changes:
-            raise UsageError("nothing to change: give --name, --team, --models or a limit")
+            raise UsageError("nothing to change: give --name, --team, --models, --all-models, --no-models or a limit")
         key = strata.admin.keys.update(args.id, **changes)
     print_json(key) if args.json else print(_key_fields(key))
     return 0
@@ -230,6 +260,13 @@ def register(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> N
     _register_teams(commands, [remote_parent()])
 
 
+def _models_flags(parser: argparse.ArgumentParser, what: str) -> None:
+    group = parser.add_argument_group("models").add_mutually_exclusive_group()
+    group.add_argument("--models", metavar="A,B", help=what)
+    group.add_argument("--all-models", action="store_true", help="it may call every model")
+    group.add_argument("--no-models", action="store_true", help="it may call no model (e.g. an admin-only key)")
+
+
 def _register_keys(
     commands: argparse._SubParsersAction[argparse.ArgumentParser], parent: list[argparse.ArgumentParser]
 ) -> None:
@@ -239,7 +276,7 @@ def _register_keys(
     create = sub.add_parser("create", parents=parent, help="create a key (its secret is shown once)")
     create.add_argument("name")
     create.add_argument("--team", metavar="TEAM_ID", help="the key's team (its limits apply too)")
-    create.add_argument("--models", metavar="A,B", help="the only models it may call (default: all)")
+    _models_flags(create, "the only models it may call (default: every model)")
     create.add_argument("--admin", action="store_true", help="an admin key (may use the admin API)")
     create.add_argument(
         "--guardrail", action="append", metavar="ID[:VERSION]", help="applied to each call (repeatable)"
@@ -269,7 +306,7 @@ def _register_keys(
     update.add_argument("id", metavar="KEY_ID")
     update.add_argument("--name")
     update.add_argument("--team", metavar="TEAM_ID", help='move it to this team ("" for none)')
-    update.add_argument("--models", metavar="A,B", help='the only models it may call ("" for all)')
+    _models_flags(update, "the only models it may call from now on")
     _limit_flags(update)
     update.set_defaults(handler=_keys_update)
 

@@ -68,6 +68,8 @@ def _guardrails_create(args: argparse.Namespace) -> int:
         definition = json.loads(Path(args.file).read_text(encoding="utf-8"))
     except (OSError, ValueError) as error:
         raise UsageError(f"{args.file}: {error}") from None
+    if not isinstance(definition, dict):
+        raise UsageError(f"{args.file}: not a JSON object (CreateGuardrail's request body)")
     with client(args, max_retries=0) as strata:
         created = strata.admin.guardrails.create(definition)
     print_json(created) if args.json else print(f"created {created.guardrailId} (version {created.version})")
@@ -123,18 +125,21 @@ def _deployments_reset(args: argparse.Namespace) -> int:
 _AGO = re.compile(r"^(\d+)([dw])$")
 
 
-def since(text: str, today: date | None = None) -> date:
+def since(text: str, today: date | None = None, flag: str = "--since") -> date:
     """``7d``, ``2w`` (the first of that many UTC days ending today, as the API's default "last 30
     days" counts them) or a day, ``YYYY-MM-DD``."""
     today = today or datetime.now(UTC).date()
     match = _AGO.match(text.strip())
     if match:
         amount = int(match[1]) * (7 if match[2] == "w" else 1)
-        return today - timedelta(days=max(amount, 1) - 1)
+        try:
+            return today - timedelta(days=max(amount, 1) - 1)
+        except OverflowError:  # before year 1 (or past what timedelta holds)
+            raise UsageError(f"{flag} {text!r}: that is before the calendar starts") from None
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise UsageError(f"--since {text!r}: write 7d, 2w or a day (YYYY-MM-DD)") from None
+        raise UsageError(f"{flag} {text!r}: write 7d, 2w or a day (YYYY-MM-DD)") from None
 
 
 _METRICS: tuple[str, ...] = ("requests", "errors", "prompt_tokens", "completion_tokens", "cost_usd")
@@ -152,7 +157,7 @@ def _usage(args: argparse.Namespace) -> int:
         "model": args.model,
     }
     if args.until:
-        filters["end"] = since(args.until)
+        filters["end"] = since(args.until, flag="--until")
     filters = {k: v for k, v in filters.items() if v is not None}
     with client(args) as strata:
         total = strata.admin.usage.totals(**filters)

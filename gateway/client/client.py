@@ -6,9 +6,11 @@ admin API under ``.admin``.
     print(reply.choices[0].message.content)
 
 ``timeout`` is the deadline of one call in seconds, retries included; ``max_retries`` how many
-times a 429, a 503 or a failed connection is tried again (0: never). With ``raise_on_guardrail``
-(the default) a call that a guardrail blocked raises ``GuardrailIntervened`` instead of returning
-the guardrail's message as the answer.
+times a 429, a 503 or a connection that could not be made is tried again (0: never; a connection
+lost after the request went out never is). With ``raise_on_guardrail`` (the default) a call that a
+guardrail blocked raises ``GuardrailIntervened`` instead of returning the guardrail's message as the
+answer. ``http_client``: your own httpx client (proxies, TLS, limits); each request still goes to
+``base_url`` with the key, ``default_headers`` and the deadline, as the openai SDK does.
 """
 
 from __future__ import annotations

@@ -47,7 +47,13 @@ class StrataError(Exception):
 
 
 class APIConnectionError(StrataError):
-    """The gateway could not be reached (refused, reset, DNS): retried like a 503."""
+    """The gateway could not be reached (refused, DNS): retried like a 503. Or the connection failed
+    after the request went out (``request_sent``: the gateway dropped it, a reset): never retried, as
+    the gateway may have received the call (a model call or a create sent again could run twice)."""
+
+    def __init__(self, message: str, *, request_sent: bool = False, **fields: Any) -> None:
+        super().__init__(message, **fields)
+        self.request_sent = request_sent
 
 
 class TimeoutError(StrataError, builtins.TimeoutError):  # noqa: A001 - the name the SDK promises

@@ -44,7 +44,10 @@ class EventStreamDecoder:
             (message_crc,) = struct.unpack_from(">I", raw, total - 4)
             if zlib.crc32(raw[:-4]) != message_crc:
                 raise StrataError("The event stream is corrupt (bad frame checksum).")
-            headers = _headers(raw[12 : 12 + headers_length])
+            try:
+                headers = _headers(raw[12 : 12 + headers_length])
+            except (ValueError, IndexError, struct.error):  # a checksummed frame, but headers garbled
+                raise StrataError("The event stream is corrupt (bad frame headers).") from None
             frames.append(Frame(headers, raw[12 + headers_length : -4]))
         return frames
 

@@ -1,9 +1,11 @@
 """When to try a call again, and how long to wait: shared by the sync and async transports.
 
-Retried: 429 and 503 answers and connection failures (the call never reached a model, or was
-refused before it did). The wait is the Retry-After the gateway sent, else an exponential backoff
-with jitter; no wait ever runs past the call's deadline: a Retry-After that would is not waited
-for, and the error is raised at once (a spent daily budget says "tomorrow", not "in a second").
+Retried: 429 and 503 answers and connections that could not be made (the call never reached a
+model, or was refused before it did); never a connection lost after the request went out (the
+gateway may have received it: a model call or a create would run twice). The wait is the
+Retry-After the gateway sent, else an exponential backoff with jitter; no wait ever runs past the
+call's deadline: a Retry-After that would is not waited for, and the error is raised at once (a
+spent daily budget says "tomorrow", not "in a second").
 """
 
 from __future__ import annotations
@@ -21,7 +23,9 @@ MAX_BACKOFF_S = 8.0
 
 
 def retryable(error: BaseException) -> bool:
-    return isinstance(error, RateLimitError | ServiceUnavailableError | APIConnectionError)
+    if isinstance(error, APIConnectionError):
+        return not error.request_sent
+    return isinstance(error, RateLimitError | ServiceUnavailableError)
 
 
 def wait(state: RetryCallState) -> float:

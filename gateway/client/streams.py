@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Self, TypeVar
 
 import httpx
+from pydantic import ValidationError
 
 from gateway.client.errors import APIConnectionError, GuardrailIntervened, StrataError, error_from_event
 from gateway.client.eventstream import EventStreamDecoder, Frame
@@ -22,6 +23,28 @@ from gateway.client.transport import Settings, transport_error
 from gateway.client.types import ChatCompletionChunk, ConverseStreamEvent
 
 _CUT = "The stream ended before it was complete."
+_Event = TypeVar("_Event", ChatCompletionChunk, ConverseStreamEvent)
+
+
+def _unexpected(what: str) -> StrataError:
+    """An event that is not what the gateway sends (a proxy's mangled line, another service): the
+    same StrataError a whole answer of the wrong shape gets, not a JSON or validation error."""
+    return StrataError(f"Unexpected event in the stream: {what}")
+
+
+def _parsed(data: str | bytes) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        raise _unexpected(f"not JSON: {data[:80]!r}") from None
+
+
+def _valid(model: type[_Event], payload: Any) -> _Event:
+    try:
+        return model.model_validate(payload)
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'event'}: {e['msg']}" for e in error.errors()[:3])
+        raise _unexpected(problems) from None
 
 
 class _ChatEvents:
@@ -40,10 +63,10 @@ class _ChatEvents:
         if data == "[DONE]":
             self.done = True
             return None
-        payload = json.loads(data)
+        payload = _parsed(data)
         if isinstance(payload, dict) and "error" in payload and "choices" not in payload:
             raise error_from_event(payload)
-        chunk = ChatCompletionChunk.model_validate(payload)
+        chunk = _valid(ChatCompletionChunk, payload)
         self.text.append(chunk.text)
         report = chunk.strata_guardrail
         if report is not None and report.blocked and self.raise_on_guardrail:
@@ -78,13 +101,15 @@ class _ConverseEvents:
 
     def event(self, frame: Frame) -> ConverseStreamEvent:
         kind = frame.headers.get(":message-type", "event")
-        payload = json.loads(frame.payload) if frame.payload else {}
+        payload = _parsed(frame.payload) if frame.payload else {}
+        if not isinstance(payload, dict):
+            raise _unexpected(f"not a JSON object: {frame.payload[:80]!r}")
         if kind == "exception":
             raise error_from_event(payload, frame.headers.get(":exception-type"))
         if kind == "error":
             message = frame.headers.get(":error-message") or "The stream failed."
             raise StrataError(message, code=frame.headers.get(":error-code"))
-        event = ConverseStreamEvent.model_validate({**payload, "type": frame.headers.get(":event-type", "")})
+        event = _valid(ConverseStreamEvent, {**payload, "type": frame.headers.get(":event-type", "")})
         self.text.append(event.text)
         self.stop_reason = event.stopReason or self.stop_reason
         self.trace = event.trace or self.trace

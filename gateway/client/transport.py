@@ -69,6 +69,10 @@ class Settings:
             raise StrataError("timeout must be a positive number of seconds.")
         if max_retries is not None and max_retries < 0:
             raise StrataError("max_retries must be 0 or more.")
+        _check_header("The API key", key)
+        for name, value in (headers or {}).items():
+            _check_header("A header name", name)
+            _check_header(f"The header {name!r}", value)
         return cls(
             url,
             key,
@@ -77,13 +81,31 @@ class Settings:
             dict(headers or {}),
         )
 
-    def client_options(self) -> dict[str, Any]:
+    def request_headers(self) -> dict[str, str]:
+        """Sent with every request, over any client's own defaults (an ``http_client`` given too)."""
         headers = {"authorization": f"Bearer {self.api_key}", "user-agent": f"strata-python/{__version__}"}
-        return {"base_url": self.base_url, "headers": {**headers, **self.headers}, "timeout": self.timeout}
+        return {**headers, **self.headers}
+
+    def client_options(self) -> dict[str, Any]:
+        return {"base_url": self.base_url, "headers": self.request_headers(), "timeout": self.timeout}
 
 
-def _encode(call: Call[Any]) -> dict[str, Any]:
-    options: dict[str, Any] = {"params": _params(call.params), "headers": dict(call.headers)}
+def _check_header(what: str, text: str) -> None:
+    """An HTTP header carries printable ASCII only: a pasted curly quote, an accent or a line break
+    is refused here, as a StrataError, not as a UnicodeEncodeError on the first call."""
+    for at, char in enumerate(text):
+        if not " " <= char <= "~":
+            raise StrataError(
+                f"{what} has a character an HTTP header cannot carry ({char!r} at position {at}): "
+                "only printable ASCII is allowed (a pasted quote or line break?)."
+            )
+
+
+def _encode(call: Call[Any], settings: Settings) -> dict[str, Any]:
+    """The request's options. The URL and headers are whole on each request, so a given
+    ``http_client`` (its own base URL or none, its own headers) calls ``base_url`` with the key."""
+    headers = {**settings.request_headers(), **call.headers}
+    options: dict[str, Any] = {"url": settings.base_url + call.path, "params": _params(call.params), "headers": headers}
     if call.body is not None:
         options["content"] = json.dumps(call.body).encode()
         options["headers"]["content-type"] = "application/json"
@@ -104,11 +126,23 @@ def _remaining(deadline: float, settings: Settings) -> float:
     return left
 
 
+# Failures that prove nothing was sent: no connection was made (refused, DNS, connect timeout), or
+# the request could not be made at all. Only these are retried: once a request went out, the gateway
+# may have received it, and a model call or a create sent again could run (and be billed) twice.
+_UNSENT = (httpx.ConnectError, httpx.ConnectTimeout, httpx.UnsupportedProtocol, httpx.ProxyError)
+
+
 def transport_error(error: httpx.TransportError, settings: Settings) -> StrataError:
     if isinstance(error, httpx.TimeoutException) and not isinstance(error, httpx.ConnectTimeout):
         return TimeoutError(f"No answer from the gateway within {settings.timeout:g} s.")
     reason = str(error) or type(error).__name__
-    return APIConnectionError(f"Cannot reach the gateway at {settings.base_url}: {reason}")
+    if isinstance(error, _UNSENT):
+        return APIConnectionError(f"Cannot reach the gateway at {settings.base_url}: {reason}")
+    return APIConnectionError(
+        f"The connection to the gateway at {settings.base_url} was lost ({reason}); "
+        "not retried: the request may have reached it.",
+        request_sent=True,
+    )
 
 
 def _checked(response: httpx.Response) -> httpx.Response:
@@ -130,11 +164,18 @@ def _parse(call: Call[T], response: httpx.Response) -> T:
         ) from None
 
 
-def _attempt_timeout(deadline: float, settings: Settings, stream: bool) -> httpx.Timeout:
-    left = _remaining(deadline, settings)
-    if stream:  # the deadline bounds getting the answer started; each read may take `timeout`
-        return httpx.Timeout(settings.timeout, connect=left, pool=left)
-    return httpx.Timeout(left)
+def _attempt_timeout(deadline: float, settings: Settings) -> httpx.Timeout:
+    """What is left of the deadline, for every step of an attempt (a stream's: up to its headers)."""
+    return httpx.Timeout(_remaining(deadline, settings))
+
+
+def _started(response: httpx.Response, settings: Settings) -> httpx.Response:
+    """A stream that has started: each read of its body may take the whole ``timeout`` again (a long
+    answer is not cut off). httpx reads the request's timeouts when the body is first read."""
+    timeouts = response.request.extensions.get("timeout")
+    if isinstance(timeouts, dict):
+        timeouts["read"] = settings.timeout
+    return response
 
 
 class SyncTransport:
@@ -151,8 +192,8 @@ class SyncTransport:
         )
 
     def _attempt(self, call: Call[Any], deadline: float, stream: bool) -> httpx.Response:
-        timeout = _attempt_timeout(deadline, self.settings, stream)
-        request = self.http.build_request(call.method, call.path, timeout=timeout, **_encode(call))
+        timeout = _attempt_timeout(deadline, self.settings)
+        request = self.http.build_request(call.method, timeout=timeout, **_encode(call, self.settings))
         try:
             response = self.http.send(request, stream=stream)
         except httpx.TransportError as error:
@@ -164,7 +205,7 @@ class SyncTransport:
                 raise transport_error(error, self.settings) from None
             finally:
                 response.close()
-        return _checked(response)
+        return _started(_checked(response), self.settings) if stream else _checked(response)
 
     def run(self, call: Call[T]) -> T:
         deadline = time.monotonic() + self.settings.timeout
@@ -195,8 +236,8 @@ class AsyncTransport:
         )
 
     async def _attempt(self, call: Call[Any], deadline: float, stream: bool) -> httpx.Response:
-        timeout = _attempt_timeout(deadline, self.settings, stream)
-        request = self.http.build_request(call.method, call.path, timeout=timeout, **_encode(call))
+        timeout = _attempt_timeout(deadline, self.settings)
+        request = self.http.build_request(call.method, timeout=timeout, **_encode(call, self.settings))
         try:
             response = await self.http.send(request, stream=stream)
         except httpx.TransportError as error:
@@ -208,7 +249,7 @@ class AsyncTransport:
                 raise transport_error(error, self.settings) from None
             finally:
                 await response.aclose()
-        return _checked(response)
+        return _started(_checked(response), self.settings) if stream else _checked(response)
 
     async def run(self, call: Call[T]) -> T:
         deadline = time.monotonic() + self.settings.timeout
