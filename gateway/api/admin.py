@@ -10,7 +10,7 @@ from gateway.caller_text import shown
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import InvalidRequest, NotFound, PermissionDenied, ServiceUnavailable
 from gateway.lifespan import AppState
-from gateway.services.audit import AuditLog
+from gateway.services.audit import AuditFilter, AuditLog
 from gateway.services.context import Principal
 
 SURFACE = "admin"
@@ -77,6 +77,8 @@ async def clear_cache(
     second through the database without; how many went here."""
     if team is not None and len(team) > MAX_TEAM:  # no team has such an id; the clear and audit rows keep 200
         raise InvalidRequest(f"team: a team id, at most {MAX_TEAM} characters.", param="team")
+    if team == "":  # not "every team": leave team out for that
+        raise InvalidRequest("team: a team id; leave it out to clear every team's answers.", param="team")
     if state.cache is None:
         return {"deleted": 0, "semantic_deleted": 0}
     if model is not None:
@@ -84,6 +86,11 @@ async def clear_cache(
         if found is None:
             raise NotFound(f"No model {shown(model)!r}.")
         model = found.name  # an alias's answers are its model's
+    if team is not None and await state.teams.get(team) is None:
+        # A deleted team's answers stay cached until they expire; its id is in the audit log.
+        deleted = AuditFilter(action="delete", target_type="team", target_id=team)
+        if not (await AuditLog(state.db.sessions).query(deleted, limit=1))[0]:
+            raise NotFound(f"No team {shown(team)!r}: team takes a team's id (GET /admin/teams).")
     try:
         dropped = await state.cache.clear(model, team)
     except Exception as exc:  # boundary: the store (Redis) failed; nothing was confirmed dropped

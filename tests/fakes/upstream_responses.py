@@ -60,6 +60,10 @@ class Behaviour:
     usage_in_stream: bool = True
     usage_in_body: bool = True  # False: a plain answer without "usage", as some servers send
     embedding_dims: int = 8
+    refusal: str | None = None  # answer with this refusal (structured outputs) instead of the content
+    reasoning_content: str | None = None  # a reasoning server's thinking, sent before the content
+    message_extra: Json | None = None  # more fields of the message (streamed as one delta after the content)
+    service_tier: str | None = None
 
     @classmethod
     def from_knobs(cls, knobs: Json) -> Behaviour:
@@ -123,6 +127,10 @@ class ChatPlan:
     include_usage: bool = False
     body_usage: bool = True
     logprobs: int | None = None  # asked for logprobs: how many top_logprobs each token gets
+    refusal: str | None = None
+    reasoning_content: str | None = None
+    message_extra: Json | None = None
+    service_tier: str | None = None
     id: str = field(default_factory=lambda: new_id("chatcmpl"))
     created: int = field(default_factory=lambda: int(time.time()))
 
@@ -193,6 +201,10 @@ def plan_chat(body: Json, b: Behaviour) -> ChatPlan:
             del plan.tool_call["id"]
         plan.completion_tokens = n * max(1, count_words(plan.tool_call["function"]["arguments"] or ""))
         return plan
+    plan.reasoning_content, plan.message_extra, plan.service_tier = b.reasoning_content, b.message_extra, b.service_tier
+    if b.refusal is not None:
+        plan.refusal, plan.finish_reason, plan.completion_tokens = b.refusal, "stop", n * count_words(b.refusal)
+        return plan
     content, truncated = b.content, False
     stop = body.get("stop")
     if stop:
@@ -210,6 +222,7 @@ def chat_completion(plan: ChatPlan) -> bytes:
     message: Json = {"role": "assistant", "content": plan.content}
     if plan.tool_call is not None:
         message["tool_calls"] = [plan.tool_call]
+    message.update(_given(plan.refusal, plan.reasoning_content, plan.message_extra))
     logprobs = token_logprobs(plan.content or "", plan.logprobs)
     choices = [
         {"index": i, "message": message, "logprobs": logprobs, "finish_reason": plan.finish_reason}
@@ -224,8 +237,17 @@ def chat_completion(plan: ChatPlan) -> bytes:
             "choices": choices,
             **({"usage": plan.usage} if plan.body_usage else {}),
             "system_fingerprint": "fp_fake",
+            **_given(service_tier=plan.service_tier),
         }
     )
+
+
+def _given(
+    refusal: str | None = None, reasoning_content: str | None = None, extra: Json | None = None, **more: Any
+) -> Json:
+    """The optional fields that have a value."""
+    fields = {"refusal": refusal, "reasoning_content": reasoning_content, **more}
+    return {**{k: v for k, v in fields.items() if v is not None}, **(extra or {})}
 
 
 def split_pieces(text: str, count: int | None) -> list[str]:
@@ -263,6 +285,7 @@ def stream_events(plan: ChatPlan, b: Behaviour) -> Iterator[tuple[int, bytes]]:
         "created": plan.created,
         "model": plan.model,
         "system_fingerprint": "fp_fake",
+        **_given(service_tier=plan.service_tier),
     }
     if plan.include_usage:
         base["usage"] = None
@@ -286,9 +309,15 @@ def stream_events(plan: ChatPlan, b: Behaviour) -> Iterator[tuple[int, bytes]]:
         for piece in split_pieces(arguments, max(2, b.chunk_count or 3)) or [""]:
             yield CONTENT, b"".join(chunk({"tool_calls": [{"index": 0, "function": {"arguments": piece}}]}))
     else:
-        yield ROLE, b"".join(chunk({"role": "assistant", "content": ""}))
+        yield ROLE, b"".join(chunk({"role": "assistant", "content": None if plan.refusal is not None else ""}))
+        for piece in split_pieces(plan.reasoning_content or "", b.chunk_count):
+            yield CONTENT, b"".join(chunk({"reasoning_content": piece}))
+        for piece in split_pieces(plan.refusal or "", b.chunk_count):
+            yield CONTENT, b"".join(chunk({"refusal": piece}))
         for piece in split_pieces(plan.content or "", b.chunk_count):
             yield CONTENT, b"".join(chunk({"content": piece}, logprobs=token_logprobs(piece, plan.logprobs)))
+        if plan.message_extra:
+            yield CONTENT, b"".join(chunk(plan.message_extra))
     yield TAIL, b"".join(chunk({}, plan.finish_reason))
     if plan.include_usage:
         yield TAIL, _sse({**base, "choices": [], "usage": plan.usage})
