@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 
+from gateway import nul_text
 from gateway.caller_text import shown
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import InvalidRequest, NotFound, PermissionDenied, ServiceUnavailable
@@ -17,10 +18,15 @@ SURFACE = "admin"
 router = APIRouter(prefix="/admin", tags=["Admin"])
 
 
-async def require_admin(state: State, call: Call, key: ApiKey) -> Principal:
+async def require_admin(request: Request, state: State, call: Call, key: ApiKey) -> Principal:
     principal = await state.invoker.authenticate(call, key)
     if not principal.is_admin:
         raise PermissionDenied("This endpoint needs an admin key.")
+    where = nul_text.in_address(request.scope)  # every admin route: before an id or filter reaches the store
+    if where == "path":  # the id that holds it, by the route's name for it
+        where = next((name for name, value in request.path_params.items() if nul_text.holds_nul(value)), None)
+    if where is not None:
+        raise InvalidRequest(nul_text.IN_ADDRESS, param=None if where == "query" else where)
     return principal
 
 

@@ -5,6 +5,7 @@ gateway/api/admin_alerts.py); unknown fields are kept, and the gateway checks th
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict
@@ -83,8 +84,18 @@ def parse_thresholds(text: str) -> list[float]:
     for part in text.replace(",", " ").split():
         number = part[:-1] if part.endswith("%") else part
         try:
-            value = float(number)
-        except ValueError:
+            value = Decimal(number)
+        except InvalidOperation:
             raise ValueError(f"{part!r} is not a number or a percentage") from None
-        found.append(value / 100 if part.endswith("%") else value)
+        if not value.is_finite():
+            raise ValueError(f"{part!r} is not a number or a percentage")
+        # in decimal, so that 99.9% is 0.999 exactly as typed, not 99.9 / 100 = 0.9990000000000001
+        found.append(float(value.scaleb(-2) if part.endswith("%") else value))
     return found
+
+
+def as_percentage(fraction: float) -> str:
+    """A threshold as the percentage parse_thresholds reads back as the very same float: 0.999 is
+    "99.9%" (every digit the float has, no binary noise, no ".0")."""
+    shown = Decimal(repr(fraction)).scaleb(2).normalize()
+    return f"{shown:f}%"

@@ -14,10 +14,11 @@ from urllib.parse import quote
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
-from starlette.responses import RedirectResponse, Response
+from starlette.responses import PlainTextResponse, RedirectResponse, Response
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from gateway import nul_text
 from gateway.console import (
     alert_pages,
     audit_pages,
@@ -122,6 +123,10 @@ async def _strata_error(request: Request, exc: Exception) -> Response:
 
 async def _http_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 404 and request.scope.get("root_path", "").endswith("/static"):
+        # a missing static file: a plain 404, with or without a session (a sign-in redirect from
+        # here would point under /static, itself a missing file: a loop)
+        return PlainTextResponse("Not found", status_code=404)
     if exc.status_code == 404:
         return await _unknown(request, request.url.path)
     return await _error_page(request, exc.status_code, "That did not work", str(exc.detail))
@@ -159,6 +164,10 @@ class ConsoleBoundary:
             return
         static = scope["path"].startswith(f"{scope.get('root_path', '')}/static/")
         started = False
+        if nul_text.in_address(scope) is not None:  # before an id or filter reaches the store
+            page = await _strata_error(Request(scope, receive), InvalidRequest(nul_text.IN_ADDRESS))
+            await page(scope, receive, send)
+            return
 
         async def send_with_headers(message: Message) -> None:
             nonlocal started

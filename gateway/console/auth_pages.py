@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import math
 import posixpath
+import re
 import secrets
+from urllib.parse import unquote
 
 from fastapi import APIRouter, Request
 from starlette.responses import RedirectResponse, Response
@@ -24,13 +26,26 @@ router = APIRouter()
 
 
 def _next(request: Request, wanted: str) -> str:
-    """Where to go after signing in: a console page, never another site."""
+    """Where to go after signing in: a console page, never another site nor another part of the
+    gateway. The path is checked as a browser might end up reading it: percent-decoded again and
+    again until it stops changing ("%252e%252e" is "%2e%2e" is ".."), then its dot segments resolved."""
     base: str = request.scope.get("root_path", "")
-    path = posixpath.normpath(wanted.split("?", 1)[0]) if wanted.startswith("/") else ""
-    safe = wanted.startswith(base + "/") and not wanted.startswith("//") and "\\" not in wanted
-    if safe and (path + "/").startswith(base + "/"):  # "/console/../v1" leaves the console: no
-        return wanted
-    return f"{base}/overview"
+    home = f"{base}/overview"
+    if not wanted.startswith(base + "/") or wanted.startswith("//"):
+        return home
+    path = re.split(r"[?#]", wanted, maxsplit=1)[0]
+    for _ in range(10):
+        decoded = unquote(path)
+        if decoded == path:
+            break
+        path = decoded
+    else:
+        return home  # still changing after ten rounds: no page has such an address
+    if "\\" in path or "//" in path or any(ord(c) < 0x20 or ord(c) == 0x7F for c in path):
+        return home
+    if not (posixpath.normpath(path) + "/").startswith(base + "/"):  # "/console/../v1" leaves: no
+        return home
+    return wanted
 
 
 def _form(

@@ -10,11 +10,12 @@ from urllib.parse import parse_qs
 
 from fastapi import Depends, Request
 
+from gateway import nul_text
 from gateway.console.month_data import PastDays
 from gateway.console.render import Pages
 from gateway.console.security import SESSION_COOKIE, SignInLimiter, presented_csrf, same_token
 from gateway.console.sessions import ConsoleSessions, Session
-from gateway.errors import PayloadTooLarge, PermissionDenied
+from gateway.errors import InvalidRequest, PayloadTooLarge, PermissionDenied
 from gateway.lifespan import AppState
 from gateway.services.audit import AuditLog
 
@@ -77,7 +78,10 @@ async def read_form(request: Request) -> FormData:
         raise PayloadTooLarge("The form is larger than the console accepts.")
     if not request.headers.get("content-type", "").startswith("application/x-www-form-urlencoded"):
         return FormData({})
-    return FormData(parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True))
+    fields = parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True)
+    if nul_text.holds_nul(fields):  # every console form: before a name or id reaches the store
+        raise InvalidRequest(nul_text.IN_FORM)
+    return FormData(fields)
 
 
 async def current_session(request: Request) -> Session:

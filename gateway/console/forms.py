@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from gateway.client.alert_types import parse_thresholds
+from gateway.client.alert_types import as_percentage, parse_thresholds
 from gateway.console.deps import FormData
 from gateway.errors import InvalidRequest
 from gateway.services.alerts.rules import AlertRules
@@ -135,7 +135,7 @@ def alert_values(rules: AlertRules | None) -> dict[str, str]:
         return {}
     rate = rules.spend_rate
     return {
-        "alert_thresholds": ", ".join(f"{_exact(value * 100)}%" for value in rules.thresholds),
+        "alert_thresholds": ", ".join(as_percentage(value) for value in rules.thresholds),
         "alert_webhook": rules.webhook_url or "",
         "alert_rate_multiplier": _exact(rate.multiplier) if rate and rate.multiplier else "",
         "alert_rate_window": str(rate.window_minutes) if rate else "",

@@ -37,6 +37,14 @@ EXAMPLE = {
     "blockedInputMessaging": "Sorry, this prompt is not allowed here.",
     "blockedOutputsMessaging": "Sorry, the answer was withheld.",
 }
+TOO_DEEP = (
+    "The definition is nested too deep to read (brackets inside brackets, hundreds of levels down); "
+    "a guardrail's definition is a few levels deep."
+)
+TAGS_FIXED = (
+    "Tags cannot be changed by saving the DRAFT: they are set when the guardrail is created (as with "
+    'Bedrock\'s UpdateGuardrail, which takes none). Leave "tags" out of the definition, or as it is shown.'
+)
 DONE = {
     "created": "The guardrail was created. Its DRAFT is live for anyone who names it without a version.",
     "saved": "The DRAFT was saved.",
@@ -47,12 +55,13 @@ DONE = {
 def _definition(text: str) -> GuardrailDefinition:
     try:
         data = json.loads(text)
+        definition = GuardrailDefinition.model_validate(data)
     except json.JSONDecodeError as exc:
         raise InvalidRequest(
             f"The definition is not JSON (line {exc.lineno}, column {exc.colno}: {exc.msg})."
         ) from None
-    try:
-        definition = GuardrailDefinition.model_validate(data)
+    except RecursionError:  # json.loads recurses once per bracket: "[" * 2000 is past Python's limit
+        raise InvalidRequest(TOO_DEEP) from None
     except ValidationError as exc:
         raise InvalidRequest(f"The definition is not one Strata can enforce: {sentence(exc)}") from None
     if definition.clientRequestToken is not None:
@@ -63,15 +72,34 @@ def _definition(text: str) -> GuardrailDefinition:
 async def _listing(state: AppState) -> list[dict[str, Any]]:
     registry = state.guardrails
     found: list[dict[str, Any]] = [
-        {"id": gid, "name": gid, "configured": True, "latest": 1, "updated": None} for gid in registry.configured
+        {"id": gid, "name": gid, "configured": True, "versions": "DRAFT, 1", "updated": None}
+        for gid in registry.configured
     ]
     for draft in await registry.store.drafts():
-        latest = len(await registry.store.versions(draft.guardrail_id))
+        numbers = [int(v.version) for v in await registry.store.versions(draft.guardrail_id)]
         name = draft.definition.get("name", draft.guardrail_id) if isinstance(draft.definition, dict) else "?"
         found.append(
-            {"id": draft.guardrail_id, "name": name, "configured": False, "latest": latest, "updated": draft.updated_at}
+            {
+                "id": draft.guardrail_id,
+                "name": name,
+                "configured": False,
+                "versions": ", ".join(["DRAFT", *_runs(numbers)]),
+                "updated": draft.updated_at,
+            }
         )
     return found
+
+
+def _runs(numbers: list[int]) -> list[str]:
+    """Version numbers as the list shows them: runs of consecutive ones as a range (1, 3–5), so
+    that a deleted version is never inside one."""
+    runs: list[list[int]] = []
+    for number in sorted(numbers):
+        if runs and number == runs[-1][-1] + 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    return [str(run[0]) if len(run) == 1 else f"{run[0]}–{run[-1]}" for run in runs]
 
 
 @router.get("/guardrails", summary="Guardrails")
@@ -146,12 +174,18 @@ async def _guardrail_page(
     if configured is not None:
         definition: Any = configured.stored()
         versions = ["1"]
+        next_version = 2
     else:
         draft = await registry.store.load(gid, DRAFT)
         if draft is None:
             raise NotFound(f"There is no guardrail {gid!r}; it may have been deleted.")
         definition = draft.definition
         versions = [str(v.version) for v in await registry.store.versions(gid)]
+        # the number the store gives next: one past the highest ever given, deleted ones included
+        next_version = draft.latest_version + 1
+    tags = definition.get("tags") if isinstance(definition, dict) else None
+    if configured is None and isinstance(definition, dict):  # the editor shows what a save can change
+        definition = {name: value for name, value in definition.items() if name != "tags"}
     return console.pages.render(
         request,
         "guardrail.html",
@@ -160,10 +194,12 @@ async def _guardrail_page(
         title=f"Guardrail {gid}",
         gid=gid,
         configured=configured is not None,
+        tags=tags if isinstance(tags, list) else [],
         definition=json.dumps(definition, indent=2),
         typed=typed,
         name=definition.get("name", gid) if isinstance(definition, dict) else gid,
         versions=versions,
+        next_version=next_version,
         done=done,
         error=error,
     )
@@ -183,8 +219,12 @@ async def save_draft(request: Request, gid: str, state: StateDep, console: Conso
         if current is None:
             raise NotFound(f"There is no guardrail {gid!r}; it may have been deleted.")
         new = definition.stored()
-        if isinstance(current.definition, dict) and current.definition.get("tags"):
-            new["tags"] = current.definition["tags"]  # tags belong to the resource, not to the draft
+        stored_tags = current.definition.get("tags") if isinstance(current.definition, dict) else None
+        if "tags" in new and (new["tags"] or []) != (stored_tags or []):
+            raise InvalidRequest(TAGS_FIXED)  # refused, not dropped while the page said "saved"
+        new.pop("tags", None)
+        if stored_tags:
+            new["tags"] = stored_tags  # tags belong to the resource, not to the draft
         try:
             await registry.store.update(gid, new)
         except NameTaken:

@@ -141,6 +141,9 @@ class _Events:
             "ttft_ms": None if call.first_token_s is None else round(call.first_token_s * 1000, 1),
             "guardrail": _verdict(call),
         }
+        # a blocked turn: the page keeps it on screen but leaves it out of the conversation it
+        # sends next, or the blocked prompt would block every message after it
+        facts["blocked"] = bool(facts["guardrail"] and facts["guardrail"].startswith("blocked"))
         return _event("done", facts)
 
     def error(self, error: StrataError) -> bytes:

@@ -4,7 +4,7 @@ read them."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 
 from gateway.console.security import HEADERS
 from gateway.console.sessions import Session
+from gateway.console.tag_text import tags_text
 
 TEMPLATES = Path(__file__).parent / "templates"
 NAV = (
@@ -61,6 +62,15 @@ def when(value: Any) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def key_state(key: Any) -> str:
+    """What a key's calls meet: "revoked", "expired" (refused with expired_api_key) or "active"."""
+    if key.revoked:
+        return "revoked"
+    if key.expires_at is not None and key.expires_at <= datetime.now(UTC):
+        return "expired"
+    return "active"
+
+
 class Pages:
     def __init__(self) -> None:
         self.env = Environment(
@@ -69,7 +79,9 @@ class Pages:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        self.env.filters.update(number=number, usd=usd, ms=ms, percent=percent, when=when)
+        self.env.filters.update(
+            number=number, usd=usd, ms=ms, percent=percent, when=when, tags_text=tags_text, key_state=key_state
+        )
 
     def render(
         self, request: Request, template: str, status: int = 200, session: Session | None = None, **context: Any

@@ -23,6 +23,7 @@ from gateway.console.forms import (
     version,
 )
 from gateway.console.spend import spend
+from gateway.console.tag_text import tags
 from gateway.errors import Conflict, NotFound, StrataError
 from gateway.schemas.admin import KeyOut, TeamCreate, TeamOut, TeamUpdate
 from gateway.services.keys.admin import KeyAdmin
@@ -44,7 +45,7 @@ def _team_fields(form: Any) -> dict[str, Any]:
         "name": form.get("name").strip(),
         "limits": limits(form),
         "guardrails": names(form.get("guardrails")),
-        "tags": names(form.get("tags")),
+        "tags": tags(form.get("tags")),
         "alerts": alert_rules(form),
     }
 
@@ -56,7 +57,7 @@ def _typed(form: Any) -> dict[str, Any]:
         "name": typed.get("name", ""),
         "limits": {name: typed.get(name, "") for name in LIMIT_FIELDS},
         "guardrails": [typed["guardrails"]] if typed.get("guardrails") else [],
-        "tags": [typed["tags"]] if typed.get("tags") else [],
+        "tags": typed.get("tags", ""),  # as typed (text), not yet a list
         "alerts": typed,
     }
 

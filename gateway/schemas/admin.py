@@ -30,6 +30,7 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError
 
+from gateway import nul_text
 from gateway.logs import LOG
 from gateway.schemas.limits import Limits
 from gateway.services.alerts.rules import AlertRules
@@ -89,6 +90,14 @@ Expiry = Annotated[datetime | None, AfterValidator(_expiry)]
 
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value: Any) -> Any:
+        """No text of an admin body may hold a NUL (gateway/nul_text.py): a 400 naming the field."""
+        if nul_text.holds_nul(value):
+            raise PydanticCustomError("nul", nul_text.IN_TEXT)
+        return value
 
     def stored(self, given: set[str] | None = None) -> dict[str, Any]:
         """The fields given (all by default) as the database keeps them: limits without unset entries."""

@@ -189,10 +189,23 @@
           showError(reason + " The message was not sent; it is back in the box.");
           return;
         }
-        const failed = await readEvents(response, answer);
+        const outcome = await readEvents(response, answer);
+        const failed = outcome.failed;
         if (failed && !answer.textContent) {  // refused before any answer: as a refusal above
           unsend(question, answer, text);
           showError(failed + " The message was not sent; it is back in the box.");
+          return;
+        }
+        if (outcome.facts && outcome.facts.blocked) {
+          // A blocked turn stays on screen, marked, but leaves what the next send carries: with
+          // it, the guardrail would see the blocked prompt again and block every later message.
+          history.pop();
+          question.classList.add("blocked");
+          answer.classList.add("blocked");
+          const note = document.createElement("p");
+          note.className = "msg-note";
+          note.textContent = "Blocked by the guardrail: this turn is left out of the conversation sent with your next message.";
+          chat.appendChild(note);
           return;
         }
         history.push({ role: "assistant", content: answer.textContent });
@@ -211,6 +224,7 @@
       const decoder = new TextDecoder();
       let buffer = "";
       let failed = null;  // the error event's sentence, if the stream ended with one
+      let facts = null;  // the done event's facts
       for (;;) {
         const { value, done } = await reader.read();
         if (done) break;
@@ -222,11 +236,11 @@
           const name = (raw.match(/^event: (.*)$/m) || [])[1];
           const data = JSON.parse((raw.match(/^data: (.*)$/m) || [, "{}"])[1]);
           if (name === "delta") answer.textContent += data.text;
-          else if (name === "done") showStats(data);
+          else if (name === "done") { facts = data; showStats(data); }
           else if (name === "error") { failed = data.message; showError(data.message); }
         }
       }
-      return failed;
+      return { failed: failed, facts: facts };
     }
 
     form.addEventListener("submit", converse);
