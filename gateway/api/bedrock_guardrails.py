@@ -281,6 +281,8 @@ async def create_guardrail_version(
     asked = parse_json(VersionRequest, body) if body else VersionRequest()
     try:
         number = await state.guardrails.store.create_version(gid, asked.description, asked.clientRequestToken)
+    except TokenReused as exc:
+        raise Conflict(f"This clientRequestToken created another version ({exc}); send a new one.") from None
     except ValueError as exc:
         raise InvalidRequest(str(exc)) from None
     if number is None:

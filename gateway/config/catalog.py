@@ -22,6 +22,7 @@ from gateway.config.errors import ConfigError
 from gateway.config.routing import PromptRouter, Routing
 from gateway.errors import InvalidRequest
 from gateway.guardrails.definition import GuardrailDefinition
+from gateway.guardrails.identifiers import guardrail_id
 from gateway.guardrails.request import GuardrailRef
 from gateway.schemas.limits import Limits
 from providers.deployment import DeploymentBase
@@ -193,7 +194,7 @@ class Catalog(_Strict):
             except InvalidRequest:
                 problems.append((path, f"{text!r} is not ID or ID:VERSION (a version number or DRAFT)"))
                 continue
-            if ref.identifier in self.guardrails and ref.version not in ("DRAFT", "1"):
+            if guardrail_id(ref.identifier) in self.guardrails and ref.version not in ("DRAFT", "1"):
                 problems.append(
                     (path, f"guardrails declared in the config have versions DRAFT and 1, not {ref.version}")
                 )

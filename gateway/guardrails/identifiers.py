@@ -8,7 +8,10 @@ import string
 
 ACCOUNT = "000000000000"  # the account every Strata ARN is in: there is no AWS account behind it
 DRAFT = "DRAFT"
-_ARN = re.compile(r"^arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{1,20}:[0-9]{12}:guardrail/(?P<id>[0-9A-Za-z_-]+)$")
+ID_PATTERN = r"[0-9A-Za-z_-]+"  # an id Strata makes (12 of [a-z0-9]) or a config guardrail's name
+# A guardrail's ARN, as Bedrock writes them and ``arn`` makes them (its id may be a config guardrail's name)
+ARN_PATTERN = rf"arn:aws(?:-[^:]+)?:bedrock:[a-z0-9-]{{1,20}}:[0-9]{{12}}:guardrail/(?P<id>{ID_PATTERN})"
+_ARN = re.compile(rf"^{ARN_PATTERN}$")
 _VERSION = re.compile(r"^(?:DRAFT|[1-9][0-9]{0,7})$")
 _ALPHABET = string.ascii_lowercase + string.digits
 

@@ -10,11 +10,15 @@ from typing import Any, Literal
 
 from gateway.errors import InvalidRequest
 from gateway.guardrails.assessment import Outcome
+from gateway.guardrails.identifiers import ARN_PATTERN, ID_PATTERN
 from gateway.guardrails.policies.base import TextUnit
 
 Trace = Literal["enabled", "disabled", "enabled_full"]
 StreamMode = Literal["sync", "async"]
-_REF = re.compile(r"^(?P<id>[A-Za-z0-9_\-]+|arn:[^ ]+?:guardrail/[a-z0-9]+)(?::(?P<version>DRAFT|[1-9][0-9]{0,7}))?$")
+# An id, a config guardrail's name or any guardrail's ARN (what GetGuardrail returns for each), and a version
+_REF = re.compile(
+    rf"^(?P<ref>{ID_PATTERN}|{ARN_PATTERN.replace('(?P<id>', '(?:')})(?::(?P<version>DRAFT|[1-9][0-9]{{0,7}}))?$"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +37,7 @@ class GuardrailRef:
             raise InvalidRequest(
                 f"{param} must be ID or ID:VERSION (a version number or DRAFT), not {text!r}.", param=param
             )
-        return cls(match.group("id"), match.group("version") or "DRAFT", param)
+        return cls(match.group("ref"), match.group("version") or "DRAFT", param)
 
 
 def refs(value: Any, param: str) -> list[GuardrailRef]:

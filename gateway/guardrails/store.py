@@ -149,15 +149,19 @@ class GuardrailStore:
 
     async def create_version(self, guardrail_id: str, description: str | None, token: str | None) -> int | None:
         """Snapshot the DRAFT as the next number (None: no such guardrail); the version ``token``
-        made before, if any. ValueError when the DRAFT cannot be read."""
+        made before, if any (TokenReused when this one is described otherwise, as CreateGuardrail
+        refuses a token reused for another guardrail). ValueError when the DRAFT cannot be read."""
         async with self._sessions.begin() as session:
             if token is not None:
-                query = select(GuardrailVersion.version).where(
+                query = select(GuardrailVersion.version, GuardrailVersion.definition).where(
                     GuardrailVersion.guardrail_id == guardrail_id, GuardrailVersion.client_request_token == token
                 )
-                earlier = (await session.execute(query)).scalar_one_or_none()
+                earlier = (await session.execute(query)).one_or_none()
                 if earlier is not None:
-                    return int(earlier)
+                    made = earlier[1] if isinstance(earlier[1], dict) else {}
+                    if description and made.get("description") != description:
+                        raise TokenReused(f"version {earlier[0]}, described otherwise")
+                    return int(earlier[0])
             bump = (
                 update(Guardrail)
                 .where(Guardrail.id == guardrail_id)

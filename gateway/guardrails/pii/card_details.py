@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterator
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lines
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import needles, whole_text
 from gateway.guardrails.pii.documented_values import after_published_card
@@ -202,14 +203,14 @@ def cvv(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(CVV, start, match.end())
 
 
+_PIPE_OR_TAB = re.compile(r"[|\t]")
+
+
 def _in_pipe_or_tab_table(text: str, start: int) -> bool:
     """Whether the value's line is a row of a pipe- or tab-separated table (a comma may be prose's)."""
-    line_start = text.rfind("\n", 0, start) + 1
-    if line_start == 0:
+    if lines.line_start(text, start) == 0:
         return False
-    line_end = text.find("\n", start)
-    line = text[line_start : len(text) if line_end < 0 else line_end]
-    return "|" in line or "\t" in line
+    return lines.line_fact(text, start, "pipes", lambda low, high: _PIPE_OR_TAB.search(text, low, high) is not None)
 
 
 def found_card(scan: Scan) -> bool:

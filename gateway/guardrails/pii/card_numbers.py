@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lines
 from gateway.guardrails.pii import validators as check
 from gateway.guardrails.pii.detector import needles
 from gateway.guardrails.pii.documented_values import published_example
@@ -35,7 +36,7 @@ def card(match: re.Match[str], scan: Scan) -> Finding | None:
     if _BARCODE_BEFORE.search(scan.text, max(0, match.start() - 16), match.start()):
         return None  # "商品コード（JAN）：4901234567894": a product's barcode, whatever its check digit
     groups = digit_groups(value)
-    line_start = scan.text.rfind("\n", 0, match.start()) + 1
+    line_start = lines.line_start(scan.text, match.start())
     if scan.has(*_TEST_CARD_WORDS) and _TEST_CARD.search(
         scan.text, max(line_start, match.start() - 64), match.end() + 64
     ):

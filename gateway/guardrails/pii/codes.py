@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lines
 from gateway.guardrails.pii import validators as check
 from gateway.guardrails.pii.detector import Detector, Judge, after_keywords, has_any, mentioning, starting_with
 from gateway.guardrails.pii.documented_values import published_example
@@ -82,7 +83,7 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     if plain_word and _NAME_IN_CAPITALS.search(scan.text, max(0, start - 24), start):
         return None  # "영문 이름은 LEE SEUNGMIN": a name written in capitals, its surname before it
     if plain_word and not (
-        (scan.near(start, match.end(), ctx.SWIFT) and not _TICKET_ROUTING.search(scan.text))
+        (scan.near(start, match.end(), ctx.SWIFT) and not _ticket_routing(scan.text))
         or _BIC_FIELD.search(scan.text, max(0, start - 5), start)
         or _BIC_SLOT.search(scan.text, max(0, start - 130), start)
         or (
@@ -94,6 +95,10 @@ def _swift(match: re.Match[str], scan: Scan) -> Finding | None:
     return found(SWIFT, start, match.end())
 
 
+def _ticket_routing(text: str) -> bool:
+    return lines.text_fact(text, "ticket routing", lambda: _TICKET_ROUTING.search(text) is not None)
+
+
 _QUANTITY_AFTER = re.compile(r"(?:[ \t]*\([^()\n]{0,40}\))?[ \t]*[x×][ \t]?\d{1,4}\b")
 
 
@@ -101,11 +106,14 @@ def _other_column(scan: Scan, start: int, end: int) -> bool:
     """Whether the code is a whole cell of a table whose header (a short name) names something
     other than a bank code. Lines of prose with as many commas as each other are no table: the
     cell must be the code alone and the header a name."""
-    line_start = scan.text.rfind("\n", 0, start) + 1
-    line_end = scan.text.find("\n", end)
-    line = scan.text[line_start : len(scan.text) if line_end < 0 else line_end]
-    before, after = line[: start - line_start].rstrip(" \t\"'"), line[end - line_start :].lstrip(" \t\"'")
-    if (before and before[-1] not in ",\t|;") or (after and after[0] not in ",\t|;"):
+    text = scan.text
+    line_start, line_end = lines.line_bounds(text, start)
+    before, after = start, end  # the cell's edges, quotes and blanks left out
+    while before > line_start and text[before - 1] in " \t\"'":
+        before -= 1
+    while after < line_end and text[after] in " \t\"'":
+        after += 1
+    if (before > line_start and text[before - 1] not in ",\t|;") or (after < line_end and text[after] not in ",\t|;"):
         return False
     header = scan.column_header(start)
     if header is None or not _HEADER_NAME.fullmatch(header.strip()):
@@ -168,8 +176,9 @@ def _nino_example(match: re.Match[str], scan: Scan) -> Finding | None:
     not when its sentence calls it the form's example or placeholder, nor in a test record."""
     if example_sentence(scan, match.start(), match.end()):
         return None
-    line_start = scan.text.rfind("\n", 0, match.start()) + 1
-    if _TEST_WORD.search(scan.text, line_start, match.start()):
+    text = scan.text
+    test_word = lines.line_fact(text, match.start(), "test word", lambda low, high: _TEST_WORD.search(text, low, high))
+    if test_word is not None and test_word.end() <= match.start():
         return None  # "S0420  Test User  QQ 12 34 56 C": a test record's placeholder
     return found(NINO, match.start(), match.end())
 

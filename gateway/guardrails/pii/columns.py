@@ -4,6 +4,9 @@
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
+
+from gateway.guardrails.pii import lines
 
 _TABLE_ROWS = 200  # rows of a table looked past for its header
 _RULE_LINE = re.compile(r"[ \t]*[-=]{3,}[-=+| \t]*")
@@ -14,26 +17,40 @@ def column_header(text: str, start: int, tops: dict[int, int]) -> str | None:
     the top line of the run of lines above with as many cells as its own (comma-, tab-, pipe- or
     semicolon-separated, as CSV, TSV and markdown are pasted; a psql rule line looked past), or the
     word over it in a table printed in aligned columns. ``tops`` keeps what ``aligned_header``
-    walked, per text."""
-    line_start = text.rfind("\n", 0, start) + 1
+    walked, per text. What the line says (its delimiter, its header, where its cells start) is read
+    once per line: a long row holds many values."""
+    line_start = lines.line_start(text, start)
     if line_start == 0:
         return None
-    line_end = text.find("\n", start)
-    line = text[line_start : len(text) if line_end < 0 else line_end]
-    # the commonest of the delimiters ("01 | KOVACS, Daniel | USA": pipes, whatever a name holds)
-    delimiter = max((d for d in ",\t|;" if d in line), key=line.count, default=None)
-    if delimiter is None:
+    row = lines.line_fact(text, start, "table row", lambda low, high: _row(text, low, high))
+    if row is None:
         return aligned_header(text, line_start, start, tops)
-    if delimiter == "," and len(_COLUMN_GAP.findall(line)) > line.count(","):
+    gappy, names, cell_starts = row
+    if gappy:
         # an aligned table whose cells hold a comma ("GARCIA, ELENA        044000244   0001238"): its columns
         aligned = aligned_header(text, line_start, start, tops)
         if aligned is not None:
             return aligned
+    if names is None:
+        return None
+    index = bisect_left(cell_starts, start)  # the delimiters before the value
+    return names[index] if index < len(names) else None
+
+
+def _row(text: str, line_start: int, line_end: int) -> tuple[bool, list[str] | None, list[int]] | None:
+    """For a line of delimited cells: whether it may be an aligned table's instead, its header's cell
+    names (None without one), and where its delimiters stand; None for a line without delimiters."""
+    line = text[line_start:line_end]
+    # the commonest of the delimiters ("01 | KOVACS, Daniel | USA": pipes, whatever a name holds)
+    delimiter = max((d for d in ",\t|;" if d in line), key=line.count, default=None)
+    if delimiter is None:
+        return None
+    gappy = delimiter == "," and len(_COLUMN_GAP.findall(line)) > line.count(",")
     cells = _delimiters(line, delimiter)
     header = None
     above_end = line_start - 1  # the newline ending the line above
     for _ in range(_TABLE_ROWS):
-        above_start = text.rfind("\n", 0, above_end) + 1
+        above_start = lines.line_start(text, above_end)
         if _delimiters(text[above_start:above_end], delimiter) != cells:
             if not _RULE_LINE.fullmatch(text, above_start, above_end) or above_start == 0:
                 break
@@ -43,11 +60,21 @@ def column_header(text: str, start: int, tops: dict[int, int]) -> str | None:
         if above_start == 0:
             break
         above_end = above_start - 1
-    if header is None:
-        return None
-    names = text[header[0] : header[1]].split(delimiter)
-    index = _delimiters(text[line_start:start], delimiter)
-    return names[index] if index < len(names) else None
+    names = None if header is None else text[header[0] : header[1]].split(delimiter)
+    return gappy, names, [line_start + at for at in _delimiter_offsets(line, delimiter)]
+
+
+def _delimiter_offsets(line: str, delimiter: str) -> list[int]:
+    """Where ``line``'s delimiters outside double quotes stand (what ``_delimiters`` counts)."""
+    offsets, position = [], 0
+    for index, part in enumerate(line.split('"')):
+        if index % 2 == 0:  # outside quotes
+            at = part.find(delimiter)
+            while at >= 0:
+                offsets.append(position + at)
+                at = part.find(delimiter, at + 1)
+        position += len(part) + 1
+    return offsets
 
 
 def _delimiters(line: str, delimiter: str) -> int:
@@ -75,8 +102,7 @@ def aligned_header(text: str, line_start: int, start: int, tops: dict[int, int])
     token = _TOKEN.match(text, start)
     if token is None or start > line_start and not text[start - 1].isspace():
         return None
-    line_end = text.find("\n", start)
-    if not _aligned(text[line_start : len(text) if line_end < 0 else line_end]):
+    if not lines.line_fact(text, start, "aligned", lambda low, high: _aligned(text[low:high])):
         return None
     top = _top_line(text, line_start, tops)
     if top == line_start:

@@ -10,6 +10,7 @@ import base64
 import binascii
 import re
 
+from gateway.guardrails.pii import lines
 from gateway.guardrails.pii.detector import Detector, has_any, starting_with
 from gateway.guardrails.pii.password_values import mixed, three_kinds
 from gateway.guardrails.pii.scan import Finding, Scan, found
@@ -84,7 +85,7 @@ def _session_cookie(match: re.Match[str], scan: Scan) -> Finding | None:
     if value.endswith(("...", "…")):
         return None
     if match["name"].lower() not in _FRAMEWORK_SESSIONS:
-        line = scan.text[scan.text.rfind("\n", 0, match.start()) + 1 : match.start()]
+        line = scan.text[lines.line_start(scan.text, match.start()) : match.start()]
         if _COOKIE_LINE.search(line) is None:
             return None
     return found(PASSWORD, *match.span("value"))

@@ -12,6 +12,7 @@ import re
 
 from gateway.guardrails.pii import address_lookalikes as versions
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lines
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector, has_any
 from gateway.guardrails.pii.documented_values import documentation_address, documented
@@ -45,6 +46,7 @@ _FILE_EXTENSIONS = frozenset(
 )
 _HOST_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-")
 _SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{0,15}\Z")
+_TOKEN_REACH = 512  # how far before an address its token is read for a URL's "://" (its credentials)
 
 
 def _email(match: re.Match[str], scan: Scan) -> Finding | None:
@@ -65,9 +67,12 @@ def _email(match: re.Match[str], scan: Scan) -> Finding | None:
         return None
     if start > 0 and scan.text[start - 1] == ":" and not _EMAIL_LABEL.search(scan.text, max(0, start - 24), start):
         return None  # "ftp user:secret@host": a password; "Email:jane@acme.com", "电子邮件：wang@163.com" are addresses
-    token_start = max(scan.text.rfind(" ", 0, start), scan.text.rfind("\n", 0, start), scan.text.rfind("\t", 0, start))
+    low = max(0, start - _TOKEN_REACH)  # a line of addresses without spaces: not its whole length per address
+    token_start = max(
+        scan.text.rfind(" ", low, start), scan.text.rfind("\n", low, start), scan.text.rfind("\t", low, start), low - 1
+    )
     if _csv_row(scan.text, start):
-        token_start = max(token_start, scan.text.rfind(",", 0, start))  # the cell, not the row
+        token_start = max(token_start, scan.text.rfind(",", low, start))  # the cell, not the row
     if "://" in scan.text[token_start + 1 : start]:
         return None  # the credentials of a URL whose password holds a "$" or "!": "https://bot:Gl-D3ploy!x@host"
     if start > 0 and scan.text[start - 1] == "<" and _MESSAGE_ID.search(scan.text, max(0, start - 300), start):
@@ -120,10 +125,9 @@ _MAIL_WORD = re.compile(r"(?i)e-?mail|correo|courriel|adresse|address|endereço|
 
 
 def _csv_row(text: str, at: int) -> bool:
-    """Whether the line holding ``at`` is a row of comma-separated cells: three commas or more."""
-    line_start = text.rfind("\n", 0, at) + 1
-    line_end = text.find("\n", at)
-    return text.count(",", line_start, len(text) if line_end < 0 else line_end) >= 3
+    """Whether the line holding ``at`` is a row of comma-separated cells: three commas or more
+    (counted once per line: a line of 10,000 addresses asks 10,000 times)."""
+    return lines.line_fact(text, at, "csv_row", lambda start, end: text.count(",", start, end) >= 3)
 
 
 def _trimmed(text: str, start: int, end: int) -> int:
@@ -208,7 +212,7 @@ def _bare_host(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # "host: smtp.office365.com", "relay=smtp-in.orange.fr": a server's name, no web address
     if _IMAGE_KEY.search(scan.text, max(0, start - 24), start):
         return None  # "repository: ghcr.io/acme/billing": a container image
-    if scan.text.startswith(":", end) and not scan.text[scan.text.rfind("\n", 0, start) + 1 : start].strip(" \t-\"'"):
+    if scan.text.startswith(":", end) and not scan.text[lines.line_start(scan.text, start) : start].strip(" \t-\"'"):
         return None  # a YAML key: "nginx.ingress.kubernetes.io/whitelist-source-range: ...", "app.kubernetes.io/name:"
     if not match["rest"] and start > 0 and scan.text[start - 1] in "\"'" and scan.text.startswith(('":', "':"), end):
         return None  # a JSON key: {"aws.access.key.id": ...}
@@ -233,11 +237,12 @@ def _in_prose(text: str, start: int, end: int) -> bool:
 
 def _go_import(scan: Scan, start: int, end: int) -> bool:
     """A quoted path alone on its line (an alias before it at most), in a text that imports."""
-    line_start = scan.text.rfind("\n", 0, start) + 1
-    lead = scan.text[line_start:start]
-    if not scan.text.startswith('"', end) or _GO_IMPORT_LEAD.fullmatch(lead) is None:
+    if not scan.text.startswith('"', end):
         return False
-    return "import" in lead or scan.text.rfind("import (", 0, start) >= 0
+    lead = scan.text[lines.line_start(scan.text, start) : start]
+    if _GO_IMPORT_LEAD.fullmatch(lead) is None:
+        return False
+    return "import" in lead or 0 <= lines.first_index(scan.text, "import (") < start
 
 
 _GO_IMPORT_LEAD = re.compile(r'[ \t]*(?:import[ \t]+)?(?:[\w.]+[ \t]+)?"')

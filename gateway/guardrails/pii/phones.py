@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from gateway.guardrails.pii import context as ctx
+from gateway.guardrails.pii import lines
 from gateway.guardrails.pii import lookalike_words as lookalike
 from gateway.guardrails.pii.detector import Detector, mentioning
 from gateway.guardrails.pii.documented_values import published_example
@@ -41,7 +42,7 @@ def _personal(scan: Scan, start: int, end: int) -> bool:
     it is also called a phone."""
     if _DATE_TIME.match(scan.text, start):
         return False  # "call 2024-05-14 16:02": a time stamp
-    if _HEX_DUMP_LINE.match(scan.text, scan.text.rfind("\n", 0, start) + 1):
+    if _HEX_DUMP_LINE.match(scan.text, lines.line_start(scan.text, start)):
         return False  # "00000010  08 00 45 00 00 3c ...": bytes in hexdump's or xxd's columns
     if scan.mentions(ctx.ACCOUNT) and _ACCOUNT_BEFORE.search(scan.text, max(0, start - 24), start):
         return False  # "cuenta 7305518842" with "Tel:" on the next line: an account

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 
+from gateway.guardrails.pii import lines
 from gateway.guardrails.pii.keywords import Keywords
 from gateway.guardrails.pii.scan import Scan
 
@@ -22,14 +23,14 @@ def answers(scan: Scan, start: int, keywords: Keywords) -> bool:
     """Whether the value at ``start`` opens the answer to a question (a line ending in "?", or the
     turn before it) that names one of ``keywords``."""
     text = scan.text
-    line_start = text.rfind("\n", 0, start) + 1
+    line_start = lines.line_start(text, start)
     if line_start == 0 or not scan.mentions(keywords):
         return False
     stamp = _TIME_STAMP.match(text, line_start)
-    opening = text[stamp.end() if stamp else line_start : start]
-    if len(opening) > _REACH or any(c.isdigit() for c in opening):
+    opening_start = stamp.end() if stamp else line_start
+    if start - opening_start > _REACH or any(c.isdigit() for c in text[opening_start:start]):
         return False
-    question_start = text.rfind("\n", 0, line_start - 1) + 1
+    question_start = lines.line_start(text, line_start - 1)
     question = text[question_start : line_start - 1]
     if "?" not in question and "？" not in question and _REQUEST_END.search(question) is None:
         return False
