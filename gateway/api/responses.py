@@ -27,6 +27,7 @@ from gateway.api.stream_response import StreamResponse
 from gateway.deps import ApiKey, Call, State
 from gateway.errors import InvalidRequest, NotFound, StrataError
 from gateway.guardrails.render import applied_report
+from gateway.guardrails.texts import rewritten
 from gateway.lifespan import AppState
 from gateway.schemas.openai import OpenAIErrorResponse
 from gateway.schemas.responses import (
@@ -126,11 +127,18 @@ def _saver(state: AppState, call: CallContext, owner: str, body: ResponsesReques
         conversation = [m.model_dump(mode="json", exclude_none=True) for m in messages]
         conversation.append(assistant_message(response["output"]))
         stored = StoredTurn(
-            response["id"], owner, response["created_at"], response, input_items(body.input), conversation
+            response["id"], owner, response["created_at"], response, kept_input(call, body), conversation
         )
         return await state.responses.save(stored, call.request_id)
 
     return save
+
+
+def kept_input(call: CallContext, body: ResponsesRequest) -> list[Json]:
+    """The caller's input items as stored: what the input guardrails masked, masked; what blocked
+    the prompt, withheld (the key's team may list them)."""
+    items = input_items(body.input)
+    return rewritten(items, call.guardrails.input_rewrites) if call.guardrails is not None else items
 
 
 # ---------------------------------------------------------------- streams

@@ -72,6 +72,9 @@ class GuardrailRequest:
     input_units: list[TextUnit] | None = None  # set by surfaces that mark guarded content (Converse)
     applied_input: list[Applied] = field(default_factory=list)
     applied_output: list[Applied] = field(default_factory=list)
+    # (text as sent, text as kept) of each prompt text the input guardrails changed: masked, or, for
+    # a blocked prompt, every finding withheld; what stores the caller's input applies them
+    input_rewrites: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def intervened(self) -> bool:

@@ -11,13 +11,14 @@ from __future__ import annotations
 import time
 import uuid
 from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from typing import Protocol
 
 from gateway.errors import InvalidRequest
-from gateway.guardrails.assessment import Outcome
+from gateway.guardrails.assessment import WITHHELD, Outcome
 from gateway.guardrails.compiled import CompiledGuardrail
 from gateway.guardrails.definition import Side
-from gateway.guardrails.engine import apply, guarded
+from gateway.guardrails.engine import apply, guarded, masked
 from gateway.guardrails.errors import GuardrailNotFound
 from gateway.guardrails.policies.base import GROUNDING_SOURCE, QUERY, TextUnit
 from gateway.guardrails.request import Applied, GuardrailRef, GuardrailRequest, StreamMode
@@ -115,11 +116,14 @@ class GuardrailStage:
         instead (the guardrail's blocked message): no model is called."""
         assert call.guardrails is not None
         units = call.guardrails.input_units or input_units(request)
+        first = len(call.guardrails.applied_input)
         outcome = await self._apply(call, guardrails, Side.INPUT, units, call.guardrails.applied_input)
-        if outcome is not None and outcome.blocked:
+        if outcome is not None and outcome.blocked:  # kept (the invocation log, stored input) withheld
+            kept = _withheld(units, [a.outcome for a in call.guardrails.applied_input[first:]])
+            call.guardrails.input_rewrites = masked_request(request, _guarded(units), kept)
             return blocked_completion(request.model, outcome.outputs[0], request.n or 1)
         if outcome is not None and outcome.anonymized:
-            masked_request(request, _guarded(units), outcome.outputs)
+            call.guardrails.input_rewrites = masked_request(request, _guarded(units), outcome.outputs)
         return None
 
     async def check_embeddings_input(
@@ -128,8 +132,10 @@ class GuardrailStage:
         """Embeddings' input: masked in place, or the blocked message (the call is refused)."""
         assert call.guardrails is not None
         units = embedding_units(request)
+        first = len(call.guardrails.applied_input)
         outcome = await self._apply(call, guardrails, Side.INPUT, units, call.guardrails.applied_input)
-        if outcome is not None and outcome.blocked:
+        if outcome is not None and outcome.blocked:  # the invocation log keeps it withheld
+            masked_embeddings(request, _withheld(units, [a.outcome for a in call.guardrails.applied_input[first:]]))
             return outcome.outputs[0]
         if outcome is not None and outcome.anonymized:
             masked_embeddings(request, outcome.outputs)
@@ -212,6 +218,20 @@ def _grounding(units: list[TextUnit] | None) -> list[TextUnit]:
     as what the output policies guard (engine.guarded) or what masking rewrites."""
     keep = {GROUNDING_SOURCE, QUERY}
     return [TextUnit(u.text, u.qualifiers & keep) for u in units or () if u.qualifiers & keep]
+
+
+def _withheld(units: list[TextUnit], outcomes: Sequence[Outcome]) -> list[str]:
+    """The guarded units' texts as a blocked prompt is kept: each guardrail's masks in turn, then
+    every finding of the one that blocked replaced by its placeholder (a blocked word by
+    ``{WITHHELD}``), so that no store keeps what blocked it."""
+    current = list(units)
+    for outcome in outcomes:
+        if outcome.blocked:
+            found = [replace(d, action="ANONYMIZED", placeholder=d.placeholder or WITHHELD) for d in outcome.detections]
+            return [masked(current[i].text, i, [d for d in found if d.detected]) for i in _guarded_indexes(current)]
+        if outcome.anonymized:
+            current = _remasked(current, outcome.outputs)
+    return [u.text for u in _guarded(current)]
 
 
 def _remasked(units: list[TextUnit], outputs: list[str]) -> list[TextUnit]:

@@ -11,6 +11,7 @@ masked text back where the unit was, in whichever message it came from.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from gateway.guardrails import reasoning
 from gateway.guardrails.policies.base import CONTEXT, TextUnit
@@ -38,13 +39,30 @@ def embedding_units(request: EmbeddingRequest) -> list[TextUnit]:
     return [TextUnit(text) for text in request.texts()]
 
 
-def masked_request(request: ChatCompletionRequest, units: Sequence[TextUnit], masked: Sequence[str]) -> None:
-    """Put each unit's masked text back into the messages (in place)."""
+def masked_request(
+    request: ChatCompletionRequest, units: Sequence[TextUnit], masked: Sequence[str]
+) -> list[tuple[str, str]]:
+    """Put each unit's masked text back into the messages (in place); the replacements made."""
     replacements = [(u.text, m) for u, m in zip(units, masked, strict=True) if u.text != m]
-    if not replacements:
-        return
-    for message in request.messages:
+    for message in request.messages if replacements else ():
         _replace_in(message, replacements)
+    return replacements
+
+
+def rewritten(value: Any, rewrites: Sequence[tuple[str, str]]) -> Any:
+    """A JSON value (a caller's input as a surface keeps it) with the input guardrails' rewrites
+    made in every string."""
+    if not rewrites:
+        return value
+    if isinstance(value, str):
+        for original, kept in rewrites:
+            value = value.replace(original, kept)
+        return value
+    if isinstance(value, dict):
+        return {key: rewritten(item, rewrites) for key, item in value.items()}
+    if isinstance(value, list):
+        return [rewritten(item, rewrites) for item in value]
+    return value
 
 
 def _replace_in(message: Message, replacements: list[tuple[str, str]]) -> None:
