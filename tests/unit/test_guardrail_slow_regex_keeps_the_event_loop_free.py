@@ -82,6 +82,9 @@ def test_a_fast_regex_runs_inline_without_a_thread(monkeypatch: pytest.MonkeyPat
     check, units = _check(r"EMP-\d{6}"), [TextUnit("ask EMP-123456 " * 100)] * 3
     asyncio.run(check.detect(units))  # the regex module's first search with a time limit sets itself up (~15 ms)
     monkeypatch.setattr(regexes.asyncio, "to_thread", no_thread)
+    # searches finishing within INLINE_S stay on the loop; a generous INLINE_S here, so that a busy
+    # machine preempting this process for a few ms cannot send them to a thread
+    monkeypatch.setattr(regexes, "INLINE_S", 1.0)
     found = asyncio.run(check.detect(units))
 
     assert len(found) == 300
