@@ -11,9 +11,12 @@ import re
 NOT_AFTER = r"[\w.$€£¥@/+-]"
 # After a comma only as a cell of delimited text: not after "1," unless four digits or more follow
 # (a thousands group has three), or three then a space and a digit (a spaced number's first group:
-# "LAB-7741,438 590 2178"; no thousands group is followed so).
-NOT_AFTER_COMMA = r"(?<!\d,(?![A-Z]|\d{4}|\d{3} \d))"  # a letter-first value ("...,2007-11-03,A51532696") is a cell
-FIRST_DIGIT = rf"\d(?<!{NOT_AFTER}\d)(?<!\d,\d(?!\d{{3}}))"
+# "LAB-7741,438 590 2178"; no thousands group is followed so), or a date's shape ("...0009,04/27":
+# a CSV row's expiry after its card), or unless the comma follows a date ("04/27,281": its CVV).
+NOT_AFTER_COMMA = (  # a letter-first value ("...,2007-11-03,A51532696") is a cell
+    r"(?:(?<!\d,)|(?<=\d\d/\d\d,)|(?<=/\d{4},)|(?=[A-Z]|\d{4}|\d{3} \d|\d\d?[/-]\d))"
+)
+FIRST_DIGIT = rf"\d(?<!{NOT_AFTER}\d)(?:(?<!\d,\d)|(?<=\d\d/\d\d,\d)|(?<=/\d{{4}},\d)|(?=\d{{3}}|\d?[/-]\d))"
 # Japanese, Chinese and Korean write their particles straight after a number ("ITIN은 927-74-0888이고")
 CJK = "\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af"
 RIGHT_BOUND = rf"(?![^\W{CJK}]|[./-]\d)"
