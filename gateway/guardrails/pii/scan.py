@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from gateway.guardrails.pii.columns import column_header
 from gateway.guardrails.pii.keywords import NEEDLES, Keywords
+from gateway.guardrails.pii.sql_columns import Statements
 
 WIDTH = 60  # characters before a value where its keyword may stand
 AFTER = 24  # characters after it ("4821 is my PIN")
@@ -108,7 +109,7 @@ class Scan:
 
     __slots__ = (
         "text", "lowered", "found", "_types", "_by_end", "example_words", "template", "_present", "_searched", "_held",
-        "_same_length", "_shape", "_table_tops", "documented", "_spots",
+        "_same_length", "_shape", "_table_tops", "documented", "_spots", "_inserts",
     )  # fmt: skip
 
     def __init__(self, text: str) -> None:
@@ -124,6 +125,7 @@ class Scan:
         self._types: set[str] = set()
         self._by_end: dict[int, list[Finding]] = {}
         self._table_tops: dict[int, int] = {}  # an aligned table's line start -> its run's top line start
+        self._inserts: Statements | None | bool = None  # the text's SQL INSERTs (False: it has none)
         self.example_words: bool | None = None  # whether an example word may stand anywhere (computed once)
         self.template: bool | None = None  # whether the text says its values are to be filled in (once)
         self.documented: bool | None = None  # whether the text says it is about tests or docs (once)
@@ -326,8 +328,15 @@ class Scan:
 
     def column_header(self, start: int) -> str | None:
         """The header cell of the table column holding ``start``, when the value is a table's cell
-        (columns.py)."""
-        return column_header(self.text, start, self._table_tops)
+        (columns.py), or the column an SQL INSERT's list names for it (sql_columns.py)."""
+        header = column_header(self.text, start, self._table_tops)
+        if header is None and self._inserts is not False:
+            if self._inserts is None:
+                has = "insert" in self.lowered and "values" in self.lowered
+                self._inserts = Statements(self.text) if has else False
+            if isinstance(self._inserts, Statements):
+                header = self._inserts.column(start)
+        return header
 
     def led_by(self, start: int, keywords: Keywords, width: int = 32) -> bool:
         """Whether the value comes right after a keyword, only fillers between ("PIN is 4821")."""
