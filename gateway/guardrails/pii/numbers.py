@@ -145,6 +145,8 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
         return None  # first: most numbers stand far from the word, and the look-alikes below cost more
     if _IBAN_HEAD.search(scan.text, max(0, match.start() - 34), match.start()):
         return None  # the tail of an IBAN (one failing its check digits: not an account either)
+    if _QUANTITY_KEY.search(scan.text, max(0, match.start() - 64), match.start()):
+        return None  # '"account_type": "checking", "amount_cents": 250000': its own key names a quantity
     if len(digits) == 12 and (
         CLOUD_ACCOUNT.search(scan.text, max(0, match.start() - 24), match.start())
         or f"::{digits}:" in scan.text
@@ -168,6 +170,15 @@ def _account(match: re.Match[str], scan: Scan) -> Finding | None:
     if len(digits) == 9 and named_routing(scan, match.start()):
         return None  # "라우팅 번호 234071028 (checksum failed)": a bad routing number, no account
     return found(ACCOUNT, match.start(), match.end())
+
+
+# A value's own key (JSON, YAML, ini, logfmt) naming a quantity, an id or a time: whatever account a
+# key beside it names, the value is that quantity.
+_QUANTITY_KEY = re.compile(
+    r"(?<![\w-])(?:[\w.-]{0,30}[_.-])?(?i:amount|total|price|cost|cents|qty|quantity|count|balance|limit|fee|sum"
+    r"|size|bytes|duration|ms|timestamp|ts|time|epoch|port|year|version|seq|sequence|txn_id|order_id|invoice_id)"
+    r"(?:[_-]?[A-Za-z]{1,10})?[\"']?[ \t]*[:=][ \t]*[\"']?\Z"
+)
 
 
 # an AWS error, policy or IAM id around a 12-digit account: "AccessDenied for user ci-bot in account

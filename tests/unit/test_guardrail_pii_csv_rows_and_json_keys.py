@@ -1,5 +1,6 @@
 """A card's expiry and CVV written as CSV writes them, with no space after the commas, are found as
-they are after ", ": a comma after a card number or a date is a cell's edge, not a thousands group."""
+they are after ", ": a comma after a card number or a date is a cell's edge, not a thousands group; and
+a number whose own key names a quantity is that quantity, whatever account a key beside it names."""
 
 from __future__ import annotations
 
@@ -42,3 +43,14 @@ def test_an_expiry_and_cvv_after_a_card_are_found_whatever_the_comma_spacing(sep
 )
 def test_thousands_groups_and_decimal_commas_stay_numbers(text: str) -> None:
     assert found(text) == []
+
+
+@pytest.mark.parametrize("key", ["amount_cents", "amountCents", "total", "balance_usd", "order_id", "ts"])
+def test_a_number_whose_own_key_names_a_quantity_is_no_account_whatever_key_beside_it_says(key: str) -> None:
+    assert found(f'{{"account_type": "checking", "{key}": 250000}}') == []
+
+
+@pytest.mark.parametrize("key", ["account_number", "accounts", "acct"])
+def test_a_number_under_an_account_key_is_still_an_account(key: str) -> None:
+    text = f'{{"account_type": "checking", "{key}": "10158979729"}}'
+    assert found(text) == [("US_BANK_ACCOUNT_NUMBER", "10158979729")]
