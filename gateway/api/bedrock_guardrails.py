@@ -70,9 +70,7 @@ BEDROCK_SEGMENTS = (
     "/provisioned-model-throughput",
     "/provisioned-model-throughputs",
     "/resource-policy",
-    "/tagResource",
     "/trusted-access-programs",
-    "/untagResource",
     "/use-case-for-model-access",
 )
 MAX_RESULTS = 1000

@@ -42,8 +42,8 @@ TOO_DEEP = (
     "a guardrail's definition is a few levels deep."
 )
 TAGS_FIXED = (
-    "Tags cannot be changed by saving the DRAFT: they are set when the guardrail is created (as with "
-    'Bedrock\'s UpdateGuardrail, which takes none). Leave "tags" out of the definition, or as it is shown.'
+    "Tags cannot be changed by saving the DRAFT (Bedrock's UpdateGuardrail takes none): change them with "
+    'TagResource and UntagResource. Leave "tags" out of the definition, or as it is shown.'
 )
 DONE = {
     "created": "The guardrail was created. Its DRAFT is live for anyone who names it without a version.",

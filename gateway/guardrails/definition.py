@@ -62,7 +62,7 @@ PiiEntityType = Literal[
 PII_ENTITY_TYPES: tuple[str, ...] = get_args(PiiEntityType)
 
 
-_TAG_PATTERN = r"^[a-zA-Z0-9\s._:/=+@-]*$"
+TAG_PATTERN = r"^[a-zA-Z0-9\s._:/=+@-]*$"
 # botocore's IdempotencyToken (CreateGuardrail's and CreateGuardrailVersion's clientRequestToken).
 CLIENT_REQUEST_TOKEN_PATTERN = r"^[a-zA-Z0-9]([-a-zA-Z0-9]{0,254}[a-zA-Z0-9])?$"
 
@@ -227,8 +227,8 @@ class ContextualGroundingPolicyConfig(_Bedrock):
 
 
 class Tag(_Bedrock):
-    key: str = Field(min_length=1, max_length=128, pattern=_TAG_PATTERN)  # botocore's TagKey / TagValue
-    value: str = Field(max_length=256, pattern=_TAG_PATTERN)
+    key: str = Field(min_length=1, max_length=128, pattern=TAG_PATTERN)  # botocore's TagKey / TagValue
+    value: str = Field(max_length=256, pattern=TAG_PATTERN)
 
 
 class GuardrailDefinition(_Bedrock):

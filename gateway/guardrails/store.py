@@ -8,6 +8,7 @@ the registry says so when it compiles it).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -19,6 +20,8 @@ from sqlalchemy.orm.exc import StaleDataError
 
 from gateway.db.models import ApiKey, Guardrail, GuardrailVersion, Team
 from gateway.guardrails.identifiers import DRAFT, new_id
+
+Tags = dict[str, str]  # one tag as stored: {"key": ..., "value": ...}
 
 
 class NameTaken(Exception):
@@ -146,6 +149,21 @@ class GuardrailStore:
         except StaleDataError:  # deleted between the read and the write: no such guardrail now
             return None
         return _draft(row)
+
+    async def retag(self, guardrail_id: str, change: Callable[[list[Tags]], list[Tags]]) -> list[Tags] | None:
+        """The guardrail's tags made ``change(tags)`` in one transaction (None: no such guardrail).
+        Tags are the resource's (TagResource), kept with the DRAFT, whose updatedAt stays."""
+        try:
+            async with self._sessions.begin() as session:
+                row = await session.get(Guardrail, guardrail_id, with_for_update=True)
+                if row is None:
+                    return None
+                definition = dict(row.definition) if isinstance(row.definition, dict) else {}
+                tags = change(list(definition.pop("tags", None) or []))
+                row.definition = {**definition, "tags": tags} if tags else definition
+        except StaleDataError:  # deleted meanwhile
+            return None
+        return tags
 
     async def create_version(self, guardrail_id: str, description: str | None, token: str | None) -> int | None:
         """Snapshot the DRAFT as the next number (None: no such guardrail); the version ``token``
