@@ -246,10 +246,18 @@ class StreamGuard:
         """The chunks to send for one from upstream (none, it, or it and a blocked ending)."""
         out: list[ChatCompletionChunk] = []
         for choice in chunk.choices:
+            thinking = next(reasoning.places(choice.delta), None)  # this delta's own reasoning, if any
             blocked = await self._think(choice.index, choice.delta)
             text = choice.delta.content or ""
             if blocked is None and (text or choice.finish_reason is not None):
                 thought, blocked = await self._thought_out(chunk, choice.index)
+                if thought and thinking is not None and thinking[0].block is None:  # after what this delta released
+                    field = thinking[0].field
+                    kept = (choice.delta.model_extra or {}).get(field) or ""
+                    setattr(
+                        choice.delta, field, kept + ((thought[0].choices[0].delta.model_extra or {}).get(field) or "")
+                    )
+                    thought = []
                 out += thought
             if blocked is not None:
                 return out + self._blocked(chunk, blocked)

@@ -125,3 +125,29 @@ def test_a_card_in_a_streams_reasoning_ends_it_blocked_in_either_mode() -> None:
         assert answer.endswith("Withheld."), mode
         if mode == "sync":
             assert "4111" not in thought
+
+
+def test_a_delta_carrying_the_last_reasoning_and_the_first_text_keeps_the_reasoning_in_order() -> None:
+    guardrail = _guardrail("ANONYMIZE")
+
+    async def check(before: str, text: str) -> stream.Verdict:
+        return stream.verdict([await apply(guardrail, Side.OUTPUT, [TextUnit(before + text)])], 0, len(before))
+
+    reasoning = [f"step {n} of the plan, mail bob@corp.com about it, then go on thinking. " * 2 for n in range(4)]
+
+    async def scenario() -> list[Delta]:
+        guard = StreamGuard(check, "sync")
+        deltas = [Delta(reasoning_content=part) for part in reasoning[:-1]]  # type: ignore[call-arg]
+        deltas.append(Delta(reasoning_content=reasoning[-1], content="The answer."))  # type: ignore[call-arg]
+        sent: list[Delta] = []
+        for number, delta in enumerate(deltas):
+            finish = "stop" if number == len(deltas) - 1 else None
+            chunk = ChatCompletionChunk(
+                id="c", created=0, model="m", choices=[ChunkChoice(delta=delta, finish_reason=finish)]
+            )
+            for out in await guard.process(chunk):
+                sent += [c.delta for c in out.choices]
+        return sent
+
+    thought, answer = _said(asyncio.run(scenario()))
+    assert thought == "".join(reasoning).replace("bob@corp.com", "{EMAIL}") and answer == "The answer."
