@@ -23,6 +23,7 @@ from gateway.guardrails.pii import (
     password_phrases,
     phones,
     private_keys,
+    quebec_health,
     secret_forms,
     secrets,
     tool_outputs,
@@ -37,6 +38,7 @@ from gateway.guardrails.text_memo import CHECKED
 
 DETECTORS: tuple[Detector, ...] = (
     *numbers.DETECTORS,
+    *quebec_health.DETECTORS,
     *phones.DETECTORS,
     *network.DETECTORS,
     *mac_addresses.DETECTORS,
