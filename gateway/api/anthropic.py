@@ -46,6 +46,7 @@ from providers.canonical import ChatCompletionChunk, ChatCompletionRequest
 TAG = "Anthropic-compatible"
 SURFACE = "anthropic"
 PREFIX = "/v1/messages"  # unknown paths under it answer in Anthropic's error shape
+PING = b'event: ping\ndata: {"type": "ping"}\n\n'
 asgi = AsgiRoutes(SURFACE, AnthropicErrorResponse)
 
 
@@ -125,6 +126,9 @@ class _Events:
 
     def chunk(self, chunk: ChatCompletionChunk) -> bytes:
         return self._events.chunk(chunk)
+
+    def keep_alive(self) -> bytes:
+        return PING  # Anthropic's own keep-alive event
 
     def finish(self, stream: ChatStream) -> bytes:
         report = applied_report(stream.call.guardrails)

@@ -187,6 +187,9 @@ class _ConverseFrames:
     def finish(self, stream: ChatStream) -> bytes:
         return self._events.finish(stream.usage, _trace(stream.call))
 
+    def keep_alive(self) -> bytes:
+        return eventstream.KEEP_ALIVE
+
     def error(self, error: StrataError) -> bytes:
         return exception_frame(error, timeout_member=False)
 
@@ -320,6 +323,9 @@ class _ChunkFrames:
 
     def chunk(self, chunk: ChatCompletionChunk) -> bytes:
         return b"".join(_chunk(e) for e in self._native.chunk(chunk))
+
+    def keep_alive(self) -> bytes:
+        return eventstream.KEEP_ALIVE
 
     def finish(self, stream: ChatStream) -> bytes:
         usage, call = stream.usage, stream.call

@@ -19,7 +19,7 @@ from gateway.lifespan import AppState
 from gateway.schemas.completions import Completion, CompletionChunk, CompletionRequest
 from gateway.schemas.openai import OpenAIErrorResponse
 from gateway.services.context import CallContext
-from gateway.services.stream_relay import ChatStream
+from gateway.services.stream_relay import SSE_COMMENT, ChatStream
 from gateway.translate.openai_completions import (
     completion_to_chat,
     echo_chunk,
@@ -75,6 +75,9 @@ class _TextEvents:
             self._echo = None
         piece = text_chunk(chunk)
         return out if piece is None else out + _data(piece)
+
+    def keep_alive(self) -> bytes:
+        return SSE_COMMENT
 
     def finish(self, stream: ChatStream) -> bytes:
         report = applied_report(stream.call.guardrails)

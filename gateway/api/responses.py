@@ -39,7 +39,7 @@ from gateway.schemas.responses import (
 )
 from gateway.services.context import CallContext
 from gateway.services.response_store import StoredTurn, owner_of
-from gateway.services.stream_relay import ChatStream
+from gateway.services.stream_relay import SSE_COMMENT, ChatStream
 from gateway.translate.openai_responses import Turn, new_id, responses_to_chat
 from gateway.translate.openai_responses_output import (
     assistant_message,
@@ -152,6 +152,9 @@ class _ResponsesSSE:
 
     def chunk(self, chunk: ChatCompletionChunk) -> bytes:
         return self.events.chunk(chunk)
+
+    def keep_alive(self) -> bytes:
+        return SSE_COMMENT  # SSE readers skip a comment; its bytes keep the connection's reads alive
 
     def finish(self, stream: ChatStream) -> bytes:
         return self.events.finish(stream.usage, _guardrail_report(stream.call))

@@ -71,3 +71,6 @@ def _headers(raw: bytes) -> dict[str, str]:
         else:
             raise StrataError(f"The event stream is corrupt (header type {kind}).")
     return headers
+
+
+KEEP_ALIVE_EVENT = "keepAlive"  # the gateway's keep-alive frames while it holds text back: no event

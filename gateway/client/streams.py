@@ -18,7 +18,7 @@ import httpx
 from pydantic import ValidationError
 
 from gateway.client.errors import APIConnectionError, GuardrailIntervened, StrataError, error_from_event
-from gateway.client.eventstream import EventStreamDecoder, Frame
+from gateway.client.eventstream import KEEP_ALIVE_EVENT, EventStreamDecoder, Frame
 from gateway.client.transport import Settings, transport_error
 from gateway.client.types import ChatCompletionChunk, ConverseStreamEvent
 
@@ -97,7 +97,8 @@ class _ConverseEvents:
         self.text: list[str] = []
 
     def feed(self, data: bytes) -> list[ConverseStreamEvent]:
-        return [self.event(frame) for frame in self.decoder.feed(data)]
+        frames = self.decoder.feed(data)  # the gateway's keep-alives (while text is held back) are no events
+        return [self.event(frame) for frame in frames if frame.headers.get(":event-type") != KEEP_ALIVE_EVENT]
 
     def event(self, frame: Frame) -> ConverseStreamEvent:
         kind = frame.headers.get(":message-type", "event")

@@ -35,8 +35,15 @@ CLIENT_CLOSED = "client_closed"  # the caller went away before the stream ended
 SHUTDOWN = "shutdown"  # the server stopped before the stream ended
 
 
+KEEP_ALIVE_S = 1.0  # while the guardrails hold text back, a surface's keep-alive at most this often
+SSE_COMMENT = b": keep-alive\n\n"  # the SSE surfaces' keep-alive: a comment, which every SSE reader skips
+
+
 class StreamEncoder(Protocol):
-    """A surface's wire format for a stream (SSE data lines, AWS event-stream frames...)."""
+    """A surface's wire format for a stream (SSE data lines, AWS event-stream frames...). An encoder
+    may also have ``keep_alive() -> bytes``: what to send, once a second at most, while chunks come
+    that give it nothing to write (text the output guardrails hold back), so that a client's read
+    timeout, or a proxy's idle one, does not end a stream the model is still writing."""
 
     def chunk(self, chunk: ChatCompletionChunk) -> bytes:
         """The bytes for one chunk (b"" for none)."""
@@ -92,11 +99,17 @@ class ChatStream:
 
     async def encode(self, encoder: StreamEncoder) -> AsyncIterator[bytes]:
         """The stream in a surface's wire format, ended by the surface's error event on failure."""
+        keep_alive = getattr(encoder, "keep_alive", None)
+        quiet_since = time.monotonic()
         try:
             async for chunk in self:
                 data = encoder.chunk(chunk)
                 if data:
                     yield data
+                    quiet_since = time.monotonic()
+                elif keep_alive is not None and time.monotonic() - quiet_since >= KEEP_ALIVE_S:
+                    yield keep_alive()
+                    quiet_since = time.monotonic()
             yield encoder.finish(self)
         except StrataError as error:  # the upstream failed (already reported): tell the caller
             self.call.error_type = error.type

@@ -72,6 +72,10 @@ def event(event_type: str, payload: object) -> bytes:
     return frame(event_headers(event_type), orjson.dumps(payload))
 
 
+KEEP_ALIVE_EVENT = "keepAlive"  # no member of any Bedrock stream: botocore skips it, as it does every unknown event
+KEEP_ALIVE = frame(event_headers(KEEP_ALIVE_EVENT), b"{}")
+
+
 def exception(exception_type: str, message: str) -> bytes:
     """An exception frame, e.g. ``exception("throttlingException", "Too many requests")``."""
     return frame(exception_headers(exception_type), orjson.dumps({"message": message}))
