@@ -11,6 +11,7 @@ from pydantic import Field, SecretStr, ValidationInfo, field_validator, model_va
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from gateway.config.redis import RedisEndpoint, with_password
+from gateway.services.alerts.rules import deliverable
 
 
 class Settings(BaseSettings):
@@ -130,6 +131,13 @@ class Settings(BaseSettings):
     # keeps at most this many prompt vectors per process (about 1.5 KB each).
     cache_max_bytes: int = Field(default=64 * 1024 * 1024, ge=0, le=64 * 1024**3)
     cache_semantic_entries: int = Field(default=10_000, ge=1, le=10_000_000)
+
+    @field_validator("alert_webhook_url")
+    @classmethod
+    def _deliverable_webhook(cls, value: str | None) -> str | None:
+        """Every alert without a URL of its own goes here: one httpx cannot post to would leave
+        them all pending for a day, so it is refused at start (as a rule's webhook_url is)."""
+        return deliverable(value)
 
     @field_validator("redis_url")
     @classmethod

@@ -10,6 +10,7 @@ import httpx
 import pytest
 from pydantic import ValidationError
 
+from gateway.config.settings import Settings
 from gateway.services.alerts.rules import AlertRules
 
 
@@ -17,6 +18,13 @@ from gateway.services.alerts.rules import AlertRules
 def test_an_undeliverable_webhook_url_is_refused_naming_the_field(url: str) -> None:
     with pytest.raises(ValidationError, match="webhook_url"):
         AlertRules(thresholds=[0.5], webhook_url=url)
+
+
+@pytest.mark.parametrize("url", ["http://[::1/x", "http://127.0.0.1:99999/hooks", "http://a b/"])
+def test_an_undeliverable_default_webhook_url_stops_the_gateway_at_start(url: str) -> None:
+    with pytest.raises(ValidationError, match="alert_webhook_url"):
+        Settings(alert_webhook_url=url)
+    assert Settings(alert_webhook_url="https://hooks.example.com/budget").alert_webhook_url is not None
 
 
 @pytest.mark.parametrize("url", ["https://hooks.example.com/budget", "http://127.0.0.1:8080/h", "http://bücher.例え/"])

@@ -25,6 +25,23 @@ MAX_THRESHOLD = 10.0
 URL_PATTERN = r"^https?://[^\s/]+"
 
 
+def deliverable(url: str | None) -> str | None:
+    """A URL the deliverer can post to (httpx reads it when an alert is sent: one it cannot read
+    would leave the alert pending for good); refused where it is set, where the caller sees why.
+    A rule's ``webhook_url`` and the gateway's STRATA_ALERT_WEBHOOK_URL both."""
+    if url is None:
+        return None
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, ValueError) as exc:
+        raise PydanticCustomError("webhook_url", "not a usable URL: {why}", {"why": str(exc)}) from None
+    if not parsed.host or any(c.isspace() for c in url):
+        raise PydanticCustomError("webhook_url", "the URL names no host, or holds spaces", {})
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        raise PydanticCustomError("webhook_url", "the port must be 1 to 65535", {})
+    return url
+
+
 class SpendRate(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=True)  # "5" or true is no rate
 
@@ -61,19 +78,7 @@ class AlertRules(BaseModel):
     @field_validator("webhook_url")
     @classmethod
     def _deliverable(cls, url: str | None) -> str | None:
-        """A URL the deliverer can post to (httpx reads it when an alert is sent: one it cannot
-        read would leave the alert pending for good); refused here, where the caller sees why."""
-        if url is None:
-            return None
-        try:
-            parsed = httpx.URL(url)
-        except (httpx.InvalidURL, ValueError) as exc:
-            raise PydanticCustomError("webhook_url", "not a usable URL: {why}", {"why": str(exc)}) from None
-        if not parsed.host or any(c.isspace() for c in url):
-            raise PydanticCustomError("webhook_url", "the URL names no host, or holds spaces", {})
-        if parsed.port is not None and not 0 < parsed.port < 65536:
-            raise PydanticCustomError("webhook_url", "the port must be 1 to 65535", {})
-        return url
+        return deliverable(url)
 
     @field_validator("thresholds")
     @classmethod
