@@ -125,6 +125,7 @@ class Catalog(_Strict):
         routers or a fallback into a router is refused here rather than failing at run time.
         """
         problems = []
+        aliased = {alias: name for name, entry in self.models.items() for alias in entry.aliases}
         for name, entry in self.models.items():
             named = [
                 (f"routing.{field}[{i}]", other)
@@ -142,6 +143,8 @@ class Catalog(_Strict):
                 path = f"models.{name}.{where}"
                 if other == name:
                     problems.append((path, "a model cannot refer to itself"))
+                elif other in aliased:
+                    problems.append((path, f"{other!r} is an alias of {aliased[other]!r}: name the model itself here"))
                 elif other not in self.models:
                     problems.append((path, f"no model named {other!r} in this catalog"))
                 elif self.models[other].router is not None:

@@ -127,3 +127,15 @@ def test_a_semantic_cache_must_name_an_embedding_model_of_the_catalog() -> None:
     assert str(caught.value) == "strata.yaml: models.m.cache.embedding_model: no model named 'nope' in this catalog"
     embedded = text.replace(", embedding_model: nope", "")
     assert parse_catalog(embedded, "strata.yaml", {}).models["m"].cache is not None  # the embedded MiniLM
+
+
+def test_a_reference_naming_an_alias_says_so_and_names_the_model() -> None:
+    text = (
+        "models:\n  e:\n    deployments: [{provider: echo}]\n    aliases: [ea]\n"
+        "  m:\n    deployments: [{provider: echo}]\n    routing: {fallbacks: [ea]}\n"
+    )
+    with pytest.raises(ConfigError) as caught:
+        parse_catalog(text, "strata.yaml", {})
+    assert str(caught.value) == (
+        "strata.yaml: models.m.routing.fallbacks[0]: 'ea' is an alias of 'e': name the model itself here"
+    )
