@@ -52,6 +52,11 @@ def put(holder: BaseModel, place: Place, text: str) -> None:
     holder.thinking_blocks = blocks  # type: ignore[attr-defined]
 
 
+def append(holder: BaseModel, place: Place, text: str) -> None:
+    """``text`` added after the reasoning a field at ``place`` holds (a stream's later part)."""
+    setattr(holder, place.field, ((holder.model_extra or {}).get(place.field) or "") + text)
+
+
 def drop(holder: BaseModel) -> None:
     """No reasoning left (a blocked answer shows only the blocked message)."""
     extra = holder.model_extra

@@ -223,42 +223,28 @@ class StreamGuard:
             reasoning.put(delta, place, released)
         return None
 
-    async def _thought_out(self, like: ChatCompletionChunk, index: int) -> tuple[list[ChatCompletionChunk], str | None]:
-        """The reasoning still held for choice ``index``, released before its answer's text."""
+    async def _thought_tail(self, index: int) -> tuple[str, reasoning.Place | None, str | None]:
+        """The reasoning still held for choice ``index`` (released before its answer's text), where
+        it was last, and the blocked message when it blocks."""
         if index not in self._thoughts:
-            return [], None
+            return "", None, None
         guard, place = self._thoughts[index]
         tail, blocked = await guard.finish()
-        if blocked is not None or not tail:
-            return [], blocked
-        delta = Delta()
-        if place.block is None:
-            setattr(delta, place.field, tail)
-        else:
-            delta.thinking_blocks = [{"type": "thinking", "thinking": tail, "signature": ""}]  # type: ignore[attr-defined]
-        return [
-            ChatCompletionChunk(
-                id=like.id, created=like.created, model=like.model, choices=[ChunkChoice(index=index, delta=delta)]
-            )
-        ], None
+        return tail, place, blocked
 
     async def process(self, chunk: ChatCompletionChunk) -> list[ChatCompletionChunk]:
         """The chunks to send for one from upstream (none, it, or it and a blocked ending)."""
         out: list[ChatCompletionChunk] = []
         for choice in chunk.choices:
-            thinking = next(reasoning.places(choice.delta), None)  # this delta's own reasoning, if any
+            own = next(reasoning.places(choice.delta), None)  # this delta's own reasoning, if any
             blocked = await self._think(choice.index, choice.delta)
             text = choice.delta.content or ""
             if blocked is None and (text or choice.finish_reason is not None):
-                thought, blocked = await self._thought_out(chunk, choice.index)
-                if thought and thinking is not None and thinking[0].block is None:  # after what this delta released
-                    field = thinking[0].field
-                    kept = (choice.delta.model_extra or {}).get(field) or ""
-                    setattr(
-                        choice.delta, field, kept + ((thought[0].choices[0].delta.model_extra or {}).get(field) or "")
-                    )
-                    thought = []
-                out += thought
+                tail, place, blocked = await self._thought_tail(choice.index)
+                if tail and own is not None and own[0].block is None:
+                    reasoning.append(choice.delta, own[0], tail)  # after what this delta itself released
+                elif tail and place is not None:
+                    out.append(_thought_chunk(chunk, choice.index, place, tail))
             if blocked is not None:
                 return out + self._blocked(chunk, blocked)
             guard = self._for(choice.index)
@@ -279,10 +265,11 @@ class StreamGuard:
         """At the end of a stream that sent no finish_reason: what is still held."""
         out: list[ChatCompletionChunk] = []
         for index in list(self._thoughts):
-            thought, blocked = await self._thought_out(last, index)
+            tail, place, blocked = await self._thought_tail(index)
             if blocked is not None:
                 return out + self._blocked(last, blocked)
-            out += thought
+            if tail and place is not None:
+                out.append(_thought_chunk(last, index, place, tail))
         for index, guard in self._choices.items():
             released, blocked = await guard.finish()
             if blocked is not None:
@@ -315,6 +302,18 @@ class StreamGuard:
         self.cancel()
         indexes = sorted((set(range(self._asked)) | self._choices.keys()) - self._finished)
         return [_text_chunk(like, index, self._own_line(index, message), "content_filter") for index in indexes]
+
+
+def _thought_chunk(like: ChatCompletionChunk, index: int, place: reasoning.Place, text: str) -> ChatCompletionChunk:
+    """A chunk of reasoning alone, in the field the upstream sent it in."""
+    delta = Delta()
+    if place.block is None:
+        setattr(delta, place.field, text)
+    else:
+        delta.thinking_blocks = [{"type": "thinking", "thinking": text, "signature": ""}]  # type: ignore[attr-defined]
+    return ChatCompletionChunk(
+        id=like.id, created=like.created, model=like.model, choices=[ChunkChoice(index=index, delta=delta)]
+    )
 
 
 def _text_chunk(like: ChatCompletionChunk, index: int, text: str, finish: str | None) -> ChatCompletionChunk:
